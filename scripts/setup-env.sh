@@ -1,0 +1,58 @@
+# Sourced by scripts/start and scripts/test: makes .venv with the project installed.
+# Usage: setup_env EXTRAS   (e.g. "dashboards" or "dashboards,test")
+# Re-running is quick: nothing is reinstalled unless pyproject.toml or the extras changed.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${KS3_VENV:-$ROOT/.venv}"
+PY="$VENV/bin/python"
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else echo "error: need root (or sudo) to run: $*" >&2; return 1; fi
+}
+
+setup_env() {
+  local extras="$1"
+  local python="${PYTHON:-python3}"
+  if ! command -v "$python" >/dev/null; then
+    echo "error: $python not found. Install Python 3.11 or newer (Debian: apt-get install python3 python3-venv)." >&2
+    return 1
+  fi
+  if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    echo "error: $("$python" --version) is too old; Python 3.11 or newer is needed (set PYTHON=python3.11)." >&2
+    return 1
+  fi
+  if [ ! -x "$PY" ]; then
+    echo "==> creating $VENV"
+    if ! "$python" -m venv "$VENV" 2>/dev/null; then
+      rm -rf "$VENV"
+      echo "==> python venv module missing: installing Debian's python3-venv"
+      as_root apt-get update -qq && as_root apt-get install -y -qq python3-venv >/dev/null
+      "$python" -m venv "$VENV" || return 1
+    fi
+  fi
+  local stamp="$VENV/.ks3-installed"
+  local want
+  want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)-$extras"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "==> installing the project and its dependencies ($extras) into $VENV"
+    "$PY" -m pip install --quiet --disable-pip-version-check --upgrade pip || return 1
+    "$PY" -m pip install --quiet --disable-pip-version-check -e "$ROOT[$extras]" || return 1
+    echo "$want" > "$stamp"
+  fi
+}
+
+ensure_chromium() {
+  # Browser tests drive Debian's Chromium; Playwright's own browser download is not used.
+  CHROMIUM="${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}"
+  if [ -z "$CHROMIUM" ]; then
+    echo "==> installing Debian's chromium for the browser tests"
+    as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || {
+      echo "error: could not install chromium (apt-get install chromium); browser tests need it." >&2
+      return 1
+    }
+    CHROMIUM="$(command -v chromium)"
+  fi
+  export CHROMIUM
+}
