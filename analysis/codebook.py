@@ -1,0 +1,464 @@
+"""Codebooks: how a researcher's own export maps onto the survey's layout.
+
+A codebook is a small YAML file (format in ``docs/codebook.md``) saying, for
+each column of the contract, which column of the export holds it and how the
+export's values translate into the contract's codes::
+
+    codebook_version: 1
+    missing_values: [-9, "Not answered"]
+    constants: {wave: 2}
+    code_sets:
+      agree4: {"Strongly disagree": 1, "Disagree": 2, "Agree": 3, "Strongly agree": 4}
+    columns:
+      pupil_id: "Pupil Ref"
+      enjoy_maths: {from: "Enjoy Maths", codes: agree4}
+
+:meth:`Codebook.from_yaml` / :meth:`Codebook.read` parse and check it;
+:meth:`Codebook.apply` turns a file as read into contract-named columns;
+:func:`codebook_template` writes a starter codebook for a file.
+
+Matching rules
+--------------
+* A code key matches a source value compared as text after trimming, ignoring
+  case: ``1``, ``"1"`` and ``1.0`` all match key ``1``; ``"agree"`` matches
+  ``"Agree"``. For SPSS/Stata files a key matches either the stored value or
+  its value label (the stored value first).
+* ``missing_values`` (and empty cells) become missing in every column, before
+  codes apply. A code may also map to ``null`` (missing).
+* A source column is found by its exact name, else by its name trimmed and
+  ignoring case.
+* A file column already named as a contract column is kept as it is unless
+  the codebook maps another source column onto that contract column.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from . import schema
+from .errors import Problem, SurveyDataError, display_name
+
+SUPPORTED_VERSIONS = (1,)
+TOP_LEVEL_KEYS = ("codebook_version", "description", "missing_values", "constants",
+                  "sheet", "code_sets", "columns")
+DOCS = "docs/codebook.md"
+
+
+def code_key(value) -> str:
+    """The text a code key or a source value is compared as.
+
+    >>> code_key(" Agree "), code_key(1.0), code_key("1"), code_key(True)
+    ('agree', '1', '1', '1')
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip().casefold()
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """One contract column and where it comes from in the export."""
+
+    target: str
+    source: str
+    codes: dict[str, object] | None = None  # code_key(source value) -> contract value
+    code_set: str | None = None  # name of the shared code set, if one was used
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """A parsed, checked codebook. Build with :meth:`from_yaml` or :meth:`read`."""
+
+    name: str
+    columns: tuple[ColumnMap, ...] = ()
+    constants: dict[str, object] = field(default_factory=dict)
+    missing_values: tuple = ()
+    sheet: str | None = None
+    description: str = ""
+
+    # ---------------------------------------------------------------- parse
+    @classmethod
+    def from_yaml(cls, text: str | bytes, name: str = "codebook.yml") -> Codebook:
+        """Parse codebook YAML ``text``; ``name`` is used in messages.
+
+        Raises
+        ------
+        SurveyDataError
+            naming the codebook and the key, for bad YAML, an unknown version,
+            top-level key, contract column or code set, or a malformed entry.
+        """
+        if isinstance(text, bytes):
+            try:
+                text = text.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = text.decode("cp1252", errors="replace")
+        try:
+            raw = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            where = getattr(exc, "problem_mark", None)
+            at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+            raise SurveyDataError(Problem(
+                name, f"is not valid YAML{at} ({getattr(exc, 'problem', exc)}).",
+                f"Fix the codebook's layout (indentation, quotes, colons); see {DOCS}.")) from None
+        if not isinstance(raw, Mapping):
+            raise SurveyDataError(Problem(
+                name, "is not a codebook: it should be a YAML mapping with "
+                      "'codebook_version' and 'columns'.", f"Start from the example in {DOCS}."))
+        problems: list[Problem] = []
+
+        def bad(key: str, what: str, todo: str) -> None:
+            problems.append(Problem(name, what, todo, column=key))
+
+        contract = set(schema.contract_columns())
+        version = raw.get("codebook_version")
+        if version not in SUPPORTED_VERSIONS:
+            bad("codebook_version",
+                f"codebook_version is {version!r}; this version of the analysis reads "
+                f"codebook_version {', '.join(map(str, SUPPORTED_VERSIONS))}.",
+                "Write 'codebook_version: 1' at the top of the codebook.")
+        for key in raw:
+            if key not in TOP_LEVEL_KEYS:
+                bad(str(key), f"'{key}' is not a codebook key.",
+                    f"Use only {', '.join(TOP_LEVEL_KEYS)}; see {DOCS}.")
+
+        missing = raw.get("missing_values") or []
+        if not isinstance(missing, list):
+            missing = [missing]
+
+        constants = raw.get("constants") or {}
+        if not isinstance(constants, Mapping):
+            bad("constants", "constants should be a mapping such as {wave: 2}.",
+                f"See {DOCS}.")
+            constants = {}
+        for key in constants:
+            if key not in contract:
+                bad(f"constants: {key}", f"'{key}' is not a column of the survey.",
+                    _did_you_mean(str(key)))
+
+        code_sets_raw = raw.get("code_sets") or {}
+        code_sets: dict[str, dict[str, object]] = {}
+        if not isinstance(code_sets_raw, Mapping):
+            bad("code_sets", "code_sets should be a mapping of names to {label: code} mappings.",
+                f"See {DOCS}.")
+            code_sets_raw = {}
+        for set_name, codes in code_sets_raw.items():
+            if not isinstance(codes, Mapping):
+                bad(f"code_sets: {set_name}", "a code set should be a mapping {value: code}.",
+                    "Write it as {\"Yes\": 1, \"No\": 0}.")
+                continue
+            code_sets[str(set_name)] = {code_key(k): v for k, v in codes.items()}
+
+        columns_raw = raw.get("columns") or {}
+        if not isinstance(columns_raw, Mapping):
+            bad("columns", "columns should be a mapping of contract column to source column.",
+                f"See {DOCS}.")
+            columns_raw = {}
+        maps: list[ColumnMap] = []
+        for target, spec in columns_raw.items():
+            key = f"columns: {target}"
+            target = str(target)
+            if target not in contract:
+                bad(key, f"'{target}' is not a column of the survey.", _did_you_mean(target))
+                continue
+            if target in constants:
+                bad(key, f"'{target}' is given both under constants and under columns.",
+                    "Keep one of the two.")
+                continue
+            if isinstance(spec, (str, int, float)) and not isinstance(spec, bool):
+                maps.append(ColumnMap(target, str(spec)))
+                continue
+            if not isinstance(spec, Mapping) or "from" not in spec:
+                bad(key, "should be a source column name, or {from: <source column>, "
+                         "codes: <code set or mapping>}.", f"See {DOCS}.")
+                continue
+            extra = set(spec) - {"from", "codes"}
+            if extra:
+                bad(key, f"unknown key(s) {', '.join(map(str, sorted(extra, key=str)))}.",
+                    "A column entry takes only 'from' and 'codes'.")
+            codes = spec.get("codes")
+            set_name = None
+            if codes is None:
+                mapping = None
+            elif isinstance(codes, str):
+                if codes not in code_sets:
+                    known = ", ".join(code_sets) or "none defined"
+                    bad(key, f"code set '{codes}' is not defined under code_sets ({known}).",
+                        "Define it under code_sets or correct its name.")
+                    continue
+                mapping, set_name = code_sets[codes], codes
+            elif isinstance(codes, Mapping):
+                mapping = {code_key(k): v for k, v in codes.items()}
+            else:
+                bad(key, "codes should be the name of a code set or a mapping {value: code}.",
+                    f"See {DOCS}.")
+                continue
+            maps.append(ColumnMap(target, str(spec["from"]), mapping, set_name))
+
+        sheet = raw.get("sheet")
+        if problems:
+            raise SurveyDataError(problems)
+        return cls(name=name, columns=tuple(maps), constants=dict(constants),
+                   missing_values=tuple(missing), sheet=None if sheet is None else str(sheet),
+                   description=str(raw.get("description") or ""))
+
+    @classmethod
+    def read(cls, path: str | Path) -> Codebook:
+        """Read and check the codebook file at ``path``."""
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SurveyDataError(Problem(
+                display_name(path), f"could not be opened ({exc.strerror or exc}).",
+                "Check the codebook's path.")) from None
+        return cls.from_yaml(data, display_name(path))
+
+    # ---------------------------------------------------------------- apply
+    def source_columns(self, header) -> dict[str, str]:
+        """Contract column -> column of ``header`` it is read from."""
+        found = {}
+        for m in self.columns:
+            source = _find(m.source, header)
+            if source is not None:
+                found[m.target] = source
+        return found
+
+    def apply(self, raw: pd.DataFrame, file: str,
+              value_labels: Mapping[str, Mapping] | None = None, first_row: int = 2
+              ) -> tuple[pd.DataFrame, list[Problem]]:
+        """Map a file as read onto contract columns.
+
+        Parameters
+        ----------
+        raw : the file as read (its own column names)
+        file : the file's name, for messages
+        value_labels : SPSS/Stata value labels, ``{column: {value: label}}``
+        first_row : the row number a person sees for the first data row
+
+        Returns
+        -------
+        table : contract-named columns (values in contract codes, not yet
+            validated), then the file's remaining columns under their own names
+        problems : source columns not in the file, values with no code
+        """
+        value_labels = value_labels or {}
+        problems: list[Problem] = []
+        missing = {code_key(v) for v in self.missing_values}
+        out: dict[str, pd.Series] = {}
+        used: set[str] = set()
+        for m in self.columns:
+            source = _find(m.source, raw.columns)
+            if source is None:
+                problems.append(Problem(
+                    self.name,
+                    f"the column '{m.source}' (for {m.target}) is not in {file}.",
+                    f"Correct the source name under columns: {m.target} (the file's columns "
+                    f"are {_list(raw.columns)}), or remove the line if the file lacks it.",
+                    column=f"columns: {m.target}"))
+                continue
+            used.add(source)
+            values = raw[source]
+            if missing:
+                values = _blank(values, missing)
+            if m.codes is not None:
+                values, problem = _recode(values, m, source, file, self.name,
+                                          value_labels.get(source, {}), first_row)
+                if problem:
+                    problems.append(problem)
+            out[m.target] = values
+        for target, value in self.constants.items():
+            out[target] = pd.Series([value] * len(raw), index=raw.index, dtype=object) \
+                if not isinstance(value, (int, float)) else \
+                pd.Series(np.full(len(raw), value), index=raw.index)
+        for column in raw.columns:
+            if column in used or column in out:
+                continue
+            values = raw[column]
+            out[column] = _blank(values, missing) if missing else values
+        return pd.DataFrame(out, index=raw.index), problems
+
+
+def _find(source: str, header) -> str | None:
+    header = [str(c) for c in header]
+    if source in header:
+        return source
+    key = source.strip().casefold()
+    matches = [c for c in header if c.strip().casefold() == key]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _list(names, n: int = 8) -> str:
+    names = [str(x) for x in names]
+    shown = ", ".join(f"'{x}'" for x in names[:n])
+    return shown + (f" and {len(names) - n} more" if len(names) > n else "")
+
+
+def _did_you_mean(name: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, schema.contract_columns(), n=3)
+    hint = f" Did you mean {' or '.join(close)}?" if close else ""
+    return f"Use a column name of the survey (listed in {DOCS}).{hint}"
+
+
+def _blank(values: pd.Series, missing: set[str]) -> pd.Series:
+    """Set values listed as missing to NA (compared as code keys)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) == 0:
+        return values
+    drop = np.array([code_key(u) in missing for u in uniques], dtype=bool)
+    if not drop.any():
+        return values
+    mask = np.zeros(len(values), dtype=bool)
+    valid = codes >= 0
+    mask[valid] = drop[codes[valid]]
+    return values.mask(mask)
+
+
+def _recode(values: pd.Series, m: ColumnMap, source: str, file: str, codebook: str,
+            labels: Mapping, first_row: int) -> tuple[pd.Series, Problem | None]:
+    """Translate source values to contract codes through ``m.codes``."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    label_keys = {code_key(k): v for k, v in labels.items()}
+    mapped: list[object] = []
+    unknown: list[int] = []
+    for i, u in enumerate(uniques):
+        key = code_key(u)
+        if key in m.codes:
+            mapped.append(m.codes[key])
+        elif key in label_keys and code_key(label_keys[key]) in m.codes:
+            mapped.append(m.codes[code_key(label_keys[key])])
+        elif key == "":
+            mapped.append(None)
+        else:
+            mapped.append(None)
+            unknown.append(i)
+    result_values = np.array([np.nan if v is None else v for v in mapped] + [np.nan],
+                             dtype=object)
+    out = pd.Series(result_values[codes], index=values.index, dtype=object)
+    numeric = [v for v in mapped if v is not None]
+    if numeric and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numeric):
+        out = pd.to_numeric(out)
+    problem = None
+    if unknown:
+        bad = np.isin(codes, unknown)
+        rows = np.flatnonzero(bad)
+        found = [str(uniques[i]) for i in unknown]
+        where = f"code set '{m.code_set}'" if m.code_set else f"codes of {m.target}"
+        problem = Problem(
+            file,
+            f"values {_list(found, 6)} in '{source}' (read as {m.target}) have no code "
+            f"in {codebook}.",
+            f"Add them to the {where} in {codebook}, or to missing_values if they mean "
+            f"'not answered'.",
+            column=source, rows=tuple(int(r) + first_row for r in rows[:5]), n_rows=int(bad.sum()))
+    return out, problem
+
+
+def _normalise_name(name: str) -> str:
+    text = re.sub(r"([a-z])([A-Z])", r"\1_\2", str(name)).casefold()
+    return re.sub(r"[^0-9a-z]+", "_", text).strip("_")
+
+
+def guess_contract_column(name: str) -> str | None:
+    """The contract column a file's column name most likely means, or None.
+
+    >>> guess_contract_column("Enjoy Maths"), guess_contract_column("PupilID")
+    ('enjoy_maths', 'pupil_id')
+    """
+    norm = _normalise_name(name)
+    contract = {c: c for c in schema.contract_columns()}
+    if norm in contract:
+        return norm
+    squeezed = norm.replace("_", "")
+    for c in contract:
+        if c.replace("_", "") == squeezed:
+            return c
+    return None
+
+
+def codebook_template(file, *, max_values: int = 6) -> str:
+    """A starter codebook (YAML text) for ``file``, to be checked and completed.
+
+    Every column of the file is listed. Columns whose name normalises to a
+    contract column (``"Enjoy Maths"`` -> ``enjoy_maths``) are mapped; the
+    others are left commented out for the researcher to fill in. A comment
+    shows the first values found in each column, and items whose values are
+    text get a code set (``yes_no`` or ``agree4``) to check.
+
+    Parameters
+    ----------
+    file : path, or ``(name, bytes)`` as an upload gives
+    max_values : how many distinct values to show for a column
+
+    Returns
+    -------
+    str : YAML text; :meth:`Codebook.from_yaml` reads it as it is.
+
+    Raises
+    ------
+    SurveyDataError, IdentifyingDataError
+        if the file cannot be read or holds pupil-identifying columns (values
+        of those would otherwise be copied into the template).
+    """
+    from . import load, privacy
+
+    read = load.read_file(file)
+    privacy.check_identifying(read.frame, read.name)
+    frame = read.frame
+    binary = {code_key(v): k for k, v in schema.scale_codes("binary").items()}
+    agreement = {code_key(v): k for k, v in schema.scale_codes("agreement").items()}
+    lines = [
+        "codebook_version: 1",
+        f"description: {_q('Starter codebook for ' + read.name + ': check every line.')}",
+        "missing_values: []        # e.g. [-9, \"Not answered\"]",
+        "constants: {}             # e.g. {wave: 2} if the file has no wave column",
+        "code_sets:",
+        "  yes_no: " + _flow({v: k for k, v in schema.scale_codes("binary").items()}),
+        "  agree4: " + _flow({v: k for k, v in schema.scale_codes("agreement").items()}),
+        "columns:",
+    ]
+    mapped: set[str] = set()
+    for column in frame.columns:
+        values = frame[column].dropna()
+        labels = read.value_labels.get(column, {})
+        shown = [labels.get(v, v) for v in pd.unique(values)[:max_values]]
+        seen = "values: " + ", ".join(str(v) for v in shown) if shown else "no values"
+        target = guess_contract_column(column)
+        if target is None or target in mapped:
+            lines.append(f"  # ???: {_q(column)}  # {seen}")
+            continue
+        mapped.add(target)
+        scale = schema.item(target).scale if target in {i.column for i in schema.items()} \
+            else None
+        text_values = {code_key(v) for v in shown}
+        if scale == "binary" and text_values and text_values <= set(binary) \
+                and not text_values <= {"0", "1"}:
+            lines.append(f"  {target}: {{from: {_q(column)}, codes: yes_no}}  # {seen}")
+        elif scale == "agreement" and text_values and text_values <= set(agreement):
+            lines.append(f"  {target}: {{from: {_q(column)}, codes: agree4}}  # {seen}")
+        else:
+            lines.append(f"  {target}: {_q(column)}  # {seen}")
+    if not mapped:
+        lines.append("  {}  # no column name matched; fill in the lines above")
+    absent = [c for c in schema.REQUIRED_COLUMNS if c not in mapped]
+    if absent:
+        lines.append(f"# required and not yet mapped: {', '.join(absent)}")
+    return "\n".join(lines) + "\n"
+
+
+def _q(text) -> str:
+    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _flow(mapping: Mapping) -> str:
+    return "{" + ", ".join(f"{_q(k)}: {v}" for k, v in mapping.items()) + "}"

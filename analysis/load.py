@@ -1,0 +1,394 @@
+"""Read survey files of any common format, map, check and combine them.
+
+Ingest is the first step of the analysis: :func:`load_survey` reads one file a
+wave (CSV, Excel, SPSS, Stata or Parquet), refuses pupil-identifying columns
+(:mod:`analysis.privacy`), maps each file onto the contract layout through its
+codebook if it has one (:mod:`analysis.codebook`), checks it
+(:mod:`analysis.validate`) and returns one immutable :class:`Survey`.
+
+Every problem in every file is reported at once in a
+:class:`~analysis.errors.SurveyDataError`; nothing is returned half-loaded, so
+the caller's previous :class:`Survey` stays as it was.
+
+Formats, by the file name's extension:
+
+=================  ==========================================================
+``.csv .tsv .txt``  delimited text: UTF-8 (with or without BOM), else
+                    Windows-1252; ``,`` ``;`` or tab, whichever the header
+                    line uses most
+``.xlsx .xlsm``     Excel workbook, first sheet or the codebook's ``sheet``
+``.sav .zsav``      SPSS, with value labels (a codebook's code keys match the
+                    stored value or its label)
+``.dta``            Stata, with value labels likewise
+``.parquet .pq``    Parquet
+=================  ==========================================================
+
+Row numbers in messages are those a person sees: in CSV and Excel files the
+header is row 1 and the first pupil row 2; in SPSS, Stata and Parquet files
+the first pupil is case 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import privacy, schema
+from .codebook import Codebook
+from .errors import IdentifyingDataError, Problem, SurveyDataError, display_name
+from .validate import duplicate_pupils, validate
+
+TEXT_EXTENSIONS = (".csv", ".tsv", ".txt")
+EXCEL_EXTENSIONS = (".xlsx", ".xlsm")
+SPSS_EXTENSIONS = (".sav", ".zsav")
+STATA_EXTENSIONS = (".dta",)
+PARQUET_EXTENSIONS = (".parquet", ".pq")
+FORMATS = "CSV (.csv), Excel (.xlsx), SPSS (.sav), Stata (.dta) or Parquet (.parquet)"
+
+
+@dataclass(frozen=True)
+class Survey:
+    """A loaded, validated survey: one table for all the files given.
+
+    Attributes
+    ----------
+    table : validated table in the contract layout: only the contract columns
+        present in the input(s), in contract order, dtypes ``schema.dtypes()``
+    files : names of the files read
+    notes : things reported that are not errors (columns left out, blocks
+        partly or wholly absent, pupils with more than 3 favourites…)
+    """
+
+    table: pd.DataFrame
+    files: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def blocks(self) -> tuple[schema.Block, ...]:
+        """Question blocks with at least one column in the table."""
+        return tuple(b for b in schema.blocks() if any(c in self.table.columns for c in b.columns))
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """A file as read, before mapping: its own column names and values."""
+
+    name: str
+    frame: pd.DataFrame
+    value_labels: dict = field(default_factory=dict)  # column -> {value: label}
+    first_row: int = 2  # the row number a person sees for the first data row
+    notes: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------- reading
+def _source_name(source) -> str:
+    if isinstance(source, tuple):
+        return display_name(source[0])
+    return display_name(source)
+
+
+def _is_pair(x) -> bool:
+    return (isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], (str, os.PathLike))
+            and isinstance(x[1], (bytes, bytearray, memoryview)))
+
+
+def _bytes(source) -> bytes:
+    if isinstance(source, tuple):
+        return bytes(source[1])
+    return Path(source).read_bytes()
+
+
+def read_file(source, sheet: str | None = None,
+              text_columns: Callable[[Sequence[str]], Sequence[str]] | None = None) -> RawFile:
+    """Read one file as it is (no mapping, no checks), by its extension.
+
+    Parameters
+    ----------
+    source : path, or ``(name, bytes)`` as an upload widget gives
+    sheet : Excel sheet to read (default: the first)
+    text_columns : given the header of a delimited text file, the columns to
+        read as text (ids such as ``"00123"`` keep their leading zeros)
+
+    Raises
+    ------
+    SurveyDataError
+        naming the file, if it is missing, empty, of an unknown format, or the
+        reader fails (corrupt workbook, not a CSV, unreadable .sav).
+    """
+    name = _source_name(source)
+    ext = Path(name).suffix.lower()
+    try:
+        size = len(source[1]) if isinstance(source, tuple) else Path(source).stat().st_size
+    except OSError as exc:
+        raise SurveyDataError(Problem(name, f"could not be opened ({exc.strerror or exc}).",
+                                      "Check the file's name and folder.")) from None
+    if ext not in (*TEXT_EXTENSIONS, *EXCEL_EXTENSIONS, *SPSS_EXTENSIONS, *STATA_EXTENSIONS,
+                   *PARQUET_EXTENSIONS):
+        todo = f"Save or export it as {FORMATS}."
+        if ext == ".xls":
+            todo = "Open it in Excel and save it as an .xlsx workbook (or export it as CSV)."
+        raise SurveyDataError(Problem(name, f"is not a file type the loader reads ('{ext}').",
+                                      todo))
+    if size == 0:
+        raise SurveyDataError(Problem(name, "is empty (0 bytes).",
+                                      "Export the survey again and check the file has data."))
+    if ext in TEXT_EXTENSIONS:
+        return _read_text(name, _bytes(source), text_columns)
+    try:
+        if ext in EXCEL_EXTENSIONS:
+            return _read_excel(name, source, sheet)
+        if ext in PARQUET_EXTENSIONS:
+            data = source[1] if isinstance(source, tuple) else source
+            frame = pd.read_parquet(io.BytesIO(data) if isinstance(data, (bytes, bytearray))
+                                    else data)
+            return RawFile(name, frame.reset_index(drop=True), {}, 1)
+        return _read_stat(name, source, ext)
+    except SurveyDataError:
+        raise
+    except Exception as exc:  # any reader failure becomes a message for the person
+        kind = ("an Excel workbook" if ext in EXCEL_EXTENSIONS else
+                "a Parquet file" if ext in PARQUET_EXTENSIONS else
+                "an SPSS data file" if ext in SPSS_EXTENSIONS else "a Stata data file")
+        reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise SurveyDataError(Problem(
+            name, f"could not be read as {kind} ({reason}).",
+            f"Check that it opens in the program that made it and save it again, or export "
+            f"it as CSV.")) from None
+
+
+def _read_text(name: str, data: bytes, text_columns) -> RawFile:
+    notes = []
+    if b"\x00" in data[:65536]:
+        raise SurveyDataError(Problem(
+            name, "is not a text (CSV) file: it holds binary data.",
+            f"If it is a workbook or a statistics file, give it its own extension; "
+            f"the loader reads {FORMATS}."))
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            data = data.decode("cp1252", errors="replace").encode("utf-8")
+            notes.append(f"{name}: read as Windows-1252 text (it is not UTF-8).")
+    end = data.find(b"\n")
+    header = data[: end if end >= 0 else len(data)].decode("utf-8").rstrip("\r")
+    if not header.strip():
+        raise SurveyDataError(Problem(name, "has no column names in its first line.",
+                                      "Put the column names in the first row."))
+    sep = max([",", ";", "\t", "|"], key=lambda s: (header.count(s), s == ","))
+    names = next(csv.reader([header], delimiter=sep))
+    text = list(text_columns(names)) if text_columns else []
+    dtype = {c: "str" for c in text if c in names}
+    frame = None
+    try:
+        frame = pd.read_csv(io.BytesIO(data), sep=sep, engine="pyarrow", dtype=dtype or None)
+    except Exception:  # the pyarrow parser is strict; the C parser explains better
+        try:
+            frame = pd.read_csv(io.BytesIO(data), sep=sep, dtype=dtype or None)
+        except Exception as exc:
+            reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+            raise SurveyDataError(Problem(
+                name, f"could not be read as a CSV file ({reason}).",
+                "Open it in a spreadsheet, check every row has the same columns as the "
+                "header, and save it as CSV again.")) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return RawFile(name, frame, {}, 2, tuple(notes))
+
+
+def _read_excel(name: str, source, sheet: str | None) -> RawFile:
+    data = io.BytesIO(source[1]) if isinstance(source, tuple) else source
+    try:
+        frame = pd.read_excel(data, sheet_name=sheet if sheet is not None else 0,
+                              engine="openpyxl")
+    except ValueError as exc:
+        if sheet is not None and "not found" in str(exc):
+            raise SurveyDataError(Problem(
+                name, f"has no sheet named '{sheet}' (the codebook's 'sheet').",
+                "Correct 'sheet' in the codebook, or remove it to read the first sheet.")) \
+                from None
+        raise
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return RawFile(name, frame, {}, 2)
+
+
+def _read_stat(name: str, source, ext: str) -> RawFile:
+    import pyreadstat
+
+    reader = pyreadstat.read_dta if ext in STATA_EXTENSIONS else pyreadstat.read_sav
+    if isinstance(source, tuple):
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"upload{ext}"
+            path.write_bytes(bytes(source[1]))
+            frame, meta = reader(str(path))
+    else:
+        frame, meta = reader(str(source))
+    labels = {col: dict(v) for col, v in (meta.variable_value_labels or {}).items()}
+    return RawFile(name, frame, labels, 1)
+
+
+# ----------------------------------------------------------------- arguments
+def _as_sources(files) -> list:
+    if isinstance(files, (str, os.PathLike)) or _is_pair(files):
+        return [files]
+    sources = list(files)
+    for s in sources:
+        if not (isinstance(s, (str, os.PathLike)) or _is_pair(s)):
+            raise TypeError("files: give a path, a (filename, bytes) pair, or a list of those; "
+                            f"got {type(s).__name__}")
+    return sources
+
+
+def _as_codebooks(codebook, n: int) -> tuple[list[Codebook | None], list[Problem]]:
+    def one(c) -> Codebook | None:
+        if c is None or isinstance(c, Codebook):
+            return c
+        if _is_pair(c):
+            return Codebook.from_yaml(bytes(c[1]), display_name(c[0]))
+        return Codebook.read(c)
+
+    if codebook is None or isinstance(codebook, (Codebook, str, os.PathLike)) \
+            or _is_pair(codebook):
+        entries = [codebook] * n
+    else:
+        entries = list(codebook)
+        if len(entries) != n:
+            raise ValueError(f"codebook: give one codebook (or None) for each of the {n} "
+                             f"files, or a single one for all; got {len(entries)}")
+    problems: list[Problem] = []
+    parsed: dict[int, Codebook | None] = {}
+    out = []
+    for c in entries:
+        key = id(c)
+        if key not in parsed:
+            try:
+                parsed[key] = one(c)
+            except SurveyDataError as exc:
+                problems.extend(exc.problems)
+                parsed[key] = None
+        out.append(parsed[key] if c is None or parsed[key] is not None else False)
+    return out, problems
+
+
+def _contract_names(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rename columns that are contract columns but for case or spaces."""
+    contract = {c.casefold(): c for c in schema.contract_columns()}
+    rename = {}
+    for c in frame.columns:
+        target = contract.get(str(c).strip().casefold())
+        if target is not None and target != c and target not in frame.columns:
+            rename[c] = target
+    return frame.rename(columns=rename) if rename else frame
+
+
+def _labelled_categories(frame: pd.DataFrame, labels: dict) -> pd.DataFrame:
+    """SPSS/Stata numbers with value labels, in a text column of the contract
+    (gender, ethnicity, qualification aim): use the labels."""
+    text_columns = [c for c, d in schema.dtypes().items() if isinstance(d, pd.CategoricalDtype)]
+    changes = {}
+    for c in text_columns:
+        if c in frame.columns and c in labels and pd.api.types.is_numeric_dtype(frame[c]):
+            changes[c] = frame[c].map(labels[c])
+    return frame.assign(**changes) if changes else frame
+
+
+# ----------------------------------------------------------------------- load
+def load_survey(files, codebook=None) -> Survey:
+    """Read, map, check and combine survey files into one :class:`Survey`.
+
+    Parameters
+    ----------
+    files : a path, a ``(filename, bytes)`` pair (what an upload widget
+        gives), or a sequence of those, typically one file a wave. They are
+        combined into one table: a column one file lacks is missing in that
+        file's rows; a question block no file has is absent.
+    codebook : None (the files are in the contract layout already); a path,
+        ``(name, bytes)`` pair or :class:`~analysis.codebook.Codebook` used for
+        every file; or a sequence with one of those (or None) for each file.
+
+    Returns
+    -------
+    Survey
+
+    Raises
+    ------
+    IdentifyingDataError
+        a file holds a column identifying pupils (name, date of birth,
+        postcode, UPN, e-mail, phone); the whole load is refused.
+    SurveyDataError
+        listing every problem found in every file and codebook.
+
+    Examples
+    --------
+    >>> survey = load_survey(["data/sample/ks3_survey_wave1_2008.csv",
+    ...                       "data/sample/ks3_survey_wave2_2010.csv"])  # doctest: +SKIP
+    >>> survey.table.groupby("wave").size()  # doctest: +SKIP
+    """
+    sources = _as_sources(files)
+    if not sources:
+        raise ValueError("files: give at least one file")
+    codebooks, problems = _as_codebooks(codebook, len(sources))
+    identifying: list[Problem] = []
+    notes: list[str] = []
+    checked: list[tuple[str, pd.DataFrame, int]] = []
+    names: list[str] = []
+    for source, book in zip(sources, codebooks):
+        names.append(_source_name(source))
+        if book is False:  # its codebook is wrong: reported above
+            continue
+
+        def text_columns(header, book=book):
+            ids = [h for h in header if h.strip().casefold() in schema.ID_COLUMNS]
+            if book is not None:
+                sources_ = book.source_columns(header)
+                ids += [sources_[c] for c in schema.ID_COLUMNS if c in sources_]
+            return ids
+
+        try:
+            raw = read_file(source, book.sheet if book else None, text_columns)
+        except SurveyDataError as exc:
+            problems.extend(exc.problems)
+            continue
+        notes.extend(raw.notes)
+        found = privacy.identifying_columns(raw.frame, raw.name)
+        if found:
+            identifying.extend(found)
+            continue
+        if book is not None:
+            mapped, found = book.apply(raw.frame, raw.name, raw.value_labels, raw.first_row)
+            problems.extend(found)
+        else:
+            mapped = _labelled_categories(_contract_names(raw.frame), raw.value_labels)
+        table, found, file_notes = validate(mapped, raw.name, raw.first_row)
+        problems.extend(found)
+        notes.extend(file_notes)
+        checked.append((raw.name, table, raw.first_row))
+    problems.extend(duplicate_pupils(checked))
+    if identifying:
+        raise IdentifyingDataError([*identifying, *problems])
+    if problems:
+        raise SurveyDataError(problems)
+    return Survey(_combine([t for _, t, _ in checked]), tuple(names), tuple(notes))
+
+
+def _combine(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """One table in contract order with the schema's dtypes."""
+    if len(tables) == 1:
+        table = tables[0]
+    else:
+        table = pd.concat(tables, ignore_index=True)
+    dtypes = schema.dtypes()
+    columns = [c for c in schema.contract_columns() if c in table.columns]
+    table = table[columns]
+    changes = {c: table[c].astype(dtypes[c]) for c in columns if table[c].dtype != dtypes[c]
+               or c == "school_id" and len(tables) > 1}
+    if changes:
+        table = table.assign(**changes)
+    return table.reset_index(drop=True)
