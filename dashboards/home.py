@@ -1,0 +1,39 @@
+"""The home page: what the survey is, which data are showing, and every dashboard."""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+
+from . import data, page
+
+#: Every dashboard notebook in this folder, in the order the home page lists
+#: them: (notebook, title, one sentence on what it shows). A new dashboard
+#: adds itself here; tests/test_notebooks.py checks that none is missing.
+DASHBOARDS: tuple[tuple[str, str, str], ...] = (
+    ("favourite_subjects.ipynb", "Favourite subjects",
+     "Which subjects pupils choose as favourites, year 7 against year 9 and 2008 "
+     "against 2010, for all pupils, girls or boys."),
+)
+
+
+def links() -> widgets.HTML:
+    """Links to every dashboard; relative, so they work wherever Voilà serves the folder."""
+    cards = "".join(
+        f'<li><a href="{html.escape(notebook)}"><b>{html.escape(title)}</b></a>'
+        f"<br>{html.escape(about)}</li>"
+        for notebook, title, about in DASHBOARDS)
+    return page.html_widget(f'<ul class="ks3-dashboards">{cards}</ul>'
+                            "<style>.ks3-dashboards li { margin: 0 0 0.8em 0; }</style>")
+
+
+def build() -> widgets.Widget:
+    """Which data are showing (the links come in a cell of their own, shown even
+    when the data cannot be loaded)."""
+    return page.source_note(data.survey())
+
+
+def main() -> None:
+    """What the notebook runs. If the data cannot be loaded the message says why."""
+    page.show(build)

@@ -1,0 +1,139 @@
+"""What every dashboard page shares: a loading indicator, plain-words messages
+in place of tracebacks, and a line saying which data are showing.
+
+A page calls :func:`show` with a function that builds its widget; :func:`show`
+puts a loading indicator on the page first, then replaces it with the widget,
+or with a message if the data cannot be loaded. Voilà never shows a traceback:
+an unexpected error is written to the server's log (the kernel's own stderr)
+and the page says what to do.
+"""
+
+from __future__ import annotations
+
+import html
+import sys
+import traceback
+from collections.abc import Callable
+
+import ipywidgets as widgets
+from IPython.display import display
+
+from analysis.errors import SurveyDataError
+
+from .data import CODEBOOK_VARIABLE, FILES_VARIABLE, DataSource, data_source
+
+#: Styles for the page's own HTML (Voilà's lab template supplies the rest).
+CSS = """
+<style>
+.ks3-page { font-family: var(--jp-content-font-family, Helvetica, Arial, sans-serif);
+            font-size: var(--jp-content-font-size1, 14px); line-height: 1.5;
+            color: #222; max-width: 1100px; }
+.ks3-page h1 { font-size: 1.7em; margin: 0.2em 0 0.3em 0; font-weight: 600; }
+.ks3-page a { color: #0072B2; }
+.ks3-source { background: #f4f7fa; border-left: 4px solid #0072B2; padding: 0.5em 0.9em;
+              margin: 0.4em 0 0.8em 0; font-size: 0.95em; }
+.ks3-source.sample { border-left-color: #E69F00; background: #fdf6e9; }
+.ks3-problem { background: #fdf0ea; border-left: 5px solid #D55E00; padding: 0.8em 1.1em;
+               margin: 1em 0; font-size: 1em; max-width: 900px; }
+.ks3-problem h2 { font-size: 1.25em; margin: 0 0 0.4em 0; color: #8a3600; }
+.ks3-problem li { margin: 0.25em 0; }
+.ks3-problem code { background: #fff; padding: 0 0.25em; }
+.ks3-loading { display: flex; align-items: center; gap: 0.7em; padding: 1.5em 0;
+               font-size: 1.1em; color: #444; }
+.ks3-spinner { width: 1.2em; height: 1.2em; border: 3px solid #cfd8e3;
+               border-top-color: #0072B2; border-radius: 50%;
+               animation: ks3-spin 0.9s linear infinite; }
+@keyframes ks3-spin { to { transform: rotate(360deg); } }
+.ks3-note { color: #555; font-size: 0.9em; margin-top: 0.4em; }
+</style>
+"""
+
+
+def html_widget(body: str, css_class: str = "") -> widgets.HTML:
+    """An HTML widget carrying the page's styles, its content wrapped in ``ks3-page``."""
+    return widgets.HTML(f'{CSS}<div class="ks3-page {css_class}">{body}</div>')
+
+
+def loading(what: str = "Loading the survey data…") -> widgets.HTML:
+    """A spinner and a sentence, shown while the data load."""
+    return html_widget(f'<div class="ks3-loading"><div class="ks3-spinner"></div>'
+                       f'{html.escape(what)}</div>')
+
+
+def source_note(survey, source: DataSource | None = None) -> widgets.HTML:
+    """One line saying which data the page shows: the synthetic sample, or the user's files."""
+    source = data_source() if source is None else source
+    table = survey.table
+    counts = ", ".join(
+        f"wave {int(w)}: {len(part):,} pupils in {part['school_id'].nunique()} schools"
+        for w, part in table.groupby("wave", observed=True)
+    )
+    if source.is_sample:
+        text = ("<b>Showing the synthetic sample</b>, made up to reproduce the published "
+                "figures; it describes no real pupil. To show your own survey files, set "
+                f"<code>{FILES_VARIABLE}</code> and restart the dashboards. ")
+        css = "ks3-source sample"
+    else:
+        names = ", ".join(html.escape(str(f)) for f in survey.files)
+        text = f"<b>Showing your data</b>: {names}. "
+        css = "ks3-source"
+    return html_widget(f'<div class="{css}">{text}({html.escape(counts)})</div>')
+
+
+def problem_message(error: BaseException, source: DataSource | None = None) -> widgets.HTML:
+    """The loader's message in plain words, and how to fix it; never a traceback."""
+    source = data_source() if source is None else source
+    if isinstance(error, SurveyDataError):
+        items = "".join(f"<li>{html.escape(str(p))}</li>" for p in error.problems)
+        what = f"<ul>{items}</ul>"
+    elif isinstance(error, OSError):
+        name = getattr(error, "filename", None) or ""
+        what = (f"<ul><li>{html.escape(str(name))}: {html.escape(error.strerror or str(error))}"
+                f". Check the path and that the file can be read.</li></ul>")
+    else:
+        what = ("<p>Something unexpected went wrong while reading the data; the details are "
+                "in the log of the dashboard server.</p>")
+    files = ", ".join(html.escape(str(f)) for f in source.files)
+    if source.is_sample:
+        fix = ("The dashboards were reading the synthetic sample "
+               f"({files}). Regenerate it with <code>python -m analysis make-sample "
+               "--out data/sample</code>, then reload this page.")
+    else:
+        fix = (f"The dashboards were reading {files}"
+               + (f" with the codebook {html.escape(str(source.codebook))}"
+                  if source.codebook else "")
+               + f" (set by <code>{FILES_VARIABLE}</code>"
+               + (f" and <code>{CODEBOOK_VARIABLE}</code>" if source.codebook else "")
+               + "). Correct the file as described above, or check it first with "
+               "<code>python -m analysis check FILE…</code>; then restart the dashboards. "
+               f"To see the synthetic sample instead, unset <code>{FILES_VARIABLE}</code>.")
+    return html_widget(f'<div class="ks3-problem"><h2>The survey data could not be loaded</h2>'
+                       f"{what}<p>{fix}</p></div>")
+
+
+def unexpected_message() -> widgets.HTML:
+    """Said when building a page fails for a reason that is not the data's."""
+    return html_widget(
+        '<div class="ks3-problem"><h2>This dashboard could not be drawn</h2>'
+        "<p>Something unexpected went wrong; the details are in the log of the dashboard "
+        "server. Reload the page; if it happens again, report it with that log.</p></div>")
+
+
+def show(build: Callable[[], widgets.Widget], what: str = "Loading the survey data…") -> widgets.Box:
+    """Display a loading indicator, then the widget ``build()`` returns, or a message.
+
+    ``build`` loads what it needs (through :func:`dashboards.data.survey`) and
+    returns the page's widget. A :class:`~analysis.errors.SurveyDataError` or an
+    unreadable file becomes :func:`problem_message`; anything else is logged to
+    the server and becomes :func:`unexpected_message`.
+    """
+    box = widgets.VBox([loading(what)])
+    display(box)
+    try:
+        box.children = [build()]
+    except (SurveyDataError, OSError) as error:
+        box.children = [problem_message(error)]
+    except Exception:  # noqa: BLE001 - a viewer must never see a traceback
+        traceback.print_exc(file=sys.__stderr__)
+        box.children = [unexpected_message()]
+    return box

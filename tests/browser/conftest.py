@@ -1,0 +1,112 @@
+"""Real Voilà servers and headless Chromium for the browser tests.
+
+Every test here is marked ``browser`` (run them alone with ``pytest -m browser``,
+leave them out with ``-m "not browser"``). Chromium is Debian's
+(``/usr/bin/chromium``, or the path in ``CHROMIUM``): Playwright's own browser
+download does not work here, so never call ``playwright install``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from dashboards.server import HOME, VoilaServer
+
+ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+#: Plenty for a page to execute and draw its chart on a shared 2-core machine.
+PAGE_TIMEOUT_MS = 90_000
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not Path(path).exists():
+        pytest.fail(f"Chromium is not at {path}. Install it with `apt-get install chromium` "
+                    "(Debian/Ubuntu), or set CHROMIUM to the path of a Chromium binary. "
+                    "Do not run `playwright install`.", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path,
+                                              args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def _serve(env):
+    """Start Voilà with ``env``; fail (not skip) with its log if it does not answer."""
+    server = VoilaServer(env=env, timeout=90)
+    try:
+        server.start()
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
+    return server
+
+
+@pytest.fixture(scope="session")
+def voila():
+    """Voilà serving the dashboards on the synthetic sample."""
+    server = _serve({"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": ""})
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def broken_file(tmp_path_factory) -> Path:
+    """A CSV that is not a survey at all."""
+    path = tmp_path_factory.mktemp("broken") / "not_a_survey.csv"
+    path.write_text("name,score\nAlice,3\nBob,4\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def broken_voila(broken_file):
+    """Voilà serving the dashboards with KS3_SURVEY_FILES pointing at a broken file."""
+    server = _serve({"KS3_SURVEY_FILES": str(broken_file), "KS3_SURVEY_CODEBOOK": ""})
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh 1280x800 page; a screenshot of it is saved under tests/artefacts/."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    yield page
+    ARTEFACTS.mkdir(exist_ok=True)
+    try:
+        page.screenshot(path=ARTEFACTS / f"{request.node.name}.png", full_page=True)
+    finally:
+        context.close()
+
+
+def open_dashboard(page, server, notebook: str = "index.ipynb") -> None:
+    """Go to a dashboard and wait until Voilà has finished executing it."""
+    page.goto(server.url + HOME.replace("index.ipynb", notebook))
+    # Voilà's spinner goes, and widgets are drawn
+    page.wait_for_selector(".jupyter-widgets", state="attached")
+
+
+def wait_for_chart(page) -> None:
+    """Wait until the plotly chart has drawn its bars."""
+    page.wait_for_selector(".js-plotly-plot .barlayer .point path", state="attached")
