@@ -134,26 +134,28 @@ def _rows(mask: np.ndarray, first: int = 5) -> str:
 # cluster totals
 
 
+def _bad_codes(table: pd.DataFrame, column: str) -> ValueError:
+    """The error for answers outside the item's scale, naming the rows."""
+    valid = sorted(schema.scale_codes(schema.item(column).scale))
+    values = table[column].to_numpy(dtype="float64", na_value=np.nan)
+    bad = ~np.isnan(values) & ~np.isin(values, valid)
+    return ValueError(
+        f"column '{column}', {_rows(bad)}: answers must be codes {valid} or empty. "
+        "Load the file with analysis.load so codes are checked and recoded.")
+
+
 def _answer_codes(table: pd.DataFrame, column: str) -> np.ndarray:
-    """Codes 0..4 as int16, missing as ``_MISSING_SLOT``; refuses other codes."""
+    """Codes 0..4 as int16, missing as ``_MISSING_SLOT``; refuses other values."""
     series = table[column]
     missing = series.isna().to_numpy()
     if not (pd.api.types.is_integer_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)):
         as_float = series.to_numpy(dtype="float64", na_value=np.nan)
-        bad = ~missing & ((as_float != np.round(as_float)) | (as_float < 0) | (as_float > 4))
-        if bad.any():
-            raise ValueError(
-                f"column '{column}', {_rows(bad)}: answers must be whole-number codes "
-                f"{sorted(schema.scale_codes(schema.item(column).scale))} or empty. "
-                "Load the file with analysis.load so codes are checked and recoded.")
+        if (~missing & ((as_float != np.round(as_float)) | (as_float < 0) | (as_float > 4))).any():
+            raise _bad_codes(table, column)
     codes = series.to_numpy(dtype="int16", na_value=_MISSING_SLOT)
     if codes.min(initial=0) < 0 or codes.max(initial=0) > _MISSING_SLOT or (
             np.count_nonzero(codes == _MISSING_SLOT) != np.count_nonzero(missing)):
-        bad = ~missing & ((codes < 0) | (codes > 4))
-        raise ValueError(
-            f"column '{column}', {_rows(bad)}: answers must be codes "
-            f"{sorted(schema.scale_codes(schema.item(column).scale))} or empty. "
-            "Load the file with analysis.load so codes are checked and recoded.")
+        raise _bad_codes(table, column)
     return codes
 
 
@@ -258,11 +260,7 @@ def cluster_totals(table: pd.DataFrame, items: Sequence[str], by: Sequence[str] 
         valid = list(schema.scale_codes(it.scale))
         invalid = [s for s in range(5) if s not in valid]
         if invalid and dist[:, invalid].any():
-            values = table[column].to_numpy(dtype="float64", na_value=np.nan)
-            raise ValueError(
-                f"column '{column}', {_rows(np.isin(values, invalid))}: codes {invalid} are "
-                f"not on the {it.scale} scale (codes {valid}). Load the file with "
-                "analysis.load so codes are checked and recoded.")
+            raise _bad_codes(table, column)
         positive = list(schema.positive_codes(it.scale))
         n_pupils[:, k] = dist[:, valid].sum(axis=1)
         if weight is None:
@@ -411,7 +409,9 @@ def wilson_interval(share, n_eff, quantile):
         denom = 1 + q ** 2 / n
         centre = (p + q ** 2 / (2 * n)) / denom
         half = q / denom * np.sqrt(p * (1 - p) / n + q ** 2 / (4 * n ** 2))
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    low = np.where(p == 0, 0.0, np.clip(centre - half, 0, 1))  # exact at the edges,
+    high = np.where(p == 1, 1.0, np.clip(centre + half, 0, 1))  # not 1e-17 off
+    return low, high
 
 
 def proportions(totals: pd.DataFrame, by: Sequence[str] = (), alpha: float = 0.05,
