@@ -1,0 +1,677 @@
+"""Statistical disclosure control: what may be shown of a survey table.
+
+One module decides, for the command line, the dashboards and the public bundle
+alike, which numbers of a tidy result table (see :mod:`analysis.measures`) are
+shown. It follows the Government Statistical Service (GSS) guidance on
+disclosure control of tables [1]_ [2]_: a threshold on the number of people in
+a cell (primary suppression), then enough further suppression that no hidden
+cell can be worked out from shown ones (secondary suppression), and the GSS
+symbols ``c`` (confidential) and ``u`` (low reliability) in place of what is
+hidden [3]_.
+
+Primary rules (:class:`DisclosureRules`, defaults in brackets)
+-------------------------------------------------------------
+A cell is ``c`` (its ``count`` hidden) when
+
+* ``count < min_count`` (10): fewer than 10 pupils ticked / agreed. A
+  threshold of 10 is the minimum cell count most commonly used in
+  government tables of people [1]_ [2]_;
+* ``n - count < min_count``: fewer than 10 pupils did *not* tick. The
+  complement is a count of pupils too (“all but 3 pupils of this group
+  ticked it” discloses as much as “3 ticked”), so it gets the same threshold;
+* ``n < min_count``: the base itself is a small count of pupils; then ``n`` is
+  hidden as well.
+
+Hiding a count always hides the ``share`` and everything computed from it
+(``ci_low``, ``ci_high``, ``se``, any ``share_*`` or ``ci_*`` column): with
+``n`` shown, ``count = share * n`` would give the count back.
+
+A cell that is not ``c`` is ``u`` (low base) when its base ``n`` is under
+``min_base`` (30) pupils or its pupils come from fewer than ``min_schools``
+(3) schools (column ``n_schools``; a table by ``school_id`` has one school per
+cell). ``u`` is a rule of reliability, not of disclosure: the share, its
+interval and the count are hidden, ``n`` is shown, and ``u`` cells are not
+protected against differencing (their counts are at least 10 both ways).
+
+A cell with ``n == 0`` (nobody in the group answered) is shown as it is: it
+holds nobody to disclose; its share is undefined (symbol ``z``).
+
+Secondary suppression
+---------------------
+The cells of a breakdown add up along every grouping dimension (girls + boys +
+other + not stated = all pupils; year 7 + year 9; wave 1 + wave 2; schools),
+and this holds for counts, for bases ``n`` and hence for complements
+``n - count``. :func:`protect` takes *all* tables of one view or publication
+together (e.g. by gender, by year group, and the total) and models them as sums
+of the cells of the finest cross-classification of their grouping columns.
+Gender and ethnicity may be missing, so they get an extra, never-published
+category “not stated”: the pupils in the total but in no shown group. That
+residual (total minus the shown groups) is an *implicit cell*: when the
+published tables pin it to fewer than ``min_count`` pupils it is protected like
+any small cell.
+
+An attacker who knows every shown number (and that counts are at least 0 and at
+most ``n``) can bound each hidden number by linear programming. Protection
+requires that
+
+* every hidden count and every hidden ``n`` stays undetermined (its feasible
+  range is not a single value), and
+* every small quantity (a count, complement or base under ``min_count``, shown
+  or implicit) has a feasible range at least ``protection`` wide (default
+  ``min_count``): the attacker cannot narrow it to within 10 pupils — so two
+  tiny cells cannot protect each other by revealing their tiny sum.
+
+While a requirement fails, the next-smallest shown sibling of the cell (same
+breakdown, one grouping value different) is suppressed — then, failing that,
+its parent or children, then any cell of the item — and the ranges are
+computed again, until every requirement holds. Suppression is monotone
+(hiding more never narrows a range), so the loop ends; a cell hidden in one
+table is hidden in every table of the view that holds it. This is the
+audit-and-extend approach of tau-Argus [4]_, with an exact linear-programming
+audit (scipy's HiGHS) instead of a heuristic one.
+
+Tables must list every group they cover: a row absent from a table (a
+combination of the group values that table shows) is read as an empty group
+(``n = 0``), as :func:`analysis.measures.shares` produces. Filter tables
+*after* protecting them, not before.
+
+References
+----------
+.. [1] Government Statistical Service (2021). *Disclosure control guidance
+   for tables produced from surveys* and *… from administrative sources*.
+   GSS / ONS, Statistical Disclosure Control.
+.. [2] Office for National Statistics (2019). *Statistical disclosure
+   control methods for tables*: threshold rule (commonly a minimum cell
+   count of 10), secondary suppression, differencing.
+.. [3] Government Analysis Function (2023). *Symbols in tables, definitions
+   and help*: ``[c]`` confidential, ``[u]`` low reliability, ``[z]`` not
+   applicable.
+.. [4] Hundepool A. et al. (2012). *Statistical Disclosure Control*. Wiley,
+   ch. 4 (tabular data: sensitivity rules, secondary cell suppression,
+   audit by linear programming).
+
+Examples
+--------
+>>> import pandas as pd
+>>> total = pd.DataFrame({"item": ["visitor_talk"], "label": ["Visitor"],
+...                       "n": [60.0], "count": [24.0], "share": [0.4]})
+>>> by_year = pd.DataFrame({"year_group": [7, 9], "item": "visitor_talk",
+...                         "label": "Visitor", "n": [25.0, 35.0],
+...                         "count": [4.0, 20.0], "share": [0.16, 20 / 35]})
+>>> out = protect({"total": total, "by_year": by_year})
+>>> out["by_year"][["year_group", "n", "count", "suppressed"]]
+   year_group     n  count suppressed
+0           7  25.0    NaN          c
+1           9  35.0    NaN          c
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+
+from . import schema
+
+#: Columns that group a table's cells, in the order they are modelled.
+#: ``school`` is the "this school / other schools" column of :func:`school_view`.
+GROUP_DIMENSIONS: tuple[str, ...] = (*schema.GROUP_COLUMNS, "school_id", "school")
+
+#: Grouping columns a pupil may leave empty: their breakdowns miss the
+#: "not stated" pupils, who are in the total nonetheless.
+INCOMPLETE_DIMENSIONS: tuple[str, ...] = tuple(
+    c for c in schema.GROUP_COLUMNS if c not in schema.REQUIRED_COLUMNS)
+
+CONFIDENTIAL = "c"  # GSS symbol: hidden to protect confidentiality
+LOW_RELIABILITY = "u"  # GSS symbol: low base, not shown
+NOT_APPLICABLE = "z"  # GSS symbol: share of nobody
+
+THIS_SCHOOL = "this school"
+OTHER_SCHOOLS = "other schools"
+
+_NOT_STATED = "\x00not stated"  # the never-published category of incomplete dimensions
+_EXACT = 0.5  # a range narrower than this pins a count of pupils to one value
+_VALUE_COLUMNS = ("item", "label", "n", "count")
+
+
+@dataclass(frozen=True)
+class DisclosureRules:
+    """Thresholds of the disclosure rules (see the module docstring).
+
+    Parameters
+    ----------
+    min_count : a count, complement (``n - count``) or base ``n`` under this
+        many pupils is confidential (``c``).
+    min_base : a share whose base ``n`` is under this is not shown (``u``).
+    min_schools : a share from fewer schools than this is not shown (``u``).
+    protection : the narrowest range to which an attacker may bound a small
+        quantity from the shown numbers; ``None`` means ``min_count``.
+    """
+
+    min_count: float = 10
+    min_base: float = 30
+    min_schools: int = 3
+    protection: float | None = None
+
+    @property
+    def protection_width(self) -> float:
+        return self.min_count if self.protection is None else self.protection
+
+
+# ---------------------------------------------------------------- cells
+
+
+@dataclass
+class _Cell:
+    key: tuple  # ((dimension, value), ...) in GROUP_DIMENSIONS order
+    n: float
+    count: float
+    n_schools: float = math.nan  # NaN: school rule not applied
+    published: bool = True  # False: implicit (residual, unshown group)
+    nil: bool = False  # an empty group read from a row absent from a table
+    count_hidden: bool = False
+    n_hidden: bool = False
+    low_base: bool = False
+    low_base_only: bool = False  # count hidden for low base (u), not for disclosure
+    members: np.ndarray = field(default=None, repr=False)  # finest cells it sums
+
+    @property
+    def level(self) -> tuple[str, ...]:
+        return tuple(d for d, _ in self.key)
+
+    def value(self, system: str) -> float:
+        return self.n if system == "n" else self.count
+
+
+def _dimensions(table: pd.DataFrame) -> list[str]:
+    return [d for d in GROUP_DIMENSIONS if d in table.columns]
+
+
+def _check_table(name: str, table: pd.DataFrame) -> None:
+    missing = [c for c in _VALUE_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(
+            f"table '{name}': no column {', '.join(repr(c) for c in missing)}. "
+            "protect() reads tables in the tidy shape of analysis.measures.shares "
+            "(group columns, item, label, n, count, share).")
+    if "suppressed" in table.columns:
+        raise ValueError(
+            f"table '{name}' already has a 'suppressed' column: it has been protected. "
+            "Pass the unprotected tables of the whole view to protect() once.")
+    dims = _dimensions(table)
+    dup = table.duplicated([*dims, "item"], keep=False)
+    if dup.any():
+        rows = [int(i) + 1 for i in np.flatnonzero(dup.to_numpy())[:5]]
+        raise ValueError(
+            f"table '{name}', rows {rows}: the same group and item appear more than "
+            f"once (group columns {dims}). Give each group one row.")
+
+
+def _key(dims: list[str], values) -> tuple:
+    return tuple((d, _plain(v)) for d, v in zip(dims, values))
+
+
+def _plain(v):
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return int(v) if float(v).is_integer() else float(v)
+    return v
+
+
+# ---------------------------------------------------------------- the audit
+
+
+class _Item:
+    """All cells of one item across the tables of a view, and the LP audit."""
+
+    def __init__(self, cells: dict[tuple, _Cell], categories: dict[str, list],
+                 rules: DisclosureRules, item: str):
+        self.cells = cells
+        self.rules = rules
+        self.item = item
+        self.dims = [d for d in GROUP_DIMENSIONS if d in categories]
+        cats = [categories[d] for d in self.dims]
+        finest = np.array(list(itertools.product(*[range(len(c)) for c in cats])),
+                          dtype=int).reshape(-1, len(self.dims))
+        self.finest = finest
+        self.code = {d: {v: i for i, v in enumerate(c)} for d, c in zip(self.dims, cats)}
+        self.categories = dict(zip(self.dims, cats))
+        self.n_finest = len(finest)
+        for cell in cells.values():
+            cell.members = self.members(cell.key)
+        F = self.n_finest
+        # count_f - n_f <= 0 for every finest cell
+        self.A_ub = np.hstack([np.eye(F), -np.eye(F)])
+        self.b_ub = np.zeros(F)
+
+    def members(self, key: tuple) -> np.ndarray:
+        mask = np.ones(self.n_finest, dtype=bool)
+        for d, v in key:
+            j = self.dims.index(d)
+            mask &= self.finest[:, j] == self.code[d][v]
+        return mask.astype(float)
+
+    def _equalities(self):
+        F = self.n_finest
+        rows, rhs = [], []
+        for cell in self.cells.values():
+            if not cell.published:
+                continue
+            if not cell.count_hidden:
+                rows.append(np.concatenate([cell.members, np.zeros(F)]))
+                rhs.append(cell.count)
+            if not cell.n_hidden:
+                rows.append(np.concatenate([np.zeros(F), cell.members]))
+                rhs.append(cell.n)
+        if not rows:
+            return None, None
+        return np.array(rows), np.array(rhs)
+
+    def feasible_range(self, members: np.ndarray, quantity: str) -> tuple[float, float]:
+        """Smallest and largest value of ``quantity`` of a cell consistent with
+        the shown numbers (LP over the finest cells; 0 <= count_f <= n_f)."""
+        F = self.n_finest
+        zero = np.zeros(F)
+        objective = {"count": np.concatenate([members, zero]),
+                     "n": np.concatenate([zero, members]),
+                     "complement": np.concatenate([-members, members])}[quantity]
+        A_eq, b_eq = self._equalities()
+        out = []
+        for sign in (1.0, -1.0):
+            res = linprog(sign * objective, A_ub=self.A_ub, b_ub=self.b_ub,
+                          A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+            if res.status == 3:  # unbounded
+                out.append(-sign * math.inf)
+            elif res.status == 2:
+                raise ValueError(
+                    f"item '{self.item}': the tables of this view do not add up (a "
+                    "breakdown's groups sum to more than its total, or a table lacks "
+                    "rows another table has). Pass complete, unfiltered breakdowns "
+                    "of the same pupils to protect().")
+            elif res.status != 0:
+                raise RuntimeError(f"item '{self.item}': linear programme failed: {res.message}")
+            else:
+                out.append(sign * res.fun)
+        return out[0], out[1]
+
+    def width(self, members, quantity) -> float:
+        lo, hi = self.feasible_range(members, quantity)
+        return hi - lo
+
+    # ---------------------------------------------------------- requirements
+
+    def requirements(self) -> list[tuple[_Cell, str, float]]:
+        """(cell, quantity, least range width) that protection must meet."""
+        mc, width = self.rules.min_count, self.rules.protection_width
+        reqs = []
+        for cell in self.cells.values():
+            if cell.nil:
+                continue
+            if cell.published:
+                if cell.n <= 0:
+                    continue
+                if cell.count < mc:
+                    reqs.append((cell, "count", width))
+                if cell.n - cell.count < mc:
+                    reqs.append((cell, "complement", width))
+                if cell.n < mc:
+                    reqs.append((cell, "n", width))
+            else:
+                # implicit cell: sensitive when the full publication proves it small
+                _, hi_n = self.feasible_range(cell.members, "n")
+                if hi_n < _EXACT:
+                    continue  # provably empty: nobody to disclose
+                if self.feasible_range(cell.members, "count")[1] < mc:
+                    reqs.append((cell, "count", width))
+                if self.feasible_range(cell.members, "complement")[1] < mc:
+                    reqs.append((cell, "complement", width))
+                if hi_n < mc:
+                    reqs.append((cell, "n", width))
+        return reqs
+
+    def hidden_requirements(self) -> list[tuple[_Cell, str, float]]:
+        out = []
+        for cell in self.cells.values():
+            if cell.published and not cell.nil:
+                if cell.count_hidden and not cell.low_base_only:
+                    out.append((cell, "count", _EXACT))
+                if cell.n_hidden:
+                    out.append((cell, "n", _EXACT))
+        return out
+
+    # ---------------------------------------------------------- suppression
+
+    def _candidates(self, cell: _Cell, system: str) -> list[_Cell]:
+        def hidden(c):
+            return c.n_hidden if system == "n" else (c.count_hidden and not c.low_base_only)
+
+        level, key = set(cell.level), dict(cell.key)
+        ranked = []
+        for c in self.cells.values():
+            if not c.published or c.nil or hidden(c) or c is cell:
+                continue
+            cl, ck = set(c.level), dict(c.key)
+            if cl == level:
+                rank = 0 if sum(ck[d] != key[d] for d in cl) == 1 else 3
+            elif len(cl ^ level) == 1 and all(ck[d] == key[d] for d in cl & level):
+                rank = 2 if cl < level else 1  # its children, then its parents (totals last)
+            else:
+                rank = 3
+            ranked.append((rank, c.value(system), c.key.__repr__(), c))
+        ranked.sort(key=lambda t: t[:3])
+        return [t[3] for t in ranked]
+
+    def _hide(self, cell: _Cell, system: str) -> None:
+        cell.count_hidden = True
+        cell.low_base_only = False
+        if system == "n":
+            cell.n_hidden = True
+
+    def _widens(self, cell: _Cell, quantity: str, extra: _Cell, system: str,
+                before: float) -> bool:
+        """Would hiding ``extra`` (in ``system``) widen the range of ``cell``?"""
+        saved = (extra.count_hidden, extra.n_hidden, extra.low_base_only)
+        self._hide(extra, system)
+        after = self.width(cell.members, quantity)
+        extra.count_hidden, extra.n_hidden, extra.low_base_only = saved
+        return after > before + 1e-9
+
+    def run(self) -> None:
+        """Suppress further cells until every requirement holds.
+
+        Requirements on bases come first: a count is bounded by its base, so
+        hiding counts cannot protect a count whose base is pinned small.
+        """
+        reqs = self.requirements() + self.hidden_requirements()
+        pending = sorted(reqs, key=lambda r: (r[1] != "n", -r[2]))
+        done = set()
+        while pending:
+            cell, quantity, need = pending.pop(0)
+            tag = (id(cell), quantity, need)
+            if tag in done:
+                continue
+            while (width := self.width(cell.members, quantity)) < need - 1e-9:
+                system = "n"
+                if quantity != "n" and self.feasible_range(cell.members, "n")[1] >= need:
+                    system = "count"
+                candidates = self._candidates(cell, system)
+                if not candidates and system == "count":
+                    system, candidates = "n", self._candidates(cell, "n")
+                if not candidates:
+                    raise RuntimeError(
+                        f"item '{self.item}': cannot protect cell {dict(cell.key)}; "
+                        "every cell is already hidden")
+                # the next-smallest sibling whose suppression widens the range
+                extra = next((c for c in candidates
+                              if self._widens(cell, quantity, c, system, width)), candidates[0])
+                newly_count = not extra.count_hidden or extra.low_base_only
+                newly_n = system == "n" and not extra.n_hidden
+                self._hide(extra, system)
+                if newly_count:
+                    pending.append((extra, "count", _EXACT))
+                if newly_n:
+                    pending.insert(0, (extra, "n", _EXACT))
+            done.add(tag)
+
+
+# ---------------------------------------------------------------- protect
+
+
+def _primary(cell: _Cell, rules: DisclosureRules) -> None:
+    if cell.nil or cell.n <= 0:
+        return
+    mc = rules.min_count
+    if cell.n < mc:
+        cell.n_hidden = True
+    if cell.count < mc or cell.n - cell.count < mc or cell.n_hidden:
+        cell.count_hidden = True
+        return
+    few_schools = not math.isnan(cell.n_schools) and cell.n_schools < rules.min_schools
+    if cell.n < rules.min_base or few_schools:
+        cell.low_base = True
+        cell.count_hidden = True  # count / n would give the share back
+        cell.low_base_only = True
+
+
+def _share_columns(table: pd.DataFrame) -> list[str]:
+    return [c for c in table.columns
+            if c in ("share", "ci_low", "ci_high", "se")
+            or c.startswith("share_") or c.startswith("ci_")]
+
+
+def protect(tables: Mapping[str, pd.DataFrame],
+            rules: DisclosureRules = DisclosureRules()) -> dict[str, pd.DataFrame]:
+    """Hide what would disclose pupils, across all tables of one view.
+
+    Parameters
+    ----------
+    tables : every table the view (dashboard page, download, report section)
+        shows, by name, each in the tidy shape of
+        :func:`analysis.measures.shares`: group columns (any of
+        :data:`GROUP_DIMENSIONS`; none for the total), ``item``, ``label``,
+        ``n``, ``count``, ``share`` and optionally ``n_schools``, ``ci_low``,
+        ``ci_high``, ``se``. A table by ``school_id`` without ``n_schools``
+        counts one school per cell.
+    rules : thresholds; see :class:`DisclosureRules`.
+
+    Returns
+    -------
+    The same tables, same rows and order, with a column ``suppressed`` (``""``,
+    ``"c"`` or ``"u"``) and every hidden number replaced by NaN: ``count``,
+    ``share`` and its interval for ``c`` and ``u``; ``n`` too where the base
+    itself must be hidden. See the module docstring for the rules.
+
+    Raises
+    ------
+    ValueError
+        a table lacks a column, repeats a group, or the tables do not add up
+        (e.g. one was filtered).
+    """
+    prepared = {}
+    for name, table in tables.items():
+        _check_table(name, table)
+        dims = _dimensions(table)
+        schools = (table["n_schools"].astype(float).to_numpy() if "n_schools" in table.columns
+                   else np.full(len(table), 1.0 if "school_id" in dims else math.nan))
+        prepared[name] = (table, dims, schools)
+
+    items = list(dict.fromkeys(
+        itertools.chain.from_iterable(t["item"].astype(str).tolist() for t, _, _ in prepared.values())))
+    status: dict[tuple[str, tuple], _Cell] = {}
+    for item in items:
+        cells: dict[tuple, _Cell] = {}
+        categories: dict[str, list] = {}
+        levels: dict[tuple, dict[str, list]] = {}
+        for name, (table, dims, schools) in prepared.items():
+            mask = (table["item"].astype(str) == item).to_numpy()
+            if not mask.any():
+                continue
+            part = table.loc[mask]
+            seen: dict[str, list] = {}
+            for d in dims:
+                vals = [_plain(v) for v in pd.unique(part[d].dropna())]
+                seen[d] = vals
+                cat = categories.setdefault(d, [])
+                cat.extend(v for v in vals if v not in cat)
+            n = part["n"].astype(float).to_numpy()
+            count = part["count"].astype(float).to_numpy()
+            group_values = part[dims].to_numpy(dtype=object) if dims else np.empty((len(part), 0))
+            for row, (gv, nn, cc, ss) in enumerate(zip(group_values, n, count, schools[mask])):
+                if any(pd.isna(v) for v in gv):
+                    raise ValueError(
+                        f"table '{name}', row {int(np.flatnonzero(mask)[row]) + 1}: a group "
+                        "value is empty. Breakdowns leave out pupils with a missing group "
+                        "value (they are the 'not stated' residual); drop such rows.")
+                if math.isnan(nn) or math.isnan(cc):
+                    raise ValueError(
+                        f"table '{name}', row {int(np.flatnonzero(mask)[row]) + 1}: n or count "
+                        "is empty. protect() needs every cell's base and count.")
+                key = _key(dims, gv)
+                old = cells.get(key)
+                if old is not None and not old.nil:
+                    if not (math.isclose(old.n, nn) and math.isclose(old.count, cc)):
+                        raise ValueError(
+                            f"item '{item}', group {dict(key) or 'all pupils'}: tables of the "
+                            f"view disagree (n {old.n:g} vs {nn:g}, count {old.count:g} vs "
+                            f"{cc:g}). Protect tables computed from the same pupils.")
+                    continue
+                cells[key] = _Cell(key, float(nn), float(cc), float(ss))
+            lv = levels.setdefault(tuple(dims), {})
+            for d in dims:
+                lv.setdefault(d, [])
+                lv[d].extend(v for v in seen[d] if v not in lv[d])
+        for d in categories:
+            if d in INCOMPLETE_DIMENSIONS:
+                categories[d].append(_NOT_STATED)
+        # rows absent from a table: empty groups (nil); other groups: implicit cells
+        for dims, seen in levels.items():
+            dims = list(dims)
+            for combo in itertools.product(*[categories[d] for d in dims]):
+                key = _key(dims, combo)
+                if key in cells:
+                    continue
+                shown_here = all(v in seen[d] for d, v in zip(dims, combo))
+                if shown_here:
+                    cells[key] = _Cell(key, 0.0, 0.0, nil=True)
+                else:
+                    cells[key] = _Cell(key, math.nan, math.nan, published=False)
+        for cell in cells.values():
+            _primary(cell, rules)
+        _Item(cells, categories, rules, item).run()
+        for key, cell in cells.items():
+            status[(item, key)] = cell
+
+    out = {}
+    for name, (table, dims, _) in prepared.items():
+        result = table.copy()
+        symbols, hide_count, hide_n = [], [], []
+        for gv, item in zip(table[dims].to_numpy(dtype=object) if dims
+                            else np.empty((len(table), 0)), table["item"].astype(str)):
+            cell = status[(item, _key(dims, gv))]
+            if cell.count_hidden and not cell.low_base_only:
+                symbols.append(CONFIDENTIAL)
+            elif cell.low_base:
+                symbols.append(LOW_RELIABILITY)
+            else:
+                symbols.append("")
+            hide_count.append(cell.count_hidden)
+            hide_n.append(cell.n_hidden)
+        hide_count = np.array(hide_count, dtype=bool)
+        hide_n = np.array(hide_n, dtype=bool)
+        result["count"] = result["count"].astype(float).mask(hide_count)
+        result["n"] = result["n"].astype(float).mask(hide_n)
+        for c in _share_columns(result):
+            result[c] = result[c].astype(float).mask(hide_count | hide_n)
+        result["suppressed"] = pd.Series(symbols, index=result.index, dtype=object)
+        out[name] = result
+    return out
+
+
+# ---------------------------------------------------------------- display
+
+
+def display_value(row: Mapping, column: str, *, percent: bool = True) -> str:
+    """One number of a protected row as text, with ``c`` / ``u`` where hidden.
+
+    Counts and bases are whole numbers (one decimal if weighted); shares and
+    intervals are percentages with one decimal (``percent=False``: proportions
+    with three decimals). A hidden number shows the row's symbol; a share of
+    an empty group shows ``z``.
+
+    >>> display_value({"n": 25.0, "count": float("nan"), "share": float("nan"),
+    ...                "suppressed": "c"}, "count")
+    'c'
+    >>> display_value({"n": 50.0, "count": 20.0, "share": 0.4, "suppressed": ""}, "share")
+    '40.0%'
+    """
+    value = row[column]
+    symbol = row.get("suppressed", "") if hasattr(row, "get") else ""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+        if column == "n":
+            return CONFIDENTIAL
+        return symbol or NOT_APPLICABLE
+    value = float(value)
+    if column in ("n", "count", "n_schools"):
+        return f"{value:.0f}" if value.is_integer() else f"{value:.1f}"
+    if column in ("share", "ci_low", "ci_high", "se") or column.startswith(("share_", "ci_")):
+        return f"{value:.1%}" if percent else f"{value:.3f}"
+    return f"{value:g}"
+
+
+def format_for_display(table: pd.DataFrame, *, percent: bool = True) -> pd.DataFrame:
+    """A protected table as text for display and download: numbers formatted
+    by :func:`display_value`, ``c`` / ``u`` where hidden, other columns as
+    they are."""
+    if "suppressed" not in table.columns:
+        raise ValueError("format_for_display() takes a table returned by protect() "
+                         "(it has no 'suppressed' column): protect it first.")
+    out = table.copy()
+    numeric = [c for c in ("n", "count", "n_schools", *_share_columns(table)) if c in table.columns]
+    records = table.to_dict("records")
+    for c in numeric:
+        out[c] = pd.Series([display_value(r, c, percent=percent) for r in records],
+                           index=table.index, dtype=object)
+    return out
+
+
+# ---------------------------------------------------------------- My school
+
+
+def school_view(by_school: pd.DataFrame, school_id: str,
+                rules: DisclosureRules = DisclosureRules()) -> pd.DataFrame:
+    """One school against the other schools, protected.
+
+    Parameters
+    ----------
+    by_school : tidy table by ``school_id`` (and any other group columns),
+        e.g. ``measures.shares(table, columns, by=["school_id", "year_group"])``
+    school_id : the school shown
+    rules : thresholds
+
+    Returns
+    -------
+    Tidy table with a ``school`` column (``"this school"`` /
+    ``"other schools"``) in place of ``school_id``, the other group columns,
+    ``item``, ``label``, ``n``, ``count``, ``share``, ``n_schools`` and
+    ``suppressed``. The school's own figures are exempt from the
+    ``min_schools`` rule (the page is that school's own); the other schools
+    must number at least ``min_schools``. Both are protected together with
+    the all-schools total (published elsewhere), so neither can be recovered
+    as total minus the other. Intervals are not carried over: compute them
+    from ``n`` and ``count`` of the unsuppressed rows.
+    """
+    if "school_id" not in by_school.columns:
+        raise ValueError("school_view() needs a table by school_id "
+                         "(measures.shares(..., by=['school_id', ...])).")
+    ids = by_school["school_id"].astype(str)
+    if school_id not in set(ids):
+        known = sorted(set(ids))
+        raise ValueError(f"school '{school_id}' is not in the table; schools are "
+                         f"{', '.join(known[:10])}{' …' if len(known) > 10 else ''}.")
+    others = [d for d in _dimensions(by_school) if d != "school_id"]
+    keys = [*others, "item", "label"]
+    frame = by_school.assign(school=np.where(ids == school_id, THIS_SCHOOL, OTHER_SCHOOLS),
+                             _has=(by_school["n"].astype(float) > 0).astype(int))
+    agg = (frame.groupby(["school", *keys], observed=True, sort=False)
+           .agg(n=("n", "sum"), count=("count", "sum"), n_schools=("_has", "sum"))
+           .reset_index())
+    agg["n"] = agg["n"].astype(float)
+    agg["count"] = agg["count"].astype(float)
+    agg["n_schools"] = np.where(agg["school"] == THIS_SCHOOL, np.nan, agg["n_schools"])
+    agg["share"] = agg["count"] / agg["n"].where(agg["n"] > 0)
+    total = (frame.groupby(keys, observed=True, sort=False)
+             .agg(n=("n", "sum"), count=("count", "sum")).reset_index())
+    total["n"] = total["n"].astype(float)
+    total["count"] = total["count"].astype(float)
+    total["share"] = total["count"] / total["n"].where(total["n"] > 0)
+    order = {THIS_SCHOOL: 0, OTHER_SCHOOLS: 1}
+    agg = agg.sort_values([*others, "school"], key=lambda s: s.map(order) if s.name == "school" else s,
+                          kind="stable").reset_index(drop=True)
+    agg = agg[["school", *keys, "n", "count", "share", "n_schools"]]
+    return protect({"school": agg, "all schools": total}, rules)["school"]
