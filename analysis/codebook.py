@@ -392,8 +392,9 @@ def codebook_template(file, *, max_values: int = 6) -> str:
     Every column of the file is listed. Columns whose name normalises to a
     contract column (``"Enjoy Maths"`` -> ``enjoy_maths``) are mapped; the
     others are left commented out for the researcher to fill in. A comment
-    shows the first values found in each column, and items whose values are
-    text get a code set (``yes_no`` or ``agree4``) to check.
+    shows the first values found in each column, and items whose values
+    include the scale's labels (``Yes``, ``Agree``…) get a code set
+    (``yes_no`` or ``agree4``) to check.
 
     Parameters
     ----------
@@ -441,10 +442,9 @@ def codebook_template(file, *, max_values: int = 6) -> str:
         scale = schema.item(target).scale if target in {i.column for i in schema.items()} \
             else None
         text_values = {code_key(v) for v in shown}
-        if scale == "binary" and text_values and text_values <= set(binary) \
-                and not text_values <= {"0", "1"}:
+        if scale == "binary" and text_values & (set(binary) - {"0", "1"}):
             lines.append(f"  {target}: {{from: {_q(column)}, codes: yes_no}}  # {seen}")
-        elif scale == "agreement" and text_values and text_values <= set(agreement):
+        elif scale == "agreement" and text_values & set(agreement):
             lines.append(f"  {target}: {{from: {_q(column)}, codes: agree4}}  # {seen}")
         else:
             lines.append(f"  {target}: {_q(column)}  # {seen}")

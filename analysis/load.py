@@ -369,9 +369,15 @@ def load_survey(files, codebook=None) -> Survey:
         if book is not None:
             mapped, found = book.apply(raw.frame, raw.name, raw.value_labels, raw.first_row)
             problems.extend(found)
+            # values with no code are reported once, by their source column
+            recoded = {m.target for m in book.columns for p in found
+                       if p.file == raw.name and p.column == book.source_columns(
+                           raw.frame.columns).get(m.target)}
         else:
             mapped = _labelled_categories(_contract_names(raw.frame), raw.value_labels)
+            recoded = set()
         table, found, file_notes = validate(mapped, raw.name, raw.first_row)
+        found = [p for p in found if p.column not in recoded]
         problems.extend(found)
         notes.extend(file_notes)
         checked.append((raw.name, table, raw.first_row))
