@@ -350,7 +350,7 @@ def duplicate_pupils(tables: Sequence[tuple[str, pd.DataFrame, int]]) -> list[Pr
         also = (" Copies are also in " + ", ".join(tables[int(o)][0] for o in sorted(others))
                 + ".") if len(others) else ""
         problems.append(Problem(
-            file, f"{len(ids)} pupil_id{'s' if len(ids) > 1 else ''} appear more than once in "
+            file, f"{len(ids)} pupil_id{'s appear' if len(ids) > 1 else ' appears'} more than once in "
                   f"the same wave ({_shown(list(ids[:6]))}).{also}",
             "Each pupil has one row a wave: remove the repeated rows, or correct the ids.",
             column="pupil_id", rows=tuple(int(r) for r in rows["row"].iloc[:MAX_ROWS_SHOWN]),
