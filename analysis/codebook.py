@@ -51,6 +51,23 @@ TOP_LEVEL_KEYS = ("codebook_version", "description", "missing_values", "constant
 DOCS = "docs/codebook.md"
 
 
+class _CodebookLoader(yaml.SafeLoader):
+    """YAML as usual, except that yes/no/on/off stay words.
+
+    YAML 1.1 reads an unquoted ``Yes`` as ``true``; in a codebook ``{Yes: 1}``
+    means the answer "Yes". Only ``true`` and ``false`` are booleans here.
+    """
+
+
+_CodebookLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_CodebookLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"))
+
+
 def code_key(value) -> str:
     """The text a code key or a source value is compared as.
 
@@ -102,7 +119,7 @@ class Codebook:
             except UnicodeDecodeError:
                 text = text.decode("cp1252", errors="replace")
         try:
-            raw = yaml.safe_load(text)
+            raw = yaml.load(text, Loader=_CodebookLoader)
         except yaml.YAMLError as exc:
             where = getattr(exc, "problem_mark", None)
             at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
@@ -356,9 +373,11 @@ def _recode(values: pd.Series, m: ColumnMap, source: str, file: str, codebook: s
         where = f"code set '{m.code_set}'" if m.code_set else f"codes of {m.target}"
         problem = Problem(
             file,
-            f"values {_list(found, 6)} in '{source}' (read as {m.target}) have no code "
-            f"in {codebook}.",
-            f"Add them to the {where} in {codebook}, or to missing_values if they mean "
+            f"{'value' if len(found) == 1 else 'values'} {_list(found, 6)} in '{source}' "
+            f"(read as {m.target}) {'has' if len(found) == 1 else 'have'} no code in "
+            f"{codebook}.",
+            f"Add {'it' if len(found) == 1 else 'them'} to the {where} in {codebook}, or to "
+            f"missing_values if {'it means' if len(found) == 1 else 'they mean'} "
             f"'not answered'.",
             column=source, rows=tuple(int(r) + first_row for r in rows[:5]), n_rows=int(bad.sum()))
     return out, problem

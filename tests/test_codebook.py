@@ -182,3 +182,12 @@ def test_docs_describe_every_top_level_key():
     from analysis.codebook import TOP_LEVEL_KEYS
     for key in TOP_LEVEL_KEYS:
         assert f"`{key}`" in docs
+
+
+def test_unquoted_yes_no_keys_stay_words():
+    book = Codebook.from_yaml("codebook_version: 1\ncolumns:\n"
+                              "  favourite_maths: {from: Fav Maths, codes: {Yes: 1, No: 0}}\n"
+                              "  pupil_id: Pupil Ref\n  school_id: School\n"
+                              "constants: {wave: 1, year_group: 7}\nmissing_values: [-9]\n")
+    t = load_survey(EXPORT, codebook=book).table
+    assert t["favourite_maths"].tolist()[:3] == [1, 0, 1]
