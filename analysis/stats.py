@@ -311,6 +311,12 @@ def _contrast(totals: pd.DataFrame, keys: Sequence[str], terms: Sequence[tuple[f
     keys = list(keys)
     _require(totals, [*keys, cluster, *TOTAL_COLUMNS,
                       *{c for _, cond in terms for c in cond}])
+    known = schema.groups()
+    for _, cond in terms:
+        for c, v in cond.items():
+            if c in known and v not in known[c].values:
+                raise ValueError(f"{c} = {v!r} is not a group of the survey; {c} is one of "
+                                 f"{list(known[c].values)}")
     term = np.full(len(totals), -1, dtype=np.int64)
     for j, (_, cond) in enumerate(terms):
         mask = np.ones(len(totals), dtype=bool)
@@ -355,7 +361,7 @@ def _t_test(frame: pd.DataFrame, estimate: np.ndarray, variance: np.ndarray,
             schools: np.ndarray, alpha: float, name: str) -> pd.DataFrame:
     """Add ``<name>_pp, se_pp, t, df, p_value, ci_low_pp, ci_high_pp`` (t on G-1 df)."""
     se = np.sqrt(variance)
-    df = np.where(schools >= 2, schools - 1.0, np.nan)
+    df = np.where((schools >= 2) & ~np.isnan(estimate), schools - 1.0, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = estimate / se
     p = 2 * _dist.t.sf(np.abs(t), df)

@@ -399,6 +399,15 @@ def test_gap_with_an_empty_group_is_nan_not_an_error():
     totals = stats.cluster_totals(t, [BINARY], by=["gender"])
     r = stats.gaps(totals, first="boy", second="other").iloc[0]
     assert np.isnan(r["gap_pp"]) and np.isnan(r["p_value"]) and r["n_second"] == 0
+    assert np.isnan(r["df"])
+
+
+def test_a_group_value_the_survey_does_not_have_is_named():
+    totals = stats.cluster_totals(pupils(seed=15), [BINARY], by=["gender", "year_group"])
+    with pytest.raises(ValueError, match="'gril'.*girl"):
+        stats.gaps(totals, first="boy", second="gril")
+    with pytest.raises(ValueError, match="year_group = 8"):
+        stats.change(totals, across="year_group", levels=(7, 8))
 
 
 @pytest.mark.parametrize("weights", [False, True])
@@ -522,3 +531,15 @@ def test_icc_edge_cases():
     assert np.isnan(stats.icc_anova([1, 0, 1], ["a", "a", "a"]))
     assert stats.icc_anova([1, np.nan, 0, 0, 1, 1], list("aabbcc")) == pytest.approx(
         stats.icc_anova([1, 0, 0, 1, 1], list("abbcc")))
+
+
+def test_weighted_share_of_one_uses_kish_effective_n():
+    # weights 1, 1, 2, 4 all "yes" in two schools: deff undefined, n_eff = (Σw)²/Σw²
+    # = 8² / (1 + 1 + 4 + 16) = 64/22; Wilson lower limit at p = 1 is n/(n + q²)
+    t = pd.DataFrame({"school_id": list("aabb"), BINARY: [1, 1, 1, 1],
+                      "weight": [1.0, 1.0, 2.0, 4.0]})
+    r = stats.proportions(stats.cluster_totals(t, [BINARY], weight="weight")).iloc[0]
+    assert r["share"] == 1 and np.isnan(r["deff"]) and r["n"] == 8 and r["n_pupils"] == 4
+    assert r["n_eff"] == pytest.approx(64 / 22)
+    q = dist.t.ppf(0.975, 1)
+    assert r["ci_low"] == pytest.approx((64 / 22) / (64 / 22 + q**2)) and r["ci_high"] == 1
