@@ -68,7 +68,7 @@ class FavouriteSubjects:
         self.gender.observe(lambda change: self.show(change["new"]), names="value")
         self.widget = widgets.VBox([
             widgets.HBox([widgets.Label("Show:"), self.gender],
-                         layout=widgets.Layout(align_items="center", gap="0.6em")),
+                         layout=widgets.Layout(align_items="center")),
             self.figure])
 
     def draw(self, key: str) -> go.Figure:

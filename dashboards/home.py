@@ -31,7 +31,13 @@ def links() -> widgets.HTML:
 def build() -> widgets.Widget:
     """Which data are showing (the links come in a cell of their own, shown even
     when the data cannot be loaded)."""
-    return page.source_note(data.survey())
+    survey = data.survey()
+    parts = [page.source_note(survey)]
+    if survey.notes:
+        notes = "".join(f"<li>{html.escape(str(note))}</li>" for note in survey.notes)
+        parts.append(page.html_widget(
+            f'<p class="ks3-note">Read with these notes:</p><ul class="ks3-note">{notes}</ul>'))
+    return widgets.VBox(parts)
 
 
 def main() -> None:
