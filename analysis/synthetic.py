@@ -269,7 +269,7 @@ _ITEMS = {
     "career_performing_arts": _t(.38, .36, girl=.14, girl9=.22),
     "career_leisure_sport_tourism": _t(.36, .35, girl=-.06, girl9=-.10),
     "career_education_training": _t(.20, .18, .25, .23, girl=.10, girl9=.16),
-    "career_engineering_manufacturing": _t(.23, .23, .21, .21, girl=-.24, girl9=-.28),
+    "career_engineering_manufacturing": _t(.235, .245, .215, .225, girl=-.24, girl9=-.28),
     "career_science_research": _t(.20, .20, .19, .19, girl=-.02, girl9=-.04, eth=.03),
     "career_health_medical": _t(.26, .28, girl=.12, girl9=.18, eth=.03),
     "career_computing_ict": _t(.24, .22, .22, .20, girl=-.12, girl9=-.18),
@@ -317,7 +317,7 @@ _STRONGLY = (0.40, 0.35)
 # Loading of the pupil trait on the weights (see the module docstring).
 _TRAIT = 1.0
 # Intraclass correlations aimed at, per item, before the pupil trait dilutes them.
-_ICC_RANGE = (0.05, 0.09)
+_ICC_RANGE = (0.04, 0.08)
 # Year 9 pupils of wave 2 who are a wave 1 year 7 pupil of the same school.
 _COHORT_LINK = 0.5
 # Items whose pupil trait is a subject's: contract subject for "technology".
@@ -389,6 +389,11 @@ def _select(cells: list[np.ndarray], k: np.ndarray, logw: np.ndarray, eligible: 
         elif take > 0:
             chosen[rows[np.argpartition(-keys, take - 1)[:take]]] = True
     return chosen
+
+
+def _standardise(z: np.ndarray) -> np.ndarray:
+    """Mean 0, sd 1 among these schools: a wave's ICC then varies less by chance."""
+    return (z - z.mean()) / z.std() if len(z) > 1 and z.std() > 0 else z * 0.0
 
 
 def _school_sigma(p: float, icc: float) -> float:
@@ -545,10 +550,12 @@ class _Generator:
         return it.block
 
     def school_effect(self, name: str, sigma: float) -> np.ndarray:
-        """sigma * z per pupil: z per school, drifting a little between waves."""
+        """sigma * z per pupil: z per school (standardised within each wave's
+        schools), drifting a little between waves."""
         rng = _rng(self.seed, f"school:{name}")
-        z1 = rng.standard_normal(self.n_schools)
+        z1 = _standardise(rng.standard_normal(self.n_schools))
         z2 = 0.95 * z1 + np.sqrt(1 - 0.95 ** 2) * rng.standard_normal(self.n_schools)
+        z2[self.in_wave2] = _standardise(z2[self.in_wave2])
         z = np.where(self.pupils.wave == 1, z1[self.pupils.school], z2[self.pupils.school])
         return sigma * z
 
