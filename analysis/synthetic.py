@@ -54,8 +54,8 @@ How the sample is made
    the ``pupil_id`` (and gender and ethnicity) of a year 7 pupil of wave 1 in
    that school.
 
-Everything is vectorised by cell, not by pupil: 1,000,000 pupils take
-seconds.
+Everything is vectorised by cell, not by pupil: 1,000,000 pupils take about
+15 seconds and 0.7 GB (``write_large`` adds a few seconds of CSV writing).
 
 References
 ----------
