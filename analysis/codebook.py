@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -388,21 +389,62 @@ def _normalise_name(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", text).strip("_")
 
 
+# Common names of the identifier and group columns in exports, and
+# abbreviations of block names; items are matched through survey.yml's labels.
+_ALIASES = {
+    "pupil_id": ("pupil", "pupil ref", "pupil reference", "pupil code", "pupil number",
+                 "pupil no", "student id", "id"),
+    "school_id": ("school", "school ref", "school code", "school number", "school no"),
+    "year_group": ("year", "nc year", "school year", "pupils year", "pupil s year", "yr"),
+    "gender": ("sex",),
+    "ethnicity": ("ethnic group", "ethnic", "ethnic origin"),
+    "wave": ("survey wave", "sweep"),
+}
+_ABBREVIATIONS = {"fav": "favourite", "fave": "favourite", "favorite": "favourite",
+                  "enjoyment": "enjoy", "ease": "easy", "importance": "important",
+                  "and": "", "the": "", "in": "", "of": ""}
+
+
+def _squeeze(text: str) -> str:
+    words = re.split(r"[^0-9a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", str(text)).casefold())
+    return "".join(_ABBREVIATIONS.get(w, w) for w in words)
+
+
+@cache
+def _known_names() -> dict[str, str]:
+    """Squeezed name -> contract column, from names, aliases and labels."""
+    names: dict[str, str] = {}
+    for column in schema.contract_columns():
+        names.setdefault(_squeeze(column), column)
+    for column, aliases in _ALIASES.items():
+        for alias in aliases:
+            names.setdefault(_squeeze(alias), column)
+    labels = [i.label for i in schema.items()]
+    for item in schema.items():
+        if labels.count(item.label) == 1 and " " in item.label.strip():
+            names.setdefault(_squeeze(item.label), item.column)  # "Science club"
+    for block in schema.blocks():
+        prefix = block.columns[0].split("_")[0]
+        for item in block.items:
+            for head in (block.key, prefix, block.label):
+                for tail in filter(None, (item.label, item.subject)):
+                    names.setdefault(_squeeze(f"{head} {tail}"), item.column)
+    return names
+
+
 def guess_contract_column(name: str) -> str | None:
     """The contract column a file's column name most likely means, or None.
+
+    Compared ignoring case, spaces and punctuation: the contract's names
+    (``"Enjoy Maths"`` -> ``enjoy_maths``), common names of the identifier and
+    group columns (``"Pupil Ref"`` -> ``pupil_id``, ``"Sex"`` -> ``gender``), and
+    block + item labels from ``survey.yml`` (``"Fav Design and technology"`` ->
+    ``favourite_design_technology``).
 
     >>> guess_contract_column("Enjoy Maths"), guess_contract_column("PupilID")
     ('enjoy_maths', 'pupil_id')
     """
-    norm = _normalise_name(name)
-    contract = {c: c for c in schema.contract_columns()}
-    if norm in contract:
-        return norm
-    squeezed = norm.replace("_", "")
-    for c in contract:
-        if c.replace("_", "") == squeezed:
-            return c
-    return None
+    return _known_names().get(_squeeze(name))
 
 
 def codebook_template(file, *, max_values: int = 6) -> str:
@@ -437,10 +479,20 @@ def codebook_template(file, *, max_values: int = 6) -> str:
     frame = read.frame
     binary = {code_key(v): k for k, v in schema.scale_codes("binary").items()}
     agreement = {code_key(v): k for k, v in schema.scale_codes("agreement").items()}
+    distinct = {}
+    for column in frame.columns:
+        labels = read.value_labels.get(column, {})
+        distinct[column] = [labels.get(v, v) for v in pd.unique(frame[column].dropna())[:200]]
+    missing = sorted({str(v).strip() for vs in distinct.values() for v in vs
+                      if code_key(v) in _MISSING_GUESSES}, key=str)
+    missing_line = ("missing_values: [" + ", ".join(
+        v if re.fullmatch(r"-?\d+", v) else _q(v) for v in missing) + "]"
+        + "  # values seen that usually mean 'not answered': check") if missing else \
+        "missing_values: []        # e.g. [-9, \"Not answered\"]"
     lines = [
         "codebook_version: 1",
         f"description: {_q('Starter codebook for ' + read.name + ': check every line.')}",
-        "missing_values: []        # e.g. [-9, \"Not answered\"]",
+        missing_line,
         "constants: {}             # e.g. {wave: 2} if the file has no wave column",
         "code_sets:",
         "  yes_no: " + _flow({v: k for k, v in schema.scale_codes("binary").items()}),
@@ -448,23 +500,28 @@ def codebook_template(file, *, max_values: int = 6) -> str:
         "columns:",
     ]
     mapped: set[str] = set()
+    item_columns = {i.column for i in schema.items()}
     for column in frame.columns:
-        values = frame[column].dropna()
-        labels = read.value_labels.get(column, {})
-        shown = [labels.get(v, v) for v in pd.unique(values)[:max_values]]
+        shown = distinct[column][:max_values]
         seen = "values: " + ", ".join(str(v) for v in shown) if shown else "no values"
         target = guess_contract_column(column)
         if target is None or target in mapped:
             lines.append(f"  # ???: {_q(column)}  # {seen}")
             continue
         mapped.add(target)
-        scale = schema.item(target).scale if target in {i.column for i in schema.items()} \
-            else None
-        text_values = {code_key(v) for v in shown}
-        if scale == "binary" and text_values & (set(binary) - {"0", "1"}):
+        scale = schema.item(target).scale if target in item_columns else None
+        answers = [v for v in distinct[column] if code_key(v) not in _MISSING_GUESSES]
+        keys = {code_key(v) for v in answers}
+        named = _named_codes(target)
+        if scale == "binary" and keys & (set(binary) - {"0", "1"}):
             lines.append(f"  {target}: {{from: {_q(column)}, codes: yes_no}}  # {seen}")
-        elif scale == "agreement" and text_values & set(agreement):
+        elif scale == "agreement" and keys & set(agreement):
             lines.append(f"  {target}: {{from: {_q(column)}, codes: agree4}}  # {seen}")
+        elif named and keys and keys <= set(named) | {code_key(c) for c in named.values()} \
+                and keys - {code_key(c) for c in named.values()}:
+            codes = {str(v).strip(): named[code_key(v)] for v in answers
+                     if code_key(v) in named}
+            lines.append(f"  {target}: {{from: {_q(column)}, codes: {_flow(codes)}}}")
         else:
             lines.append(f"  {target}: {_q(column)}  # {seen}")
     if not mapped:
@@ -473,6 +530,21 @@ def codebook_template(file, *, max_values: int = 6) -> str:
     if absent:
         lines.append(f"# required and not yet mapped: {', '.join(absent)}")
     return "\n".join(lines) + "\n"
+
+
+_MISSING_GUESSES = {"-9", "-99", "-8", "-98", "not answered", "no answer", "missing", "n/a"}
+
+
+def _named_codes(target: str) -> dict[str, object]:
+    """code_key(label) -> code for a group or categorical column (``"year 7"`` -> 7)."""
+    if target in schema.groups():
+        values = schema.groups()[target].values
+    elif target in {i.column for i in schema.items()} and \
+            schema.item(target).scale == "categorical":
+        values = schema.block(schema.item(target).block).categories
+    else:
+        return {}
+    return {code_key(label): code for code, label in values.items()}
 
 
 def _q(text) -> str:

@@ -149,20 +149,40 @@ def test_guess_contract_column():
     assert guess_contract_column("Enjoy Maths") == "enjoy_maths"
     assert guess_contract_column("PupilID") == "pupil_id"
     assert guess_contract_column("YEAR GROUP") == "year_group"
-    assert guess_contract_column("NC Year") is None
+    assert guess_contract_column("Pupil Ref") == "pupil_id"
+    assert guess_contract_column("Sex") == "gender"
+    assert guess_contract_column("Fav Design and technology") == "favourite_design_technology"
+    assert guess_contract_column("Science club") == "club_science"
+    assert guess_contract_column("Teacher comment") is None
+    assert guess_contract_column("Science") is None  # ambiguous: not guessed
 
 
 def test_template_of_an_export_parses_and_lists_every_column():
     text = codebook_template(EXPORT)
     raw = yaml.safe_load(text)
     assert raw["codebook_version"] == 1
-    assert raw["columns"] == {"enjoy_maths": {"from": "Enjoy Maths", "codes": "agree4"},
-                              "enjoy_science": {"from": "Enjoy Science", "codes": "agree4"}}
-    for column in ["Pupil Ref", "School", "NC Year", "Sex", "Fav Maths", "Aim",
-                   "Teacher comment"]:
-        assert f'# ???: "{column}"' in text
-    assert "required and not yet mapped: pupil_id, school_id, wave, year_group" in text
+    assert raw["missing_values"] == [-9, "Not answered"]
+    agree = {"codes": "agree4"}
+    assert raw["columns"] == {
+        "pupil_id": "Pupil Ref", "school_id": "School",
+        "year_group": {"from": "NC Year", "codes": {"Year 7": 7, "Year 9": 9}},
+        "gender": "Sex",
+        "enjoy_maths": {"from": "Enjoy Maths", **agree},
+        "enjoy_science": {"from": "Enjoy Science", **agree},
+        "favourite_maths": {"from": "Fav Maths", "codes": "yes_no"},
+    }
+    assert '# ???: "Aim"' in text and '# ???: "Teacher comment"' in text
+    assert text.rstrip().endswith("# required and not yet mapped: wave")
     Codebook.from_yaml(text, "template.yml")  # valid as it stands
+
+
+def test_completed_template_loads_like_the_hand_written_codebook():
+    text = codebook_template(EXPORT).replace("constants: {}", "constants: {wave: 1}")
+    text = text.replace('gender: "Sex"', 'gender: {from: Sex, codes: {Female: girl, Male: boy, '
+                                          '"Prefer not to say": null}}')
+    from_template = load_survey(EXPORT, codebook=Codebook.from_yaml(text)).table
+    by_hand = load_survey(EXPORT, codebook=CODEBOOK).table.drop(columns="qualification_aim")
+    pd.testing.assert_frame_equal(from_template, by_hand)
 
 
 def test_template_of_a_contract_file_loads_the_same_as_without():
