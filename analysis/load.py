@@ -330,9 +330,16 @@ def load_survey(files, codebook=None) -> Survey:
 
     Examples
     --------
-    >>> survey = load_survey(["data/sample/ks3_survey_wave1_2008.csv",
-    ...                       "data/sample/ks3_survey_wave2_2010.csv"])  # doctest: +SKIP
-    >>> survey.table.groupby("wave").size()  # doctest: +SKIP
+    One wave file from an upload, and the sample's two waves from disk:
+
+    >>> data = b"pupil_id,school_id,wave,year_group,enjoy_maths\\nP1,S1,1,7,4\\nP2,S1,1,9,\\n"
+    >>> survey = load_survey(("w1.csv", data))
+    >>> survey.table["enjoy_maths"].tolist(), [b.key for b in survey.blocks]
+    ([4, <NA>], ['enjoy'])
+    >>> from analysis.synthetic import SAMPLE_DIR, WAVE_FILES
+    >>> survey = load_survey([SAMPLE_DIR / f for f in WAVE_FILES.values()])
+    >>> survey.table.groupby("wave").size().tolist()
+    [4073, 2216]
     """
     sources = _as_sources(files)
     if not sources:
@@ -368,9 +375,14 @@ def load_survey(files, codebook=None) -> Survey:
             mapped, found = book.apply(raw.frame, raw.name, raw.value_labels, raw.first_row)
             problems.extend(found)
             # values with no code are reported once, by their source column
+            sources = book.source_columns(raw.frame.columns)
             recoded = {m.target for m in book.columns for p in found
-                       if p.file == raw.name and p.column == book.source_columns(
-                           raw.frame.columns).get(m.target)}
+                       if p.file == raw.name and p.column == sources.get(m.target)}
+            # a plain rename of a labelled SPSS/Stata column: its labels, as without
+            # a codebook
+            renamed = {m.target: raw.value_labels[sources[m.target]] for m in book.columns
+                       if m.codes is None and sources.get(m.target) in raw.value_labels}
+            mapped = _labelled_categories(mapped, renamed)
         else:
             mapped = _labelled_categories(_contract_names(raw.frame), raw.value_labels)
             recoded = set()

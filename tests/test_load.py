@@ -173,6 +173,15 @@ def test_spss_and_stata_in_contract_codes_need_no_codebook(tmp_path, ext):
     expect_frame(load_survey(path).table)
 
 
+def test_labelled_gender_renamed_by_codebook_uses_its_labels(tmp_path):
+    path = tmp_path / "w1.sav"
+    frame = FRAME.assign(gender=[1.0, 2.0, np.nan]).rename(columns={"gender": "sex"})
+    pyreadstat.write_sav(frame, str(path), variable_value_labels={"sex": {1.0: "girl",
+                                                                          2.0: "boy"}})
+    book = ("cb.yml", b"codebook_version: 1\ncolumns: {gender: sex}\n")
+    expect_frame(load_survey(path, codebook=book).table)
+
+
 def test_spss_row_numbers_are_case_numbers(tmp_path):
     path = tmp_path / "w1.sav"
     pyreadstat.write_sav(FRAME.assign(wave=[1, 1, 5]).drop(columns="gender"), str(path))
