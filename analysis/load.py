@@ -249,7 +249,9 @@ def _as_sources(files) -> list:
     return sources
 
 
-def _as_codebooks(codebook, n: int) -> tuple[list[Codebook | None], list[Problem]]:
+def _as_codebooks(codebook, n: int) -> tuple[list[Codebook | None | bool], list[Problem]]:
+    """One codebook (or None) per file; False where the file's codebook is wrong
+    (its problems are returned, to be reported with everything else)."""
     def one(c) -> Codebook | None:
         if c is None or isinstance(c, Codebook):
             return c
@@ -367,6 +369,10 @@ def load_survey(files, codebook=None) -> Survey:
             problems.extend(exc.problems)
             continue
         notes.extend(raw.notes)
+        if raw.frame.shape[1] == 0:
+            problems.append(Problem(raw.name, "holds no data: its first row has no column names.",
+                                    "Export the survey again and check the file has data."))
+            continue
         found = privacy.identifying_columns(raw.frame, raw.name)
         if found:
             identifying.extend(found)

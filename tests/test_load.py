@@ -4,7 +4,6 @@ Each binary fixture is written here from a small DataFrame; the values the
 loader returns are compared with that DataFrame, written out by hand.
 """
 
-import io
 from pathlib import Path
 
 import numpy as np
@@ -213,6 +212,20 @@ def test_unreadable_files_get_a_message_naming_the_file(name, data, words):
         load_survey((name, data))
     (p,) = info.value.problems
     assert p.file == name and words in str(p), str(p)
+
+
+def test_empty_excel_sheet(tmp_path):
+    path = tmp_path / "w1.xlsx"
+    pd.DataFrame().to_excel(path, index=False)
+    with pytest.raises(SurveyDataError) as info:
+        load_survey(path)
+    assert "holds no data" in str(info.value)
+
+
+def test_blank_lines_only_csv():
+    with pytest.raises(SurveyDataError) as info:
+        load_survey(("w1.csv", b"\n\n\n"))
+    assert "no column names" in str(info.value)
 
 
 def test_missing_path():
