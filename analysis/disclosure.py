@@ -237,8 +237,8 @@ class _Item:
         self.item = item
         self.dims = [d for d in GROUP_DIMENSIONS if d in categories]
         cats = [categories[d] for d in self.dims]
-        finest = np.array(list(itertools.product(*[range(len(c)) for c in cats])),
-                          dtype=int).reshape(-1, len(self.dims))
+        combos = list(itertools.product(*[range(len(c)) for c in cats]))  # [()] if none
+        finest = np.array(combos, dtype=int).reshape(len(combos), len(self.dims))
         self.finest = finest
         self.code = {d: {v: i for i, v in enumerate(c)} for d, c in zip(self.dims, cats)}
         self.categories = dict(zip(self.dims, cats))
@@ -388,6 +388,7 @@ class _Item:
         Requirements on bases come first: a count is bounded by its base, so
         hiding counts cannot protect a count whose base is pinned small.
         """
+        self.feasible_range(np.zeros(self.n_finest), "n")  # do the tables add up?
         reqs = self.requirements() + self.hidden_requirements()
         pending = sorted(reqs, key=lambda r: (r[1] != "n", -r[2]))
         done = set()
@@ -439,10 +440,13 @@ def _primary(cell: _Cell, rules: DisclosureRules) -> None:
         cell.low_base_only = True
 
 
+def _is_share_column(column: str) -> bool:
+    """The share and what is computed from it (interval, standard error)."""
+    return column in ("share", "ci_low", "ci_high", "se") or column.startswith(("share_", "ci_"))
+
+
 def _share_columns(table: pd.DataFrame) -> list[str]:
-    return [c for c in table.columns
-            if c in ("share", "ci_low", "ci_high", "se")
-            or c.startswith("share_") or c.startswith("ci_")]
+    return [c for c in table.columns if _is_share_column(str(c))]
 
 
 def protect(tables: Mapping[str, pd.DataFrame],
@@ -595,11 +599,14 @@ def display_value(row: Mapping, column: str, *, percent: bool = True) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
         if column == "n":
             return CONFIDENTIAL
-        return symbol or NOT_APPLICABLE
+        if column == "count" or _is_share_column(column):
+            return symbol or NOT_APPLICABLE
+        return ""
+
     value = float(value)
     if column in ("n", "count", "n_schools"):
         return f"{value:.0f}" if value.is_integer() else f"{value:.1f}"
-    if column in ("share", "ci_low", "ci_high", "se") or column.startswith(("share_", "ci_")):
+    if _is_share_column(column):
         return f"{value:.1%}" if percent else f"{value:.3f}"
     return f"{value:g}"
 
@@ -674,4 +681,6 @@ def school_view(by_school: pd.DataFrame, school_id: str,
     agg = agg.sort_values([*others, "school"], key=lambda s: s.map(order) if s.name == "school" else s,
                           kind="stable").reset_index(drop=True)
     agg = agg[["school", *keys, "n", "count", "share", "n_schools"]]
-    return protect({"school": agg, "all schools": total}, rules)["school"]
+    out = protect({"school": agg, "all schools": total}, rules)["school"]
+    out["n_schools"] = out["n_schools"].fillna(1.0)
+    return out

@@ -1,0 +1,500 @@
+"""Disclosure control: try to break it.
+
+The attackers below are written independently of analysis.disclosure: they see
+only the protected tables (and, for the "truth" checks, the pupils the test
+made up), build every margin with plain pandas/numpy, and try
+
+* subtraction: any margin (parent = sum of its children, the gender "not
+  stated" residual being an unknown child) with one unknown left gives it;
+  repeated until nothing new is found; base - count gives the complement;
+* linear algebra: every shown number is a sum of cells of the finest
+  cross-classification; a hidden number is recoverable iff its indicator lies
+  in the row space of the shown ones (rank test).
+
+Neither may recover a hidden count or base, nor any small group (count,
+complement or base under the threshold), shown or implicit.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analysis.disclosure import (DisclosureRules, display_value, format_for_display, protect,
+                                 school_view)
+
+ITEM, LABEL = "visitor_talk", "Visitor talk"
+NS = "<not stated>"
+INCOMPLETE = {"gender", "ethnicity"}
+DIMS = ("wave", "year_group", "gender", "ethnicity", "school_id", "school")
+
+
+# ----------------------------------------------------------------- helpers
+
+
+def row(n, count, **groups):
+    return {**groups, "item": ITEM, "label": LABEL, "n": float(n), "count": float(count),
+            "share": count / n if n else math.nan}
+
+
+def table(*rows):
+    return pd.DataFrame(list(rows))
+
+
+def breakdown(pupils: pd.DataFrame, by: list[str], items=(ITEM,)) -> pd.DataFrame:
+    """The tidy shape with plain pandas: n answered, count ticked, share."""
+    parts = []
+    for item in items:
+        frame = pupils[[*by, item]].dropna(subset=by)
+        frame = frame.assign(n=frame[item].notna().astype(float), count=(frame[item] == 1).astype(float))
+        if by:
+            agg = frame.groupby(by, dropna=True)[["n", "count"]].sum().reset_index()
+        else:
+            agg = pd.DataFrame({"n": [frame["n"].sum()], "count": [frame["count"].sum()]})
+        agg["item"], agg["label"] = item, item
+        parts.append(agg)
+    out = pd.concat(parts, ignore_index=True)
+    out["share"] = out["count"] / out["n"].where(out["n"] > 0)
+    return out[[*by, "item", "label", "n", "count", "share"]]
+
+
+def dims_of(t: pd.DataFrame) -> list[str]:
+    return [d for d in DIMS if d in t.columns]
+
+
+def cell_key(dims, values) -> frozenset:
+    return frozenset((d, v.item() if hasattr(v, "item") else v) for d, v in zip(dims, values))
+
+
+class View:
+    """What an attacker sees of one item: shown and hidden numbers, per cell."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame], item: str = ITEM):
+        self.shown = {"n": {}, "count": {}}
+        self.hidden = {"n": set(), "count": set()}
+        self.levels: dict[tuple, dict[str, list]] = {}
+        self.categories: dict[str, list] = {}
+        for t in tables.values():
+            t = t[t["item"] == item]
+            dims = dims_of(t)
+            seen = self.levels.setdefault(tuple(dims), {d: [] for d in dims})
+            for d in dims:
+                for v in t[d].unique():
+                    v = v.item() if hasattr(v, "item") else v
+                    for bucket in (seen[d], self.categories.setdefault(d, [])):
+                        if v not in bucket:
+                            bucket.append(v)
+            for _, r in t.iterrows():
+                key = cell_key(dims, [r[d] for d in dims])
+                for q in ("n", "count"):
+                    if pd.notna(r[q]):
+                        self.shown[q][key] = float(r[q])
+                    # a 'u' count is hidden for reliability, not confidentiality:
+                    # it is at least 10 both ways, so recovering it is no disclosure
+                    elif q == "n" or r.get("suppressed", "c") == "c":
+                        self.hidden[q].add(key)
+        for d in self.categories:
+            if d in INCOMPLETE:
+                self.categories[d].append(NS)
+        # rows absent from a table that shows those values: empty groups, known 0
+        for dims, seen in self.levels.items():
+            for combo in itertools.product(*[seen[d] for d in dims]):
+                key = cell_key(dims, combo)
+                if key not in self.shown["n"] and key not in self.hidden["n"]:
+                    self.shown["n"][key] = self.shown["count"][key] = 0.0
+
+    def level_cells(self, dims):
+        for combo in itertools.product(*[self.categories[d] for d in dims]):
+            yield cell_key(dims, combo)
+
+    def margins(self):
+        """(parent, children) for every published level and one more dimension."""
+        out = []
+        for dims in self.levels:
+            for d in self.categories:
+                if d in dims:
+                    continue
+                wider = tuple(x for x in DIMS if x in dims or x == d)
+                if wider not in self.levels:
+                    continue
+                for parent in self.level_cells(list(dims)):
+                    out.append((parent, [parent | {(d, v)} for v in self.categories[d]]))
+        return out
+
+
+def subtraction_attack(view: View) -> dict[str, dict]:
+    """Total minus shown siblings, along every margin, until nothing new."""
+    found = {}
+    for q in ("n", "count"):
+        known = dict(view.shown[q])
+        margins = view.margins()
+        progress = True
+        while progress:
+            progress = False
+            for parent, children in margins:
+                terms = [parent, *children]
+                unknown = [t for t in terms if t not in known]
+                if len(unknown) != 1:
+                    continue
+                u = unknown[0]
+                kids = sum(known.get(c, 0.0) for c in children)
+                known[u] = kids if u == parent else known[parent] - (kids - known.get(u, 0.0))
+                progress = True
+        found[q] = {k: v for k, v in known.items() if k not in view.shown[q]}
+    return found
+
+
+def rank_attack(view: View, targets) -> dict[str, set]:
+    """Which target cells are determined by the shown numbers (linear algebra)."""
+    dims = list(view.categories)
+    finest = list(itertools.product(*[view.categories[d] for d in dims]))
+
+    def indicator(key):
+        k = dict(key)
+        return np.array([all(k[d] == f[i] for i, d in enumerate(dims) if d in k) for f in finest],
+                        dtype=float)
+
+    out = {}
+    for q in ("n", "count"):
+        rows = [indicator(k) for k in view.shown[q]]
+        m = np.array(rows) if rows else np.zeros((0, len(finest)))
+        r = np.linalg.matrix_rank(m) if len(m) else 0
+        out[q] = {t for t in targets if np.linalg.matrix_rank(np.vstack([m, indicator(t)])) == r}
+    return out
+
+
+def truth(pupils: pd.DataFrame, key, item=ITEM):
+    sel = pd.Series(True, index=pupils.index)
+    for d, v in key:
+        sel &= pupils[d].isna() if v == NS else (pupils[d] == v)
+    answered = pupils.loc[sel, item].notna()
+    return float(answered.sum()), float((pupils.loc[sel, item] == 1).sum())
+
+
+def assert_no_recovery(tables, pupils=None, rules=DisclosureRules(), item=ITEM):
+    """Attack the protected view; fail if anything confidential comes out."""
+    view = View(tables, item)
+    sub = subtraction_attack(view)
+    # hidden numbers must stay hidden
+    for q in ("n", "count"):
+        leaked = view.hidden[q] & set(sub[q])
+        assert not leaked, f"subtraction recovers hidden {q} of {[dict(k) for k in leaked]}"
+    targets = view.hidden["n"] | view.hidden["count"]
+    sensitive = {}
+    if pupils is not None:
+        # every group at a published level, the "not stated" residuals included
+        for dims in view.levels:
+            for key in view.level_cells(list(dims)):
+                n, count = truth(pupils, key, item)
+                if n > 0 and (count < rules.min_count or n - count < rules.min_count
+                              or n < rules.min_count):
+                    sensitive[key] = (n, count)
+        targets |= set(sensitive)
+    ranks = rank_attack(view, targets)
+    for q in ("n", "count"):
+        leaked = view.hidden[q] & ranks[q]
+        assert not leaked, f"linear algebra recovers hidden {q} of {[dict(k) for k in leaked]}"
+    for key, (n, count) in sensitive.items():
+        got_n = key in view.shown["n"] or key in sub["n"] or key in ranks["n"]
+        got_count = key in view.shown["count"] or key in sub["count"] or key in ranks["count"]
+        assert not (got_count and count < rules.min_count), \
+            f"count {count:g} of {dict(key)} recovered"
+        assert not (got_count and got_n and n - count < rules.min_count), \
+            f"complement {n - count:g} of {dict(key)} recovered"
+        assert not (got_n and n < rules.min_count), f"base {n:g} of {dict(key)} recovered"
+
+
+def assert_thresholds(tables, rules=DisclosureRules()):
+    """No shown number is a small count of pupils."""
+    for t in tables.values():
+        shown = t[t["count"].notna()]
+        assert (shown["suppressed"] == "").all()
+        empty = shown["n"] == 0
+        assert (shown.loc[~empty, "count"] >= rules.min_count).all()
+        assert (shown.loc[~empty, "n"] - shown.loc[~empty, "count"] >= rules.min_count).all()
+        n_shown = t.loc[t["n"].notna() & (t["n"] > 0), "n"]
+        assert (n_shown >= rules.min_count).all()
+        assert t.loc[t["suppressed"] != "", "share"].isna().all()
+
+
+# ----------------------------------------------------------------- primary rules
+
+
+@pytest.mark.parametrize("n, count, symbol", [
+    (100, 9, "c"),     # count under 10
+    (100, 10, ""),     # exactly 10 may be shown
+    (100, 91, "c"),    # 9 did not tick: the complement is a count too
+    (100, 90, ""),
+    (8, 4, "c"),       # base itself under 10
+    (29, 15, "u"),     # base under 30: share unreliable
+    (30, 15, ""),
+])
+def test_primary_rules_single_cell(n, count, symbol):
+    t = table(row(n, count)).assign(ci_low=0.1, ci_high=0.9, se=0.05)
+    out = protect({"total": t})["total"]
+    assert out.loc[0, "suppressed"] == symbol
+    hidden = symbol != ""
+    for col in ("count", "share", "ci_low", "ci_high", "se"):
+        assert pd.isna(out.loc[0, col]) == hidden, col
+    assert pd.isna(out.loc[0, "n"]) == (n < 10)
+    if not hidden:
+        assert out.loc[0, "count"] == count and out.loc[0, "share"] == pytest.approx(count / n)
+
+
+def test_fewer_than_three_schools_is_low_base():
+    t = table(row(200, 80), row(200, 80)).assign(n_schools=[2, 3], year_group=[7, 9])
+    out = protect({"t": t})["t"]
+    assert out["suppressed"].tolist() == ["u", ""]
+    assert pd.isna(out.loc[0, "share"]) and out.loc[0, "n"] == 200  # base stays visible
+
+
+def test_a_table_by_school_has_one_school_per_cell():
+    t = table(row(200, 80, school_id="S01"), row(150, 60, school_id="S02"))
+    out = protect({"t": t})["t"]
+    assert (out["suppressed"] == "u").all() and out["share"].isna().all()
+
+
+def test_rows_columns_and_order_kept_other_columns_untouched():
+    t = table(row(100, 40, year_group=9), row(100, 50, year_group=7)).assign(extra=["a", "b"])
+    out = protect({"t": t})["t"]
+    assert out["year_group"].tolist() == [9, 7] and out["extra"].tolist() == ["a", "b"]
+    assert list(out.columns) == [*t.columns, "suppressed"]
+    assert "suppressed" not in t.columns  # input untouched
+
+
+# ----------------------------------------------------------------- secondary: hand-made
+
+
+def test_total_minus_sibling_attack_fails():
+    total = table(row(125, 44))
+    by_year = table(row(60, 4, year_group=7), row(65, 40, year_group=9))
+    out = protect({"total": total, "by_year": by_year})
+    assert out["by_year"]["suppressed"].tolist() == ["c", "c"]  # year 9 hidden too
+    assert out["total"]["suppressed"].tolist() == [""]  # the total is still published
+    assert_no_recovery(out)
+    assert_thresholds(out)
+
+
+def test_the_same_cell_in_two_tables_is_hidden_in_both():
+    total = table(row(125, 44))
+    by_year = table(row(60, 4, year_group=7), row(65, 40, year_group=9))
+    again = by_year.iloc[[1]].reset_index(drop=True)  # year 9 shown on its own elsewhere
+    out = protect({"total": total, "by_year": by_year, "year9": again})
+    assert out["year9"]["suppressed"].tolist() == ["c"]
+    assert_no_recovery(out)
+
+
+def test_two_way_table_with_margins():
+    # one small cell in a 2 x 3 table with both margins and the total
+    cells = {(7, "girl"): (50, 20), (7, "boy"): (55, 3), (7, "other"): (40, 15),
+             (9, "girl"): (60, 30), (9, "boy"): (45, 25), (9, "other"): (42, 21)}
+    inner = table(*[row(n, c, year_group=y, gender=g) for (y, g), (n, c) in cells.items()])
+    by_year = inner.groupby("year_group")[["n", "count"]].sum().reset_index().assign(
+        item=ITEM, label=LABEL, share=lambda t: t["count"] / t["n"])
+    by_gender = inner.groupby("gender")[["n", "count"]].sum().reset_index().assign(
+        item=ITEM, label=LABEL, share=lambda t: t["count"] / t["n"])
+    total = table(row(inner["n"].sum(), inner["count"].sum()))
+    out = protect({"inner": inner, "year": by_year, "gender": by_gender, "total": total})
+    hidden = out["inner"].loc[out["inner"]["suppressed"] == "c", ["year_group", "gender"]]
+    assert len(hidden) >= 4  # a rectangle at least: two per row and per column
+    assert_no_recovery(out)
+    assert_thresholds(out)
+
+
+def test_two_small_cells_do_not_protect_each_other():
+    # girls 2 and boys 1 both hidden while 'other' and the total are shown:
+    # total - other = 3 would tell that both are at most 3, so a third cell goes
+    total = table(row(150, 33))
+    by_gender = table(row(50, 2, gender="girl"), row(50, 1, gender="boy"),
+                      row(50, 30, gender="other"))
+    out = protect({"total": total, "gender": by_gender})
+    assert (out["gender"]["suppressed"] == "c").all() or (out["total"]["suppressed"] == "c").all()
+    assert_no_recovery(out)
+    # with exact protection only (range width 1), the pair would be enough
+    exact = protect({"total": total, "gender": by_gender}, DisclosureRules(protection=1))
+    assert exact["gender"]["suppressed"].tolist() == ["c", "c", ""]
+    assert_no_recovery(exact)
+
+
+# ----------------------------------------------------------------- the not-stated residual
+
+
+def test_not_stated_residual_is_an_implicit_cell():
+    # 3 pupils did not state a gender: total - girls - boys would give them away
+    total = table(row(100, 40))
+    by_gender = table(row(50, 20, gender="girl"), row(47, 18, gender="boy"))
+    out = protect({"total": total, "gender": by_gender})
+    assert (out["gender"]["suppressed"] == "c").any()
+    # count and base of the residual are not recoverable
+    pupils = pd.DataFrame({"gender": ["girl"] * 50 + ["boy"] * 47 + [None] * 3,
+                           ITEM: [1] * 20 + [0] * 30 + [1] * 18 + [0] * 29 + [1, 1, 0]})
+    assert_no_recovery(out, pupils)
+
+
+def test_large_residual_needs_nothing():
+    total = table(row(200, 80))
+    by_gender = table(row(90, 36, gender="girl"), row(85, 30, gender="boy"))
+    out = protect({"total": total, "gender": by_gender})
+    assert (out["gender"]["suppressed"] == "").all()
+
+
+def test_residual_without_the_total_is_no_risk():
+    by_gender = table(row(50, 20, gender="girl"), row(47, 18, gender="boy"))
+    out = protect({"gender": by_gender})
+    assert (out["gender"]["suppressed"] == "").all()
+
+
+# ----------------------------------------------------------------- configurable
+
+
+def test_thresholds_are_configurable():
+    total = table(row(125, 46))
+    by_year = table(row(60, 6, year_group=7), row(65, 40, year_group=9))
+    assert (protect({"t": total, "y": by_year})["y"]["suppressed"] == "c").all()
+    rules = DisclosureRules(min_count=5)
+    out = protect({"t": total, "y": by_year}, rules)
+    assert (out["y"]["suppressed"] == "").all()
+    by_year.loc[0, "count"] = 4.0
+    total.loc[0, "count"] = 44.0
+    out = protect({"t": total, "y": by_year}, rules)
+    assert (out["y"]["suppressed"] == "c").all()
+    assert_no_recovery(out, rules=rules)
+    assert_thresholds(out, rules)
+    small = DisclosureRules(min_count=5, min_base=10, min_schools=1)
+    assert protect({"t": table(row(12, 6))}, small)["t"].loc[0, "suppressed"] == ""
+
+
+def test_rules_are_frozen():
+    with pytest.raises(Exception):
+        DisclosureRules().min_count = 3
+
+
+# ----------------------------------------------------------------- property-based
+
+
+BREAKDOWNS = [(), ("gender",), ("year_group",), ("year_group", "gender"), ("school_id",),
+              ("school_id", "year_group"), ("wave",), ("wave", "gender")]
+
+@st.composite
+def pupils_strategy(draw, min_size=20, max_size=300):
+    """Random pupils over waves, year groups, genders (some not stated) and 4
+    schools; each ticks the item with a random probability, some skip it."""
+    size = draw(st.integers(min_size, max_size))
+    seed = draw(st.integers(0, 2**32 - 1))
+    p_tick = draw(st.floats(0.0, 1.0))
+    p_missing_gender = draw(st.sampled_from([0.0, 0.02, 0.1]))
+    p_other = draw(st.sampled_from([0.0, 0.03, 0.2]))
+    rng = np.random.default_rng(seed)
+    p_girl = (1 - p_missing_gender - p_other) / 2
+    gender = rng.choice(np.array(["girl", "boy", "other", None], dtype=object), size,
+                        p=[p_girl, p_girl, p_other, p_missing_gender])
+    answer = np.where(rng.random(size) < p_tick, 1.0, 0.0)
+    answer[rng.random(size) < 0.05] = np.nan
+    return pd.DataFrame({"wave": rng.choice([1, 2], size), "year_group": rng.choice([7, 9], size),
+                         "gender": gender, "school_id": rng.choice(list("ABCD"), size,
+                                                                   p=[0.4, 0.3, 0.2, 0.1]),
+                         ITEM: answer})
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pupils=pupils_strategy(),
+       chosen=st.sets(st.sampled_from(range(len(BREAKDOWNS))), min_size=1, max_size=4))
+def test_random_views_resist_differencing(pupils, chosen):
+    tables = {"by " + ",".join(BREAKDOWNS[i]) or "total": breakdown(pupils, list(BREAKDOWNS[i]))
+              for i in sorted(chosen)}
+    out = protect(tables)
+    assert_thresholds(out)
+    assert_no_recovery(out, pupils)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pupils=pupils_strategy(min_size=20, max_size=200))
+def test_random_views_with_min_count_5(pupils):
+    tables = {str(b): breakdown(pupils, list(b)) for b in [(), ("gender",), ("year_group", "gender")]}
+    rules = DisclosureRules(min_count=5)
+    out = protect(tables, rules)
+    assert_thresholds(out, rules)
+    assert_no_recovery(out, pupils, rules)
+
+
+# ----------------------------------------------------------------- My school
+
+
+def test_school_view_protects_own_small_counts_against_the_total():
+    rng = np.random.default_rng(7)
+    pupils = pd.DataFrame({"school_id": rng.choice(list("ABCDEF"), 600),
+                           "year_group": rng.choice([7, 9], 600)})
+    pupils[ITEM] = (rng.random(600) < 0.4).astype(float)
+    pupils.loc[(pupils.school_id == "A") & (pupils.year_group == 7), ITEM] = 0.0
+    pupils.loc[pupils[(pupils.school_id == "A") & (pupils.year_group == 7)].index[:3], ITEM] = 1.0
+    by_school = breakdown(pupils, ["school_id", "year_group"])
+    view = school_view(by_school, "A")
+    assert set(view["school"]) == {"this school", "other schools"}
+    y7 = view[view.year_group == 7].set_index("school")
+    assert y7.loc["this school", "suppressed"] == "c"
+    assert y7.loc["other schools", "suppressed"] == "c"  # else total - rest = own
+    y9 = view[view.year_group == 9].set_index("school")
+    assert y9.loc["this school", "suppressed"] == ""  # own school: exempt from min_schools
+    assert y9.loc["other schools", "n_schools"] == 5
+    # n and count of the other schools: plain sums
+    rest = pupils[(pupils.school_id != "A") & (pupils.year_group == 9)]
+    assert y9.loc["other schools", "count"] == (rest[ITEM] == 1).sum()
+    total = breakdown(pupils, ["year_group"])
+    assert_no_recovery({"view": view, "total": total.assign(suppressed="")})
+
+
+def test_school_view_unknown_school():
+    by_school = table(row(40, 20, school_id="A"), row(40, 20, school_id="B"))
+    with pytest.raises(ValueError, match="school 'Z' is not in the table"):
+        school_view(by_school, "Z")
+
+
+# ----------------------------------------------------------------- display
+
+
+def test_format_for_display():
+    total = table(row(125, 44)).assign(ci_low=0.27, ci_high=0.44)
+    by_year = table(row(60, 4, year_group=7), row(65, 40, year_group=9)).assign(
+        ci_low=0.0, ci_high=0.5)
+    out = protect({"total": total, "y": by_year})
+    shown = format_for_display(out["total"])
+    assert shown.loc[0, ["n", "count", "share", "ci_low"]].tolist() == ["125", "44", "35.2%", "27.0%"]
+    hidden = format_for_display(out["y"])
+    assert hidden.loc[0, ["n", "count", "share", "ci_high"]].tolist() == ["60", "c", "c", "c"]
+    low = protect({"t": table(row(20, 10))})["t"]
+    assert format_for_display(low).loc[0, ["n", "count", "share"]].tolist() == ["20", "u", "u"]
+    assert display_value(low.iloc[0], "share", percent=False) == "u"
+    assert display_value({"n": 40.0, "share": 0.25, "suppressed": ""}, "share", percent=False) == "0.250"
+    with pytest.raises(ValueError, match="protect it first"):
+        format_for_display(total)
+
+
+# ----------------------------------------------------------------- bad input
+
+
+def test_tables_that_do_not_add_up_are_refused():
+    total = table(row(50, 20))
+    by_year = table(row(60, 30, year_group=7), row(65, 40, year_group=9))
+    with pytest.raises(ValueError, match="do not add up"):
+        protect({"total": total, "y": by_year})
+
+
+def test_disagreeing_tables_are_refused():
+    a = table(row(60, 30, year_group=7))
+    b = table(row(60, 31, year_group=7))
+    with pytest.raises(ValueError, match="disagree"):
+        protect({"a": a, "b": b})
+
+
+def test_missing_column_and_double_protection_are_refused():
+    with pytest.raises(ValueError, match="no column 'count'"):
+        protect({"t": table(row(60, 30)).drop(columns="count")})
+    out = protect({"t": table(row(60, 30))})
+    with pytest.raises(ValueError, match="already has a 'suppressed' column"):
+        protect(out)
