@@ -11,8 +11,9 @@ from typing import Sequence
 class Problem:
     """One thing wrong with an input file.
 
-    ``rows`` are 1-based data-row numbers as a person sees them in a
-    spreadsheet (row 1 is the first row below the header), at most a few.
+    ``rows`` are row numbers as a person sees them when opening the file: in
+    CSV and Excel files row 1 is the header and row 2 the first pupil; in SPSS,
+    Stata and Parquet files the first pupil is case 1. At most a few (the first 5).
     """
 
     file: str
