@@ -89,3 +89,595 @@ def shares(table: pd.DataFrame, columns: Sequence[str], by: Sequence[str] = ()) 
     out = out.sort_values([*by, "item"], key=lambda s: s.map(order) if s.name == "item" else s,
                           kind="stable").reset_index(drop=True)
     return out
+
+
+# ===========================================================================
+# Every block, by every group: SurveyAggregates
+# ===========================================================================
+
+from collections.abc import Mapping  # noqa: E402
+from itertools import combinations  # noqa: E402
+from typing import Literal  # noqa: E402
+
+from scipy import sparse  # noqa: E402
+
+from . import disclosure, stats  # noqa: E402
+
+#: Columns of a share result (measures ``share``, ``distribution``, ``aim``),
+#: after the group columns. See :class:`SurveyAggregates`.
+SHARE_COLUMNS: tuple[str, ...] = (
+    "measure", "schools", "block", "item", "label", "category", "category_label",
+    "n", "n_pupils", "count", "share", "se", "ci_low", "ci_high", "deff", "n_eff",
+    "n_schools", "rank", "low_base", "suppressed")
+
+#: Columns of a comparison result (gaps, changes, cohort), after the group columns.
+COMPARISON_COLUMNS: tuple[str, ...] = (
+    "measure", "schools", "block", "item", "label", "compared", "share_first",
+    "share_second", "n_first", "n_second", "estimate_pp", "se_pp", "ci_low_pp",
+    "ci_high_pp", "t", "df", "p_value", "q_value", "significant_fdr", "fdr_family",
+    "n_schools", "low_base", "suppressed")
+
+#: Group columns a view may break down by (and filter on), finest first.
+BREAKDOWN_COLUMNS: tuple[str, ...] = (*schema.GROUP_COLUMNS, "school_id")
+
+#: The breakdowns the command line writes: every combination of wave, year
+#: group, gender and ethnicity (the total included), and schools by wave and
+#: year group.
+STANDARD_BREAKDOWNS: tuple[tuple[str, ...], ...] = (
+    *(c for k in range(len(schema.GROUP_COLUMNS) + 1)
+      for c in combinations(schema.GROUP_COLUMNS, k)),
+    ("school_id",), ("wave", "school_id"), ("wave", "year_group", "school_id"))
+
+MIN_BASE = disclosure.DisclosureRules().min_base
+
+COHORT = "cohort"
+COHORT_LEVELS = ("year 7 in wave 1", "year 9 in wave 2")
+_COHORT_CELLS = {(1, 7): COHORT_LEVELS[0], (2, 9): COHORT_LEVELS[1]}
+
+_GAP_GROUPS = {"gender": ("boy", "girl"), "ethnicity": ("other_ethnic_group", "white_british")}
+
+
+def _slots(it: schema.Item) -> tuple[tuple, dict]:
+    """Answer codes stored for an item, and their labels."""
+    if it.scale == "categorical":
+        cats = schema.block(it.block).categories
+        return tuple(cats), dict(cats)
+    codes = schema.scale_codes(it.scale)
+    return tuple(codes), {k: v for k, v in codes.items()}
+
+
+class SurveyAggregates:
+    """Cluster totals of every item, computed once, and every view from them.
+
+    The constructor reads the pupil rows once and keeps, for each cell of the
+    finest breakdown ``wave × year_group × gender × ethnicity × school_id``
+    (a pupil who did not state gender or ethnicity is in a "not stated" cell,
+    counted in every total but in no gender or ethnicity group) and each item,
+    how many pupils gave each answer code: ``0/1`` for a binary item, ``1..4``
+    for an agreement item, each category of the qualification aim. With
+    weights it keeps ``Σw`` and ``Σw²`` per code as well as pupils. Every view
+    (any subset of the groups, any filter on their values, gaps, changes, the
+    cohort) sums those cells and hands the school-level totals to
+    :mod:`analysis.stats`; no view reads a pupil row.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Validated survey table (``load_survey(...).table``).
+    weight : ``"auto"``, str or None
+        ``"auto"`` uses the contract's ``weight`` column when the table has
+        one; ``None`` weighs every pupil 1.
+
+    Notes
+    -----
+    Results come in two tidy shapes. **Shares** (:data:`SHARE_COLUMNS` after
+    the group columns): ``measure`` is ``share`` (ticked, or agreed: 3 or 4),
+    ``distribution`` (share at each code 1-4 of an agreement item, for
+    diverging bars; ``category`` is the code) or ``aim`` (share of each
+    qualification aimed for; ``category`` is its code); ``schools`` is
+    ``all`` or ``common`` (only schools surveyed in both waves); ``n`` the
+    weighted base (pupils who answered), ``count``, ``share = count / n``,
+    its school-clustered ``se``, Wilson interval ``ci_low``-``ci_high`` on the
+    effective sample size ``n_eff``, design effect ``deff`` and ``n_schools``
+    (see :func:`analysis.stats.proportions` for the formulas); ``rank`` is the
+    item's rank within its group, block and measure (1 = highest share, ties
+    share the lower rank; ``share`` measure only); ``low_base`` flags a base
+    of fewer than 30 pupils; ``suppressed`` is ``""`` until
+    :func:`protect_view` sets ``c``/``u``.
+
+    **Comparisons** (:data:`COMPARISON_COLUMNS`): ``measure`` names the
+    contrast (``gender_gap``: boys − girls; ``ethnicity_gap``: other ethnic
+    groups − white British; ``…_change_years``: how that gap changes from
+    year 7 to year 9; ``…_change_waves``: from wave 1 to wave 2;
+    ``change_waves``, ``change_years``: a share's change; ``cohort``: year 7
+    in wave 1 against year 9 in wave 2, the same cohort two years on);
+    ``compared`` says what is subtracted from what; ``estimate_pp`` and its
+    interval are percentage points, ``t`` on ``G - 1`` degrees of freedom
+    with ``G`` schools (:func:`analysis.stats.gaps`). ``q_value`` and
+    ``significant_fdr`` are Benjamini-Hochberg (1995) adjusted over the family
+    named in ``fdr_family``: every row of that measure in one block of the
+    result (e.g. all gender gaps of the enjoyment block across the groups
+    shown), at level ``alpha``.
+
+    Examples
+    --------
+    >>> from analysis.synthetic import make_survey
+    >>> agg = SurveyAggregates(make_survey(scale=0.2))
+    >>> r = agg.shares(["year_group"], block="trip")
+    >>> r[["year_group", "item", "share"]].head(2).round(2)  # doctest: +SKIP
+    """
+
+    def __init__(self, table: pd.DataFrame, weight: str | None = "auto"):
+        if weight == "auto":
+            weight = schema.WEIGHT_COLUMN if schema.WEIGHT_COLUMN in table.columns else None
+        self.weight = weight
+        missing = [c for c in schema.REQUIRED_COLUMNS[1:] if c not in table.columns]
+        if missing:
+            raise ValueError(f"the table has no column(s) {missing}: load it with "
+                             "analysis.load_survey so the contract's columns are there")
+        self.items: tuple[schema.Item, ...] = tuple(
+            it for it in schema.items() if it.column in table.columns)
+        dtypes = schema.dtypes()
+        groups = [c for c in BREAKDOWN_COLUMNS]
+        frame = pd.DataFrame({c: (table[c] if c in table.columns else
+                                  pd.Series(pd.NA, index=table.index, dtype=dtypes[c]))
+                              for c in groups})
+        codes, uniques = [], []
+        for c in groups:
+            f, u = pd.factorize(frame[c], sort=True, use_na_sentinel=True)
+            codes.append(f + 1)  # 0 = missing ("not stated")
+            uniques.append(u)
+        sizes = [len(u) + 1 for u in uniques]
+        flat = np.ravel_multi_index(codes, sizes)
+        keep = np.ones(len(frame), dtype=bool)
+        for c, f in zip(groups, codes):
+            if c not in ("gender", "ethnicity"):
+                keep &= f > 0  # a pupil without wave, year or school is in no view
+        present, cell = np.unique(flat[keep], return_inverse=True)
+        parts = np.unravel_index(present, sizes)
+        cells = {}
+        for c, u, p in zip(groups, uniques, parts):
+            values = pd.Series(u).reindex(p - 1).reset_index(drop=True)
+            dt = table[c].dtype if c in table.columns else dtypes[c]
+            cells[c] = values.astype(dt) if not isinstance(dt, pd.CategoricalDtype) else \
+                pd.Categorical(values, dtype=dt)
+        self.cells = pd.DataFrame(cells)
+        n_cells = len(self.cells)
+
+        w = None
+        if weight is not None:
+            w = table[weight].to_numpy(dtype="float64", na_value=np.nan)
+            bad = ~np.isfinite(w) | (w < 0)
+            if bad.any():
+                raise ValueError(f"column '{weight}', {stats._rows(bad)}: a survey weight must be "
+                                 "a number of 0 or more. Correct these weights, or drop the "
+                                 "weight column to analyse unweighted.")
+            w = w[keep]
+        # columns of the matrices: one per (item, answer code)
+        self.offsets: dict[str, tuple[int, tuple]] = {}
+        start = 0
+        for it in self.items:
+            codes_, _ = _slots(it)
+            self.offsets[it.column] = (start, codes_)
+            start += len(codes_)
+        pupils = np.zeros((n_cells, start), dtype=np.int64)
+        wsum = np.zeros((n_cells, start)) if w is not None else None
+        w2sum = np.zeros((n_cells, start)) if w is not None else None
+        for it in self.items:
+            s0, codes_ = self.offsets[it.column]
+            k = len(codes_)
+            series = table[it.column]
+            if it.scale == "categorical":
+                answer = pd.Categorical(series, categories=list(codes_)).codes.astype(np.int64)
+                bad = series.notna().to_numpy() & (answer < 0)
+                if bad.any():
+                    raise ValueError(f"column '{it.column}', {stats._rows(bad)}: answers must "
+                                     f"be one of {list(codes_)} or empty. Load the file with "
+                                     "analysis.load_survey so answers are checked.")
+            else:
+                raw = stats._answer_codes(table, it.column).astype(np.int64)
+                lookup = np.full(stats._SLOTS, -1, dtype=np.int64)
+                lookup[list(codes_)] = np.arange(k)
+                answer = lookup[raw]
+                if (answer[raw != stats._MISSING_SLOT] < 0).any():
+                    raise stats._bad_codes(table, it.column)
+            answer = answer[keep]
+            ok = answer >= 0
+            idx = cell[ok] * k + answer[ok]
+            pupils[:, s0:s0 + k] = np.bincount(idx, minlength=n_cells * k).reshape(n_cells, k)
+            if w is not None:
+                wsum[:, s0:s0 + k] = np.bincount(idx, weights=w[ok],
+                                                 minlength=n_cells * k).reshape(n_cells, k)
+                w2sum[:, s0:s0 + k] = np.bincount(idx, weights=w[ok] ** 2,
+                                                  minlength=n_cells * k).reshape(n_cells, k)
+        self._pupils = pupils
+        self._wsum = wsum if wsum is not None else pupils.astype("float64")
+        self._w2sum = w2sum if w2sum is not None else self._wsum
+        self.n_pupils = int(keep.sum())
+        both = self.cells.groupby("school_id", observed=True)["wave"].nunique()
+        self.common_schools = tuple(both.index[both >= 2].astype(str))
+
+    # ------------------------------------------------------------- plumbing
+
+    @property
+    def blocks(self) -> tuple[schema.Block, ...]:
+        """Question blocks with at least one item in the table."""
+        present = {it.column for it in self.items}
+        return tuple(b for b in schema.blocks() if any(c in present for c in b.columns))
+
+    def _items(self, block, scales=("binary", "agreement")) -> list[schema.Item]:
+        if block is None:
+            keys = None
+        elif isinstance(block, str):
+            keys = {block}
+            schema.block(block)  # a KeyError naming the blocks if unknown
+        else:
+            keys = set(block)
+        return [it for it in self.items
+                if it.scale in scales and (keys is None or it.block in keys)]
+
+    def _cell_mask(self, where: Mapping | None, schools: str) -> np.ndarray:
+        mask = np.ones(len(self.cells), dtype=bool)
+        for column, values in (where or {}).items():
+            if column not in BREAKDOWN_COLUMNS:
+                raise ValueError(f"cannot filter on '{column}': filter on "
+                                 f"{', '.join(BREAKDOWN_COLUMNS)}")
+            values = [values] if np.isscalar(values) or values is None else list(values)
+            known = schema.groups().get(column)
+            for v in values:
+                if known is not None and v not in known.values:
+                    raise ValueError(f"{column} = {v!r} is not a group of the survey; {column} "
+                                     f"is one of {list(known.values)}")
+            col = self.cells[column]
+            if column == "school_id":
+                col = col.astype(str)
+                values = [str(v) for v in values]
+            mask &= col.isin(values).to_numpy(dtype=bool)
+        stats._check_schools(schools)
+        if schools == "common":
+            mask &= self.cells["school_id"].astype(str).isin(self.common_schools).to_numpy()
+        return mask
+
+    def _grouped(self, by: Sequence[str], mask: np.ndarray):
+        """Sum the finest cells into cells of ``by`` × school."""
+        keys = list(dict.fromkeys([*by, "school_id"]))
+        for c in keys:
+            if c not in BREAKDOWN_COLUMNS:
+                raise ValueError(f"cannot break down by '{c}': use any of "
+                                 f"{', '.join(BREAKDOWN_COLUMNS)}")
+        use = mask & self.cells[keys].notna().all(axis=1).to_numpy()
+        rows = np.flatnonzero(use)
+        sub = self.cells.iloc[rows]
+        codes = [pd.factorize(sub[c], sort=True)[0] for c in keys]
+        sizes = [int(f.max(initial=-1)) + 1 for f in codes]
+        flat = np.ravel_multi_index(codes, sizes) if rows.size else np.zeros(0, dtype=np.int64)
+        present, group = np.unique(flat, return_inverse=True)
+        first = np.zeros(len(present), dtype=np.int64)
+        first[group[::-1]] = np.arange(len(group))[::-1]
+        key_frame = sub.iloc[first][keys].reset_index(drop=True)
+        summing = sparse.csr_matrix((np.ones(len(rows)), (group, rows)),
+                                    shape=(len(present), len(self.cells)))
+        pupils = summing @ self._pupils
+        wsum = pupils.astype("float64") if self._wsum is None or self.weight is None \
+            else summing @ self._wsum
+        w2sum = wsum if self.weight is None else summing @ self._w2sum
+        return key_frame, np.asarray(pupils), np.asarray(wsum), np.asarray(w2sum)
+
+    def totals(self, by: Sequence[str] = (), items: Sequence[str] | None = None,
+               where: Mapping | None = None,
+               schools: Literal["all", "common"] = "all") -> pd.DataFrame:
+        """School-level totals of binary/agreement items by ``by``, in the shape of
+        :func:`analysis.stats.cluster_totals` (``[*by, school_id, item, n, count,
+        sumw2, n_pupils]``), from the stored cells: equal to
+        ``stats.cluster_totals(table, items, by, weight=...)`` on the pupil rows."""
+        chosen = [it for it in self.items if it.scale != "categorical"
+                  and (items is None or it.column in items)]
+        keys, pupils, wsum, w2sum = self._grouped(by, self._cell_mask(where, schools))
+        return self._long(keys, chosen, pupils, wsum, w2sum)
+
+    def _long(self, keys, chosen, pupils, wsum, w2sum, code=None) -> pd.DataFrame:
+        """Long totals: one row per (cell, item) or, with ``code``, per (cell, item, code)."""
+        cols = {"n": [], "count": [], "sumw2": [], "n_pupils": []}
+        names, codes_out = [], []
+        for it in chosen:
+            s0, codes_ = self.offsets[it.column]
+            k = len(codes_)
+            block = slice(s0, s0 + k)
+            n, n_p, s2 = wsum[:, block].sum(1), pupils[:, block].sum(1), w2sum[:, block].sum(1)
+            if code is None:
+                pos = [codes_.index(c) for c in schema.positive_codes(it.scale)]
+                cols["count"].append(wsum[:, s0 + np.array(pos)].sum(1))
+                cols["n"].append(n), cols["sumw2"].append(s2), cols["n_pupils"].append(n_p)
+                names.append(it.column)
+            else:
+                for j, c in enumerate(codes_):
+                    cols["count"].append(wsum[:, s0 + j])
+                    cols["n"].append(n), cols["sumw2"].append(s2), cols["n_pupils"].append(n_p)
+                    names.append(it.column)
+                    codes_out.append(c)
+        m = len(names)
+        out = keys.loc[np.repeat(np.arange(len(keys)), m)].reset_index(drop=True)
+        out["item"] = pd.array(np.tile(np.asarray(names, dtype=object), len(keys)), dtype="string")
+        if code is not None:
+            out[code] = np.tile(np.asarray([str(c) for c in codes_out], dtype=object), len(keys))
+        for c, parts in cols.items():
+            arr = np.column_stack(parts) if parts else np.zeros((len(keys), 0))
+            out[c] = arr.ravel().astype(np.int64 if c == "n_pupils" else "float64")
+        return out
+
+    # ------------------------------------------------------------- shares
+
+    def shares(self, by: Sequence[str] = (), block=None, where: Mapping | None = None,
+               schools: Literal["all", "common"] = "all", alpha: float = 0.05) -> pd.DataFrame:
+        """Share ticking / agreeing (3 or 4) per item and group, with intervals and ranks.
+
+        Parameters
+        ----------
+        by : group columns (any of :data:`BREAKDOWN_COLUMNS`); pupils with a
+            missing value of one of them are left out of this breakdown.
+        block : a block key (``"enjoy"``), several, or None for every binary
+            and agreement block.
+        where : filter on group values, e.g. ``{"gender": "girl"}`` or
+            ``{"school_id": ["S01", "S02"]}``; applied to the cells.
+        schools : ``"all"``, or ``"common"``: only schools surveyed in both waves.
+        alpha : 1 - confidence level.
+
+        Returns
+        -------
+        DataFrame: group columns then :data:`SHARE_COLUMNS`, ``measure = "share"``.
+        """
+        by = list(by)
+        chosen = self._items(block)
+        keys, pupils, wsum, w2sum = self._grouped(by, self._cell_mask(where, schools))
+        totals = self._long(keys, chosen, pupils, wsum, w2sum)
+        result = stats.proportions(totals, by=by, alpha=alpha)
+        return self._share_shape(result, by, "share", schools)
+
+    def distribution(self, by: Sequence[str] = (), block=None, where: Mapping | None = None,
+                     schools: Literal["all", "common"] = "all",
+                     alpha: float = 0.05) -> pd.DataFrame:
+        """Share at each answer code per item and group.
+
+        For agreement items (enjoyment, ease, importance) the four-point
+        distribution (``measure = "distribution"``, ``category`` 1-4, for
+        diverging bars); for the qualification aim its categories
+        (``measure = "aim"``). Shares of one item and group add up to 1; each
+        has its own school-clustered interval (the code as a 0/1 outcome).
+        Parameters as :meth:`shares`.
+        """
+        by = list(by)
+        chosen = self._items(block, scales=("agreement", "categorical"))
+        keys, pupils, wsum, w2sum = self._grouped(by, self._cell_mask(where, schools))
+        parts = []
+        for scale, measure in (("agreement", "distribution"), ("categorical", "aim")):
+            these = [it for it in chosen if it.scale == scale]
+            if not these:
+                continue
+            totals = self._long(keys, these, pupils, wsum, w2sum, code="category")
+            result = stats.proportions(totals, by=[*by, "category"], alpha=alpha)
+            parts.append(self._share_shape(result, by, measure, schools))
+        if not parts:
+            return self._share_shape(None, by, "distribution", schools)
+        return pd.concat(parts, ignore_index=True)
+
+    def _share_shape(self, result, by, measure, schools) -> pd.DataFrame:
+        cols = [*by, *SHARE_COLUMNS]
+        if result is None or result.empty:
+            return pd.DataFrame(columns=cols)
+        out = result.copy()
+        items = {it.column: it for it in self.items}
+        out["measure"] = measure
+        out["schools"] = schools
+        out["block"] = out["item"].map(lambda c: items[c].block).astype(object)
+        out["label"] = out["item"].map(lambda c: items[c].label).astype(object)
+        if "category" not in out.columns:
+            out["category"] = ""
+            out["category_label"] = ""
+        else:
+            def label(row_item, code):
+                _, labels = _slots(items[row_item])
+                key = int(code) if items[row_item].scale != "categorical" else code
+                return labels[key]
+            out["category_label"] = [label(i, c) for i, c in zip(out["item"], out["category"])]
+            order = {}
+            for it in {items[c] for c in out["item"].unique()}:
+                order.update({(it.column, str(c)): j for j, c in enumerate(_slots(it)[0])})
+            out["_o"] = [order[(i, c)] for i, c in zip(out["item"], out["category"])]
+            iorder = {it.column: j for j, it in enumerate(self.items)}
+            out["_i"] = out["item"].map(iorder)
+            out = out.sort_values([*by, "_i", "_o"], kind="stable").drop(columns=["_o", "_i"])
+        out["item"] = out["item"].astype(object)
+        out["rank"] = np.nan
+        if measure == "share":
+            out["rank"] = _ranks(out, by)
+        out["low_base"] = out["n_pupils"] < MIN_BASE
+        out["suppressed"] = ""
+        for c in by:
+            if c in schema.dtypes():
+                out[c] = out[c].astype(self.cells[c].dtype)
+        return out[cols].reset_index(drop=True)
+
+    # ------------------------------------------------------------- comparisons
+
+    def _comparison_totals(self, by, chosen, extra, where, schools):
+        keys, pupils, wsum, w2sum = self._grouped([*by, *extra], self._cell_mask(where, schools))
+        return self._long(keys, chosen, pupils, wsum, w2sum)
+
+    def gaps(self, by: Sequence[str] = (), block=None, compare: str = "gender",
+             where: Mapping | None = None, schools: Literal["all", "common"] = "all",
+             alpha: float = 0.05, fdr: bool = True) -> pd.DataFrame:
+        """Gap between two groups' shares per item and group, in percentage points.
+
+        ``compare="gender"``: boys − girls; ``compare="ethnicity"``: other
+        ethnic groups − white British (:func:`analysis.stats.gaps`, school-
+        clustered, t on G - 1 df). ``fdr``: Benjamini-Hochberg over the rows
+        of each block (see the class notes). Returns the comparison shape,
+        ``measure = "<compare>_gap"``.
+        """
+        first, second = _gap_pair(compare)
+        by = [c for c in by if c != compare]
+        chosen = self._items(block)
+        totals = self._comparison_totals(by, chosen, [compare], where, schools)
+        r = stats.gaps(totals, by=by, compare=compare, first=first, second=second, alpha=alpha)
+        r = r.rename(columns={"gap_pp": "estimate_pp"})
+        r["compared"] = f"{compare}: {first} − {second}"
+        return self._comparison_shape(r, by, f"{compare}_gap", schools, alpha, fdr)
+
+    def gap_change(self, by: Sequence[str] = (), block=None, compare: str = "gender",
+                   across: Literal["year_group", "wave"] = "year_group",
+                   where: Mapping | None = None, schools: Literal["all", "common"] = "all",
+                   alpha: float = 0.05, fdr: bool = True) -> pd.DataFrame:
+        """How a gap changes from year 7 to year 9 (``across="year_group"``) or
+        from wave 1 to wave 2 (``across="wave"``): ``gap_to − gap_from`` in pp
+        (:func:`analysis.stats.gap_change`); ``schools="common"`` keeps, per
+        cell, only schools with pupils at both levels. ``measure =
+        "<compare>_gap_change_years"`` or ``"…_change_waves"``; ``share_first``
+        and ``share_second`` hold the gap before and after (as proportions)."""
+        first, second = _gap_pair(compare)
+        levels = tuple(schema.groups()[across].values)
+        by = [c for c in by if c not in (compare, across)]
+        chosen = self._items(block)
+        totals = self._comparison_totals(by, chosen, [compare, across], where, "all")
+        r = stats.gap_change(totals, by=by, compare=compare, first=first, second=second,
+                             across=across, levels=levels, alpha=alpha, schools=schools)
+        r = r.rename(columns={"gap_change_pp": "estimate_pp"})
+        r["share_first"], r["share_second"] = r["gap_from_pp"] / 100, r["gap_to_pp"] / 100
+        r["n_first"] = r["n_first_from"] + r["n_second_from"]
+        r["n_second"] = r["n_first_to"] + r["n_second_to"]
+        r["compared"] = (f"({first} − {second}) at {across} {levels[1]} − "
+                         f"({first} − {second}) at {across} {levels[0]}")
+        suffix = "years" if across == "year_group" else "waves"
+        return self._comparison_shape(r, by, f"{compare}_gap_change_{suffix}", schools,
+                                      alpha, fdr)
+
+    def change(self, by: Sequence[str] = (), block=None,
+               across: Literal["wave", "year_group"] = "wave",
+               where: Mapping | None = None, schools: Literal["all", "common"] = "all",
+               alpha: float = 0.05, fdr: bool = True) -> pd.DataFrame:
+        """Change of each share from wave 1 to wave 2 (or year 7 to year 9), in pp.
+
+        ``schools="common"`` is like for like: only schools with pupils at
+        both levels in the cell (:func:`analysis.stats.change`); the
+        ``schools`` column says which was used. ``measure = "change_waves"``
+        or ``"change_years"``.
+        """
+        levels = tuple(schema.groups()[across].values)
+        by = [c for c in by if c != across]
+        chosen = self._items(block)
+        totals = self._comparison_totals(by, chosen, [across], where, "all")
+        r = stats.change(totals, by=by, across=across, levels=levels, schools=schools,
+                         alpha=alpha)
+        r = r.rename(columns={"change_pp": "estimate_pp", "share_from": "share_first",
+                              "share_to": "share_second", "n_from": "n_first",
+                              "n_to": "n_second"})
+        r["compared"] = f"{across} {levels[1]} − {across} {levels[0]}"
+        suffix = "waves" if across == "wave" else "years"
+        return self._comparison_shape(r, by, f"change_{suffix}", schools, alpha, fdr)
+
+    def cohort(self, by: Sequence[str] = (), block=None, where: Mapping | None = None,
+               schools: Literal["all", "common"] = "all", alpha: float = 0.05,
+               fdr: bool = True) -> pd.DataFrame:
+        """The cohort view: year 9 in wave 2 − year 7 in wave 1 (the same
+        cohort two years on), per item and group, in pp. ``schools="common"``
+        keeps only schools with pupils in both. ``measure = "cohort"``."""
+        by = [c for c in by if c not in ("wave", "year_group")]
+        chosen = self._items(block)
+        totals = self._comparison_totals(by, chosen, ["wave", "year_group"], where, "all")
+        stage = [_COHORT_CELLS.get((int(w), int(y))) for w, y in
+                 zip(totals["wave"], totals["year_group"])]
+        totals = totals.drop(columns=["wave", "year_group"]).assign(
+            **{COHORT: pd.Series(stage, dtype=object)})
+        r = stats.change(totals, by=by, across=COHORT, levels=COHORT_LEVELS, schools=schools,
+                         alpha=alpha)
+        r = r.rename(columns={"change_pp": "estimate_pp", "share_from": "share_first",
+                              "share_to": "share_second", "n_from": "n_first",
+                              "n_to": "n_second"})
+        r["compared"] = f"{COHORT_LEVELS[1]} − {COHORT_LEVELS[0]}"
+        return self._comparison_shape(r, by, "cohort", schools, alpha, fdr)
+
+    def _comparison_shape(self, r, by, measure, schools, alpha, fdr) -> pd.DataFrame:
+        items = {it.column: it for it in self.items}
+        r = r.copy()
+        r["measure"], r["schools"] = measure, schools
+        r["item"] = r["item"].astype(object)
+        r["block"] = r["item"].map(lambda c: items[c].block)
+        r["label"] = r["item"].map(lambda c: items[c].label)
+        r["q_value"], r["significant_fdr"], r["fdr_family"] = np.nan, False, ""
+        if fdr:
+            for key, idx in r.groupby("block", sort=False).groups.items():
+                q, reject = stats.benjamini_hochberg(r.loc[idx, "p_value"].to_numpy(), alpha)
+                r.loc[idx, "q_value"] = q
+                r.loc[idx, "significant_fdr"] = reject
+                m = int(np.isfinite(r.loc[idx, "p_value"]).sum())
+                r.loc[idx, "fdr_family"] = (f"Benjamini-Hochberg at {alpha:g} over the {m} "
+                                            f"{measure} tests of block '{key}'")
+        small = np.minimum(r["n_first"].astype(float), r["n_second"].astype(float))
+        r["low_base"] = small < MIN_BASE
+        r["suppressed"] = ""
+        for c in by:
+            if c in schema.dtypes():
+                r[c] = r[c].astype(self.cells[c].dtype)
+        return r[[*by, *COMPARISON_COLUMNS]].reset_index(drop=True)
+
+    # ------------------------------------------------------------- everything
+
+    def all_measures(self, breakdowns: Sequence[Sequence[str]] = STANDARD_BREAKDOWNS,
+                     comparisons: bool = True, progress=None) -> dict[str, pd.DataFrame]:
+        """Every measure of every block for every breakdown, by block.
+
+        Returns ``{block_key: table}``: each table stacks the share rows of
+        every breakdown (group columns absent from a breakdown are empty; a
+        ``breakdown`` column names it) and, when ``comparisons``, the
+        comparison rows (gender and ethnicity gaps, their change from year 7
+        to 9 and between waves, change between waves for all and common
+        schools, the cohort view) by wave × year group where they apply.
+        ``progress`` is called with a description after each step.
+        """
+        out: dict[str, list] = {b.key: [] for b in self.blocks}
+        for by in breakdowns:
+            for frame in (self.shares(by), self.distribution(by)):
+                _collect(out, frame, by)
+            if progress:
+                progress(f"shares by {' × '.join(by) or 'all pupils'}")
+        if comparisons:
+            for frame in self.comparisons():
+                _collect(out, frame, [c for c in frame.columns if c in BREAKDOWN_COLUMNS])
+            if progress:
+                progress("comparisons")
+        return {k: pd.concat(v, ignore_index=True) for k, v in out.items() if v}
+
+    def comparisons(self) -> list[pd.DataFrame]:
+        """The standard comparisons: gaps by wave × year group, gap changes by
+        wave (across years) and by year group (across waves), changes between
+        waves by year group (all and common schools), and the cohort view."""
+        out = []
+        for compare in ("gender", "ethnicity"):
+            out.append(self.gaps(["wave", "year_group"], compare=compare))
+            out.append(self.gap_change(["wave"], compare=compare, across="year_group"))
+            out.append(self.gap_change(["year_group"], compare=compare, across="wave"))
+        for schools in ("all", "common"):
+            out.append(self.change(["year_group"], schools=schools))
+            out.append(self.cohort(schools=schools))
+        return out
+
+
+def _collect(out: dict, frame: pd.DataFrame, by) -> None:
+    frame = frame.assign(breakdown=" × ".join(by) or "all pupils")
+    for key, part in frame.groupby("block", sort=False):
+        if key in out:
+            out[key].append(part)
+
+
+def _gap_pair(compare: str) -> tuple[str, str]:
+    if compare not in _GAP_GROUPS:
+        raise ValueError(f"compare={compare!r}: gaps are between genders ('gender') or "
+                         "ethnic groups ('ethnicity')")
+    return _GAP_GROUPS[compare]
+
+
+def _ranks(frame: pd.DataFrame, by: Sequence[str]) -> np.ndarray:
+    """Rank of each item's share within its group and block (1 = highest; ties
+    share the lower rank; NaN shares get no rank)."""
+    keys = [*by, "block", "measure", "schools"]
+    return (frame.groupby(keys, observed=True, dropna=False, sort=False)["share"]
+            .rank(method="min", ascending=False).to_numpy())
