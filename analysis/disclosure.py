@@ -114,7 +114,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
+
+# HiGHS, the solver behind scipy.optimize.linprog(method="highs"), used directly:
+# one model per item changed in place and re-solved from the last basis. linprog
+# builds and presolves a fresh model on every call, which cost 10-20x the time
+# here. scipy vendors HiGHS' own Python binding (the `highspy` package's core,
+# which prints no banner); should a future scipy move it, `pip install highspy`
+# and import `Highs` and `HighsModelStatus` from there instead.
+from scipy.optimize._highspy._core import HighsModelStatus as _STATUS
+from scipy.optimize._highspy._core import _Highs
 
 from . import schema
 
@@ -137,6 +145,7 @@ OTHER_SCHOOLS = "other schools"
 _NOT_STATED = "\x00not stated"  # the never-published category of incomplete dimensions
 _EXACT = 0.5  # a range narrower than this pins a count of pupils to one value
 _VALUE_COLUMNS = ("item", "label", "n", "count")
+_INF = math.inf
 
 
 @dataclass(frozen=True)
@@ -245,10 +254,7 @@ class _Item:
         self.n_finest = len(finest)
         for cell in cells.values():
             cell.members = self.members(cell.key)
-        F = self.n_finest
-        # count_f - n_f <= 0 for every finest cell
-        self.A_ub = np.hstack([np.eye(F), -np.eye(F)])
-        self.b_ub = np.zeros(F)
+        self._build_model()
 
     def members(self, key: tuple) -> np.ndarray:
         mask = np.ones(self.n_finest, dtype=bool)
@@ -257,48 +263,108 @@ class _Item:
             mask &= self.finest[:, j] == self.code[d][v]
         return mask.astype(float)
 
-    def _equalities(self):
+    def _build_model(self) -> None:
+        """One HiGHS model per item, kept for the whole audit.
+
+        Columns are ``count_f`` then ``n_f`` of the finest cells (bounds
+        ``[0, inf)``). Rows are ``count_f - n_f <= 0`` for every finest
+        cell, then two rows for each published cell (the sum of its members'
+        counts, of their bases). A shown number fixes its row to the value;
+        hiding it frees the row (bounds ``(-inf, inf)``), so suppression
+        changes row bounds only and each solve starts from the previous
+        optimal basis (simplex hot start) instead of a fresh model.
+        """
         F = self.n_finest
-        rows, rhs = [], []
-        for cell in self.cells.values():
-            if not cell.published:
-                continue
-            if not cell.count_hidden:
-                rows.append(np.concatenate([cell.members, np.zeros(F)]))
-                rhs.append(cell.count)
-            if not cell.n_hidden:
-                rows.append(np.concatenate([np.zeros(F), cell.members]))
-                rhs.append(cell.n)
-        if not rows:
-            return None, None
-        return np.array(rows), np.array(rhs)
+        self._rows: dict[int, int] = {}  # id(cell) -> index of its count row
+        published = [c for c in self.cells.values() if c.published]
+        # sparse rows: count_f - n_f, then per published cell its count and base rows
+        starts, indices, values = [], [], []
+        pos = 0
+        for f in range(F):
+            starts.append(pos)
+            indices.extend((f, F + f))
+            values.extend((1.0, -1.0))
+            pos += 2
+        for i, cell in enumerate(published):
+            self._rows[id(cell)] = F + 2 * i
+            where = np.flatnonzero(cell.members)
+            for offset in (0, F):
+                starts.append(pos)
+                indices.extend((where + offset).tolist())
+                values.extend([1.0] * len(where))
+                pos += len(where)
+        n_rows = F + 2 * len(published)
+        lower = np.full(n_rows, -_INF)
+        upper = np.full(n_rows, _INF)
+        upper[:F] = 0.0
+        self._lower, self._upper = lower, upper
+        for cell in published:
+            self._set_rows(cell, sync=False)
+        h = _Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("presolve", "off")  # small models solved many times: hot starts
+        h.addVars(2 * F, np.zeros(2 * F), np.full(2 * F, _INF))
+        h.addRows(n_rows, lower, upper, len(indices), np.array(starts, dtype=np.int32),
+                  np.array(indices, dtype=np.int32), np.array(values, dtype=float))
+        self._highs = h
+        self._columns = np.arange(2 * F, dtype=np.int32)
+
+    def _set_rows(self, cell: _Cell, sync: bool = True) -> None:
+        """Fix the rows of ``cell`` to its shown numbers, free those hidden."""
+        row = self._rows.get(id(cell))
+        if row is None:
+            return
+        for r, hidden, value in ((row, cell.count_hidden, cell.count),
+                                 (row + 1, cell.n_hidden, cell.n)):
+            lo, hi = (-_INF, _INF) if hidden else (value, value)
+            if self._lower[r] != lo or self._upper[r] != hi:
+                self._lower[r], self._upper[r] = lo, hi
+                if sync:
+                    self._highs.changeRowBounds(r, lo, hi)
+
+    def _objective(self, members: np.ndarray, quantity: str) -> np.ndarray:
+        zero = np.zeros(self.n_finest)
+        return {"count": np.concatenate([members, zero]),
+                "n": np.concatenate([zero, members]),
+                "complement": np.concatenate([-members, members])}[quantity]
+
+    def _solve(self, objective: np.ndarray) -> float:
+        """Minimum of ``objective`` over the shown numbers' feasible set."""
+        h = self._highs
+        h.changeColsCost(len(objective), self._columns, objective)
+        h.run()
+        status = h.getModelStatus()
+        if status == _STATUS.kUnboundedOrInfeasible:  # tell the two apart: no objective
+            h.changeColsCost(len(objective), self._columns, np.zeros(len(objective)))
+            h.run()
+            status = _STATUS.kInfeasible if h.getModelStatus() == _STATUS.kInfeasible \
+                else _STATUS.kUnbounded
+        if status == _STATUS.kUnbounded:
+            return -math.inf
+        if status == _STATUS.kInfeasible:
+            raise ValueError(
+                f"item '{self.item}': the tables of this view do not add up (a "
+                "breakdown's groups sum to more than its total, or a table lacks "
+                "rows another table has). Pass complete, unfiltered breakdowns "
+                "of the same pupils to protect().")
+        if status != _STATUS.kOptimal:
+            raise RuntimeError(f"item '{self.item}': linear programme failed: "
+                               f"{h.modelStatusToString(status)}")
+        return h.getInfo().objective_function_value
+
+    def lowest(self, members: np.ndarray, quantity: str) -> float:
+        """Smallest value of ``quantity`` of a cell consistent with the shown numbers."""
+        return self._solve(self._objective(members, quantity))
+
+    def highest(self, members: np.ndarray, quantity: str) -> float:
+        """Largest value of ``quantity`` of a cell consistent with the shown numbers."""
+        return -self._solve(-self._objective(members, quantity))
 
     def feasible_range(self, members: np.ndarray, quantity: str) -> tuple[float, float]:
         """Smallest and largest value of ``quantity`` of a cell consistent with
         the shown numbers (LP over the finest cells; 0 <= count_f <= n_f)."""
-        F = self.n_finest
-        zero = np.zeros(F)
-        objective = {"count": np.concatenate([members, zero]),
-                     "n": np.concatenate([zero, members]),
-                     "complement": np.concatenate([-members, members])}[quantity]
-        A_eq, b_eq = self._equalities()
-        out = []
-        for sign in (1.0, -1.0):
-            res = linprog(sign * objective, A_ub=self.A_ub, b_ub=self.b_ub,
-                          A_eq=A_eq, b_eq=b_eq, bounds=(0, None), method="highs")
-            if res.status == 3:  # unbounded
-                out.append(-sign * math.inf)
-            elif res.status == 2:
-                raise ValueError(
-                    f"item '{self.item}': the tables of this view do not add up (a "
-                    "breakdown's groups sum to more than its total, or a table lacks "
-                    "rows another table has). Pass complete, unfiltered breakdowns "
-                    "of the same pupils to protect().")
-            elif res.status != 0:
-                raise RuntimeError(f"item '{self.item}': linear programme failed: {res.message}")
-            else:
-                out.append(sign * res.fun)
-        return out[0], out[1]
+        objective = self._objective(members, quantity)
+        return self._solve(objective), -self._solve(-objective)
 
     def width(self, members, quantity) -> float:
         lo, hi = self.feasible_range(members, quantity)
@@ -324,12 +390,12 @@ class _Item:
                     reqs.append((cell, "n", width))
             else:
                 # implicit cell: sensitive when the full publication proves it small
-                _, hi_n = self.feasible_range(cell.members, "n")
+                hi_n = self.highest(cell.members, "n")
                 if hi_n < _EXACT:
                     continue  # provably empty: nobody to disclose
-                if self.feasible_range(cell.members, "count")[1] < mc:
+                if self.highest(cell.members, "count") < mc:
                     reqs.append((cell, "count", width))
-                if self.feasible_range(cell.members, "complement")[1] < mc:
+                if self.highest(cell.members, "complement") < mc:
                     reqs.append((cell, "complement", width))
                 if hi_n < mc:
                     reqs.append((cell, "n", width))
@@ -372,6 +438,7 @@ class _Item:
         cell.low_base_only = False
         if system == "n":
             cell.n_hidden = True
+        self._set_rows(cell)
 
     def _widens(self, cell: _Cell, quantity: str, extra: _Cell, system: str,
                 before: float) -> bool:
@@ -380,6 +447,7 @@ class _Item:
         self._hide(extra, system)
         after = self.width(cell.members, quantity)
         extra.count_hidden, extra.n_hidden, extra.low_base_only = saved
+        self._set_rows(extra)
         return after > before + 1e-9
 
     def run(self) -> None:
@@ -399,7 +467,7 @@ class _Item:
                 continue
             while (width := self.width(cell.members, quantity)) < need - 1e-9:
                 system = "n"
-                if quantity != "n" and self.feasible_range(cell.members, "n")[1] >= need:
+                if quantity != "n" and self.highest(cell.members, "n") >= need:
                     system = "count"
                 candidates = self._candidates(cell, system)
                 if not candidates and system == "count":
