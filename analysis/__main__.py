@@ -56,12 +56,15 @@ def _make_sample(args: argparse.Namespace) -> int:
     from . import synthetic
 
     if args.large:
-        path = Path(args.out) / f"ks3_survey_{args.large}.csv"
-        synthetic.write_large(path, n_pupils=args.large)
+        # Benchmark files go to the git-ignored data/sample/large/ unless --out says otherwise.
+        path = synthetic.write_large(
+            Path(args.out) / f"ks3_survey_{args.large}.csv" if args.out else None,
+            n_pupils=args.large)
         print(f"wrote {path}")
     else:
-        synthetic.write_sample(args.out)
-        print(f"wrote the sample to {args.out}")
+        out = args.out or synthetic.SAMPLE_DIR
+        synthetic.write_sample(out)
+        print(f"wrote the sample to {out}")
     return 0
 
 
@@ -79,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=_codebook_template)
 
     p = sub.add_parser("make-sample", help="regenerate the synthetic sample")
-    p.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "data" / "sample"))
+    p.add_argument("--out", help="folder to write to (default: data/sample/, or data/sample/large/ with --large)")
     p.add_argument("--large", type=int, metavar="N", help="write a large file of N pupils instead")
     p.set_defaults(run=_make_sample)
 
