@@ -468,23 +468,19 @@ class SurveyAggregates:
         items = {it.column: it for it in self.items}
         out["measure"] = measure
         out["schools"] = schools
-        out["block"] = out["item"].map(lambda c: items[c].block).astype(object)
-        out["label"] = out["item"].map(lambda c: items[c].label).astype(object)
+        item_names = out["item"].astype(str)
+        out["block"] = item_names.map({c: it.block for c, it in items.items()}).astype(object)
+        out["label"] = item_names.map({c: it.label for c, it in items.items()}).astype(object)
         if "category" not in out.columns:
             out["category"] = ""
             out["category_label"] = ""
         else:
-            def label(row_item, code):
-                _, labels = _slots(items[row_item])
-                key = int(code) if items[row_item].scale != "categorical" else code
-                return labels[key]
-            out["category_label"] = [label(i, c) for i, c in zip(out["item"], out["category"])]
-            order = {}
-            for it in {items[c] for c in out["item"].unique()}:
-                order.update({(it.column, str(c)): j for j, c in enumerate(_slots(it)[0])})
-            out["_o"] = [order[(i, c)] for i, c in zip(out["item"], out["category"])]
-            iorder = {it.column: j for j, it in enumerate(self.items)}
-            out["_i"] = out["item"].map(iorder)
+            lookup = self._category_lookup()
+            pair = list(zip(out["item"].astype(str), out["category"].astype(str)))
+            found = [lookup[p] for p in pair]
+            out["category_label"] = [f[2] for f in found]
+            out["_i"] = np.fromiter((f[0] for f in found), dtype=np.int64, count=len(found))
+            out["_o"] = np.fromiter((f[1] for f in found), dtype=np.int64, count=len(found))
             out = out.sort_values([*by, "_i", "_o"], kind="stable").drop(columns=["_o", "_i"])
         out["item"] = out["item"].astype(object)
         out["rank"] = np.nan
@@ -498,6 +494,16 @@ class SurveyAggregates:
         return out[cols].reset_index(drop=True)
 
     # ------------------------------------------------------------- comparisons
+
+    def _category_lookup(self) -> dict:
+        """(item, code as text) -> (item order, code order, code label)."""
+        if not hasattr(self, "_categories"):
+            self._categories = {}
+            for i, it in enumerate(self.items):
+                codes, labels = _slots(it)
+                for j, c in enumerate(codes):
+                    self._categories[(it.column, str(c))] = (i, j, labels[c])
+        return self._categories
 
     def _comparison_totals(self, by, chosen, extra, where, schools):
         keys, pupils, wsum, w2sum = self._grouped([*by, *extra], self._cell_mask(where, schools))
@@ -600,8 +606,8 @@ class SurveyAggregates:
         r = r.copy()
         r["measure"], r["schools"] = measure, schools
         r["item"] = r["item"].astype(object)
-        r["block"] = r["item"].map(lambda c: items[c].block)
-        r["label"] = r["item"].map(lambda c: items[c].label)
+        r["block"] = r["item"].map({c: it.block for c, it in items.items()})
+        r["label"] = r["item"].map({c: it.label for c, it in items.items()})
         r["q_value"], r["significant_fdr"], r["fdr_family"] = np.nan, False, ""
         if fdr:
             for key, idx in r.groupby("block", sort=False).groups.items():
@@ -622,29 +628,31 @@ class SurveyAggregates:
     # ------------------------------------------------------------- everything
 
     def all_measures(self, breakdowns: Sequence[Sequence[str]] = STANDARD_BREAKDOWNS,
-                     comparisons: bool = True, progress=None) -> dict[str, pd.DataFrame]:
-        """Every measure of every block for every breakdown, by block.
+                     comparisons: bool = True,
+                     progress=None) -> dict[str, dict[str, pd.DataFrame]]:
+        """Every measure of every block for every breakdown.
 
-        Returns ``{block_key: table}``: each table stacks the share rows of
-        every breakdown (group columns absent from a breakdown are empty; a
-        ``breakdown`` column names it) and, when ``comparisons``, the
-        comparison rows (gender and ethnicity gaps, their change from year 7
-        to 9 and between waves, change between waves for all and common
-        schools, the cohort view) by wave × year group where they apply.
+        Returns ``{block_key: {"shares": ..., "comparisons": ...}}``. The shares
+        table stacks the share, distribution and aim rows of every breakdown
+        (group columns a breakdown lacks are empty; ``breakdown`` names it); the
+        comparisons table (when ``comparisons``) holds :meth:`comparisons`.
         ``progress`` is called with a description after each step.
         """
-        out: dict[str, list] = {b.key: [] for b in self.blocks}
+        found: dict[str, dict[str, list]] = {b.key: {"shares": [], "comparisons": []}
+                                             for b in self.blocks}
         for by in breakdowns:
             for frame in (self.shares(by), self.distribution(by)):
-                _collect(out, frame, by)
+                _collect(found, "shares", frame, by)
             if progress:
                 progress(f"shares by {' × '.join(by) or 'all pupils'}")
         if comparisons:
             for frame in self.comparisons():
-                _collect(out, frame, [c for c in frame.columns if c in BREAKDOWN_COLUMNS])
+                _collect(found, "comparisons", frame,
+                         [c for c in frame.columns if c in BREAKDOWN_COLUMNS])
             if progress:
                 progress("comparisons")
-        return {k: pd.concat(v, ignore_index=True) for k, v in out.items() if v}
+        return {k: {kind: pd.concat(v, ignore_index=True) for kind, v in parts.items() if v}
+                for k, parts in found.items()}
 
     def comparisons(self) -> list[pd.DataFrame]:
         """The standard comparisons: gaps by wave × year group, gap changes by
@@ -661,11 +669,11 @@ class SurveyAggregates:
         return out
 
 
-def _collect(out: dict, frame: pd.DataFrame, by) -> None:
+def _collect(out: dict, kind: str, frame: pd.DataFrame, by) -> None:
     frame = frame.assign(breakdown=" × ".join(by) or "all pupils")
     for key, part in frame.groupby("block", sort=False):
         if key in out:
-            out[key].append(part)
+            out[key][kind].append(part)
 
 
 def _gap_pair(compare: str) -> tuple[str, str]:
@@ -681,3 +689,124 @@ def _ranks(frame: pd.DataFrame, by: Sequence[str]) -> np.ndarray:
     keys = [*by, "block", "measure", "schools"]
     return (frame.groupby(keys, observed=True, dropna=False, sort=False)["share"]
             .rank(method="min", ascending=False).to_numpy())
+
+
+# ===========================================================================
+# Disclosure: a view protected for publication or display
+# ===========================================================================
+
+
+def margins(by: Sequence[str]) -> list[tuple[str, ...]]:
+    """The breakdown ``by`` and every coarser one it adds up to (its margins),
+    from the total to ``by`` itself."""
+    by = list(by)
+    return [c for k in range(len(by) + 1) for c in combinations(by, k)]
+
+
+def protect_view(aggregates: SurveyAggregates, by: Sequence[str], block=None,
+                 rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
+                 schools: Literal["all", "common"] = "all",
+                 distributions: bool = True) -> dict[str, pd.DataFrame]:
+    """A breakdown and all its margins, protected together for publication.
+
+    Computes :meth:`SurveyAggregates.shares` (and, with ``distributions``,
+    :meth:`SurveyAggregates.distribution`) for ``by`` and each of its margins
+    (:func:`margins`) and protects them with :func:`protect_tables`, so a
+    hidden cell cannot be recovered as a margin minus the cells shown.
+
+    Returns
+    -------
+    ``{name: table}`` with names ``"all pupils"``, ``"wave"``, ``"wave ×
+    gender"``…; each table in the share shape with ``suppressed`` set.
+    """
+    tables = {}
+    for sub in margins(by):
+        frame = aggregates.shares(sub, block, schools=schools)
+        if distributions:
+            frame = pd.concat([frame, aggregates.distribution(sub, block, schools=schools)],
+                              ignore_index=True)
+        tables[" × ".join(sub) or "all pupils"] = frame
+    return protect_tables(tables, rules)
+
+
+def _hidden_columns() -> tuple[str, ...]:
+    return ("count", "share", "se", "ci_low", "ci_high", "deff", "n_eff")
+
+
+def protect_tables(tables: Mapping[str, pd.DataFrame],
+                   rules: disclosure.DisclosureRules = disclosure.DisclosureRules()
+                   ) -> dict[str, pd.DataFrame]:
+    """Protect share-shaped tables of one view with :func:`analysis.disclosure.protect`.
+
+    Every table must be a complete breakdown (unfiltered) of the same pupils;
+    pass a breakdown together with its margins (see :func:`protect_view`).
+    Each answer code of a distribution is protected as an item of its own
+    across the tables; then, within one group and item, a distribution with
+    one hidden code gets further codes hidden (smallest first) until at least
+    two are hidden and their total is at least ``rules.min_count``, so a
+    hidden code is not the base minus the codes shown. Hidden numbers become
+    NaN (``count``, ``share``, its interval, ``se``, ``deff``, ``n_eff``;
+    ``n`` and ``n_pupils`` where the base is hidden); ``suppressed`` is ``c``
+    or ``u``; ``rank`` is recomputed among the shares shown, so a hidden
+    share's place in the order is not revealed.
+
+    Limitation: the link between the agree share of an item (codes 3 + 4)
+    and its four-point distribution is not modelled by the audit; publish
+    one or the other of a group when a code is hidden (the dashboards show
+    the distribution only where the share is shown).
+    """
+    keyed, prepared = {}, {}
+    for name, table in tables.items():
+        t = table.reset_index(drop=True)
+        dims = [c for c in disclosure.GROUP_DIMENSIONS if c in t.columns and t[c].notna().any()]
+        key = t["item"].astype(str)
+        has_cat = t["category"].astype(str) != ""
+        key = key.where(~has_cat, key + "#" + t["category"].astype(str))
+        frame = t[dims].copy()
+        frame["item"] = key.to_numpy()
+        frame["label"] = t["label"].to_numpy()
+        for c in ("n", "count", "share", "n_schools"):
+            frame[c] = t[c].astype(float).to_numpy()
+        keyed[name] = t
+        prepared[name] = frame
+    done = disclosure.protect(prepared, rules)
+    out = {}
+    for name, t in keyed.items():
+        p = done[name]
+        t = t.copy()
+        hide_count = p["count"].isna().to_numpy() & t["count"].notna().to_numpy()
+        hide_n = p["n"].isna().to_numpy() & t["n"].notna().to_numpy()
+        t["suppressed"] = p["suppressed"].to_numpy()
+        hide_count |= _distribution_secondary(t, hide_count, rules)
+        for c in _hidden_columns():
+            t[c] = t[c].astype(float).mask(hide_count | hide_n)
+        for c in ("n", "n_pupils"):
+            t[c] = t[c].astype(float).mask(hide_n)
+        t["rank"] = np.where(t["measure"] == "share", _ranks(t, [
+            c for c in BREAKDOWN_COLUMNS if c in t.columns]), np.nan)
+        out[name] = t
+    return out
+
+
+def _distribution_secondary(t: pd.DataFrame, hidden: np.ndarray,
+                            rules: disclosure.DisclosureRules) -> np.ndarray:
+    """Hide further codes of a distribution so that no hidden code is the base
+    minus the shown ones; marks them ``c`` in ``t`` and returns the new mask."""
+    extra = np.zeros(len(t), dtype=bool)
+    dist = (t["category"].astype(str) != "").to_numpy()
+    if not (dist & hidden).any():
+        return extra
+    groups = [c for c in BREAKDOWN_COLUMNS if c in t.columns]
+    keys = t[groups + ["item", "measure"]].astype(str).agg("|".join, axis=1)
+    for _, idx in pd.Series(np.arange(len(t)))[dist].groupby(keys[dist].to_numpy()):
+        rows = idx.to_numpy()
+        h = hidden[rows].copy()
+        if not h.any():
+            continue
+        counts = t["count"].to_numpy(dtype=float)[rows]
+        while not h.all() and (h.sum() < 2 or counts[h].sum() < rules.min_count):
+            j = np.flatnonzero(~h)[np.argmin(counts[~h])]
+            h[j] = True
+            extra[rows[j]] = True
+    t.loc[extra, "suppressed"] = disclosure.CONFIDENTIAL
+    return extra
