@@ -3,7 +3,11 @@
 The shares are computed once, when the dashboard is built: for all pupils
 (by wave and year group) and for each gender (by gender, wave and year group).
 Choosing a gender only picks the matching rows of those aggregates and redraws
-the figure; it never goes back to the pupil rows.
+the figure and the download links; it never goes back to the pupil rows.
+
+A viewer can upload their own survey files below the chart
+(:mod:`dashboards.upload`): the dashboard is then built afresh from them and
+swapped in; if they cannot be used, the chart shown stays.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analysis import figures, measures, schema
+from analysis.errors import Problem, SurveyDataError
 
-from . import data, page
+from . import data, downloads, page, upload
 
 ALL_PUPILS = "all"
 #: A gender is offered as a filter only if every wave and year group has at
@@ -22,6 +27,8 @@ ALL_PUPILS = "all"
 #: and come close to identifying pupils.
 MIN_BASE = 30
 BY = ["wave", "year_group"]
+#: Name of the downloaded table and chart image (without extension).
+FILENAME = "favourite_subjects"
 
 
 class FavouriteSubjects:
@@ -31,6 +38,8 @@ class FavouriteSubjects:
     ----------
     table : DataFrame
         Survey table in the contract layout (``Survey.table``).
+    files : tuple of str
+        The files it came from, named in messages.
 
     Attributes
     ----------
@@ -41,12 +50,25 @@ class FavouriteSubjects:
         The filter; its value is a key of ``aggregates``.
     figure : plotly.graph_objects.FigureWidget
         The chart, updated in place when the filter changes.
+    downloads : dashboards.downloads.DownloadLinks
+        CSV and XLSX of the table the chart shows, refreshed with it.
     widget : ipywidgets.VBox
         Everything, ready to display.
+
+    Raises
+    ------
+    SurveyDataError
+        The table has no favourite-subject column.
     """
 
-    def __init__(self, table: pd.DataFrame):
+    def __init__(self, table: pd.DataFrame, files: tuple[str, ...] = ()):
         columns = schema.block("favourite").columns
+        if not any(c in table.columns for c in columns):
+            raise SurveyDataError(Problem(
+                ", ".join(files) or "The survey", "has no answers to the favourite subjects "
+                f"question (no column {', '.join(columns[:2])}, …).",
+                "Add those columns, or a codebook that says which of your columns they are "
+                "(see docs/codebook.md)."))
         self.aggregates: dict[str, pd.DataFrame] = {
             ALL_PUPILS: measures.shares(table, columns, by=BY)}
         gender = schema.groups()["gender"]
@@ -65,11 +87,24 @@ class FavouriteSubjects:
             style={"button_width": "auto"},
             tooltips=[f"Show {label.lower()}" for label in self.labels.values()])
         self.figure = go.FigureWidget(self.draw(ALL_PUPILS))
+        self.figure._config = downloads.image_config(FILENAME)
+        self.downloads = downloads.DownloadLinks(self.table(ALL_PUPILS), self.filename(ALL_PUPILS))
         self.gender.observe(lambda change: self.show(change["new"]), names="value")
         self.widget = widgets.VBox([
             widgets.HBox([widgets.Label("Show:"), self.gender],
                          layout=widgets.Layout(align_items="center")),
-            self.figure])
+            self.figure, self.downloads.widget])
+
+    def table(self, key: str) -> pd.DataFrame:
+        """The tidy table the chart shows for one filter value, with its gender if chosen."""
+        shown = self.aggregates[key]
+        if key == ALL_PUPILS:
+            return shown
+        return shown.assign(gender=key)[["gender", *shown.columns]]
+
+    def filename(self, key: str) -> str:
+        """``favourite_subjects``, or ``favourite_subjects_girls`` for a gender."""
+        return FILENAME if key == ALL_PUPILS else f"{FILENAME}_{self.labels[key].lower()}"
 
     def draw(self, key: str) -> go.Figure:
         """The finished figure for one filter value (``ALL_PUPILS`` or a gender code)."""
@@ -86,12 +121,46 @@ class FavouriteSubjects:
                 self.figure.data = []
                 self.figure.add_traces(list(new.data))
             self.figure.update_layout(new.layout.to_plotly_json(), overwrite=True)
+        self.downloads.update(self.table(key), self.filename(key))
+        self.figure._config = downloads.image_config(self.filename(key))
+
+
+class FavouriteSubjectsPage:
+    """Which data, the dashboard, and the upload panel that can replace both.
+
+    Parameters
+    ----------
+    survey : analysis.load.Survey
+        What the page shows first (the server's data).
+
+    Attributes
+    ----------
+    dashboard : FavouriteSubjects
+        The dashboard now showing; replaced whole when files are uploaded.
+    upload : dashboards.upload.SurveyUpload
+    widget : ipywidgets.VBox
+    """
+
+    def __init__(self, survey):
+        self.survey = survey
+        self.dashboard = FavouriteSubjects(survey.table, survey.files)
+        self.note = widgets.Box([page.source_note(survey)])
+        self.chart = widgets.Box([self.dashboard.widget])
+        self.upload = upload.SurveyUpload(self.use)
+        self.widget = widgets.VBox([self.note, self.chart, self.upload.widget])
+
+    def use(self, survey) -> None:
+        """Show an uploaded survey: build its dashboard first, then swap it in."""
+        dashboard = FavouriteSubjects(survey.table, survey.files)  # may raise: nothing changed
+        self.survey, self.dashboard = survey, dashboard
+        self.chart.children = [dashboard.widget]
+        self.note.children = [page.source_note(survey, uploaded=True)]
 
 
 def build() -> widgets.Widget:
     """The whole page: heading, which data, the filter and chart, and how to read it."""
     survey = data.survey()
-    dashboard = FavouriteSubjects(survey.table)
+    shown = FavouriteSubjectsPage(survey)
     heading = page.html_widget(
         '<p class="ks3-note"><a href="index.ipynb">← All dashboards</a></p>'
         "<h1>Favourite subjects</h1>"
@@ -100,9 +169,9 @@ def build() -> widgets.Widget:
     footnote = page.html_widget(
         '<p class="ks3-note">n: pupils in the wave and year group who answered the question. '
         "Hover over a bar for its exact share and base. The camera icon above the chart "
-        f"downloads it as a PNG. A gender is offered when every group has at least "
-        f"{MIN_BASE} pupils of it.</p>")
-    return widgets.VBox([heading, page.source_note(survey), dashboard.widget, footnote])
+        "downloads it as a PNG; the links below it download the table it shows. "
+        f"A gender is offered when every group has at least {MIN_BASE} pupils of it.</p>")
+    return widgets.VBox([heading, shown.widget, footnote])
 
 
 def main() -> None:

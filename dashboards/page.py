@@ -60,15 +60,26 @@ def loading(what: str = "Loading the survey data…") -> widgets.HTML:
                        f'{html.escape(what)}</div>')
 
 
-def source_note(survey, source: DataSource | None = None) -> widgets.HTML:
-    """One line saying which data the page shows: the synthetic sample, or the user's files."""
+def source_note(survey, source: DataSource | None = None, *,
+                uploaded: bool = False) -> widgets.HTML:
+    """One line saying which data the page shows: the synthetic sample, or the user's files.
+
+    ``uploaded``: the survey came from files uploaded in this page
+    (:mod:`dashboards.upload`), not from the files the server was started with.
+    """
     source = data_source() if source is None else source
     table = survey.table
     counts = ", ".join(
         f"wave {int(w)}: {len(part):,} pupils in {part['school_id'].nunique()} schools"
         for w, part in table.groupby("wave", observed=True)
     )
-    if source.is_sample:
+    if uploaded:
+        names = ", ".join(html.escape(str(f)) for f in survey.files)
+        text = (f"<b>Showing your data</b>: {names}, uploaded in this page and kept only "
+                "while it is open. Reloading the page goes back to the data the dashboards "
+                "were started with. ")
+        css = "ks3-source"
+    elif source.is_sample:
         text = ("<b>Showing the synthetic sample</b>, made up to reproduce the published "
                 "figures; it describes no real pupil. To show your own survey files, set "
                 f"<code>{FILES_VARIABLE}</code> and restart the dashboards. ")
@@ -80,12 +91,17 @@ def source_note(survey, source: DataSource | None = None) -> widgets.HTML:
     return html_widget(f'<div class="{css}">{text}({html.escape(counts)})</div>')
 
 
+def problem_list(error: SurveyDataError) -> str:
+    """The loader's problems as an HTML list, every one escaped."""
+    items = "".join(f"<li>{html.escape(str(p))}</li>" for p in error.problems)
+    return f"<ul>{items}</ul>"
+
+
 def problem_message(error: BaseException, source: DataSource | None = None) -> widgets.HTML:
     """The loader's message in plain words, and how to fix it; never a traceback."""
     source = data_source() if source is None else source
     if isinstance(error, SurveyDataError):
-        items = "".join(f"<li>{html.escape(str(p))}</li>" for p in error.problems)
-        what = f"<ul>{items}</ul>"
+        what = problem_list(error)
     elif isinstance(error, OSError):
         name = getattr(error, "filename", None) or ""
         what = (f"<ul><li>{html.escape(str(name))}: {html.escape(error.strerror or str(error))}"

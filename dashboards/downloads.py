@@ -1,0 +1,117 @@
+"""Download the table a chart shows, as CSV or Excel, from a link in the page.
+
+Voilà answers a ``FileLink`` with 403, and nothing a viewer asks for should be
+written to the server's disk, so the file travels inside the link itself: a
+``data:`` URI (base64) in an :class:`ipywidgets.HTML`, with a ``download``
+attribute naming the file. The tables are the small tidy aggregates a chart
+draws (one row per group and item), never pupil rows.
+
+Text cells that a spreadsheet would read as a formula (starting with ``=``,
+``+``, ``-`` or ``@``, or a tab or carriage return) are prefixed with an
+apostrophe (OWASP, "CSV injection"); numbers stay numbers. The chart image is
+plotly's own camera button, named by :func:`image_config`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import ipywidgets as widgets
+import pandas as pd
+
+from .page import CSS
+
+CSV_TYPE = "text/csv"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: First characters that make a spreadsheet read a text cell as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# TODO(merge): use the neutralising function of analysis/export.py once it lands.
+def _neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every text cell that starts like a formula prefixed by ``'``.
+
+    Only text columns are touched: a real number such as ``-0.5`` in a numeric
+    column is written as a number and is never a formula.
+    """
+    changes = {}
+    for column in table.columns:
+        values = table[column]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        text = values.astype("string")
+        risky = text.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
+        if risky.any():
+            changes[column] = values.astype(object).where(~risky, "'" + text.astype(object))
+    table = table.rename(columns=lambda c: "'" + c if str(c).startswith(FORMULA_STARTS) else c)
+    return table.assign(**changes) if changes else table
+
+
+def _plain(table: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns as their plain values, so every writer takes them."""
+    return table.assign(**{c: table[c].astype(object) for c in table.columns
+                           if isinstance(table[c].dtype, pd.CategoricalDtype)})
+
+
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    """The table as CSV: UTF-8 with a byte-order mark (so Excel reads accents), no index."""
+    return _neutralise_formulas(_plain(table)).to_csv(index=False).encode("utf-8-sig")
+
+
+def xlsx_bytes(table: pd.DataFrame, sheet: str = "table") -> bytes:
+    """The table as an Excel workbook with one sheet, no index."""
+    buffer = io.BytesIO()
+    _neutralise_formulas(_plain(table)).to_excel(buffer, sheet_name=sheet[:31], index=False,
+                                                 engine="openpyxl")
+    return buffer.getvalue()
+
+
+def data_uri(content: bytes, media_type: str) -> str:
+    """``data:<media_type>;base64,<content>`` (RFC 2397)."""
+    return f"data:{media_type};base64,{base64.b64encode(content).decode('ascii')}"
+
+
+def links_html(table: pd.DataFrame, filename: str) -> str:
+    """Two links, CSV and XLSX, downloading ``table`` as ``<filename>.csv`` / ``.xlsx``."""
+    parts = []
+    for text, extension, content, media_type in (
+            ("Download table (CSV)", "csv", csv_bytes(table), CSV_TYPE),
+            ("Download table (XLSX)", "xlsx", xlsx_bytes(table), XLSX_TYPE)):
+        name = html.escape(f"{filename}.{extension}")
+        parts.append(f'<a class="ks3-download" href="{data_uri(content, media_type)}" '
+                     f'download="{name}">{text}</a>')
+    return " · ".join(parts)
+
+
+class DownloadLinks:
+    """The download links for one chart, refreshed with :meth:`update` when it redraws.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The tidy table the chart shows (group columns, item, label, n, count, share).
+    filename : str
+        File name without extension, e.g. ``"favourite_subjects"``.
+
+    Attributes
+    ----------
+    widget : ipywidgets.HTML
+    """
+
+    def __init__(self, table: pd.DataFrame, filename: str):
+        self.widget = widgets.HTML()
+        self.widget.add_class("ks3-downloads")
+        self.update(table, filename)
+
+    def update(self, table: pd.DataFrame, filename: str) -> None:
+        self.table, self.filename = table, filename
+        self.widget.value = (f'{CSS}<div class="ks3-page"><p class="ks3-note">'
+                             f"{links_html(table, filename)}</p></div>")
+
+
+def image_config(filename: str, scale: int = 2) -> dict:
+    """plotly ``config`` for the camera button: a PNG named ``<filename>.png`` at ``scale``."""
+    return {"toImageButtonOptions": {"format": "png", "filename": filename, "scale": scale},
+            "displaylogo": False}

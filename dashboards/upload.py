@@ -1,0 +1,196 @@
+"""Bring your own survey files from the page: upload, read, and redraw.
+
+A :class:`SurveyUpload` is a panel with two upload buttons (the survey files,
+one a wave, and optionally the codebook that maps their columns and codes onto
+the survey's) and a "Use these files" button. Pressing it reads the uploads
+from memory through :func:`analysis.load.load_survey` and hands the new
+:class:`~analysis.load.Survey` to the dashboard's ``on_survey`` callback, which
+builds its new view (aggregates computed once) and only then swaps it in.
+
+If the files cannot be used, the loader's message (which file, column and
+rows, and what to do) appears in the panel, escaped and styled as a warning,
+and the data and chart already shown stay as they were. Any other error gives
+a plain sentence; its traceback goes only to the server's log.
+
+The uploads live in the kernel's memory while the page is open: this module
+writes nothing to disk.
+"""
+
+from __future__ import annotations
+
+import html
+import sys
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+
+import ipywidgets as widgets
+
+from analysis import load
+from analysis.errors import Problem, SurveyDataError
+
+from .page import html_widget, problem_list
+
+#: Largest upload accepted, all survey files together (bytes). The server must
+#: accept websocket messages this large too (see dashboards/server.py).
+MAX_BYTES = 200 * 1024 * 1024
+#: The survey formats :func:`analysis.load.load_survey` reads, for the file chooser.
+SURVEY_EXTENSIONS: tuple[str, ...] = (
+    *load.TEXT_EXTENSIONS, *load.EXCEL_EXTENSIONS, *load.SPSS_EXTENSIONS,
+    *load.STATA_EXTENSIONS, *load.PARQUET_EXTENSIONS)
+CODEBOOK_EXTENSIONS: tuple[str, ...] = (".yml", ".yaml")
+
+
+def uploaded_files(value) -> list[tuple[str, bytes]]:
+    """``(name, bytes)`` for each file in a :class:`ipywidgets.FileUpload` value.
+
+    Takes ipywidgets 8's value (a sequence of dicts with ``name`` and
+    ``content``) and ipywidgets 7's (a dict of such dicts keyed by name).
+    """
+    if isinstance(value, Mapping):
+        value = [{"name": name, **entry} for name, entry in value.items()]
+    return [(str(entry["name"]), bytes(entry["content"])) for entry in value or ()]
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1024 / 1024:,.1f} MB"
+
+
+def check_size(files: Sequence[tuple[str, bytes]], max_bytes: int = MAX_BYTES) -> None:
+    """Refuse uploads larger than ``max_bytes`` all together.
+
+    Raises
+    ------
+    SurveyDataError
+        naming each file and its size, and what to do instead.
+    """
+    total = sum(len(content) for _, content in files)
+    if total <= max_bytes:
+        return
+    sizes = ", ".join(f"{name} ({_megabytes(len(content))})" for name, content in files)
+    raise SurveyDataError(Problem(
+        sizes, f"{'are' if len(files) > 1 else 'is'} {_megabytes(total)} in all, more than "
+        f"the {_megabytes(max_bytes)} this page accepts.",
+        "Leave out the columns the dashboards do not use (names, free text) or save as "
+        "Parquet, which is smaller; or start the dashboards on your own computer with "
+        "KS3_SURVEY_FILES naming the files (see README.md), which has no size limit."))
+
+
+def read_upload(files: Sequence[tuple[str, bytes]], codebook: tuple[str, bytes] | None = None,
+                max_bytes: int = MAX_BYTES) -> load.Survey:
+    """The survey in the uploaded files, read from memory.
+
+    Parameters
+    ----------
+    files : ``(name, bytes)`` for each survey file, typically one a wave
+    codebook : ``(name, bytes)`` of a codebook (YAML), or None when the files
+        are in the survey's own layout already
+    max_bytes : the size cap for the survey files together
+
+    Raises
+    ------
+    SurveyDataError
+        no file given, too large, or the loader's problems with the files.
+    """
+    if not files:
+        raise SurveyDataError(Problem(
+            "Survey files", "none chosen.",
+            "Press 'Survey files' and choose your file(s), one a wave, then 'Use these files'."))
+    check_size(files, max_bytes)
+    return load.load_survey(list(files), codebook=codebook)
+
+
+class SurveyUpload:
+    """The upload panel of a dashboard.
+
+    Parameters
+    ----------
+    on_survey : callable
+        Called with the new :class:`~analysis.load.Survey` once it has been read
+        and checked. It builds the dashboard's new view and swaps it in; if it
+        raises, the panel shows the message and the page keeps what it showed.
+    max_bytes : int
+        Size cap for the survey files together.
+
+    Attributes
+    ----------
+    files, codebook : ipywidgets.FileUpload
+    button : ipywidgets.Button
+    message : ipywidgets.HTML
+        Empty, a warning (the loader's message) or what is now showing.
+    widget : ipywidgets.VBox
+        The whole panel, ready to display.
+    """
+
+    def __init__(self, on_survey: Callable[[load.Survey], None], max_bytes: int = MAX_BYTES):
+        self.on_survey = on_survey
+        self.max_bytes = max_bytes
+        self.files = widgets.FileUpload(accept=",".join(SURVEY_EXTENSIONS), multiple=True,
+                                        description="Survey files", icon="upload",
+                                        layout=widgets.Layout(width="auto"))
+        self.files.add_class("ks3-upload-files")
+        self.codebook = widgets.FileUpload(accept=",".join(CODEBOOK_EXTENSIONS), multiple=False,
+                                           description="Codebook (optional)", icon="upload",
+                                           layout=widgets.Layout(width="auto"))
+        self.codebook.add_class("ks3-upload-codebook")
+        self.button = widgets.Button(description="Use these files", button_style="primary",
+                                     icon="check", layout=widgets.Layout(width="auto"))
+        self.button.add_class("ks3-upload-use")
+        self.button.on_click(self.use_files)
+        self.message = widgets.HTML()
+        self.message.add_class("ks3-upload-message")
+        formats = ", ".join(SURVEY_EXTENSIONS)
+        about = html_widget(
+            "<h2 style='font-size:1.2em;margin:0.6em 0 0.2em 0'>Show your own survey files</h2>"
+            f"<p class='ks3-note'>One file a wave ({html.escape(formats)}), up to "
+            f"{_megabytes(max_bytes)} in all. If your columns or codes differ from the "
+            "survey's, add a codebook (see docs/codebook.md). The files are read in "
+            "memory for this page only; nothing is saved on the server.</p>")
+        self.widget = widgets.VBox([
+            about,
+            widgets.HBox([self.files, self.codebook, self.button],
+                         layout=widgets.Layout(gap="0.5em", flex_flow="row wrap")),
+            self.message])
+
+    def use_files(self, _button=None) -> bool:
+        """Read the uploads and hand the survey on; True if the page now shows it."""
+        self.button.disabled = True
+        self.button.description = "Reading…"
+        try:
+            files = uploaded_files(self.files.value)
+            codebooks = uploaded_files(self.codebook.value)
+            survey = read_upload(files, codebooks[0] if codebooks else None, self.max_bytes)
+            self.on_survey(survey)
+        except SurveyDataError as error:
+            self.message.value = self.problem_html(error)
+            return False
+        except Exception:  # noqa: BLE001 - a viewer must never see a traceback
+            traceback.print_exc(file=sys.__stderr__)
+            self.message.value = self.unexpected_html()
+            return False
+        finally:
+            self.button.disabled = False
+            self.button.description = "Use these files"
+        names = ", ".join(html.escape(name) for name in survey.files)
+        self.message.value = html_widget(
+            f'<p class="ks3-note">Now showing {names}: {len(survey.table):,} pupils.</p>').value
+        # the page keeps the survey; the raw bytes need not stay in the widgets
+        self.files.value = ()
+        self.codebook.value = ()
+        return True
+
+    @staticmethod
+    def problem_html(error: SurveyDataError) -> str:
+        """The loader's message, escaped, styled as a warning."""
+        return html_widget(
+            '<div class="ks3-problem"><h2>These files could not be used</h2>'
+            f"{problem_list(error)}<p>The page still shows the data it showed before. "
+            "Correct the files as described, then upload them again.</p></div>").value
+
+    @staticmethod
+    def unexpected_html() -> str:
+        return html_widget(
+            '<div class="ks3-problem"><h2>These files could not be used</h2>'
+            "<p>Something unexpected went wrong while reading them; the details are in the "
+            "log of the dashboard server. The page still shows the data it showed before. "
+            "Check the files with <code>python -m analysis check FILE…</code>, or report it "
+            "with that log.</p></div>").value
