@@ -61,10 +61,18 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
 
 
 def xlsx_bytes(table: pd.DataFrame, sheet: str = "table") -> bytes:
-    """The table as an Excel workbook with one sheet, no index."""
+    """The table as an Excel workbook with one sheet, no index, built in memory.
+
+    XlsxWriter with ``in_memory`` writes nothing to disk (openpyxl would put
+    each sheet in a temporary file first). Text is written as text, never
+    read as a formula (``strings_to_formulas=False``), on top of the
+    neutralising above.
+    """
     buffer = io.BytesIO()
-    _neutralise_formulas(_plain(table)).to_excel(buffer, sheet_name=sheet[:31], index=False,
-                                                 engine="openpyxl")
+    options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+               "strings_to_numbers": False}
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as out:
+        _neutralise_formulas(_plain(table)).to_excel(out, sheet_name=sheet[:31], index=False)
     return buffer.getvalue()
 
 

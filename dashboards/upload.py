@@ -148,7 +148,7 @@ class SurveyUpload:
         self.widget = widgets.VBox([
             about,
             widgets.HBox([self.files, self.codebook, self.button],
-                         layout=widgets.Layout(gap="0.5em", flex_flow="row wrap")),
+                         layout=widgets.Layout(flex_flow="row wrap")),
             self.message])
 
     def use_files(self, _button=None) -> bool:

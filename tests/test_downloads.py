@@ -1,0 +1,147 @@
+"""dashboards.downloads: the data: links carry the table the chart shows, safely."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from analysis import measures, schema
+from dashboards import downloads, favourite_subjects
+
+FAVOURITES = schema.block("favourite").columns
+
+
+@pytest.fixture
+def table() -> pd.DataFrame:
+    """40 girls and 40 boys in each wave and year group, with some blank answers."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for wave in (1, 2):
+        for year in (7, 9):
+            for gender in ("girl", "boy"):
+                for _ in range(40):
+                    rows.append({"wave": wave, "year_group": year, "gender": gender,
+                                 **{c: (None if rng.random() < 0.1 else int(rng.random() < 0.4))
+                                    for c in FAVOURITES}})
+    t = pd.DataFrame(rows)
+    return t.astype({"wave": "Int8", "year_group": "Int8", **{c: "Int8" for c in FAVOURITES},
+                     "gender": pd.CategoricalDtype(list(schema.groups()["gender"].values))})
+
+
+def links(value: str) -> dict[str, tuple[str, bytes]]:
+    """{file name: (media type, content)} for every data: link in an HTML string."""
+    found = re.findall(r'href="data:([^;]+);base64,([^"]+)" download="([^"]+)"', value)
+    return {name: (media, base64.b64decode(payload)) for media, payload, name in found}
+
+
+def plain_pandas_shares(table: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Share who ticked each subject among those who answered, by plain groupby."""
+    rows = []
+    for keys, part in table.groupby(by, observed=True):
+        for column in FAVOURITES:
+            answered = part[column].dropna().astype(int)
+            rows.append({**dict(zip(by, keys)), "label": schema.item(column).label,
+                         "n": len(answered), "count": int(answered.sum()),
+                         "share": answered.mean()})
+    return pd.DataFrame(rows)
+
+
+def read_csv_link(value: str, name: str) -> pd.DataFrame:
+    media, content = links(value)[name]
+    assert media == "text/csv"
+    return pd.read_csv(io.BytesIO(content), encoding="utf-8-sig")
+
+
+def test_csv_link_holds_the_charts_shares(table):
+    shown = measures.shares(table, FAVOURITES, by=["wave", "year_group"])
+    value = downloads.links_html(shown, "favourite_subjects")
+    got = read_csv_link(value, "favourite_subjects.csv")
+    assert list(got.columns) == ["wave", "year_group", "item", "label", "n", "count", "share"]
+    expected = plain_pandas_shares(table, ["wave", "year_group"])
+    merged = got.merge(expected, on=["wave", "year_group", "label"], suffixes=("", "_pandas"))
+    assert len(merged) == len(expected) == 4 * len(FAVOURITES)
+    for column in ("n", "count", "share"):
+        np.testing.assert_allclose(merged[column], merged[f"{column}_pandas"], rtol=1e-12)
+
+
+def test_xlsx_link_opens_with_openpyxl_and_holds_the_same_numbers(table):
+    shown = measures.shares(table, FAVOURITES, by=["wave", "year_group"])
+    media, content = links(downloads.links_html(shown, "x"))["x.xlsx"]
+    assert media == downloads.XLSX_TYPE
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("wave", "year_group", "item", "label", "n", "count", "share")
+    assert len(rows) == 1 + len(shown)
+    expected = plain_pandas_shares(table, ["wave", "year_group"]).set_index(
+        ["wave", "year_group", "label"])
+    for wave, year, _item, label, n, count, share in rows[1:]:
+        assert isinstance(share, float)
+        assert (n, count) == tuple(expected.loc[(wave, year, label), ["n", "count"]])
+        assert share == pytest.approx(expected.loc[(wave, year, label), "share"], rel=1e-12)
+
+
+DANGEROUS = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "Maths"]
+
+
+@pytest.fixture
+def dangerous() -> pd.DataFrame:
+    return pd.DataFrame({"label": DANGEROUS, "n": [-1.5, 2, 3, 4, 5, 6],
+                         "share": [-0.25, 0.5, 0.1, 0.2, 0.3, 0.4]})
+
+
+def test_csv_neutralises_text_that_a_spreadsheet_would_run(dangerous):
+    content = downloads.csv_bytes(dangerous).decode("utf-8-sig")
+    got = pd.read_csv(io.StringIO(content))
+    assert got["label"].tolist() == ["'" + v for v in DANGEROUS[:5]] + ["Maths"]
+    assert got["n"].tolist() == [-1.5, 2, 3, 4, 5, 6]  # numbers stay numbers
+    assert got["share"].iloc[0] == -0.25
+    assert "\n-1.5," not in content and "-1.5" in content  # the number is written as is
+
+
+def test_xlsx_neutralises_text_and_keeps_negative_numbers(dangerous):
+    sheet = openpyxl.load_workbook(io.BytesIO(downloads.xlsx_bytes(dangerous))).active
+    labels = [sheet.cell(row=r, column=1) for r in range(2, 2 + len(DANGEROUS))]
+    assert all(cell.data_type == "s" for cell in labels), "a label became a formula"
+    assert [cell.value for cell in labels] == ["'" + v for v in DANGEROUS[:5]] + ["Maths"]
+    assert sheet.cell(row=2, column=2).value == -1.5
+    assert sheet.cell(row=2, column=3).data_type == "n"
+
+
+def test_a_dangerous_column_name_is_neutralised_too():
+    content = downloads.csv_bytes(pd.DataFrame({"=cmd": [1]})).decode("utf-8-sig")
+    assert content.splitlines()[0] == "'=cmd"
+
+
+def test_link_names_are_escaped():
+    value = downloads.links_html(pd.DataFrame({"a": [1]}), 'x"><script>')
+    assert "<script>" not in value and "&quot;&gt;&lt;script&gt;" in value
+
+
+def test_dashboard_links_follow_the_filter(table):
+    dashboard = favourite_subjects.FavouriteSubjects(table)
+    value = dashboard.downloads.widget.value
+    assert set(links(value)) == {"favourite_subjects.csv", "favourite_subjects.xlsx"}
+    dashboard.gender.value = "girl"
+    value = dashboard.downloads.widget.value
+    assert set(links(value)) == {"favourite_subjects_girls.csv", "favourite_subjects_girls.xlsx"}
+    got = read_csv_link(value, "favourite_subjects_girls.csv")
+    assert set(got["gender"]) == {"girl"}
+    expected = plain_pandas_shares(table[table["gender"] == "girl"], ["wave", "year_group"])
+    merged = got.merge(expected, on=["wave", "year_group", "label"], suffixes=("", "_pandas"))
+    assert len(merged) == len(got) == len(expected)
+    np.testing.assert_allclose(merged["share"], merged["share_pandas"], rtol=1e-12)
+    np.testing.assert_allclose(merged["n"], merged["n_pandas"], rtol=1e-12)
+    assert dashboard.figure._config["toImageButtonOptions"]["filename"] == \
+        "favourite_subjects_girls"
+
+
+def test_image_config_names_a_png():
+    config = downloads.image_config("favourite_subjects")
+    assert config["toImageButtonOptions"] == {"format": "png", "filename": "favourite_subjects",
+                                              "scale": 2}
