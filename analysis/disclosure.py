@@ -121,8 +121,18 @@ import pandas as pd
 # here. scipy vendors HiGHS' own Python binding (the `highspy` package's core,
 # which prints no banner); should a future scipy move it, `pip install highspy`
 # and import `Highs` and `HighsModelStatus` from there instead.
-from scipy.optimize._highspy._core import HighsModelStatus as _STATUS
-from scipy.optimize._highspy._core import _Highs
+try:  # scipy >= 1.15 (pyproject.toml asks for it)
+    from scipy.optimize._highspy._core import HighsModelStatus as _STATUS
+    from scipy.optimize._highspy._core import _Highs
+except ImportError:  # pragma: no cover - a scipy that moved its private binding
+    try:
+        from highspy import Highs as _Highs
+        from highspy import HighsModelStatus as _STATUS
+    except ImportError as err:
+        raise ImportError(
+            "analysis.disclosure needs the HiGHS solver that scipy >= 1.15 ships "
+            "(scipy.optimize._highspy); this scipy does not have it at that place. "
+            "Install scipy 1.15 or newer, or `pip install highspy`.") from err
 
 from . import schema
 
