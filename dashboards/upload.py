@@ -13,7 +13,9 @@ and the data and chart already shown stay as they were. Any other error gives
 a plain sentence; its traceback goes only to the server's log.
 
 The uploads live in the kernel's memory while the page is open: this module
-writes nothing to disk.
+writes nothing to disk. (The loader still passes SPSS and Stata uploads to
+pyreadstat through a temporary file, deleted at once; pyreadstat reads from
+memory too.)
 """
 
 from __future__ import annotations
@@ -30,9 +32,12 @@ from analysis.errors import Problem, SurveyDataError
 
 from .page import html_widget, problem_list
 
-#: Largest upload accepted, all survey files together (bytes). The server must
-#: accept websocket messages this large too (see dashboards/server.py).
+#: Largest upload accepted, all survey files together (bytes).
 MAX_BYTES = 200 * 1024 * 1024
+#: The browser sends an upload to the kernel as one websocket message; Voilà's
+#: server (tornado) refuses messages over 10 MiB unless its
+#: ``websocket_max_message_size`` setting is raised to at least this.
+WEBSOCKET_MAX_BYTES = MAX_BYTES + 16 * 1024 * 1024
 #: The survey formats :func:`analysis.load.load_survey` reads, for the file chooser.
 SURVEY_EXTENSIONS: tuple[str, ...] = (
     *load.TEXT_EXTENSIONS, *load.EXCEL_EXTENSIONS, *load.SPSS_EXTENSIONS,
@@ -143,8 +148,8 @@ class SurveyUpload:
             "<h2 style='font-size:1.2em;margin:0.6em 0 0.2em 0'>Show your own survey files</h2>"
             f"<p class='ks3-note'>One file a wave ({html.escape(formats)}), up to "
             f"{_megabytes(max_bytes)} in all. If your columns or codes differ from the "
-            "survey's, add a codebook (see docs/codebook.md). The files are read in "
-            "memory for this page only; nothing is saved on the server.</p>")
+            "survey's, add a codebook (see docs/codebook.md). The files are kept for this "
+            "page only, not stored on the server.</p>")
         self.widget = widgets.VBox([
             about,
             widgets.HBox([self.files, self.codebook, self.button],
