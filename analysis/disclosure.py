@@ -534,7 +534,7 @@ class _Item:
             done.add(tag)
 
 
-_BOX = 1e12  # |value| above this (half of it in a result) is unbounded in the 2-variable LPs
+_BOX = 1e12  # bounding box of the 2-variable LPs (see _lp2)
 
 
 def _lp2(a: float, b: float, rows: list[tuple[float, float, float]]) -> float:
@@ -544,7 +544,8 @@ def _lp2(a: float, b: float, rows: list[tuple[float, float, float]]) -> float:
     A linear programme in two variables attains its minimum at a vertex of
     its feasible polygon (an intersection of two constraint lines), so every
     such intersection is tried; a box ``|x|, |y| <= 1e12`` makes an unbounded
-    polygon bounded, and a minimum on the box is reported as ``-inf``.
+    polygon bounded, and a minimum beyond ``-1e9`` (only the box reaches it:
+    numbers of pupils are far smaller) is reported as ``-inf``.
     Returns NaN when no point satisfies the rows.
     """
     A = np.array([*rows, (1.0, 0.0, _BOX), (-1.0, 0.0, _BOX), (0.0, 1.0, _BOX),
@@ -562,7 +563,7 @@ def _lp2(a: float, b: float, rows: list[tuple[float, float, float]]) -> float:
     if not ok.any():
         return math.nan
     best = float((a * x[ok] + b * y[ok]).min())
-    return -math.inf if best < -_BOX / 2 else best
+    return -math.inf if best < -_BOX * 1e-3 else best  # on the box: no finite minimum
 
 
 _PAIRS = {m: np.triu_indices(m, 1) for m in range(4, 24)}

@@ -546,3 +546,98 @@ def test_missing_column_and_double_protection_are_refused():
     out = protect({"t": table(row(60, 30))})
     with pytest.raises(ValueError, match="already has a 'suppressed' column"):
         protect(out)
+
+
+# ----------------------------------------------------------------- one-dimensional margins in closed form
+# A breakdown by one column plus its total is audited by _MarginItem (two-variable
+# LPs) instead of one simplex over every group. Checked against scipy's linprog and
+# the general LP audit, and attacked like any other view.
+
+from scipy.optimize import linprog  # noqa: E402
+
+from analysis import disclosure  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(a=st.sampled_from([-1.0, 0.0, 1.0]), b=st.sampled_from([-1.0, 0.0, 1.0]),
+       rows=st.lists(st.tuples(st.integers(-2, 2), st.integers(-2, 2), st.integers(-30, 30)),
+                     min_size=1, max_size=8))
+def test_two_variable_lp_matches_linprog(a, b, rows):
+    got = disclosure._lp2(a, b, [tuple(map(float, r)) for r in rows])
+    res = linprog([a, b], A_ub=[r[:2] for r in rows], b_ub=[r[2] for r in rows],
+                  bounds=[(None, None), (None, None)], method="highs")
+    if res.status == 2:
+        assert math.isnan(got)
+    elif res.status == 3:
+        assert got == -math.inf
+    else:
+        assert got == pytest.approx(res.fun, abs=1e-7)
+
+
+@st.composite
+def margin_strategy(draw):
+    """Cells of one item by one column (k groups, a 'not stated' residual when
+    the column may be empty) with the total, each count and base shown or
+    hidden at random: the states the suppression loop passes through."""
+    k = draw(st.integers(1, 6))
+    dim = draw(st.sampled_from(["gender", "school_id"]))
+    values = [f"g{i}" for i in range(k)]
+    ns = draw(st.integers(0, 1 if dim == "gender" else 0)) * draw(st.integers(0, 15))
+    sizes = [draw(st.integers(0, 40)) for _ in range(k)] + ([ns] if dim == "gender" else [])
+    ticks = [draw(st.integers(0, s)) for s in sizes]
+    categories = {dim: values + ([disclosure._NOT_STATED] if dim == "gender" else [])}
+    cells = {}
+    for v, n, c in zip(categories[dim], sizes, ticks):
+        key = ((dim, v),)
+        published = v != disclosure._NOT_STATED
+        cell = disclosure._Cell(key, float(n), float(c), published=published)
+        if published:
+            cell.n_hidden = draw(st.booleans())
+            cell.count_hidden = cell.n_hidden or draw(st.booleans())
+        cells[key] = cell
+    if draw(st.booleans()):  # the total, shown, or partly hidden
+        total = disclosure._Cell((), float(sum(sizes)), float(sum(ticks)))
+        total.n_hidden = draw(st.booleans())
+        total.count_hidden = total.n_hidden or draw(st.booleans())
+        cells[()] = total
+    return cells, categories
+
+
+@settings(max_examples=150, deadline=None)
+@given(margin=margin_strategy())
+def test_margin_ranges_equal_the_general_lp(margin):
+    cells, categories = margin
+    if not disclosure._MarginItem.applies(cells, categories):
+        return  # a single group and nothing else: the general audit keeps it
+    rules = DisclosureRules()
+    general = disclosure._Item(cells, categories, rules, ITEM)
+    general_members = {id(c): c.members for c in cells.values()}
+    fast = disclosure._MarginItem(cells, categories, rules, ITEM)
+    assert fast.feasible_range(np.zeros(fast.n_finest), "n")[0] == 0.0  # they add up
+    for cell in cells.values():
+        for q in ("count", "n", "complement"):
+            want = general.feasible_range(general_members[id(cell)], q)
+            got = fast.feasible_range(cell.members, q)
+            assert got == pytest.approx(want, abs=1e-6), (dict(cell.key), q)
+
+
+@pytest.mark.parametrize("by", [["gender"], ["school_id"], ["year_group"]])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pupils=school_pupils_strategy())
+def test_margin_views_same_as_general_audit_and_resist_differencing(by, pupils):
+    tables = {"total": breakdown(pupils, []), "by": breakdown(pupils, by)}
+    out = protect(tables)
+    assert_thresholds(out)
+    assert_no_recovery(out, pupils)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(disclosure._MarginItem, "applies", staticmethod(lambda cells, cats: False))
+        general = protect(tables)
+    for name in tables:
+        pd.testing.assert_frame_equal(out[name], general[name])
+
+
+def test_margin_view_that_does_not_add_up_is_refused():
+    total = table(row(50, 20))
+    by_school = table(row(60, 30, school_id="A"), row(65, 40, school_id="B"))
+    with pytest.raises(ValueError, match="do not add up"):
+        protect({"total": total, "s": by_school})
