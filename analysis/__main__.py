@@ -6,6 +6,9 @@ check FILE... [--codebook F]
     Load and validate survey files; print what was read, or every problem found.
 codebook-template FILE
     Print a starter codebook for a file with its own column names.
+summary FILE... [--codebook F] --out DIR [--no-disclosure] [--blocks K,...]
+    Write every table of every block (one CSV per table, one XLSX workbook with
+    a sheet per block, and a README), disclosure-controlled unless told not to.
 make-sample [--out DIR] [--large N]
     Regenerate the synthetic sample (same seed, same bytes), or write a large file
     of N pupils for benchmarks.
@@ -52,6 +55,123 @@ def _codebook_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _summary(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from . import export, measures, schema
+    from .disclosure import DisclosureRules
+    from .load import load_survey
+
+    try:
+        survey = load_survey(args.files, codebook=args.codebook)
+    except SurveyDataError as err:
+        print(f"Could not use the file(s):\n{err}", file=sys.stderr)
+        return 1
+    blocks = None
+    if args.blocks:
+        blocks = [b.strip() for b in args.blocks.split(",") if b.strip()]
+        known = [b.key for b in schema.blocks()]
+        unknown = [b for b in blocks if b not in known]
+        if unknown:
+            print(f"--blocks: no block {', '.join(unknown)}; blocks are {', '.join(known)}",
+                  file=sys.stderr)
+            return 2
+    try:
+        aggregates = measures.SurveyAggregates(survey.table)
+    except ValueError as err:
+        print(f"Could not use the file(s): {err}", file=sys.stderr)
+        return 1
+    protect = not args.no_disclosure
+    rules = DisclosureRules()
+    present = [b for b in aggregates.blocks if blocks is None or b.key in blocks]
+    with tqdm(total=len(present), desc="blocks", unit="block", file=sys.stderr) as bar:
+        tables = measures.summary_tables(
+            aggregates, protect=protect, rules=rules, blocks=blocks,
+            progress=lambda key: (bar.set_postfix_str(key), bar.update(1)))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    readme = _summary_readme(survey, tables, protect, rules)
+    (out / "README.md").write_text("\n".join(readme) + "\n", encoding="utf-8")
+    sheets = {"README": export.write_text_sheet(readme)}
+    written = []
+    for key, parts in tables.items():
+        block = schema.block(key)
+        content = []
+        for kind, table in parts.items():
+            written.append(export.write_csv(table, out / f"{key}_{kind}.csv"))
+            content.append((f"{block.label}: {kind}", table))
+        sheets[block.label] = content
+    workbook = export.write_xlsx(sheets, out / "summary.xlsx")
+    note = "disclosure-controlled" if protect else "NOT disclosure-controlled (internal use only)"
+    print(f"wrote {len(written)} CSV tables, {workbook.name} and README.md to {out} ({note})")
+    return 0
+
+
+def _summary_readme(survey, tables, protect: bool, rules) -> list[str]:
+    from . import measures, schema
+
+    lines = [
+        "# KS3 STEM attitude survey: summary tables",
+        "",
+        f"Made by `python -m analysis summary` from {', '.join(survey.files)} "
+        f"({len(survey.table)} pupils).",
+        "",
+    ]
+    if protect:
+        lines += [
+            "## Disclosure control",
+            "",
+            "These tables are disclosure-controlled (analysis.disclosure, GSS guidance): a "
+            f"count, its complement (base minus count) or a base under {rules.min_count:g} "
+            "pupils is hidden and marked `c`, with further cells hidden so that no hidden "
+            "number can be worked out from the numbers shown (all tables of a block are "
+            f"protected together); a share with a base under {rules.min_base:g} pupils or "
+            f"from fewer than {rules.min_schools} schools is not shown and marked `u`. "
+            "A comparison (gap, change) is hidden when a share it is computed from is "
+            "hidden. Tables by school are not published here (one school per cell).",
+            "",
+        ]
+    else:
+        lines += [
+            "## NOT disclosure-controlled",
+            "",
+            "Written with --no-disclosure: small counts are shown and pupils may be "
+            "identifiable. For the researcher's own internal use only: do not publish or "
+            "share these files.",
+            "",
+        ]
+    lines += [
+        "## Tables",
+        "",
+        "Each block has `<block>_shares.csv` (sheet: upper table) and "
+        "`<block>_comparisons.csv` (sheet: lower table).",
+        "",
+        "Shares: one row per breakdown, group and item (`breakdown` names the grouping; "
+        "group columns it does not use are empty). `measure` = `share` (ticked, or agreed: "
+        "3 or 4), `distribution` (share at each code 1-4, `category`) or `aim` (share of "
+        "each qualification aimed for). `n` base (pupils who answered; weighted if the "
+        "file has weights), `count`, `share` (0-1), `se` school-clustered standard error, "
+        "`ci_low`-`ci_high` 95% Wilson interval on the effective sample size `n_eff`, "
+        "`deff` design effect, `n_schools`, `rank` within group and block (1 = most "
+        f"chosen), `low_base` base under {measures.MIN_BASE:g} pupils, `suppressed`.",
+        "",
+        "Comparisons (percentage points): gender gaps (boys - girls) and ethnicity gaps "
+        "(other ethnic groups - white British) by wave and year group; how each gap "
+        "changes from year 7 to year 9 and from wave 1 to wave 2; change between waves by "
+        "year group for all schools and like for like (`schools` = `common`: only the "
+        "schools surveyed in both waves); the cohort view (year 7 in wave 1 against year 9 "
+        "in wave 2). `t` on schools - 1 degrees of freedom.",
+        "",
+        "Multiple testing: `q_value` and `significant_fdr` are Benjamini-Hochberg "
+        "adjusted (false discovery rate 5%) over the family named in `fdr_family`: every "
+        "test of one measure in one block. Judge a gap by its q-value, not its p-value, "
+        "when looking across many items.",
+        "",
+        "Blocks: " + ", ".join(f"{schema.block(k).label} (`{k}`)" for k in tables),
+    ]
+    return lines
+
+
 def _make_sample(args: argparse.Namespace) -> int:
     from . import synthetic
 
@@ -80,6 +200,15 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("codebook-template", help="print a starter codebook for a file")
     p.add_argument("file")
     p.set_defaults(run=_codebook_template)
+
+    p = sub.add_parser("summary", help="write every table of every block (CSV, XLSX)")
+    p.add_argument("files", nargs="+", help="survey files, one a wave")
+    p.add_argument("--codebook", help="codebook YAML mapping your columns onto the survey's")
+    p.add_argument("--out", required=True, help="folder to write the tables into")
+    p.add_argument("--no-disclosure", action="store_true",
+                   help="skip disclosure control (a researcher's own internal use only)")
+    p.add_argument("--blocks", help="comma-separated block keys (default: every block)")
+    p.set_defaults(run=_summary)
 
     p = sub.add_parser("make-sample", help="regenerate the synthetic sample")
     p.add_argument("--out", help="folder to write to (default: data/sample/, or data/sample/large/ with --large)")

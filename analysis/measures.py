@@ -126,7 +126,8 @@ BREAKDOWN_COLUMNS: tuple[str, ...] = (*schema.GROUP_COLUMNS, "school_id")
 STANDARD_BREAKDOWNS: tuple[tuple[str, ...], ...] = (
     *(c for k in range(len(schema.GROUP_COLUMNS) + 1)
       for c in combinations(schema.GROUP_COLUMNS, k)),
-    ("school_id",), ("wave", "school_id"), ("wave", "year_group", "school_id"))
+    ("school_id",), ("wave", "school_id"), ("year_group", "school_id"),
+    ("wave", "year_group", "school_id"))
 
 MIN_BASE = disclosure.DisclosureRules().min_base
 
@@ -810,3 +811,137 @@ def _distribution_secondary(t: pd.DataFrame, hidden: np.ndarray,
             extra[rows[j]] = True
     t.loc[extra, "suppressed"] = disclosure.CONFIDENTIAL
     return extra
+
+
+# ===========================================================================
+# The publication: every table of every block, protected together
+# ===========================================================================
+
+#: The breakdowns published under disclosure control: the standard ones
+#: without schools (a table by school has one school per cell, below the
+#: three-school rule, so all its shares would be ``u``; a school's own figures
+#: are :func:`analysis.disclosure.school_view`).
+PUBLISHED_BREAKDOWNS: tuple[tuple[str, ...], ...] = tuple(
+    b for b in STANDARD_BREAKDOWNS if "school_id" not in b)
+
+
+def _components(measure: str) -> tuple[tuple[str, ...], list[dict]]:
+    for compare, pair in _GAP_GROUPS.items():
+        table = ("wave", "year_group", compare)
+        if measure == f"{compare}_gap":
+            return table, [{compare: g} for g in pair]
+        if measure == f"{compare}_gap_change_years":
+            return table, [{compare: g, "year_group": y} for g in pair for y in (7, 9)]
+        if measure == f"{compare}_gap_change_waves":
+            return table, [{compare: g, "wave": w} for g in pair for w in (1, 2)]
+    if measure == "change_waves":
+        return ("wave", "year_group"), [{"wave": 1}, {"wave": 2}]
+    if measure == "change_years":
+        return ("wave", "year_group"), [{"year_group": 7}, {"year_group": 9}]
+    if measure == "cohort":
+        return ("wave", "year_group"), [{"wave": 1, "year_group": 7},
+                                        {"wave": 2, "year_group": 9}]
+    raise KeyError(measure)
+
+
+def protect_comparisons(comparisons: pd.DataFrame,
+                        protected: Mapping[tuple[str, ...], pd.DataFrame]) -> pd.DataFrame:
+    """Hide a comparison whose component shares are hidden in the publication.
+
+    A gap shown next to one of its two shares gives the other share back, so
+    an estimate is hidden (``suppressed = "c"``) when any cell it is computed
+    from is suppressed in the protected share table of that breakdown
+    (``protected[("wave", "year_group", "gender")]`` for gender gaps…), and
+    the component columns (``share_first``, ``share_second``, ``n_first``,
+    ``n_second``) are dropped: for like-for-like (common schools) figures they
+    are shares of a subset of schools, which differencing against the
+    published all-school shares would turn into counts of the others.
+    """
+    out = comparisons.copy()
+    hidden = np.zeros(len(out), dtype=bool)
+    for measure, idx in out.groupby("measure", sort=False).groups.items():
+        table_by, cells = _components(measure)
+        table = protected[table_by]
+        table = table[table["measure"] == "share"]
+        status = dict(zip(zip(*(table[c].astype(object) for c in table_by),
+                              table["item"].astype(str)), table["suppressed"]))
+        for i in idx:
+            row = out.loc[i]
+            for cell in cells:
+                key = tuple(_plain_value(cell.get(c, row.get(c))) for c in table_by)
+                if status.get((*key, str(row["item"])), "missing") != "":
+                    hidden[out.index.get_loc(i)] = True
+                    break
+    cols = ["estimate_pp", "se_pp", "ci_low_pp", "ci_high_pp", "t", "p_value", "q_value"]
+    for c in cols:
+        out[c] = out[c].astype(float).mask(hidden)
+    out["significant_fdr"] = out["significant_fdr"].astype(object).mask(hidden, "")
+    out["suppressed"] = np.where(hidden, disclosure.CONFIDENTIAL, out["suppressed"])
+    return out.drop(columns=["share_first", "share_second", "n_first", "n_second"])
+
+
+def _plain_value(v):
+    if isinstance(v, (np.integer, int)) and not isinstance(v, bool):
+        return int(v)
+    return v
+
+
+def summary_tables(aggregates: SurveyAggregates, protect: bool = True,
+                   rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
+                   breakdowns: Sequence[Sequence[str]] | None = None, blocks=None,
+                   progress=None) -> dict[str, dict[str, pd.DataFrame]]:
+    """Every table of every block, as the command line publishes them.
+
+    Per block: ``shares`` (share, distribution and aim rows of every breakdown
+    in ``breakdowns``, a ``breakdown`` column naming each) and
+    ``comparisons`` (:meth:`SurveyAggregates.comparisons`). With ``protect``
+    all share tables of a block are protected together
+    (:func:`protect_tables`; each breakdown's margins are among the standard
+    breakdowns) and comparisons by :func:`protect_comparisons`.
+    ``breakdowns`` defaults to :data:`PUBLISHED_BREAKDOWNS` with ``protect``,
+    :data:`STANDARD_BREAKDOWNS` without. ``blocks``: block keys to include
+    (default all). ``progress(block_key)`` is called after each block.
+    """
+    if breakdowns is None:
+        breakdowns = PUBLISHED_BREAKDOWNS if protect else STANDARD_BREAKDOWNS
+    breakdowns = [tuple(b) for b in breakdowns]
+    chosen = [b for b in aggregates.blocks if blocks is None or b.key in blocks]
+    if protect:
+        needed = {m for b in breakdowns for m in margins(b)}
+        missing = sorted(needed - set(breakdowns))
+        if missing:
+            raise ValueError(f"breakdowns {missing} are margins of others and must be "
+                             "published (and protected) with them")
+    comparisons = aggregates.comparisons()
+    every = {}
+    for by in breakdowns:
+        keys = [b.key for b in chosen]
+        frame = pd.concat([aggregates.shares(by, keys), aggregates.distribution(by, keys)],
+                          ignore_index=True)
+        every[by] = dict(tuple(frame.groupby("block", sort=False)))
+    out = {}
+    for b in chosen:
+        tables = {by: parts[b.key].reset_index(drop=True)
+                  for by, parts in every.items() if b.key in parts}
+        comp = [c[c["block"] == b.key] for c in comparisons]
+        comp = pd.concat([c for c in comp if len(c)], ignore_index=True) if any(
+            len(c) for c in comp) else None
+        if protect:
+            named = protect_tables({" × ".join(k) or "all pupils": v for k, v in tables.items()},
+                                   rules)
+            tables = {k: named[" × ".join(k) or "all pupils"] for k in tables}
+            if comp is not None:
+                comp = protect_comparisons(comp, tables)
+        shares_table = pd.concat(
+            [t.assign(breakdown=" × ".join(k) or "all pupils") for k, t in tables.items()],
+            ignore_index=True)
+        groups = [c for c in BREAKDOWN_COLUMNS if c in shares_table.columns]
+        shares_table = shares_table[["breakdown", *groups, *SHARE_COLUMNS]]
+        out[b.key] = {"shares": shares_table}
+        if comp is not None:
+            groups = [c for c in BREAKDOWN_COLUMNS if c in comp.columns]
+            out[b.key]["comparisons"] = comp[[*groups, *[c for c in comp.columns
+                                                         if c not in groups]]]
+        if progress:
+            progress(b.key)
+    return out
