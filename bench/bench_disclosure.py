@@ -97,7 +97,8 @@ def main() -> None:
     parser.add_argument("--large", type=Path, default=None, help="also time 'after' on this file")
     parser.add_argument("--large-views", default="total,gender,wave x year x gender,ethnicity,school",
                         help="views timed on --large, comma-separated (school x gender on thousands "
-                             "of schools is far slower: see bench/README.md)")
+                             "of schools still goes through the general LP and takes minutes an item: "
+                             "see bench/README.md)")
     args = parser.parse_args()
 
     print(machine())
