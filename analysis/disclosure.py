@@ -305,11 +305,16 @@ class _Item:
             values.extend((1.0, -1.0))
             pos += 2
         n_rows = F
+        claimed: set[int] = set()
         for cell in self.cells.values():
             if not cell.published:
                 continue
             where = np.flatnonzero(cell.members)
-            if len(where) == 1:
+            # a column holds one cell's numbers; a second published cell of the same
+            # members (a breakdown over one school is that school) gets rows, or
+            # hiding one would free the other's shown numbers
+            if len(where) == 1 and int(where[0]) not in claimed:
+                claimed.add(int(where[0]))
                 self._where[id(cell)] = ("col", int(where[0]))
                 continue
             self._where[id(cell)] = ("row", n_rows)

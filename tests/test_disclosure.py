@@ -641,3 +641,20 @@ def test_margin_view_that_does_not_add_up_is_refused():
     by_school = table(row(60, 30, school_id="A"), row(65, 40, school_id="B"))
     with pytest.raises(ValueError, match="do not add up"):
         protect({"total": total, "s": by_school})
+
+
+def test_a_breakdown_over_one_school_is_that_school():
+    # found by hypothesis: all stated genders are in school S1, so gender 'boy' and
+    # (S1, boy) are the same pupils; hiding one's base while the other shows it
+    # gave it away. One pupil of S0 did not state a gender (the total's residual).
+    spec = {("S1", "boy"): (14, 0), ("S1", "girl"): (15, 0), ("S0", None): (1, 0)}
+    rows = []
+    for (school, gender), (n, count) in spec.items():
+        rows += [{"school_id": school, "gender": gender, ITEM: float(i < count)} for i in range(n)]
+    pupils = pd.DataFrame(rows)
+    pupils.loc[len(pupils) - 2, ITEM] = np.nan  # a girl skipped the item: 14 answered
+    tables = {"total": breakdown(pupils, []), "gender": breakdown(pupils, ["gender"]),
+              "sg": breakdown(pupils, ["school_id", "gender"])}
+    out = protect(tables)
+    assert_thresholds(out)
+    assert_no_recovery(out, pupils)
