@@ -1,0 +1,295 @@
+"""Tests for analysis.measures against independent references.
+
+References: plain pandas on the pupil rows (shares, distributions, ranks, aim),
+statsmodels OLS with cluster covariance (one gap, through the measures API),
+statsmodels' multipletests (BH), hand selection of schools (like for like,
+cohort), and the report's published figures on the committed sample.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from statsmodels.stats.multitest import multipletests
+
+from analysis import measures, schema
+from analysis.load import load_survey
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+@pytest.fixture(scope="module")
+def sample() -> pd.DataFrame:
+    return load_survey([SAMPLE / "ks3_survey_wave1_2008.csv",
+                        SAMPLE / "ks3_survey_wave2_2010.csv"]).table
+
+
+@pytest.fixture(scope="module")
+def agg(sample) -> measures.SurveyAggregates:
+    return measures.SurveyAggregates(sample)
+
+
+def small_table(weights=False) -> pd.DataFrame:
+    """Hand-made: 3 schools, 2 waves, gender with a blank, missing answers."""
+    rng = np.random.default_rng(3)
+    n = 120
+    t = pd.DataFrame({
+        "pupil_id": [f"p{i}" for i in range(n)],
+        "school_id": pd.Categorical(rng.choice(["a", "b", "c"], n)),
+        "wave": pd.array(rng.choice([1, 2], n), dtype="Int8"),
+        "year_group": pd.array(rng.choice([7, 9], n), dtype="Int8"),
+        "gender": pd.Categorical(rng.choice(["girl", "boy", None], n, p=[.45, .45, .1]),
+                                 dtype=schema.dtypes()["gender"]),
+        "favourite_maths": pd.array(rng.choice([0, 1, None], n), dtype="Int8"),
+        "favourite_art": pd.array(rng.choice([0, 1], n), dtype="Int8"),
+        "favourite_pe": pd.array(rng.choice([0, 1], n, p=[.3, .7]), dtype="Int8"),
+        "enjoy_maths": pd.array(rng.choice([1, 2, 3, 4, None], n), dtype="Int8"),
+        "qualification_aim": pd.Categorical(
+            rng.choice(["a_levels", "degree", "gcses", None], n),
+            dtype=schema.dtypes()["qualification_aim"]),
+    })
+    if weights:
+        t["weight"] = rng.uniform(0.5, 2.0, n)
+    return t
+
+
+def plain_share(t, column, positive, by, weights=False):
+    v = t[column].astype("float64")
+    y = v.isin(positive).astype(float).where(v.notna())
+    w = t["weight"] if weights else pd.Series(1.0, index=t.index)
+    f = pd.DataFrame({**{c: t[c].astype(object) for c in by}, "yw": y * w,
+                      "w": w.where(y.notna())})
+    f = f.dropna(subset=by) if by else f
+    if not by:
+        return pd.Series({(): f["yw"].sum() / f["w"].sum()})
+    g = f.groupby(by)
+    return g["yw"].sum() / g["w"].sum()
+
+
+@pytest.mark.parametrize("weights", [False, True])
+@pytest.mark.parametrize("by", [[], ["wave"], ["gender"], ["wave", "gender", "year_group"]])
+def test_shares_equal_plain_pandas(by, weights):
+    t = small_table(weights)
+    r = measures.SurveyAggregates(t).shares(by)
+    for column, positive in (("favourite_maths", [1]), ("enjoy_maths", [3, 4])):
+        expect = plain_share(t, column, positive, by, weights)
+        got = r[r["item"] == column]
+        assert len(got) == len(expect)
+        for _, row in got.iterrows():
+            key = tuple(row[c] for c in by)
+            key = key[0] if len(key) == 1 else key
+            assert row["share"] == pytest.approx(expect[key], rel=1e-12)
+    assert list(r.columns) == [*by, *measures.SHARE_COLUMNS]
+    assert (r["measure"] == "share").all() and (r["schools"] == "all").all()
+
+
+def test_pupils_with_blank_gender_are_in_totals_but_no_gender_group():
+    t = small_table()
+    agg = measures.SurveyAggregates(t)
+    total = agg.shares(block="favourite").set_index("item").loc["favourite_art", "n"]
+    by_gender = agg.shares(["gender"], block="favourite")
+    assert total == t["favourite_art"].notna().sum() == 120
+    assert by_gender.loc[by_gender.item == "favourite_art", "n"].sum() == t["gender"].notna().sum()
+
+
+def test_distribution_and_aim_equal_value_counts():
+    t = small_table()
+    agg = measures.SurveyAggregates(t)
+    d = agg.distribution(["wave"])
+    for wave in (1, 2):
+        part = t[t["wave"] == wave]
+        counts = part["enjoy_maths"].value_counts(normalize=True)
+        got = d[(d.wave == wave) & (d.item == "enjoy_maths")]
+        assert got["category"].tolist() == ["1", "2", "3", "4"]
+        assert got["share"].tolist() == pytest.approx([counts.get(k, 0) for k in (1, 2, 3, 4)])
+        assert got["category_label"].tolist() == list(schema.scale_codes("agreement").values())
+        aims = part["qualification_aim"].value_counts(normalize=True)
+        got = d[(d.wave == wave) & (d.measure == "aim")]
+        assert got["category"].tolist() == list(schema.block("aim").categories)
+        assert got.set_index("category")["share"].to_dict() == pytest.approx(
+            {k: aims.get(k, 0.0) for k in schema.block("aim").categories})
+        assert got["n"].iloc[0] == part["qualification_aim"].notna().sum()
+
+
+def test_favourite_ranks_within_group_by_hand():
+    t = small_table()
+    r = measures.SurveyAggregates(t).shares(["wave"], block="favourite")
+    for wave in (1, 2):
+        part = t[t.wave == wave]
+        means = {c: part[c].astype(float).mean() for c in ("favourite_maths", "favourite_art",
+                                                            "favourite_pe")}
+        got = r[r.wave == wave].set_index("item")["rank"]
+        # rank 1 = highest share; ties share the lower rank (1, 1, 3)
+        expect = {c: 1 + sum(v > means[c] for v in means.values()) for c in means}
+        assert {c: int(got[c]) for c in means} == expect
+
+
+def test_sample_shares_distribution_and_ranks_equal_pandas(sample, agg):
+    r = agg.shares(["wave", "year_group"], block="favourite")
+    for (wave, year), part in sample.groupby(["wave", "year_group"], observed=True):
+        means = part[list(schema.block("favourite").columns)].astype(float).mean()
+        got = r[(r.wave == wave) & (r.year_group == year)].set_index("item")
+        assert got["share"].to_dict() == pytest.approx(means.to_dict())
+        assert got["rank"].to_dict() == means.rank(ascending=False, method="min").to_dict()
+    d = agg.distribution(["gender"], block="easy")
+    girls = sample[sample.gender == "girl"]["easy_science"].value_counts(normalize=True)
+    got = d[(d.gender == "girl") & (d.item == "easy_science")]
+    assert got["share"].tolist() == pytest.approx([girls[k] for k in (1, 2, 3, 4)])
+
+
+def test_no_pupil_row_is_read_after_construction():
+    t = small_table()
+    agg = measures.SurveyAggregates(t)
+    expected = {"shares": agg.shares(["gender"]), "distribution": agg.distribution(["wave"]),
+                "gaps": agg.gaps(["wave"]), "change": agg.change(["year_group"]),
+                "cohort": agg.cohort()}
+    # the pupil table is emptied in place: any view that read it would change or fail
+    for column in list(t.columns):
+        del t[column]
+    assert not any(v is t for v in vars(agg).values())
+    pd.testing.assert_frame_equal(agg.shares(["gender"]), expected["shares"])
+    pd.testing.assert_frame_equal(agg.distribution(["wave"]), expected["distribution"])
+    pd.testing.assert_frame_equal(agg.gaps(["wave"]), expected["gaps"])
+    pd.testing.assert_frame_equal(agg.change(["year_group"]), expected["change"])
+    pd.testing.assert_frame_equal(agg.cohort(), expected["cohort"])
+    agg.shares(["wave", "school_id"], where={"gender": "girl"}, schools="common")
+    # what is kept: one row per finest cell (wave × year × gender incl. blank × school)
+    assert len(agg.cells) <= 2 * 2 * 3 * 3
+
+
+def test_gap_through_measures_equals_statsmodels_cluster_ols(sample, agg):
+    r = agg.gaps(["year_group"], block="consider", fdr=False)
+    row = r[(r.year_group == 9) & (r.item == "consider_engineering")].iloc[0]
+    t = sample[(sample.year_group == 9) & sample.gender.isin(["boy", "girl"])]
+    y = t["consider_engineering"].astype(float)
+    ok = y.notna()
+    X = sm.add_constant((t["gender"] == "boy").astype(float)[ok].to_numpy())
+    groups = pd.factorize(t["school_id"].astype(str)[ok])[0]
+    fit = sm.OLS(y[ok].to_numpy(), X).fit(cov_type="cluster", cov_kwds={"groups": groups},
+                                          use_t=True)
+    N = int(ok.sum())
+    assert row["estimate_pp"] == pytest.approx(100 * fit.params[1], rel=1e-10)
+    # statsmodels' CR1 has a further (N-1)/(N-K) factor, K = 2
+    assert 100 * fit.bse[1] == pytest.approx(row["se_pp"] * np.sqrt((N - 1) / (N - 2)), rel=1e-10)
+    assert row["compared"] == "gender: boy − girl" and row["measure"] == "gender_gap"
+
+
+def test_bh_flag_equals_multipletests_within_each_block(agg):
+    r = agg.gaps(["wave", "year_group"], block=["career", "consider"])
+    for block, part in r.groupby("block"):
+        reject, q = multipletests(part["p_value"], alpha=0.05, method="fdr_bh")[:2]
+        np.testing.assert_allclose(part["q_value"], q)
+        assert (part["significant_fdr"] == reject).all()
+        assert f"over the {len(part)} gender_gap tests of block '{block}'" in part["fdr_family"].iloc[0]
+
+
+def test_like_for_like_change_uses_schools_in_both_waves_by_hand(sample, agg):
+    r = agg.change(["year_group"], block="enjoy", schools="common").set_index(
+        ["year_group", "item"])
+    both = set(sample[sample.wave == 1].school_id.astype(str)) & set(
+        sample[sample.wave == 2].school_id.astype(str))
+    assert len(both) == 19
+    for year in (7, 9):
+        part = sample[(sample.year_group == year) & sample.school_id.astype(str).isin(both)]
+        share = {w: (p["enjoy_maths"].dropna() >= 3).mean()
+                 for w, p in part.groupby("wave", observed=True)}
+        row = r.loc[(year, "enjoy_maths")]
+        assert row["estimate_pp"] == pytest.approx(100 * (share[2] - share[1]))
+        assert row["schools"] == "common" and row["n_schools"] == 19
+    assert set(agg.common_schools) == both
+    # shares of the common schools only
+    s = agg.shares(["wave"], block="visitor", schools="common")
+    w1 = sample[(sample.wave == 1) & sample.school_id.astype(str).isin(both)]
+    assert s[s.wave == 1]["share"].iloc[0] == pytest.approx(w1["visitor_talk"].dropna().mean())
+
+
+def test_cohort_is_year7_wave1_against_year9_wave2_by_hand(sample, agg):
+    r = agg.cohort(block="source").set_index("item").loc["source_subject_teacher"]
+    y7 = sample[(sample.wave == 1) & (sample.year_group == 7)]["source_subject_teacher"].dropna()
+    y9 = sample[(sample.wave == 2) & (sample.year_group == 9)]["source_subject_teacher"].dropna()
+    assert r["share_first"] == pytest.approx(y7.mean())
+    assert r["share_second"] == pytest.approx(y9.mean())
+    assert r["estimate_pp"] == pytest.approx(100 * (y9.mean() - y7.mean()))
+    # the published cohort figures: 48% in year 7 (2008), 59% in year 9 (2010)
+    assert round(100 * r["share_first"]) == 48 and round(100 * r["share_second"]) == 59
+
+
+def test_published_findings_through_the_measures_api(agg):
+    change = agg.change(block="enjoy").set_index("item").loc["enjoy_maths"]
+    assert round(change["estimate_pp"]) == -12 and change["significant_fdr"]
+    trips = agg.shares(["year_group"], block=["trip", "club"]).set_index(["year_group", "item"])
+    assert round(100 * trips.loc[(9, "trip_science"), "share"]) == 45
+    assert round(100 * trips.loc[(9, "club_science"), "share"]) == 19
+    assert round(100 * agg.shares(block="club").set_index("item").loc["club_maths", "share"]) == 13
+    fav = agg.shares(["wave"], block="favourite")
+    for wave in (1, 2):
+        top = fav[fav.wave == wave].sort_values("rank")["item"].tolist()[:4]
+        assert set(top[:3]) == {"favourite_pe", "favourite_art", "favourite_design_technology"}
+        assert top[3] == "favourite_science"
+    aim = agg.distribution(block="aim")
+    assert aim.sort_values("share")["category"].iloc[-1] == "a_levels"
+    gc = agg.gap_change(block="career").set_index("item")
+    assert (gc["estimate_pp"].abs() > 0).all() and (gc["measure"] == "gender_gap_change_years").all()
+
+
+def test_filters_and_bad_requests_are_named(agg, sample):
+    girls = agg.shares(["wave"], block="visitor", where={"gender": "girl"})
+    expect = sample[(sample.gender == "girl") & (sample.wave == 1)]["visitor_talk"].dropna().mean()
+    assert girls[girls.wave == 1]["share"].iloc[0] == pytest.approx(expect)
+    with pytest.raises(ValueError, match="'gril'.*girl"):
+        agg.shares(where={"gender": "gril"})
+    with pytest.raises(ValueError, match="cannot break down by 'pupil_id'"):
+        agg.shares(["pupil_id"])
+    with pytest.raises(KeyError, match="no question block 'enjoyment'"):
+        agg.shares(block="enjoyment")
+
+
+def test_protect_view_hides_small_cells_and_keeps_margins_consistent(agg):
+    view = measures.protect_view(agg, ["wave", "gender"], block="visitor")
+    assert set(view) == {"all pupils", "wave", "gender", "wave × gender"}
+    cells = view["wave × gender"]
+    other = cells[cells.gender == "other"]
+    assert (other["suppressed"] != "").all() and other["share"].isna().all()
+    shown = cells[cells.suppressed == ""]
+    assert shown["share"].notna().all()
+    hidden = cells[cells.suppressed == "c"]
+    # a hidden count cannot be recovered as the wave's total minus the shown cells:
+    # that difference also holds the pupils who did not state a gender
+    true = agg.shares(["wave", "gender"], block="visitor")
+    totals = view["wave"].set_index("wave")["count"]
+    for wave, part in cells.groupby("wave", observed=True):
+        shown_sum = part.loc[part.suppressed == "", "count"].sum()
+        hidden_true = true.loc[(true.wave == wave).to_numpy()
+                               & (cells.suppressed == "c").to_numpy(), "count"]
+        assert totals[wave] - shown_sum > hidden_true.sum()
+    assert hidden["ci_low"].isna().all() and hidden["deff"].isna().all()
+
+
+def test_protect_tables_distribution_never_leaves_one_code_hidden():
+    rows = []
+    for gender, counts in (("girl", [3, 40, 50, 60]), ("boy", [30, 40, 50, 60])):
+        n = sum(counts)
+        for code, c in enumerate(counts, start=1):
+            rows.append({"gender": gender, "measure": "distribution", "item": "enjoy_maths",
+                         "label": "Maths", "category": str(code), "n": float(n),
+                         "count": float(c), "share": c / n, "n_schools": 5.0})
+    t = pd.DataFrame(rows)
+    for c in measures.SHARE_COLUMNS:
+        if c not in t.columns:
+            t[c] = "" if c in ("schools", "block", "category_label", "suppressed") else np.nan
+    total = t.groupby(["measure", "item", "label", "category"], as_index=False)[
+        ["n", "count"]].sum()
+    total["share"] = total["count"] / total["n"]
+    total["n_schools"] = 5.0
+    for c in measures.SHARE_COLUMNS:
+        if c not in total.columns:
+            total[c] = "" if c in ("schools", "block", "category_label", "suppressed") else np.nan
+    out = measures.protect_tables({"gender": t, "all": total})["gender"]
+    girls = out[out.gender == "girl"]
+    hidden = girls[girls.suppressed == "c"]
+    assert len(hidden) >= 2 and "1" in hidden["category"].tolist()
+    assert girls["count"].isna().sum() == len(hidden)
