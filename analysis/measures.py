@@ -431,7 +431,7 @@ class SurveyAggregates:
         chosen = self._items(block)
         keys, pupils, wsum, w2sum = self._grouped(by, self._cell_mask(where, schools))
         totals = self._long(keys, chosen, pupils, wsum, w2sum)
-        result = stats.proportions(totals, by=by, alpha=alpha)
+        result = _proportions(totals, by, alpha)
         return self._share_shape(result, by, "share", schools)
 
     def distribution(self, by: Sequence[str] = (), block=None, where: Mapping | None = None,
@@ -455,7 +455,7 @@ class SurveyAggregates:
             if not these:
                 continue
             totals = self._long(keys, these, pupils, wsum, w2sum, code="category")
-            result = stats.proportions(totals, by=[*by, "category"], alpha=alpha)
+            result = _proportions(totals, [*by, "category"], alpha)
             parts.append(self._share_shape(result, by, measure, schools))
         if not parts:
             return self._share_shape(None, by, "distribution", schools)
@@ -668,6 +668,29 @@ class SurveyAggregates:
             out.append(self.change(["year_group"], schools=schools))
             out.append(self.cohort(schools=schools))
         return out
+
+
+def _proportions(totals: pd.DataFrame, by: list[str], alpha: float) -> pd.DataFrame:
+    """:func:`analysis.stats.proportions`, or, for a breakdown by school (one
+    school per cell), what it returns there without its schools × cells array
+    (which for thousands of schools does not fit in memory): no between-school
+    variance (``se``, ``deff``, ``df`` NaN), Kish's ``n_eff = n²/Σw²`` and the
+    plain Wilson interval with the normal quantile."""
+    if "school_id" not in by:
+        return stats.proportions(totals, by=by, alpha=alpha)
+    out = totals.drop(columns=["sumw2"]).copy()
+    n, sumw2 = totals["n"].to_numpy(), totals["sumw2"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["share"] = out["count"] / np.where(n > 0, n, np.nan)
+        n_eff = np.where(n > 0, n ** 2 / sumw2, np.nan)
+    out["se"], out["deff"] = np.nan, np.nan
+    out["n_eff"] = n_eff
+    out["n_schools"] = (n > 0).astype(np.int64)
+    out["df"] = np.nan
+    low, high = stats.wilson_interval(out["share"].to_numpy(), n_eff,
+                                      stats._dist.norm.ppf(1 - alpha / 2))
+    out["ci_low"], out["ci_high"] = low, high
+    return out.reset_index(drop=True)
 
 
 def _collect(out: dict, kind: str, frame: pd.DataFrame, by) -> None:

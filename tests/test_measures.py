@@ -293,3 +293,15 @@ def test_protect_tables_distribution_never_leaves_one_code_hidden():
     hidden = girls[girls.suppressed == "c"]
     assert len(hidden) >= 2 and "1" in hidden["category"].tolist()
     assert girls["count"].isna().sum() == len(hidden)
+
+
+def test_school_breakdown_equals_stats_one_school_per_cell(agg):
+    """By school each cell is one school: no between-school se; plain Wilson on
+    Kish's n_eff with the normal quantile (statsmodels' Wilson interval)."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    r = agg.shares(["wave", "school_id"], block="visitor")
+    row = r.iloc[0]
+    assert np.isnan(row["se"]) and row["n_schools"] == 1 and row["n_eff"] == row["n"]
+    lo, hi = proportion_confint(row["count"], row["n"], method="wilson")
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((lo, hi))
