@@ -33,7 +33,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,11 +225,8 @@ def _read_stat(name: str, source, ext: str) -> RawFile:
     import pyreadstat
 
     reader = pyreadstat.read_dta if ext in STATA_EXTENSIONS else pyreadstat.read_sav
-    if isinstance(source, tuple):
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"upload{ext}"
-            path.write_bytes(bytes(source[1]))
-            frame, meta = reader(str(path))
+    if isinstance(source, tuple):  # an upload: read from memory, nothing written to disk
+        frame, meta = reader(io.BytesIO(bytes(source[1])))
     else:
         frame, meta = reader(str(source))
     labels = {col: dict(v) for col, v in (meta.variable_value_labels or {}).items()}

@@ -21,6 +21,8 @@ import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
+from .upload import WEBSOCKET_MAX_BYTES  # noqa: E402
+
 DASHBOARDS_DIR = Path(__file__).resolve().parent
 HOME = "/voila/render/index.ipynb"
 
@@ -40,6 +42,10 @@ def voila_command(port: int, root: Path = DASHBOARDS_DIR) -> list[str]:
         "--Voila.port_retries=0",
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",
+        # An upload reaches the kernel as one websocket message; tornado's default
+        # cap (10 MiB) would drop the connection before the page's own size check
+        # can answer. A published (public) server must not allow uploads at all.
+        f'--Voila.tornado_settings={{"websocket_max_message_size": {WEBSOCKET_MAX_BYTES}}}',
     ]
 
 
