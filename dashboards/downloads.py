@@ -21,32 +21,12 @@ import io
 import ipywidgets as widgets
 import pandas as pd
 
+from analysis.export import neutralise_frame
+
 from .page import CSS
 
 CSV_TYPE = "text/csv"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-#: First characters that make a spreadsheet read a text cell as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-# TODO(merge): use the neutralising function of analysis/export.py once it lands.
-def _neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with every text cell that starts like a formula prefixed by ``'``.
-
-    Only text columns are touched: a real number such as ``-0.5`` in a numeric
-    column is written as a number and is never a formula.
-    """
-    changes = {}
-    for column in table.columns:
-        values = table[column]
-        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-            continue
-        text = values.astype("string")
-        risky = text.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
-        if risky.any():
-            changes[column] = values.astype(object).where(~risky, "'" + text.astype(object))
-    table = table.rename(columns=lambda c: "'" + c if str(c).startswith(FORMULA_STARTS) else c)
-    return table.assign(**changes) if changes else table
 
 
 def _plain(table: pd.DataFrame) -> pd.DataFrame:
@@ -57,7 +37,7 @@ def _plain(table: pd.DataFrame) -> pd.DataFrame:
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
     """The table as CSV: UTF-8 with a byte-order mark (so Excel reads accents), no index."""
-    return _neutralise_formulas(_plain(table)).to_csv(index=False).encode("utf-8-sig")
+    return neutralise_frame(_plain(table)).to_csv(index=False).encode("utf-8-sig")
 
 
 def xlsx_bytes(table: pd.DataFrame, sheet: str = "table") -> bytes:
@@ -72,7 +52,7 @@ def xlsx_bytes(table: pd.DataFrame, sheet: str = "table") -> bytes:
     options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
                "strings_to_numbers": False}
     with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as out:
-        _neutralise_formulas(_plain(table)).to_excel(out, sheet_name=sheet[:31], index=False)
+        neutralise_frame(_plain(table)).to_excel(out, sheet_name=sheet[:31], index=False)
     return buffer.getvalue()
 
 
