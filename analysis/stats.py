@@ -326,34 +326,46 @@ def _contrast(totals: pd.DataFrame, keys: Sequence[str], terms: Sequence[tuple[f
     kid, key_frame = _group_codes(totals, keys, keep_order=["item"])
     cid, _ = _group_codes(totals, [cluster])
     use = (term >= 0) & (kid >= 0) & (cid >= 0)
-    K, T, C = len(key_frame), len(terms), int(cid.max(initial=-1)) + 1
-    flat = (kid[use] * T + term[use]) * C + cid[use]
-
-    def cube(column: str) -> np.ndarray:
-        values = totals[column].to_numpy(dtype="float64")[use]
-        return np.bincount(flat, weights=values, minlength=K * T * C).reshape(K, T, C)
-
-    n, count, sumw2, n_pupils = (cube(c) for c in TOTAL_COLUMNS)
+    K, T = len(key_frame), len(terms)
+    # Segment sums over the (cell, school) pairs present, never a cells ×
+    # terms × schools array: ``pair`` numbers each (cell of keys, school) with
+    # rows, ``kt`` each (cell, term).
+    kid, term, cid = kid[use], term[use], cid[use]
+    values = {c: totals[c].to_numpy(dtype="float64")[use] for c in TOTAL_COLUMNS}
+    C = int(cid.max(initial=-1)) + 1
+    pairs, pair = np.unique(kid * max(C, 1) + cid, return_inverse=True)
+    pair_key = pairs // max(C, 1)
+    P = len(pairs)
+    n_row = values["n"]
     if common is not None:
         column, levels = common
-        at_level = [np.array([cond.get(column) == lv for _, cond in terms]) for lv in levels]
-        present = [n[:, sel, :].sum(axis=1) > 0 for sel in at_level]
-        keep = np.logical_and.reduce(present)[:, None, :]
-        n, count, sumw2, n_pupils = (x * keep for x in (n, count, sumw2, n_pupils))
+        keep = np.ones(P, dtype=bool)
+        for lv in levels:
+            at = np.array([cond.get(column) == lv for _, cond in terms])
+            keep &= np.bincount(pair, weights=np.where(at[term], n_row, 0.0), minlength=P) > 0
+        keep_row = keep[pair]
+        values = {c: np.where(keep_row, v, 0.0) for c, v in values.items()}
+        n_row = values["n"]
+    kt = kid * T + term
 
+    def cell_sum(v: np.ndarray) -> np.ndarray:
+        return np.bincount(kt, weights=v, minlength=K * T).reshape(K, T)
+
+    N, count, sumw2, n_pupils = (cell_sum(values[c]) for c in TOTAL_COLUMNS)
     a = np.array([t[0] for t in terms], dtype="float64")
-    N = n.sum(axis=2)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = count.sum(axis=2) / np.where(N > 0, N, np.nan)
-        influence = a[None, :, None] * (count - share[:, :, None] * n) / N[:, :, None]
-        z = np.nansum(influence, axis=1)  # K × C: each school's influence on θ
-        schools = (n.sum(axis=1) > 0).sum(axis=1)
-        variance = np.where(schools >= 2, schools / (schools - 1.0) * (z ** 2).sum(axis=1),
-                            np.nan)
+        share = count / np.where(N > 0, N, np.nan)
+        p_row, N_row = share.ravel()[kt], N.ravel()[kt]
+        influence = a[term] * (values["count"] - p_row * n_row) / N_row
+        influence = np.where(np.isnan(influence), 0.0, influence)  # nansum over terms
+        z = np.bincount(pair, weights=influence, minlength=P)  # each school's influence on θ
+        in_cell = np.bincount(pair, weights=n_row, minlength=P) > 0
+        schools = np.bincount(pair_key[in_cell], minlength=K)
+        variance = np.where(schools >= 2, schools / (schools - 1.0)
+                            * np.bincount(pair_key, weights=z ** 2, minlength=K), np.nan)
     estimate = (a[None, :] * share).sum(axis=1)  # NaN when a cell has no pupils
     variance = np.where(np.isnan(estimate), np.nan, variance)
-    per_term = {"n": N, "count": count.sum(axis=2), "n_pupils": n_pupils.sum(axis=2),
-                "sumw2": sumw2.sum(axis=2), "share": share}
+    per_term = {"n": N, "count": count, "n_pupils": n_pupils, "sumw2": sumw2, "share": share}
     return key_frame, per_term, estimate, variance, schools
 
 
