@@ -469,19 +469,25 @@ class SurveyAggregates:
         items = {it.column: it for it in self.items}
         out["measure"] = measure
         out["schools"] = schools
-        item_names = out["item"].astype(str)
-        out["block"] = item_names.map({c: it.block for c, it in items.items()}).astype(object)
-        out["label"] = item_names.map({c: it.label for c, it in items.items()}).astype(object)
+        # look up per distinct item (and code), not per row: by-school tables
+        # have millions of rows
+        item_code, item_names = pd.factorize(out["item"].astype(str))
+        item_names = np.asarray(item_names, dtype=object)
+        for column in ("block", "label"):
+            names = np.array([getattr(items[c], column) for c in item_names], dtype=object)
+            out[column] = pd.Series(names[item_code], index=out.index, dtype=object)
         if "category" not in out.columns:
             out["category"] = ""
             out["category_label"] = ""
         else:
             lookup = self._category_lookup()
-            pair = list(zip(out["item"].astype(str), out["category"].astype(str)))
-            found = [lookup[p] for p in pair]
-            out["category_label"] = [f[2] for f in found]
-            out["_i"] = np.fromiter((f[0] for f in found), dtype=np.int64, count=len(found))
-            out["_o"] = np.fromiter((f[1] for f in found), dtype=np.int64, count=len(found))
+            cat_code, cat_names = pd.factorize(out["category"].astype(str))
+            pair_code, pairs = pd.factorize(item_code * max(len(cat_names), 1) + cat_code)
+            found = [lookup[(item_names[p // max(len(cat_names), 1)],
+                             str(cat_names[p % max(len(cat_names), 1)]))] for p in pairs]
+            out["category_label"] = np.array([f[2] for f in found], dtype=object)[pair_code]
+            out["_i"] = np.array([f[0] for f in found], dtype=np.int64)[pair_code]
+            out["_o"] = np.array([f[1] for f in found], dtype=np.int64)[pair_code]
             out = out.sort_values([*by, "_i", "_o"], kind="stable").drop(columns=["_o", "_i"])
         out["item"] = out["item"].astype(object)
         out["rank"] = np.nan
