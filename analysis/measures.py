@@ -430,8 +430,7 @@ class SurveyAggregates:
         by = list(by)
         chosen = self._items(block)
         keys, pupils, wsum, w2sum = self._grouped(by, self._cell_mask(where, schools))
-        totals = self._long(keys, chosen, pupils, wsum, w2sum)
-        result = _proportions(totals, by, alpha)
+        result = self._share_cells(by, keys, chosen, pupils, wsum, w2sum, alpha)
         return self._share_shape(result, by, "share", schools)
 
     def distribution(self, by: Sequence[str] = (), block=None, where: Mapping | None = None,
@@ -454,12 +453,68 @@ class SurveyAggregates:
             these = [it for it in chosen if it.scale == scale]
             if not these:
                 continue
-            totals = self._long(keys, these, pupils, wsum, w2sum, code="category")
-            result = _proportions(totals, [*by, "category"], alpha)
+            result = self._share_cells(by, keys, these, pupils, wsum, w2sum, alpha,
+                                       code="category")
             parts.append(self._share_shape(result, by, measure, schools))
         if not parts:
             return self._share_shape(None, by, "distribution", schools)
         return pd.concat(parts, ignore_index=True)
+
+    def _share_cells(self, by, keys, chosen, pupils, wsum, w2sum, alpha,
+                     code=None) -> pd.DataFrame | None:
+        """:func:`analysis.stats.proportions` of ``self._long(...)`` by ``by`` (and
+        ``code``), computed on the (group × school) × item matrices: no long
+        per-school frame. For group cell ``h`` and item column ``k``, with school
+        rows ``g`` of ``h``: ``N = Σ_g n_g``, ``p = Σ_g c_g / N``,
+        ``v̂ = G/(G-1) Σ_g (c_g - p n_g)² / N²`` (module notes of
+        :mod:`analysis.stats`), ``G`` the schools with ``n_g > 0``."""
+        if not chosen or not len(keys):
+            return None
+        cols, starts, pos, pos_starts, names, codes_out, of_item = [], [], [], [], [], [], []
+        for i, it in enumerate(chosen):
+            s0, codes_ = self.offsets[it.column]
+            starts.append(len(cols))
+            cols.extend(range(s0, s0 + len(codes_)))
+            pos_starts.append(len(pos))
+            if code is None:
+                pos.extend(s0 + codes_.index(c) for c in schema.positive_codes(it.scale))
+                names.append(it.column)
+                of_item.append(i)
+            else:
+                names.extend([it.column] * len(codes_))
+                codes_out.extend(str(c) for c in codes_)
+                of_item.extend([i] * len(codes_))
+        cols, of_item = np.asarray(cols), np.asarray(of_item)
+        w = wsum[:, cols]
+        n = np.add.reduceat(w, starts, axis=1)[:, of_item]
+        n_p = np.add.reduceat(pupils[:, cols], starts, axis=1)[:, of_item].astype("float64")
+        s2 = n if self.weight is None else \
+            np.add.reduceat(w2sum[:, cols], starts, axis=1)[:, of_item]
+        count = w if code is not None else np.add.reduceat(wsum[:, pos], pos_starts, axis=1)
+        del w
+        if by:
+            group, cells = stats._group_codes(keys, by)
+        else:
+            group, cells = np.zeros(len(keys), dtype=np.int64), pd.DataFrame(index=range(1))
+        summing = sparse.csr_matrix((np.ones(len(keys)), (group, np.arange(len(keys)))),
+                                    shape=(len(cells), len(keys)))
+        N, C = summing @ n, summing @ count
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = C / np.where(N > 0, N, np.nan)
+            resid = count - np.where(np.isnan(share), 0.0, share)[group] * n
+            G = summing @ (n > 0).astype("float64")
+            variance = np.where(G >= 2, G / (G - 1.0) * (summing @ (resid * resid)) / N ** 2,
+                                np.nan)
+        variance = np.where(np.isnan(share), np.nan, variance)
+        m = len(names)
+        out = cells.loc[np.repeat(np.arange(len(cells)), m)].reset_index(drop=True)
+        if code is not None:
+            out[code] = np.tile(np.asarray(codes_out, dtype=object), len(cells))
+        out["item"] = pd.Categorical.from_codes(  # → object in _share_shape
+            np.tile(of_item, len(cells)), categories=[it.column for it in chosen])
+        return stats._share_table(out, N.ravel(), (summing @ n_p).ravel(), C.ravel(),
+                                  (summing @ s2).ravel(), share.ravel(), variance.ravel(),
+                                  G.ravel(), alpha)
 
     def _share_shape(self, result, by, measure, schools) -> pd.DataFrame:
         cols = [*by, *SHARE_COLUMNS]

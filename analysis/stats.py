@@ -499,8 +499,15 @@ def proportions(totals: pd.DataFrame, by: Sequence[str] = (), alpha: float = 0.0
     by = list(by)
     keys, cell, estimate, variance, schools = _contrast(
         totals, [*by, "item"], [(1.0, {})], cluster)
-    n, n_pupils, sumw2 = cell["n"][:, 0], cell["n_pupils"][:, 0], cell["sumw2"][:, 0]
-    p = estimate
+    return _share_table(keys, cell["n"][:, 0], cell["n_pupils"][:, 0], cell["count"][:, 0],
+                        cell["sumw2"][:, 0], estimate, variance, schools, alpha)
+
+
+def _share_table(keys: pd.DataFrame, n, n_pupils, count, sumw2, share, variance, schools,
+                 alpha: float) -> pd.DataFrame:
+    """The result of :func:`proportions` from per-cell totals, ``share = count / n``,
+    its cluster-robust ``variance`` and ``schools`` (G); one row per row of ``keys``."""
+    p = share
     with np.errstate(invalid="ignore", divide="ignore"):
         srs_variance = p * (1 - p) / n_pupils
         deff = np.where((schools >= 2) & (p > 0) & (p < 1), variance / srs_variance, np.nan)
@@ -513,7 +520,7 @@ def proportions(totals: pd.DataFrame, by: Sequence[str] = (), alpha: float = 0.0
     out = keys.copy()
     out["n"] = n
     out["n_pupils"] = n_pupils.astype(np.int64)
-    out["count"] = cell["count"][:, 0]
+    out["count"] = count
     out["share"] = p
     out["se"] = np.sqrt(variance)
     out["deff"] = deff
