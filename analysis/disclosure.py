@@ -137,8 +137,16 @@ except ImportError:  # pragma: no cover - a scipy that moved its private binding
 from . import schema
 
 #: Columns that group a table's cells, in the order they are modelled.
-#: ``school`` is the "this school / other schools" column of :func:`school_view`.
-GROUP_DIMENSIONS: tuple[str, ...] = (*schema.GROUP_COLUMNS, "school_id", "school")
+#: ``school`` is the "this school / other schools" column of :func:`school_view`;
+#: ``category`` is the answer code (or qualification-aim category) of a
+#: distribution: its cells partition the item's base (see
+#: :data:`CATEGORY_MARGINS` and the module docstring).
+GROUP_DIMENSIONS: tuple[str, ...] = (*schema.GROUP_COLUMNS, "school_id", "school", "category")
+
+#: Sub-totals of answer codes a table may publish as a ``category`` value:
+#: the agree share of a four-point item is codes 3 + 4 (``schema.positive_codes``).
+#: Codes are compared as text, so ``"3"`` and ``3`` are the same code.
+CATEGORY_MARGINS: Mapping[str, tuple] = {"agree": schema.positive_codes("agreement")}
 
 #: Grouping columns a pupil may leave empty: their breakdowns miss the
 #: "not stated" pupils, who are in the total nonetheless.
@@ -153,6 +161,7 @@ THIS_SCHOOL = "this school"
 OTHER_SCHOOLS = "other schools"
 
 _NOT_STATED = "\x00not stated"  # the never-published category of incomplete dimensions
+_OTHER_CODES = "\x00other codes"  # codes outside every shown margin, when no code is shown
 _EXACT = 0.5  # a range narrower than this pins a count of pupils to one value
 _VALUE_COLUMNS = ("item", "label", "n", "count")
 _INF = math.inf
@@ -250,11 +259,14 @@ class _Item:
     """All cells of one item across the tables of a view, and the LP audit."""
 
     def __init__(self, cells: dict[tuple, _Cell], categories: dict[str, list],
-                 rules: DisclosureRules, item: str):
+                 rules: DisclosureRules, item: str, margins: Mapping | None = None):
         self.cells = cells
         self.rules = rules
         self.item = item
         self.dims = [d for d in GROUP_DIMENSIONS if d in categories]
+        # a category value that is a sub-total: the finest categories it sums
+        self.margins = {v: set(m) for v, m in (margins or {}).items()}
+        self.by_category = "category" in self.dims
         cats = [categories[d] for d in self.dims]
         combos = list(itertools.product(*[range(len(c)) for c in cats]))  # [()] if none
         finest = np.array(combos, dtype=int).reshape(len(combos), len(self.dims))
@@ -266,7 +278,20 @@ class _Item:
             cell.members = self.members(cell.key)
         self._build_model()
 
-    def members(self, key: tuple) -> np.ndarray:
+    def members(self, key: tuple):
+        """The finest cells a cell sums: a 0/1 vector; for an item with
+        answer categories a pair, the finest cells of its count (its
+        categories) and of its base (every category of its groups)."""
+        if self.by_category:
+            groups = self._mask(tuple((d, v) for d, v in key if d != "category"))
+            count = groups.copy()
+            j = self.dims.index("category")
+            for d, v in key:
+                if d == "category":
+                    wanted = self.margins.get(v, {v})
+                    count &= np.isin(self.finest[:, j],
+                                     [self.code[d][w] for w in wanted])
+            return count.astype(float), groups.astype(float)
         if len(key) == len(self.dims):  # a finest cell: its index, not a scan
             index = np.ravel_multi_index(
                 [self.code[d][v] for d, v in key],
@@ -274,11 +299,14 @@ class _Item:
             one = np.zeros(self.n_finest)
             one[index] = 1.0
             return one
+        return self._mask(key).astype(float)
+
+    def _mask(self, key: tuple) -> np.ndarray:
         mask = np.ones(self.n_finest, dtype=bool)
         for d, v in key:
             j = self.dims.index(d)
             mask &= self.finest[:, j] == self.code[d][v]
-        return mask.astype(float)
+        return mask
 
     def _build_model(self) -> None:
         """One HiGHS model per item, kept for the whole audit.
@@ -289,7 +317,11 @@ class _Item:
         cells (the sum of its members' counts, of their bases). A published
         cell that *is* a finest cell bounds its two columns instead of
         adding rows (the same constraint, and a much smaller model for a
-        table by school, whose cells are nearly all finest). A shown number
+        table by school, whose cells are nearly all finest). With answer
+        categories (``category``) every pupil of a finest cell has its code,
+        so ``count_f = n_f`` there (the codes of a group add up to its base),
+        a cell's count sums its categories and its base every category of
+        its groups. A shown number
         fixes its row (column) to the value; hiding it frees the row (resets
         the column to ``[0, inf)``), so suppression changes bounds only and
         each solve starts from the previous optimal basis (simplex hot
@@ -309,6 +341,16 @@ class _Item:
         for cell in self.cells.values():
             if not cell.published:
                 continue
+            if self.by_category:
+                self._where[id(cell)] = ("row", n_rows)
+                for offset, part in ((0, cell.members[0]), (F, cell.members[1])):
+                    where = np.flatnonzero(part)
+                    starts.append(pos)
+                    indices.extend((where + offset).tolist())
+                    values.extend([1.0] * len(where))
+                    pos += len(where)
+                n_rows += 2
+                continue
             where = np.flatnonzero(cell.members)
             # a column holds one cell's numbers; a second published cell of the same
             # members (a breakdown over one school is that school) gets rows, or
@@ -327,6 +369,8 @@ class _Item:
         self._bounds = {"row": (np.full(n_rows, -_INF), np.full(n_rows, _INF)),
                         "col": (np.zeros(2 * F), np.full(2 * F, _INF))}
         self._bounds["row"][1][:F] = 0.0
+        if self.by_category:  # each pupil of a finest cell has its code: count_f = n_f
+            self._bounds["row"][0][:F] = 0.0
         for cell in self.cells.values():
             self._set_bounds(cell, sync=False)
         h = _Highs()
@@ -361,11 +405,12 @@ class _Item:
                               else self._highs.changeColBounds)
                     change(i, lo, hi)
 
-    def _objective(self, members: np.ndarray, quantity: str) -> np.ndarray:
+    def _objective(self, members, quantity: str) -> np.ndarray:
+        count, base = members if isinstance(members, tuple) else (members, members)
         zero = np.zeros(self.n_finest)
-        return {"count": np.concatenate([members, zero]),
-                "n": np.concatenate([zero, members]),
-                "complement": np.concatenate([-members, members])}[quantity]
+        return {"count": np.concatenate([count, zero]),
+                "n": np.concatenate([zero, base]),
+                "complement": np.concatenate([-count, base])}[quantity]
 
     def _solve(self, objective: np.ndarray) -> float:
         """Minimum of ``objective`` over the shown numbers' feasible set."""
@@ -483,21 +528,40 @@ class _Item:
         ranked.sort(key=lambda t: t[:3])
         return [t[3] for t in ranked]
 
+    def _same_base(self, cell: _Cell) -> list[_Cell]:
+        """``cell`` and, with answer categories, every published cell showing
+        the same base (the other codes of its groups): a base is hidden in
+        all of them or it is not hidden."""
+        if not self.by_category:
+            return [cell]
+        groups = tuple((d, v) for d, v in cell.key if d != "category")
+        if not hasattr(self, "_bases"):
+            self._bases: dict[tuple, list[_Cell]] = {}
+            for c in self.cells.values():
+                if c.published and not c.nil:
+                    g = tuple((d, v) for d, v in c.key if d != "category")
+                    self._bases.setdefault(g, []).append(c)
+        return [cell, *(c for c in self._bases.get(groups, []) if c is not cell)]
+
     def _hide(self, cell: _Cell, system: str) -> None:
-        cell.count_hidden = True
-        cell.low_base_only = False
-        if system == "n":
-            cell.n_hidden = True
-        self._set_bounds(cell)
+        for c in (self._same_base(cell) if system == "n" else [cell]):
+            if c is cell or system == "n":
+                c.count_hidden = True
+                c.low_base_only = False
+            if system == "n":
+                c.n_hidden = True
+            self._set_bounds(c)
 
     def _widens(self, cell: _Cell, quantity: str, extra: _Cell, system: str,
                 before: float) -> bool:
         """Would hiding ``extra`` (in ``system``) widen the range of ``cell``?"""
-        saved = (extra.count_hidden, extra.n_hidden, extra.low_base_only)
+        touched = self._same_base(extra) if system == "n" else [extra]
+        saved = [(c.count_hidden, c.n_hidden, c.low_base_only) for c in touched]
         self._hide(extra, system)
         after = self.width(cell.members, quantity)
-        extra.count_hidden, extra.n_hidden, extra.low_base_only = saved
-        self._set_bounds(extra)
+        for c, (ch, nh, lb) in zip(touched, saved):
+            c.count_hidden, c.n_hidden, c.low_base_only = ch, nh, lb
+            self._set_bounds(c)
         return after > before + 1e-9
 
     def run(self) -> None:
@@ -529,13 +593,15 @@ class _Item:
                 # the next-smallest sibling whose suppression widens the range
                 extra = next((c for c in candidates
                               if self._widens(cell, quantity, c, system, width)), candidates[0])
-                newly_count = not extra.count_hidden or extra.low_base_only
-                newly_n = system == "n" and not extra.n_hidden
+                touched = self._same_base(extra) if system == "n" else [extra]
+                newly = [(c, not c.count_hidden or c.low_base_only,
+                          system == "n" and not c.n_hidden) for c in touched]
                 self._hide(extra, system)
-                if newly_count:
-                    pending.append((extra, "count", _EXACT))
-                if newly_n:
-                    pending.insert(0, (extra, "n", _EXACT))
+                for c, newly_count, newly_n in newly:
+                    if newly_count:
+                        pending.append((c, "count", _EXACT))
+                    if newly_n:
+                        pending.insert(0, (c, "n", _EXACT))
             done.add(tag)
 
 
@@ -596,7 +662,7 @@ class _MarginItem(_Item):
 
     @staticmethod
     def applies(cells: dict[tuple, _Cell], categories: dict[str, list]) -> bool:
-        if len(categories) != 1:
+        if len(categories) != 1 or "category" in categories:
             return False
         (d, values), = categories.items()
         children = {k for k in cells if len(k) == 1}
@@ -742,7 +808,8 @@ def _share_columns(table: pd.DataFrame) -> list[str]:
 
 
 def protect(tables: Mapping[str, pd.DataFrame],
-            rules: DisclosureRules = DisclosureRules()) -> dict[str, pd.DataFrame]:
+            rules: DisclosureRules = DisclosureRules(),
+            category_margins: Mapping[str, tuple] | None = None) -> dict[str, pd.DataFrame]:
     """Hide what would disclose pupils, across all tables of one view.
 
     Parameters
@@ -755,6 +822,19 @@ def protect(tables: Mapping[str, pd.DataFrame],
         ``ci_high``, ``se``. A table by ``school_id`` without ``n_schools``
         counts one school per cell.
     rules : thresholds; see :class:`DisclosureRules`.
+    category_margins : ``category`` values that are sub-totals of answer
+        codes, e.g. ``{"agree": (3, 4)}`` (the default,
+        :data:`CATEGORY_MARGINS`): a row with that category counts the pupils
+        of those codes, over the same base.
+
+    A table with a ``category`` column holds distributions: for each item
+    and group one row per answer code (category) that has pupils, ``n`` the
+    item's base and ``count`` the pupils of that code, and optionally margin
+    rows (``"agree"``). The codes of an item add up to its base; an attacker
+    knows that, and the audit models it. Rows of items without categories
+    (binary shares) leave ``category`` empty; an item that has categories
+    must have them in every table that holds it. If only margins of an item
+    are shown (no single code), its other codes form one unshown category.
 
     Returns
     -------
@@ -769,6 +849,8 @@ def protect(tables: Mapping[str, pd.DataFrame],
         a table lacks a column, repeats a group, or the tables do not add up
         (e.g. one was filtered).
     """
+    margins = dict(CATEGORY_MARGINS if category_margins is None else category_margins)
+    margin_keys = {str(v): v for v in margins}
     prepared = {}
     for name, table in tables.items():
         _check_table(name, table)
@@ -784,18 +866,33 @@ def protect(tables: Mapping[str, pd.DataFrame],
         cells: dict[tuple, _Cell] = {}
         categories: dict[str, list] = {}
         levels: dict[tuple, dict[str, list]] = {}
+        shown_margins: set[str] = set()
         for name, (table, dims, schools) in prepared.items():
             mask = (table["item"].astype(str) == item).to_numpy()
             if not mask.any():
                 continue
             part = table.loc[mask]
+            dims = list(dims)
+            if "category" in dims:
+                empty = part["category"].map(_no_category).astype(bool)
+                if empty.all():
+                    dims.remove("category")  # a share of an item without categories
+                elif empty.any():
+                    raise ValueError(
+                        f"table '{name}', row {int(np.flatnonzero(mask)[np.flatnonzero(empty.to_numpy())[0]]) + 1}: "
+                        f"item '{item}' has rows with and without a category. Give every "
+                        f"row of a distribution its answer code (or a margin such as "
+                        f"{', '.join(repr(m) for m in margins) or 'agree'}).")
             seen: dict[str, list] = {}
             for d in dims:
                 vals = [_plain(v) for v in pd.unique(part[d].dropna())]
                 seen[d] = vals
                 cat = categories.setdefault(d, [])
                 known = set(cat)
-                cat.extend(v for v in vals if v not in known)
+                cat.extend(v for v in vals if v not in known
+                           and not (d == "category" and str(v) in margin_keys))
+                if d == "category":
+                    shown_margins.update(str(v) for v in vals if str(v) in margin_keys)
             n = part["n"].astype(float).to_numpy()
             count = part["count"].astype(float).to_numpy()
             group_values = part[dims].to_numpy(dtype=object) if dims else np.empty((len(part), 0))
@@ -827,6 +924,25 @@ def protect(tables: Mapping[str, pd.DataFrame],
         for d in categories:
             if d in INCOMPLETE_DIMENSIONS:
                 categories[d].append(_NOT_STATED)
+        if any("category" in dims for dims in levels) != all("category" in dims for dims in levels):
+            raise ValueError(
+                f"item '{item}': some tables give it by answer category and some do not. "
+                "Give its share as a category margin (e.g. category 'agree') or leave "
+                "its distribution out of the view.")
+        item_margins = {}
+        if "category" in categories:
+            codes = categories["category"]
+            only_margins = not codes
+            for m in sorted(shown_margins):
+                value = margin_keys[m]
+                wanted = {str(c) for c in margins[value]}
+                present = {str(c) for c in codes}
+                codes.extend(c for c in margins[value] if str(c) not in present)
+                # the margin's value as it appears in the tables
+                for v in {_plain(x) for x in _margin_values(prepared, item, m)}:
+                    item_margins[v] = [c for c in codes if str(c) in wanted]
+            if only_margins:
+                codes.append(_OTHER_CODES)
         # rows absent from a table: empty groups (nil); other groups: implicit cells
         for dims, seen in levels.items():
             dims = list(dims)
@@ -837,13 +953,15 @@ def protect(tables: Mapping[str, pd.DataFrame],
                     continue
                 shown_here = all(v in seen[d] for d, v in zip(dims, combo))
                 if shown_here:
-                    cells[key] = _Cell(key, 0.0, 0.0, nil=True)
+                    # an absent code of a distribution: no pupil has it; its base is
+                    # the group's, shown in the other codes' rows
+                    cells[key] = _Cell(key, 0.0, 0.0, nil=True, n_hidden="category" in dims)
                 else:
                     cells[key] = _Cell(key, math.nan, math.nan, published=False)
         for cell in cells.values():
             _primary(cell, rules)
         audit = _MarginItem if _MarginItem.applies(cells, categories) else _Item
-        audit(cells, categories, rules, item).run()
+        audit(cells, categories, rules, item, item_margins).run()
         for key, cell in cells.items():
             status[(item, key)] = cell
 
@@ -853,7 +971,10 @@ def protect(tables: Mapping[str, pd.DataFrame],
         symbols, hide_count, hide_n = [], [], []
         for gv, item in zip(table[dims].to_numpy(dtype=object) if dims
                             else np.empty((len(table), 0)), table["item"].astype(str)):
-            cell = status[(item, _key(dims, gv))]
+            key = _key(dims, gv)
+            if "category" in dims and _no_category(dict(key)["category"]):
+                key = tuple((d, v) for d, v in key if d != "category")
+            cell = status[(item, key)]
             if cell.count_hidden and not cell.low_base_only:
                 symbols.append(CONFIDENTIAL)
             elif cell.low_base:
@@ -870,6 +991,20 @@ def protect(tables: Mapping[str, pd.DataFrame],
             result[c] = result[c].astype(float).mask(hide_count | hide_n)
         result["suppressed"] = pd.Series(symbols, index=result.index, dtype=object)
         out[name] = result
+    return out
+
+
+def _no_category(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or pd.isna(v) or str(v) == ""
+
+
+def _margin_values(prepared, item: str, margin: str) -> list:
+    """The values (as written in the tables) of category margin ``margin`` of ``item``."""
+    out = []
+    for table, dims, _ in prepared.values():
+        if "category" in dims:
+            part = table.loc[table["item"].astype(str) == item, "category"].dropna()
+            out.extend(v for v in pd.unique(part) if str(v) == margin)
     return out
 
 

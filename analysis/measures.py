@@ -825,30 +825,36 @@ def protect_tables(tables: Mapping[str, pd.DataFrame],
 
     Every table must be a complete breakdown (unfiltered) of the same pupils;
     pass a breakdown together with its margins (see :func:`protect_view`).
-    Each answer code of a distribution is protected as an item of its own
-    across the tables; then, within one group and item, a distribution with
-    one hidden code gets further codes hidden (smallest first) until at least
-    two are hidden and their total is at least ``rules.min_count``, so a
-    hidden code is not the base minus the codes shown. Hidden numbers become
-    NaN (``count``, ``share``, its interval, ``se``, ``deff``, ``n_eff``;
-    ``n`` and ``n_pupils`` where the base is hidden); ``suppressed`` is ``c``
-    or ``u``; ``rank`` is recomputed among the shares shown, so a hidden
-    share's place in the order is not revealed.
-
-    Limitation: the link between the agree share of an item (codes 3 + 4)
-    and its four-point distribution is not modelled by the audit; publish
-    one or the other of a group when a code is hidden (the dashboards show
-    the distribution only where the share is shown).
+    A distribution (four-point codes, qualification-aim categories) is
+    audited with its answer code as the dimension ``category`` of
+    :func:`analysis.disclosure.protect`: the codes of an item and group add
+    up to its base, and the agree share of an agreement item is the margin
+    ``"agree"`` = codes 3 + 4 (:data:`analysis.disclosure.CATEGORY_MARGINS`)
+    of the same cells. So no hidden code is the base minus the codes shown,
+    nor the agree count minus the other agree code, in any group or margin.
+    Hidden numbers become NaN (``count``, ``share``, its interval, ``se``,
+    ``deff``, ``n_eff``; ``n`` and ``n_pupils`` where the base is hidden);
+    ``suppressed`` is ``c`` or ``u``; ``rank`` is recomputed among the shares
+    shown, so a hidden share's place in the order is not revealed.
     """
+    (agree,) = [m for m, codes in disclosure.CATEGORY_MARGINS.items()
+                if tuple(codes) == schema.positive_codes("agreement")]
+    with_codes = set()  # items shown with a distribution in some table of the view
+    for table in tables.values():
+        coded = table["category"].fillna("").astype(str) != ""
+        with_codes.update(table.loc[coded, "item"].astype(str))
     keyed, prepared = {}, {}
     for name, table in tables.items():
         t = table.reset_index(drop=True)
-        dims = [c for c in disclosure.GROUP_DIMENSIONS if c in t.columns and t[c].notna().any()]
-        key = t["item"].astype(str)
-        has_cat = t["category"].astype(str) != ""
-        key = key.where(~has_cat, key + "#" + t["category"].astype(str))
+        dims = [c for c in disclosure.GROUP_DIMENSIONS
+                if c != "category" and c in t.columns and t[c].notna().any()]
+        category = t["category"].fillna("").astype(str)
+        # the agree share of an item whose codes are shown too: the margin 3 + 4
+        share_of_coded = ((t["measure"] == "share") & (category == "")
+                          & t["item"].astype(str).isin(with_codes)).to_numpy()
         frame = t[dims].copy()
-        frame["item"] = key.to_numpy()
+        frame["category"] = category.where(~share_of_coded, agree).to_numpy()
+        frame["item"] = t["item"].astype(str).to_numpy()
         frame["label"] = t["label"].to_numpy()
         for c in ("n", "count", "share", "n_schools"):
             frame[c] = t[c].astype(float).to_numpy()
@@ -862,7 +868,6 @@ def protect_tables(tables: Mapping[str, pd.DataFrame],
         hide_count = p["count"].isna().to_numpy() & t["count"].notna().to_numpy()
         hide_n = p["n"].isna().to_numpy() & t["n"].notna().to_numpy()
         t["suppressed"] = p["suppressed"].to_numpy()
-        hide_count |= _distribution_secondary(t, hide_count, rules)
         for c in _hidden_columns():
             t[c] = t[c].astype(float).mask(hide_count | hide_n)
         for c in ("n", "n_pupils"):
@@ -871,30 +876,6 @@ def protect_tables(tables: Mapping[str, pd.DataFrame],
             c for c in BREAKDOWN_COLUMNS if c in t.columns]), np.nan)
         out[name] = t
     return out
-
-
-def _distribution_secondary(t: pd.DataFrame, hidden: np.ndarray,
-                            rules: disclosure.DisclosureRules) -> np.ndarray:
-    """Hide further codes of a distribution so that no hidden code is the base
-    minus the shown ones; marks them ``c`` in ``t`` and returns the new mask."""
-    extra = np.zeros(len(t), dtype=bool)
-    dist = (t["category"].astype(str) != "").to_numpy()
-    if not (dist & hidden).any():
-        return extra
-    groups = [c for c in BREAKDOWN_COLUMNS if c in t.columns]
-    keys = t[groups + ["item", "measure"]].astype(str).agg("|".join, axis=1)
-    for _, idx in pd.Series(np.arange(len(t)))[dist].groupby(keys[dist].to_numpy()):
-        rows = idx.to_numpy()
-        h = hidden[rows].copy()
-        if not h.any():
-            continue
-        counts = t["count"].to_numpy(dtype=float)[rows]
-        while not h.all() and (h.sum() < 2 or counts[h].sum() < rules.min_count):
-            j = np.flatnonzero(~h)[np.argmin(counts[~h])]
-            h[j] = True
-            extra[rows[j]] = True
-    t.loc[extra, "suppressed"] = disclosure.CONFIDENTIAL
-    return extra
 
 
 # ===========================================================================
