@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,53 @@ def test_summary_without_disclosure_writes_every_block(tmp_path):
     assert (comps["estimate_pp"] < 0).any()  # negative gaps stay numbers
     assert set(comps["schools"]) == {"all", "common"}
     assert (trips["breakdown"] == "wave × year_group × school_id").any()
+    for key in ("trip", "enjoy"):  # the workbook holds the CSVs' numbers, cell for cell
+        tables = sheet_tables(wb[export.sheet_name(schema.block(key).label)])
+        assert list(tables) == [f"{schema.block(key).label}: {kind}"
+                                for kind in ("shares", "comparisons")]
+        for kind, (header, rows) in zip(("shares", "comparisons"), tables.values()):
+            csv = pd.read_csv(tmp_path / f"{key}_{kind}.csv", encoding="utf-8-sig",
+                              dtype=str, keep_default_na=False)
+            assert header == list(csv.columns) and len(rows) == len(csv) > 0
+            same_cells(rows, csv.to_numpy().tolist(), f"{key}_{kind}")
+
+
+def sheet_tables(ws) -> dict[str, tuple[list, list[list]]]:
+    """``{title: (header, rows)}`` of a summary sheet: each table under its title,
+    two empty rows apart."""
+    tables, rows = {}, [list(r) for r in ws.iter_rows(values_only=True)]
+    i = 0
+    while i < len(rows):
+        if all(v is None for v in rows[i]):
+            i += 1
+            continue
+        title, header = rows[i][0], [v for v in rows[i + 1] if v is not None]
+        j = i + 2
+        while j < len(rows) and not all(v is None for v in rows[j]):
+            j += 1
+        tables[title] = (header, [r[:len(header)] for r in rows[i + 2:j]])
+        i = j
+    return tables
+
+
+def same_cells(book: list[list], csv: list[list[str]], name: str) -> None:
+    """Every workbook cell equals its CSV text: a number within float printing
+    precision, a boolean as True/False, an empty cell as an empty field."""
+    numbers = 0
+    for r, (got_row, csv_row) in enumerate(zip(book, csv), start=2):
+        for got, text, in zip(got_row, csv_row):
+            where = f"{name} row {r}: workbook {got!r}, CSV {text!r}"
+            if got is None:
+                assert text == "", where
+            elif isinstance(got, bool):
+                assert text == str(got), where
+            elif isinstance(got, (int, float)):
+                assert text != "" and math.isclose(got, float(text), rel_tol=1e-14,
+                                                   abs_tol=1e-300), where
+                numbers += 1
+            else:
+                assert got == text, where
+    assert numbers > 0
 
 
 def test_summary_is_disclosure_controlled_by_default(tmp_path):

@@ -60,3 +60,62 @@ def test_xlsx_has_a_sheet_per_key_numbers_stay_numbers_no_formula(tmp_path):
 
 def test_sheet_names_are_unique():
     assert export.sheet_name("Enjoyment", ["enjoyment"]) == "Enjoyment (2)"
+
+
+def mixed_table():
+    texts = ["=a", "+1", "-3", "-3\n", "@x", "\t=1", "\r=1", "Maths", "", "-", "'=a", ".5",
+             "-.5e3", "+4.", "-x"]
+    return pd.DataFrame({
+        "string": pd.Series(texts, dtype="string"),
+        "object": pd.Series(texts, dtype=object),
+        "category": pd.Categorical(texts),
+        "mixed": pd.Series([1, "=a", None, 2.5, float("nan"), "-3", True, "x", pd.NA, "@",
+                            "b", 3, "c", "-d", "e"], dtype=object),
+        "with_na": pd.Series(texts[:12] + [None, pd.NA, float("nan")], dtype="string"),
+        "number": [float(x) for x in range(-7, 8)],
+        "Int64": pd.array([None, *range(-6, 8)], dtype="Int64"),
+        "flag": [True, False] * 7 + [True],
+        "=SUM(A1)": ["a"] * 15,
+    })
+
+
+def test_neutralise_frame_is_neutralise_on_every_cell():
+    t = mixed_table()
+    out = export.neutralise_frame(t)
+    assert list(out.columns) == [export.neutralise(c) for c in t.columns]
+    assert out.columns[-1] == "'=SUM(A1)"
+    for source, column in zip(t.columns, out.columns):
+        expected = [export.neutralise(v) for v in t[source].astype(object)]
+        got = out[column].tolist()
+        assert len(got) == len(expected)
+        for g, e in zip(got, expected):
+            assert type(g) is type(e) and (g is e or g == e or (g != g and e != e)), \
+                (source, g, e)
+    assert out["number"].tolist() == t["number"].tolist()  # numbers untouched
+    assert out["string"].tolist()[4:8] == ["'@x", "'\t=1", "'\r=1", "Maths"]
+    assert out["mixed"].tolist()[:2] == [1, "'=a"] and out["mixed"].tolist()[13] == "'-d"
+
+
+def test_xlsx_cells_have_the_right_types_and_missing_values_are_empty(tmp_path):
+    t = mixed_table()
+    t["float_na"] = [float("nan"), *map(float, range(14))]
+    path = export.write_xlsx({"Mixed": t}, tmp_path / "m.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Mixed"]
+    assert ws.freeze_panes == "A2"  # one untitled table: its header stays in view
+    header = [c.value for c in ws[1]]
+    assert header == list(export.neutralise_frame(t).columns)
+    col = {name: [ws.cell(row=r, column=j + 1).value for r in range(2, 17)]
+           for j, name in enumerate(header)}
+    for cells in ws.iter_rows():
+        assert all(c.data_type != "f" for c in cells)
+    # text stays text, even text that is a plain number
+    assert col["string"][:3] == ["'=a", "+1", "-3"] and isinstance(col["string"][2], str)
+    assert col["with_na"][12:] == [None, None, None]
+    assert col["mixed"][:4] == [1, "'=a", None, 2.5] and col["mixed"][4] is None
+    assert col["mixed"][6] is True and col["mixed"][5] == "-3"
+    assert col["number"] == [float(x) for x in range(-7, 8)]
+    assert col["Int64"] == [None, *range(-6, 8)] and isinstance(col["Int64"][1], int)
+    assert col["float_na"] == [None, *map(float, range(14))]
+    assert col["flag"] == [True, False] * 7 + [True]
+    assert col["category"][0] == "'=a" and col["'=SUM(A1)"] == ["a"] * 15
