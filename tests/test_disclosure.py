@@ -658,3 +658,248 @@ def test_a_breakdown_over_one_school_is_that_school():
     out = protect(tables)
     assert_thresholds(out)
     assert_no_recovery(out, pupils)
+
+
+# ----------------------------------------------------------------- distributions: answer codes
+# A four-point item's codes add up to its base (1 + 2 + 3 + 4 = n) and its agree
+# share is codes 3 + 4. The attacker below knows both: every shown number is a
+# sum of counts x[g, code] of the finest groups g (the "not stated" residual of
+# gender among them), a base n the sum over all four codes. It solves shown
+# equations with one unknown left (subtraction), tests the row space (linear
+# algebra), and bounds small numbers with scipy's linprog.
+
+CODES = ("1", "2", "3", "4")
+AGREE = {"1": {"1"}, "2": {"2"}, "3": {"3"}, "4": {"4"}, "agree": {"3", "4"}}
+
+
+def distribution(pupils: pd.DataFrame, by: list[str], agree=True, item=ITEM) -> pd.DataFrame:
+    """Rows per group: the four codes (n answered, count with that code) and
+    the agree margin (codes 3 + 4), with plain pandas."""
+    frame = pupils[[*by, item]].dropna(subset=[*by, item])
+    rows = []
+    for g, part in (frame.groupby(by) if by else [((), frame)]):
+        g = g if isinstance(g, tuple) else (g,)
+        groups = {d: (v.item() if hasattr(v, "item") else v) for d, v in zip(by, g)}
+        n = float(len(part))
+        for cat in (*CODES, "agree") if agree else CODES:
+            c = float(part[item].astype(int).astype(str).isin(AGREE[cat]).sum())
+            rows.append({**groups, "item": item, "label": item, "category": cat, "n": n,
+                         "count": c, "share": c / n})
+    return pd.DataFrame(rows)
+
+
+class CodeView:
+    """Shown and hidden numbers of one item's distributions, as linear forms
+    over x[g, code] (g: finest group, the 'not stated' residual included)."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame], item: str = ITEM):
+        self.categories: dict[str, list] = {}
+        parts = []
+        for t in tables.values():
+            t = t[t["item"] == item]
+            dims = dims_of(t)
+            for d in dims:
+                for v in t[d].unique():
+                    v = v.item() if hasattr(v, "item") else v
+                    if v not in self.categories.setdefault(d, []):
+                        self.categories[d].append(v)
+            parts.append((t, dims))
+        for d in self.categories:
+            if d in INCOMPLETE:
+                self.categories[d].append(NS)
+        self.dims = list(self.categories)
+        self.groups = list(itertools.product(*[self.categories[d] for d in self.dims]))
+        self.cols = [(g, c) for g in self.groups for c in CODES]
+        self.shown, self.hidden = [], []  # (form, value or label)
+        for t, dims in parts:
+            present = set()
+            for _, r in t.iterrows():
+                key = {d: (r[d].item() if hasattr(r[d], "item") else r[d]) for d in dims}
+                present.add(tuple(key.values()))
+                cat = str(r["category"])
+                for q, form in (("count", self.form(key, AGREE[cat])), ("n", self.form(key, set(CODES)))):
+                    if pd.notna(r[q]):
+                        self.shown.append((form, float(r[q])))
+                    elif q == "n" or r["suppressed"] == "c":
+                        self.hidden.append((form, (q, key, cat)))
+            # a group of a shown level with no rows: nobody
+            for combo in itertools.product(*[t[d].unique() for d in dims]):
+                combo = tuple(v.item() if hasattr(v, "item") else v for v in combo)
+                if combo not in present:
+                    self.shown.append((self.form(dict(zip(dims, combo)), set(CODES)), 0.0))
+
+    def form(self, key: dict, codes: set) -> np.ndarray:
+        return np.array([all(g[self.dims.index(d)] == v for d, v in key.items()) and c in codes
+                         for g, c in self.cols], dtype=float)
+
+
+def code_subtraction_attack(view: CodeView) -> list:
+    """Equations among shown numbers: any shown sum minus shown sums of
+    disjoint parts leaves one hidden number; repeat until nothing new."""
+    known = {tuple(f): v for f, v in view.shown}
+    found = []
+    progress = True
+    while progress:
+        progress = False
+        forms = list(known.items())
+        for form, value in view.hidden:
+            k = tuple(form)
+            if k in known:
+                continue
+            f = np.array(form)
+            for whole, total in forms:  # whole = form + disjoint known parts
+                w = np.array(whole)
+                rest = w - f
+                if (rest < 0).any():
+                    continue
+                parts, covered = 0.0, np.zeros_like(rest)
+                for part, pv in forms:
+                    p = np.array(part)
+                    if p.any() and ((p > 0) <= (rest - covered > 0)).all():
+                        covered += p
+                        parts += pv
+                if np.array_equal(covered, rest):
+                    known[k] = total - parts
+                    found.append(value)
+                    progress = True
+                    break
+    return found
+
+
+def code_rank_attack(view: CodeView) -> list:
+    m = np.array([f for f, _ in view.shown])
+    r = np.linalg.matrix_rank(m)
+    return [label for f, label in view.hidden if np.linalg.matrix_rank(np.vstack([m, f])) == r]
+
+
+def code_range(view: CodeView, form: np.ndarray) -> tuple[float, float]:
+    """Least and greatest value of ``form`` given the shown numbers (x >= 0)."""
+    a = np.array([f for f, _ in view.shown])
+    b = np.array([v for _, v in view.shown])
+    lo = linprog(form, A_eq=a, b_eq=b, bounds=[(0, None)] * len(form), method="highs")
+    hi = linprog(-form, A_eq=a, b_eq=b, bounds=[(0, None)] * len(form), method="highs")
+    assert lo.status == 0 and hi.status in (0, 3)  # 3: unbounded, no upper limit
+    return lo.fun, (math.inf if hi.status == 3 else -hi.fun)
+
+
+def assert_codes_safe(out, pupils=None, rules=DisclosureRules(), item=ITEM):
+    view = CodeView(out, item)
+    assert not code_subtraction_attack(view), "subtraction recovers a hidden code"
+    leaked = code_rank_attack(view)
+    assert not leaked, f"linear algebra recovers {leaked[:3]}"
+    if pupils is None:
+        return
+    # every small true number of a shown level (codes, agree, complements and bases,
+    # the 'not stated' residual too) stays at least `protection` wide
+    width = rules.protection_width
+    levels = {tuple(dims_of(t)) for t in out.values()}
+    for dims in levels:
+        for combo in itertools.product(*[view.categories[d] for d in dims]):
+            key = dict(zip(dims, combo))
+            sel = pd.Series(True, index=pupils.index)
+            for d, v in key.items():
+                sel &= pupils[d].isna() if v == NS else (pupils[d] == v)
+            answers = pupils.loc[sel, item].dropna().astype(int).astype(str)
+            n = len(answers)
+            if n == 0:
+                continue
+            base = view.form(key, set(CODES))
+            for cat, codes in AGREE.items():
+                count = answers.isin(codes).sum()
+                form = view.form(key, codes)
+                for value, f in ((count, form), (n - count, base - form), (n, base)):
+                    if value < rules.min_count:
+                        lo, hi = code_range(view, f)
+                        assert hi - lo >= width - 1e-6, \
+                            f"{dict(key)} code {cat}: {value} pinned to [{lo:g}, {hi:g}]"
+
+
+def code_pupils(spec: dict) -> pd.DataFrame:
+    """Pupils from {(gender, year_group): [pupils with code 1, 2, 3, 4]}."""
+    rows = []
+    for (gender, year), counts in spec.items():
+        for code, k in enumerate(counts, start=1):
+            rows += [{"gender": gender, "year_group": year, ITEM: float(code)}] * k
+    return pd.DataFrame(rows)
+
+
+def test_hidden_code_not_the_base_minus_the_others():
+    pupils = code_pupils({("girl", 7): [3, 40, 50, 60], ("boy", 7): [30, 40, 50, 60]})
+    tables = {"total": distribution(pupils, []), "gender": distribution(pupils, ["gender"])}
+    out = protect(tables)
+    girls = out["gender"][out["gender"].gender == "girl"].set_index("category")["suppressed"]
+    assert girls["1"] == "c"
+    assert (girls[list(CODES)] == "c").sum() >= 2  # one code alone = n - the others
+    assert_thresholds(out)
+    assert_codes_safe(out, pupils)
+
+
+def test_hidden_code_not_agree_minus_the_other_agree_code():
+    # code 4 of girls is small; agree (3 + 4) shown would give it as agree - code 3
+    pupils = code_pupils({("girl", 7): [30, 40, 50, 4], ("boy", 7): [30, 40, 50, 60]})
+    tables = {"total": distribution(pupils, []), "gender": distribution(pupils, ["gender"])}
+    out = protect(tables)
+    girls = out["gender"][out["gender"].gender == "girl"].set_index("category")["suppressed"]
+    assert girls["4"] == "c" and (girls["3"] == "c" or girls["agree"] == "c")
+    assert_thresholds(out)
+    assert_codes_safe(out, pupils)
+
+
+def test_agree_share_alone_keeps_the_other_codes_unknown():
+    # only the agree margin of the item is published: codes 1 + 2 are its complement
+    pupils = code_pupils({("girl", 7): [3, 4, 50, 60], ("boy", 7): [30, 40, 5, 3]})
+    tables = {name: t[t.category == "agree"].reset_index(drop=True) for name, t in
+              {"total": distribution(pupils, []), "gender": distribution(pupils, ["gender"])}.items()}
+    out = protect(tables)
+    s = out["gender"].set_index("gender")["suppressed"]
+    assert s["girl"] == "c" and s["boy"] == "c"  # 7 girls disagree: total minus boys gives it
+    assert_thresholds(out)
+
+
+def test_without_agree_margins_codes_are_plain_categories():
+    pupils = code_pupils({("girl", 7): [30, 40, 50, 60], ("boy", 7): [30, 40, 50, 60]})
+    tables = {"total": distribution(pupils, [], agree=False),
+              "gender": distribution(pupils, ["gender"], agree=False)}
+    out = protect(tables, category_margins={})
+    assert (out["gender"]["suppressed"] == "").all()
+    # 'agree' not declared a margin is one more code: the codes then exceed the base
+    with pytest.raises(ValueError, match="do not add up"):
+        protect({"total": distribution(pupils, [])}, category_margins={})
+
+
+def test_an_item_with_and_without_categories_is_refused():
+    pupils = code_pupils({("girl", 7): [30, 40, 50, 60], ("boy", 7): [30, 40, 50, 60]})
+    share = distribution(pupils, []).query("category == 'agree'").drop(columns="category")
+    with pytest.raises(ValueError, match="some tables give it by answer category"):
+        protect({"total": share, "gender": distribution(pupils, ["gender"])})
+
+
+@st.composite
+def code_pupils_strategy(draw):
+    """Random pupils by gender (some not stated) and year group with a
+    four-point answer whose code probabilities are random (small codes common)."""
+    size = draw(st.integers(20, 220))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    p = rng.dirichlet(np.full(4, draw(st.sampled_from([0.3, 1.0, 3.0]))))
+    p_ns = draw(st.sampled_from([0.0, 0.03, 0.1]))
+    gender = rng.choice(np.array(["girl", "boy", "other", None], dtype=object), size,
+                        p=[(1 - p_ns) * 0.47, (1 - p_ns) * 0.47, (1 - p_ns) * 0.06, p_ns])
+    answer = rng.choice([1.0, 2.0, 3.0, 4.0], size, p=p)
+    answer[rng.random(size) < 0.05] = np.nan
+    return pd.DataFrame({"gender": gender, "year_group": rng.choice([7, 9], size),
+                         "school_id": rng.choice(list("ABC"), size), ITEM: answer})
+
+
+CODE_VIEWS = [[(), ("gender",)], [(), ("year_group",), ("year_group", "gender")],
+              [(), ("school_id",)], [("gender",)]]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pupils=code_pupils_strategy(), which=st.sampled_from(range(len(CODE_VIEWS))),
+       agree=st.booleans())
+def test_random_distributions_resist_differencing(pupils, which, agree):
+    tables = {",".join(b) or "total": distribution(pupils, list(b), agree)
+              for b in CODE_VIEWS[which]}
+    out = protect(tables)
+    assert_thresholds(out)
+    assert_codes_safe(out, pupils)

@@ -305,3 +305,67 @@ def test_school_breakdown_equals_stats_one_school_per_cell(agg):
     assert np.isnan(row["se"]) and row["n_schools"] == 1 and row["n_eff"] == row["n"]
     lo, hi = proportion_confint(row["count"], row["n"], method="wilson")
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((lo, hi))
+
+
+def _share_shaped(rows: list[dict]) -> pd.DataFrame:
+    t = pd.DataFrame(rows)
+    for c in measures.SHARE_COLUMNS:
+        if c not in t.columns:
+            t[c] = "" if c in ("schools", "block", "category_label", "suppressed") else np.nan
+    return t
+
+
+def test_protect_tables_audits_agree_share_with_its_codes():
+    """The agree share (codes 3 + 4) and the four codes of each gender, with the
+    total: girls' code 4 is small. An attacker who knows n = 1 + 2 + 3 + 4 and
+    agree = 3 + 4 (linear algebra over x[gender, code]) recovers nothing hidden."""
+    spec = {"girl": [30, 40, 50, 4], "boy": [30, 40, 50, 60]}
+    spec["all"] = [a + b for a, b in zip(spec["girl"], spec["boy"])]
+    tables = {}
+    for name, groups in (("gender", ["girl", "boy"]), ("all pupils", ["all"])):
+        rows = []
+        for g in groups:
+            counts = spec[g]
+            n = float(sum(counts))
+            extra = {"gender": g} if name == "gender" else {}
+            rows.append({**extra, "measure": "share", "item": "enjoy_maths", "label": "Maths",
+                         "category": "", "n": n, "count": float(counts[2] + counts[3]),
+                         "share": (counts[2] + counts[3]) / n, "n_schools": 5.0})
+            for code, c in enumerate(counts, start=1):
+                rows.append({**extra, "measure": "distribution", "item": "enjoy_maths",
+                             "label": "Maths", "category": str(code), "n": n, "count": float(c),
+                             "share": c / n, "n_schools": 5.0})
+        tables[name] = _share_shaped(rows)
+    out = measures.protect_tables(tables)
+    girls = out["gender"][out["gender"].gender == "girl"]
+    assert girls.loc[girls.category == "4", "suppressed"].item() == "c"
+    # the attack: unknowns x[g, code] for g in girl, boy
+    cols = [(g, code) for g in ("girl", "boy") for code in "1234"]
+    shown, hidden = [], []
+    for name, t in out.items():
+        for _, r in t.iterrows():
+            gs = [r["gender"]] if name == "gender" else ["girl", "boy"]
+            codes = {"": "34"}.get(r["category"], r["category"])
+            form = np.array([g in gs and c in codes for g, c in cols], dtype=float)
+            base = np.array([g in gs for g, c in cols], dtype=float)
+            (shown if pd.notna(r["count"]) else hidden).append(form)
+            shown.append(base) if pd.notna(r["n"]) else hidden.append(base)
+    m = np.array(shown)
+    rank = np.linalg.matrix_rank(m)
+    for form in hidden:
+        assert np.linalg.matrix_rank(np.vstack([m, form])) > rank, "a hidden count is recoverable"
+    assert len(hidden) >= 4
+
+
+def test_protect_view_distributions_on_the_sample(agg):
+    """Shares and distributions of a block by gender: every hidden code stays
+    undetermined given n = the sum of the codes and agree = codes 3 + 4."""
+    view = measures.protect_view(agg, ["gender"], block="easy")
+    t = view["gender"]
+    for (gender, item), part in t.groupby(["gender", "item"], observed=True):
+        codes = part[part.measure == "distribution"].set_index("category")
+        hidden = set(codes.index[codes["count"].isna()])
+        assert len(hidden) != 1, (gender, item)  # one hidden code = n - the others
+        agree = part.loc[part.measure == "share", "count"].item()
+        if not np.isnan(agree):
+            assert len(hidden & {"3", "4"}) != 1, (gender, item)
