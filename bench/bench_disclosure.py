@@ -4,6 +4,7 @@ Usage::
 
     python bench/bench_disclosure.py [--items 55] [--repeat 1] [--before REV]
         [--large PATH [--large-views 'total,gender,...']]
+        [--distributions BLOCK [--distribution-views 'gender,...']]
 
 On the committed sample (both waves, 6,289 pupils, 27 schools) it builds, with
 ``measures.shares``, one view per breakdown — the all-pupils total and the
@@ -19,6 +20,10 @@ with
 and checks that both return the same tables (same cells hidden, same symbols).
 ``--large PATH`` also times ``after`` alone on a large file (e.g. the
 1,000,000 pupils of ``analysis.synthetic.write_large``). Prints the machine.
+``--distributions BLOCK`` (an agreement block, e.g. ``enjoy``) times, after
+the binary views, ``measures.protect_view`` of that block's shares *and*
+four-point distributions (answer codes audited as the ``category``
+dimension, agree = codes 3 + 4) for each view, current module only.
 Timings depend on the machine and its load; no test asserts them.
 """
 
@@ -99,7 +104,16 @@ def main() -> None:
                         help="views timed on --large, comma-separated (school x gender on thousands "
                              "of schools still goes through the general LP and takes minutes an item: "
                              "see bench/README.md)")
+    parser.add_argument("--distributions", default=None, metavar="BLOCK",
+                        help="also time measures.protect_view with distributions of this block")
+    parser.add_argument("--distribution-views", default="gender,ethnicity,wave x year x gender",
+                        help="views (breakdowns and their margins) for --distributions")
+    parser.add_argument("--skip-binary", action="store_true", help="only --distributions")
     args = parser.parse_args()
+    if args.skip_binary:
+        print(machine())
+        distributions(args)
+        return
 
     print(machine())
     items = [i.column for i in schema.items() if i.scale == "binary"][:args.items]
@@ -138,6 +152,26 @@ def main() -> None:
             hidden = sum(int((t["suppressed"] == "c").sum()) for t in out.values())
             print(f"{name:24} {cells:7,} {hidden:5} {'':9} {t_after:8.2f}")
         print(f"{'all views':24} {'':7} {'':5} {'':9} {total:8.2f}")
+    distributions(args)
+
+
+def distributions(args) -> None:
+    if args.distributions is None:
+        return
+    agg = measures.SurveyAggregates(load_survey(SAMPLE).table)
+    print(f"\nblock {args.distributions}: shares and distributions, protect_view (current module)")
+    print(f"{'view (with margins)':24} {'cells':>7} {'c':>5} {'after s':>8}")
+    total = 0.0
+    for name in [v.strip() for v in args.distribution_views.split(",")]:
+        by = BREAKDOWNS[name]
+        start = time.perf_counter()
+        out = measures.protect_view(agg, by, block=args.distributions)
+        took = time.perf_counter() - start
+        total += took
+        cells = sum(len(t) for t in out.values())
+        hidden = sum(int((t["suppressed"] == "c").sum()) for t in out.values())
+        print(f"{name:24} {cells:7,} {hidden:5} {took:8.2f}")
+    print(f"{'all views':24} {'':7} {'':5} {total:8.2f}")
 
 
 if __name__ == "__main__":
