@@ -50,6 +50,16 @@ residual (total minus the shown groups) is an *implicit cell*: when the
 published tables pin it to fewer than ``min_count`` pupils it is protected like
 any small cell.
 
+Distributions are modelled the same way, with the answer code as one more,
+complete dimension ``category`` (never "not stated"): every pupil of a group has
+exactly one code, so the codes' counts add up to the group's base (1 + 2 + 3 + 4
+= ``n`` on a four-point item; the qualification-aim categories likewise), and a
+row's base is the same in every code of its group. A sub-total of codes may be
+published as a category of its own (``"agree"`` = codes 3 + 4, declared in
+:data:`CATEGORY_MARGINS` or the ``category_margins`` argument of
+:func:`protect`); it is a margin of the same cells, so a hidden code is neither
+the base minus the codes shown nor the agree count minus the other agree code.
+
 An attacker who knows every shown number (and that counts are at least 0 and at
 most ``n``) can bound each hidden number by linear programming. Protection
 requires that
