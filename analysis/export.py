@@ -218,6 +218,5 @@ def write_text_sheet(lines: Sequence[str]) -> pd.DataFrame:
 
 
 __all__ = ["FORMULA_STARTS", "neutralise", "neutralise_frame", "neutralise_series", "sheet_name",
-           "write_csv",
-           "write_text_sheet", "write_xlsx"]
+           "write_csv", "write_text_sheet", "write_xlsx"]
 
