@@ -767,15 +767,21 @@ def code_subtraction_attack(view: CodeView) -> list:
 
 
 def code_rank_attack(view: CodeView) -> list:
-    m = np.array([f for f, _ in view.shown])
-    r = np.linalg.matrix_rank(m)
+    if not view.hidden:
+        return []
+    width = len(view.hidden[0][0])
+    # everything suppressed: no equation is shown (rank 0), keep the matrix's width
+    m = np.array([f for f, _ in view.shown], dtype=float).reshape(-1, width)
+    r = np.linalg.matrix_rank(m) if len(m) else 0
     return [label for f, label in view.hidden if np.linalg.matrix_rank(np.vstack([m, f])) == r]
 
 
 def code_range(view: CodeView, form: np.ndarray) -> tuple[float, float]:
     """Least and greatest value of ``form`` given the shown numbers (x >= 0)."""
-    a = np.array([f for f, _ in view.shown])
-    b = np.array([v for _, v in view.shown])
+    a = np.array([f for f, _ in view.shown], dtype=float).reshape(-1, len(form))
+    b = np.array([v for _, v in view.shown], dtype=float)
+    if not len(a):  # nothing shown: no equality constraints
+        a, b = None, None
     lo = linprog(form, A_eq=a, b_eq=b, bounds=[(0, None)] * len(form), method="highs")
     hi = linprog(-form, A_eq=a, b_eq=b, bounds=[(0, None)] * len(form), method="highs")
     assert lo.status == 0 and hi.status in (0, 3)  # 3: unbounded, no upper limit
