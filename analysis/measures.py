@@ -731,29 +731,6 @@ class SurveyAggregates:
         return out
 
 
-def _proportions(totals: pd.DataFrame, by: list[str], alpha: float) -> pd.DataFrame:
-    """:func:`analysis.stats.proportions`, or, for a breakdown by school (one
-    school per cell), what it returns there without its schools × cells array
-    (which for thousands of schools does not fit in memory): no between-school
-    variance (``se``, ``deff``, ``df`` NaN), Kish's ``n_eff = n²/Σw²`` and the
-    plain Wilson interval with the normal quantile."""
-    if "school_id" not in by:
-        return stats.proportions(totals, by=by, alpha=alpha)
-    out = totals.drop(columns=["sumw2"]).copy()
-    n, sumw2 = totals["n"].to_numpy(), totals["sumw2"].to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["share"] = out["count"] / np.where(n > 0, n, np.nan)
-        n_eff = np.where(n > 0, n ** 2 / sumw2, np.nan)
-    out["se"], out["deff"] = np.nan, np.nan
-    out["n_eff"] = n_eff
-    out["n_schools"] = (n > 0).astype(np.int64)
-    out["df"] = np.nan
-    low, high = stats.wilson_interval(out["share"].to_numpy(), n_eff,
-                                      stats._dist.norm.ppf(1 - alpha / 2))
-    out["ci_low"], out["ci_high"] = low, high
-    return out.reset_index(drop=True)
-
-
 def _collect(out: dict, kind: str, frame: pd.DataFrame, by) -> None:
     frame = frame.assign(breakdown=" × ".join(by) or "all pupils")
     for key, part in frame.groupby("block", sort=False):
@@ -954,7 +931,8 @@ def _plain_value(v):
 def summary_tables(aggregates: SurveyAggregates, protect: bool = True,
                    rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
                    breakdowns: Sequence[Sequence[str]] | None = None, blocks=None,
-                   progress=None) -> dict[str, dict[str, pd.DataFrame]]:
+                   progress=None, distributions: bool = True,
+                   ) -> dict[str, dict[str, pd.DataFrame]]:
     """Every table of every block, as the command line publishes them.
 
     Per block: ``shares`` (share, distribution and aim rows of every breakdown
@@ -966,6 +944,9 @@ def summary_tables(aggregates: SurveyAggregates, protect: bool = True,
     ``breakdowns`` defaults to :data:`PUBLISHED_BREAKDOWNS` with ``protect``,
     :data:`STANDARD_BREAKDOWNS` without. ``blocks``: block keys to include
     (default all). ``progress(block_key)`` is called after each block.
+    ``distributions=False`` leaves out the four-point code distributions and
+    the qualification-aim distribution (shares agreeing stay): protecting
+    distributions is exact but slow today (see bench/README.md, Disclosure).
     """
     if breakdowns is None:
         breakdowns = PUBLISHED_BREAKDOWNS if protect else STANDARD_BREAKDOWNS
@@ -981,8 +962,10 @@ def summary_tables(aggregates: SurveyAggregates, protect: bool = True,
     every = {}
     for by in breakdowns:
         keys = [b.key for b in chosen]
-        frame = pd.concat([aggregates.shares(by, keys), aggregates.distribution(by, keys)],
-                          ignore_index=True)
+        parts = [aggregates.shares(by, keys)]
+        if distributions:
+            parts.append(aggregates.distribution(by, keys))
+        frame = pd.concat(parts, ignore_index=True)
         every[by] = dict(tuple(frame.groupby("block", sort=False)))
     out = {}
     for b in chosen:

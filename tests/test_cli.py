@@ -104,6 +104,16 @@ def test_summary_is_disclosure_controlled_by_default(tmp_path):
     assert "share_first" not in comps.columns
 
 
+def test_disclosure_controlled_summary_leaves_distributions_out_unless_asked(tmp_path):
+    r = run("summary", *SAMPLE, "--out", str(tmp_path), "--blocks", "visitor,aim")
+    assert r.returncode == 0, r.stderr
+    assert "--distributions" in r.stderr  # the person is told what was left out and how
+    assert (tmp_path / "visitor_shares.csv").exists()
+    assert not (tmp_path / "aim_shares.csv").exists()  # the aim block is a distribution
+    book = openpyxl.load_workbook(tmp_path / "summary.xlsx", read_only=True)
+    assert schema.block("aim").label not in book.sheetnames
+
+
 @pytest.mark.parametrize("content, says", [
     ("pupil_id,school_id,wave\n1,a,1\n", "year_group"),
     ("this is not a survey\n", "survey"),
