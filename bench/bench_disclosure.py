@@ -30,8 +30,6 @@ Timings depend on the machine and its load; no test asserts them.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import subprocess
 import sys
 import time
@@ -40,10 +38,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import scipy
 
 from analysis import disclosure, measures, schema
 from analysis.load import load_survey
+from machine import describe as machine  # noqa: E402  (bench/ is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = [ROOT / "data/sample/ks3_survey_wave1_2008.csv", ROOT / "data/sample/ks3_survey_wave2_2010.csv"]
@@ -77,21 +75,6 @@ def best_time(protect, tables, repeat: int):
         out = protect(tables)
         best = min(best, time.perf_counter() - start)
     return best, out
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (f"{cpu}, {os.cpu_count()} cores (load average {load:.1f}); Python "
-            f"{platform.python_version()}, pandas {pd.__version__}, scipy {scipy.__version__}, "
-            f"{platform.system()}")
 
 
 def main() -> None:

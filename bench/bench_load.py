@@ -28,8 +28,6 @@ from __future__ import annotations
 import argparse
 import gc
 import io
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -41,33 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from analysis import synthetic  # noqa: E402
 from analysis.load import load_survey  # noqa: E402
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = ""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                ram = f"{int(line.split()[1]) / 1024 ** 2:.0f} GB RAM"
-                break
-    except OSError:
-        pass
-    cores = os.cpu_count()
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = cores
-    return (f"{cpu}, {cores} cores ({usable} usable), {ram}; Python "
-            f"{platform.python_version()}, pandas {pd.__version__}, {platform.system()} "
-            f"{platform.release()}")
+from machine import describe as machine  # noqa: E402  (bench/ is on sys.path)
 
 
 def timed(fn):

@@ -22,37 +22,20 @@ Timings depend on the machine and its load; no test asserts them.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import resource
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from analysis import measures, schema
 from analysis.load import load_survey
+from machine import describe as machine  # noqa: E402  (bench/ is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = [ROOT / "data" / "sample" / "ks3_survey_wave1_2008.csv",
           ROOT / "data" / "sample" / "ks3_survey_wave2_2010.csv"]
 LARGE = ROOT / "data" / "sample" / "large" / "ks3_survey_1000000.csv"
-
-
-def machine() -> str:
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        ram = int(Path("/proc/meminfo").read_text().split()[1]) / 2 ** 20
-    except OSError:
-        ram = float("nan")
-    return (f"{cpu}, {os.cpu_count()} cores, {ram:.0f} GiB RAM; Python "
-            f"{platform.python_version()}, pandas {pd.__version__}, numpy {np.__version__}, "
-            f"{platform.system()}; load average {os.getloadavg()[0]:.1f}")
 
 
 def peak_rss_gib() -> float:
