@@ -144,8 +144,9 @@ class FavouriteSubjectsPage:
     def __init__(self, survey):
         self.survey = survey
         self.dashboard = FavouriteSubjects(survey.table, survey.files)
-        self.note = widgets.Box([page.source_note(survey)])
-        self.chart = widgets.Box([self.dashboard.widget])
+        # VBox, not Box: a Box is a flex row, which shrinks the chart to its content width
+        self.note = widgets.VBox([page.source_note(survey)])
+        self.chart = widgets.VBox([self.dashboard.widget])
         self.upload = upload.SurveyUpload(self.use)
         self.widget = widgets.VBox([self.note, self.chart, self.upload.widget])
 

@@ -62,6 +62,15 @@ def test_favourite_subjects_chart_shows_bars(page, voila):
     assert_no_code_or_traceback(page)
 
 
+def test_chart_uses_the_width_of_the_page(page, voila):
+    """A chart squeezed to its content's width (a flex row around it) is unreadable."""
+    open_dashboard(page, voila, FAVOURITES)
+    wait_for_chart(page)
+    chart = page.locator(".js-plotly-plot .main-svg").first.bounding_box()
+    viewport = page.viewport_size["width"]
+    assert chart["width"] >= 0.7 * viewport, (chart, viewport)
+
+
 def test_chart_shares_equal_measures_shares_on_the_sample(page, voila, sample_table):
     open_dashboard(page, voila, FAVOURITES)
     wait_for_chart(page)
