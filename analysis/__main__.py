@@ -23,13 +23,20 @@ from pathlib import Path
 from .errors import SurveyDataError
 
 
-def _check(args: argparse.Namespace) -> int:
+def _load(args: argparse.Namespace):
+    """The survey in ``args.files`` (with ``args.codebook``), or None after telling why."""
     from .load import load_survey
 
     try:
-        survey = load_survey(args.files, codebook=args.codebook)
+        return load_survey(args.files, codebook=args.codebook)
     except SurveyDataError as err:
         print(f"Could not use the file(s):\n{err}", file=sys.stderr)
+        return None
+
+
+def _check(args: argparse.Namespace) -> int:
+    survey = _load(args)
+    if survey is None:
         return 1
     t = survey.table
     print(f"Read {', '.join(survey.files)}: {len(t)} pupils in "
@@ -60,12 +67,9 @@ def _summary(args: argparse.Namespace) -> int:
 
     from . import export, measures, schema
     from .disclosure import DisclosureRules
-    from .load import load_survey
 
-    try:
-        survey = load_survey(args.files, codebook=args.codebook)
-    except SurveyDataError as err:
-        print(f"Could not use the file(s):\n{err}", file=sys.stderr)
+    survey = _load(args)
+    if survey is None:
         return 1
     blocks = None
     if args.blocks:

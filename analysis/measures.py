@@ -247,13 +247,7 @@ class SurveyAggregates:
 
         w = None
         if weight is not None:
-            w = table[weight].to_numpy(dtype="float64", na_value=np.nan)
-            bad = ~np.isfinite(w) | (w < 0)
-            if bad.any():
-                raise ValueError(f"column '{weight}', {stats._rows(bad)}: a survey weight must be "
-                                 "a number of 0 or more. Correct these weights, or drop the "
-                                 "weight column to analyse unweighted.")
-            w = w[keep]
+            w = stats.survey_weights(table, weight)[keep]
         # columns of the matrices: one per (item, answer code)
         self.offsets: dict[str, tuple[int, tuple]] = {}
         start = 0

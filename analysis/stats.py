@@ -159,6 +159,23 @@ def _answer_codes(table: pd.DataFrame, column: str) -> np.ndarray:
     return codes
 
 
+def survey_weights(table: pd.DataFrame, weight: str) -> np.ndarray:
+    """The ``weight`` column as float64, refusing a missing, infinite or negative weight.
+
+    Raises
+    ------
+    ValueError
+        naming the column and the first rows, and what to do.
+    """
+    w = table[weight].to_numpy(dtype="float64", na_value=np.nan)
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        raise ValueError(f"column '{weight}', {_rows(bad)}: a survey weight must be a "
+                         "number of 0 or more. Fill in or correct these weights, or "
+                         "drop the weight column to analyse unweighted.")
+    return w
+
+
 def cluster_totals(table: pd.DataFrame, items: Sequence[str], by: Sequence[str] = (),
                    cluster: str = "school_id", weight: str | None = None) -> pd.DataFrame:
     """Per group cell, school and item: weighted base and count of "yes"/"agree".
@@ -238,12 +255,7 @@ def cluster_totals(table: pd.DataFrame, items: Sequence[str], by: Sequence[str] 
 
     cell, keys = _group_codes(table, [*by, cluster])
     if weight is not None:
-        w = table[weight].to_numpy(dtype="float64", na_value=np.nan)
-        bad = ~np.isfinite(w) | (w < 0)
-        if bad.any():
-            raise ValueError(f"column '{weight}', {_rows(bad)}: a survey weight must be a "
-                             "number of 0 or more. Fill in or correct these weights, or "
-                             "drop the weight column to analyse unweighted.")
+        w = survey_weights(table, weight)
     n_cells = len(keys)
     # rows outside the breakdown go to an extra cell, dropped afterwards
     base = np.where(cell >= 0, cell, n_cells) * _SLOTS
