@@ -34,11 +34,13 @@ setup_env() {
   fi
   local stamp="$VENV/.ks3-installed"
   local want
-  want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -c1-16)-$extras"
+  want="$(cat "$ROOT/pyproject.toml" "$ROOT/constraints.txt" | sha256sum | cut -c1-16)-$extras"
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     echo "==> installing the project and its dependencies ($extras) into $VENV"
     "$PY" -m pip install --quiet --disable-pip-version-check --upgrade pip || return 1
-    "$PY" -m pip install --quiet --disable-pip-version-check -e "$ROOT[$extras]" || return 1
+    # constraints.txt: the exact versions the test suite last passed with
+    "$PY" -m pip install --quiet --disable-pip-version-check -c "$ROOT/constraints.txt" \
+      -e "$ROOT[$extras]" || return 1
     echo "$want" > "$stamp"
   fi
 }

@@ -41,3 +41,26 @@ def test_environment_installs_the_project_itself():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_section = [d for d in env["dependencies"] if isinstance(d, dict)]
     assert pip_section and "-e ." in pip_section[0]["pip"]
+
+
+def test_constraints_pin_every_dependency_within_its_range():
+    """scripts/start and scripts/test install constraints.txt's exact versions."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[canonicalize_name(name)] = Version(version)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        requirements += extra
+    for text in requirements:
+        req = Requirement(text)
+        name = canonicalize_name(req.name)
+        assert name in pins, f"{req.name} is not pinned in constraints.txt"
+        assert req.specifier.contains(pins[name]), f"{name}=={pins[name]} is outside {req}"
