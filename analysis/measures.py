@@ -666,13 +666,21 @@ class SurveyAggregates:
         r["label"] = r["item"].map({c: it.label for c, it in items.items()})
         r["q_value"], r["significant_fdr"], r["fdr_family"] = np.nan, False, ""
         if fdr:
-            for key, idx in r.groupby("block", sort=False).groups.items():
-                q, reject = stats.benjamini_hochberg(r.loc[idx, "p_value"].to_numpy(), alpha)
-                r.loc[idx, "q_value"] = q
-                r.loc[idx, "significant_fdr"] = reject
-                m = int(np.isfinite(r.loc[idx, "p_value"]).sum())
-                r.loc[idx, "fdr_family"] = (f"Benjamini-Hochberg at {alpha:g} over the {m} "
-                                            f"{measure} tests of block '{key}'")
+            # one family per block; positions from factorize (NaN block: code -1,
+            # no family, as groupby drops it), arrays rather than .loc per block
+            block_code, block_names = pd.factorize(r["block"])
+            p = r["p_value"].to_numpy(dtype="float64", na_value=np.nan)
+            q = r["q_value"].to_numpy(dtype="float64", copy=True)
+            reject = r["significant_fdr"].to_numpy(dtype=bool, copy=True)
+            family = r["fdr_family"].to_numpy(dtype=object, copy=True)
+            for j, key in enumerate(block_names):
+                idx = np.flatnonzero(block_code == j)
+                q[idx], reject[idx] = stats.benjamini_hochberg(p[idx], alpha)
+                m = int(np.isfinite(p[idx]).sum())
+                family[idx] = (f"Benjamini-Hochberg at {alpha:g} over the {m} "
+                               f"{measure} tests of block '{key}'")
+            r["q_value"], r["significant_fdr"] = q, reject
+            r["fdr_family"] = pd.Series(family, index=r.index, dtype=r["fdr_family"].dtype)
         small = np.minimum(r["n_first"].astype(float), r["n_second"].astype(float))
         r["low_base"] = small < MIN_BASE
         r["suppressed"] = ""
@@ -694,21 +702,21 @@ class SurveyAggregates:
         comparisons table (when ``comparisons``) holds :meth:`comparisons`.
         ``progress`` is called with a description after each step.
         """
-        found: dict[str, dict[str, list]] = {b.key: {"shares": [], "comparisons": []}
-                                             for b in self.blocks}
+        found: dict[str, dict[str, pd.DataFrame]] = {b.key: {} for b in self.blocks}
+        frames = []
         for by in breakdowns:
             for frame in (self.shares(by), self.distribution(by)):
-                _collect(found, "shares", frame, by)
+                frames.append(_labelled(frame, by))
             if progress:
                 progress(f"shares by {' × '.join(by) or 'all pupils'}")
+        _split(found, "shares", frames)
         if comparisons:
-            for frame in self.comparisons():
-                _collect(found, "comparisons", frame,
-                         [c for c in frame.columns if c in BREAKDOWN_COLUMNS])
+            _split(found, "comparisons",
+                   [_labelled(frame, [c for c in frame.columns if c in BREAKDOWN_COLUMNS])
+                    for frame in self.comparisons()])
             if progress:
                 progress("comparisons")
-        return {k: {kind: pd.concat(v, ignore_index=True) for kind, v in parts.items() if v}
-                for k, parts in found.items()}
+        return found
 
     def comparisons(self) -> list[pd.DataFrame]:
         """The standard comparisons: gaps by wave × year group, gap changes by
@@ -725,11 +733,20 @@ class SurveyAggregates:
         return out
 
 
-def _collect(out: dict, kind: str, frame: pd.DataFrame, by) -> None:
-    frame = frame.assign(breakdown=" × ".join(by) or "all pupils")
-    for key, part in frame.groupby("block", sort=False):
+def _labelled(frame: pd.DataFrame, by) -> pd.DataFrame:
+    return frame.assign(breakdown=" × ".join(by) or "all pupils")
+
+
+def _split(out: dict, kind: str, frames: list[pd.DataFrame]) -> None:
+    """Stack ``frames`` (one concat: aligning the breakdowns' group columns once,
+    not once per block) and give each block of ``out`` its rows, in order."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return
+    whole = pd.concat(frames, ignore_index=True)
+    for key, part in whole.groupby("block", sort=False):
         if key in out:
-            out[key][kind].append(part)
+            out[key][kind] = part.reset_index(drop=True)
 
 
 def _gap_pair(compare: str) -> tuple[str, str]:
