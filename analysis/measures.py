@@ -514,40 +514,54 @@ class SurveyAggregates:
         cols = [*by, *SHARE_COLUMNS]
         if result is None or result.empty:
             return pd.DataFrame(columns=cols)
-        out = result.copy()
+        # columns gathered in a dict and the frame built once: inserting them
+        # one by one costs more than the arithmetic on the small tables
+        index = result.index
+        data = {c: result[c] for c in result.columns}
         items = {it.column: it for it in self.items}
-        out["measure"] = measure
-        out["schools"] = schools
+        data["measure"] = pd.Series(measure, index=index)
+        data["schools"] = pd.Series(schools, index=index)
         # look up per distinct item (and code), not per row: by-school tables
         # have millions of rows
-        item_code, item_names = pd.factorize(out["item"].astype(str))
+        item_code, item_names = pd.factorize(result["item"].astype(str))
         item_names = np.asarray(item_names, dtype=object)
         for column in ("block", "label"):
             names = np.array([getattr(items[c], column) for c in item_names], dtype=object)
-            out[column] = pd.Series(names[item_code], index=out.index, dtype=object)
-        if "category" not in out.columns:
-            out["category"] = ""
-            out["category_label"] = ""
+            data[column] = pd.Series(names[item_code], index=index, dtype=object)
+        order = None
+        if "category" not in result.columns:
+            data["category"] = pd.Series("", index=index)
+            data["category_label"] = pd.Series("", index=index)
         else:
             lookup = self._category_lookup()
-            cat_code, cat_names = pd.factorize(out["category"].astype(str))
+            cat_code, cat_names = pd.factorize(result["category"].astype(str))
             pair_code, pairs = pd.factorize(item_code * max(len(cat_names), 1) + cat_code)
             found = [lookup[(item_names[p // max(len(cat_names), 1)],
                              str(cat_names[p % max(len(cat_names), 1)]))] for p in pairs]
-            out["category_label"] = np.array([f[2] for f in found], dtype=object)[pair_code]
-            out["_i"] = np.array([f[0] for f in found], dtype=np.int64)[pair_code]
-            out["_o"] = np.array([f[1] for f in found], dtype=np.int64)[pair_code]
-            out = out.sort_values([*by, "_i", "_o"], kind="stable").drop(columns=["_o", "_i"])
-        out["item"] = out["item"].astype(object)
-        out["rank"] = np.nan
+            data["category_label"] = pd.Series(
+                np.array([f[2] for f in found], dtype=object)[pair_code], index=index)
+            order = pd.DataFrame(
+                {**{c: result[c] for c in by},
+                 "_i": np.array([f[0] for f in found], dtype=np.int64)[pair_code],
+                 "_o": np.array([f[1] for f in found], dtype=np.int64)[pair_code]},
+                index=index).sort_values([*by, "_i", "_o"], kind="stable").index
+        data["item"] = result["item"].astype(object)
         if measure == "share":
-            out["rank"] = _ranks(out, by)
-        out["low_base"] = out["n_pupils"] < MIN_BASE
-        out["suppressed"] = ""
+            data["rank"] = pd.Series(_ranks(pd.DataFrame(
+                {c: data[c] for c in [*by, "block", "measure", "schools", "share"]}), by),
+                index=index)
+        else:
+            data["rank"] = pd.Series(np.nan, index=index)
+        data["low_base"] = result["n_pupils"] < MIN_BASE
+        data["suppressed"] = pd.Series("", index=index)
+        dtypes = schema.dtypes()
         for c in by:
-            if c in schema.dtypes():
-                out[c] = out[c].astype(self.cells[c].dtype)
-        return out[cols].reset_index(drop=True)
+            if c in dtypes:
+                data[c] = data[c].astype(self.cells[c].dtype)
+        out = pd.DataFrame({c: data[c] for c in cols})
+        if order is not None:
+            out = out.loc[order]
+        return out.reset_index(drop=True)
 
     # ------------------------------------------------------------- comparisons
 
