@@ -909,3 +909,75 @@ def test_random_distributions_resist_differencing(pupils, which, agree):
     out = protect(tables)
     assert_thresholds(out)
     assert_codes_safe(out, pupils)
+
+
+# ----------------------------------------------------------------- skipped candidates
+
+
+def _check_skips(tables, seen):
+    """Protect ``tables`` with every candidate the audit skips (no binding
+    constraint) tried anyway: hiding it must not widen the range it was
+    skipped for (with a tolerance well above solver noise)."""
+    from analysis import disclosure
+
+    may_widen, binding = disclosure._Item._may_widen, disclosure._Item._binding
+
+    def recording_binding(self, members, quantity):
+        self._asked = (members, quantity)
+        return binding(self, members, quantity)
+
+    def checking_may_widen(self, extra, system, found):
+        answer = may_widen(self, extra, system, found)
+        if not answer:
+            members, quantity = self._asked
+            lo, hi = self.feasible_range(members, quantity)
+            seen.append(1)
+            cell = disclosure._Cell((), 0.0, 0.0, members=members)
+            assert not self._widens(cell, quantity, extra, system, hi - lo + 1e-6), (
+                f"{self.item}: hiding {dict(extra.key)} ({system}) widens the range of "
+                f"{quantity} but was skipped")
+        return answer
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(disclosure._Item, "_binding", recording_binding)
+        mp.setattr(disclosure._Item, "_may_widen", checking_may_widen)
+        return protect(tables)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pupils=pupils_strategy(min_size=60, max_size=300), distributions=st.booleans())
+def test_skipped_candidates_cannot_widen(pupils, distributions):
+    seen = []
+    if distributions:
+        pupils = pupils.assign(**{ITEM: np.where(pupils[ITEM].isna(), np.nan,
+                                                 (np.arange(len(pupils)) % 4) + 1.0)})
+        tables = {",".join(b) or "total": distribution(pupils, list(b))
+                  for b in [(), ("year_group",), ("year_group", "gender")]}
+    else:
+        tables = {",".join(b) or "total": breakdown(pupils, list(b))
+                  for b in [(), ("wave",), ("wave", "year_group"), ("wave", "year_group", "gender")]}
+    _check_skips(tables, seen)
+
+
+def test_candidates_are_skipped_on_a_summary_like_view():
+    """Every combination of four grouping columns with its margins (as the
+    summary command protects a block): the dual test skips candidates there
+    (so the check above is not vacuous), none of them wrongly, and the result
+    still resists differencing."""
+    rng = np.random.default_rng(5)
+    size = 400
+    pupils = pd.DataFrame({
+        "wave": rng.choice([1, 2], size), "year_group": rng.choice([7, 9], size),
+        "gender": rng.choice(np.array(["girl", "boy", "other", None], dtype=object), size,
+                             p=[0.47, 0.47, 0.04, 0.02]),
+        "ethnicity": rng.choice(np.array(["a", "b", "c", None], dtype=object), size,
+                                p=[0.8, 0.1, 0.05, 0.05]),
+        ITEM: np.where(rng.random(size) < 0.05, 1.0, 0.0)})
+    dims = ["wave", "year_group", "gender", "ethnicity"]
+    tables = {",".join(b) or "total": breakdown(pupils, list(b))
+              for r in range(len(dims) + 1) for b in itertools.combinations(dims, r)}
+    seen = []
+    out = _check_skips(tables, seen)
+    assert len(seen) > 100, f"only {len(seen)} candidates skipped"
+    assert_thresholds(out)
+    assert_no_recovery(out, pupils)
