@@ -391,7 +391,7 @@ class SurveyAggregates:
                     names.append(it.column)
                     codes_out.append(c)
         m = len(names)
-        out = keys.loc[np.repeat(np.arange(len(keys)), m)].reset_index(drop=True)
+        out = keys.take(np.repeat(np.arange(len(keys)), m)).reset_index(drop=True)
         out["item"] = pd.array(np.tile(np.asarray(names, dtype=object), len(keys)), dtype="string")
         if code is not None:
             out[code] = np.tile(np.asarray([str(c) for c in codes_out], dtype=object), len(keys))
@@ -501,7 +501,7 @@ class SurveyAggregates:
                                 np.nan)
         variance = np.where(np.isnan(share), np.nan, variance)
         m = len(names)
-        out = cells.loc[np.repeat(np.arange(len(cells)), m)].reset_index(drop=True)
+        out = cells.take(np.repeat(np.arange(len(cells)), m)).reset_index(drop=True)
         if code is not None:
             out[code] = np.tile(np.asarray(codes_out, dtype=object), len(cells))
         out["item"] = pd.Categorical.from_codes(  # → object in _share_shape
@@ -716,21 +716,21 @@ class SurveyAggregates:
         comparisons table (when ``comparisons``) holds :meth:`comparisons`.
         ``progress`` is called with a description after each step.
         """
-        found: dict[str, dict[str, pd.DataFrame]] = {b.key: {} for b in self.blocks}
-        frames = []
+        found: dict[str, dict[str, list]] = {b.key: {"shares": [], "comparisons": []}
+                                             for b in self.blocks}
         for by in breakdowns:
             for frame in (self.shares(by), self.distribution(by)):
-                frames.append(_labelled(frame, by))
+                _collect(found, "shares", frame, by)
             if progress:
                 progress(f"shares by {' × '.join(by) or 'all pupils'}")
-        _split(found, "shares", frames)
         if comparisons:
-            _split(found, "comparisons",
-                   [_labelled(frame, [c for c in frame.columns if c in BREAKDOWN_COLUMNS])
-                    for frame in self.comparisons()])
+            for frame in self.comparisons():
+                _collect(found, "comparisons", frame,
+                         [c for c in frame.columns if c in BREAKDOWN_COLUMNS])
             if progress:
                 progress("comparisons")
-        return found
+        return {k: {kind: pd.concat(v, ignore_index=True) for kind, v in parts.items() if v}
+                for k, parts in found.items()}
 
     def comparisons(self) -> list[pd.DataFrame]:
         """The standard comparisons: gaps by wave × year group, gap changes by
@@ -747,20 +747,11 @@ class SurveyAggregates:
         return out
 
 
-def _labelled(frame: pd.DataFrame, by) -> pd.DataFrame:
-    return frame.assign(breakdown=" × ".join(by) or "all pupils")
-
-
-def _split(out: dict, kind: str, frames: list[pd.DataFrame]) -> None:
-    """Stack ``frames`` (one concat: aligning the breakdowns' group columns once,
-    not once per block) and give each block of ``out`` its rows, in order."""
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return
-    whole = pd.concat(frames, ignore_index=True)
-    for key, part in whole.groupby("block", sort=False):
+def _collect(out: dict, kind: str, frame: pd.DataFrame, by) -> None:
+    frame = frame.assign(breakdown=" × ".join(by) or "all pupils")
+    for key, part in frame.groupby("block", sort=False):
         if key in out:
-            out[key][kind] = part.reset_index(drop=True)
+            out[key][kind].append(part)
 
 
 def _gap_pair(compare: str) -> tuple[str, str]:
