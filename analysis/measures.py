@@ -147,6 +147,11 @@ def _slots(it: schema.Item) -> tuple[tuple, dict]:
     return tuple(codes), {k: v for k, v in codes.items()}
 
 
+#: stats.change's column names in the comparison shape shared with gaps.
+_CHANGE_AS_COMPARISON = {"change_pp": "estimate_pp", "share_from": "share_first",
+                         "share_to": "share_second", "n_from": "n_first", "n_to": "n_second"}
+
+
 class SurveyAggregates:
     """Cluster totals of every item, computed once, and every view from them.
 
@@ -643,9 +648,7 @@ class SurveyAggregates:
         totals = self._comparison_totals(by, chosen, [across], where, "all")
         r = stats.change(totals, by=by, across=across, levels=levels, schools=schools,
                          alpha=alpha)
-        r = r.rename(columns={"change_pp": "estimate_pp", "share_from": "share_first",
-                              "share_to": "share_second", "n_from": "n_first",
-                              "n_to": "n_second"})
+        r = r.rename(columns=_CHANGE_AS_COMPARISON)
         r["compared"] = f"{across} {levels[1]} − {across} {levels[0]}"
         suffix = "waves" if across == "wave" else "years"
         return self._comparison_shape(r, by, f"change_{suffix}", schools, alpha, fdr)
@@ -665,9 +668,7 @@ class SurveyAggregates:
             **{COHORT: pd.Series(stage, dtype=object)})
         r = stats.change(totals, by=by, across=COHORT, levels=COHORT_LEVELS, schools=schools,
                          alpha=alpha)
-        r = r.rename(columns={"change_pp": "estimate_pp", "share_from": "share_first",
-                              "share_to": "share_second", "n_from": "n_first",
-                              "n_to": "n_second"})
+        r = r.rename(columns=_CHANGE_AS_COMPARISON)
         r["compared"] = f"{COHORT_LEVELS[1]} − {COHORT_LEVELS[0]}"
         return self._comparison_shape(r, by, "cohort", schools, alpha, fdr)
 
