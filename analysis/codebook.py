@@ -384,11 +384,6 @@ def _recode(values: pd.Series, m: ColumnMap, source: str, file: str, codebook: s
     return out, problem
 
 
-def _normalise_name(name: str) -> str:
-    text = re.sub(r"([a-z])([A-Z])", r"\1_\2", str(name)).casefold()
-    return re.sub(r"[^0-9a-z]+", "_", text).strip("_")
-
-
 # Common names of the identifier and group columns in exports, and
 # abbreviations of block names; items are matched through survey.yml's labels.
 _ALIASES = {

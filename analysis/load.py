@@ -158,8 +158,8 @@ def read_file(source, sheet: str | None = None,
         reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         raise SurveyDataError(Problem(
             name, f"could not be read as {kind} ({reason}).",
-            f"Check that it opens in the program that made it and save it again, or export "
-            f"it as CSV.")) from None
+            "Check that it opens in the program that made it and save it again, or export "
+            "it as CSV.")) from None
 
 
 def _read_text(name: str, data: bytes, text_columns) -> RawFile:

@@ -70,10 +70,6 @@ def _number(v) -> str:
     return str(int(v)) if v.is_integer() else repr(v)
 
 
-def _is_text(values: pd.Series) -> bool:
-    return not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values))
-
-
 def _as_numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray, list]:
     """Values as float64 (NaN where empty) and a mask of text that is no number."""
     if pd.api.types.is_bool_dtype(values):
