@@ -23,6 +23,12 @@ setup_env() {
     echo "error: $("$python" --version) is too old; Python 3.11 or newer is needed (set PYTHON=python3.11)." >&2
     return 1
   fi
+  # One set-up at a time: scripts/start and scripts/test share .venv.
+  if command -v flock >/dev/null; then
+    mkdir -p "$(dirname "$VENV")"
+    exec 9>"$VENV.lock"
+    flock 9
+  fi
   if [ ! -x "$PY" ]; then
     echo "==> creating $VENV"
     if ! "$python" -m venv "$VENV" 2>/dev/null; then
@@ -43,6 +49,7 @@ setup_env() {
       -e "$ROOT[$extras]" || return 1
     echo "$want" > "$stamp"
   fi
+  exec 9>&-  # release the lock: the server started next must not hold it
 }
 
 ensure_chromium() {
