@@ -12,6 +12,26 @@ from . import data, page
 #: them: (notebook, title, one sentence on what it shows). A new dashboard
 #: adds itself here; tests/test_notebooks.py checks that none is missing.
 DASHBOARDS: tuple[tuple[str, str, str], ...] = (
+    ("subjects.ipynb", "Subjects",
+     "Favourite subjects, and how many pupils enjoy each subject, find it easy and think it "
+     "important: year 7 against year 9, 2008 against 2010, by gender and ethnicity."),
+    ("careers.ipynb", "Careers",
+     "Where pupils would look for careers information, the qualifications they know of and "
+     "aim for, the STEM careers they would consider and the career areas they like."),
+    ("enrichment.ipynb", "Enrichment",
+     "Clubs, trips and visitors pupils remember, by subject, year group and ethnicity."),
+    ("gender_gaps.ipynb", "Gender and ethnicity gaps",
+     "Every item's gap between boys and girls (or ethnic groups) with its interval, and "
+     "whether it widens from year 7 to year 9."),
+    ("waves.ipynb", "Waves and cohort",
+     "What changed between 2008 and 2010, in all schools or like for like, and the 2008 "
+     "year 7 cohort seen again in year 9."),
+    ("my_school.ipynb", "My school",
+     "For a school's STEM lead: one school against all the others, with disclosure "
+     "control applied."),
+    ("planner.ipynb", "STEM Planner",
+     "Lay out a key stage's STEM activity on a clock-face, check its balance, and see "
+     "where the survey calls for activity the plan lacks."),
     ("favourite_subjects.ipynb", "Favourite subjects",
      "Which subjects pupils choose as favourites, year 7 against year 9 and 2008 "
      "against 2010, for all pupils, girls or boys."),
