@@ -18,7 +18,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .upload import WEBSOCKET_MAX_BYTES  # noqa: E402
@@ -27,11 +27,15 @@ DASHBOARDS_DIR = Path(__file__).resolve().parent
 HOME = "/voila/render/index.ipynb"
 
 
-def voila_command(port: int, root: Path = DASHBOARDS_DIR) -> list[str]:
+def voila_command(port: int, root: Path = DASHBOARDS_DIR, *, preheat: int = 0,
+                  extra: Sequence[str] = ()) -> list[str]:
     """The argv that starts Voilà on ``127.0.0.1:port`` serving ``root``.
 
     Sources are stripped and tracebacks hidden (both Voilà's defaults, stated
-    here so that no configuration file can turn them back on).
+    here so that no configuration file can turn them back on). ``preheat``:
+    keep that many kernels per notebook started and executed ahead of the
+    first request (Voilà's ``preheat_kernel``; each holds the data in memory).
+    ``extra``: more Voilà arguments, appended last.
     """
     voila = shutil.which("voila", path=str(Path(sys.executable).parent)) or "voila"
     return [
@@ -46,6 +50,8 @@ def voila_command(port: int, root: Path = DASHBOARDS_DIR) -> list[str]:
         # cap (10 MiB) would drop the connection before the page's own size check
         # can answer. A published (public) server must not allow uploads at all.
         f'--Voila.tornado_settings={{"websocket_max_message_size": {WEBSOCKET_MAX_BYTES}}}',
+        *(["--preheat_kernel=True", f"--pool_size={preheat}"] if preheat else []),
+        *extra,
     ]
 
 
@@ -70,10 +76,13 @@ class VoilaServer:
         ``{"KS3_SURVEY_FILES": "/path/broken.csv"}``.
     timeout : float
         Seconds to wait for the server to answer.
+    preheat, extra : see :func:`voila_command`.
     """
 
-    def __init__(self, env: Mapping[str, str] | None = None, timeout: float = 60.0):
+    def __init__(self, env: Mapping[str, str] | None = None, timeout: float = 60.0,
+                 preheat: int = 0, extra: Sequence[str] = ()):
         self.port = free_port()
+        self.preheat, self.extra = preheat, tuple(extra)
         self.url = f"http://127.0.0.1:{self.port}"
         self.timeout = timeout
         self.env = {**os.environ, **(env or {})}
@@ -92,7 +101,7 @@ class VoilaServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            voila_command(self.port), stdout=self.log, stderr=subprocess.STDOUT,
+            voila_command(self.port, preheat=self.preheat, extra=self.extra), stdout=self.log, stderr=subprocess.STDOUT,
             env=self.env, cwd=DASHBOARDS_DIR, start_new_session=True)
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
