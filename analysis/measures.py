@@ -584,6 +584,102 @@ class SurveyAggregates:
         keys, pupils, wsum, w2sum = self._grouped([*by, *extra], self._cell_mask(where, schools))
         return self._long(keys, chosen, pupils, wsum, w2sum)
 
+    def _contrast(self, by, chosen, extra, where, mask_schools, terms, common=None):
+        """:func:`analysis.stats._contrast` of ``self._long(...)`` computed on the
+        (group × school) × item matrices, without a long per-school frame.
+
+        ``terms`` are ``(a_j, {column: value})`` over the columns of ``by`` and
+        ``extra``: the cells of ``by × extra`` that make up share ``p_j``.
+        ``common`` lists groups of term indices (one group per level): per cell
+        of ``by`` and item, only schools with pupils in every group are kept.
+        With ``h`` a cell of ``by`` and item, ``g`` a school: ``N_j = Σ_g n_jg``,
+        ``p_j = Σ_g c_jg / N_j``, ``z_g = Σ_j a_j (c_jg - p_j n_jg) / N_j``,
+        ``θ = Σ_j a_j p_j``, ``v̂ = G/(G-1) Σ_g z_g²`` with ``G`` the schools with
+        pupils in any term (the formulas and the summing order of
+        :func:`analysis.stats._contrast`, which tests compare with).
+
+        Returns ``None`` when there are no items or no cells (the caller takes
+        the long path, which shapes empty results), else ``(keys, per_term,
+        estimate, variance, schools)`` like :func:`analysis.stats._contrast`:
+        ``keys`` one row per (cell of ``by``, item), items in the order of
+        ``chosen`` within each cell; ``per_term`` ``(rows × terms)`` arrays.
+        """
+        keys, pupils, wsum, w2sum = self._grouped([*by, *extra],
+                                                  self._cell_mask(where, mask_schools))
+        if not chosen or not len(keys):
+            return None
+        # per (cell of by × extra × school) row and item: n, count, sumw2, n_pupils
+        cols, starts, pos, pos_starts = [], [], [], []
+        for it in chosen:
+            s0, codes_ = self.offsets[it.column]
+            starts.append(len(cols))
+            cols.extend(range(s0, s0 + len(codes_)))
+            pos_starts.append(len(pos))
+            pos.extend(s0 + codes_.index(c) for c in schema.positive_codes(it.scale))
+        cols = np.asarray(cols)
+        T, M = len(terms), len(chosen)
+        term = np.full(len(keys), -1, dtype=np.int64)
+        for j, (_, cond) in enumerate(terms):
+            hit = np.ones(len(keys), dtype=bool)
+            for c, v in cond.items():
+                hit &= (keys[c] == v).fillna(False).to_numpy(dtype=bool)
+            term[hit & (term < 0)] = j
+        if by:
+            kid, cells = stats._group_codes(keys, by)
+        else:
+            kid, cells = np.zeros(len(keys), dtype=np.int64), pd.DataFrame(index=range(1))
+        K = len(cells)
+        rows = np.flatnonzero(term >= 0)
+        kid, term = kid[rows], term[rows]
+        n = np.add.reduceat(wsum[rows][:, cols], starts, axis=1)
+        count = np.add.reduceat(wsum[rows][:, pos], pos_starts, axis=1)
+        n_pupils = np.add.reduceat(pupils[rows][:, cols], starts, axis=1).astype("float64")
+        sumw2 = n if self.weight is None else \
+            np.add.reduceat(w2sum[rows][:, cols], starts, axis=1)
+        school = pd.factorize(keys["school_id"].to_numpy()[rows])[0]
+        S = int(school.max(initial=-1)) + 1
+        pairs, pair = np.unique(kid * max(S, 1) + school, return_inverse=True)
+        P, R = len(pairs), len(rows)
+        pair_key = pairs // max(S, 1)
+        to_pair = sparse.csr_matrix((np.ones(R), (pair, np.arange(R))), shape=(P, R))
+        if common is not None:
+            keep = np.ones((P, M), dtype=bool)
+            for group in common:
+                at = np.isin(term, list(group)).astype("float64")
+                keep &= sparse.csr_matrix((at, (pair, np.arange(R))), shape=(P, R)) @ n > 0
+            keep_row = keep[pair]
+            n, count, n_pupils = (np.where(keep_row, v, 0.0) for v in (n, count, n_pupils))
+            sumw2 = n if self.weight is None else np.where(keep_row, sumw2, 0.0)
+        kt = kid * T + term
+        to_cell = sparse.csr_matrix((np.ones(R), (kt, np.arange(R))), shape=(K * T, R))
+
+        def per_term(v):  # (K·T) × M -> (K·M) × T, rows cell-major then item
+            return np.ascontiguousarray(
+                (to_cell @ v).reshape(K, T, M).transpose(0, 2, 1).reshape(K * M, T))
+
+        N_kt, C_kt = to_cell @ n, to_cell @ count
+        a = np.array([t[0] for t in terms], dtype="float64")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share_kt = C_kt / np.where(N_kt > 0, N_kt, np.nan)
+            p_row, N_row = share_kt[kt], N_kt[kt]
+            influence = a[term][:, None] * (count - p_row * n) / N_row
+            influence = np.where(np.isnan(influence), 0.0, influence)
+            z = to_pair @ influence
+            in_cell = (to_pair @ n > 0).astype("float64")
+            to_key = sparse.csr_matrix((np.ones(P), (pair_key, np.arange(P))), shape=(K, P))
+            schools = (to_key @ in_cell).ravel()
+            variance = np.where(schools >= 2, schools / (schools - 1.0)
+                                * (to_key @ z ** 2).ravel(), np.nan)
+        share = np.ascontiguousarray(
+            share_kt.reshape(K, T, M).transpose(0, 2, 1).reshape(K * M, T))
+        estimate = (a[None, :] * share).sum(axis=1)
+        variance = np.where(np.isnan(estimate), np.nan, variance)
+        out = cells.take(np.repeat(np.arange(K), M)).reset_index(drop=True)
+        out["item"] = np.tile(np.asarray([it.column for it in chosen], dtype=object), K)
+        per = {"n": per_term(n), "count": per_term(count), "n_pupils": per_term(n_pupils),
+               "sumw2": per_term(sumw2), "share": share}
+        return out, per, estimate, variance, schools.astype(np.int64)
+
     def gaps(self, by: Sequence[str] = (), block=None, compare: str = "gender",
              where: Mapping | None = None, schools: Literal["all", "common"] = "all",
              alpha: float = 0.05, fdr: bool = True) -> pd.DataFrame:
@@ -598,8 +694,17 @@ class SurveyAggregates:
         first, second = _gap_pair(compare)
         by = [c for c in by if c != compare]
         chosen = self._items(block)
-        totals = self._comparison_totals(by, chosen, [compare], where, schools)
-        r = stats.gaps(totals, by=by, compare=compare, first=first, second=second, alpha=alpha)
+        fast = self._contrast(by, chosen, [compare], where, schools,
+                              [(1.0, {compare: first}), (-1.0, {compare: second})])
+        if fast is None:
+            totals = self._comparison_totals(by, chosen, [compare], where, schools)
+            r = stats.gaps(totals, by=by, compare=compare, first=first, second=second,
+                           alpha=alpha)
+        else:
+            r, cell, estimate, variance, n_schools = fast
+            r["n_first"], r["n_second"] = cell["n"][:, 0], cell["n"][:, 1]
+            r["share_first"], r["share_second"] = cell["share"][:, 0], cell["share"][:, 1]
+            r = stats._t_test(r, estimate, variance, n_schools, alpha, "gap")
         r = r.rename(columns={"gap_pp": "estimate_pp"})
         r["compared"] = f"{compare}: {first} − {second}"
         return self._comparison_shape(r, by, f"{compare}_gap", schools, alpha, fdr)
@@ -618,13 +723,28 @@ class SurveyAggregates:
         levels = tuple(schema.groups()[across].values)
         by = [c for c in by if c not in (compare, across)]
         chosen = self._items(block)
-        totals = self._comparison_totals(by, chosen, [compare, across], where, "all")
-        r = stats.gap_change(totals, by=by, compare=compare, first=first, second=second,
-                             across=across, levels=levels, alpha=alpha, schools=schools)
+        stats._check_schools(schools)
+        lo, hi = levels
+        terms = [(-1.0, {compare: first, across: lo}), (1.0, {compare: second, across: lo}),
+                 (1.0, {compare: first, across: hi}), (-1.0, {compare: second, across: hi})]
+        fast = self._contrast(by, chosen, [compare, across], where, "all", terms,
+                              common=[(0, 1), (2, 3)] if schools == "common" else None)
+        if fast is None:
+            totals = self._comparison_totals(by, chosen, [compare, across], where, "all")
+            r = stats.gap_change(totals, by=by, compare=compare, first=first, second=second,
+                                 across=across, levels=levels, alpha=alpha, schools=schools)
+            r["n_first"] = r["n_first_from"] + r["n_second_from"]
+            r["n_second"] = r["n_first_to"] + r["n_second_to"]
+        else:
+            r, cell, estimate, variance, n_schools = fast
+            s_ = cell["share"]
+            r["gap_from_pp"] = 100 * (s_[:, 0] - s_[:, 1])
+            r["gap_to_pp"] = 100 * (s_[:, 2] - s_[:, 3])
+            r["n_first"] = cell["n"][:, 0] + cell["n"][:, 1]
+            r["n_second"] = cell["n"][:, 2] + cell["n"][:, 3]
+            r = stats._t_test(r, estimate, variance, n_schools, alpha, "gap_change")
         r = r.rename(columns={"gap_change_pp": "estimate_pp"})
         r["share_first"], r["share_second"] = r["gap_from_pp"] / 100, r["gap_to_pp"] / 100
-        r["n_first"] = r["n_first_from"] + r["n_second_from"]
-        r["n_second"] = r["n_first_to"] + r["n_second_to"]
         r["compared"] = (f"({first} − {second}) at {across} {levels[1]} − "
                          f"({first} − {second}) at {across} {levels[0]}")
         suffix = "years" if across == "year_group" else "waves"
@@ -645,9 +765,16 @@ class SurveyAggregates:
         levels = tuple(schema.groups()[across].values)
         by = [c for c in by if c != across]
         chosen = self._items(block)
-        totals = self._comparison_totals(by, chosen, [across], where, "all")
-        r = stats.change(totals, by=by, across=across, levels=levels, schools=schools,
-                         alpha=alpha)
+        stats._check_schools(schools)
+        fast = self._contrast(by, chosen, [across], where, "all",
+                              [(-1.0, {across: levels[0]}), (1.0, {across: levels[1]})],
+                              common=[(0,), (1,)] if schools == "common" else None)
+        if fast is None:
+            totals = self._comparison_totals(by, chosen, [across], where, "all")
+            r = stats.change(totals, by=by, across=across, levels=levels, schools=schools,
+                             alpha=alpha)
+        else:
+            r = self._change_frame(*fast, alpha)
         r = r.rename(columns=_CHANGE_AS_COMPARISON)
         r["compared"] = f"{across} {levels[1]} − {across} {levels[0]}"
         suffix = "waves" if across == "wave" else "years"
@@ -661,16 +788,33 @@ class SurveyAggregates:
         keeps only schools with pupils in both. ``measure = "cohort"``."""
         by = [c for c in by if c not in ("wave", "year_group")]
         chosen = self._items(block)
-        totals = self._comparison_totals(by, chosen, ["wave", "year_group"], where, "all")
-        stage = [_COHORT_CELLS.get((int(w), int(y))) for w, y in
-                 zip(totals["wave"], totals["year_group"])]
-        totals = totals.drop(columns=["wave", "year_group"]).assign(
-            **{COHORT: pd.Series(stage, dtype=object)})
-        r = stats.change(totals, by=by, across=COHORT, levels=COHORT_LEVELS, schools=schools,
-                         alpha=alpha)
+        stats._check_schools(schools)
+        cell_of = {level: c for c, level in _COHORT_CELLS.items()}
+        terms = [(a, dict(zip(("wave", "year_group"), cell_of[level])))
+                 for a, level in zip((-1.0, 1.0), COHORT_LEVELS)]
+        fast = self._contrast(by, chosen, ["wave", "year_group"], where, "all", terms,
+                              common=[(0,), (1,)] if schools == "common" else None)
+        if fast is None:
+            totals = self._comparison_totals(by, chosen, ["wave", "year_group"], where, "all")
+            stage = [_COHORT_CELLS.get((int(w), int(y))) for w, y in
+                     zip(totals["wave"], totals["year_group"])]
+            totals = totals.drop(columns=["wave", "year_group"]).assign(
+                **{COHORT: pd.Series(stage, dtype=object)})
+            r = stats.change(totals, by=by, across=COHORT, levels=COHORT_LEVELS,
+                             schools=schools, alpha=alpha)
+        else:
+            r = self._change_frame(*fast, alpha)
         r = r.rename(columns=_CHANGE_AS_COMPARISON)
         r["compared"] = f"{COHORT_LEVELS[1]} − {COHORT_LEVELS[0]}"
         return self._comparison_shape(r, by, "cohort", schools, alpha, fdr)
+
+    @staticmethod
+    def _change_frame(r, cell, estimate, variance, n_schools, alpha) -> pd.DataFrame:
+        """The columns of :func:`analysis.stats.change` that the comparison shape
+        uses, from :meth:`_contrast` of the terms ``(-1, from), (1, to)``."""
+        r["n_from"], r["n_to"] = cell["n"][:, 0], cell["n"][:, 1]
+        r["share_from"], r["share_to"] = cell["share"][:, 0], cell["share"][:, 1]
+        return stats._t_test(r, estimate, variance, n_schools, alpha, "change")
 
     def _comparison_shape(self, r, by, measure, schools, alpha, fdr) -> pd.DataFrame:
         items = {it.column: it for it in self.items}

@@ -369,3 +369,99 @@ def test_protect_view_distributions_on_the_sample(agg):
         agree = part.loc[part.measure == "share", "count"].item()
         if not np.isnan(agree):
             assert len(hidden & {"3", "4"}) != 1, (gender, item)
+
+
+# ---------------------------------------------------------------------------
+# comparisons from the stored cells against analysis.stats on the pupil rows
+
+_COMPARED = ["n_first", "n_second", "share_first", "share_second", "estimate_pp", "se_pp",
+             "ci_low_pp", "ci_high_pp", "t", "df", "p_value", "n_schools"]
+
+
+def _assert_same(got: pd.DataFrame, expect: pd.DataFrame, by) -> None:
+    """``got`` (comparison shape) equals ``expect`` (columns renamed to it) row by row."""
+    assert len(got) == len(expect) > 0
+    for c in [*by, "item"]:
+        assert got[c].astype(str).tolist() == expect[c].astype(str).tolist()
+    for c in _COMPARED:
+        np.testing.assert_allclose(got[c].to_numpy(dtype=float), expect[c].to_numpy(dtype=float),
+                                   rtol=1e-12, atol=1e-12, err_msg=c)
+
+
+def _reference_totals(t, items, by, weights):
+    """School totals straight from the pupil rows (stats.cluster_totals)."""
+    from analysis import stats
+
+    return stats.cluster_totals(t, items, by=by, weight="weight" if weights else None)
+
+
+def _comparison_cases(t, agg, weights, compare, where=None):
+    """(measures result, stats reference) pairs for every kind of comparison."""
+    from analysis import stats
+
+    first, second = measures._gap_pair(compare)
+    items = [it.column for it in agg.items if it.scale != "categorical"]
+    rows = t
+    for c, v in (where or {}).items():
+        rows = rows[rows[c] == v]
+    common = t["school_id"].astype(str).isin(agg.common_schools)
+    for schools in ("all", "common"):
+        for by in ([], ["wave"], ["year_group", "wave"]):
+            pupils = rows[common.loc[rows.index]] if schools == "common" else rows
+            ref = stats.gaps(_reference_totals(pupils, items, [*by, compare], weights), by=by,
+                             compare=compare, first=first, second=second)
+            yield by, agg.gaps(by, compare=compare, where=where, schools=schools), \
+                ref.rename(columns={"gap_pp": "estimate_pp"})
+        for across, levels in (("year_group", (7, 9)), ("wave", (1, 2))):
+            by = [c for c in ("wave", "year_group") if c != across][:1]
+            ref = stats.gap_change(
+                _reference_totals(rows, items, [*by, compare, across], weights), by=by,
+                compare=compare, first=first, second=second, across=across, levels=levels,
+                schools=schools)
+            ref["estimate_pp"] = ref["gap_change_pp"]
+            ref["share_first"], ref["share_second"] = ref["gap_from_pp"] / 100, ref["gap_to_pp"] / 100
+            ref["n_first"] = ref["n_first_from"] + ref["n_second_from"]
+            ref["n_second"] = ref["n_first_to"] + ref["n_second_to"]
+            yield by, agg.gap_change(by, compare=compare, across=across, where=where,
+                                     schools=schools), ref
+        for by in ([], [compare]):
+            ref = stats.change(_reference_totals(rows, items, [*by, "wave"], weights), by=by,
+                               across="wave", levels=(1, 2), schools=schools)
+            yield by, agg.change(by, where=where, schools=schools), \
+                ref.rename(columns=measures._CHANGE_AS_COMPARISON)
+            totals = _reference_totals(rows, items, [*by, "wave", "year_group"], weights)
+            stage = {(1, 7): "year 7 in wave 1", (2, 9): "year 9 in wave 2"}
+            totals["cohort"] = [stage.get((int(w), int(y))) for w, y in
+                                zip(totals["wave"], totals["year_group"])]
+            ref = stats.change(totals.drop(columns=["wave", "year_group"]), by=by,
+                               across="cohort", levels=measures.COHORT_LEVELS, schools=schools)
+            yield by, agg.cohort(by, where=where, schools=schools), \
+                ref.rename(columns=measures._CHANGE_AS_COMPARISON)
+
+
+@pytest.mark.parametrize("weights", [False, True])
+def test_comparisons_equal_stats_on_the_pupil_rows(weights):
+    """Gaps, gap changes, changes and the cohort computed from the stored cells
+    equal analysis.stats' (checked against statsmodels in test_stats.py) on
+    school totals read from the pupil rows, for all and common schools."""
+    t = small_table(weights)
+    agg = measures.SurveyAggregates(t)
+    for by, got, expect in _comparison_cases(t, agg, weights, "gender"):
+        _assert_same(got, expect, by)
+
+
+def test_comparisons_equal_stats_on_the_sample(sample, agg):
+    """The same on the sample (27 schools, 19 in both waves), ethnicity gaps and
+    a filter on the cells included."""
+    for compare, where in (("ethnicity", None), ("gender", {"year_group": 9})):
+        for by, got, expect in _comparison_cases(sample, agg, False, compare, where):
+            _assert_same(got, expect, by)
+
+
+def test_comparisons_with_nothing_to_compare_keep_their_shape(agg):
+    """A filter that leaves no cell, or a block without binary/agreement items,
+    gives an empty table in the comparison shape."""
+    for r in (agg.gaps(["wave"], where={"school_id": "no such school"}),
+              agg.cohort(block="aim"), agg.change(["gender"], block="aim", schools="common")):
+        assert r.empty and list(r.columns)[-len(measures.COMPARISON_COLUMNS):] == \
+            list(measures.COMPARISON_COLUMNS)
