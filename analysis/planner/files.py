@@ -1,0 +1,416 @@
+"""Plans in files: JSON (the planner's own) and CSV (one row per event).
+
+**JSON** holds everything::
+
+    {"schema_version": 1, "school": "...", "title": "...", "notes": "...",
+     "key_stage": {"name": "Key Stage 3", "year_groups": [7, 8, 9], "school_year": "2010/11"},
+     "events": [{"id": "a1b2c3d4", "title": "Perfume Project", "subjects": ["science", "maths"],
+                 "year_groups": [9], "term": "summer", "half_term": 1, "stage": "throughout",
+                 "kind": "off_timetable", "careers_linked": true, "lead": "...",
+                 "partner": "...", "notes": "..."}]}
+
+A file with another ``schema_version`` is refused: a later planner may have
+changed what the fields mean.
+
+**CSV** (UTF-8; a byte-order mark is written so Excel reads accents) has one
+row per event with the columns of :data:`CSV_COLUMNS`. Fields with several
+values are joined with ``;`` (``subjects``: ``science;maths``;
+``year_groups``: ``7;9``, empty for teacher planning / CPD events);
+``careers_linked`` is ``yes`` or ``no``. Above the header, lines starting
+with ``#`` carry the plan's own fields, one ``# name: value`` a line (the
+value in JSON): ``schema_version``, ``school``, ``title``, ``notes``,
+``key_stage``. A CSV without them (typed in a spreadsheet) is read as a plan
+for years 7 to 9, or for the years its events name. A text cell that a
+spreadsheet would run as a formula (starting ``=``, ``+``, ``-``, ``@``) is
+written with a leading apostrophe, which reading takes off again.
+
+Every problem raises :class:`PlanFileError` (a
+:class:`~analysis.errors.SurveyDataError`) naming the file, the event (row)
+and field, and what to do; nothing is returned from a file with a problem.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from analysis.errors import Problem, SurveyDataError
+
+from .model import Event, FieldProblem, KeyStage, Plan, PlanValueError, new_id
+
+SCHEMA_VERSION = 1
+CSV_COLUMNS: tuple[str, ...] = (
+    "id", "title", "subjects", "year_groups", "term", "half_term", "stage", "kind",
+    "careers_linked", "lead", "partner", "notes")
+#: Columns a CSV must have; the others default (stage: middle, kind: lesson…).
+CSV_REQUIRED: tuple[str, ...] = ("title", "subjects", "year_groups", "term", "half_term")
+PLAN_FIELDS: tuple[str, ...] = ("schema_version", "school", "title", "notes", "key_stage")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+YES, NO = "yes", "no"
+
+
+class PlanFileError(SurveyDataError):
+    """A plan file cannot be used as it is; ``problems`` says where and what to do."""
+
+
+# ----------------------------------------------------------------------- JSON
+
+def plan_to_json(plan: Plan) -> str:
+    """The plan as JSON text (``schema_version`` first, UTF-8, indented)."""
+    return json.dumps({"schema_version": SCHEMA_VERSION, **plan.to_dict()}, indent=2,
+                      ensure_ascii=False) + "\n"
+
+
+def _value_problems(error: PlanValueError, name: str, where: str, row: int | None = None,
+                    prefix: str = "") -> list[Problem]:
+    out = []
+    for p in error.problems:
+        if row is None:
+            out.append(Problem(name, f"{where}, field '{prefix}{p.field}': {p.what}", p.todo))
+        else:
+            out.append(Problem(name, p.what, p.todo, column=p.field, rows=(row,), n_rows=1))
+    return out
+
+
+def _fit_problems(placed: list[tuple[Event, str, int | None]], key_stage: KeyStage | None,
+                  name: str) -> list[Problem]:
+    """Ids used twice and years outside the key stage, each named by its event or row.
+
+    ``placed``: ``(event, where, row)``; ``row`` is a CSV row number or ``None``.
+    """
+    problems, seen = [], {}
+    for event, where, row in placed:
+        found = []
+        if event.id in seen:
+            found.append(FieldProblem("id", f"{event.id!r} is also the id of {seen[event.id]}.",
+                                      "Give every event its own id (or leave ids out)."))
+        seen.setdefault(event.id, where if row is None else f"row {row}")
+        outside = [y for y in event.year_groups
+                   if key_stage is not None and y not in key_stage.year_groups]
+        if outside:
+            found.append(FieldProblem(
+                "year_groups", f"year {', '.join(map(str, outside))} is not in the key stage "
+                f"(years {', '.join(map(str, key_stage.year_groups))}).",
+                "Change the event's year groups or the key stage."))
+        if found:
+            problems += _value_problems(PlanValueError(found), name, where, row=row)
+    return problems
+
+
+def _version_problem(version, name: str) -> Problem | None:
+    if version == SCHEMA_VERSION and not isinstance(version, bool):
+        return None
+    if version is None:
+        return Problem(name, "has no schema_version, so it is not a plan saved by the planner.",
+                       f"Open a plan saved by the planner (schema_version {SCHEMA_VERSION}).")
+    return Problem(name, f"is a plan of schema_version {version!r}; this planner reads "
+                   f"schema_version {SCHEMA_VERSION} only.",
+                   "Open it with the planner that saved it, or save it again as version "
+                   f"{SCHEMA_VERSION}.")
+
+
+def plan_from_json(text: str | bytes, name: str = "the plan file") -> Plan:
+    """Read a plan from JSON text; ``name`` is the file named in messages.
+
+    Raises
+    ------
+    PlanFileError
+        Not JSON, another ``schema_version``, or invalid fields (all of them listed).
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise PlanFileError(Problem(name, f"is not UTF-8 text (byte {error.start}).",
+                                        "Open a .json plan saved by the planner.")) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise PlanFileError(Problem(name, f"is not JSON: {error.msg} at line {error.lineno}, "
+                                    f"column {error.colno}.",
+                                    "Open a .json plan saved by the planner.")) from None
+    if not isinstance(data, dict):
+        raise PlanFileError(Problem(name, "holds JSON but not a plan (no fields).",
+                                    "Open a .json plan saved by the planner."))
+    version = _version_problem(data.get("schema_version"), name)
+    if version:
+        raise PlanFileError(version)
+    problems: list[Problem] = []
+    unknown = sorted(set(data) - {*PLAN_FIELDS, "events"})
+    if unknown:
+        problems.append(Problem(name, f"has field(s) {', '.join(unknown)} that a plan does "
+                                "not have.", f"Use only {', '.join((*PLAN_FIELDS, 'events'))}."))
+    key_stage = None
+    ks = data.get("key_stage", {})
+    if not isinstance(ks, dict) or set(ks) - {"name", "year_groups", "school_year"}:
+        problems.append(Problem(name, "field 'key_stage' must hold name, year_groups and "
+                                "school_year.", 'Write e.g. {"name": "Key Stage 3", '
+                                '"year_groups": [7, 8, 9], "school_year": "2010/11"}.'))
+    else:
+        try:
+            key_stage = KeyStage(**{k: (tuple(v) if k == "year_groups" and isinstance(v, list)
+                                        else v) for k, v in ks.items()})
+        except PlanValueError as error:
+            problems += _value_problems(error, name, "key_stage", prefix="key_stage.")
+    raw_events = data.get("events", [])
+    events: list[Event] = []
+    placed: list[tuple[Event, str, None]] = []
+    if not isinstance(raw_events, list):
+        problems.append(Problem(name, "field 'events' is not a list.",
+                                "Write the events as a JSON list."))
+        raw_events = []
+    for i, raw in enumerate(raw_events, start=1):
+        title = raw.get("title") if isinstance(raw, dict) else None
+        where = f"event {i}" + (f" ({title!r})" if isinstance(title, str) and title else "")
+        if not isinstance(raw, dict):
+            problems.append(Problem(name, f"{where} is not a set of fields.",
+                                    "Write each event as a JSON object."))
+            continue
+        try:
+            events.append(Event.from_dict({k: (tuple(v) if isinstance(v, list) else v)
+                                           for k, v in raw.items()}))
+            placed.append((events[-1], where, None))
+        except PlanValueError as error:
+            problems += _value_problems(error, name, where)
+    problems += _fit_problems(placed, key_stage, name)
+    if not problems:
+        try:
+            return Plan(key_stage=key_stage, events=tuple(events),
+                        **{k: data.get(k, d) for k, d in
+                           (("school", ""), ("title", "STEM plan"), ("notes", ""))})
+        except PlanValueError as error:
+            problems += _value_problems(error, name, "plan")
+    raise PlanFileError(problems)
+
+
+# ----------------------------------------------------------------------- CSV
+
+def _neutral(text: str) -> str:
+    """A text cell a spreadsheet will not run: ``=x`` → ``'=x`` (and ``'=`` → ``''=``)."""
+    if text[:1] in _FORMULA or (text[:1] == "'" and text[1:2] in (*_FORMULA, "'")):
+        return "'" + text
+    return text
+
+
+def _unneutral(text: str) -> str:
+    if text[:1] == "'" and text[1:2] in (*_FORMULA, "'"):
+        return text[1:]
+    return text
+
+
+def plan_to_csv(plan: Plan) -> str:
+    """The plan as CSV text: ``#`` lines with the plan's fields, then one row per event."""
+    out = io.StringIO(newline="")
+    meta = {"schema_version": SCHEMA_VERSION, "school": plan.school, "title": plan.title,
+            "notes": plan.notes, "key_stage": plan.key_stage.to_dict()}
+    for key, value in meta.items():
+        out.write(f"# {key}: {json.dumps(value, ensure_ascii=False)}\r\n")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for e in plan.events:
+        writer.writerow([
+            e.id, _neutral(e.title), ";".join(e.subjects), ";".join(map(str, e.year_groups)),
+            e.term, e.half_term, e.stage, e.kind, YES if e.careers_linked else NO,
+            _neutral(e.lead), _neutral(e.partner), _neutral(e.notes)])
+    return out.getvalue()
+
+
+def _split(cell: str) -> list[str]:
+    return [part.strip() for part in cell.split(";") if part.strip()]
+
+
+def _csv_event(row: dict, line: int, name: str) -> tuple[Event | None, list[Problem]]:
+    problems: list[Problem] = []
+
+    def bad(column, what, todo):
+        problems.append(Problem(name, what, todo, column=column, rows=(line,), n_rows=1))
+
+    years: list[int] = []
+    for part in _split(row.get("year_groups") or ""):
+        try:
+            years.append(int(part))
+        except ValueError:
+            bad("year_groups", f"{part!r} is not a year.", "Write years as numbers joined "
+                "with ';', e.g. 7;9.")
+    half = (row.get("half_term") or "").strip()
+    try:
+        half_term = int(half)
+    except ValueError:
+        bad("half_term", f"{half!r} is not a half-term.", "Write 1 or 2.")
+        half_term = 1
+    careers = (row.get("careers_linked") or NO).strip().lower()
+    if careers not in (YES, NO, "true", "false", "y", "n", "1", "0"):
+        bad("careers_linked", f"{careers!r} is not yes or no.", "Write yes or no.")
+    values = {
+        "id": (row.get("id") or "").strip() or new_id(),
+        "title": _unneutral(row.get("title") or ""),
+        "subjects": tuple(_split(row.get("subjects") or "")),
+        "year_groups": tuple(years), "term": (row.get("term") or "").strip().lower(),
+        "half_term": half_term, "stage": (row.get("stage") or "").strip().lower() or "middle",
+        "kind": (row.get("kind") or "").strip().lower() or "lesson",
+        "careers_linked": careers in (YES, "true", "y", "1"),
+        "lead": _unneutral(row.get("lead") or ""), "partner": _unneutral(row.get("partner") or ""),
+        "notes": _unneutral((row.get("notes") or "").replace("\r\n", "\n")),
+    }
+    if problems:
+        return None, problems
+    try:
+        return Event(**values), []
+    except PlanValueError as error:
+        return None, _value_problems(error, name, "", row=line)
+
+
+def plan_from_csv(text: str | bytes, name: str = "the plan file") -> Plan:
+    """Read a plan from CSV text (see the module notes); ``name`` is named in messages.
+
+    Row numbers in messages count the file's lines as a spreadsheet shows them
+    (the ``#`` lines and the header included).
+
+    Raises
+    ------
+    PlanFileError
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = text.decode("cp1252")
+            except UnicodeDecodeError as error:
+                raise PlanFileError(Problem(name, f"is not text (byte {error.start}).",
+                                            "Save it from the spreadsheet as CSV UTF-8.")) from None
+    text = text.lstrip("\ufeff")
+    lines = text.splitlines(keepends=True)
+    meta: dict = {}
+    problems: list[Problem] = []
+    n_meta = 0
+    for n_meta, line in enumerate(lines):  # noqa: B007 - n_meta is used after the loop
+        if not line.startswith("#"):
+            break
+        key, sep, value = line[1:].partition(":")
+        key = key.strip()
+        if not sep or key not in PLAN_FIELDS:
+            problems.append(Problem(name, f"line {n_meta + 1} ({line.strip()[:40]!r}) is not "
+                                    f"'# name: value' with a name from {', '.join(PLAN_FIELDS)}.",
+                                    "Correct or delete the line."))
+            continue
+        try:
+            meta[key] = json.loads(value)
+        except json.JSONDecodeError:
+            problems.append(Problem(name, f"line {n_meta + 1}: the value of {key} is not JSON.",
+                                    'Write text in double quotes, e.g. # school: "Bradfield".'))
+    else:
+        n_meta = len(lines)
+    if "schema_version" in meta:
+        version = _version_problem(meta["schema_version"], name)
+        if version:
+            raise PlanFileError(version)
+    body = "".join(lines[n_meta:])
+    reader = csv.DictReader(io.StringIO(body, newline=""))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in CSV_REQUIRED if c not in header]
+    unknown = [c for c in header if c not in CSV_COLUMNS]
+    if not header or missing:
+        problems.append(Problem(name, f"has no column(s) {', '.join(missing or CSV_REQUIRED)}.",
+                                f"Give a header row with {', '.join(CSV_COLUMNS)}."))
+        raise PlanFileError(problems)
+    if unknown:
+        problems.append(Problem(name, f"has column(s) {', '.join(unknown)} that a plan does "
+                                "not have.", f"Use only {', '.join(CSV_COLUMNS)}."))
+    reader.fieldnames = header
+    events: list[Event] = []
+    placed: list[tuple[Event, str, int]] = []
+    line = n_meta + 1  # the header's line
+    for row in reader:
+        line = n_meta + reader.line_num
+        first_line = line - (row.get("notes") or "").count("\n") if row else line
+        if None in row:
+            problems.append(Problem(name, f"has {len(row[None])} more cell(s) than the header.",
+                                    "Remove the extra cells or quote text that holds commas.",
+                                    rows=(first_line,), n_rows=1))
+            continue
+        if not any((v or "").strip() for v in row.values()):
+            continue  # a blank row a spreadsheet left
+        event, found = _csv_event(row, first_line, name)
+        problems += found
+        if event is not None:
+            events.append(event)
+            placed.append((event, "", first_line))
+    ks = meta.get("key_stage")
+    key_stage = None
+    if isinstance(ks, dict):
+        try:
+            key_stage = KeyStage(**{k: (tuple(v) if isinstance(v, list) else v)
+                                    for k, v in ks.items()})
+        except (PlanValueError, TypeError) as error:
+            what = error.problems if isinstance(error, PlanValueError) else [
+                FieldProblem("key_stage", "has fields a key stage does not have.",
+                             "Give name, year_groups and school_year.")]
+            problems += [Problem(name, f"the key_stage line, field '{p.field}': {p.what}", p.todo)
+                         for p in what]
+    elif ks is not None:
+        problems.append(Problem(name, "the key_stage line is not a set of fields.",
+                                'Write e.g. # key_stage: {"name": "Key Stage 3", '
+                                '"year_groups": [7, 8, 9], "school_year": ""}.'))
+    else:
+        years = sorted({y for e in events for y in e.year_groups})
+        span = (7, 8, 9) if not years or (years[0] >= 7 and years[-1] <= 9) else tuple(
+            range(years[0], years[-1] + 1))
+        try:
+            key_stage = KeyStage(year_groups=span)
+        except PlanValueError:
+            problems.append(Problem(name, f"its events are for years {years}, which are not "
+                                    "two or three consecutive years.",
+                                    "Add a '# key_stage:' line, or correct the year groups."))
+    problems += _fit_problems(placed, key_stage, name)
+    if problems:
+        raise PlanFileError(problems)
+    try:
+        return Plan(key_stage=key_stage, events=tuple(events),
+                    school=meta.get("school", ""), title=meta.get("title", "STEM plan"),
+                    notes=meta.get("notes", ""))
+    except PlanValueError as error:
+        raise PlanFileError(_value_problems(error, name, "plan")) from None
+
+
+# ------------------------------------------------------------------ any file
+
+def read_plan(content: bytes | str, name: str) -> Plan:
+    """Read a plan from a file's content, JSON or CSV by its name's extension.
+
+    Raises
+    ------
+    PlanFileError
+        Also for a name that ends neither ``.json`` nor ``.csv``.
+    """
+    suffix = Path(name).suffix.lower()
+    if suffix == ".json":
+        return plan_from_json(content, name)
+    if suffix == ".csv":
+        return plan_from_csv(content, name)
+    raise PlanFileError(Problem(name, "is neither a .json nor a .csv plan.",
+                                "Open a plan saved by the planner (.json) or a .csv with one "
+                                "row per event."))
+
+
+def load_plan(path: str | Path) -> Plan:
+    """Read a plan file from disk (``.json`` or ``.csv``)."""
+    path = Path(path)
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        raise PlanFileError(Problem(path.name, f"cannot be read ({error.strerror}).",
+                                    "Check the path and that the file can be read.")) from None
+    return read_plan(content, path.name)
+
+
+def save_plan(plan: Plan, path: str | Path) -> Path:
+    """Write the plan as JSON or CSV, by the path's extension; returns the path."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        path.write_text(plan_to_csv(plan), encoding="utf-8-sig", newline="")
+    else:
+        path.write_text(plan_to_json(plan), encoding="utf-8")
+    return path
