@@ -6,7 +6,7 @@ import html
 
 import ipywidgets as widgets
 
-from . import data, page
+from . import page, results
 
 #: Every dashboard notebook in this folder, in the order the home page lists
 #: them: (notebook, title, one sentence on what it shows). A new dashboard
@@ -51,12 +51,13 @@ def links() -> widgets.HTML:
 def build() -> widgets.Widget:
     """Which data are showing (the links come in a cell of their own, shown even
     when the data cannot be loaded)."""
-    survey = data.survey()
-    parts = [page.source_note(survey)]
-    if survey.notes:
-        notes = "".join(f"<li>{html.escape(str(note))}</li>" for note in survey.notes)
+    shown = results.current()
+    parts = [shown.note()]
+    notes = getattr(getattr(shown, "survey", None), "notes", None)
+    if notes:
+        items = "".join(f"<li>{html.escape(str(note))}</li>" for note in notes)
         parts.append(page.html_widget(
-            f'<p class="ks3-note">Read with these notes:</p><ul class="ks3-note">{notes}</ul>'))
+            f'<p class="ks3-note">Read with these notes:</p><ul class="ks3-note">{items}</ul>'))
     return widgets.VBox(parts)
 
 
