@@ -69,12 +69,13 @@ class Filters:
             dropdown = widgets.Dropdown(options=options, value=ALL,
                                         description=TITLES.get(column, column),
                                         style={"description_width": "initial"},
-                                        layout=widgets.Layout(width="auto"))
+                                        layout=widgets.Layout(width="auto",
+                                                              margin="0 1.2em 0 0"))
             dropdown.observe(self._changed, names="value")
             self.dropdowns[column] = dropdown
         self.allowed = {c: {v for _, v in d.options} for c, d in self.dropdowns.items()}
         self.widget = widgets.HBox(list(self.dropdowns.values()),
-                                   layout=widgets.Layout(flex_flow="row wrap", gap="0.8em"))
+                                   layout=widgets.Layout(flex_flow="row wrap"))
 
     @property
     def value(self) -> dict:
