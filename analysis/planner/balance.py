@@ -126,7 +126,7 @@ def evenness(weights: np.ndarray) -> float:
     if total <= 0:
         return math.nan
     p = weights[weights > 0] / total
-    return float(-(p * np.log(p)).sum() / math.log(len(weights)))
+    return max(0.0, float(-(p * np.log(p)).sum() / math.log(len(weights))))  # never -0.0
 
 
 def longest_empty_run(occupied: np.ndarray) -> tuple[int, int | None, int | None]:

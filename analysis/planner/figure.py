@@ -1,0 +1,313 @@
+"""The plan as the report's clock-face, and as a printable page.
+
+:func:`clock_face` draws the STEM Planner's picture (*Good Timing*,
+"Planning a timeline"): "a series of concentric circles, each representing a
+school year … divided into school terms", as a plotly polar bar chart:
+
+- one ring per year group, the youngest innermost, and an outer ring for
+  teacher planning and professional development;
+- 12 o'clock is the start of September and time runs clockwise; the three
+  terms take equal thirds of the school year, split into half-terms (solid
+  lines between terms, dotted between half-terms), each half-term into
+  early, middle and late thirds (the faint grid); the wedge just before 12
+  o'clock is the summer holiday, where the rings are labelled; the
+  half-terms are named round the outside;
+- an event is a bar in its ring, coloured by subject (Okabe–Ito palette); an
+  event for several subjects is split across the ring's depth, one band per
+  subject; several events in one stage share it side by side, and a number
+  at the ring's edge says how many there are; an event "throughout" a
+  half-term fills all three of its stages;
+- hovering shows the title, subjects, year groups, when, kind, lead and
+  partner; the event id is the first value of each bar's ``customdata`` so
+  a page can select the event clicked (the layout's ``dragmode`` is
+  ``"zoom"``: polar charts send click events only then).
+
+The figure always has the same traces, in the same order (the empty-stage
+grid, one bar trace per subject, the selected event's outline, the counts,
+the term lines, the half-term lines, the ring labels), so a page can update
+it in place.
+
+:func:`plan_page_html` is a self-contained HTML page of the plan (no
+JavaScript) to print: events by half-term and year group, the balance
+report, and the full list of events.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from datetime import date
+
+import plotly.graph_objects as go
+
+from analysis.figures import FONT, OKABE_ITO, TEXT_COLOUR
+
+from .balance import CSS as BALANCE_CSS
+from .balance import Balance, balance, balance_html
+from .model import (HALF_TERMS, STAGES_IN_HALF_TERM, Event, Plan, kinds, n_slots, subjects,
+                    terms, vocabulary)
+
+#: Degrees of the circle left for the summer holiday, just before 12 o'clock.
+HOLIDAY_DEGREES = 40.0
+#: Radius of the empty centre, and the depth of one ring.
+HOLE = 1.0
+RING = 1.0
+RING_GAP = 0.08
+EMPTY_COLOUR = "#eef1f4"
+TEACHERS = "Teachers"
+#: Traces in the order :func:`clock_face` draws them (subjects take one each).
+TRACE_ORDER = ("stages", "subjects…", "selected", "counts", "terms", "half-terms", "labels")
+
+
+def subject_colours() -> dict[str, str]:
+    """``{subject key: hex colour}`` from the vocabulary's Okabe–Ito names."""
+    return {s["key"]: OKABE_ITO[s["colour"]] for s in vocabulary()["subjects"]}
+
+
+def slot_degrees() -> float:
+    """Angular width of one stage slot."""
+    return (360.0 - HOLIDAY_DEGREES) / n_slots()
+
+
+def slot_start(slot: int) -> float:
+    """Angle (degrees clockwise from 12 o'clock) where a stage slot starts."""
+    return slot * slot_degrees()
+
+
+def rings(plan: Plan) -> list[tuple[str, int | None]]:
+    """``(label, year group or None)`` from the centre out: years, then teachers."""
+    return [(f"Year {y}", y) for y in plan.key_stage.year_groups] + [(TEACHERS, None)]
+
+
+def ring_base(index: int) -> float:
+    return HOLE + index * RING
+
+
+def _events_by_ring_and_slot(plan: Plan) -> dict[tuple[int, int], list[Event]]:
+    out: dict[tuple[int, int], list[Event]] = defaultdict(list)
+    index = {y: i for i, (_, y) in enumerate(rings(plan))}
+    for event in plan.events:
+        years = event.year_groups if not event.for_teachers else (None,)
+        for y in years:
+            for slot in event.slots:
+                out[(index[y], slot)].append(event)
+    return out
+
+
+def _hover_values(event: Event, ring_label: str) -> list[str]:
+    labels = subjects()
+    years = ("Teachers" if event.for_teachers else
+             "Year " + ", ".join(map(str, event.year_groups)) if len(event.year_groups) == 1
+             else "Years " + ", ".join(map(str, event.year_groups)))
+    extra = " · careers-linked" if event.careers_linked else ""
+    return [event.id, html.escape(event.title), html.escape(", ".join(labels[s] for s in
+                                                                        event.subjects)),
+            html.escape(years), html.escape(event.when), html.escape(kinds()[event.kind]) + extra,
+            html.escape(event.lead or "–"), html.escape(event.partner or "–"),
+            html.escape(ring_label)]
+
+
+HOVER = ("<b>%{customdata[1]}</b><br>%{customdata[2]}<br>%{customdata[3]}<br>"
+         "%{customdata[4]}<br>%{customdata[5]}<br>Lead: %{customdata[6]}<br>"
+         "Partner: %{customdata[7]}<extra></extra>")
+
+
+def clock_face(plan: Plan, selected: str | None = None, height: int = 680) -> go.Figure:
+    """The plan's clock-face (see the module notes).
+
+    Parameters
+    ----------
+    plan : Plan
+    selected : str, optional
+        Id of an event to outline in black.
+    height : int
+        Pixels.
+    """
+    width = slot_degrees()
+    colours = subject_colours()
+    ring_list = rings(plan)
+    n_rings = len(ring_list)
+    fig = go.Figure()
+
+    # the empty-stage grid: one pale bar per ring and stage
+    grid_theta, grid_base = [], []
+    for i in range(n_rings):
+        for slot in range(n_slots()):
+            grid_theta.append(slot_start(slot) + width / 2)
+            grid_base.append(ring_base(i))
+    fig.add_trace(go.Barpolar(
+        name="stages", theta=grid_theta, base=grid_base, r=[RING - RING_GAP] * len(grid_theta),
+        width=[width] * len(grid_theta), marker_color=EMPTY_COLOUR,
+        marker_line_color="white", marker_line_width=1, hoverinfo="skip", showlegend=False))
+
+    # events: one trace per subject, a bar per (event, ring, stage, subject)
+    pieces: dict[str, dict[str, list]] = {s: defaultdict(list) for s in subjects()}
+    outline: dict[str, list] = defaultdict(list)
+    counts_theta, counts_r, counts_text = [], [], []
+    for (i, slot), events in sorted(_events_by_ring_and_slot(plan).items()):
+        k = len(events)
+        base = ring_base(i)
+        depth = RING - RING_GAP
+        for j, event in enumerate(events):
+            theta = slot_start(slot) + (j + 0.5) * width / k
+            m = len(event.subjects)
+            for q, subject in enumerate(event.subjects):
+                bars = pieces[subject]
+                bars["theta"].append(theta)
+                bars["width"].append(width / k)
+                bars["base"].append(base + q * depth / m)
+                bars["r"].append(depth / m)
+                bars["customdata"].append(_hover_values(event, ring_list[i][0]))
+            if event.id == selected:
+                outline["theta"].append(theta)
+                outline["width"].append(width / k)
+                outline["base"].append(base)
+                outline["r"].append(depth)
+                outline["customdata"].append(_hover_values(event, ring_list[i][0]))
+        if k > 1:
+            counts_theta.append(slot_start(slot) + width / 2)
+            counts_r.append(base + depth + 0.001)
+            counts_text.append(str(k))
+    labels = subjects()
+    for subject, bars in pieces.items():
+        fig.add_trace(go.Barpolar(
+            name=labels[subject], theta=bars["theta"], width=bars["width"], base=bars["base"],
+            r=bars["r"], customdata=bars["customdata"], hovertemplate=HOVER,
+            marker=dict(color=colours[subject], line=dict(color="white", width=0.5)),
+            legendgroup=subject, showlegend=True))
+    fig.add_trace(go.Barpolar(
+        name="selected", theta=outline["theta"], width=outline["width"], base=outline["base"],
+        r=outline["r"], customdata=outline["customdata"], hovertemplate=HOVER,
+        marker=dict(color="rgba(0,0,0,0)", line=dict(color="#000000", width=3)),
+        showlegend=False))
+    fig.add_trace(go.Scatterpolar(
+        name="events in the stage", theta=counts_theta, r=counts_r, text=counts_text,
+        mode="text", textposition="middle center",
+        textfont=dict(size=10, color=TEXT_COLOUR, family=FONT), hoverinfo="skip",
+        showlegend=False))
+
+    # term lines (solid) and half-term lines (dotted), from the hole to the outer edge
+    outer = ring_base(n_rings) + 0.05
+    half_width = STAGES_IN_HALF_TERM * width
+    term_theta, term_r, half_theta, half_r = [], [], [], []
+    for h in range(len(terms()) * len(HALF_TERMS) + 1):
+        into = term_theta if h % len(HALF_TERMS) == 0 else half_theta
+        into_r = term_r if h % len(HALF_TERMS) == 0 else half_r
+        into += [h * half_width, h * half_width, None]
+        into_r += [HOLE - 0.05, outer, None]
+    fig.add_trace(go.Scatterpolar(name="terms", theta=term_theta, r=term_r, mode="lines",
+                                  line=dict(color="#333333", width=2), hoverinfo="skip",
+                                  showlegend=False, connectgaps=False))
+    fig.add_trace(go.Scatterpolar(name="half-terms", theta=half_theta, r=half_r, mode="lines",
+                                  line=dict(color="#777777", width=1.2, dash="dot"),
+                                  hoverinfo="skip", showlegend=False, connectgaps=False))
+    # ring labels in the summer-holiday wedge
+    label_theta = 360.0 - HOLIDAY_DEGREES / 2
+    label_r = [ring_base(i) + (RING - RING_GAP) / 2 for i in range(n_rings)]
+    fig.add_trace(go.Scatterpolar(
+        name="labels", theta=[label_theta] * n_rings, r=label_r,
+        text=[label for label, _ in ring_list], mode="text",
+        textfont=dict(size=11, color=TEXT_COLOUR, family=FONT), hoverinfo="skip",
+        showlegend=False))
+    term_names = list(terms().values())
+
+    half_centres = [(h + 0.5) * half_width for h in range(len(terms()) * len(HALF_TERMS))]
+    half_labels = [f"{t} {h}" for t in term_names for h in HALF_TERMS]
+    title = plan.title or "STEM plan"
+    subtitle = ", ".join(p for p in (plan.school, plan.key_stage.name, plan.key_stage.school_year)
+                         if p)
+    fig.update_layout(
+        title=dict(text=f"{html.escape(title)}<br><sup>{html.escape(subtitle)}</sup>",
+                   x=0.02, font=dict(family=FONT, size=18, color=TEXT_COLOUR)),
+        font=dict(family=FONT, color=TEXT_COLOUR),
+        height=height, margin=dict(l=40, r=40, t=80, b=40),
+        dragmode="zoom", paper_bgcolor="white", barmode="overlay",
+        legend=dict(title=dict(text="Subject"), orientation="v", x=1.02, y=0.5),
+        polar=dict(
+            hole=0, bgcolor="white",
+            radialaxis=dict(visible=False, range=[0, outer + 0.8]),
+            angularaxis=dict(direction="clockwise", rotation=90, tickmode="array",
+                             tickvals=half_centres, ticktext=half_labels, showgrid=False,
+                             showline=False, ticks="", tickfont=dict(size=11, color="#555555")),
+        ),
+        hoverlabel=dict(bgcolor="white", font=dict(family=FONT, size=12)),
+    )
+    return fig
+
+
+def event_ids(figure: go.Figure) -> set[str]:
+    """Ids of the events drawn in a clock-face (read from the bars' ``customdata``)."""
+    out = set()
+    for trace in figure.data:
+        if trace.type == "barpolar" and trace.customdata is not None:
+            out.update(row[0] for row in trace.customdata)
+    return out
+
+
+# ------------------------------------------------------------- printable page
+
+PAGE_CSS = """
+body { font-family: Helvetica, Arial, sans-serif; color: #222; margin: 1.5cm; font-size: 11pt; }
+h1 { font-size: 18pt; margin: 0 0 0.2em 0; } h2 { font-size: 13pt; margin: 1.2em 0 0.3em 0; }
+table.plan { border-collapse: collapse; width: 100%; }
+table.plan td, table.plan th { border: 1px solid #999; padding: 0.25em 0.4em; vertical-align: top;
+  font-size: 9.5pt; text-align: left; }
+.subject { display: inline-block; width: 0.8em; height: 0.8em; border-radius: 2px;
+  margin-right: 0.25em; vertical-align: middle; }
+.careers { font-weight: bold; }
+@media print { body { margin: 0.8cm; } h2 { page-break-after: avoid; } }
+""" + BALANCE_CSS
+
+
+def _swatches(event: Event) -> str:
+    colours = subject_colours()
+    return "".join(f'<span class="subject" style="background:{colours[s]}"></span>'
+                   for s in event.subjects)
+
+
+def _cell(events: list[Event]) -> str:
+    parts = []
+    for e in events:
+        stage = "" if e.stage == "middle" else f" ({e.stage})"
+        css = ' class="careers"' if e.careers_linked else ""
+        parts.append(f"<div{css}>{_swatches(e)}{html.escape(e.title)}{html.escape(stage)}</div>")
+    return "".join(parts)
+
+
+def plan_page_html(plan: Plan, report: Balance | None = None) -> str:
+    """A printable HTML page of the plan: grid by half-term, balance, list of events."""
+    report = balance(plan) if report is None else report
+    labels = subjects()
+    ring_list = rings(plan)
+    head = "".join(f"<th>{html.escape(label)}</th>" for label, _ in ring_list)
+    body = ""
+    for term, term_label in terms().items():
+        for half in HALF_TERMS:
+            cells = ""
+            for _, year in ring_list:
+                chosen = [e for e in plan.events if e.term == term and e.half_term == half and (
+                    (year is None and e.for_teachers) or year in e.year_groups)]
+                cells += f"<td>{_cell(chosen)}</td>"
+            body += f"<tr><th>{html.escape(term_label)} {half}</th>{cells}</tr>"
+    key = " ".join(f'<span class="subject" style="background:{c}"></span>'
+                   f"{html.escape(labels[s])}" for s, c in subject_colours().items())
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in (
+            e.title, ", ".join(labels[s] for s in e.subjects),
+            "teachers" if e.for_teachers else ", ".join(map(str, e.year_groups)), e.when,
+            kinds()[e.kind], "yes" if e.careers_linked else "", e.lead, e.partner, e.notes))
+        + "</tr>" for e in plan.events)
+    columns = "".join(f"<th>{c}</th>" for c in (
+        "Title", "Subjects", "Years", "When", "Kind", "Careers", "Lead", "Partner", "Notes"))
+    subtitle = " · ".join(html.escape(p) for p in (
+        plan.school, plan.key_stage.name, plan.key_stage.school_year) if p)
+    notes = f"<p>{html.escape(plan.notes)}</p>" if plan.notes else ""
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+            f"<title>{html.escape(plan.title or 'STEM plan')}</title><style>{PAGE_CSS}</style>"
+            f"</head><body><h1>{html.escape(plan.title or 'STEM plan')}</h1><p>{subtitle}</p>"
+            f"{notes}<h2>Events by half-term</h2><p>{key} · <b>bold</b>: careers-linked</p>"
+            f'<table class="plan"><tr><th></th>{head}</tr>{body}</table>'
+            f"<h2>Balance</h2>{balance_html(report, plan)}"
+            f'<h2>All events</h2><table class="plan"><tr>{columns}</tr>{rows}</table>'
+            f'<p style="color:#777;font-size:8pt">Printed from the STEM Planner on '
+            f"{date.today():%d %B %Y}.</p></body></html>")
