@@ -1,0 +1,507 @@
+"""My school: one school against all the other schools, with disclosure control.
+
+For a school's STEM lead. Choose the school, a question block, a wave and a
+year group; the chart shows, for every item of the block, the share of this
+school's pupils next to the share of all other schools' pupils, with 95%
+intervals and the base n.
+
+Disclosure control
+------------------
+The figures are protected by :func:`analysis.disclosure.school_view`: this
+school and "other schools" are protected *together with the all-schools
+total* (which other dashboards publish), so neither can be worked out as the
+total minus the other. It is applied to the unmarked by-school aggregates of
+one block, by wave and year group, once per school and block; a hidden figure
+is marked ``c`` or ``u`` and never drawn. The school's own figures are exempt
+from the 3-school rule (this is the school's own page); "other schools" must
+number at least 3.
+
+Figures are given for one wave and one year group at a time, never pooled
+over both: a pooled figure protected on its own, next to the per-wave ones,
+would let a hidden per-wave figure be worked out by subtraction.
+
+A school's rank among schools is never shown: it would identify schools.
+
+Intervals
+---------
+``school_view`` drops intervals; they are computed here for the rows it shows.
+This school: a Wilson (1927) score interval on the school's pupils
+(binomial, normal quantile, Kish's effective n when the file is weighted):
+within one school there is no clustering across schools to allow for. Other
+schools: the school-clustered Wilson interval of
+:class:`analysis.measures.SurveyAggregates` on the effective n, computed on
+every school but this one.
+
+Speed: a school or block change protects one block (about 0.1 s on the
+sample); a wave or year-group change only picks rows of that protected table
+and redraws the chart in place.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from scipy import stats as scipy_stats
+
+from analysis import disclosure, figures, schema
+from analysis import stats as survey_stats
+
+from . import downloads, page, shell
+from .filters import TITLES, option_label
+from .results import LiveResults, Results, legend_note
+
+#: The groups a school's figures are given for, one value of each at a time.
+SPLIT: tuple[str, ...] = ("wave", "year_group")
+#: Confidence level of every interval.
+LEVEL = 0.95
+#: This school and the other schools: the same two colours wherever they appear.
+SCHOOL_COLOURS: dict[str, str] = {
+    disclosure.THIS_SCHOOL: figures.OKABE_ITO["vermillion"],
+    disclosure.OTHER_SCHOOLS: figures.OKABE_ITO["sky_blue"],
+}
+#: Name of the downloaded table and chart image (without extension).
+FILENAME = "my_school"
+#: What a published bundle without a school view says instead of the dashboard.
+NO_SCHOOL_VIEW = "This publication has no school view."
+#: Columns of :func:`school_table`, in order.
+COLUMNS: tuple[str, ...] = (
+    "school_id", "school", *SPLIT, "block", "item", "label", "n", "count", "share",
+    "ci_low", "ci_high", "n_eff", "deff", "n_schools", "suppressed")
+
+
+def share_blocks() -> list[schema.Block]:
+    """Blocks with a share per item (ticked, or agreeing): every block but the
+    qualification aim, whose answers are categories."""
+    return [b for b in schema.blocks() if b.scale in ("binary", "agreement")]
+
+
+def by_school_table(results: Results, blocks: Sequence[str] | None = None) -> pd.DataFrame:
+    """Unmarked share rows by school, wave and year group: the input of ``school_view``.
+
+    On live results they come from the aggregates before any marking
+    (:meth:`analysis.measures.SurveyAggregates.shares`): the marked table of
+    :meth:`Results.shares` has already hidden small by-school cells, and
+    ``school_view`` needs every cell's ``n`` and ``count`` to protect the
+    school against the others and the total. A source without aggregates (a
+    publication bundle made for a named school) gives its by-school table
+    through :meth:`Results.shares`; it must carry every ``n`` and ``count``.
+
+    Returns
+    -------
+    DataFrame: ``school_id, wave, year_group, block, item, label, n, count, n_eff``.
+
+    Raises
+    ------
+    ValueError
+        The source's by-school table has hidden ``n`` or ``count`` values.
+    """
+    by = ["school_id", *SPLIT]
+    if isinstance(results, LiveResults):
+        table = results.aggregates.shares(by, block=blocks)
+    else:
+        table = results.shares(by, blocks)
+        table = table[table["measure"] == "share"]
+        if table[["n", "count"]].isna().to_numpy().any():
+            raise ValueError(
+                "the by-school table of this publication has hidden n or count values, so "
+                "one school cannot be protected against the others here. Publish the "
+                "school's view with its n and count unsuppressed (the dashboard protects it).")
+    table = table[table["measure"] == "share"] if "measure" in table else table
+    out = table[[*by, "block", "item", "label", "n", "count", "n_eff"]].copy()
+    out["school_id"] = out["school_id"].astype(str)
+    out["item"] = out["item"].astype(str)
+    return out.reset_index(drop=True)
+
+
+def school_table(by_school: pd.DataFrame, school_id: str, block: str,
+                 rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
+                 others: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One school against the other schools for one block, protected, with intervals.
+
+    Parameters
+    ----------
+    by_school : DataFrame
+        :func:`by_school_table` (every school, wave and year group).
+    school_id : str
+        The school shown.
+    block : str
+        A block key (``"enjoy"``).
+    rules : DisclosureRules
+        Thresholds for :func:`analysis.disclosure.school_view`.
+    others : DataFrame, optional
+        Shares of every school but this one by wave and year group
+        (``SurveyAggregates.shares(["wave", "year_group"], block,
+        where={"school_id": [...others]})``): their school-clustered interval,
+        effective n and design effect are carried over to the "other schools"
+        rows. Without it those rows get a Wilson interval on ``n`` (no
+        clustering).
+
+    Returns
+    -------
+    DataFrame with :data:`COLUMNS`: for each wave, year group and item, a
+    ``this school`` row and an ``other schools`` row. Hidden rows
+    (``suppressed`` ``c`` or ``u``) have NaN count, share and interval.
+    """
+    part = by_school[by_school["block"].astype(str) == block]
+    if part.empty:
+        raise ValueError(f"block '{block}' has no share items in the table; blocks are "
+                         f"{', '.join(pd.unique(by_school['block'].astype(str)))}")
+    view = disclosure.school_view(
+        part[["school_id", *SPLIT, "item", "label", "n", "count"]], school_id, rules)
+    view = view.astype({c: "int64" for c in SPLIT})
+    keys = [*SPLIT, "item"]
+    this = disclosure.THIS_SCHOOL
+    is_this = (view["school"] == this).to_numpy()
+    shown = view["suppressed"].astype(str).to_numpy() == ""
+    z = scipy_stats.norm.ppf(0.5 + LEVEL / 2)
+
+    # this school: Wilson on the school's own (Kish) effective n
+    own = part[part["school_id"] == school_id].astype({c: "int64" for c in SPLIT})
+    own_eff = view[keys].merge(own[[*keys, "n_eff"]], on=keys, how="left")["n_eff"].to_numpy()
+    low, high = survey_stats.wilson_interval(view["share"].to_numpy(dtype=float), own_eff, z)
+    view["n_eff"] = np.where(is_this, own_eff, np.nan)
+    view["deff"] = np.nan
+    view["ci_low"] = np.where(is_this, low, np.nan)
+    view["ci_high"] = np.where(is_this, high, np.nan)
+
+    # other schools: the school-clustered figures of every school but this one
+    if others is not None:
+        got = others.astype({c: "int64" for c in SPLIT}).assign(item=lambda f: f["item"].astype(str))
+        merged = view[keys].merge(got[[*keys, "ci_low", "ci_high", "n_eff", "deff"]],
+                                  on=keys, how="left")
+        for c in ("ci_low", "ci_high", "n_eff", "deff"):
+            view[c] = np.where(is_this, view[c], merged[c].to_numpy(dtype=float))
+    else:
+        low, high = survey_stats.wilson_interval(view["share"].to_numpy(dtype=float),
+                                                 view["n"].to_numpy(dtype=float), z)
+        view["ci_low"] = np.where(is_this, view["ci_low"], low)
+        view["ci_high"] = np.where(is_this, view["ci_high"], high)
+    for c in ("ci_low", "ci_high", "n_eff", "deff"):
+        view[c] = view[c].astype(float).where(shown)
+    view["school_id"] = school_id
+    view["block"] = block
+    return view[list(COLUMNS)].reset_index(drop=True)
+
+
+def _base_text(n: pd.Series) -> str:
+    """``1,234 pupils`` or, when item bases differ, ``1,200–1,234 pupils``; ``c`` if hidden."""
+    n = n.dropna()
+    if n.empty:
+        return "c pupils"
+    lo, hi = int(round(n.min())), int(round(n.max()))
+    return f"{hi:,} pupils" if lo == hi else f"{lo:,}–{hi:,} pupils"
+
+
+def _percent(value: float) -> str:
+    return "" if value is None or math.isnan(value) else f"{100 * value:.1f}%"
+
+
+def school_figure(table: pd.DataFrame, *, school_id: str, block: str, wave: int,
+                  year_group: int, rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
+                  ) -> go.Figure:
+    """This school against the other schools, one block, one wave and year group.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Rows of :func:`school_table` for one wave and year group.
+    school_id, block, wave, year_group
+        What the rows are, said in the title.
+    rules : DisclosureRules
+        For the hover text of a hidden figure.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Two horizontal bar traces, ``this school`` then ``other schools``:
+        ``x`` the share in percent (``None`` where hidden), ``y`` the item
+        labels in questionnaire order, error bars the 95% interval,
+        ``customdata`` ``[n, ci_low %, ci_high %, n_eff, deff, n_schools]``,
+        ``meta`` ``{"school": ..., "suppressed": [...]}``. A hidden figure
+        is an annotation ``c`` / ``u`` at its place, from the axis.
+    """
+    the_block = schema.block(block)
+    labels = list(dict.fromkeys(table["label"].astype(str)))
+    index = {label: i for i, label in enumerate(labels)}
+    what = "share ticking" if the_block.scale == "binary" else "share agreeing"
+    wave_label = schema.groups()["wave"].values.get(wave, f"Wave {wave}")
+    fig = go.Figure()
+    annotations = []
+    bases = {}
+    offsets = {disclosure.THIS_SCHOOL: -0.2, disclosure.OTHER_SCHOOLS: 0.2}
+    for school in (disclosure.THIS_SCHOOL, disclosure.OTHER_SCHOOLS):
+        part = table[table["school"] == school].set_index("label").reindex(labels)
+        share = part["share"].to_numpy(dtype=float)
+        low = part["ci_low"].to_numpy(dtype=float)
+        high = part["ci_high"].to_numpy(dtype=float)
+        hidden = part["suppressed"].fillna("").astype(str).tolist()
+        x = [None if (h or math.isnan(s)) else 100 * s for s, h in zip(share, hidden)]
+        plus = [None if v is None else 100 * (hi - s) for v, s, hi in zip(x, share, high)]
+        minus = [None if v is None else 100 * (s - lo) for v, s, lo in zip(x, share, low)]
+        custom = np.column_stack([part["n"].to_numpy(dtype=float), 100 * low, 100 * high,
+                                  part["n_eff"].to_numpy(dtype=float),
+                                  part["deff"].to_numpy(dtype=float),
+                                  part["n_schools"].to_numpy(dtype=float)])
+        custom = [[None if math.isnan(v) else float(v) for v in row] for row in custom]
+        n_schools = part["n_schools"].dropna()
+        schools_text = (f" in {int(n_schools.max())} schools" if school != disclosure.THIS_SCHOOL
+                        and len(n_schools) else "")
+        name = f"School {school_id}" if school == disclosure.THIS_SCHOOL else "Other schools"
+        bases[school] = f"{name}: n = {_base_text(part['n'])}{schools_text}"
+        if school == disclosure.THIS_SCHOOL:
+            hover = ("<b>%{y}</b><br>" + html.escape(name) + ": %{x:.1f}%<br>"
+                     "95% interval %{customdata[1]:.1f}–%{customdata[2]:.1f}% (binomial)<br>"
+                     "n = %{customdata[0]:,.0f} pupils<extra></extra>")
+        else:
+            hover = ("<b>%{y}</b><br>Other schools: %{x:.1f}%<br>"
+                     "95% interval %{customdata[1]:.1f}–%{customdata[2]:.1f}% (school-clustered)"
+                     "<br>n = %{customdata[0]:,.0f} pupils, effective n %{customdata[3]:,.0f}, "
+                     "design effect %{customdata[4]:.2f}, %{customdata[5]:.0f} schools"
+                     "<extra></extra>")
+        fig.add_trace(go.Bar(
+            x=x, y=labels, orientation="h", name=name,
+            marker_color=SCHOOL_COLOURS[school],
+            error_x=dict(type="data", symmetric=False, array=plus, arrayminus=minus,
+                         color="#333333", thickness=1.2, width=3),
+            customdata=custom, meta={"school": school, "suppressed": hidden},
+            hovertemplate=hover))
+        for label, mark in zip(labels, hidden):
+            if mark:
+                annotations.append(dict(
+                    x=0, y=index[label] + offsets[school], xref="x", yref="y",
+                    text=f"<b>{html.escape(mark)}</b>", showarrow=False, xanchor="left",
+                    xshift=4, font=dict(size=13, color=SCHOOL_COLOURS[school]),
+                    hovertext=(f"{name}: hidden ({mark}). "
+                               + ("too few pupils gave, or did not give, the answer, or it "
+                                  "would let a hidden figure be worked out"
+                                  if mark == disclosure.CONFIDENTIAL
+                                  else f"base under {rules.min_base:g} pupils or under "
+                                       f"{rules.min_schools} schools"))))
+    height = max(360, 140 + 46 * len(labels))
+    fig.update_layout(
+        title=dict(
+            text=(f"{the_block.label}: {what}, school {html.escape(school_id)} against other "
+                  f"schools, year {year_group}, {wave_label.lower()}"),
+            subtitle_text=" · ".join(bases.values()),
+            x=0.01, xanchor="left", y=0.98, yanchor="top", font_size=18),
+        barmode="group", bargap=0.25, bargroupgap=0.05, height=height,
+        margin=dict(l=190, r=30, t=120, b=60),
+        xaxis=dict(range=[0, 100], ticksuffix="%", gridcolor="#e5e5e5", zeroline=False,
+                   title_text=f"{what.capitalize()} (%), with 95% interval"),
+        yaxis=dict(categoryorder="array", categoryarray=labels, autorange="reversed",
+                   ticks="", showgrid=False),
+        legend=dict(title_text="", orientation="h", x=1, xanchor="right", y=1.02,
+                    yanchor="bottom", traceorder="normal", font_size=13),
+        annotations=annotations,
+        font=dict(family=figures.FONT, color=figures.TEXT_COLOUR, size=13),
+        plot_bgcolor="white", paper_bgcolor="white",
+        hoverlabel=dict(bgcolor="white", font_size=13),
+    )
+    return fig
+
+
+class MySchool:
+    """The dashboard: school, block, wave and year group choices, the chart, downloads.
+
+    Parameters
+    ----------
+    results : Results
+        Live results or a publication bundle. A bundle without schools gets
+        the sentence :data:`NO_SCHOOL_VIEW` instead of a chart.
+
+    Attributes
+    ----------
+    schools : list of str
+        The schools that may be chosen (``results.school_ids()``).
+    choices : dict
+        ``{"school_id" | "block" | "wave" | "year_group": ipywidgets.Dropdown}``.
+    figure : plotly.graph_objects.FigureWidget or None
+        The chart, updated in place when a choice changes.
+    downloads : dashboards.downloads.DownloadLinks or None
+    message : ipywidgets.HTML
+        Says why nothing is drawn (e.g. the school was not surveyed in that
+        wave); empty otherwise.
+    widget : ipywidgets.VBox
+    """
+
+    def __init__(self, results: Results):
+        self.results = results
+        self.rules = results.rules
+        self.schools = [str(s) for s in results.school_ids()]
+        self.figure = None
+        self.downloads = None
+        self.message = page.html_widget("")
+        if not self.schools:
+            text = NO_SCHOOL_VIEW if results.published else \
+                "These data name no schools, so there is no school view."
+            self.message = page.html_widget(f"<p>{html.escape(text)}</p>")
+            self.choices = {}
+            self.widget = widgets.VBox([self.message])
+            return
+        self.by_school = by_school_table(results)
+        present = set(self.by_school["block"].astype(str))
+        self.blocks = [b for b in share_blocks() if b.key in present]
+        self._tables: dict[tuple[str, str], pd.DataFrame] = {}
+        self._busy = False
+        self.choices = {
+            "school_id": widgets.Dropdown(
+                options=[(option_label("school_id", s), s) for s in self.schools],
+                value=self.schools[0]),
+            "block": widgets.Dropdown(options=[(b.label, b.key) for b in self.blocks],
+                                      value=self.blocks[0].key),
+        }
+        for column in SPLIT:
+            levels = [int(v) for v in results.levels(column)]
+            self.choices[column] = widgets.Dropdown(
+                options=[(option_label(column, v), v) for v in levels], value=levels[0])
+        titles = {**TITLES, "block": "Questions"}
+        for key, dropdown in self.choices.items():
+            dropdown.description = titles[key]
+            dropdown.style = {"description_width": "initial"}
+            dropdown.layout = widgets.Layout(width="auto")
+            dropdown.observe(self._changed, names="value")
+        self.allowed = {k: {v for _, v in d.options} for k, d in self.choices.items()}
+        self._restrict_waves()
+        table = self.table()
+        self.figure = go.FigureWidget(self.draw(table))
+        self.figure._config = downloads.image_config(self.filename())
+        self.downloads = downloads.DownloadLinks(table, self.filename())
+        self.widget = widgets.VBox([
+            widgets.HBox(list(self.choices.values()),
+                         layout=widgets.Layout(flex_flow="row wrap", gap="0.8em")),
+            self.message, self.figure, self.downloads.widget])
+
+    # -- state -------------------------------------------------------------
+
+    @property
+    def value(self) -> dict:
+        """The current choices, each checked against its options."""
+        out = {}
+        for key, dropdown in self.choices.items():
+            if dropdown.value not in self.allowed[key]:
+                # a browser (or a crafted client) can send any value: never use it
+                first = dropdown.options[0][1]
+                self._busy, dropdown.value, self._busy = True, first, False
+            out[key] = dropdown.value
+        return out
+
+    def school_block(self, school_id: str, block: str) -> pd.DataFrame:
+        """:func:`school_table` for one school and block, computed once and kept."""
+        key = (school_id, block)
+        if key not in self._tables:
+            others = None
+            if isinstance(self.results, LiveResults):
+                rest = [s for s in self.schools if s != school_id]
+                others = self.results.aggregates.shares(
+                    list(SPLIT), block=block, where={"school_id": rest}) if rest else None
+            self._tables[key] = school_table(self.by_school, school_id, block, self.rules,
+                                             others)
+        return self._tables[key]
+
+    def table(self, choice: dict | None = None) -> pd.DataFrame:
+        """The rows the chart shows: one school, block, wave and year group."""
+        choice = self.value if choice is None else choice
+        full = self.school_block(choice["school_id"], choice["block"])
+        keep = np.ones(len(full), dtype=bool)
+        for column in SPLIT:
+            keep &= (full[column] == choice[column]).to_numpy()
+        return full[keep].reset_index(drop=True)
+
+    def filename(self, choice: dict | None = None) -> str:
+        """``my_school_S01_enjoy_wave1_year7``."""
+        c = self.value if choice is None else choice
+        safe = "".join(ch for ch in str(c["school_id"]) if ch.isalnum() or ch in "-_")
+        return f"{FILENAME}_{safe}_{c['block']}_wave{c['wave']}_year{c['year_group']}"
+
+    def draw(self, table: pd.DataFrame, choice: dict | None = None) -> go.Figure:
+        """The finished figure for the current (or given) choices."""
+        c = self.value if choice is None else choice
+        return school_figure(table, school_id=c["school_id"], block=c["block"],
+                             wave=c["wave"], year_group=c["year_group"], rules=self.rules)
+
+    def _surveyed(self, school_id: str) -> set[tuple[int, int]]:
+        part = self.by_school[(self.by_school["school_id"] == school_id)
+                              & (self.by_school["n"] > 0)]
+        return set(map(tuple, part[list(SPLIT)].astype(int).drop_duplicates().to_numpy().tolist()))
+
+    def _restrict_waves(self) -> None:
+        """Offer only the waves the chosen school took part in."""
+        school = self.choices["school_id"].value
+        waves = sorted({w for w, _ in self._surveyed(school)}) or \
+            [v for _, v in self.choices["wave"].options]
+        dropdown = self.choices["wave"]
+        current = dropdown.value
+        self._busy = True
+        try:
+            dropdown.options = [(option_label("wave", w), w) for w in waves]
+            dropdown.value = current if current in waves else waves[0]
+        finally:
+            self._busy = False
+        self.allowed["wave"] = set(waves)
+
+    # -- updates -----------------------------------------------------------
+
+    def _changed(self, change) -> None:
+        if self._busy:
+            return
+        if change["owner"] is self.choices["school_id"]:
+            if change["new"] not in self.allowed["school_id"]:
+                self.value  # resets it
+                return
+            self._restrict_waves()
+        self.show()
+
+    def show(self) -> None:
+        """Redraw the chart and the downloads in place for the current choices."""
+        choice = self.value
+        table = self.table(choice)
+        surveyed = self._surveyed(choice["school_id"])
+        if (choice["wave"], choice["year_group"]) not in surveyed:
+            self.message.value = page.html_widget(
+                f"<p>School {html.escape(choice['school_id'])} has no pupils in year "
+                f"{choice['year_group']} of wave {choice['wave']} in these data.</p>").value
+        else:
+            self.message.value = ""
+        new = self.draw(table, choice)
+        with self.figure.batch_update():
+            if len(self.figure.data) == len(new.data):
+                for trace, fresh in zip(self.figure.data, new.data):
+                    trace.update(fresh.to_plotly_json(), overwrite=True)
+            else:
+                self.figure.data = []
+                self.figure.add_traces(list(new.data))
+            self.figure.update_layout(new.layout.to_plotly_json(), overwrite=True)
+        self.downloads.update(table, self.filename(choice))
+        self.figure._config = downloads.image_config(self.filename(choice))
+
+
+INTRO = (
+    "<p>One school against all the other schools together: for every question of a block, "
+    "the share of this school's pupils next to the share of the other schools' pupils, for "
+    "one wave and one year group.</p>")
+
+
+def footnote(rules: disclosure.DisclosureRules = disclosure.DisclosureRules()) -> str:
+    """How to read the chart (HTML)."""
+    return (
+        "n: pupils in the wave and year group who answered the question. Lines on the bars "
+        "are 95% intervals: for this school a binomial (Wilson) interval on its own pupils "
+        "(one school, so there is no clustering across schools to allow for); for the other "
+        "schools a Wilson interval on the effective n, allowing for pupils clustered in "
+        "schools. Figures are protected so that neither this school's nor the other schools' "
+        "hidden figures can be worked out from the all-schools figures shown on the other "
+        "dashboards. This school's own figures are exempt from the 3-school rule (this is the "
+        f"school's own page); the other schools must number at least {rules.min_schools}. "
+        "Figures are never pooled over waves or year groups here, and a school's rank among "
+        f"schools is never shown. {legend_note(rules)}")
+
+
+def main() -> None:
+    """What the notebook runs."""
+    shell.main(MySchool, title="My school", intro=INTRO, footnote=footnote())
