@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .model import STAGES_IN_HALF_TERM, Plan, n_slots, slot_name, subjects, terms
+from .model import STAGES_IN_HALF_TERM, Plan, lower_label, n_slots, slot_name, subjects, terms
 
 #: A year group with no event for this many stages in a row (a whole term) is warned about.
 GAP_WARNING_STAGES = 2 * STAGES_IN_HALF_TERM
@@ -212,7 +212,7 @@ def balance(plan: Plan) -> Balance:
 
 
 def _join(words: list[str]) -> str:
-    words = [w if w.startswith("ICT") else w.lower() for w in words]
+    words = [lower_label(w) for w in words]
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 

@@ -83,6 +83,11 @@ def stages() -> dict[str, str]:
     return _labels("stages")
 
 
+def lower_label(label: str) -> str:
+    """A label inside a sentence: ``"Computing and ICT"`` → ``"computing and ICT"``."""
+    return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in label.split(" "))
+
+
 def n_slots() -> int:
     """Stages in a school year: terms × half-terms × 3 (18)."""
     return len(terms()) * len(HALF_TERMS) * STAGES_IN_HALF_TERM
