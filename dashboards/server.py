@@ -4,11 +4,38 @@
 Voilà through :func:`voila_command` (or :class:`VoilaServer`), so they serve
 the same pages the same way. Run ``python -m dashboards.server [--port N]`` to
 serve in the foreground; the home page is ``/voila/render/index.ipynb``.
+
+Published mode
+--------------
+``python -m dashboards.server --publish BUNDLE`` (or
+``VoilaServer(published=BUNDLE)``) serves the public dashboards on a
+publication bundle (``python -m analysis publish``) with the hardened
+settings of :func:`published_command`:
+
+- standalone ``voila`` (it refuses every kernel message but the widgets'
+  comm messages, so a client cannot run code), serving a folder made at
+  start-up that holds only copies of :data:`PUBLIC_NOTEBOOKS` (and
+  ``my_school`` when the bundle has a school): no planner, no survey file,
+  no bundle file in reach of a URL;
+- ``KS3_BUNDLE`` set for the kernels, ``KS3_SURVEY_FILES`` emptied; no upload
+  (the page frame offers none on a bundle) and tornado's default websocket
+  message cap;
+- sources stripped, tracebacks hidden, ``/voila/files`` serving nothing,
+  template and theme overrides from the URL or the notebook switched off,
+  no configuration file read;
+- at most ``max_kernels`` kernels (:class:`CappedKernelManager`: a reader
+  over the cap gets a "503: too many readers" page), idle kernels culled,
+  connected or not, and one kernel per notebook preheated;
+- the template ``ks3-published`` (``dashboards/templates``): Voilà's lab
+  template without its links to public CDNs (Font Awesome; the error and
+  tree pages' Font Awesome 4; the mermaid loader), and a
+  Content-Security-Policy that lets a page load nothing from another host.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import socket
@@ -21,10 +48,45 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from .upload import WEBSOCKET_MAX_BYTES  # noqa: E402
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado import web
+from traitlets import Integer
 
 DASHBOARDS_DIR = Path(__file__).resolve().parent
 HOME = "/voila/render/index.ipynb"
+
+#: The notebooks a published server serves (``my_school`` only when the bundle names a school).
+PUBLIC_NOTEBOOKS = ("index", "subjects", "careers", "enrichment", "gender_gaps", "waves")
+SCHOOL_NOTEBOOK = "my_school"
+#: The environment variable naming the bundle (as :data:`dashboards.results.BUNDLE_VARIABLE`).
+BUNDLE_VARIABLE = "KS3_BUNDLE"
+#: Jupyter data folder holding the published template (``voila/templates/ks3-published``).
+TEMPLATES_DIR = DASHBOARDS_DIR / "templates"
+PUBLISHED_TEMPLATE = "ks3-published"
+#: Files ``/voila/files/`` may serve on a published server: none (the pages need no file;
+#: downloads are ``data:`` URIs) ...
+PUBLISHED_FILE_ALLOWLIST: tuple[str, ...] = ()
+#: ... and, should the allowlist ever grow, everything is still refused by default.
+PUBLISHED_FILE_DENYLIST: tuple[str, ...] = (r".*",)
+#: What a published page may load: its own server only ('self', and the websocket to it);
+#: inline scripts and styles, ``data:`` and ``blob:`` URIs, which Voilà, the widgets and plotly
+#: use; no other host.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "frame-ancestors 'self'",
+    "form-action 'self'",
+    "base-uri 'self'",
+])
+#: Defaults of a published server, sized for a 2-core machine with a few GB free.
+MAX_KERNELS = 40
+CULL_IDLE_SECONDS = 900
+CULL_INTERVAL_SECONDS = 60
 
 
 def voila_command(port: int, root: Path = DASHBOARDS_DIR, *, preheat: int = 0,
@@ -37,9 +99,10 @@ def voila_command(port: int, root: Path = DASHBOARDS_DIR, *, preheat: int = 0,
     first request (Voilà's ``preheat_kernel``; each holds the data in memory).
     ``extra``: more Voilà arguments, appended last.
     """
-    voila = shutil.which("voila", path=str(Path(sys.executable).parent)) or "voila"
+    from .upload import WEBSOCKET_MAX_BYTES
+
     return [
-        voila, str(root),
+        _voila(), str(root),
         "--no-browser",
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
@@ -53,6 +116,195 @@ def voila_command(port: int, root: Path = DASHBOARDS_DIR, *, preheat: int = 0,
         *(["--preheat_kernel=True", f"--pool_size={preheat}"] if preheat else []),
         *extra,
     ]
+
+
+def _voila() -> str:
+    return shutil.which("voila", path=str(Path(sys.executable).parent)) or "voila"
+
+
+def published_command(port: int, root: Path, *, ip: str = "127.0.0.1", preheat: int = 1,
+                      max_kernels: int = MAX_KERNELS, cull_idle: int = CULL_IDLE_SECONDS,
+                      cull_interval: int = CULL_INTERVAL_SECONDS,
+                      extra: Sequence[str] = ()) -> list[str]:
+    """The argv of a published (public, read-only) Voilà server serving ``root``.
+
+    ``root`` is a folder made by :func:`prepare_published_root`; run the
+    command with the environment of :func:`published_env`, which names the
+    bundle and the template folder.
+
+    Parameters
+    ----------
+    port : int
+        The port to listen on.
+    root : Path
+        The folder of public notebooks to serve.
+    ip : str
+        The address to listen on; loopback by default, behind a reverse proxy.
+    preheat : int
+        Kernels per notebook started and executed ahead of the first reader
+        (0: none).
+    max_kernels : int
+        The most kernels running at once, preheated ones included
+        (:class:`CappedKernelManager`); a reader over the cap gets a 503 page.
+    cull_idle, cull_interval : int
+        Seconds: a kernel idle for ``cull_idle`` is shut down, even with its
+        page still open (``cull_connected``); checked every ``cull_interval``.
+    extra : sequence of str
+        More Voilà arguments, appended last.
+    """
+    settings = {"headers": {"Content-Security-Policy": CONTENT_SECURITY_POLICY}}
+    return [
+        _voila(), str(root),
+        "--no-browser",
+        f"--port={port}",
+        f"--Voila.ip={ip}",
+        "--Voila.port_retries=0",
+        # no voila.json / jupyter config folder can change what is set here
+        "--Voila.config_file_paths=[]",
+        "--VoilaConfiguration.strip_sources=True",
+        "--VoilaConfiguration.show_tracebacks=False",
+        f"--VoilaConfiguration.template={PUBLISHED_TEMPLATE}",
+        "--VoilaConfiguration.theme=light",
+        "--VoilaConfiguration.allow_template_override=NO",
+        "--VoilaConfiguration.allow_theme_override=NO",
+        f"--VoilaConfiguration.file_allowlist={list(PUBLISHED_FILE_ALLOWLIST)!r}",
+        f"--VoilaConfiguration.file_denylist={list(PUBLISHED_FILE_DENYLIST)!r}",
+        "--VoilaConfiguration.multi_kernel_manager_class=dashboards.server.CappedKernelManager",
+        f"--CappedKernelManager.max_kernels={max_kernels}",
+        f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
+        f"--MappingKernelManager.cull_interval={cull_interval}",
+        "--MappingKernelManager.cull_connected=True",
+        # tornado's default websocket message cap (10 MiB): no upload to make room for
+        f"--Voila.tornado_settings={json.dumps(settings)}",
+        *(["--preheat_kernel=True", f"--pool_size={preheat}"] if preheat else []),
+        *extra,
+    ]
+
+
+def read_manifest(bundle: Path) -> dict:
+    """The bundle's ``manifest.json``, checked enough to serve it.
+
+    Raises
+    ------
+    ValueError
+        The folder or its manifest is missing or is not a publication
+        bundle; the message names the file and says what to do.
+    """
+    bundle = Path(bundle)
+    path = bundle / "manifest.json"
+    if not bundle.is_dir():
+        raise ValueError(f"{bundle}: no such folder. Give the folder written by "
+                         "`python -m analysis publish`.")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ValueError(f"{path}: {error.strerror or error}. A publication bundle has a "
+                         "manifest.json; make one with `python -m analysis publish`.") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path}: not valid JSON (line {error.lineno}: {error.msg}). "
+                         "Make the bundle again with `python -m analysis publish`.") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != "ks3-stem-publication":
+        raise ValueError(f"{path}: field \"format\" is not \"ks3-stem-publication\": this "
+                         "folder is not a publication bundle. Make one with "
+                         "`python -m analysis publish`.")
+    return manifest
+
+
+def published_notebooks(manifest: Mapping) -> list[str]:
+    """The notebook names a published server serves for this bundle."""
+    school = manifest.get("school")
+    return [*PUBLIC_NOTEBOOKS, *([SCHOOL_NOTEBOOK] if school else [])]
+
+
+def prepare_published_root(bundle: Path, root: Path) -> list[str]:
+    """Copy the public notebooks for ``bundle`` into the empty folder ``root``.
+
+    Returns the file names copied. Nothing else goes into ``root``: it is
+    all ``/voila/render``, ``/voila/tree`` and ``/voila/api/contents`` can
+    reach.
+    """
+    manifest = read_manifest(bundle)
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    if any(root.iterdir()):
+        raise ValueError(f"{root}: not empty; a published server serves a folder made for it.")
+    copied = []
+    for name in published_notebooks(manifest):
+        source = DASHBOARDS_DIR / f"{name}.ipynb"
+        shutil.copyfile(source, root / source.name)
+        copied.append(source.name)
+    return copied
+
+
+def published_env(bundle: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a published server and its kernels.
+
+    ``KS3_BUNDLE`` names the bundle (absolute path), the survey-file
+    variables are emptied, and ``JUPYTER_PATH`` starts with
+    :data:`TEMPLATES_DIR` so Voilà finds the ``ks3-published`` template.
+    """
+    env = dict(os.environ if base is None else base)
+    env[BUNDLE_VARIABLE] = str(Path(bundle).resolve())
+    env["KS3_SURVEY_FILES"] = ""
+    env["KS3_SURVEY_CODEBOOK"] = ""
+    env["JUPYTER_PATH"] = os.pathsep.join(
+        [str(TEMPLATES_DIR), *([env["JUPYTER_PATH"]] if env.get("JUPYTER_PATH") else [])])
+    return env
+
+
+class CappedKernelManager(AsyncMappingKernelManager):
+    """Voilà's kernel manager with a cap on the kernels running at once.
+
+    Voilà 0.5 has no such setting. Over the cap, starting a kernel raises
+    ``HTTPError(503)``, which Voilà answers with its error page ("503: Too
+    many readers"). Preheated kernels count. A preheated kernel refused at
+    the cap leaves a failed entry in Voilà's pool; whenever a kernel is shut
+    down (culled, or its page closed) failed entries are dropped and the
+    pools refilled, so preheating resumes once there is room.
+    """
+
+    max_kernels = Integer(MAX_KERNELS, config=True,
+                          help="The most kernels running at once (0: no cap).")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._starting = 0
+        self._stopping = False
+
+    def running(self) -> int:
+        """Kernels running or starting."""
+        return len(self._kernels) + self._starting
+
+    async def start_kernel(self, *args, **kwargs):
+        if self.max_kernels > 0 and self.running() >= self.max_kernels:
+            self.log.warning("Kernel cap reached (%d kernels): refusing a new one",
+                             self.max_kernels)
+            raise web.HTTPError(503, "%d kernels are running, the cap", self.max_kernels,
+                                reason="Too many readers")
+        self._starting += 1
+        try:
+            return await super().start_kernel(*args, **kwargs)
+        finally:
+            self._starting -= 1
+
+    async def shutdown_kernel(self, kernel_id, *args, **kwargs):
+        result = await super().shutdown_kernel(kernel_id, *args, **kwargs)
+        if not self._stopping:
+            self._refill_pools()
+        return result
+
+    async def shutdown_all(self, *args, **kwargs):
+        self._stopping = True
+        return await super().shutdown_all(*args, **kwargs)
+
+    def _refill_pools(self) -> None:
+        pools = getattr(self, "_pools", None)  # only with preheated kernels
+        if not pools:
+            return
+        for name, pool in pools.items():
+            pool[:] = [task for task in pool if not (task.done() and (
+                task.cancelled() or task.exception() is not None))]
+            self.fill_if_needed(notebook_name=name)
 
 
 def free_port() -> int:
@@ -77,15 +329,28 @@ class VoilaServer:
     timeout : float
         Seconds to wait for the server to answer.
     preheat, extra : see :func:`voila_command`.
+    published : path, optional
+        A publication bundle: serve it as the public would see it
+        (:func:`published_command`), from a folder of public notebooks made
+        at start and removed at stop (:attr:`root`).
+    published_options : mapping, optional
+        Keyword arguments for :func:`published_command` (``max_kernels``,
+        ``cull_idle``…); ``preheat`` defaults to 1 when published.
     """
 
     def __init__(self, env: Mapping[str, str] | None = None, timeout: float = 60.0,
-                 preheat: int = 0, extra: Sequence[str] = ()):
+                 preheat: int | None = None, extra: Sequence[str] = (),
+                 published: Path | str | None = None,
+                 published_options: Mapping[str, object] | None = None):
         self.port = free_port()
-        self.preheat, self.extra = preheat, tuple(extra)
+        self.published = Path(published) if published is not None else None
+        self.published_options = dict(published_options or {})
+        self.preheat = (1 if self.published else 0) if preheat is None else preheat
+        self.extra = tuple(extra)
         self.url = f"http://127.0.0.1:{self.port}"
         self.timeout = timeout
         self.env = {**os.environ, **(env or {})}
+        self.root: Path | None = None
         self.log = tempfile.NamedTemporaryFile("w+", prefix="voila-", suffix=".log", delete=False)
         self.process: subprocess.Popen | None = None
 
@@ -99,10 +364,22 @@ class VoilaServer:
     def read_log(self) -> str:
         return Path(self.log.name).read_text(errors="replace")
 
+    def command(self) -> tuple[list[str], dict[str, str], Path]:
+        """The argv, environment and working folder :meth:`start` uses."""
+        if self.published is None:
+            return (voila_command(self.port, preheat=self.preheat, extra=self.extra),
+                    self.env, DASHBOARDS_DIR)
+        if self.root is None:
+            self.root = Path(tempfile.mkdtemp(prefix="ks3-published-"))
+            prepare_published_root(self.published, self.root)
+        argv = published_command(self.port, self.root, preheat=self.preheat, extra=self.extra,
+                                 **self.published_options)
+        return argv, published_env(self.published, self.env), self.root
+
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            voila_command(self.port, preheat=self.preheat, extra=self.extra), stdout=self.log, stderr=subprocess.STDOUT,
-            env=self.env, cwd=DASHBOARDS_DIR, start_new_session=True)
+        argv, env, cwd = self.command()
+        self.process = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
+                                        env=env, cwd=cwd, start_new_session=True)
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -122,6 +399,9 @@ class VoilaServer:
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
+            if self.root is not None:
+                shutil.rmtree(self.root, ignore_errors=True)
+                self.root = None
             return
         self.process.terminate()  # Voilà shuts its kernels down on SIGTERM
         try:
@@ -129,27 +409,64 @@ class VoilaServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        finally:
+            if self.root is not None:
+                shutil.rmtree(self.root, ignore_errors=True)
+                self.root = None
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve the dashboards in the foreground until Ctrl+C; open a browser unless told not to."""
+    """Serve the dashboards in the foreground until Ctrl+C; open a browser unless told not to.
+
+    ``--publish BUNDLE`` serves a publication bundle as the public sees it
+    (:func:`published_command`), on loopback unless ``--ip`` says otherwise.
+    """
     parser = argparse.ArgumentParser(prog="python -m dashboards.server",
                                      description="Serve the dashboards with Voilà.")
     parser.add_argument("--port", type=int, default=8866)
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    parser.add_argument("--publish", metavar="BUNDLE", type=Path,
+                        help="serve this publication bundle read-only, hardened for the public")
+    parser.add_argument("--ip", default="127.0.0.1",
+                        help="address to listen on with --publish (default 127.0.0.1)")
+    parser.add_argument("--max-kernels", type=int, default=MAX_KERNELS,
+                        help=f"with --publish: most kernels at once (default {MAX_KERNELS})")
+    parser.add_argument("--cull-idle", type=int, default=CULL_IDLE_SECONDS,
+                        help="with --publish: seconds before an idle kernel is shut down "
+                             f"(default {CULL_IDLE_SECONDS})")
+    parser.add_argument("--preheat", type=int, default=1,
+                        help="with --publish: kernels per notebook started ahead (default 1)")
     args = parser.parse_args(argv)
     home = f"http://127.0.0.1:{args.port}{HOME}"
-    process = subprocess.Popen(voila_command(args.port), cwd=DASHBOARDS_DIR)
+    root = None
+    if args.publish is not None:
+        try:
+            root = Path(tempfile.mkdtemp(prefix="ks3-published-"))
+            served = prepare_published_root(args.publish, root)
+        except ValueError as error:
+            if root is not None:
+                shutil.rmtree(root, ignore_errors=True)
+            print(f"Cannot publish: {error}", file=sys.stderr)
+            return 2
+        command = published_command(args.port, root, ip=args.ip, preheat=args.preheat,
+                                    max_kernels=args.max_kernels, cull_idle=args.cull_idle)
+        process = subprocess.Popen(command, cwd=root, env=published_env(args.publish))
+        print(f"Publishing {args.publish} ({', '.join(served)}) at {home}", flush=True)
+    else:
+        process = subprocess.Popen(voila_command(args.port), cwd=DASHBOARDS_DIR)
+        print(f"Dashboards at {home}", flush=True)
     if not args.no_browser:
         import webbrowser
 
         webbrowser.open(home)
-    print(f"Dashboards at {home}", flush=True)
     try:
         return process.wait()
     except KeyboardInterrupt:
         process.terminate()
         return process.wait()
+    finally:
+        if root is not None:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":
