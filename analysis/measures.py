@@ -290,9 +290,14 @@ class SurveyAggregates:
                                                  minlength=n_cells * k).reshape(n_cells, k)
                 w2sum[:, s0:s0 + k] = np.bincount(idx, weights=w[ok] ** 2,
                                                   minlength=n_cells * k).reshape(n_cells, k)
+        if wsum is None:
+            # without weights one float matrix serves as pupils, Σw and Σw² (whole
+            # numbers below 2**53 are exact in float64): one copy, not two
+            pupils = pupils.astype("float64")
         self._pupils = pupils
-        self._wsum = wsum if wsum is not None else pupils.astype("float64")
+        self._wsum = wsum if wsum is not None else pupils
         self._w2sum = w2sum if w2sum is not None else self._wsum
+        self._group_cache: dict | None = None  # set while all_measures runs
         self.n_pupils = int(keep.sum())
         both = self.cells.groupby("school_id", observed=True)["wave"].nunique()
         self.common_schools = tuple(both.index[both >= 2].astype(str))
@@ -339,16 +344,39 @@ class SurveyAggregates:
         return mask
 
     def _grouped(self, by: Sequence[str], mask: np.ndarray):
-        """Sum the finest cells into cells of ``by`` × school."""
+        """Sum the finest cells into cells of ``by`` × school.
+
+        While :meth:`all_measures` runs, an unfiltered grouping is summed from
+        the smallest coarser table already built that holds its columns
+        (:meth:`_coarsened`), and the last grouping is reused as it is (shares
+        and distributions of one breakdown ask for the same one)."""
         keys = list(dict.fromkeys([*by, "school_id"]))
         for c in keys:
             if c not in BREAKDOWN_COLUMNS:
                 raise ValueError(f"cannot break down by '{c}': use any of "
                                  f"{', '.join(BREAKDOWN_COLUMNS)}")
-        use = mask & self.cells[keys].notna().all(axis=1).to_numpy()
+        cells, pupils, wsum, w2sum = self.cells, self._pupils, self._wsum, self._w2sum
+        cache = self._group_cache
+        if cache is not None and mask.all():
+            if cache.get("last", (None,))[0] == tuple(keys):
+                return cache["last"][1]
+            found = [v for k, v in cache["coarse"].items() if set(keys) <= set(k)]
+            if found:
+                cells, pupils, wsum, w2sum = min(found, key=lambda v: len(v[0]))
+                mask = np.ones(len(cells), dtype=bool)
+        use = mask & cells[keys].notna().all(axis=1).to_numpy()
         rows = np.flatnonzero(use)
-        sub = self.cells.iloc[rows]
+        sub = cells.iloc[rows]
         codes = [pd.factorize(sub[c], sort=True)[0] for c in keys]
+        out = self._sum_cells(sub, rows, codes, keys, len(cells), pupils, wsum, w2sum)
+        if cache is not None and mask.all():
+            cache["last"] = (tuple(keys), out)
+        return out
+
+    def _sum_cells(self, sub, rows, codes, keys, n_source, pupils, wsum, w2sum):
+        """Sum rows ``rows`` of the source matrices by the combinations of ``codes``
+        (one integer code per row and key column); one row per combination,
+        sorted by the codes in turn, with the key columns of ``sub``."""
         sizes = [int(f.max(initial=-1)) + 1 for f in codes]
         flat = np.ravel_multi_index(codes, sizes) if rows.size else np.zeros(0, dtype=np.int64)
         present, group = np.unique(flat, return_inverse=True)
@@ -356,12 +384,20 @@ class SurveyAggregates:
         first[group[::-1]] = np.arange(len(group))[::-1]
         key_frame = sub.iloc[first][keys].reset_index(drop=True)
         summing = sparse.csr_matrix((np.ones(len(rows)), (group, rows)),
-                                    shape=(len(present), len(self.cells)))
-        pupils = summing @ self._pupils
-        wsum = pupils.astype("float64") if self._wsum is None or self.weight is None \
-            else summing @ self._wsum
-        w2sum = wsum if self.weight is None else summing @ self._w2sum
-        return key_frame, np.asarray(pupils), np.asarray(wsum), np.asarray(w2sum)
+                                    shape=(len(present), n_source))
+        pupils = np.asarray(summing @ pupils)  # float64, as the summing matrix
+        wsum = pupils if self.weight is None else np.asarray(summing @ wsum)
+        w2sum = wsum if self.weight is None else np.asarray(summing @ w2sum)
+        return key_frame, pupils, wsum, w2sum
+
+    def _coarsened(self, keys: Sequence[str]):
+        """The finest cells summed over the columns not in ``keys`` (a missing
+        value is a group of its own, so coarser groupings can be summed from it)."""
+        keys = list(keys)
+        codes = [pd.factorize(self.cells[c], sort=True, use_na_sentinel=False)[0] for c in keys]
+        rows = np.arange(len(self.cells))
+        return self._sum_cells(self.cells, rows, codes, keys, len(self.cells), self._pupils,
+                               self._wsum, self._w2sum)
 
     def totals(self, by: Sequence[str] = (), items: Sequence[str] | None = None,
                where: Mapping | None = None,
@@ -495,15 +531,25 @@ class SurveyAggregates:
             group, cells = stats._group_codes(keys, by)
         else:
             group, cells = np.zeros(len(keys), dtype=np.int64), pd.DataFrame(index=range(1))
-        summing = sparse.csr_matrix((np.ones(len(keys)), (group, np.arange(len(keys)))),
-                                    shape=(len(cells), len(keys)))
-        N, C = summing @ n, summing @ count
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = C / np.where(N > 0, N, np.nan)
-            resid = count - np.where(np.isnan(share), 0.0, share)[group] * n
-            G = summing @ (n > 0).astype("float64")
-            variance = np.where(G >= 2, G / (G - 1.0) * (summing @ (resid * resid)) / N ** 2,
-                                np.nan)
+        if len(cells) == len(keys) and np.array_equal(group, np.arange(len(keys))):
+            # one school per group (by school): nothing to sum, and with G <= 1
+            # school no between-school variance
+            N, C, n_p_sum, s2_sum = n, count, n_p, s2
+            G = (n > 0).astype("float64")
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = C / np.where(N > 0, N, np.nan)
+            variance = np.full(share.shape, np.nan)
+        else:
+            summing = sparse.csr_matrix((np.ones(len(keys)), (group, np.arange(len(keys)))),
+                                        shape=(len(cells), len(keys)))
+            N, C = summing @ n, summing @ count
+            n_p_sum, s2_sum = summing @ n_p, summing @ s2
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = C / np.where(N > 0, N, np.nan)
+                resid = count - np.where(np.isnan(share), 0.0, share)[group] * n
+                G = summing @ (n > 0).astype("float64")
+                variance = np.where(G >= 2, G / (G - 1.0) * (summing @ (resid * resid))
+                                    / N ** 2, np.nan)
         variance = np.where(np.isnan(share), np.nan, variance)
         m = len(names)
         out = cells.take(np.repeat(np.arange(len(cells)), m)).reset_index(drop=True)
@@ -511,8 +557,8 @@ class SurveyAggregates:
             out[code] = np.tile(np.asarray(codes_out, dtype=object), len(cells))
         out["item"] = pd.Categorical.from_codes(  # → object in _share_shape
             np.tile(of_item, len(cells)), categories=[it.column for it in chosen])
-        return stats._share_table(out, N.ravel(), (summing @ n_p).ravel(), C.ravel(),
-                                  (summing @ s2).ravel(), share.ravel(), variance.ravel(),
+        return stats._share_table(out, N.ravel(), n_p_sum.ravel(), C.ravel(),
+                                  s2_sum.ravel(), share.ravel(), variance.ravel(),
                                   G.ravel(), alpha)
 
     def _share_shape(self, result, by, measure, schools) -> pd.DataFrame:
@@ -549,7 +595,11 @@ class SurveyAggregates:
                 {**{c: result[c] for c in by},
                  "_i": np.array([f[0] for f in found], dtype=np.int64)[pair_code],
                  "_o": np.array([f[1] for f in found], dtype=np.int64)[pair_code]},
-                index=index).sort_values([*by, "_i", "_o"], kind="stable").index
+                index=index)
+            # rows come from _share_cells in this order already: check it (one
+            # pass) rather than sort millions of rows by school
+            order = None if _in_order(order) else \
+                order.sort_values([*by, "_i", "_o"], kind="stable").index
         data["item"] = result["item"].astype(object)
         if measure == "share":
             data["rank"] = pd.Series(_ranks(pd.DataFrame(
@@ -863,17 +913,27 @@ class SurveyAggregates:
         """
         found: dict[str, dict[str, list]] = {b.key: {"shares": [], "comparisons": []}
                                              for b in self.blocks}
-        for by in breakdowns:
-            for frame in (self.shares(by), self.distribution(by)):
-                _collect(found, "shares", frame, by)
-            if progress:
-                progress(f"shares by {' × '.join(by) or 'all pupils'}")
-        if comparisons:
-            for frame in self.comparisons():
-                _collect(found, "comparisons", frame,
-                         [c for c in frame.columns if c in BREAKDOWN_COLUMNS])
-            if progress:
-                progress("comparisons")
+        # groupings summed once and reused (see _grouped): wave × year group ×
+        # school serves every breakdown without gender or ethnicity, and the
+        # changes and cohort; with gender, the gender breakdowns and gaps
+        self._group_cache = {"coarse": {}}
+        try:
+            for keys in (("wave", "year_group", "gender", "school_id"),
+                         ("wave", "year_group", "school_id")):
+                self._group_cache["coarse"][keys] = self._coarsened(keys)
+            for by in breakdowns:
+                for frame in (self.shares(by), self.distribution(by)):
+                    _collect(found, "shares", frame, by)
+                if progress:
+                    progress(f"shares by {' × '.join(by) or 'all pupils'}")
+            if comparisons:
+                for frame in self.comparisons():
+                    _collect(found, "comparisons", frame,
+                             [c for c in frame.columns if c in BREAKDOWN_COLUMNS])
+                if progress:
+                    progress("comparisons")
+        finally:
+            self._group_cache = None
         return {k: {kind: pd.concat(v, ignore_index=True) for kind, v in parts.items() if v}
                 for k, parts in found.items()}
 
@@ -897,6 +957,28 @@ def _collect(out: dict, kind: str, frame: pd.DataFrame, by) -> None:
     for key, part in frame.groupby("block", sort=False):
         if key in out:
             out[key][kind].append(part)
+
+
+def _in_order(frame: pd.DataFrame) -> bool:
+    """Whether ``frame.sort_values(list(frame.columns), kind="stable")`` would
+    leave its rows where they are. Answers False (sort to be sure) for a
+    column with missing values or of a type compared other than by its codes."""
+    unchanged = np.ones(max(len(frame) - 1, 0), dtype=bool)  # rows i, i+1 equal so far
+    for c in frame.columns:
+        col = frame[c]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            values = col.cat.codes.to_numpy()  # sort_values sorts categories by code
+        elif pd.api.types.is_integer_dtype(col.dtype) and not col.hasnans:
+            values = col.to_numpy(dtype=np.int64)
+        else:
+            return False
+        if (values < 0).any() and isinstance(col.dtype, pd.CategoricalDtype):
+            return False
+        step = np.diff(values)
+        if (unchanged & (step < 0)).any():
+            return False
+        unchanged &= step == 0
+    return True
 
 
 def _gap_pair(compare: str) -> tuple[str, str]:
