@@ -11,6 +11,7 @@ and the page says what to do.
 from __future__ import annotations
 
 import html
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -21,6 +22,9 @@ from IPython.display import display
 from analysis.errors import SurveyDataError
 
 from .data import CODEBOOK_VARIABLE, FILES_VARIABLE, DataSource, data_source
+
+#: Names a publication bundle (as :data:`dashboards.results.BUNDLE_VARIABLE`).
+BUNDLE_VARIABLE = "KS3_BUNDLE"
 
 #: Styles for the page's own HTML (Voilà's lab template supplies the rest).
 CSS = """
@@ -97,8 +101,43 @@ def problem_list(error: SurveyDataError) -> str:
     return f"<ul>{items}</ul>"
 
 
+def bundle_problem_message(error: BaseException, bundle: str) -> widgets.HTML:
+    """Said when the publication bundle named by ``KS3_BUNDLE`` cannot be read.
+
+    The page may be public: the bundle's folder is named by its last part
+    only, never by its path on the server.
+    """
+    name = os.path.basename(os.path.normpath(bundle)) or bundle
+
+    def tidy(text: str) -> str:
+        return html.escape(text.replace(str(bundle).rstrip(os.sep), name))
+
+    if isinstance(error, SurveyDataError):
+        what = "<ul>" + "".join(f"<li>{tidy(str(p))}</li>" for p in error.problems) + "</ul>"
+    elif isinstance(error, OSError):
+        file = os.path.basename(str(getattr(error, "filename", "") or "")) or name
+        what = f"<ul><li>{tidy(file)}: {tidy(error.strerror or str(error))}.</li></ul>"
+    else:
+        what = ("<p>Something unexpected went wrong while reading the published figures; the "
+                "details are in the log of the dashboard server.</p>")
+    fix = (f"This server shows the publication bundle {tidy(name)} (named by "
+           f"<code>{BUNDLE_VARIABLE}</code>). Make the bundle again with "
+           "<code>python -m analysis publish</code>, then restart the server with "
+           "<code>python -m dashboards.server --publish BUNDLE</code>. If you are reading "
+           "these dashboards, please try again later.")
+    return html_widget(f'<div class="ks3-problem"><h2>The published figures could not be '
+                       f"loaded</h2>{what}<p>{fix}</p></div>")
+
+
 def problem_message(error: BaseException, source: DataSource | None = None) -> widgets.HTML:
-    """The loader's message in plain words, and how to fix it; never a traceback."""
+    """The loader's message in plain words, and how to fix it; never a traceback.
+
+    With ``KS3_BUNDLE`` set the message is about the bundle
+    (:func:`bundle_problem_message`), not survey files.
+    """
+    bundle = os.environ.get(BUNDLE_VARIABLE, "").strip()
+    if bundle:
+        return bundle_problem_message(error, bundle)
     source = data_source() if source is None else source
     if isinstance(error, SurveyDataError):
         what = problem_list(error)
