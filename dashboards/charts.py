@@ -1,0 +1,494 @@
+"""Figures of shares for the block explorers (Subjects, Careers, Enrichment).
+
+Pure functions: a tidy table in the share shape of
+:meth:`dashboards.results.Results.view` (group columns, then ``measure``,
+``item``, ``label``, ``category``, ``n``, ``n_pupils``, ``share``,
+``ci_low``, ``ci_high``, ``deff``, ``n_eff``, ``n_schools``, ``suppressed``)
+in, a finished :class:`plotly.graph_objects.Figure` out. No widgets here.
+
+Three charts:
+
+:func:`ranked_dots`
+    one row per item, ranked from the highest share down; one coloured dot
+    per group compared (year 7 / year 9, wave 1 / wave 2, girls / boys,
+    ethnic groups), with its 95% interval as a horizontal line.
+:func:`diverging_bars`
+    the four answers of an agreement item as one bar per item and group,
+    disagreeing to the left of 0 and agreeing to the right.
+:func:`aim_bars`
+    the qualification aimed for: one bar per answer and group, with its interval.
+
+Conventions shared by the three (and by every dashboard): shares are
+percentages (0-100) on the axis; a hidden figure (``suppressed`` ``"c"`` or
+``"u"``) is never drawn: its place stays empty and the symbol is written at
+the right-hand end of its row, in the group's colour, by one text trace whose
+``meta["kind"]`` is ``"hidden"``. Every drawn trace carries ``meta`` with
+``kind`` and ``group`` (the compared group's code, or ``None``), and
+``customdata`` with one row per point: ``[item, label, n, n_pupils, n_eff,
+deff, n_schools, ci_low %, ci_high %, category]`` (:data:`CUSTOM`), so a test
+or a browser can read back what each point shows.
+
+Colours are Okabe–Ito (:data:`analysis.figures.OKABE_ITO`); each group keeps
+its colour on every chart (:data:`GROUP_COLOURS`), and the second group of a
+pair is also drawn with a different marker symbol, so the chart reads without
+colour too.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis import figures, schema
+
+OI = figures.OKABE_ITO
+#: One colour per group value, the same on every dashboard. Year groups and
+#: waves never share a colour; the rarer comparisons reuse colours of the
+#: palette (they never appear on one chart with a year or wave comparison).
+GROUP_COLOURS: dict[str, dict[object, str]] = {
+    "year_group": dict(figures.YEAR_GROUP_COLOURS),          # 7 orange, 9 blue
+    "wave": {1: OI["sky_blue"], 2: OI["vermillion"]},
+    "gender": {"girl": OI["reddish_purple"], "boy": OI["bluish_green"], "other": "#777777"},
+    "ethnicity": {"white_british": "#000000", "other_ethnic_group": OI["sky_blue"]},
+}
+#: The colour of a chart with no comparison (one group: everyone chosen).
+SINGLE_COLOUR = OI["blue"]
+#: Marker symbols in the order the groups come (first, second, …).
+SYMBOLS = ("circle", "diamond", "square", "triangle-up")
+#: The four answers of an agreement item: code -> colour (diverging, colour-blind safe).
+AGREEMENT_COLOURS: dict[int, str] = {1: OI["vermillion"], 2: OI["orange"],
+                                     3: OI["sky_blue"], 4: OI["blue"]}
+#: What each point's ``customdata`` holds, in order.
+CUSTOM = ("item", "label", "n", "n_pupils", "n_eff", "deff", "n_schools", "ci_low_pct",
+          "ci_high_pct", "category")
+#: Pixels per row of a chart, and around it.
+ROW_HEIGHT, CHART_MARGIN = 34, 190
+#: Vertical offset of each group's dot within an item's row (fractions of the row).
+DODGE = 0.36
+
+
+# --------------------------------------------------------------------------- groups
+
+
+def group_levels(table: pd.DataFrame, compare: str | None) -> list[tuple[object, str]]:
+    """The groups of ``compare`` present in ``table``, in the survey's order, with labels.
+
+    ``compare`` None: one group, ``(None, "All pupils chosen")``. Gender
+    ``"other"`` is left out: too small a group to compare (as in the filters).
+    """
+    if compare is None:
+        return [(None, "All pupils chosen")]
+    present = set(table[compare].dropna().astype(object)) if compare in table else set()
+    values = schema.groups()[compare].values if compare in schema.groups() else {}
+    ordered = [v for v in values if v in present]
+    ordered += sorted((v for v in present if v not in values), key=str)
+    return [(v, group_label(compare, v)) for v in ordered
+            if not (compare == "gender" and v == "other")]
+
+
+def group_label(compare: str | None, value) -> str:
+    """``"Year 7"``, ``"Wave 1 (2008)"``, ``"Girls"``, ``"White British"``."""
+    if compare is None:
+        return "All pupils chosen"
+    if compare == "school_id":
+        return f"School {value}"
+    return str(schema.groups()[compare].values.get(value, value))
+
+
+def group_colour(compare: str | None, value, position: int = 0) -> str:
+    """The group's colour (:data:`GROUP_COLOURS`); palette order for an unknown value."""
+    if compare is None:
+        return SINGLE_COLOUR
+    known = GROUP_COLOURS.get(compare, {})
+    if value in known:
+        return known[value]
+    spare = [c for c in OI.values() if c != OI["yellow"]]
+    return spare[position % len(spare)]
+
+
+def _part(table: pd.DataFrame, compare: str | None, value) -> pd.DataFrame:
+    if compare is None:
+        return table
+    return table[(table[compare].astype(object) == value).to_numpy()]
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _count(x: float) -> str:
+    return "–" if x is None or not np.isfinite(x) else f"{x:,.0f}"
+
+
+def base_text(table: pd.DataFrame, compare: str | None = None) -> str:
+    """The base of each group in words (plain text):
+    ``"Year 7: n = 1,055–1,068 pupils in 19 schools; Year 9: …"``.
+
+    ``n`` counts the pupils who answered (a range when items differ);
+    a base hidden for confidentiality reads "fewer than 10 pupils" only when
+    every item's base is hidden.
+    """
+    parts = []
+    for value, label in group_levels(table, compare):
+        part = _part(table, compare, value)
+        if not len(part):
+            continue
+        pupils = part["n_pupils"].astype(float) if "n_pupils" in part else part["n"].astype(float)
+        pupils = pupils[np.isfinite(pupils)]
+        schools = part["n_schools"].astype(float)
+        if not len(pupils):
+            words = "too few pupils to show"
+        else:
+            lo, hi = pupils.min(), pupils.max()
+            n = f"{lo:,.0f}" if lo == hi else f"{lo:,.0f}–{hi:,.0f}"
+            s_lo, s_hi = schools.min(), schools.max()
+            s = f"{s_hi:,.0f}" if s_lo == s_hi else f"{s_lo:,.0f}–{s_hi:,.0f}"
+            words = f"n = {n} pupils in {s} school{'s' if s_hi != 1 else ''}"
+        parts.append(f"{label}: {words}" if compare is not None else words)
+    return "; ".join(parts) if parts else "no pupils"
+
+
+def _hover_share(group: str, what: str = "%{customdata[1]}") -> str:
+    return (f"<b>{what}</b><br>{group}: <b>%{{x:.1f}}%</b> "
+            "(95% interval %{customdata[7]:.1f}–%{customdata[8]:.1f}%)<br>"
+            "n = %{customdata[3]:,.0f} pupils in %{customdata[6]} schools<br>"
+            "effective n %{customdata[4]:,.0f}, design effect %{customdata[5]:.2f}"
+            "<extra></extra>")
+
+
+def _custom(rows: pd.DataFrame) -> list[list]:
+    """``customdata`` rows (:data:`CUSTOM`) for the table's rows, percentages for intervals."""
+    out = []
+    for r in rows.itertuples(index=False):
+        out.append([str(r.item), str(r.label), _num(r.n), _num(getattr(r, "n_pupils", r.n)),
+                    _num(r.n_eff), _num(r.deff), _num(r.n_schools), _num(r.ci_low, 100),
+                    _num(r.ci_high, 100), str(getattr(r, "category", "") or "")])
+    return out
+
+
+def _num(x, scale: float = 1.0):
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(x) else x * scale
+
+
+def _pct(series: pd.Series) -> list:
+    """Shares as percentages, a hidden (NaN) share as ``None`` (drawn as nothing)."""
+    return [None if not np.isfinite(v) else 100.0 * v for v in series.astype(float)]
+
+
+def _hidden(rows: pd.DataFrame) -> np.ndarray:
+    return rows["suppressed"].fillna("").astype(str).to_numpy() != ""
+
+
+def _hidden_trace(x: list, y: list, text: list, colours: list, hover: list) -> go.Scatter:
+    """The ``c`` / ``u`` symbols of hidden figures, at the end of their rows."""
+    return go.Scatter(x=x, y=y, text=text, mode="text", textposition="middle left",
+                      textfont=dict(color=colours, size=14, family=figures.FONT),
+                      hovertext=hover, hoverinfo="text", showlegend=False,
+                      name="hidden", meta={"kind": "hidden"}, cliponaxis=False)
+
+
+def _hidden_words(symbol: str) -> str:
+    return ("hidden to protect confidentiality (c)" if symbol == "c"
+            else "not shown: too few pupils or schools for a reliable figure (u)")
+
+
+def _layout(fig: go.Figure, title: str, subtitle: str, rows: int, *, x_title: str,
+            x_range: Sequence[float], tickvals: Sequence[float], ticktext: Sequence[str],
+            legend_title: str = "") -> go.Figure:
+    """Layout shared by the three charts; every key is always set, so a chart
+    updated in place never keeps a setting of the chart it replaces."""
+    fig.update_layout(
+        title=dict(text=title, subtitle_text=subtitle, x=0.01, xanchor="left",
+                   y=0.985, yanchor="top", font_size=18),
+        height=CHART_MARGIN + ROW_HEIGHT * max(rows, 3),
+        margin=dict(l=200, r=40, t=120, b=60),
+        font=dict(family=figures.FONT, color=figures.TEXT_COLOUR, size=13),
+        plot_bgcolor="white", paper_bgcolor="white",
+        hoverlabel=dict(bgcolor="white", font_size=13), hovermode="closest",
+        legend=dict(title_text=legend_title, orientation="h", x=1, xanchor="right", y=1.02,
+                    yanchor="bottom", traceorder="normal", font_size=13),
+        xaxis=dict(title_text=x_title, range=list(x_range), tickvals=list(tickvals),
+                   ticktext=list(ticktext), gridcolor="#e5e5e5", zeroline=False,
+                   showline=False, fixedrange=True),
+        showlegend=True,
+    )
+    return fig
+
+
+def _percent_ticks(top: float) -> tuple[list[float], list[str]]:
+    step = 10 if top <= 60 else 20
+    if top <= 25:
+        step = 5
+    vals = list(np.arange(0, top + 0.01, step))
+    return vals, [f"{v:.0f}%" for v in vals]
+
+
+# --------------------------------------------------------------------------- ranked dots
+
+
+def rank_items(table: pd.DataFrame) -> list[str]:
+    """Items from the highest share down: the mean of the shares shown for the
+    groups (a hidden share is left out of the mean); items with no share shown
+    last; ties keep the table's (questionnaire) order."""
+    order = {item: i for i, item in enumerate(pd.unique(table["item"].astype(str)))}
+    mean = table.assign(item=table["item"].astype(str)).groupby("item", sort=False)[
+        "share"].mean()
+    return sorted(order, key=lambda it: (np.isnan(mean.get(it, np.nan)),
+                                         -np.nan_to_num(mean.get(it, np.nan)), order[it]))
+
+
+def ranked_dots(table: pd.DataFrame, compare: str | None = None, *, title: str = "",
+                subtitle: str = "", x_title: str = "Share of pupils (%)") -> go.Figure:
+    """Ranked dot plot: every item's share with its 95% interval, one dot per group.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Share rows (``measure == "share"``) of one or more blocks, with the
+        column ``compare`` when given.
+    compare : str or None
+        The group column whose groups are drawn side by side (``"year_group"``…).
+    title, subtitle, x_title : str
+        Words on the chart.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One scatter trace per group (``meta = {"kind": "share", "group": code}``):
+        ``x`` the share in percent (``None`` where hidden), ``y`` the row
+        position (item ``i`` of the ranking at ``i``, groups dodged around
+        it), ``customdata`` per :data:`CUSTOM`, ``error_x`` the interval.
+        Then the text trace of hidden figures (``meta = {"kind": "hidden"}``).
+        The y axis writes the item labels at the integer positions.
+    """
+    table = table[table["measure"] == "share"] if "measure" in table else table
+    items = rank_items(table) if len(table) else []
+    position = {item: i for i, item in enumerate(items)}
+    labels = dict(zip(table["item"].astype(str), table["label"].astype(str)))
+    groups = group_levels(table, compare)
+    offsets = np.linspace(-DODGE / 2, DODGE / 2, len(groups)) if len(groups) > 1 else [0.0]
+    top = 100.0 * float(np.nanmax(table["ci_high"].astype(float))) if \
+        table["ci_high"].notna().any() else 10.0
+    top = min(100.0, max(10.0, math.ceil(top * 1.08 / 5) * 5))
+    fig = go.Figure()
+    hx, hy, ht, hc, hh = [], [], [], [], []
+    for k, (value, label) in enumerate(groups):
+        rows = _part(table, compare, value).copy()
+        rows["ypos"] = rows["item"].astype(str).map(position) + offsets[k]
+        rows = rows.sort_values("ypos")
+        colour = group_colour(compare, value, k)
+        share = rows["share"].astype(float)
+        low, high = rows["ci_low"].astype(float), rows["ci_high"].astype(float)
+        fig.add_trace(go.Scatter(
+            x=_pct(share), y=rows["ypos"].tolist(), mode="markers", name=label,
+            marker=dict(color=colour, size=11, symbol=SYMBOLS[k % len(SYMBOLS)],
+                        line=dict(color="white", width=1)),
+            error_x=dict(type="data", symmetric=False, array=_pct(high - share),
+                         arrayminus=_pct(share - low), color=colour, thickness=2, width=0),
+            customdata=_custom(rows), meta={"kind": "share", "group": _plain(value)},
+            hovertemplate=_hover_share(label), cliponaxis=False))
+        for r, hidden in zip(rows.itertuples(index=False), _hidden(rows)):
+            if hidden:
+                hx.append(top)
+                hy.append(r.ypos)
+                ht.append(f"<b>{r.suppressed}</b>")
+                hc.append(colour)
+                hh.append(f"{r.label}, {label}: {_hidden_words(r.suppressed)}")
+    fig.add_trace(_hidden_trace(hx, hy, ht, hc, hh))
+    vals, text = _percent_ticks(top)
+    _layout(fig, title, subtitle, len(items), x_title=x_title, x_range=[0, top * 1.02],
+            tickvals=vals, ticktext=text)
+    fig.update_layout(barmode="overlay", yaxis=dict(
+        type="linear", tickvals=list(range(len(items))),
+        ticktext=[labels.get(i, i) for i in items], range=[len(items) - 0.5, -0.5],
+        showgrid=True, gridcolor="#f0f0f0", zeroline=False, ticks="", fixedrange=True,
+        autorange=False))
+    return fig
+
+
+def _plain(value):
+    """A group code as JSON takes it (numpy ints become ints)."""
+    if value is None:
+        return None
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    return value.item() if hasattr(value, "item") else value
+
+
+# --------------------------------------------------------------------------- diverging
+
+
+def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: str = "",
+                   subtitle: str = "") -> go.Figure:
+    """The four answers of agreement items as diverging stacked bars.
+
+    Each item has one bar per group; "disagree" and "strongly disagree" run
+    left of 0, "agree" and "strongly agree" right of it, so the length right
+    of 0 is the share agreeing. Items are ranked by that share (mean over the
+    groups). A hidden answer share leaves its segment out and writes its
+    symbol at the end of the row.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Distribution rows (``measure == "distribution"``, ``category`` "1"-"4").
+    compare : str or None
+        As :func:`ranked_dots`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One bar trace per answer code (``meta = {"kind": "distribution",
+        "category": code}``), ``x`` the share in percent (negative for codes
+        1 and 2, ``None`` where hidden), ``y`` the row position (as
+        :func:`ranked_dots`), ``customdata`` per :data:`CUSTOM` plus the
+        group's label; then the hidden-figure text trace.
+    """
+    table = table[table["measure"] == "distribution"] if "measure" in table else table
+    table = table.assign(_code=pd.to_numeric(table["category"], errors="coerce"))
+    agree = table[table["_code"].isin(schema.positive_codes("agreement"))]
+    agreeing = agree.groupby([*([compare] if compare else []), "item"], observed=True,
+                             sort=False)["share"].sum(min_count=2).reset_index()
+    items = rank_items(agreeing.assign(
+        item=agreeing["item"], share=agreeing["share"])) if len(agreeing) else []
+    position = {item: i for i, item in enumerate(items)}
+    labels = dict(zip(table["item"].astype(str), table["label"].astype(str)))
+    groups = group_levels(table, compare)
+    offsets = np.linspace(-DODGE / 2, DODGE / 2, len(groups)) if len(groups) > 1 else [0.0]
+    width = 0.8 / max(len(groups), 1) * 0.9
+    codes = schema.scale_codes("agreement")
+    fig = go.Figure()
+    # negative bars stack outwards in trace order: "disagree" (2) next to 0, then 1
+    for code in (2, 1, 3, 4):
+        xs, ys, custom = [], [], []
+        for k, (value, label) in enumerate(groups):
+            rows = _part(table, compare, value)
+            rows = rows[rows["_code"] == code].copy()
+            rows["ypos"] = rows["item"].astype(str).map(position) + offsets[k]
+            rows = rows.dropna(subset=["ypos"]).sort_values("ypos")
+            sign = -1.0 if code < 3 else 1.0
+            xs += [None if v is None else sign * v for v in _pct(rows["share"].astype(float))]
+            ys += rows["ypos"].tolist()
+            custom += [c + [label, None if v is None else v]
+                       for c, v in zip(_custom(rows), _pct(rows["share"].astype(float)))]
+        fig.add_trace(go.Bar(
+            x=xs, y=ys, orientation="h", name=codes[code], width=width,
+            marker=dict(color=AGREEMENT_COLOURS[code], line=dict(width=0)),
+            customdata=custom, meta={"kind": "distribution", "category": str(code)},
+            legendrank=code,
+            hovertemplate=("<b>%{customdata[1]}</b>, %{customdata[10]}<br>"
+                           f"{codes[code]}: <b>%{{customdata[11]:.1f}}%</b> "
+                           "(95% interval %{customdata[7]:.1f}–%{customdata[8]:.1f}%)<br>"
+                           "n = %{customdata[3]:,.0f} pupils in %{customdata[6]} schools<br>"
+                           "effective n %{customdata[4]:,.0f}, design effect "
+                           "%{customdata[5]:.2f}<extra></extra>")))
+    hx, hy, ht, hc, hh = [], [], [], [], []
+    for k, (value, label) in enumerate(groups):
+        rows = _part(table, compare, value)
+        hidden = rows[_hidden(rows)]
+        for item, part in hidden.groupby(hidden["item"].astype(str), sort=False):
+            if item not in position:
+                continue
+            symbols = sorted(set(part["suppressed"].astype(str)))
+            hx.append(100.0)
+            hy.append(position[item] + offsets[k])
+            ht.append("<b>" + ",".join(symbols) + "</b>")
+            hc.append(group_colour(compare, value, k))
+            answers = ", ".join(codes[int(c)] for c in part["_code"].dropna())
+            hh.append(f"{labels[item]}, {label}: {answers}: "
+                      + "; ".join(_hidden_words(s) for s in symbols))
+    fig.add_trace(_hidden_trace(hx, hy, ht, hc, hh))
+    vals = [-100, -75, -50, -25, 0, 25, 50, 75, 100]
+    _layout(fig, title, subtitle, len(items) * max(1, len(groups)) * 0.75,
+            x_title="← disagree (%)  ·  agree (%) →", x_range=[-104, 104], tickvals=vals,
+            ticktext=[f"{abs(v)}%" for v in vals])
+    ticks, text = [], []
+    for item in items:
+        for k, (_, label) in enumerate(groups):
+            ticks.append(position[item] + offsets[k])
+            text.append(f"<b>{labels[item]}</b> · {label}" if k == 0 and len(groups) > 1
+                        else (label if len(groups) > 1 else labels[item]))
+    fig.update_layout(barmode="relative", yaxis=dict(
+        type="linear", tickvals=ticks, ticktext=text, range=[len(items) - 0.5, -0.5],
+        showgrid=False, zeroline=False, ticks="", fixedrange=True, autorange=False))
+    fig.add_vline(x=0, line_color="#555555", line_width=1)
+    return fig
+
+
+# --------------------------------------------------------------------------- aim
+
+
+def aim_bars(table: pd.DataFrame, compare: str | None = None, *, title: str = "",
+             subtitle: str = "") -> go.Figure:
+    """The qualification aimed for: one bar per answer and group, with its interval.
+
+    Answers keep the questionnaire's order (GCSEs … degree, then "Don't
+    know"); shares of one group add up to 100%.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Aim rows (``measure == "aim"``; ``category`` the answer code,
+        ``category_label`` its words).
+    compare : str or None
+        As :func:`ranked_dots`.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One bar trace per group (``meta = {"kind": "aim", "group": code}``),
+        ``x`` the share in percent (``None`` where hidden), ``y`` the row
+        position of the answer (dodged per group), ``customdata`` per
+        :data:`CUSTOM`; then the hidden-figure text trace.
+    """
+    table = table[table["measure"] == "aim"] if "measure" in table else table
+    block = schema.block("aim")
+    answers = [c for c in block.categories if c in set(table["category"].astype(str))]
+    position = {c: i for i, c in enumerate(answers)}
+    groups = group_levels(table, compare)
+    offsets = np.linspace(-DODGE / 2, DODGE / 2, len(groups)) if len(groups) > 1 else [0.0]
+    width = 0.8 / max(len(groups), 1) * 0.9
+    top = 100.0 * float(np.nanmax(table["ci_high"].astype(float))) if \
+        table["ci_high"].notna().any() else 10.0
+    top = min(100.0, max(10.0, math.ceil(top * 1.08 / 5) * 5))
+    fig = go.Figure()
+    hx, hy, ht, hc, hh = [], [], [], [], []
+    for k, (value, label) in enumerate(groups):
+        rows = _part(table, compare, value).copy()
+        rows["ypos"] = rows["category"].astype(str).map(position) + offsets[k]
+        rows = rows.dropna(subset=["ypos"]).sort_values("ypos")
+        colour = group_colour(compare, value, k)
+        share = rows["share"].astype(float)
+        fig.add_trace(go.Bar(
+            x=_pct(share), y=rows["ypos"].tolist(), orientation="h", name=label, width=width,
+            marker=dict(color=colour, line=dict(width=0)),
+            error_x=dict(type="data", symmetric=False,
+                         array=_pct(rows["ci_high"].astype(float) - share),
+                         arrayminus=_pct(share - rows["ci_low"].astype(float)),
+                         color="#333333", thickness=1.5, width=3),
+            customdata=_custom(rows), meta={"kind": "aim", "group": _plain(value)},
+            hovertemplate=_hover_share(label, "%{text}"),
+            text=rows["category_label"].astype(str).tolist(), textposition="none"))
+        for r, hidden in zip(rows.itertuples(index=False), _hidden(rows)):
+            if hidden:
+                hx.append(top)
+                hy.append(r.ypos)
+                ht.append(f"<b>{r.suppressed}</b>")
+                hc.append(colour)
+                hh.append(f"{r.category_label}, {label}: {_hidden_words(r.suppressed)}")
+    fig.add_trace(_hidden_trace(hx, hy, ht, hc, hh))
+    vals, text = _percent_ticks(top)
+    _layout(fig, title, subtitle, len(answers), x_title="Share of pupils (%)",
+            x_range=[0, top * 1.02], tickvals=vals, ticktext=text)
+    fig.update_layout(barmode="overlay", yaxis=dict(
+        type="linear", tickvals=list(range(len(answers))),
+        ticktext=[block.categories[c] for c in answers], range=[len(answers) - 0.5, -0.5],
+        showgrid=False, zeroline=False, ticks="", fixedrange=True, autorange=False))
+    return fig

@@ -1,0 +1,334 @@
+"""A block explorer: one dashboard class for the shares of any survey blocks.
+
+Subjects, Careers and Enrichment are the same dashboard with different
+questions: a :class:`Setup` names the topics (one or more blocks each) and
+the group compared first, and :class:`BlockExplorer` builds the page from it.
+
+What a viewer does:
+
+* chooses a **topic** (a question block, or several drawn together);
+* chooses what to **compare**: year 7 against year 9, wave 1 against wave 2,
+  girls against boys, or the two ethnic groups, drawn side by side;
+* narrows the **pupils** with the shared :class:`~dashboards.filters.Filters`
+  (the dropdown of the group being compared is hidden: it would leave one
+  group to compare);
+* for agreement items, chooses between the share agreeing (a ranked dot
+  plot with intervals) and all four answers (diverging bars).
+
+Every change picks rows of a table the :class:`~dashboards.results.Results`
+has already computed (:meth:`~dashboards.results.Results.view`; a grouping
+not asked for before is computed once from the aggregates, never from pupil
+rows), draws a finished figure with :mod:`dashboards.charts` and copies it
+into the :class:`plotly.graph_objects.FigureWidget` in place. The base line,
+the download links and the image button's file name follow the chart. If a
+redraw fails, the chart already shown stays and the page says so.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import sys
+import traceback
+from dataclasses import dataclass, field
+
+import ipywidgets as widgets
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis import schema
+from analysis.errors import Problem, SurveyDataError
+
+from . import charts, downloads, page
+from .filters import TITLES, Filters
+from .results import GROUPS, Results, describe, legend_note
+
+#: What each scale's share means, said in a chart's title.
+SCALE_WORDS = {"binary": "share saying yes", "agreement": "share agreeing",
+               "categorical": "share giving each answer"}
+#: How the agreement items can be shown: value -> words on the button.
+SHOW_AS = {"share": "Share agreeing", "distribution": "All four answers"}
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One choice of the topic dropdown: a block, or blocks drawn together.
+
+    Parameters
+    ----------
+    label : str
+        Words in the dropdown and the chart title ("Enjoyment").
+    blocks : tuple of str
+        Block keys (:func:`analysis.schema.block`). Blocks of one scale:
+        binary, agreement, or the qualification aim alone.
+    words : str
+        What the share means, for the title ("share who enjoy the subject");
+        default from the scale (:data:`SCALE_WORDS`).
+    """
+
+    label: str
+    blocks: tuple[str, ...]
+    words: str = ""
+
+    @property
+    def scale(self) -> str:
+        return schema.block(self.blocks[0]).scale
+
+    @property
+    def key(self) -> str:
+        return "_".join(self.blocks)
+
+    def question(self) -> str:
+        """The questionnaire's words for a one-block topic ("" for several blocks)."""
+        return schema.block(self.blocks[0]).question if len(self.blocks) == 1 else ""
+
+    def share_words(self) -> str:
+        return self.words or SCALE_WORDS[self.scale]
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What one explorer dashboard shows.
+
+    Parameters
+    ----------
+    name : str
+        Start of downloaded file names ("subjects").
+    topics : tuple of Topic
+        The topic dropdown's choices, first one shown first.
+    compare : str
+        The group compared when the page opens (one of ``compares``).
+    compares : tuple of str
+        The groups a viewer may compare (any of :data:`~dashboards.results.GROUPS`).
+    """
+
+    name: str
+    topics: tuple[Topic, ...]
+    compare: str = "year_group"
+    compares: tuple[str, ...] = field(default=GROUPS)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+class BlockExplorer:
+    """The explorer's widgets for one :class:`Setup`, reading one :class:`Results`.
+
+    Parameters
+    ----------
+    results : Results
+        Where the numbers come from (live survey or publication bundle).
+    setup : Setup
+        The topics and comparisons offered.
+
+    Attributes
+    ----------
+    topics : list of Topic
+        The setup's topics the results have figures for.
+    topic, compare, show_as : ipywidgets.Dropdown / ToggleButtons
+        The choices (``topic.value`` is an index into :attr:`topics`).
+    filters : dashboards.filters.Filters
+        Wave, year group, gender and ethnicity; the compared one is hidden.
+    figure : plotly.graph_objects.FigureWidget
+        The chart, updated in place (replaced when the kind of chart changes).
+    rows : DataFrame
+        The rows the chart shows now (also what the downloads hold).
+    base, footnote, status : ipywidgets.HTML
+        The base n of each group, the c/u legend, and any problem.
+    downloads : dashboards.downloads.DownloadLinks
+    widget : ipywidgets.VBox
+
+    Raises
+    ------
+    SurveyDataError
+        The results have none of the setup's blocks (a file without those
+        questions): the message names the file and the columns looked for.
+    """
+
+    def __init__(self, results: Results, setup: Setup):
+        self.results, self.setup = results, setup
+        present = {b.key for b in results.blocks()}
+        self.topics = [Topic(t.label, tuple(b for b in t.blocks if b in present), t.words)
+                       for t in setup.topics if any(b in present for b in t.blocks)]
+        if not self.topics:
+            columns = [c for t in setup.topics for b in t.blocks for c in schema.block(b).columns]
+            files = getattr(getattr(results, "survey", None), "files", ()) or ()
+            raise SurveyDataError(Problem(
+                ", ".join(str(f) for f in files) or "The data shown",
+                f"has no answers to the questions of this dashboard (no column "
+                f"{', '.join(columns[:3])}{', …' if len(columns) > 3 else ''}).",
+                "Add those columns, or a codebook that says which of your columns they are "
+                "(see docs/codebook.md)."))
+        compares = [c for c in setup.compares if len(self._levels(c)) >= 2]
+        first = setup.compare if setup.compare in compares else (compares or [None])[0]
+        self.topic = widgets.Dropdown(
+            options=[(t.label, i) for i, t in enumerate(self.topics)], value=0,
+            description="Question", style={"description_width": "initial"},
+            layout=widgets.Layout(width="auto"))
+        self.compare = widgets.ToggleButtons(
+            options=[(TITLES[c], c) for c in compares] or [("Nothing", None)], value=first,
+            description="Compare", style={"button_width": "auto", "description_width": "initial"},
+            tooltips=[f"{' against '.join(l for _, l in self._levels(c))}" for c in compares])
+        self.show_as = widgets.ToggleButtons(
+            options=[(words, key) for key, words in SHOW_AS.items()], value="share",
+            description="Show", style={"button_width": "auto", "description_width": "initial"})
+        self.filters = Filters(results, GROUPS, on_change=lambda _where: self.show())
+        self.status = widgets.HTML()
+        self.base = widgets.HTML()
+        self.footnote = page.html_widget(
+            '<p class="ks3-note">Dots and bars are shares of the pupils in the group who '
+            "answered; lines are 95% intervals that allow for pupils being taught in the same "
+            "schools (Wilson, on the effective sample size). Hover over a point for its share, "
+            "interval, base n, effective n, design effect and schools. "
+            f"{legend_note(results.rules)} The camera icon above the chart downloads it as a "
+            "PNG; the links below download the table it shows.</p>")
+        self._kind = None
+        self.rows = pd.DataFrame()
+        self.figure = go.FigureWidget()
+        self.chart = widgets.VBox([self.figure])
+        self.downloads = downloads.DownloadLinks(pd.DataFrame(), setup.name)
+        self._hide_compared()
+        self.show(first_time=True)
+        self.topic.observe(lambda _c: self.show(), names="value")
+        self.show_as.observe(lambda _c: self.show(), names="value")
+        self.compare.observe(self._compare_changed, names="value")
+        choices = widgets.HBox([self.topic, self.show_as],
+                               layout=widgets.Layout(flex_flow="row wrap", gap="1.5em",
+                                                     align_items="center"))
+        self.widget = widgets.VBox([choices, self.compare, self.filters.widget, self.status,
+                                    self.chart, self.base, self.downloads.widget, self.footnote])
+        self.widget.add_class("ks3-explorer")
+
+    # -- state ---------------------------------------------------------------
+
+    def _levels(self, column: str) -> list[tuple[object, str]]:
+        values = [v for v in self.results.levels(column)
+                  if not (column == "gender" and v == "other")]
+        return [(v, charts.group_label(column, v)) for v in values]
+
+    @property
+    def current_topic(self) -> Topic:
+        return self.topics[self.topic.value]
+
+    @property
+    def where(self) -> dict:
+        """The pupils chosen: the filters' value without the group being compared."""
+        return {c: v for c, v in self.filters.value.items() if c != self.compare.value}
+
+    def kind(self) -> str:
+        """``"share"``, ``"distribution"`` (four answers) or ``"aim"``."""
+        topic = self.current_topic
+        if topic.scale == "categorical":
+            return "aim"
+        if topic.scale == "agreement" and self.results.has_distributions:
+            return self.show_as.value
+        return "share"
+
+    def table(self) -> pd.DataFrame:
+        """The rows the chart draws: groups of the compared column among the chosen pupils."""
+        compare = self.compare.value
+        rows = self.results.view([compare] if compare else [], self.where,
+                                 list(self.current_topic.blocks))
+        rows = rows[rows["measure"].astype(str) == self.kind()]
+        if compare:
+            keep = [v for v, _ in charts.group_levels(rows, compare)]
+            rows = rows[rows[compare].astype(object).isin(keep).to_numpy()]
+        return rows.reset_index(drop=True)
+
+    def title(self, rows: pd.DataFrame) -> tuple[str, str]:
+        """Title and subtitle: what is shown, for whom."""
+        topic, kind, compare = self.current_topic, self.kind(), self.compare.value
+        what = {"share": topic.share_words(), "aim": topic.share_words(),
+                "distribution": "all four answers"}[kind]
+        groups = [label for _, label in charts.group_levels(rows, compare)] if compare else []
+        versus = " vs ".join(groups)
+        who = describe(self.where)
+        title = ", ".join(p for p in (f"{topic.label}: {what}", versus, who) if p)
+        question = topic.question()
+        order = {"share": "ranked from the highest share", "aim": "in the questionnaire's order",
+                 "distribution": "ranked by the share agreeing"}[kind]
+        subtitle = (f"“{question}” · " if question else "") + f"95% intervals · {order}"
+        return html.escape(title), html.escape(subtitle)
+
+    def filename(self) -> str:
+        """File name (no extension) of the downloads: dashboard, topic, view, pupils."""
+        parts = [self.setup.name, self.current_topic.key, self.kind()]
+        if self.compare.value:
+            parts.append(f"by_{self.compare.value}")
+        if self.where:
+            parts.append(_slug(describe(self.where)))
+        return "_".join(parts)
+
+    # -- drawing -------------------------------------------------------------
+
+    def draw(self, rows: pd.DataFrame) -> go.Figure:
+        """The finished figure for ``rows`` (pure: :mod:`dashboards.charts`)."""
+        title, subtitle = self.title(rows)
+        compare, kind = self.compare.value, self.kind()
+        if kind == "distribution":
+            return charts.diverging_bars(rows, compare, title=title, subtitle=subtitle)
+        if kind == "aim":
+            return charts.aim_bars(rows, compare, title=title, subtitle=subtitle)
+        return charts.ranked_dots(rows, compare, title=title, subtitle=subtitle,
+                                  x_title=f"{topic_axis(self.current_topic)} (%)")
+
+    def show(self, first_time: bool = False) -> None:
+        """Redraw everything for the current choices; on failure keep what is shown."""
+        try:
+            self.show_as.layout.display = (
+                "" if self.current_topic.scale == "agreement" and self.results.has_distributions
+                else "none")
+            rows = self.table()
+            new = self.draw(rows)
+        except Exception:  # noqa: BLE001 - a viewer must never see a traceback
+            traceback.print_exc(file=sys.__stderr__)
+            self.status.value = page.html_widget(
+                '<div class="ks3-problem">This chart could not be redrawn; the chart below is '
+                "the one shown before. The details are in the log of the dashboard server."
+                "</div>").value
+            return
+        kind = self.kind()
+        if first_time or kind != self._kind:
+            # a new kind of chart: a fresh widget (built from the finished figure)
+            self.figure = go.FigureWidget(new)
+            self.chart.children = [self.figure]
+        else:
+            with self.figure.batch_update():
+                if len(self.figure.data) == len(new.data) and all(
+                        a.type == b.type for a, b in zip(self.figure.data, new.data)):
+                    for trace, fresh in zip(self.figure.data, new.data):
+                        trace.update(fresh.to_plotly_json(), overwrite=True)
+                else:
+                    self.figure.data = []
+                    self.figure.add_traces(list(new.data))
+                self.figure.update_layout(new.layout.to_plotly_json(), overwrite=True)
+        self._kind = kind
+        self.rows = rows
+        name = self.filename()
+        self.figure._config = downloads.image_config(name)
+        self.downloads.update(rows, name)
+        compare = self.compare.value
+        self.base.value = page.html_widget(
+            f'<p class="ks3-note"><b>Base</b>: {html.escape(charts.base_text(rows, compare))}'
+            "</p>").value
+        problem = self.filters.problem
+        if not len(rows):
+            problem = "No pupils in the data match these choices: choose fewer filters."
+        self.status.value = (page.html_widget(f'<p class="ks3-note">{html.escape(problem)}</p>')
+                             .value if problem else "")
+        self.filters.problem = ""
+
+    def _hide_compared(self) -> None:
+        for column, dropdown in self.filters.dropdowns.items():
+            dropdown.layout.display = "none" if column == self.compare.value else ""
+
+    def _compare_changed(self, _change) -> None:
+        self._hide_compared()
+        self.show()
+
+
+def topic_axis(topic: Topic) -> str:
+    """The x axis title of a ranked dot plot: the share, capitalised."""
+    words = topic.share_words()
+    return words[:1].upper() + words[1:]
