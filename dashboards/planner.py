@@ -1,0 +1,627 @@
+"""STEM Planner page: plan a key stage's STEM events on the report's clock-face.
+
+Only wiring lives here; the plan, its files, its balance, its picture and the
+survey's evidence are :mod:`analysis.planner`. The page works without any
+survey: a STEM lead opens it to plan. The "survey meets the plan" panel reads
+the dashboards' survey (:func:`dashboards.data.survey`) only when asked.
+
+Every change makes a new :class:`~analysis.planner.Plan` and redraws the
+clock-face (in place), the balance report, the event list and the download
+links, then writes the plan as JSON to the **autosave** file
+``autosave.json`` in the folder named by ``KS3_PLANNER_AUTOSAVE`` (default
+``~/.ks3-planner/``). On start the page offers to restore that file. A
+refused change (a form with a problem, a file that cannot be read, an
+autosave that fails) leaves the plan on screen as it was and says why.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import sys
+import traceback
+from datetime import datetime
+from pathlib import Path
+
+import ipywidgets as widgets
+import plotly.graph_objects as go
+
+from analysis.errors import SurveyDataError
+from analysis.planner import balance as balance_module
+from analysis.planner import evidence, figure, files
+from analysis.planner.model import (Event, KeyStage, Plan, PlanValueError, kinds, stages,
+                                    subjects, teacher_kinds, terms)
+
+from . import downloads, page
+from .data import ROOT
+from .upload import uploaded_files
+
+AUTOSAVE_VARIABLE = "KS3_PLANNER_AUTOSAVE"
+AUTOSAVE_NAME = "autosave.json"
+EXAMPLES_DIR = ROOT / "data" / "sample" / "plans"
+#: Name of downloaded files (without extension).
+FILENAME = "stem_plan"
+#: The key stages offered: two or three consecutive years.
+KEY_STAGES: dict[str, tuple[int, ...]] = {
+    "Years 7, 8 and 9 (three-year Key Stage 3)": (7, 8, 9),
+    "Years 7 and 8 (two-year Key Stage 3)": (7, 8),
+    "Years 8 and 9": (8, 9),
+    "Years 10 and 11 (Key Stage 4)": (10, 11),
+}
+#: Human names of the form's fields, for messages.
+FIELD_NAMES = {"title": "Title", "subjects": "Subjects", "year_groups": "Year groups",
+               "term": "Term", "half_term": "Half-term", "stage": "Stage", "kind": "Kind",
+               "careers_linked": "Careers-linked", "lead": "Lead", "partner": "Partner",
+               "notes": "Notes", "id": "Id"}
+NOTE_CSS = f"<style>{balance_module.CSS}</style>"
+
+
+def autosave_dir() -> Path:
+    """The autosave folder: ``KS3_PLANNER_AUTOSAVE`` or ``~/.ks3-planner/``."""
+    named = os.environ.get(AUTOSAVE_VARIABLE, "").strip()
+    return Path(named).expanduser() if named else Path.home() / ".ks3-planner"
+
+
+def examples() -> dict[str, Path]:
+    """``{school name: path}`` of the example plans in ``data/sample/plans``."""
+    out = {}
+    for path in sorted(EXAMPLES_DIR.glob("*.json")):
+        try:
+            out[files.load_plan(path).school or path.stem] = path
+        except files.PlanFileError:
+            continue
+    return out
+
+
+def _problem_html(title: str, items: list[str], todo: str = "") -> str:
+    lis = "".join(f"<li>{html.escape(i)}</li>" for i in items)
+    return page.html_widget(f'<div class="ks3-problem"><h2>{html.escape(title)}</h2>'
+                            f"<ul>{lis}</ul>{f'<p>{html.escape(todo)}</p>' if todo else ''}"
+                            "</div>").value
+
+
+def _note_html(text: str) -> str:
+    return page.html_widget(f'<p class="ks3-note">{html.escape(text)}</p>').value
+
+
+class Planner:
+    """The planner's widgets and what each one does.
+
+    Parameters
+    ----------
+    plan : Plan, optional
+        What to show first (default: an empty Key Stage 3 plan).
+    autosave : Path or None, optional
+        The autosave folder; default :func:`autosave_dir`. ``False`` turns
+        autosave off.
+    survey : callable, optional
+        Returns a loaded survey for the evidence panel (default
+        :func:`dashboards.data.survey`).
+
+    Attributes
+    ----------
+    plan : Plan
+        The plan on screen.
+    selected : str or None
+        Id of the selected event (outlined, in the form).
+    figure : plotly.graph_objects.FigureWidget
+        The clock-face; clicking an event selects it.
+    widget : ipywidgets.VBox
+    """
+
+    def __init__(self, plan: Plan | None = None, autosave: Path | None | bool = None,
+                 survey=None):
+        self.plan = plan if plan is not None else Plan()
+        self.selected: str | None = None
+        self.autosave_folder = None if autosave is False else (
+            autosave_dir() if autosave in (None, True) else Path(autosave))
+        self._survey = survey
+        self.survey_tables: list | None = None
+        ks = self.plan.key_stage
+        wide = {"description_width": "initial"}
+
+        # -- settings
+        self.school = widgets.Text(value=self.plan.school, description="School:", style=wide)
+        self.plan_title = widgets.Text(value=self.plan.title, description="Plan title:",
+                                       style=wide)
+        self.key_stage = widgets.Dropdown(
+            options=self._key_stage_options(ks.year_groups), value=ks.year_groups,
+            description="Key stage:", style=wide)
+        self.school_year = widgets.Text(value=ks.school_year, description="School year:",
+                                        placeholder="e.g. 2010/11", style=wide,
+                                        layout=widgets.Layout(width="220px"))
+        self.apply_settings_button = widgets.Button(description="Apply settings", icon="check")
+        self.apply_settings_button.on_click(lambda _: self.apply_settings())
+        self.settings_message = widgets.HTML()
+
+        # -- the form
+        self.title = widgets.Text(description="Title:", placeholder="e.g. Perfume Project",
+                                  style=wide, layout=widgets.Layout(width="98%"))
+        self.subjects = widgets.SelectMultiple(
+            options=[(label, key) for key, label in subjects().items()], description="Subjects:",
+            rows=len(subjects()), style=wide)
+        self.year_groups = widgets.SelectMultiple(
+            options=self._year_options(), description="Year groups:", rows=3, style=wide)
+        self.term = widgets.Dropdown(options=[(label, key) for key, label in terms().items()],
+                                     description="Term:", style=wide)
+        self.half_term = widgets.ToggleButtons(
+            options=[("1st half", 1), ("2nd half", 2)], description="Half-term:", style=wide)
+        self.stage = widgets.Dropdown(options=[(label, key) for key, label in stages().items()],
+                                      value="middle", description="Stage:", style=wide)
+        self.kind = widgets.Dropdown(options=[(label, key) for key, label in kinds().items()],
+                                     description="Kind:", style=wide)
+        self.careers_linked = widgets.Checkbox(description="Linked to careers", indent=False)
+        self.lead = widgets.Text(description="Lead:", placeholder="who leads it", style=wide)
+        self.partner = widgets.Text(description="Partner:", placeholder="employer, university…",
+                                    style=wide)
+        self.notes = widgets.Textarea(description="Notes:", style=wide,
+                                      layout=widgets.Layout(width="98%", height="60px"))
+        self.add_button = widgets.Button(description="Add event", button_style="primary",
+                                         icon="plus")
+        self.save_button = widgets.Button(description="Save changes", icon="save",
+                                          disabled=True)
+        self.clear_button = widgets.Button(description="Clear form", icon="eraser")
+        self.add_button.on_click(lambda _: self.add_event())
+        self.save_button.on_click(lambda _: self.save_event())
+        self.clear_button.on_click(lambda _: self.clear_form())
+        self.form_message = widgets.HTML()
+
+        # -- the list of events
+        self.events = widgets.Select(options=[], rows=14, description="",
+                                     layout=widgets.Layout(width="98%"))
+        self._listing = False  # True while the list's options are being replaced
+        self.events.observe(lambda change: self._listing or self.select(change["new"]),
+                            names="value")
+        self.delete_button = widgets.Button(description="Delete", icon="trash",
+                                            button_style="danger", disabled=True)
+        self.delete_button.on_click(lambda _: self.delete_selected())
+        self.duplicate_years = widgets.SelectMultiple(options=self._year_options(), rows=3,
+                                                      layout=widgets.Layout(width="110px"))
+        self.duplicate_button = widgets.Button(description="Duplicate to years", icon="copy",
+                                               disabled=True)
+        self.duplicate_button.on_click(lambda _: self.duplicate_selected())
+
+        # -- picture, balance, files, evidence
+        self.figure = go.FigureWidget(figure.clock_face(self.plan))
+        self.figure._config = downloads.image_config(FILENAME)
+        for trace in self.figure.data:
+            if trace.type == "barpolar" and trace.name != "stages":
+                trace.on_click(self._clicked)
+        self.image_format = widgets.ToggleButtons(options=[("PNG", "png"), ("SVG", "svg")],
+                                                  description="Camera icon saves:",
+                                                  style={"description_width": "initial",
+                                                         "button_width": "60px"})
+        self.image_format.observe(lambda change: self._set_image_format(change["new"]),
+                                  names="value")
+        self.balance = widgets.HTML()
+        self.example = widgets.Dropdown(options=[("Choose an example plan…", None)]
+                                        + [(name, str(path)) for name, path in examples().items()],
+                                        layout=widgets.Layout(width="320px"))
+        self.example.observe(lambda change: change["new"] and self.load_example(change["new"]),
+                             names="value")
+        self.upload = widgets.FileUpload(accept=".json,.csv", multiple=False,
+                                         description="Open a plan file")
+        self.upload.observe(lambda change: self.open_upload(), names="value")
+        self.links = widgets.HTML()
+        self.file_message = widgets.HTML()
+        self.autosave_message = widgets.HTML()
+        self.restore_bar = widgets.VBox([])
+        self.survey_button = widgets.Button(description="Compare with the survey",
+                                            icon="search")
+        self.survey_button.on_click(lambda _: self.compare_with_survey())
+        self.evidence = widgets.HTML(_note_html(
+            "Press the button to read the survey results next to this plan: gender gaps and "
+            "falls in pupils' attitudes, for the plan's years and subjects."))
+
+        self.widget = self._layout()
+        self.offer_restore()
+        self.refresh(autosave=False)
+
+    # ------------------------------------------------------------- layout
+
+    def _layout(self) -> widgets.VBox:
+        settings = widgets.VBox([
+            widgets.HBox([self.school, self.plan_title]),
+            widgets.HBox([self.key_stage, self.school_year, self.apply_settings_button]),
+            self.settings_message])
+        form = widgets.VBox([
+            page.html_widget("<h3>Event</h3>"), self.title,
+            widgets.HBox([self.subjects, self.year_groups]),
+            widgets.HBox([self.term, self.stage]), self.half_term,
+            widgets.HBox([self.kind, self.careers_linked]),
+            widgets.HBox([self.lead, self.partner]), self.notes,
+            widgets.HBox([self.add_button, self.save_button, self.clear_button]),
+            self.form_message], layout=widgets.Layout(width="55%"))
+        table = widgets.VBox([
+            page.html_widget("<h3>All events</h3><p class='ks3-note'>Pick one (or click it on "
+                             "the clock-face) to edit, delete or copy it.</p>"),
+            self.events,
+            widgets.HBox([self.delete_button, self.duplicate_button, self.duplicate_years])],
+            layout=widgets.Layout(width="45%"))
+        picture = widgets.VBox([self.figure, self.image_format],
+                               layout=widgets.Layout(width="62%"))
+        report = widgets.VBox([page.html_widget("<h3>Balance</h3>"), self.balance],
+                              layout=widgets.Layout(width="38%"))
+        file_row = widgets.VBox([
+            widgets.HBox([widgets.Label("Example plan:"), self.example, self.upload]),
+            self.links, self.file_message, self.autosave_message])
+        return widgets.VBox([
+            self.restore_bar, settings, widgets.HBox([picture, report]),
+            widgets.HBox([form, table]), page.html_widget("<h3>Files</h3>"), file_row,
+            page.html_widget("<h3>The survey meets the plan</h3>"),
+            widgets.VBox([self.survey_button, self.evidence])])
+
+    # ------------------------------------------------------------- helpers
+
+    @staticmethod
+    def _key_stage_options(years: tuple[int, ...]) -> list:
+        options = [(label, value) for label, value in KEY_STAGES.items()]
+        if years not in KEY_STAGES.values():
+            options.append((f"Years {', '.join(map(str, years))}", years))
+        return options
+
+    def _year_options(self) -> list:
+        return [(f"Year {y}", y) for y in self.plan.key_stage.year_groups]
+
+    def _set_image_format(self, fmt: str) -> None:
+        self.figure._config = {**self.figure._config, "toImageButtonOptions": {
+            "format": fmt, "filename": FILENAME, "scale": 2}}
+
+    def form_values(self) -> dict:
+        """The form's values as :class:`Event` fields (no id)."""
+        return {"title": self.title.value, "subjects": tuple(self.subjects.value),
+                "year_groups": tuple(self.year_groups.value), "term": self.term.value,
+                "half_term": self.half_term.value, "stage": self.stage.value,
+                "kind": self.kind.value, "careers_linked": bool(self.careers_linked.value),
+                "lead": self.lead.value, "partner": self.partner.value,
+                "notes": self.notes.value}
+
+    def fill_form(self, event: Event) -> None:
+        self.title.value = event.title
+        self.subjects.value = tuple(event.subjects)
+        self.year_groups.value = tuple(y for y in event.year_groups
+                                       if y in self.plan.key_stage.year_groups)
+        self.term.value, self.half_term.value = event.term, event.half_term
+        self.stage.value, self.kind.value = event.stage, event.kind
+        self.careers_linked.value = event.careers_linked
+        self.lead.value, self.partner.value, self.notes.value = (
+            event.lead, event.partner, event.notes)
+
+    def clear_form(self) -> None:
+        """Empty the form and forget the selection."""
+        self.title.value = ""
+        self.subjects.value = ()
+        self.year_groups.value = ()
+        self.stage.value = "middle"
+        self.careers_linked.value = False
+        self.lead.value = self.partner.value = self.notes.value = ""
+        self.form_message.value = ""
+        self.select(None)
+
+    def _form_event(self, event_id: str | None = None) -> Event | None:
+        """An event from the form, or ``None`` with the problems shown under it."""
+        values = self.form_values()
+        if values["kind"] in teacher_kinds():
+            values["year_groups"] = ()  # teacher events have no year group, whatever is ticked
+        if event_id:
+            values["id"] = event_id
+        try:
+            return Event(**values)
+        except PlanValueError as error:
+            self.form_message.value = _problem_html(
+                "The event was not saved", [f"{FIELD_NAMES.get(p.field, p.field)}: {p.what} "
+                                            f"{p.todo}" for p in error.problems],
+                "Correct the form and press the button again; the plan is as it was.")
+            return None
+
+    # ------------------------------------------------------------- changes
+
+    def set_plan(self, plan: Plan, autosave: bool = True) -> None:
+        """Show ``plan``: redraw everything, then autosave it."""
+        self.plan = plan
+        if self.selected is not None and self.selected not in {e.id for e in plan.events}:
+            self.selected = None
+        self.refresh(autosave=autosave)
+
+    def add_event(self) -> bool:
+        """Add the form's event to the plan. Returns whether it was added."""
+        event = self._form_event()
+        if event is None:
+            return False
+        try:
+            plan = self.plan.add(event)
+        except PlanValueError as error:
+            self.form_message.value = _problem_html("The event was not added",
+                                                    [p.what for p in error.problems])
+            return False
+        self.set_plan(plan)
+        self.form_message.value = _note_html(f"Added “{event.title}” ({event.when}).")
+        self.select(event.id)
+        return True
+
+    def save_event(self) -> bool:
+        """Save the form over the selected event."""
+        if self.selected is None:
+            self.form_message.value = _note_html("Pick an event first.")
+            return False
+        event = self._form_event(self.selected)
+        if event is None:
+            return False
+        self.set_plan(self.plan.replace_event(event))
+        self.form_message.value = _note_html(f"Saved “{event.title}”.")
+        return True
+
+    def delete_selected(self) -> bool:
+        if self.selected is None:
+            return False
+        title = self.plan.event(self.selected).title
+        plan = self.plan.remove(self.selected)
+        self.selected = None
+        self.set_plan(plan)
+        self.form_message.value = _note_html(f"Deleted “{title}”. The form still holds it: "
+                                             "press Add event to put it back.")
+        return True
+
+    def duplicate_selected(self) -> bool:
+        """Copy the selected event to each year in ``duplicate_years``."""
+        if self.selected is None or not self.duplicate_years.value:
+            self.form_message.value = _note_html("Pick an event and the years to copy it to.")
+            return False
+        original = self.plan.event(self.selected)
+        if original.for_teachers:
+            self.form_message.value = _note_html("Teacher planning and CPD events have no "
+                                                 "year group to copy to.")
+            return False
+        years = tuple(self.duplicate_years.value)
+        self.set_plan(self.plan.duplicate(self.selected, years))
+        self.form_message.value = _note_html(
+            f"Copied “{original.title}” to year {', '.join(map(str, years))}.")
+        self.duplicate_years.value = ()
+        return True
+
+    def select(self, event_id: str | None) -> None:
+        """Select an event (or none): the list, the form and the outline follow."""
+        if event_id is not None and event_id not in {e.id for e in self.plan.events}:
+            event_id = None
+        changed = event_id != self.selected
+        self.selected = event_id
+        if self.events.value != event_id:
+            self.events.value = event_id
+        self._sync_buttons()
+        if event_id is not None:
+            self.fill_form(self.plan.event(event_id))
+        if changed:
+            self._redraw()
+
+    def _sync_buttons(self) -> None:
+        for button in (self.save_button, self.delete_button, self.duplicate_button):
+            button.disabled = self.selected is None
+
+    def _clicked(self, trace, points, _state) -> None:
+        if points.point_inds:
+            row = trace.customdata[points.point_inds[0]]
+            self.select(row[0])
+
+    def apply_settings(self) -> bool:
+        """Use the settings' values; refused (and said why) if an event would not fit."""
+        try:
+            ks = KeyStage(tuple(self.key_stage.value),
+                          name="Key Stage 3" if max(self.key_stage.value) <= 9 else "Key Stage 4",
+                          school_year=self.school_year.value)
+            plan = Plan(key_stage=ks, events=self.plan.events, school=self.school.value,
+                        title=self.plan_title.value, notes=self.plan.notes)
+        except PlanValueError as error:
+            self.settings_message.value = _problem_html(
+                "The settings were not changed", [f"{p.field}: {p.what} {p.todo}"
+                                                  for p in error.problems],
+                "The plan is as it was.")
+            self._show_settings()
+            return False
+        self.settings_message.value = ""
+        self.set_plan(plan)
+        return True
+
+    def _show_settings(self) -> None:
+        ks = self.plan.key_stage
+        self.school.value, self.plan_title.value = self.plan.school, self.plan.title
+        self.key_stage.options = self._key_stage_options(ks.year_groups)
+        self.key_stage.value = ks.year_groups
+        self.school_year.value = ks.school_year
+
+    # ------------------------------------------------------------- files
+
+    def use_file_plan(self, plan: Plan, what: str) -> None:
+        self.selected = None
+        self.set_plan(plan)
+        self._show_settings()
+        self.clear_form()
+        self.file_message.value = _note_html(f"Opened {what}: {len(plan.events)} events.")
+
+    def load_example(self, path: str) -> bool:
+        try:
+            plan = files.load_plan(path)
+        except files.PlanFileError as error:
+            self.file_message.value = _problem_html("The example could not be opened",
+                                                    [str(p) for p in error.problems])
+            return False
+        self.use_file_plan(plan, f"the example plan for {plan.school}")
+        return True
+
+    def open_upload(self) -> bool:
+        """Read the uploaded plan file; on a problem, say so and keep the plan shown."""
+        uploaded = uploaded_files(self.upload.value)
+        if not uploaded:
+            return False
+        name, content = uploaded[0]
+        try:
+            plan = files.read_plan(content, name)
+        except files.PlanFileError as error:
+            self.file_message.value = _problem_html(
+                f"{name} could not be opened", [str(p) for p in error.problems],
+                "Correct the file and open it again; the plan on screen is as it was.")
+            return False
+        finally:
+            self.upload.value = ()
+        self.use_file_plan(plan, name)
+        return True
+
+    def links_html(self) -> str:
+        """Download links: the plan as JSON and CSV, and the printable page."""
+        json_uri = downloads.data_uri(files.plan_to_json(self.plan).encode("utf-8"),
+                                      "application/json")
+        csv_uri = downloads.data_uri(files.plan_to_csv(self.plan).encode("utf-8-sig"),
+                                     downloads.CSV_TYPE)
+        page_uri = downloads.data_uri(figure.plan_page_html(self.plan, self.report)
+                                      .encode("utf-8"), "text/html")
+        return page.html_widget(
+            f'<p class="ks3-note"><a href="{json_uri}" download="{FILENAME}.json">Save plan '
+            f'(JSON)</a> · <a href="{csv_uri}" download="{FILENAME}.csv">Save plan (CSV, one '
+            f'row per event)</a> · <a href="{page_uri}" download="{FILENAME}.html" '
+            f'target="_blank">Printable page (HTML)</a> · the camera icon on the clock-face '
+            f"saves it as an image.</p>").value
+
+    # ------------------------------------------------------------- autosave
+
+    @property
+    def autosave_path(self) -> Path | None:
+        return None if self.autosave_folder is None else self.autosave_folder / AUTOSAVE_NAME
+
+    def autosave(self) -> bool:
+        """Write the plan to the autosave file; on failure say so (nothing is lost)."""
+        path = self.autosave_path
+        if path is None:
+            return False
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(".json.partial")
+            partial.write_text(files.plan_to_json(self.plan), encoding="utf-8")
+            partial.replace(path)
+        except OSError as error:
+            self.autosave_message.value = page.html_widget(
+                f'<div class="ks3-problem"><h2>Autosave failed</h2><p>{html.escape(str(path))}'
+                f": {html.escape(error.strerror or str(error))}. Your plan is still on this "
+                "page: save it with the JSON link above. (Set "
+                f"<code>{AUTOSAVE_VARIABLE}</code> to a folder you can write to.)</p></div>").value
+            return False
+        self.autosave_message.value = _note_html(
+            f"Autosaved at {datetime.now():%H:%M:%S} to {path}.")
+        return True
+
+    def offer_restore(self) -> None:
+        """If an autosaved plan is there, offer to restore it."""
+        path = self.autosave_path
+        if path is None or not path.exists():
+            return
+        try:
+            saved = files.load_plan(path)
+        except files.PlanFileError:
+            return
+        when = datetime.fromtimestamp(path.stat().st_mtime)
+        restore = widgets.Button(description="Restore it", button_style="primary")
+        dismiss = widgets.Button(description="Start afresh")
+        restore.on_click(lambda _: self.restore(saved))
+        dismiss.on_click(lambda _: setattr(self.restore_bar, "children", ()))
+        self.restore_bar.children = [page.html_widget(
+            f'<div class="ks3-source">An autosaved plan is there: “{html.escape(saved.title)}”'
+            f"{', ' + html.escape(saved.school) if saved.school else ''}, "
+            f"{len(saved.events)} events, saved {when:%d %B %Y at %H:%M}.</div>"),
+            widgets.HBox([restore, dismiss])]
+        self.restorable = saved
+
+    def restore(self, saved: Plan) -> None:
+        self.restore_bar.children = ()
+        self.use_file_plan(saved, "the autosaved plan")
+
+    # ------------------------------------------------------------- evidence
+
+    def compare_with_survey(self) -> bool:
+        """Read the survey's results (once) and show them next to the plan."""
+        if self.survey_tables is None:
+            from analysis.measures import SurveyAggregates
+
+            from . import data
+
+            try:
+                survey = (self._survey or data.survey)()
+                self.survey_tables = evidence.survey_tables(SurveyAggregates(survey.table))
+            except (SurveyDataError, OSError) as error:
+                self.evidence.value = page.problem_message(error).value
+                return False
+            except Exception:  # noqa: BLE001 - the page must never show a traceback
+                traceback.print_exc(file=sys.__stderr__)
+                self.evidence.value = page.unexpected_message().value
+                return False
+        self._show_evidence()
+        return True
+
+    def _show_evidence(self) -> None:
+        if self.survey_tables is None:
+            return
+        result = evidence.findings(self.survey_tables, self.plan)
+        self.evidence.value = page.html_widget(evidence.findings_html(result)).value
+
+    # ------------------------------------------------------------- redraw
+
+    def _redraw(self) -> None:
+        """Redraw the clock-face in place (same traces, new values)."""
+        new = figure.clock_face(self.plan, selected=self.selected)
+        with self.figure.batch_update():
+            for trace, fresh in zip(self.figure.data, new.data):
+                trace.update(fresh.to_plotly_json(), overwrite=True)
+            self.figure.update_layout(new.layout.to_plotly_json(), overwrite=True)
+
+    def refresh(self, autosave: bool = True) -> None:
+        """Redraw the picture, balance, list and links from ``self.plan``."""
+        self.report = balance_module.balance(self.plan)
+        self._redraw()
+        self.balance.value = NOTE_CSS + page.html_widget(
+            balance_module.balance_html(self.report, self.plan)).value
+        options = [(self._event_label(e), e.id) for e in sorted(
+            self.plan.events, key=lambda e: (e.slots[0], e.year_groups or (99,), e.title))]
+        self._listing = True
+        try:
+            self.events.options = options
+            self.events.value = self.selected
+        finally:
+            self._listing = False
+        self._sync_buttons()
+        years = self._year_options()
+        if list(self.year_groups.options) != years:
+            self.year_groups.options = years
+            self.duplicate_years.options = years
+        self.links.value = self.links_html()
+        self._show_evidence()
+        if autosave:
+            self.autosave()
+
+    @staticmethod
+    def _event_label(e: Event) -> str:
+        who = "Teachers" if e.for_teachers else "Y" + ",".join(map(str, e.year_groups))
+        labels = subjects()
+        return f"{e.when} · {who} · {e.title} ({', '.join(labels[s] for s in e.subjects)})"
+
+
+def build() -> widgets.Widget:
+    """The whole page: heading, the planner, and how to use it."""
+    planner = Planner()
+    heading = page.html_widget(
+        '<p class="ks3-note"><a href="index.ipynb">← All dashboards</a></p>'
+        "<h1>STEM Planner</h1>"
+        "<p>Plan a key stage's STEM events over the school year and see them on the report's "
+        "clock-face: one ring per year group (the youngest inside), teachers' planning and "
+        "CPD on the outer ring, September at 12 o'clock and the year running clockwise. "
+        "The balance report beside it shows empty subjects, long gaps and careers links. "
+        "Start from an example plan (built from the report's case studies) or an empty "
+        "one.</p>")
+    footnote = page.html_widget(
+        '<p class="ks3-note">Stages: each half-term is cut into early, middle and late thirds; '
+        "an event “throughout the half-term” fills all three. Terms are drawn as equal "
+        "thirds of the year. Every change is autosaved on the server "
+        f"(<code>{AUTOSAVE_VARIABLE}</code> sets the folder); save the plan as JSON to keep "
+        "it.</p>")
+    return widgets.VBox([heading, planner.widget, footnote])
+
+
+def main() -> None:
+    """What the notebook runs."""
+    page.show(build, "Opening the STEM Planner…")
