@@ -217,7 +217,7 @@ def _layout(fig: go.Figure, title: str, subtitle: str, rows: int, *, x_title: st
         xaxis=dict(title_text=x_title, range=list(x_range), tickvals=list(tickvals),
                    ticktext=list(ticktext), gridcolor="#e5e5e5", zeroline=False,
                    showline=False, fixedrange=True),
-        showlegend=True,
+        showlegend=True, shapes=[], annotations=[],
     )
     return fig
 
@@ -418,7 +418,8 @@ def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: st
     fig.update_layout(barmode="relative", yaxis=dict(
         type="linear", tickvals=ticks, ticktext=text, range=[len(items) - 0.5, -0.5],
         showgrid=False, zeroline=False, ticks="", fixedrange=True, autorange=False))
-    fig.add_vline(x=0, line_color="#555555", line_width=1)
+    fig.update_layout(shapes=[dict(type="line", xref="x", yref="paper", x0=0, x1=0, y0=0, y1=1,
+                                   line=dict(color="#555555", width=1))])
     return fig
 
 

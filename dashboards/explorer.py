@@ -30,7 +30,7 @@ import html
 import re
 import sys
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import ipywidgets as widgets
 import pandas as pd
@@ -105,7 +105,7 @@ class Setup:
     name: str
     topics: tuple[Topic, ...]
     compare: str = "year_group"
-    compares: tuple[str, ...] = field(default=GROUPS)
+    compares: tuple[str, ...] = ("year_group", "wave", "gender", "ethnicity")
 
 
 def _slug(text: str) -> str:
@@ -131,7 +131,7 @@ class BlockExplorer:
     filters : dashboards.filters.Filters
         Wave, year group, gender and ethnicity; the compared one is hidden.
     figure : plotly.graph_objects.FigureWidget
-        The chart, updated in place (replaced when the kind of chart changes).
+        The chart, updated in place (traces replaced when the kind of chart changes).
     rows : DataFrame
         The rows the chart shows now (also what the downloads hold).
     base, footnote, status : ipywidgets.HTML
@@ -183,10 +183,9 @@ class BlockExplorer:
             "interval, base n, effective n, design effect and schools. "
             f"{legend_note(results.rules)} The camera icon above the chart downloads it as a "
             "PNG; the links below download the table it shows.</p>")
-        self._kind = None
         self.rows = pd.DataFrame()
         self.figure = go.FigureWidget()
-        self.chart = widgets.VBox([self.figure])
+        self.chart = widgets.VBox([self.figure])  # VBox: a flex row would shrink the chart
         self.downloads = downloads.DownloadLinks(pd.DataFrame(), setup.name)
         self._hide_compared()
         self.show(first_time=True)
@@ -194,7 +193,7 @@ class BlockExplorer:
         self.show_as.observe(lambda _c: self.show(), names="value")
         self.compare.observe(self._compare_changed, names="value")
         choices = widgets.HBox([self.topic, self.show_as],
-                               layout=widgets.Layout(flex_flow="row wrap", gap="1.5em",
+                               layout=widgets.Layout(flex_flow="row wrap",
                                                      align_items="center"))
         self.widget = widgets.VBox([choices, self.compare, self.filters.widget, self.status,
                                     self.chart, self.base, self.downloads.widget, self.footnote])
@@ -282,15 +281,18 @@ class BlockExplorer:
             rows = self.table()
             new = self.draw(rows)
         except Exception:  # noqa: BLE001 - a viewer must never see a traceback
+            if first_time:
+                raise  # the page frame says the dashboard could not be drawn
             traceback.print_exc(file=sys.__stderr__)
             self.status.value = page.html_widget(
                 '<div class="ks3-problem">This chart could not be redrawn; the chart below is '
                 "the one shown before. The details are in the log of the dashboard server."
                 "</div>").value
             return
-        kind = self.kind()
-        if first_time or kind != self._kind:
-            # a new kind of chart: a fresh widget (built from the finished figure)
+        if first_time:
+            # built from the finished figure; later changes are made in place
+            # (a FigureWidget made after the page is drawn takes plotly's
+            # default 700 px width instead of the page's)
             self.figure = go.FigureWidget(new)
             self.chart.children = [self.figure]
         else:
@@ -303,7 +305,9 @@ class BlockExplorer:
                     self.figure.data = []
                     self.figure.add_traces(list(new.data))
                 self.figure.update_layout(new.layout.to_plotly_json(), overwrite=True)
-        self._kind = kind
+                # empty lists are left out of the JSON: clear the previous chart's
+                self.figure.layout.shapes = new.layout.shapes
+                self.figure.layout.annotations = new.layout.annotations
         self.rows = rows
         name = self.filename()
         self.figure._config = downloads.image_config(name)

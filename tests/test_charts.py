@@ -1,0 +1,159 @@
+"""dashboards.charts: the share figures, read back from their traces.
+
+The tables here are written by hand (shares, intervals and hidden cells
+chosen so the expected drawing is known without running the code).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import figures
+from dashboards import charts
+
+
+def share_rows(rows) -> pd.DataFrame:
+    """A share-shaped table from (year_group, item, label, n, share, suppressed) tuples."""
+    out = []
+    for year, item, label, n, share, suppressed in rows:
+        hidden = suppressed != ""
+        out.append({
+            "year_group": year, "measure": "share", "block": "club", "item": item,
+            "label": label, "category": "", "n": n, "n_pupils": n,
+            "count": np.nan if hidden else share * n, "share": np.nan if hidden else share,
+            "ci_low": np.nan if hidden else share - 0.05,
+            "ci_high": np.nan if hidden else share + 0.04,
+            "deff": np.nan if hidden else 1.5, "n_eff": np.nan if hidden else n / 1.5,
+            "n_schools": 12, "suppressed": suppressed})
+    return pd.DataFrame(out)
+
+
+@pytest.fixture
+def clubs() -> pd.DataFrame:
+    return share_rows([
+        (7, "club_science", "Science club", 200, 0.10, ""),
+        (7, "club_maths", "Maths club", 210, 0.30, ""),
+        (7, "club_engineering", "Engineering club", 205, np.nan, "c"),
+        (9, "club_science", "Science club", 190, 0.20, ""),
+        (9, "club_maths", "Maths club", 180, 0.20, ""),
+        (9, "club_engineering", "Engineering club", 25, np.nan, "u"),
+    ])
+
+
+def traces(fig, kind):
+    return [t for t in fig.data if (t.meta or {}).get("kind") == kind]
+
+
+def test_ranked_dots_draws_each_groups_share_in_percent_ranked(clubs):
+    fig = charts.ranked_dots(clubs, "year_group", title="Clubs")
+    dots = traces(fig, "share")
+    assert [t.meta["group"] for t in dots] == [7, 9]
+    assert [t.name for t in dots] == ["Year 7", "Year 9"]
+    # ranking by the mean share shown: maths (0.30+0.20)/2 = 0.25, science 0.15, engineering none
+    assert list(fig.layout.yaxis.ticktext) == ["Maths club", "Science club", "Engineering club"]
+    year7 = {c[0]: x for c, x in zip(dots[0].customdata, dots[0].x)}
+    assert year7 == {"club_maths": pytest.approx(30.0), "club_science": pytest.approx(10.0),
+                     "club_engineering": None}
+    # the interval: 5 points below, 4 above the share
+    plus = dict(zip((c[0] for c in dots[0].customdata), dots[0].error_x.array))
+    minus = dict(zip((c[0] for c in dots[0].customdata), dots[0].error_x.arrayminus))
+    assert plus["club_maths"] == pytest.approx(4.0) and minus["club_maths"] == pytest.approx(5.0)
+    # groups sit either side of the item's row, year 7 above
+    y7 = dict(zip((c[0] for c in dots[0].customdata), dots[0].y))
+    y9 = dict(zip((c[0] for c in dots[1].customdata), dots[1].y))
+    assert y7["club_maths"] < 0 < y9["club_maths"] < 0.5
+    assert y7["club_science"] == pytest.approx(1 - charts.DODGE / 2)
+
+
+def test_ranked_dots_marks_hidden_figures_instead_of_drawing_them(clubs):
+    fig = charts.ranked_dots(clubs, "year_group")
+    (hidden,) = traces(fig, "hidden")
+    assert [t.replace("<b>", "").replace("</b>", "") for t in hidden.text] == ["c", "u"]
+    row = list(fig.layout.yaxis.ticktext).index("Engineering club")
+    assert list(hidden.y) == pytest.approx([row - charts.DODGE / 2, row + charts.DODGE / 2])
+    assert hidden.textfont.color == (charts.GROUP_COLOURS["year_group"][7],
+                                     charts.GROUP_COLOURS["year_group"][9])
+    assert "confidentiality" in hidden.hovertext[0] and "too few" in hidden.hovertext[1]
+    # the symbol sits at the right-hand end of the axis, inside its range
+    assert hidden.x[0] <= fig.layout.xaxis.range[1]
+
+
+def test_ranked_dots_without_comparison_is_one_trace(clubs):
+    one = clubs[clubs["year_group"] == 9].drop(columns="year_group")
+    fig = charts.ranked_dots(one, None)
+    (dots,) = traces(fig, "share")
+    assert dots.meta["group"] is None and dots.marker.color == charts.SINGLE_COLOUR
+    # ties keep the table's order: science 0.20 then maths 0.20
+    assert list(fig.layout.yaxis.ticktext)[:2] == ["Science club", "Maths club"]
+
+
+def distribution_rows() -> pd.DataFrame:
+    """Enjoyment of maths and science, year 7 and 9: shares of answers 1-4."""
+    shares = {(7, "enjoy_maths"): [0.1, 0.2, 0.4, 0.3], (9, "enjoy_maths"): [0.2, 0.3, 0.3, 0.2],
+              (7, "enjoy_science"): [0.05, 0.15, 0.5, 0.3],
+              (9, "enjoy_science"): [np.nan, 0.25, 0.45, 0.25]}
+    out = []
+    for (year, item), values in shares.items():
+        for code, share in enumerate(values, start=1):
+            hidden = np.isnan(share)
+            out.append({"year_group": year, "measure": "distribution", "block": "enjoy",
+                        "item": item, "label": "Maths" if "maths" in item else "Science",
+                        "category": str(code), "n": 300, "n_pupils": 300, "share": share,
+                        "ci_low": share - 0.02, "ci_high": share + 0.02, "deff": 2.0,
+                        "n_eff": 150, "n_schools": 20, "suppressed": "c" if hidden else ""})
+    return pd.DataFrame(out)
+
+
+def test_diverging_bars_put_disagreeing_left_and_agreeing_right():
+    fig = charts.diverging_bars(distribution_rows(), "year_group")
+    bars = traces(fig, "distribution")
+    # stacking order outwards from 0: disagree, strongly disagree; agree, strongly agree
+    assert [t.meta["category"] for t in bars] == ["2", "1", "3", "4"]
+    assert fig.layout.barmode == "relative"
+    # science agrees more (mean of 0.8 and 0.7) than maths (0.7, 0.5): ranked first
+    assert fig.layout.yaxis.ticktext[0].startswith("<b>Science</b>")
+    by = {t.meta["category"]: {(c[10], c[0]): x for c, x in zip(t.customdata, t.x)}
+          for t in bars}
+    assert by["1"][("Year 7", "enjoy_maths")] == pytest.approx(-10.0)
+    assert by["2"][("Year 9", "enjoy_maths")] == pytest.approx(-30.0)
+    assert by["4"][("Year 9", "enjoy_maths")] == pytest.approx(20.0)
+    # the hidden answer share is not drawn, and is marked on its row
+    assert by["1"][("Year 9", "enjoy_science")] is None
+    (hidden,) = traces(fig, "hidden")
+    assert list(hidden.text) == ["<b>c</b>"] and "Strongly disagree" in hidden.hovertext[0]
+    assert hidden.y[0] == pytest.approx(0 + charts.DODGE / 2)  # science is row 0, year 9 below
+
+
+def test_aim_bars_keep_the_questionnaires_order_and_mark_hidden_answers():
+    answers = {"gcses": 0.1, "a_levels": 0.5, "degree": 0.3, "dont_know": np.nan}
+    rows = pd.DataFrame([{
+        "ethnicity": "white_british", "measure": "aim", "block": "aim",
+        "item": "qualification_aim", "label": "Qualification aim", "category": code,
+        "category_label": code, "n": 100, "n_pupils": 100, "share": share,
+        "ci_low": share - 0.1, "ci_high": share + 0.1, "deff": 1.0, "n_eff": 100,
+        "n_schools": 5, "suppressed": "c" if np.isnan(share) else ""}
+        for code, share in answers.items()])
+    fig = charts.aim_bars(rows, "ethnicity")
+    (bars,) = traces(fig, "aim")
+    assert list(fig.layout.yaxis.ticktext) == ["GCSEs", "A-levels", "Degree", "Don't know"]
+    assert list(bars.x) == [pytest.approx(10.0), pytest.approx(50.0), pytest.approx(30.0), None]
+    assert bars.meta["group"] == "white_british"
+    (hidden,) = traces(fig, "hidden")
+    assert list(hidden.y) == [3]
+
+
+def test_base_text_states_each_groups_pupils_and_schools(clubs):
+    assert charts.base_text(clubs, "year_group") == (
+        "Year 7: n = 200–210 pupils in 12 schools; Year 9: n = 25–190 pupils in 12 schools")
+    one = clubs[clubs["year_group"] == 7].assign(n_pupils=150).drop(columns="year_group")
+    assert charts.base_text(one) == "n = 150 pupils in 12 schools"
+
+
+def test_groups_keep_their_colours_and_the_small_gender_group_is_left_out():
+    assert charts.GROUP_COLOURS["year_group"] == figures.YEAR_GROUP_COLOURS
+    years, waves = charts.GROUP_COLOURS["year_group"], charts.GROUP_COLOURS["wave"]
+    assert not set(years.values()) & set(waves.values())
+    table = pd.DataFrame({"gender": ["boy", "other", "girl"]})
+    assert charts.group_levels(table, "gender") == [("girl", "Girls"), ("boy", "Boys")]
