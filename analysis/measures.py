@@ -462,11 +462,17 @@ class SurveyAggregates:
         -------
         DataFrame: group columns then :data:`SHARE_COLUMNS`, ``measure = "share"``.
         """
+        return self._shares(by, block, where, schools, alpha)
+
+    def _shares(self, by, block=None, where=None, schools="all", alpha=0.05,
+                breakdown=None) -> pd.DataFrame:
         by = list(by)
         chosen = self._items(block)
+        if not chosen:
+            return self._share_shape(None, by, "share", schools, breakdown)
         keys, pupils, wsum, w2sum = self._grouped(by, self._cell_mask(where, schools))
         result = self._share_cells(by, keys, chosen, pupils, wsum, w2sum, alpha)
-        return self._share_shape(result, by, "share", schools)
+        return self._share_shape(result, by, "share", schools, breakdown)
 
     def distribution(self, by: Sequence[str] = (), block=None, where: Mapping | None = None,
                      schools: Literal["all", "common"] = "all",
@@ -480,8 +486,14 @@ class SurveyAggregates:
         has its own school-clustered interval (the code as a 0/1 outcome).
         Parameters as :meth:`shares`.
         """
+        return self._distribution(by, block, where, schools, alpha)
+
+    def _distribution(self, by, block=None, where=None, schools="all", alpha=0.05,
+                      breakdown=None) -> pd.DataFrame:
         by = list(by)
         chosen = self._items(block, scales=("agreement", "categorical"))
+        if not chosen:
+            return self._share_shape(None, by, "distribution", schools, breakdown)
         keys, pupils, wsum, w2sum = self._grouped(by, self._cell_mask(where, schools))
         parts = []
         for scale, measure in (("agreement", "distribution"), ("categorical", "aim")):
@@ -490,16 +502,19 @@ class SurveyAggregates:
                 continue
             result = self._share_cells(by, keys, these, pupils, wsum, w2sum, alpha,
                                        code="category")
-            parts.append(self._share_shape(result, by, measure, schools))
+            parts.append(self._share_shape(result, by, measure, schools, breakdown))
+        if breakdown is not None:  # split by block: one dict (no block has both scales)
+            return {k: v for part in parts for k, v in part.items()}
         if not parts:
             return self._share_shape(None, by, "distribution", schools)
-        return pd.concat(parts, ignore_index=True)
+        return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
     def _share_cells(self, by, keys, chosen, pupils, wsum, w2sum, alpha,
-                     code=None) -> pd.DataFrame | None:
+                     code=None) -> dict | None:
         """:func:`analysis.stats.proportions` of ``self._long(...)`` by ``by`` (and
         ``code``), computed on the (group × school) × item matrices: no long
-        per-school frame. For group cell ``h`` and item column ``k``, with school
+        per-school frame. Returns its columns as arrays (one frame is built, by
+        :meth:`_share_shape`). For group cell ``h`` and item column ``k``, with school
         rows ``g`` of ``h``: ``N = Σ_g n_g``, ``p = Σ_g c_g / N``,
         ``v̂ = G/(G-1) Σ_g (c_g - p n_g)² / N²`` (module notes of
         :mod:`analysis.stats`), ``G`` the schools with ``n_g > 0``."""
@@ -527,10 +542,7 @@ class SurveyAggregates:
             np.add.reduceat(w2sum[:, cols], starts, axis=1)[:, of_item]
         count = w if code is not None else np.add.reduceat(wsum[:, pos], pos_starts, axis=1)
         del w
-        if by:
-            group, cells = stats._group_codes(keys, by)
-        else:
-            group, cells = np.zeros(len(keys), dtype=np.int64), pd.DataFrame(index=range(1))
+        group, cells = self._cells_of(keys, by)
         if len(cells) == len(keys) and np.array_equal(group, np.arange(len(keys))):
             # one school per group (by school): nothing to sum, and with G <= 1
             # school no between-school variance
@@ -552,71 +564,112 @@ class SurveyAggregates:
                                     / N ** 2, np.nan)
         variance = np.where(np.isnan(share), np.nan, variance)
         m = len(names)
-        out = cells.take(np.repeat(np.arange(len(cells)), m)).reset_index(drop=True)
+        repeat = np.repeat(np.arange(len(cells)), m)
+        out = {c: cells[c].array.take(repeat) for c in cells.columns}
         if code is not None:
             out[code] = np.tile(np.asarray(codes_out, dtype=object), len(cells))
         out["item"] = pd.Categorical.from_codes(  # → object in _share_shape
             np.tile(of_item, len(cells)), categories=[it.column for it in chosen])
-        return stats._share_table(out, N.ravel(), n_p_sum.ravel(), C.ravel(),
-                                  s2_sum.ravel(), share.ravel(), variance.ravel(),
-                                  G.ravel(), alpha)
+        out.update(stats._share_columns(N.ravel(), n_p_sum.ravel(), C.ravel(), s2_sum.ravel(),
+                                        share.ravel(), variance.ravel(), G.ravel(), alpha))
+        return out
 
-    def _share_shape(self, result, by, measure, schools) -> pd.DataFrame:
+    def _cells_of(self, keys: pd.DataFrame, by) -> tuple[np.ndarray, pd.DataFrame]:
+        """The group of ``by`` of each (group × school) row of ``keys`` and the
+        groups (:func:`analysis.stats._group_codes`); kept with the grouping
+        while :meth:`all_measures` runs."""
+        cache = self._group_cache
+        if cache is not None and cache.get("codes", (None,))[0] is keys \
+                and tuple(by) in cache["codes"][1]:
+            return cache["codes"][1][tuple(by)]
+        if by:
+            found = stats._group_codes(keys, by)
+        else:
+            found = np.zeros(len(keys), dtype=np.int64), pd.DataFrame(index=range(1))
+        if cache is not None:
+            if cache.get("codes", (None,))[0] is not keys:
+                cache["codes"] = (keys, {})
+            cache["codes"][1][tuple(by)] = found
+        return found
+
+    def _share_shape(self, result, by, measure, schools, breakdown=None):
+        """The share shape from :meth:`_share_cells`' columns.
+
+        With ``breakdown`` (as :meth:`all_measures` asks) returns ``{block key:
+        frame}``, each frame with a last column ``breakdown`` naming it: the
+        rows are split by block as arrays, before any frame is built."""
         cols = [*by, *SHARE_COLUMNS]
-        if result is None or result.empty:
-            return pd.DataFrame(columns=cols)
-        # columns gathered in a dict and the frame built once: inserting them
-        # one by one costs more than the arithmetic on the small tables
-        index = result.index
-        data = {c: result[c] for c in result.columns}
+        if result is None or not len(result["n"]):
+            return {} if breakdown is not None else pd.DataFrame(columns=cols)
+        # columns gathered as arrays and each frame built once: inserting them
+        # one by one, or splitting a built frame by block, costs more than the
+        # arithmetic
+        data = dict(result)
         items = {it.column: it for it in self.items}
-        data["measure"] = pd.Series(measure, index=index)
-        data["schools"] = pd.Series(schools, index=index)
         # look up per distinct item (and code), not per row: by-school tables
         # have millions of rows
-        item_code, item_names = pd.factorize(result["item"].astype(str))
-        item_names = np.asarray(item_names, dtype=object)
+        item_code = result["item"].codes.astype(np.int64)
+        item_names = np.asarray(result["item"].categories.astype(str), dtype=object)
         for column in ("block", "label"):
-            names = np.array([getattr(items[c], column) for c in item_names], dtype=object)
-            data[column] = pd.Series(names[item_code], index=index, dtype=object)
+            data[column] = np.array([getattr(items[c], column) for c in item_names],
+                                    dtype=object)[item_code]
         order = None
-        if "category" not in result.columns:
-            data["category"] = pd.Series("", index=index)
-            data["category_label"] = pd.Series("", index=index)
-        else:
+        if "category" in result:
             lookup = self._category_lookup()
-            cat_code, cat_names = pd.factorize(result["category"].astype(str))
+            cat_code, cat_names = pd.factorize(result["category"])
+            cat_names = np.asarray(cat_names, dtype=object)
             pair_code, pairs = pd.factorize(item_code * max(len(cat_names), 1) + cat_code)
             found = [lookup[(item_names[p // max(len(cat_names), 1)],
                              str(cat_names[p % max(len(cat_names), 1)]))] for p in pairs]
-            data["category_label"] = pd.Series(
-                np.array([f[2] for f in found], dtype=object)[pair_code], index=index)
+            data["category_label"] = np.array([f[2] for f in found], dtype=object)[pair_code]
             order = pd.DataFrame(
                 {**{c: result[c] for c in by},
                  "_i": np.array([f[0] for f in found], dtype=np.int64)[pair_code],
-                 "_o": np.array([f[1] for f in found], dtype=np.int64)[pair_code]},
-                index=index)
+                 "_o": np.array([f[1] for f in found], dtype=np.int64)[pair_code]})
             # rows come from _share_cells in this order already: check it (one
             # pass) rather than sort millions of rows by school
             order = None if _in_order(order) else \
-                order.sort_values([*by, "_i", "_o"], kind="stable").index
-        data["item"] = result["item"].astype(object)
+                order.sort_values([*by, "_i", "_o"], kind="stable").index.to_numpy()
+        data["item"] = item_names[item_code]
         if measure == "share":
-            data["rank"] = pd.Series(_ranks(pd.DataFrame(
-                {c: data[c] for c in [*by, "block", "measure", "schools", "share"]}), by),
-                index=index)
+            data["rank"] = _ranks(pd.DataFrame(
+                {c: data[c] for c in [*by, "block", "share"]}).assign(
+                    measure=measure, schools=schools), by)
         else:
-            data["rank"] = pd.Series(np.nan, index=index)
+            data["rank"] = np.full(len(item_code), np.nan)
         data["low_base"] = result["n_pupils"] < MIN_BASE
-        data["suppressed"] = pd.Series("", index=index)
         dtypes = schema.dtypes()
         for c in by:
             if c in dtypes:
                 data[c] = data[c].astype(self.cells[c].dtype)
-        out = pd.DataFrame({c: data[c] for c in cols})
-        if order is not None:
-            out = out.loc[order]
-        return out.reset_index(drop=True)
+        constant = {"measure": measure, "schools": schools, "suppressed": ""}
+        if "category" not in result:
+            constant.update(category="", category_label="")
+
+        def frame(rows) -> pd.DataFrame:
+            index = pd.RangeIndex(len(rows) if rows is not None else len(item_code))
+            def column(c):
+                if c in constant:
+                    return pd.Series(constant[c], index=index)
+                values = data[c] if rows is None else data[c][rows]
+                # block, label and item stay Python objects, as they always were
+                return pd.Series(values, index=index, dtype=object) if c in _OBJECT else values
+
+            out = pd.DataFrame({c: column(c) for c in cols}, index=index)
+            if breakdown is not None:
+                out["breakdown"] = breakdown
+            return out
+
+        if breakdown is None:
+            return frame(order)
+        block_code, block_names = pd.factorize(data["block"] if order is None
+                                               else data["block"][order])
+        if len(block_names) == 1:
+            return {block_names[0]: frame(order)}
+        rows_of = np.argsort(block_code, kind="stable")
+        bounds = np.cumsum(np.bincount(block_code, minlength=len(block_names)))[:-1]
+        parts = np.split(rows_of if order is None else order[rows_of], bounds)
+        return {key: frame(rows) for key, rows in zip(block_names, parts)}
 
     # ------------------------------------------------------------- comparisons
 
@@ -922,8 +975,14 @@ class SurveyAggregates:
                          ("wave", "year_group", "school_id")):
                 self._group_cache["coarse"][keys] = self._coarsened(keys)
             for by in breakdowns:
-                for frame in (self.shares(by), self.distribution(by)):
-                    _collect(found, "shares", frame, by)
+                    # the tables come out split by block (_share_shape): no split of
+                # millions of rows afterwards
+                name = " × ".join(by) or "all pupils"
+                for split in (self._shares(by, breakdown=name),
+                              self._distribution(by, breakdown=name)):
+                    for key, frame in split.items():
+                        if key in found:
+                            found[key]["shares"].append(frame)
                 if progress:
                     progress(f"shares by {' × '.join(by) or 'all pupils'}")
             if comparisons:
@@ -957,6 +1016,10 @@ def _collect(out: dict, kind: str, frame: pd.DataFrame, by) -> None:
     for key, part in frame.groupby("block", sort=False):
         if key in out:
             out[key][kind].append(part)
+
+
+#: Text columns of the share shape kept as Python objects (the others are ``str``).
+_OBJECT = ("block", "label", "item")
 
 
 def _in_order(frame: pd.DataFrame) -> bool:

@@ -519,6 +519,16 @@ def _share_table(keys: pd.DataFrame, n, n_pupils, count, sumw2, share, variance,
                  alpha: float) -> pd.DataFrame:
     """The result of :func:`proportions` from per-cell totals, ``share = count / n``,
     its cluster-robust ``variance`` and ``schools`` (G); one row per row of ``keys``."""
+    # one frame from a dict: inserting twelve columns one by one costs more
+    # than the arithmetic on small tables
+    return pd.DataFrame({**{c: keys[c] for c in keys.columns},
+                         **_share_columns(n, n_pupils, count, sumw2, share, variance, schools,
+                                          alpha)}, index=keys.index)
+
+
+def _share_columns(n, n_pupils, count, sumw2, share, variance, schools,
+                   alpha: float) -> dict[str, np.ndarray]:
+    """The columns of :func:`_share_table` after the keys, as arrays."""
     p = share
     with np.errstate(invalid="ignore", divide="ignore"):
         srs_variance = p * (1 - p) / n_pupils
@@ -526,16 +536,17 @@ def _share_table(keys: pd.DataFrame, n, n_pupils, count, sumw2, share, variance,
         n_eff = np.where(np.isnan(deff), n ** 2 / sumw2,
                          np.minimum(n_pupils, n_pupils / deff))
         n_eff = np.where(n > 0, n_eff, np.nan)
-    df = np.where(schools >= 2, schools - 1.0, np.nan)
-    quantile = np.where(schools >= 2, _dist.t.ppf(1 - alpha / 2, df), _dist.norm.ppf(1 - alpha / 2))
+    several = schools >= 2
+    df = np.where(several, schools - 1.0, np.nan)
+    # the t quantile once per distinct number of schools, not once per cell
+    quantile = np.full(np.shape(df), _dist.norm.ppf(1 - alpha / 2))
+    distinct, which = np.unique(df[several], return_inverse=True)
+    quantile[several] = _dist.t.ppf(1 - alpha / 2, distinct)[which]
     low, high = wilson_interval(p, n_eff, quantile)
-    # one frame from a dict: inserting twelve columns one by one costs more
-    # than the arithmetic on small tables
-    return pd.DataFrame({**{c: keys[c] for c in keys.columns},
-                         "n": n, "n_pupils": n_pupils.astype(np.int64), "count": count,
-                         "share": p, "se": np.sqrt(variance), "deff": deff,
-                         "n_eff": n_eff, "n_schools": schools.astype(np.int64), "df": df,
-                         "ci_low": low, "ci_high": high}, index=keys.index)
+    return {"n": n, "n_pupils": n_pupils.astype(np.int64), "count": count,
+            "share": p, "se": np.sqrt(variance), "deff": deff,
+            "n_eff": n_eff, "n_schools": schools.astype(np.int64), "df": df,
+            "ci_low": low, "ci_high": high}
 
 
 # ---------------------------------------------------------------------------

@@ -465,3 +465,31 @@ def test_comparisons_with_nothing_to_compare_keep_their_shape(agg):
               agg.cohort(block="aim"), agg.change(["gender"], block="aim", schools="common")):
         assert r.empty and list(r.columns)[-len(measures.COMPARISON_COLUMNS):] == \
             list(measures.COMPARISON_COLUMNS)
+
+
+def test_all_measures_tables_equal_plain_pandas_and_the_single_views(sample, agg):
+    """all_measures splits each breakdown's rows by block as arrays: a block's
+    table holds, per breakdown, exactly the rows of shares + distribution of
+    that block, in that order, and its shares equal a plain pandas groupby."""
+    breakdowns = [(), ("gender",), ("wave", "school_id")]
+    result = agg.all_measures(breakdowns=breakdowns, comparisons=False)
+    assert set(result) == {b.key for b in agg.blocks}
+    for key in ("enjoy", "favourite", "aim"):
+        table = result[key]["shares"]
+        parts = []
+        for by in breakdowns:
+            name = " × ".join(by) or "all pupils"
+            part = table[table["breakdown"] == name].drop(columns="breakdown")
+            single = pd.concat([f for f in (agg.shares(by, key), agg.distribution(by, key))
+                                if len(f)], ignore_index=True)
+            pd.testing.assert_frame_equal(part[single.columns].reset_index(drop=True), single)
+            parts.append(part)
+        assert sum(len(p) for p in parts) == len(table)
+    table = result["enjoy"]["shares"]
+    got = table[(table.breakdown == "wave × school_id") & (table.measure == "share")
+                & (table.item == "enjoy_science")].set_index(["wave", "school_id"])["share"]
+    v = sample["enjoy_science"].astype("float64")
+    expect = (v >= 3).astype(float).where(v.notna()).groupby(
+        [sample["wave"], sample["school_id"]], observed=True).mean()
+    assert len(got) == len(expect) == sample.groupby(["wave", "school_id"], observed=True).ngroups
+    np.testing.assert_allclose(got.loc[expect.index].to_numpy(), expect.to_numpy(), rtol=1e-12)
