@@ -1,0 +1,320 @@
+"""Gender gaps dashboard: boys − girls (or other ethnic groups − white British) per item.
+
+Three charts, each answering one question, for a chosen block (or every
+block) and a choice of gender or ethnicity:
+
+1. How big is each gap? The gap of every item in a chosen wave and year
+   group, with its 95% interval, sorted by size (:func:`comparison_charts.gap_dots`).
+2. Does the gap change from year 7 to year 9? The gap at year 7 and at year 9
+   of every item in a chosen wave, and the change with its interval
+   (``…_gap_change_years``; :func:`comparison_charts.gap_change_dumbbell`).
+3. Did the gap change between 2008 and 2010? The same across waves, for a
+   chosen year group, in all schools or only the schools surveyed in both
+   waves (``…_gap_change_waves``).
+
+The researcher's question in the issue, "did girls' interest in engineering
+careers fall further behind boys' between year 7 and year 9, and is that more
+than noise?", is chart 2 with the block "STEM careers considered" (the one
+shown first).
+
+Every number comes from :meth:`dashboards.results.Results.comparisons`,
+computed once per measure and kept; a control change only picks rows of
+those tables and redraws the charts it concerns, in place.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+
+import ipywidgets as widgets
+import pandas as pd
+import plotly.graph_objects as go
+
+from analysis import schema
+
+from . import comparison_charts as charts
+from . import downloads, page, shell
+from .filters import option_label
+from .results import Results, legend_note
+
+#: Every block at once (a value of the block dropdown).
+ALL_BLOCKS = "all"
+#: The block shown first: the issue's question is about careers considered.
+FIRST_BLOCK = "consider"
+#: What is compared: key -> (words on the toggle, words in a title, first group,
+#: second group); the gap is first − second.
+COMPARES: dict[str, tuple[str, str, str, str]] = {
+    "gender": ("Boys − girls", "Gender gap (boys − girls)", "Boys", "Girls"),
+    "ethnicity": ("Other ethnic groups − white British",
+                  "Ethnicity gap (other ethnic groups − White British)",
+                  "Other ethnic groups", "White British"),
+}
+#: Words for the schools a between-waves figure uses (``{n}``: how many common schools).
+SCHOOLS_WORDS = {"all": "all schools",
+                 "common": "only the {n} schools surveyed in both waves"}
+
+
+def fdr_sentence(table: pd.DataFrame) -> str:
+    """The Benjamini-Hochberg families behind a chart, in words (HTML)."""
+    families = [f for f in pd.unique(table["fdr_family"].astype(str)) if f]
+    if len(families) == 1:
+        return ("False discovery rate controlled per block: " + html.escape(families[0])
+                + " (every group of the table, not only the rows shown).")
+    return ("False discovery rate controlled per block: Benjamini-Hochberg at 0.05 over "
+            "each block's tests, each block its own family (column <code>fdr_family</code> "
+            "of the download).")
+
+
+class ChartPanel:
+    """One chart: its heading, how to read it, the figure, its download links.
+
+    Parameters
+    ----------
+    heading : str
+        The question the chart answers (plain text).
+    how_to_read : str
+        One or two sentences (HTML written by the module, never from data).
+
+    Attributes
+    ----------
+    figure : plotly.graph_objects.FigureWidget
+        Updated in place by :meth:`show`.
+    key : tuple or None
+        What the figure shows now; :meth:`show` with the same key does nothing.
+    table : DataFrame
+        The rows the figure shows (what the links download).
+    widget : ipywidgets.VBox
+    """
+
+    def __init__(self, heading: str, how_to_read: str):
+        self.key = None
+        self.table = pd.DataFrame()
+        self.figure: go.FigureWidget | None = None
+        self.heading = page.html_widget(f"<h2>{html.escape(heading)}</h2>"
+                                        f'<p class="ks3-note">{how_to_read}</p>')
+        self.downloads = downloads.DownloadLinks(self.table, "table")
+        self.fdr = page.html_widget("")
+        self.widget = widgets.VBox([self.heading, self.fdr, self.downloads.widget])
+
+    def show(self, key: tuple, draw: Callable[[], tuple[go.Figure, pd.DataFrame]],
+             filename: str) -> None:
+        """Draw ``draw()`` (a finished figure and the rows it shows) unless ``key`` is shown.
+
+        The first figure is wrapped in a ``FigureWidget`` once finished; later
+        ones replace its contents in place (:func:`replace`).
+        """
+        if key == self.key:
+            return
+        new, table = draw()
+        if self.figure is None:
+            self.figure = go.FigureWidget(new)
+            self.widget.children = [self.heading, self.figure, self.fdr, self.downloads.widget]
+        else:
+            replace(self.figure, new)
+        self.figure._config = downloads.image_config(filename)
+        self.downloads.update(table.drop(columns=["row_label", "marker"], errors="ignore"),
+                              filename)
+        self.fdr.value = page.html_widget(
+            f'<p class="ks3-note">{fdr_sentence(table)}</p>' if len(table) else "").value
+        self.key, self.table = key, table
+
+
+def replace(widget: go.FigureWidget, figure: go.Figure) -> None:
+    """Make ``widget`` show ``figure``, in place, in one batch of messages.
+
+    Traces are updated one by one when there are as many (the figures of
+    :mod:`dashboards.comparison_charts` always have the same traces), else
+    replaced; the layout is overwritten, annotations and shapes included (an
+    overwrite leaves out what the new layout does not set).
+    """
+    with widget.batch_update():
+        if len(widget.data) == len(figure.data):
+            for trace, fresh in zip(widget.data, figure.data):
+                trace.update(fresh.to_plotly_json(), overwrite=True)
+        else:
+            widget.data = []
+            widget.add_traces(list(figure.data))
+        widget.update_layout(figure.layout.to_plotly_json(), overwrite=True)
+        widget.layout.annotations = figure.layout.annotations
+        widget.layout.shapes = figure.layout.shapes
+
+
+def toggle(options: Sequence[tuple[str, object]], value=None) -> widgets.ToggleButtons:
+    """Toggle buttons as wide as their words."""
+    return widgets.ToggleButtons(options=list(options),
+                                 value=options[0][1] if value is None else value,
+                                 style={"button_width": "auto"})
+
+
+def labelled(label: str, control: widgets.Widget) -> widgets.HBox:
+    """A control with its name on the left, names aligned in a column."""
+    return widgets.HBox([widgets.Label(label, layout=widgets.Layout(width="7em")), control],
+                        layout=widgets.Layout(align_items="center"))
+
+
+def block_options(results: Results, measure: str) -> list[tuple[str, str]]:
+    """("All blocks", "all") and every block with rows of ``measure``, questionnaire order."""
+    present = set(results.comparisons(measure)["block"].astype(str))
+    return [("All blocks", ALL_BLOCKS)] + [(b.label, b.key) for b in schema.blocks()
+                                            if b.key in present]
+
+
+def block_words(block: str) -> str:
+    return "all blocks" if block == ALL_BLOCKS else schema.block(block).label
+
+
+def common_schools(results: Results) -> int:
+    """How many schools were surveyed in both waves (from the like-for-like table)."""
+    n = results.comparisons("change_waves", schools="common")["n_schools"].max()
+    return int(n) if pd.notna(n) else 0
+
+
+def schools_words(schools: str, n_common: int) -> str:
+    return SCHOOLS_WORDS[schools].format(n=n_common)
+
+
+class GenderGaps:
+    """The gaps dashboard, built from a :class:`~dashboards.results.Results`.
+
+    Parameters
+    ----------
+    results : Results
+        Live results or a publication bundle.
+
+    Attributes
+    ----------
+    compare, wave, year_group, schools : ipywidgets.ToggleButtons
+        What is compared (``"gender"``/``"ethnicity"``), the wave and year
+        group of the gaps chart (the wave also of the year 7 → 9 chart, the
+        year group also of the between-waves chart), and the schools of the
+        between-waves chart (``"all"``/``"common"``).
+    block : ipywidgets.Dropdown
+        A block key or :data:`ALL_BLOCKS`.
+    gaps, years, waves : ChartPanel
+        The three charts.
+    widget : ipywidgets.VBox
+    """
+
+    def __init__(self, results: Results):
+        self.results = results
+        self.n_common = common_schools(results)
+        for compare in COMPARES:  # every table now, so no choice waits for one
+            results.comparisons(f"{compare}_gap")
+            results.comparisons(f"{compare}_gap_change_years")
+            for schools in SCHOOLS_WORDS:
+                results.comparisons(f"{compare}_gap_change_waves", schools=schools)
+        self.compare = toggle([(words[0], key) for key, words in COMPARES.items()])
+        options = block_options(results, "gender_gap")
+        first = FIRST_BLOCK if any(v == FIRST_BLOCK for _, v in options) else options[-1][1]
+        self.block = widgets.Dropdown(options=options, value=first,
+                                      layout=widgets.Layout(width="auto"))
+        self.wave = toggle([(option_label("wave", w), w) for w in results.levels("wave")])
+        self.year_group = toggle([(option_label("year_group", y), y)
+                                  for y in results.levels("year_group")])
+        self.schools = toggle([("All schools", "all"),
+                               (f"Only the {self.n_common} schools surveyed in both waves",
+                                "common")])
+        self.gaps = ChartPanel(
+            "How big is each gap?",
+            "Each dot is a gap in percentage points, the line its 95% interval. Right of the "
+            "zero line, the first group (boys; other ethnic groups) is higher.")
+        self.years = ChartPanel(
+            "Does the gap change from year 7 to year 9?",
+            "Left: each item's gap in year 7 and in year 9 (same wave). Right: the change of "
+            "the gap (year 9 − year 7) with its 95% interval; right of zero, the gap moved "
+            "towards the first group, e.g. girls fell further behind boys when boys were "
+            "ahead. A hollow dot is a change that could be noise.")
+        self.waves = ChartPanel(
+            "Did the gap change between 2008 and 2010?",
+            "Left: each item's gap in wave 1 (2008) and wave 2 (2010), same year group. "
+            "Right: the change of the gap (2010 − 2008) with its 95% interval. Wave 2 "
+            "surveyed fewer schools: choose “Only the schools surveyed in both waves” to "
+            "compare like with like.")
+        for control in (self.compare, self.block, self.wave, self.year_group, self.schools):
+            control.observe(lambda _change: self.show(), names="value")
+        controls = widgets.VBox([
+            labelled("Compare:", self.compare), labelled("Block:", self.block),
+            labelled("Wave:", self.wave), labelled("Year group:", self.year_group)])
+        self.widget = widgets.VBox([
+            controls, self.gaps.widget, self.years.widget,
+            widgets.VBox([labelled("Schools:", self.schools), self.waves.widget])])
+        self.show()
+
+    # -- tables ---------------------------------------------------------
+
+    def rows(self, measure: str, schools: str = "all", **where) -> pd.DataFrame:
+        """Rows of ``measure`` for the chosen block and the groups in ``where``."""
+        block = self.block.value
+        table = self.results.comparisons(measure, None if block == ALL_BLOCKS else [block],
+                                         schools=schools)
+        for column, value in where.items():
+            table = table[table[column].astype(object) == value]
+        return table.reset_index(drop=True)
+
+    # -- drawing --------------------------------------------------------
+
+    def show(self) -> None:
+        """Redraw the charts whose choices changed."""
+        compare, block = self.compare.value, self.block.value
+        wave, year, schools = self.wave.value, self.year_group.value, self.schools.value
+        _, what, first, second = COMPARES[compare]
+        name = f"{compare}_gaps_{block}"
+
+        def gaps():
+            rows = self.rows(f"{compare}_gap", wave=wave, year_group=year)
+            title = (f"{what}: {block_words(block)}, {charts.short_level('wave', wave)}, "
+                     f"{charts.short_level('year_group', year)}")
+            return charts.gap_dots(rows, first=first, second=second, title=title), \
+                charts.sort_rows(rows)
+
+        def years():
+            rows = self.rows(f"{compare}_gap_change_years", wave=wave)
+            title = (f"{what}, year 7 and year 9: {block_words(block)}, "
+                     f"{charts.short_level('wave', wave)}")
+            return charts.gap_change_dumbbell(rows, across="year_group", first=first,
+                                              second=second, title=title), \
+                charts.sort_rows(rows)
+
+        def waves():
+            rows = self.rows(f"{compare}_gap_change_waves", schools=schools, year_group=year)
+            title = (f"{what}, 2008 and 2010: {block_words(block)}, "
+                     f"{charts.short_level('year_group', year)}, "
+                     f"{schools_words(schools, self.n_common)}")
+            return charts.gap_change_dumbbell(rows, across="wave", first=first,
+                                              second=second, title=title), \
+                charts.sort_rows(rows)
+
+        self.gaps.show((compare, block, wave, year), gaps, f"{name}_wave{wave}_year{year}")
+        self.years.show((compare, block, wave), years, f"{name}_year7_to_9_wave{wave}")
+        self.waves.show((compare, block, year, schools), waves,
+                        f"{name}_2008_to_2010_year{year}_{schools}_schools")
+
+
+INTRO = (
+    "<p>Gaps between boys and girls, or between pupils of other ethnic groups and white "
+    "British pupils, in the share answering yes or agreeing, in percentage points, with "
+    "95% intervals that allow for pupils of one school answering alike. Choose a block of "
+    "questions, a wave and a year group. To see whether girls' interest in engineering "
+    "careers fell further behind boys' between year 7 and year 9, keep “STEM careers "
+    "considered” and read the second chart.</p>"
+    "<p><b>Filled dots are significant</b> after controlling the false discovery rate per "
+    "block (Benjamini-Hochberg, 5%: every test of that measure in the block, across the "
+    "waves and year groups, is one family; the download's <code>fdr_family</code> column "
+    "names it); <b>hollow dots are not</b>.</p>")
+
+
+def footnote(results: Results | None = None) -> str:
+    rules = results.rules if results is not None else Results.rules
+    return ("Gaps and their changes are differences of shares (yes, or agree = 3 or 4 on the "
+            "four-point scale), in percentage points. Intervals and tests are school-clustered "
+            "(t on schools − 1 degrees of freedom). n: pupils who answered, in each of the "
+            "two groups compared. Hover over a dot for the two shares, the bases, p and the "
+            "Benjamini-Hochberg q. The camera icon above a chart downloads it as a PNG; the "
+            "links below it download its table. " + legend_note(rules))
+
+
+def main() -> None:
+    """What the notebook runs."""
+    shell.main(GenderGaps, title="Gender gaps", intro=INTRO,
+               footnote=footnote())

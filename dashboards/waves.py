@@ -1,0 +1,160 @@
+"""Waves and cohort dashboard: what changed between 2008 and 2010, and in the cohort.
+
+Two charts for a chosen block (or every block):
+
+1. Change between waves: each item's share in wave 1 (2008) and wave 2
+   (2010) for a chosen year group, and the change (wave 2 − wave 1) with its
+   95% interval (``change_waves``).
+2. The cohort: each item's share among year 7 pupils in 2008 and year 9
+   pupils in 2010, the same year group two years on, and the change
+   (``cohort``).
+
+Wave 2 surveyed 19 of wave 1's 27 schools, so a change between waves mixes
+a change in pupils' answers with a change in which schools answered. The
+schools toggle chooses "all schools" or "only the schools surveyed in both
+waves" (like for like; the tables' ``schools`` column says which), and every
+chart's title says which one it uses.
+
+Every number comes from :meth:`dashboards.results.Results.comparisons`,
+computed once and kept; a control change picks rows and redraws in place.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as widgets
+import pandas as pd
+
+from analysis import schema
+
+from . import comparison_charts as charts
+from . import shell
+from .filters import option_label
+from .gender_gaps import (ALL_BLOCKS, FIRST_BLOCK, SCHOOLS_WORDS, ChartPanel, block_options,
+                          block_words, common_schools, labelled, schools_words, toggle)
+from .results import Results, legend_note
+
+#: The two groups of the cohort view, in words.
+COHORT_FIRST, COHORT_SECOND = "Year 7 in 2008", "Year 9 in 2010"
+
+
+class Waves:
+    """The waves and cohort dashboard, built from a :class:`~dashboards.results.Results`.
+
+    Parameters
+    ----------
+    results : Results
+        Live results or a publication bundle.
+
+    Attributes
+    ----------
+    block : ipywidgets.Dropdown
+        A block key or :data:`~dashboards.gender_gaps.ALL_BLOCKS`.
+    year_group : ipywidgets.ToggleButtons
+        The year group of the between-waves chart.
+    schools : ipywidgets.ToggleButtons
+        ``"all"`` or ``"common"`` (only schools surveyed in both waves), for
+        both charts.
+    change, cohort : ChartPanel
+        The two charts.
+    widget : ipywidgets.VBox
+    """
+
+    def __init__(self, results: Results):
+        self.results = results
+        self.n_common = common_schools(results)
+        for schools in SCHOOLS_WORDS:  # every table now, so no choice waits for one
+            results.comparisons("change_waves", schools=schools)
+            results.comparisons("cohort", schools=schools)
+        options = block_options(results, "change_waves")
+        first = FIRST_BLOCK if any(v == FIRST_BLOCK for _, v in options) else options[-1][1]
+        self.block = widgets.Dropdown(options=options, value=first,
+                                      layout=widgets.Layout(width="auto"))
+        self.year_group = toggle([(option_label("year_group", y), y)
+                                  for y in results.levels("year_group")])
+        self.schools = toggle([("All schools", "all"),
+                               (f"Only the {self.n_common} schools surveyed in both waves",
+                                "common")])
+        self.change = ChartPanel(
+            "What changed between 2008 and 2010?",
+            "Left: each item's share in wave 1 (2008) and wave 2 (2010), same year group. "
+            "Right: the change (2010 − 2008) in percentage points with its 95% interval; "
+            "filled dots are significant after Benjamini-Hochberg, hollow dots could be noise.")
+        self.cohort = ChartPanel(
+            "The cohort two years on: year 7 in 2008, year 9 in 2010",
+            "The pupils in year 7 in autumn 2008 were in year 9 in autumn 2010. Left: each "
+            "item's share among year 7 pupils in 2008 and among year 9 pupils in 2010. Right: "
+            "the change (2010 − 2008) with its 95% interval. The two groups are compared as "
+            "surveyed: pupils who answered both times are not matched.")
+        for control in (self.block, self.year_group, self.schools):
+            control.observe(lambda _change: self.show(), names="value")
+        controls = widgets.VBox([
+            labelled("Block:", self.block), labelled("Schools:", self.schools)])
+        self.widget = widgets.VBox([
+            controls,
+            widgets.VBox([labelled("Year group:", self.year_group), self.change.widget]),
+            self.cohort.widget])
+        self.show()
+
+    def rows(self, measure: str, **where) -> pd.DataFrame:
+        """Rows of ``measure`` for the chosen block and schools, and the groups in ``where``."""
+        block = self.block.value
+        table = self.results.comparisons(measure, None if block == ALL_BLOCKS else [block],
+                                         schools=self.schools.value)
+        for column, value in where.items():
+            table = table[table[column].astype(object) == value]
+        return table.reset_index(drop=True)
+
+    def show(self) -> None:
+        """Redraw the charts whose choices changed."""
+        block, year, schools = self.block.value, self.year_group.value, self.schools.value
+        where = schools_words(schools, self.n_common)
+        waves = schema.groups()["wave"].values
+        name = f"waves_{block}_{schools}_schools"
+
+        def change():
+            rows = self.rows("change_waves", year_group=year)
+            title = (f"Change between waves, share yes or agreeing: {block_words(block)}, "
+                     f"{charts.short_level('year_group', year)}, {where}")
+            return charts.change_dots(rows, first=waves[1], second=waves[2],
+                                      first_colour=charts.WAVE_COLOURS[1],
+                                      second_colour=charts.WAVE_COLOURS[2],
+                                      title=title), charts.sort_rows(rows)
+
+        def cohort():
+            rows = self.rows("cohort")
+            title = (f"Cohort, year 7 in 2008 and year 9 in 2010: {block_words(block)}, "
+                     f"{where}")
+            return charts.change_dots(rows, first=COHORT_FIRST, second=COHORT_SECOND,
+                                      first_colour=charts.YEAR_GROUP_COLOURS[7],
+                                      second_colour=charts.YEAR_GROUP_COLOURS[9],
+                                      title=title), charts.sort_rows(rows)
+
+        self.change.show((block, year, schools), change, f"{name}_year{year}")
+        self.cohort.show((block, schools), cohort, f"cohort_{block}_{schools}_schools")
+
+
+INTRO = (
+    "<p>How the share of pupils answering yes or agreeing changed between the two waves "
+    "(autumn 2008 and autumn 2010), and how the year group that was in year 7 in 2008 "
+    "answered in year 9 in 2010. Wave 2 surveyed fewer schools than wave 1: choose "
+    "<b>Only the schools surveyed in both waves</b> to compare like with like; every "
+    "chart's title says which schools it uses.</p>"
+    "<p><b>Filled dots are significant</b> after controlling the false discovery rate per "
+    "block (Benjamini-Hochberg, 5%: every test of that measure in the block is one family; "
+    "the download's <code>fdr_family</code> column names it); <b>hollow dots are "
+    "not</b>.</p>")
+
+
+def footnote(results: Results | None = None) -> str:
+    rules = results.rules if results is not None else Results.rules
+    return ("Shares: pupils answering yes, or agreeing (3 or 4 on the four-point scale), "
+            "among those who answered. Changes are in percentage points; intervals and "
+            "tests are school-clustered (t on schools − 1 degrees of freedom). n: pupils who "
+            "answered in each of the two groups. Hover over a dot for the shares, bases, p "
+            "and the Benjamini-Hochberg q. The camera icon above a chart downloads it as a "
+            "PNG; the links below it download its table. " + legend_note(rules))
+
+
+def main() -> None:
+    """What the notebook runs."""
+    shell.main(Waves, title="Waves and cohort", intro=INTRO, footnote=footnote())
