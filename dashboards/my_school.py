@@ -81,42 +81,30 @@ def share_blocks() -> list[schema.Block]:
     return [b for b in schema.blocks() if b.scale in ("binary", "agreement")]
 
 
-def by_school_table(results: Results, blocks: Sequence[str] | None = None) -> pd.DataFrame:
+def by_school_table(results: LiveResults, blocks: Sequence[str] | None = None) -> pd.DataFrame:
     """Unmarked share rows by school, wave and year group: the input of ``school_view``.
 
-    On live results they come from the aggregates before any marking
+    They come from the aggregates before any marking
     (:meth:`analysis.measures.SurveyAggregates.shares`): the marked table of
     :meth:`Results.shares` has already hidden small by-school cells, and
     ``school_view`` needs every cell's ``n`` and ``count`` to protect the
-    school against the others and the total. A source without aggregates (a
-    publication bundle made for a named school) gives its by-school table
-    through :meth:`Results.shares`; it must carry every ``n`` and ``count``.
+    school against the others and the total.
 
     Returns
     -------
     DataFrame: ``school_id, wave, year_group, block, item, label, n, count, n_eff``.
-
-    Raises
-    ------
-    ValueError
-        The source's by-school table has hidden ``n`` or ``count`` values.
     """
     by = ["school_id", *SPLIT]
-    if isinstance(results, LiveResults):
-        table = results.aggregates.shares(by, block=blocks)
-    else:
-        table = results.shares(by, blocks)
-        table = table[table["measure"] == "share"]
-        if table[["n", "count"]].isna().to_numpy().any():
-            raise ValueError(
-                "the by-school table of this publication has hidden n or count values, so "
-                "one school cannot be protected against the others here. Publish the "
-                "school's view with its n and count unsuppressed (the dashboard protects it).")
-    table = table[table["measure"] == "share"] if "measure" in table else table
+    table = results.aggregates.shares(by, block=blocks)
+    table = table[table["measure"] == "share"]
     out = table[[*by, "block", "item", "label", "n", "count", "n_eff"]].copy()
     out["school_id"] = out["school_id"].astype(str)
     out["item"] = out["item"].astype(str)
     return out.reset_index(drop=True)
+
+
+def _z() -> float:
+    return float(scipy_stats.norm.ppf(0.5 + LEVEL / 2))
 
 
 def school_table(by_school: pd.DataFrame, school_id: str, block: str,
@@ -159,7 +147,7 @@ def school_table(by_school: pd.DataFrame, school_id: str, block: str,
     this = disclosure.THIS_SCHOOL
     is_this = (view["school"] == this).to_numpy()
     shown = view["suppressed"].astype(str).to_numpy() == ""
-    z = scipy_stats.norm.ppf(0.5 + LEVEL / 2)
+    z = _z()
 
     # this school: Wilson on the school's own (Kish) effective n
     own = part[part["school_id"] == school_id].astype({c: "int64" for c in SPLIT})
@@ -187,6 +175,45 @@ def school_table(by_school: pd.DataFrame, school_id: str, block: str,
     view["school_id"] = school_id
     view["block"] = block
     return view[list(COLUMNS)].reset_index(drop=True)
+
+
+def published_school_table(view: pd.DataFrame, school_label: str, block: str) -> pd.DataFrame:
+    """A publication bundle's school view (already protected) in the shape of
+    :func:`school_table`.
+
+    ``view`` is ``BundleResults.school_view([block])``: rows for the school
+    (named by its pseudonym) and ``"other schools"`` by wave and year group.
+    The school's shown rows get the binomial Wilson interval on ``n``; the
+    other schools' rows get none, because a bundle keeps no per-school totals
+    to compute a school-clustered one from (an interval ignoring clustering
+    would be too narrow).
+    """
+    part = view[view["block"].astype(str) == block].copy()
+    part["school"] = np.where(part["school"].astype(str) == school_label,
+                              disclosure.THIS_SCHOOL, disclosure.OTHER_SCHOOLS)
+    part = part.astype({c: "int64" for c in SPLIT})
+    is_this = (part["school"] == disclosure.THIS_SCHOOL).to_numpy()
+    shown = part["suppressed"].fillna("").astype(str).to_numpy() == ""
+    n = part["n"].to_numpy(dtype=float)
+    low, high = survey_stats.wilson_interval(part["share"].to_numpy(dtype=float), n, _z())
+    keep = is_this & shown
+    part["ci_low"] = np.where(keep, low, np.nan)
+    part["ci_high"] = np.where(keep, high, np.nan)
+    part["n_eff"] = np.where(keep, n, np.nan)
+    part["deff"] = np.nan
+    part["school_id"] = school_label
+    part["item"] = part["item"].astype(str)
+    part["n_schools"] = np.where(is_this, 1.0, part["n_schools"].to_numpy(dtype=float))
+    order = {disclosure.THIS_SCHOOL: 0, disclosure.OTHER_SCHOOLS: 1}
+    part = part.sort_values([*SPLIT, "school"], key=lambda c: c.map(order) if c.name == "school"
+                            else c, kind="stable")
+    return part[list(COLUMNS)].reset_index(drop=True)
+
+
+def school_name(school_id: str) -> str:
+    """``"School S01"``; a pseudonym that already says school (``"School A"``) as it is."""
+    school_id = str(school_id)
+    return school_id if school_id.lower().startswith("school") else f"School {school_id}"
 
 
 def _base_text(n: pd.Series) -> str:
@@ -242,8 +269,11 @@ def school_figure(table: pd.DataFrame, *, school_id: str, block: str, wave: int,
         high = part["ci_high"].to_numpy(dtype=float)
         hidden = part["suppressed"].fillna("").astype(str).tolist()
         x = [None if (h or math.isnan(s)) else 100 * s for s, h in zip(share, hidden)]
-        plus = [None if v is None else 100 * (hi - s) for v, s, hi in zip(x, share, high)]
-        minus = [None if v is None else 100 * (s - lo) for v, s, lo in zip(x, share, low)]
+        plus = [None if v is None or math.isnan(hi) else 100 * (hi - s)
+                for v, s, hi in zip(x, share, high)]
+        minus = [None if v is None or math.isnan(lo) else 100 * (s - lo)
+                 for v, s, lo in zip(x, share, low)]
+        has_interval = any(v is not None for v in plus)
         custom = np.column_stack([part["n"].to_numpy(dtype=float), 100 * low, 100 * high,
                                   part["n_eff"].to_numpy(dtype=float),
                                   part["deff"].to_numpy(dtype=float),
@@ -252,12 +282,16 @@ def school_figure(table: pd.DataFrame, *, school_id: str, block: str, wave: int,
         n_schools = part["n_schools"].dropna()
         schools_text = (f" in {int(n_schools.max())} schools" if school != disclosure.THIS_SCHOOL
                         and len(n_schools) else "")
-        name = f"School {school_id}" if school == disclosure.THIS_SCHOOL else "Other schools"
+        name = school_name(school_id) if school == disclosure.THIS_SCHOOL else "Other schools"
         bases[school] = f"{name}: n = {_base_text(part['n'])}{schools_text}"
         if school == disclosure.THIS_SCHOOL:
             hover = ("<b>%{y}</b><br>" + html.escape(name) + ": %{x:.1f}%<br>"
                      "95% interval %{customdata[1]:.1f}–%{customdata[2]:.1f}% (binomial)<br>"
                      "n = %{customdata[0]:,.0f} pupils<extra></extra>")
+        elif not has_interval:  # a publication keeps no school-clustered interval
+            hover = ("<b>%{y}</b><br>Other schools: %{x:.1f}%<br>"
+                     "n = %{customdata[0]:,.0f} pupils in %{customdata[5]:.0f} schools"
+                     "<extra></extra>")
         else:
             hover = ("<b>%{y}</b><br>Other schools: %{x:.1f}%<br>"
                      "95% interval %{customdata[1]:.1f}–%{customdata[2]:.1f}% (school-clustered)"
@@ -286,8 +320,8 @@ def school_figure(table: pd.DataFrame, *, school_id: str, block: str, wave: int,
     height = max(360, 140 + 46 * len(labels))
     fig.update_layout(
         title=dict(
-            text=(f"{the_block.label}: {what}, school {html.escape(school_id)} against other "
-                  f"schools, year {year_group}, {wave_label.lower()}"),
+            text=(f"{the_block.label}: {what}, {html.escape(school_name(school_id))} against "
+                  f"other schools, year {year_group}, {wave_label.lower()}"),
             subtitle_text=" · ".join(bases.values()),
             x=0.01, xanchor="left", y=0.98, yanchor="top", font_size=18),
         barmode="group", bargap=0.25, bargroupgap=0.05, height=height,
@@ -344,14 +378,25 @@ class MySchool:
             self.choices = {}
             self.widget = widgets.VBox([self.message])
             return
-        self.by_school = by_school_table(results)
+        self.live = isinstance(results, LiveResults)
+        if self.live:
+            self.by_school = by_school_table(results)
+            surveyed = self.by_school[self.by_school["n"] > 0]
+        else:
+            # a bundle made for a named school: its view, protected when published
+            self.by_school = results.school_view().astype({c: "int64" for c in SPLIT})
+            surveyed = self.by_school[
+                (self.by_school["school"].astype(str) != disclosure.OTHER_SCHOOLS)
+                & ~(self.by_school["n"].astype(float) == 0)].assign(school_id=self.schools[0])
+        self._where = {str(s): set(map(tuple, p[list(SPLIT)].astype(int).to_numpy().tolist()))
+                       for s, p in surveyed.groupby("school_id", observed=True)}
         present = set(self.by_school["block"].astype(str))
         self.blocks = [b for b in share_blocks() if b.key in present]
         self._tables: dict[tuple[str, str], pd.DataFrame] = {}
         self._busy = False
         self.choices = {
             "school_id": widgets.Dropdown(
-                options=[(option_label("school_id", s), s) for s in self.schools],
+                options=[(school_name(s), s) for s in self.schools],
                 value=self.schools[0]),
             "block": widgets.Dropdown(options=[(b.label, b.key) for b in self.blocks],
                                       value=self.blocks[0].key),
@@ -392,14 +437,16 @@ class MySchool:
         return out
 
     def school_block(self, school_id: str, block: str) -> pd.DataFrame:
-        """:func:`school_table` for one school and block, computed once and kept."""
+        """:func:`school_table` (live) or :func:`published_school_table` (bundle) for
+        one school and block, computed once and kept."""
         key = (school_id, block)
         if key not in self._tables:
-            others = None
-            if isinstance(self.results, LiveResults):
-                rest = [s for s in self.schools if s != school_id]
-                others = self.results.aggregates.shares(
-                    list(SPLIT), block=block, where={"school_id": rest}) if rest else None
+            if not self.live:
+                self._tables[key] = published_school_table(self.by_school, school_id, block)
+                return self._tables[key]
+            rest = [s for s in self.schools if s != school_id]
+            others = self.results.aggregates.shares(
+                list(SPLIT), block=block, where={"school_id": rest}) if rest else None
             self._tables[key] = school_table(self.by_school, school_id, block, self.rules,
                                              others)
         return self._tables[key]
@@ -426,9 +473,8 @@ class MySchool:
                              wave=c["wave"], year_group=c["year_group"], rules=self.rules)
 
     def _surveyed(self, school_id: str) -> set[tuple[int, int]]:
-        part = self.by_school[(self.by_school["school_id"] == school_id)
-                              & (self.by_school["n"] > 0)]
-        return set(map(tuple, part[list(SPLIT)].astype(int).drop_duplicates().to_numpy().tolist()))
+        """(wave, year group) pairs with pupils of the school."""
+        return self._where.get(str(school_id), set())
 
     def _restrict_waves(self) -> None:
         """Offer only the waves the chosen school took part in."""
@@ -464,7 +510,7 @@ class MySchool:
         surveyed = self._surveyed(choice["school_id"])
         if (choice["wave"], choice["year_group"]) not in surveyed:
             self.message.value = page.html_widget(
-                f"<p>School {html.escape(choice['school_id'])} has no pupils in year "
+                f"<p>{html.escape(school_name(choice['school_id']))} has no pupils in year "
                 f"{choice['year_group']} of wave {choice['wave']} in these data.</p>").value
         else:
             self.message.value = ""

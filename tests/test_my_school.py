@@ -139,7 +139,7 @@ def test_figure_draws_shown_shares_and_marks_hidden_ones(dashboard):
     assert sorted(a.replace("<b>", "").replace("</b>", "") for a in annotations) == \
         sorted(hidden_marks)
     title = fig.layout.title.text
-    assert f"school {SCHOOL}" in title and "year 7" in title and "wave 1" in title
+    assert f"School {SCHOOL}" in title and "year 7" in title and "wave 1" in title
     assert "n = " in fig.layout.title.subtitle.text
 
 
@@ -262,3 +262,51 @@ def test_footnote_states_the_exemption_and_the_intervals():
     assert "exempt from the 3-school rule" in text
     assert "binomial" in text and "clustered" in text
     assert "rank" in text  # says it is never shown
+
+
+class OneSchoolBundle(results.Results):
+    """A publication made for one school: its protected view, the school under a pseudonym."""
+
+    published = True
+
+    def __init__(self, live):
+        raw = my_school.by_school_table(live, [BLOCK])
+        view = disclosure.school_view(
+            raw[["school_id", "wave", "year_group", "item", "label", "n", "count"]], LARGE)
+        view["school"] = view["school"].replace({disclosure.THIS_SCHOOL: "School A"})
+        view["block"] = BLOCK
+        self._view = view
+        self._live = live
+
+    def school_ids(self):
+        return ["School A"]
+
+    def levels(self, column):
+        return self._live.levels(column)
+
+    def school_view(self, blocks=None):
+        return self._view
+
+
+def test_a_publication_for_one_school_shows_its_view(live, sample):
+    dash = my_school.MySchool(OneSchoolBundle(live))
+    assert [v for _, v in dash.choices["school_id"].options] == ["School A"]
+    assert dash.choices["school_id"].options[0][0] == "School A"  # not "School School A"
+    dash.choices["wave"].value = 1
+    dash.choices["year_group"].value = 9
+    table = dash.table()
+    hand = by_hand(sample.table, BLOCK, 1, 9)
+    shown = table[(table["school"] == disclosure.THIS_SCHOOL) & (table["suppressed"] == "")]
+    assert len(shown) >= 5
+    for row in shown.itertuples():
+        cell = hand[(hand["item"] == row.item) & (hand["school_id"] == LARGE)].iloc[0]
+        assert row.share == pytest.approx(cell["count"] / cell["n"], rel=1e-12)
+        low, high = proportion_confint(int(cell["count"]), int(cell["n"]), method="wilson")
+        assert row.ci_low == pytest.approx(low, rel=1e-9)
+        assert row.ci_high == pytest.approx(high, rel=1e-9)
+    others = table[table["school"] == disclosure.OTHER_SCHOOLS]
+    assert others["ci_low"].isna().all()  # no clustered interval can be made from a bundle
+    assert "School A against other schools" in dash.figure.layout.title.text
+    other_trace = dash.figure.data[1]
+    assert all(v is None for v in other_trace.error_x.array)
+    assert "interval" not in other_trace.hovertemplate
