@@ -32,7 +32,7 @@ from analysis.planner import evidence, figure, files
 from analysis.planner.model import (Event, KeyStage, Plan, PlanValueError, kinds, stages,
                                     subjects, teacher_kinds, terms)
 
-from . import downloads, page
+from . import data, downloads, page
 from .data import ROOT
 from .upload import uploaded_files
 
@@ -194,7 +194,7 @@ class Planner:
         self.image_format.observe(lambda change: self._set_image_format(change["new"]),
                                   names="value")
         self.balance = widgets.HTML()
-        self.example = widgets.Dropdown(options=[("Choose an example plan…", None)]
+        self.example = widgets.Dropdown(options=[("Choose an example plan…", "")]
                                         + [(name, str(path)) for name, path in examples().items()],
                                         layout=widgets.Layout(width="320px"))
         self.example.observe(lambda change: change["new"] and self.load_example(change["new"]),
@@ -209,9 +209,13 @@ class Planner:
         self.survey_button = widgets.Button(description="Compare with the survey",
                                             icon="search")
         self.survey_button.on_click(lambda _: self.compare_with_survey())
+        source = data.data_source()
+        which = ("the synthetic sample (made up to reproduce the report's figures)"
+                 if source.is_sample else ", ".join(str(f) for f in source.files))
         self.evidence = widgets.HTML(_note_html(
             "Press the button to read the survey results next to this plan: gender gaps and "
-            "falls in pupils' attitudes, for the plan's years and subjects."))
+            f"falls in pupils' attitudes, for the plan's years and subjects. Survey: {which}."))
+        self.survey_note = widgets.VBox([])
 
         self.widget = self._layout()
         self.offer_restore()
@@ -249,7 +253,7 @@ class Planner:
             self.restore_bar, settings, widgets.HBox([picture, report]),
             widgets.HBox([form, table]), page.html_widget("<h3>Files</h3>"), file_row,
             page.html_widget("<h3>The survey meets the plan</h3>"),
-            widgets.VBox([self.survey_button, self.evidence])])
+            widgets.VBox([self.survey_button, self.survey_note, self.evidence])])
 
     # ------------------------------------------------------------- helpers
 
@@ -435,7 +439,8 @@ class Planner:
         self.set_plan(plan)
         self._show_settings()
         self.clear_form()
-        self.file_message.value = _note_html(f"Opened {what}: {len(plan.events)} events.")
+        n = len(plan.events)
+        self.file_message.value = _note_html(f"Opened {what}: {n} event{'' if n == 1 else 's'}.")
 
     def load_example(self, path: str) -> bool:
         try:
@@ -524,7 +529,8 @@ class Planner:
         self.restore_bar.children = [page.html_widget(
             f'<div class="ks3-source">An autosaved plan is there: “{html.escape(saved.title)}”'
             f"{', ' + html.escape(saved.school) if saved.school else ''}, "
-            f"{len(saved.events)} events, saved {when:%d %B %Y at %H:%M}.</div>"),
+            f"{len(saved.events)} event{'' if len(saved.events) == 1 else 's'}, saved "
+            f"{when:%d %B %Y at %H:%M}.</div>"),
             widgets.HBox([restore, dismiss])]
         self.restorable = saved
 
@@ -539,11 +545,10 @@ class Planner:
         if self.survey_tables is None:
             from analysis.measures import SurveyAggregates
 
-            from . import data
-
             try:
                 survey = (self._survey or data.survey)()
                 self.survey_tables = evidence.survey_tables(SurveyAggregates(survey.table))
+                self.survey_note.children = [page.source_note(survey)]
             except (SurveyDataError, OSError) as error:
                 self.evidence.value = page.problem_message(error).value
                 return False

@@ -185,7 +185,7 @@ def test_the_last_autosave_is_offered_on_start(folder):
     first.add_event()
     again = planner.Planner(autosave=folder)
     assert again.plan == Plan() and again.restore_bar.children
-    assert "1 events" in again.restore_bar.children[0].value
+    assert "1 event, saved" in again.restore_bar.children[0].value
     again.restore(again.restorable)
     assert again.plan == first.plan and not again.restore_bar.children
 
@@ -203,6 +203,7 @@ def test_the_survey_panel_reads_the_survey_when_asked(folder):
     assert app.compare_with_survey()
     assert "consideration of engineering careers" in app.evidence.value
     assert "the plan has no engineering event for year 9" in app.evidence.value
+    assert "Showing the synthetic sample" in app.survey_note.children[0].value
     fill(app, year_groups=(9,))
     app.add_event()  # the findings follow the plan
     assert "the plan has 1 engineering event for year 9" in app.evidence.value

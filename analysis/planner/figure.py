@@ -220,9 +220,10 @@ def clock_face(plan: Plan, selected: str | None = None, height: int = 680) -> go
         title=dict(text=f"{html.escape(title)}<br><sup>{html.escape(subtitle)}</sup>",
                    x=0.02, font=dict(family=FONT, size=18, color=TEXT_COLOUR)),
         font=dict(family=FONT, color=TEXT_COLOUR),
-        height=height, margin=dict(l=40, r=40, t=80, b=40),
+        height=height, margin=dict(l=40, r=40, t=80, b=90),
         dragmode="zoom", paper_bgcolor="white", barmode="overlay",
-        legend=dict(title=dict(text="Subject"), orientation="v", x=1.02, y=0.5),
+        legend=dict(title=dict(text="Subject:"), orientation="h", x=0.0, y=-0.07,
+                    yanchor="top"),
         polar=dict(
             hole=0, bgcolor="white",
             radialaxis=dict(visible=False, range=[0, outer + 0.8]),

@@ -1,0 +1,119 @@
+"""The STEM Planner as a viewer sees it (real Voilà, headless Chromium)."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from analysis.planner import files
+from dashboards import planner
+from dashboards.server import VoilaServer
+
+from .conftest import open_dashboard
+
+pytestmark = pytest.mark.browser
+
+PLANNER = "planner.ipynb"
+#: Text that would mean Voilà let code or an error through to the viewer.
+FORBIDDEN = ("Traceback", "import ", "def ", "main()", "Error:", "Exception")
+#: (subject label, number of bars, first bar's title) for each subject trace.
+TRACES_JS = """() => Array.from(document.querySelector('.js-plotly-plot').data)
+    .filter(t => t.type === 'barpolar' && t.name !== 'stages' && t.name !== 'selected')
+    .map(t => [t.name, t.theta ? t.theta.length : 0,
+               t.customdata && t.customdata.length ? t.customdata[0][1] : null])"""
+
+
+@pytest.fixture(scope="module")
+def autosave_folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("planner-autosave")
+
+
+@pytest.fixture(scope="module")
+def planner_voila(autosave_folder):
+    """Voilà on the sample, autosaving plans into a temporary folder."""
+    server = VoilaServer(env={"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": "",
+                              planner.AUTOSAVE_VARIABLE: str(autosave_folder)}, timeout=90)
+    try:
+        server.start()
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
+    yield server
+    server.stop()
+
+
+def assert_no_code_or_traceback(page):
+    text = page.inner_text("body")
+    shown = [word for word in FORBIDDEN if word in text]
+    assert not shown, f"the page shows {shown}:\n{text[:2000]}"
+
+
+def widget(page, kind: str, label: str):
+    """The form control of an ipywidget with this description label."""
+    return page.locator(f".widget-{kind}:has(label:text-is('{label}'))")
+
+
+def test_add_an_event_and_see_it_drawn_listed_balanced_and_saved(page, planner_voila,
+                                                                 autosave_folder):
+    open_dashboard(page, planner_voila, PLANNER)
+    page.wait_for_selector(".js-plotly-plot .barlayer path", state="attached")
+    assert "STEM Planner" in page.inner_text("body")
+    assert_no_code_or_traceback(page)
+    before = dict((name, n) for name, n, _ in page.evaluate(TRACES_JS))
+    assert sum(before.values()) == 0  # an empty plan
+
+    widget(page, "text", "Title:").locator("input").fill("Year 7 STEM Cycle Day")
+    widget(page, "select-multiple", "Subjects:").locator("select").select_option(
+        label="Engineering")
+    widget(page, "select-multiple", "Year groups:").locator("select").select_option(
+        label="Year 7")
+    widget(page, "dropdown", "Term:").locator("select").select_option(label="Summer")
+    page.click("button:has-text('2nd half')")
+    widget(page, "dropdown", "Stage:").locator("select").select_option(label="late")
+    page.click("button:has-text('Add event')")
+
+    page.wait_for_function(
+        """() => Array.from(document.querySelector('.js-plotly-plot').data)
+            .some(t => t.name === 'Engineering' && t.theta && t.theta.length === 1)""")
+    traces = {name: (n, title) for name, n, title in page.evaluate(TRACES_JS)}
+    assert traces["Engineering"] == (1, "Year 7 STEM Cycle Day")
+    assert sum(n for n, _ in traces.values()) == 1
+    # the list of events shows it (ipywidgets writes option labels with no-break spaces)
+    page.wait_for_function("""() => Array.from(document.querySelectorAll('option'),
+        o => o.textContent.replace(/\\u00a0/g, ' '))
+        .includes('Summer 2, late · Y7 · Year 7 STEM Cycle Day (Engineering)')""")
+    body = page.inner_text("body")
+    assert "1 pupil events" in body  # the balance report counts it
+    assert "Year 8 has no STEM event all year." in body
+    assert_no_code_or_traceback(page)
+
+    saved = files.load_plan(autosave_folder / planner.AUTOSAVE_NAME)
+    assert [(e.title, e.year_groups, e.term, e.half_term, e.stage) for e in saved.events] == [
+        ("Year 7 STEM Cycle Day", (7,), "summer", 2, "late")]
+    # the JSON download link carries the same plan
+    href = page.get_attribute("a[download='stem_plan.json']", "href")
+    shown = json.loads(base64.b64decode(href.split(",", 1)[1]))
+    assert shown["events"][0]["title"] == "Year 7 STEM Cycle Day"
+
+
+def test_an_example_plan_draws_and_a_click_selects_an_event(page, planner_voila):
+    open_dashboard(page, planner_voila, PLANNER)
+    page.wait_for_selector(".js-plotly-plot .barlayer path", state="attached")
+    page.locator("select:has(option:text-is('Rushey Mead School'))").select_option(
+        label="Rushey Mead School")
+    page.wait_for_function(
+        """() => Array.from(document.querySelector('.js-plotly-plot').data)
+            .filter(t => t.type === 'barpolar' && t.name !== 'stages' && t.name !== 'selected')
+            .reduce((n, t) => n + (t.theta ? t.theta.length : 0), 0) > 9""")
+    page.wait_for_selector("text=Opened the example plan for Rushey Mead School: 9 events.")
+    # "Draw a scientist" is year 7's only science event in autumn 1 (early)
+    science = page.evaluate("""() => Array.from(document.querySelector('.js-plotly-plot').data)
+        .findIndex(t => t.name === 'Science')""")
+    bar = page.locator(f".js-plotly-plot .barlayer .trace:nth-child({science + 1}) path").first
+    bar.click(force=True)
+    title = widget(page, "text", "Title:").locator("input")
+    page.wait_for_function(
+        "(el) => el.value.length > 0", arg=title.element_handle())
+    assert title.input_value() == "Draw a scientist (science induction)"
+    assert_no_code_or_traceback(page)
