@@ -29,8 +29,9 @@ import plotly.graph_objects as go
 from analysis.errors import SurveyDataError
 from analysis.planner import balance as balance_module
 from analysis.planner import evidence, figure, files
-from analysis.planner.model import (Event, KeyStage, Plan, PlanValueError, kinds, stages,
-                                    subjects, teacher_kinds, terms)
+from analysis.planner.model import (HALF_TERMS, STAGES_IN_HALF_TERM, Event, KeyStage, Plan,
+                                    PlanValueError, kinds, slot_name, stages, subjects,
+                                    teacher_kinds, terms)
 
 from . import data, downloads, page
 from .data import ROOT
@@ -150,6 +151,8 @@ class Planner:
                                       value="middle", description="Stage:", style=wide)
         self.kind = widgets.Dropdown(options=[(label, key) for key, label in kinds().items()],
                                      description="Kind:", style=wide)
+        self.kind.observe(lambda change: setattr(
+            self.year_groups, "disabled", change["new"] in teacher_kinds()), names="value")
         self.careers_linked = widgets.Checkbox(description="Linked to careers", indent=False)
         self.lead = widgets.Text(description="Lead:", placeholder="who leads it", style=wide)
         self.partner = widgets.Text(description="Partner:", placeholder="employer, university…",
@@ -185,7 +188,7 @@ class Planner:
         self.figure = go.FigureWidget(figure.clock_face(self.plan))
         self.figure._config = downloads.image_config(FILENAME)
         for trace in self.figure.data:
-            if trace.type == "barpolar" and trace.name != "stages":
+            if trace.type == "barpolar":
                 trace.on_click(self._clicked)
         self.image_format = widgets.ToggleButtons(options=[("PNG", "png"), ("SVG", "svg")],
                                                   description="Camera icon saves:",
@@ -402,9 +405,32 @@ class Planner:
             button.disabled = self.selected is None
 
     def _clicked(self, trace, points, _state) -> None:
-        if points.point_inds:
-            row = trace.customdata[points.point_inds[0]]
+        """A click on the clock-face: select the event, or start one in an empty stage."""
+        if not points.point_inds:
+            return
+        row = trace.customdata[points.point_inds[0]]
+        if row[0]:
             self.select(row[0])
+        else:
+            self.start_event_at(row[1], int(row[2]))
+
+    def start_event_at(self, ring, slot: int) -> None:
+        """Put a clicked empty stage's year, term, half-term and stage into the form."""
+        self.select(None)
+        per_term = len(HALF_TERMS) * STAGES_IN_HALF_TERM
+        self.term.value = list(terms())[slot // per_term]
+        self.half_term.value = HALF_TERMS[(slot % per_term) // STAGES_IN_HALF_TERM]
+        self.stage.value = list(stages())[slot % STAGES_IN_HALF_TERM]
+        if ring == figure.TEACHERS.lower():
+            if self.kind.value not in teacher_kinds():
+                self.kind.value = teacher_kinds()[0]
+            self.year_groups.value = ()
+        else:
+            if self.kind.value in teacher_kinds():
+                self.kind.value = "lesson"
+            self.year_groups.value = (int(ring),)
+        self.form_message.value = _note_html(
+            f"New event at {slot_name(slot)}: fill in the title and subjects, then Add event.")
 
     def apply_settings(self) -> bool:
         """Use the settings' values; refused (and said why) if an event would not fit."""

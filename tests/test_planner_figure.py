@@ -116,3 +116,21 @@ def test_printable_page_lists_every_event_escaped():
     assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt; Cycle Day" in page
     assert "A &amp; B" in page and "<h2>Balance</h2>" in page
     assert page.count("<tr><th>Summer 2</th>") == 1
+
+
+def test_the_static_svg_draws_the_same_geometry():
+    from analysis.planner.figure import EMPTY_COLOUR, clock_face_svg
+
+    e = Event("Faraday Challenge", ("science", "maths"), (7,), "autumn", 1, "early")
+    svg = clock_face_svg(Plan(events=(e,)), size=560)
+    assert svg.startswith("<svg") and "<script" not in svg
+    # 4 rings x 18 stages of grid, and one piece per subject of the event
+    assert svg.count(f'fill="{EMPTY_COLOUR}"') == 4 * 18
+    assert svg.count('fill="#009E73"') == 2  # the science piece, and its key swatch
+    # by hand: the outer edge is ring base 5, scaled to 280 - 50 = 230 px, so 46 px a unit;
+    # the science band (the first of two) runs from radius 1 to 1.46 from 12 o'clock
+    r2 = 1.46 * 46
+    assert f'<path d="M280.00,{280 - r2:.2f} A{r2:.2f},{r2:.2f} 0 0 1 ' in svg
+    assert svg.count('stroke="#333"') == 4 and svg.count('stroke-dasharray') == 3
+    for label in ("Year 7", "Year 9", "Teachers", "Autumn 1", "Summer 2"):
+        assert f">{label}</text>" in svg

@@ -222,3 +222,15 @@ def test_a_survey_that_cannot_be_read_gives_a_message(folder):
 def test_build_makes_the_whole_page(monkeypatch, tmp_path):
     monkeypatch.setenv(planner.AUTOSAVE_VARIABLE, str(tmp_path))
     assert "STEM Planner" in planner.build().children[0].value
+
+
+def test_clicking_an_empty_stage_starts_an_event_there(app):
+    (grid,) = [t for t in app.figure.data if t.name == "stages"]
+    # rings from the centre: years 7, 8, 9, then teachers; 18 stages each
+    app._clicked(grid, SimpleNamespace(point_inds=[18 + 10]), None)  # year 8, slot 10
+    assert (app.term.value, app.half_term.value, app.stage.value) == ("spring", 2, "middle")
+    assert app.year_groups.value == (8,) and app.selected is None
+    app._clicked(grid, SimpleNamespace(point_inds=[3 * 18 + 0]), None)  # teachers, autumn 1 early
+    assert (app.term.value, app.half_term.value, app.stage.value) == ("autumn", 1, "early")
+    assert app.kind.value == "teacher_planning" and app.year_groups.disabled
+    assert app.year_groups.value == ()

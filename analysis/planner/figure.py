@@ -20,7 +20,9 @@ school year … divided into school terms", as a plotly polar bar chart:
 - hovering shows the title, subjects, year groups, when, kind, lead and
   partner; the event id is the first value of each bar's ``customdata`` so
   a page can select the event clicked (the layout's ``dragmode`` is
-  ``"zoom"``: polar charts send click events only then).
+  ``"zoom"``: polar charts send click events only then); an empty stage's
+  ``customdata`` is ``("", year or "teachers", stage slot)``, so a click
+  there can start a new event at that place.
 
 The figure always has the same traces, in the same order (the empty-stage
 grid, one bar trace per subject, the selected event's outline, the counts,
@@ -28,14 +30,17 @@ the term lines, the half-term lines, the ring labels), so a page can update
 it in place.
 
 :func:`plan_page_html` is a self-contained HTML page of the plan (no
-JavaScript) to print: events by half-term and year group, the balance
-report, and the full list of events.
+JavaScript) to print: the clock-face drawn as SVG (:func:`clock_face_svg`),
+events by half-term and year group, the balance report, and the full list
+of events.
 """
 
 from __future__ import annotations
 
 import html
+import math
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 
 import plotly.graph_objects as go
@@ -94,6 +99,30 @@ def _events_by_ring_and_slot(plan: Plan) -> dict[tuple[int, int], list[Event]]:
     return out
 
 
+@dataclass(frozen=True)
+class Piece:
+    """One event's share of one stage in one ring: where the clock-face draws it."""
+
+    event: Event
+    ring: int
+    slot: int
+    count: int  # events sharing the stage in this ring
+    theta: float  # centre angle, degrees clockwise from 12 o'clock
+    width: float  # degrees
+
+
+def pieces(plan: Plan) -> list[Piece]:
+    """Every event's pieces: several events in one stage share its width, in plan order."""
+    width = slot_degrees()
+    out = []
+    for (i, slot), events in sorted(_events_by_ring_and_slot(plan).items()):
+        k = len(events)
+        for j, event in enumerate(events):
+            out.append(Piece(event, i, slot, k, slot_start(slot) + (j + 0.5) * width / k,
+                             width / k))
+    return out
+
+
 def _hover_values(event: Event, ring_label: str) -> list[str]:
     labels = subjects()
     years = ("Teachers" if event.for_teachers else
@@ -129,47 +158,48 @@ def clock_face(plan: Plan, selected: str | None = None, height: int = 680) -> go
     n_rings = len(ring_list)
     fig = go.Figure()
 
-    # the empty-stage grid: one pale bar per ring and stage
-    grid_theta, grid_base = [], []
-    for i in range(n_rings):
+    # the empty-stage grid: one pale bar per ring and stage; its customdata is
+    # ("", year or "teachers", slot) so a click on an empty stage can say where
+    grid_theta, grid_base, grid_data = [], [], []
+    for i, (_, year) in enumerate(ring_list):
         for slot in range(n_slots()):
             grid_theta.append(slot_start(slot) + width / 2)
             grid_base.append(ring_base(i))
+            grid_data.append(["", TEACHERS.lower() if year is None else year, slot])
     fig.add_trace(go.Barpolar(
         name="stages", theta=grid_theta, base=grid_base, r=[RING - RING_GAP] * len(grid_theta),
-        width=[width] * len(grid_theta), marker_color=EMPTY_COLOUR,
-        marker_line_color="white", marker_line_width=1, hoverinfo="skip", showlegend=False))
+        width=[width] * len(grid_theta), customdata=grid_data, marker_color=EMPTY_COLOUR,
+        marker_line_color="white", marker_line_width=1, hoverinfo="none", showlegend=False))
 
     # events: one trace per subject, a bar per (event, ring, stage, subject)
-    pieces: dict[str, dict[str, list]] = {s: defaultdict(list) for s in subjects()}
+    bars_by_subject: dict[str, dict[str, list]] = {s: defaultdict(list) for s in subjects()}
     outline: dict[str, list] = defaultdict(list)
     counts_theta, counts_r, counts_text = [], [], []
-    for (i, slot), events in sorted(_events_by_ring_and_slot(plan).items()):
-        k = len(events)
-        base = ring_base(i)
-        depth = RING - RING_GAP
-        for j, event in enumerate(events):
-            theta = slot_start(slot) + (j + 0.5) * width / k
-            m = len(event.subjects)
-            for q, subject in enumerate(event.subjects):
-                bars = pieces[subject]
-                bars["theta"].append(theta)
-                bars["width"].append(width / k)
-                bars["base"].append(base + q * depth / m)
-                bars["r"].append(depth / m)
-                bars["customdata"].append(_hover_values(event, ring_list[i][0]))
-            if event.id == selected:
-                outline["theta"].append(theta)
-                outline["width"].append(width / k)
-                outline["base"].append(base)
-                outline["r"].append(depth)
-                outline["customdata"].append(_hover_values(event, ring_list[i][0]))
-        if k > 1:
-            counts_theta.append(slot_start(slot) + width / 2)
+    depth = RING - RING_GAP
+    for piece in pieces(plan):
+        base = ring_base(piece.ring)
+        event = piece.event
+        hover = _hover_values(event, ring_list[piece.ring][0])
+        m = len(event.subjects)
+        for q, subject in enumerate(event.subjects):
+            bars = bars_by_subject[subject]
+            bars["theta"].append(piece.theta)
+            bars["width"].append(piece.width)
+            bars["base"].append(base + q * depth / m)
+            bars["r"].append(depth / m)
+            bars["customdata"].append(hover)
+        if event.id == selected:
+            outline["theta"].append(piece.theta)
+            outline["width"].append(piece.width)
+            outline["base"].append(base)
+            outline["r"].append(depth)
+            outline["customdata"].append(hover)
+        if piece.count > 1 and piece.theta < slot_start(piece.slot) + width / piece.count:
+            counts_theta.append(slot_start(piece.slot) + width / 2)
             counts_r.append(base + depth + 0.001)
-            counts_text.append(str(k))
+            counts_text.append(str(piece.count))
     labels = subjects()
-    for subject, bars in pieces.items():
+    for subject, bars in bars_by_subject.items():
         fig.add_trace(go.Barpolar(
             name=labels[subject], theta=bars["theta"], width=bars["width"], base=bars["base"],
             r=bars["r"], customdata=bars["customdata"], hovertemplate=HOVER,
@@ -241,8 +271,81 @@ def event_ids(figure: go.Figure) -> set[str]:
     out = set()
     for trace in figure.data:
         if trace.type == "barpolar" and trace.customdata is not None:
-            out.update(row[0] for row in trace.customdata)
+            out.update(row[0] for row in trace.customdata if row[0])
     return out
+
+
+# ------------------------------------------------------------- static picture
+
+def _point(cx: float, cy: float, r: float, theta: float) -> tuple[float, float]:
+    """SVG coordinates of radius ``r`` at ``theta`` degrees clockwise from 12 o'clock."""
+    a = math.radians(theta)
+    return cx + r * math.sin(a), cy - r * math.cos(a)
+
+
+def _sector(cx, cy, r1, r2, t1, t2, fill, stroke="white") -> str:
+    """An annular sector ``r1..r2`` × ``t1..t2`` (degrees) as an SVG path."""
+    large = 1 if t2 - t1 > 180 else 0
+    (ax, ay), (bx, by) = _point(cx, cy, r2, t1), _point(cx, cy, r2, t2)
+    (qx, qy), (px, py) = _point(cx, cy, r1, t2), _point(cx, cy, r1, t1)
+    return (f'<path d="M{ax:.2f},{ay:.2f} A{r2:.2f},{r2:.2f} 0 {large} 1 {bx:.2f},{by:.2f} '
+            f'L{qx:.2f},{qy:.2f} A{r1:.2f},{r1:.2f} 0 {large} 0 {px:.2f},{py:.2f} Z" '
+            f'fill="{fill}" stroke="{stroke}" stroke-width="0.6"/>')
+
+
+def clock_face_svg(plan: Plan, size: int = 560) -> str:
+    """The clock-face as a standalone SVG (no JavaScript), for the printable page.
+
+    The same geometry as :func:`clock_face`: rings, stages, pieces, term and
+    half-term lines, ring labels in the summer-holiday wedge, half-term names
+    outside, and a key of subjects below.
+    """
+    ring_list = rings(plan)
+    outer = ring_base(len(ring_list))
+    scale = (size / 2 - 50) / outer
+    cx = cy = size / 2
+    width = slot_degrees()
+    depth = RING - RING_GAP
+    parts = []
+    for i in range(len(ring_list)):
+        for slot in range(n_slots()):
+            parts.append(_sector(cx, cy, ring_base(i) * scale, (ring_base(i) + depth) * scale,
+                                 slot_start(slot), slot_start(slot) + width, EMPTY_COLOUR))
+    colours = subject_colours()
+    for piece in pieces(plan):
+        m = len(piece.event.subjects)
+        for q, subject in enumerate(piece.event.subjects):
+            r1 = ring_base(piece.ring) + q * depth / m
+            parts.append(_sector(cx, cy, r1 * scale, (r1 + depth / m) * scale,
+                                 piece.theta - piece.width / 2, piece.theta + piece.width / 2,
+                                 colours[subject]))
+    half_width = STAGES_IN_HALF_TERM * width
+    for h in range(len(terms()) * len(HALF_TERMS) + 1):
+        (x1, y1), (x2, y2) = (_point(cx, cy, (HOLE - 0.05) * scale, h * half_width),
+                              _point(cx, cy, (outer + 0.05) * scale, h * half_width))
+        style = ('stroke="#333" stroke-width="2"' if h % len(HALF_TERMS) == 0 else
+                 'stroke="#777" stroke-width="1.2" stroke-dasharray="3,3"')
+        parts.append(f'<line x1="{x1:.2f}" y1="{y1:.2f}" x2="{x2:.2f}" y2="{y2:.2f}" {style}/>')
+    text = 'font-family="Helvetica, Arial, sans-serif" text-anchor="middle"'
+    for i, (label, _) in enumerate(ring_list):
+        x, y = _point(cx, cy, (ring_base(i) + depth / 2) * scale, 360 - HOLIDAY_DEGREES / 2)
+        parts.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="10" {text}>'
+                     f"{html.escape(label)}</text>")
+    names = [f"{t} {h}" for t in terms().values() for h in HALF_TERMS]
+    for h, name in enumerate(names):
+        x, y = _point(cx, cy, (outer + 0.35) * scale, (h + 0.5) * half_width)
+        parts.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="11" fill="#555" {text}>'
+                     f"{html.escape(name)}</text>")
+    key, x = [], 10.0
+    for subject, label in subjects().items():
+        key.append(f'<rect x="{x:.0f}" y="{size + 8}" width="11" height="11" '
+                   f'fill="{colours[subject]}"/><text x="{x + 15:.0f}" y="{size + 18}" '
+                   f'font-size="11" font-family="Helvetica, Arial, sans-serif">'
+                   f"{html.escape(label)}</text>")
+        x += 22 + 6.2 * len(label)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{max(size, x):.0f}" '
+            f'height="{size + 30}" viewBox="0 0 {max(size, x):.0f} {size + 30}" role="img" '
+            f'aria-label="Clock-face of the plan">{"".join(parts)}{"".join(key)}</svg>')
 
 
 # ------------------------------------------------------------- printable page
@@ -306,7 +409,7 @@ def plan_page_html(plan: Plan, report: Balance | None = None) -> str:
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
             f"<title>{html.escape(plan.title or 'STEM plan')}</title><style>{PAGE_CSS}</style>"
             f"</head><body><h1>{html.escape(plan.title or 'STEM plan')}</h1><p>{subtitle}</p>"
-            f"{notes}<h2>Events by half-term</h2><p>{key} · <b>bold</b>: careers-linked</p>"
+            f"{notes}<h2>Clock-face</h2>{clock_face_svg(plan)}<h2>Events by half-term</h2><p>{key} · <b>bold</b>: careers-linked</p>"
             f'<table class="plan"><tr><th></th>{head}</tr>{body}</table>'
             f"<h2>Balance</h2>{balance_html(report, plan)}"
             f'<h2>All events</h2><table class="plan"><tr>{columns}</tr>{rows}</table>'
