@@ -43,11 +43,11 @@ def test_my_school_shows_the_school_against_the_others(page, voila, sample_table
     traces = page.evaluate(TRACES_JS)
     assert [t["school"] for t in traces] == ["this school", "other schools"]
     title = page.evaluate(TITLE_JS)
-    assert "school S01" in title and "year 7" in title and "wave 1" in title
+    assert "School S01" in title and "year 7" in title and "wave 1" in title
 
     # a choice redraws the chart: S13, enjoyment, wave 1, year 9
     select(page, "School", "School S13")
-    page.wait_for_function(f"() => ({TITLE_JS})().includes('school S13')")
+    page.wait_for_function(f"() => ({TITLE_JS})().includes('School S13')")
     select(page, "Questions", "Enjoyment")
     page.wait_for_function(f"() => ({TITLE_JS})().startsWith('Enjoyment')")
     select(page, "Year group", "Year 9")
@@ -82,7 +82,7 @@ def test_a_small_school_shows_marks_not_bars(page, voila):
     open_dashboard(page, voila, NOTEBOOK)
     wait_for_chart(page)
     select(page, "School", "School S02")
-    page.wait_for_function(f"() => ({TITLE_JS})().includes('school S02')")
+    page.wait_for_function(f"() => ({TITLE_JS})().includes('School S02')")
     traces = page.evaluate(TRACES_JS)
     marks = [m for t in traces for m in t["marks"] if m]
     assert marks, "S02 (61 pupils in wave 1) has hidden favourite subjects in year 7"
