@@ -567,7 +567,9 @@ class SurveyAggregates:
         repeat = np.repeat(np.arange(len(cells)), m)
         out = {c: cells[c].array.take(repeat) for c in cells.columns}
         if code is not None:
-            out[code] = np.tile(np.asarray(codes_out, dtype=object), len(cells))
+            distinct = list(dict.fromkeys(codes_out))
+            out[code] = pd.Categorical.from_codes(  # → str in _share_shape
+                np.tile([distinct.index(c) for c in codes_out], len(cells)), categories=distinct)
         out["item"] = pd.Categorical.from_codes(  # → object in _share_shape
             np.tile(of_item, len(cells)), categories=[it.column for it in chosen])
         out.update(stats._share_columns(N.ravel(), n_p_sum.ravel(), C.ravel(), s2_sum.ravel(),
@@ -614,14 +616,16 @@ class SurveyAggregates:
             data[column] = np.array([getattr(items[c], column) for c in item_names],
                                     dtype=object)[item_code]
         order = None
+        text = {}  # str columns: (distinct labels, code of each row)
         if "category" in result:
             lookup = self._category_lookup()
-            cat_code, cat_names = pd.factorize(result["category"])
-            cat_names = np.asarray(cat_names, dtype=object)
+            cat_code = result["category"].codes.astype(np.int64)
+            cat_names = np.asarray(result["category"].categories, dtype=object)
             pair_code, pairs = pd.factorize(item_code * max(len(cat_names), 1) + cat_code)
             found = [lookup[(item_names[p // max(len(cat_names), 1)],
                              str(cat_names[p % max(len(cat_names), 1)]))] for p in pairs]
-            data["category_label"] = np.array([f[2] for f in found], dtype=object)[pair_code]
+            text["category"] = (cat_names, cat_code)
+            text["category_label"] = ([f[2] for f in found], pair_code)
             order = pd.DataFrame(
                 {**{c: result[c] for c in by},
                  "_i": np.array([f[0] for f in found], dtype=np.int64)[pair_code],
@@ -650,14 +654,17 @@ class SurveyAggregates:
             index = pd.RangeIndex(len(rows) if rows is not None else len(item_code))
             def column(c):
                 if c in constant:
-                    return pd.Series(constant[c], index=index)
+                    return _constant_text(constant[c], index)
+                if c in text:
+                    labels, codes = text[c]
+                    return _text_column(labels, codes if rows is None else codes[rows], index)
                 values = data[c] if rows is None else data[c][rows]
                 # block, label and item stay Python objects, as they always were
                 return pd.Series(values, index=index, dtype=object) if c in _OBJECT else values
 
             out = pd.DataFrame({c: column(c) for c in cols}, index=index)
             if breakdown is not None:
-                out["breakdown"] = breakdown
+                out["breakdown"] = _constant_text(breakdown, index)
             return out
 
         if breakdown is None:
@@ -1020,6 +1027,34 @@ def _collect(out: dict, kind: str, frame: pd.DataFrame, by) -> None:
 
 #: Text columns of the share shape kept as Python objects (the others are ``str``).
 _OBJECT = ("block", "label", "item")
+
+#: pandas' default text dtype (``str``), the dtype of the other text columns.
+_STR = pd.Series([""]).dtype
+
+
+def _text_column(labels, codes: np.ndarray, index: pd.RangeIndex) -> pd.Series:
+    """A text column holding ``labels[codes]`` in pandas' default ``str`` dtype,
+    as ``pd.Series(values)`` of the Python strings gives; built by pyarrow from
+    the few distinct labels, not from millions of Python strings."""
+    if getattr(_STR, "storage", None) != "pyarrow":
+        return pd.Series(np.asarray(labels, dtype=object)[codes], index=index)
+    import pyarrow as pa
+
+    distinct = pa.array([str(x) for x in labels], type=pa.large_string())
+    return pd.Series(pd.array(distinct.take(pa.array(np.asarray(codes, dtype=np.int64))),
+                              dtype=_STR), index=index)
+
+
+def _constant_text(value: str, index: pd.RangeIndex) -> pd.Series:
+    """``pd.Series(value, index=index)`` (``str`` dtype), built from buffers."""
+    if getattr(_STR, "storage", None) != "pyarrow":
+        return pd.Series(value, index=index)
+    import pyarrow as pa
+
+    data, n = value.encode("utf-8"), len(index)
+    offsets = np.arange(n + 1, dtype=np.int64) * len(data)
+    array = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
+    return pd.Series(pd.array(array, dtype=_STR), index=index)
 
 
 def _in_order(frame: pd.DataFrame) -> bool:
