@@ -520,51 +520,30 @@ class SurveyAggregates:
         :mod:`analysis.stats`), ``G`` the schools with ``n_g > 0``."""
         if not chosen or not len(keys):
             return None
-        cols, starts, pos, pos_starts, names, codes_out, of_item = [], [], [], [], [], [], []
+        names, codes_out, of_item = [], [], []
         for i, it in enumerate(chosen):
-            s0, codes_ = self.offsets[it.column]
-            starts.append(len(cols))
-            cols.extend(range(s0, s0 + len(codes_)))
-            pos_starts.append(len(pos))
+            codes_ = self.offsets[it.column][1]
             if code is None:
-                pos.extend(s0 + codes_.index(c) for c in schema.positive_codes(it.scale))
                 names.append(it.column)
                 of_item.append(i)
             else:
                 names.extend([it.column] * len(codes_))
                 codes_out.extend(str(c) for c in codes_)
                 of_item.extend([i] * len(codes_))
-        cols, of_item = np.asarray(cols), np.asarray(of_item)
-        w = wsum[:, cols]
-        n = np.add.reduceat(w, starts, axis=1)[:, of_item]
-        # without weights the pupils are the weights' matrix: the same sums
-        n_p = n if pupils is wsum else \
-            np.add.reduceat(pupils[:, cols], starts, axis=1)[:, of_item].astype("float64")
-        s2 = n if self.weight is None else \
-            np.add.reduceat(w2sum[:, cols], starts, axis=1)[:, of_item]
-        count = w if code is not None else np.add.reduceat(wsum[:, pos], pos_starts, axis=1)
-        del w
+        of_item = np.asarray(of_item)
         group, cells = self._cells_of(keys, by)
-        if len(cells) == len(keys) and np.array_equal(group, np.arange(len(keys))):
-            # one school per group (by school): nothing to sum, and with G <= 1
-            # school no between-school variance
-            N, C, n_p_sum, s2_sum = n, count, n_p, s2
-            G = (n > 0).astype("float64")
-            with np.errstate(invalid="ignore", divide="ignore"):
-                share = C / np.where(N > 0, N, np.nan)
-            variance = np.full(share.shape, np.nan)
-        else:
-            summing = sparse.csr_matrix((np.ones(len(keys)), (group, np.arange(len(keys)))),
-                                        shape=(len(cells), len(keys)))
-            N, C = summing @ n, summing @ count
-            n_p_sum, s2_sum = summing @ n_p, summing @ s2
-            with np.errstate(invalid="ignore", divide="ignore"):
-                share = C / np.where(N > 0, N, np.nan)
-                resid = count - np.where(np.isnan(share), 0.0, share)[group] * n
-                G = summing @ (n > 0).astype("float64")
-                variance = np.where(G >= 2, G / (G - 1.0) * (summing @ (resid * resid))
-                                    / N ** 2, np.nan)
-        variance = np.where(np.isnan(share), np.nan, variance)
+        summing = None if len(cells) == len(keys) and np.array_equal(
+            group, np.arange(len(keys))) else sparse.csr_matrix(
+                (np.ones(len(keys)), (group, np.arange(len(keys)))),
+                shape=(len(cells), len(keys)))
+        # items a few at a time, so the (group × school) × answer temporaries
+        # stay near 32 MB whatever the number of schools
+        step = max(1, _CHUNK_CELLS // max(5 * len(keys), 1))
+        parts = [self._share_sums(chosen[i:i + step], code, pupils, wsum, w2sum, group,
+                                  summing) for i in range(0, len(chosen), step)]
+        N, C, n_p_sum, s2_sum, share, variance, G = (
+            parts[0][j] if len(parts) == 1 else np.hstack([p[j] for p in parts])
+            for j in range(7))
         m = len(names)
         repeat = np.repeat(np.arange(len(cells)), m)
         out = {c: cells[c].array.take(repeat) for c in cells.columns}
@@ -577,6 +556,52 @@ class SurveyAggregates:
         out.update(stats._share_columns(N.ravel(), n_p_sum.ravel(), C.ravel(), s2_sum.ravel(),
                                         share.ravel(), variance.ravel(), G.ravel(), alpha))
         return out
+
+    def _share_sums(self, chosen, code, pupils, wsum, w2sum, group, summing):
+        """Per group and output column (item, or item and code) of ``chosen``:
+        ``N, C, n_pupils, Σw², share, variance, G`` as (groups × outputs)
+        arrays; ``summing`` (groups × rows) sums the (group × school) rows,
+        ``None`` when each group is one row (one school)."""
+        cols, starts, pos, pos_starts, of_item = [], [], [], [], []
+        for i, it in enumerate(chosen):
+            s0, codes_ = self.offsets[it.column]
+            starts.append(len(cols))
+            cols.extend(range(s0, s0 + len(codes_)))
+            pos_starts.append(len(pos))
+            if code is None:
+                pos.extend(s0 + codes_.index(c) for c in schema.positive_codes(it.scale))
+                of_item.append(i)
+            else:
+                of_item.extend([i] * len(codes_))
+        cols, of_item = np.asarray(cols), np.asarray(of_item)
+        w = wsum[:, cols]
+        n = np.add.reduceat(w, starts, axis=1)[:, of_item]
+        # without weights the pupils are the weights' matrix: the same sums
+        n_p = n if pupils is wsum else \
+            np.add.reduceat(pupils[:, cols], starts, axis=1)[:, of_item].astype("float64")
+        s2 = n if self.weight is None else \
+            np.add.reduceat(w2sum[:, cols], starts, axis=1)[:, of_item]
+        count = w if code is not None else np.add.reduceat(wsum[:, pos], pos_starts, axis=1)
+        del w
+        if summing is None:
+            # one school per group (by school): nothing to sum, and with G <= 1
+            # school no between-school variance
+            N, C, n_p_sum, s2_sum = n, count, n_p, s2
+            G = (n > 0).astype("float64")
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = C / np.where(N > 0, N, np.nan)
+            variance = np.full(share.shape, np.nan)
+        else:
+            N, C = summing @ n, summing @ count
+            n_p_sum, s2_sum = summing @ n_p, summing @ s2
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = C / np.where(N > 0, N, np.nan)
+                resid = count - np.where(np.isnan(share), 0.0, share)[group] * n
+                G = summing @ (n > 0).astype("float64")
+                variance = np.where(G >= 2, G / (G - 1.0) * (summing @ (resid * resid))
+                                    / N ** 2, np.nan)
+        variance = np.where(np.isnan(share), np.nan, variance)
+        return N, C, n_p_sum, s2_sum, share, variance, G
 
     def _cells_of(self, keys: pd.DataFrame, by) -> tuple[np.ndarray, pd.DataFrame]:
         """The group of ``by`` of each (group × school) row of ``keys`` and the
@@ -1003,8 +1028,12 @@ class SurveyAggregates:
                     progress("comparisons")
         finally:
             self._group_cache = None
-        return {k: {kind: pd.concat(v, ignore_index=True) for kind, v in parts.items() if v}
-                for k, parts in found.items()}
+        out = {}
+        for k in list(found):  # each block's parts freed once joined
+            parts = found.pop(k)
+            out[k] = {kind: pd.concat(parts.pop(kind), ignore_index=True)
+                      for kind in list(parts) if parts[kind]}
+        return out
 
     def comparisons(self) -> list[pd.DataFrame]:
         """The standard comparisons: gaps by wave × year group, gap changes by
@@ -1027,6 +1056,10 @@ def _collect(out: dict, kind: str, frame: pd.DataFrame, by) -> None:
         if key in out:
             out[key][kind].append(part)
 
+
+#: Elements of a (group × school) × answer temporary in _share_sums, about
+#: (2**22 × 8 bytes = 32 MB); items are taken a few at a time to stay near it.
+_CHUNK_CELLS = 2 ** 22
 
 #: Text columns of the share shape kept as Python objects (the others are ``str``).
 _OBJECT = ("block", "label", "item")
