@@ -25,11 +25,14 @@ those tables and redraws the charts it concerns, in place.
 from __future__ import annotations
 
 import html
+import sys
+import traceback
 from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
 import pandas as pd
 import plotly.graph_objects as go
+from IPython.display import clear_output
 
 from analysis import schema
 
@@ -69,6 +72,14 @@ def fdr_sentence(table: pd.DataFrame) -> str:
 class ChartPanel:
     """One chart: its heading, how to read it, the figure, its download links.
 
+    The figure is a plain ``go.Figure`` shown in an :class:`ipywidgets.Output`
+    (plotly's mimetype renderer), redrawn whole on a change. Not a
+    ``FigureWidget``: each FigureWidget loads its own copy of plotly.js in the
+    browser, and with two or three on a page the first one misses anywidget's
+    two-second start-up limit on a busy machine and never updates again
+    ("[anywidget] Failed to initialize model"). A figure of a few dozen points
+    redraws whole in well under the 200 ms a change may take.
+
     Parameters
     ----------
     heading : str
@@ -78,66 +89,59 @@ class ChartPanel:
 
     Attributes
     ----------
-    figure : plotly.graph_objects.FigureWidget
-        Updated in place by :meth:`show`.
+    figure : plotly.graph_objects.Figure or None
+        The figure shown now.
     key : tuple or None
         What the figure shows now; :meth:`show` with the same key does nothing.
     table : DataFrame
-        The rows the figure shows (what the links download).
+        The rows the figure shows, sorted as drawn.
     widget : ipywidgets.VBox
     """
 
     def __init__(self, heading: str, how_to_read: str):
         self.key = None
         self.table = pd.DataFrame()
-        self.figure: go.FigureWidget | None = None
+        self.figure: go.Figure | None = None
         self.heading = page.html_widget(f"<h2>{html.escape(heading)}</h2>"
                                         f'<p class="ks3-note">{how_to_read}</p>')
+        self.output = widgets.Output()
         self.downloads = downloads.DownloadLinks(self.table, "table")
         self.fdr = page.html_widget("")
-        self.widget = widgets.VBox([self.heading, self.fdr, self.downloads.widget])
+        self.problem = page.html_widget("")
+        self.widget = widgets.VBox([self.heading, self.problem, self.output, self.fdr,
+                                    self.downloads.widget])
 
     def show(self, key: tuple, draw: Callable[[], tuple[go.Figure, pd.DataFrame]],
              filename: str) -> None:
         """Draw ``draw()`` (a finished figure and the rows it shows) unless ``key`` is shown.
 
-        The first figure is wrapped in a ``FigureWidget`` once finished; later
-        ones replace its contents in place (:func:`replace`).
+        If ``draw`` fails after the first chart, the chart shown stays and a
+        message says so (the details go to the server's log); the first
+        failure propagates, so the page says the dashboard could not be drawn.
         """
         if key == self.key:
             return
-        new, table = draw()
-        if self.figure is None:
-            self.figure = go.FigureWidget(new)
-            self.widget.children = [self.heading, self.figure, self.fdr, self.downloads.widget]
-        else:
-            replace(self.figure, new)
-        self.figure._config = downloads.image_config(filename)
+        try:
+            new, table = draw()
+        except Exception:  # noqa: BLE001 - a viewer must never see a traceback
+            if self.figure is None:
+                raise
+            traceback.print_exc(file=sys.__stderr__)
+            self.problem.value = page.html_widget(
+                '<div class="ks3-problem">This chart could not be redrawn; the chart below is '
+                "the one shown before. The details are in the log of the dashboard server."
+                "</div>").value
+            return
+        self.problem.value = ""
+        with self.output:
+            clear_output(wait=True)
+            new.show(renderer="plotly_mimetype", config=downloads.image_config(filename))
+        self.figure = new
         self.downloads.update(table.drop(columns=["row_label", "marker"], errors="ignore"),
                               filename)
         self.fdr.value = page.html_widget(
             f'<p class="ks3-note">{fdr_sentence(table)}</p>' if len(table) else "").value
         self.key, self.table = key, table
-
-
-def replace(widget: go.FigureWidget, figure: go.Figure) -> None:
-    """Make ``widget`` show ``figure``, in place, in one batch of messages.
-
-    Traces are updated one by one when there are as many (the figures of
-    :mod:`dashboards.comparison_charts` always have the same traces), else
-    replaced; the layout is overwritten, annotations and shapes included (an
-    overwrite leaves out what the new layout does not set).
-    """
-    with widget.batch_update():
-        if len(widget.data) == len(figure.data):
-            for trace, fresh in zip(widget.data, figure.data):
-                trace.update(fresh.to_plotly_json(), overwrite=True)
-        else:
-            widget.data = []
-            widget.add_traces(list(figure.data))
-        widget.update_layout(figure.layout.to_plotly_json(), overwrite=True)
-        widget.layout.annotations = figure.layout.annotations
-        widget.layout.shapes = figure.layout.shapes
 
 
 def toggle(options: Sequence[tuple[str, object]], value=None) -> widgets.ToggleButtons:
