@@ -229,36 +229,21 @@ def _percent(value: float) -> str:
     return "" if value is None or math.isnan(value) else f"{100 * value:.1f}%"
 
 
-def school_figure(table: pd.DataFrame, *, school_id: str, block: str, wave: int,
-                  year_group: int, rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
-                  ) -> go.Figure:
-    """This school against the other schools, one block, one wave and year group.
+def school_figure_spec(table: pd.DataFrame, *, school_id: str, block: str, wave: int,
+                       year_group: int,
+                       rules: disclosure.DisclosureRules = disclosure.DisclosureRules()) -> dict:
+    """:func:`school_figure` as a plain ``{"data": [...], "layout": {...}}`` dict.
 
-    Parameters
-    ----------
-    table : DataFrame
-        Rows of :func:`school_table` for one wave and year group.
-    school_id, block, wave, year_group
-        What the rows are, said in the title.
-    rules : DisclosureRules
-        For the hover text of a hidden figure.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-        Two horizontal bar traces, ``this school`` then ``other schools``:
-        ``x`` the share in percent (``None`` where hidden), ``y`` the item
-        labels in questionnaire order, error bars the 95% interval,
-        ``customdata`` ``[n, ci_low %, ci_high %, n_eff, deff, n_schools]``,
-        ``meta`` ``{"school": ..., "suppressed": [...]}``. A hidden figure
-        is an annotation ``c`` / ``u`` at its place, from the axis.
+    Plain values only (no plotly objects), so a dashboard can hand it to
+    ``FigureWidget.plotly_update`` without plotly validating every property
+    again: that validation took most of a filter change's time.
     """
     the_block = schema.block(block)
     labels = list(dict.fromkeys(table["label"].astype(str)))
     index = {label: i for i, label in enumerate(labels)}
     what = "share ticking" if the_block.scale == "binary" else "share agreeing"
     wave_label = schema.groups()["wave"].values.get(wave, f"Wave {wave}")
-    fig = go.Figure()
+    data = []
     annotations = []
     bases = {}
     offsets = {disclosure.THIS_SCHOOL: -0.2, disclosure.OTHER_SCHOOLS: 0.2}
@@ -268,10 +253,10 @@ def school_figure(table: pd.DataFrame, *, school_id: str, block: str, wave: int,
         low = part["ci_low"].to_numpy(dtype=float)
         high = part["ci_high"].to_numpy(dtype=float)
         hidden = part["suppressed"].fillna("").astype(str).tolist()
-        x = [None if (h or math.isnan(s)) else 100 * s for s, h in zip(share, hidden)]
-        plus = [None if v is None or math.isnan(hi) else 100 * (hi - s)
+        x = [None if (h or math.isnan(s)) else float(100 * s) for s, h in zip(share, hidden)]
+        plus = [None if v is None or math.isnan(hi) else float(100 * (hi - s))
                 for v, s, hi in zip(x, share, high)]
-        minus = [None if v is None or math.isnan(lo) else 100 * (s - lo)
+        minus = [None if v is None or math.isnan(lo) else float(100 * (s - lo))
                  for v, s, lo in zip(x, share, low)]
         has_interval = any(v is not None for v in plus)
         custom = np.column_stack([part["n"].to_numpy(dtype=float), 100 * low, 100 * high,
@@ -298,9 +283,9 @@ def school_figure(table: pd.DataFrame, *, school_id: str, block: str, wave: int,
                      "<br>n = %{customdata[0]:,.0f} pupils, effective n %{customdata[3]:,.0f}, "
                      "design effect %{customdata[4]:.2f}, %{customdata[5]:.0f} schools"
                      "<extra></extra>")
-        fig.add_trace(go.Bar(
-            x=x, y=labels, orientation="h", name=name,
-            marker_color=SCHOOL_COLOURS[school],
+        data.append(dict(
+            type="bar", x=x, y=labels, orientation="h", name=name,
+            marker=dict(color=SCHOOL_COLOURS[school]),
             error_x=dict(type="data", symmetric=False, array=plus, arrayminus=minus,
                          color="#333333", thickness=1.2, width=3),
             customdata=custom, meta={"school": school, "suppressed": hidden},
@@ -318,26 +303,54 @@ def school_figure(table: pd.DataFrame, *, school_id: str, block: str, wave: int,
                                   else f"base under {rules.min_base:g} pupils or under "
                                        f"{rules.min_schools} schools"))))
     height = max(360, 140 + 46 * len(labels))
-    fig.update_layout(
+    layout = dict(
         title=dict(
             text=(f"{the_block.label}: {what}, {html.escape(school_name(school_id))} against "
                   f"other schools, year {year_group}, {wave_label.lower()}"),
-            subtitle_text=" · ".join(bases.values()),
-            x=0.01, xanchor="left", y=0.98, yanchor="top", font_size=18),
+            subtitle=dict(text=" · ".join(bases.values())),
+            x=0.01, xanchor="left", y=0.98, yanchor="top", font=dict(size=18)),
         barmode="group", bargap=0.25, bargroupgap=0.05, height=height,
         margin=dict(l=190, r=30, t=120, b=60),
         xaxis=dict(range=[0, 100], ticksuffix="%", gridcolor="#e5e5e5", zeroline=False,
-                   title_text=f"{what.capitalize()} (%), with 95% interval"),
+                   title=dict(text=f"{what.capitalize()} (%), with 95% interval")),
         yaxis=dict(categoryorder="array", categoryarray=labels, autorange="reversed",
                    ticks="", showgrid=False),
-        legend=dict(title_text="", orientation="h", x=1, xanchor="right", y=1.02,
-                    yanchor="bottom", traceorder="normal", font_size=13),
+        legend=dict(title=dict(text=""), orientation="h", x=1, xanchor="right", y=1.02,
+                    yanchor="bottom", traceorder="normal", font=dict(size=13)),
         annotations=annotations,
         font=dict(family=figures.FONT, color=figures.TEXT_COLOUR, size=13),
         plot_bgcolor="white", paper_bgcolor="white",
-        hoverlabel=dict(bgcolor="white", font_size=13),
+        hoverlabel=dict(bgcolor="white", font=dict(size=13)),
     )
-    return fig
+    return {"data": data, "layout": layout}
+
+
+def school_figure(table: pd.DataFrame, *, school_id: str, block: str, wave: int,
+                  year_group: int, rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
+                  ) -> go.Figure:
+    """This school against the other schools, one block, one wave and year group.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Rows of :func:`school_table` for one wave and year group.
+    school_id, block, wave, year_group
+        What the rows are, said in the title.
+    rules : DisclosureRules
+        For the hover text of a hidden figure.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Two horizontal bar traces, ``this school`` then ``other schools``:
+        ``x`` the share in percent (``None`` where hidden), ``y`` the item
+        labels in questionnaire order, error bars the 95% interval,
+        ``customdata`` ``[n, ci_low %, ci_high %, n_eff, deff, n_schools]``,
+        ``meta`` ``{"school": ..., "suppressed": [...]}``. A hidden figure
+        is an annotation ``c`` / ``u`` at its place, from the axis.
+    """
+    return go.Figure(school_figure_spec(table, school_id=school_id, block=block, wave=wave,
+                                        year_group=year_group, rules=rules))
 
 
 class MySchool:
@@ -393,6 +406,7 @@ class MySchool:
         present = set(self.by_school["block"].astype(str))
         self.blocks = [b for b in share_blocks() if b.key in present]
         self._tables: dict[tuple[str, str], pd.DataFrame] = {}
+        self._specs: dict[tuple, dict] = {}
         self._busy = False
         self.choices = {
             "school_id": widgets.Dropdown(
@@ -414,7 +428,9 @@ class MySchool:
         self.allowed = {k: {v for _, v in d.options} for k, d in self.choices.items()}
         self._restrict_waves()
         table = self.table()
-        self.figure = go.FigureWidget(self.draw(table))
+        first = self.spec(table)
+        self._marks = first["layout"]["annotations"]
+        self.figure = go.FigureWidget(go.Figure(first))
         self.figure._config = downloads.image_config(self.filename())
         self.downloads = downloads.DownloadLinks(table, self.filename())
         self.widget = widgets.VBox([
@@ -468,9 +484,17 @@ class MySchool:
 
     def draw(self, table: pd.DataFrame, choice: dict | None = None) -> go.Figure:
         """The finished figure for the current (or given) choices."""
+        return go.Figure(self.spec(table, choice))
+
+    def spec(self, table: pd.DataFrame, choice: dict | None = None) -> dict:
+        """:func:`school_figure_spec` for the choices, made once per choice and kept."""
         c = self.value if choice is None else choice
-        return school_figure(table, school_id=c["school_id"], block=c["block"],
-                             wave=c["wave"], year_group=c["year_group"], rules=self.rules)
+        key = tuple(c[k] for k in ("school_id", "block", *SPLIT))
+        if key not in self._specs:
+            self._specs[key] = school_figure_spec(
+                table, school_id=c["school_id"], block=c["block"], wave=c["wave"],
+                year_group=c["year_group"], rules=self.rules)
+        return self._specs[key]
 
     def _surveyed(self, school_id: str) -> set[tuple[int, int]]:
         """(wave, year group) pairs with pupils of the school."""
@@ -514,17 +538,37 @@ class MySchool:
                 f"{choice['year_group']} of wave {choice['wave']} in these data.</p>").value
         else:
             self.message.value = ""
-        new = self.draw(table, choice)
-        with self.figure.batch_update():
-            if len(self.figure.data) == len(new.data):
-                for trace, fresh in zip(self.figure.data, new.data):
-                    trace.update(fresh.to_plotly_json(), overwrite=True)
-            else:
-                self.figure.data = []
-                self.figure.add_traces(list(new.data))
-            self.figure.update_layout(new.layout.to_plotly_json(), overwrite=True)
+        spec = self.spec(table, choice)
+        # the c/u marks first, through the checked setter: plotly_update would leave
+        # the widget's own annotation objects stale (plotly keeps them cached)
+        marks = spec["layout"]["annotations"]
+        if marks != self._marks:
+            self.figure.layout.annotations = marks
+            self._marks = marks
+        # then everything else: plotly_update writes the plain values straight into the
+        # widget and sends one message, without validating every property again (that
+        # was most of a change's time); the chart goes out before the download links
+        self.figure.plotly_update(
+            restyle_data={path: [_get(trace, path) for trace in spec["data"]]
+                          for path in RESTYLED},
+            relayout_data={path: _get(spec["layout"], path) for path in RELAYOUT},
+            trace_indexes=list(range(len(spec["data"]))))
         self.downloads.update(table, self.filename(choice))
         self.figure._config = downloads.image_config(self.filename(choice))
+
+
+#: What a change of choice rewrites in the chart: trace properties, then layout properties.
+RESTYLED = ("x", "y", "name", "customdata", "meta", "hovertemplate", "marker.color",
+            "error_x.array", "error_x.arrayminus")
+RELAYOUT = ("title.text", "title.subtitle.text", "height", "xaxis.title.text",
+            "yaxis.categoryarray")
+
+
+def _get(spec: dict, path: str):
+    """``spec["a"]["b"]`` for ``path`` ``"a.b"``."""
+    for part in path.split("."):
+        spec = spec[part]
+    return spec
 
 
 INTRO = (
