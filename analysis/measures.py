@@ -625,8 +625,9 @@ class SurveyAggregates:
         """The share shape from :meth:`_share_cells`' columns.
 
         With ``breakdown`` (as :meth:`all_measures` asks) returns ``{block key:
-        frame}``, each frame with a last column ``breakdown`` naming it: the
-        rows are split by block as arrays, before any frame is built."""
+        part}``: the rows split by block as arrays, each part with a last
+        column ``breakdown`` naming it, for :func:`_assemble` to join a
+        block's parts into one frame (no frame per part, no concat)."""
         cols = [*by, *SHARE_COLUMNS]
         if result is None or not len(result["n"]):
             return {} if breakdown is not None else pd.DataFrame(columns=cols)
@@ -694,16 +695,30 @@ class SurveyAggregates:
                 out["breakdown"] = _constant_text(breakdown, index)
             return out
 
+        def part(rows) -> dict:
+            # a block's rows as arrays; _assemble joins a block's parts into one frame
+            arrays, texts = {}, {"breakdown": ([breakdown], None)}
+            for c in cols:
+                if c in constant:
+                    texts[c] = ([constant[c]], None)
+                elif c in text:
+                    labels, codes = text[c]
+                    texts[c] = (list(labels), codes if rows is None else codes[rows])
+                else:
+                    arrays[c] = data[c] if rows is None else data[c][rows]
+            return {"length": len(item_code) if rows is None else len(rows),
+                    "columns": [*cols, "breakdown"], "arrays": arrays, "text": texts}
+
         if breakdown is None:
             return frame(order)
         block_code, block_names = pd.factorize(data["block"] if order is None
                                                else data["block"][order])
         if len(block_names) == 1:
-            return {block_names[0]: frame(order)}
+            return {block_names[0]: part(order)}
         rows_of = np.argsort(block_code, kind="stable")
         bounds = np.cumsum(np.bincount(block_code, minlength=len(block_names)))[:-1]
         parts = np.split(rows_of if order is None else order[rows_of], bounds)
-        return {key: frame(rows) for key, rows in zip(block_names, parts)}
+        return {key: part(rows) for key, rows in zip(block_names, parts)}
 
     # ------------------------------------------------------------- comparisons
 
@@ -1015,9 +1030,9 @@ class SurveyAggregates:
                 name = " × ".join(by) or "all pupils"
                 for split in (self._shares(by, breakdown=name),
                               self._distribution(by, breakdown=name)):
-                    for key, frame in split.items():
+                    for key, part in split.items():
                         if key in found:
-                            found[key]["shares"].append(frame)
+                            found[key]["shares"].append(part)
                 if progress:
                     progress(f"shares by {' × '.join(by) or 'all pupils'}")
             if comparisons:
@@ -1031,7 +1046,8 @@ class SurveyAggregates:
         out = {}
         for k in list(found):  # each block's parts freed once joined
             parts = found.pop(k)
-            out[k] = {kind: pd.concat(parts.pop(kind), ignore_index=True)
+            out[k] = {kind: _assemble(parts.pop(kind)) if kind == "shares" else
+                      pd.concat(parts.pop(kind), ignore_index=True)
                       for kind in list(parts) if parts[kind]}
         return out
 
@@ -1101,6 +1117,43 @@ def _constant_text(value: str, index: pd.RangeIndex) -> pd.Series:
     offsets = np.arange(n + 1, dtype=np.int64) * len(data)
     array = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
     return pd.Series(_str_array(array), index=index)
+
+
+def _assemble(parts: list[dict]) -> pd.DataFrame:
+    """One share table from :meth:`SurveyAggregates._share_shape`'s parts: the
+    frame ``pd.concat`` of the parts' frames gives (columns in order of first
+    appearance, a group column a part lacks empty in its rows, same dtypes),
+    built once from the joined arrays."""
+    columns = list(dict.fromkeys(c for p in parts for c in p["columns"]))
+    lengths = [p["length"] for p in parts]
+    index = pd.RangeIndex(sum(lengths))
+    out = {}
+    for c in columns:
+        if c in parts[0]["text"]:  # text columns are in every part
+            labels = list(dict.fromkeys(x for p in parts for x in p["text"][c][0]))
+            at = {x: i for i, x in enumerate(labels)}
+            codes = [np.full(n, at[p["text"][c][0][0]], dtype=np.int64) if p["text"][c][1] is None
+                     else np.array([at[x] for x in p["text"][c][0]], dtype=np.int64)[
+                         p["text"][c][1]] for p, n in zip(parts, lengths)]
+            out[c] = _text_column(labels, np.concatenate(codes), index)
+            continue
+        pieces = [p["arrays"].get(c) for p in parts]
+        dtype = next(x.dtype for x in pieces if x is not None)
+        pieces = [x if x is not None else _missing(dtype, n) for x, n in zip(pieces, lengths)]
+        if isinstance(dtype, pd.api.extensions.ExtensionDtype):
+            out[c] = type(pieces[0])._concat_same_type(pieces)
+        else:
+            out[c] = np.concatenate(pieces)
+            if c in _OBJECT:  # block, label and item stay Python objects
+                out[c] = pd.Series(out[c], index=index, dtype=object)
+    return pd.DataFrame(out, index=index)
+
+
+def _missing(dtype, n: int):
+    """``n`` missing values of a group column's dtype (categorical or nullable integer)."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return pd.Categorical.from_codes(np.full(n, -1), dtype=dtype)
+    return pd.array(np.full(n, None, dtype=object), dtype=dtype)
 
 
 def _in_order(frame: pd.DataFrame) -> bool:

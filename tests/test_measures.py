@@ -485,6 +485,14 @@ def test_all_measures_tables_equal_plain_pandas_and_the_single_views(sample, agg
             pd.testing.assert_frame_equal(part[single.columns].reset_index(drop=True), single)
             parts.append(part)
         assert sum(len(p) for p in parts) == len(table)
+        # a group column a breakdown lacks is empty in its rows, in the column's dtype
+        assert table.loc[table.breakdown == "all pupils", ["gender", "school_id"]].isna().all().all()
+        assert table.loc[table.breakdown == "wave × school_id", "gender"].isna().all()
+        assert table.loc[table.breakdown == "gender", "gender"].notna().all()
+        for c in ("wave", "gender", "school_id"):
+            assert table[c].dtype == agg.cells[c].dtype
+        assert list(table.columns) == [*measures.SHARE_COLUMNS, "breakdown", "gender", "wave",
+                                       "school_id"]
     table = result["enjoy"]["shares"]
     got = table[(table.breakdown == "wave × school_id") & (table.measure == "share")
                 & (table.item == "enjoy_science")].set_index(["wave", "school_id"])["share"]
