@@ -9,6 +9,9 @@ codebook-template FILE
 summary FILE... [--codebook F] --out DIR [--no-disclosure] [--blocks K,...]
     Write every table of every block (one CSV per table, one XLSX workbook with
     a sheet per block, and a README), disclosure-controlled unless told not to.
+publish FILE... [--codebook F] --out DIR [--school ID] [--distributions] [--title T]
+    Write a publication bundle: only the disclosure-controlled tables the public
+    dashboards and the static site need, no pupil row or id (analysis.publish).
 make-sample [--out DIR] [--large N]
     Regenerate the synthetic sample (same seed, same bytes), or write a large file
     of N pupils for benchmarks.
@@ -184,6 +187,42 @@ def _summary_readme(survey, tables, protect: bool, rules) -> list[str]:
     return lines
 
 
+def _publish(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from . import measures
+    from .publish import DEFAULT_TITLE, build_bundle
+
+    survey = _load(args)
+    if survey is None:
+        return 1
+    if not args.distributions:
+        print("Four-point and qualification-aim distributions left out (shares agreeing "
+              "are published); add --distributions to include them (slow: minutes a block).",
+              file=sys.stderr)
+    try:
+        present = measures.SurveyAggregates(survey.table).blocks
+    except ValueError as err:
+        print(f"Could not use the file(s): {err}", file=sys.stderr)
+        return 1
+    total = len([b for b in present if args.distributions or b.scale != "categorical"])
+    try:
+        with tqdm(total=total, desc="blocks", unit="block", file=sys.stderr) as bar:
+            out = build_bundle(
+                survey, args.out, school=args.school, school_label=args.school_label,
+                requested_by=args.requested_by or "", distributions=args.distributions,
+                title=args.title or DEFAULT_TITLE,
+                progress=lambda key: (bar.set_postfix_str(key), bar.update(1)))
+    except SurveyDataError as err:
+        print(f"Nothing was published:\n{err}", file=sys.stderr)
+        return 1
+    school = f", with the view of school {args.school} as {args.school_label!r}" \
+        if args.school else ""
+    print(f"wrote the publication bundle to {out}{school} (disclosure-controlled; no pupil "
+          "rows or ids)")
+    return 0
+
+
 def _make_sample(args: argparse.Namespace) -> int:
     from . import synthetic
 
@@ -224,6 +263,21 @@ def main(argv: list[str] | None = None) -> int:
                    help="with disclosure control, also write the answer-code distributions "
                         "(slow today: minutes a block)")
     p.set_defaults(run=_summary)
+
+    p = sub.add_parser("publish", help="write a publication bundle for the public dashboards")
+    p.add_argument("files", nargs="+", help="survey files, one a wave")
+    p.add_argument("--codebook", help="codebook YAML mapping your columns onto the survey's")
+    p.add_argument("--out", required=True,
+                   help="the bundle's folder (new, empty, or a bundle to replace)")
+    p.add_argument("--school", metavar="ID",
+                   help="publish the 'My school' view of this one school (under a pseudonym)")
+    p.add_argument("--school-label", default="School A",
+                   help="the pseudonym the named school is shown as (default: School A)")
+    p.add_argument("--requested-by", help="who asked for the school's view (kept in the manifest)")
+    p.add_argument("--distributions", action="store_true",
+                   help="also publish answer-code distributions (slow: minutes a block)")
+    p.add_argument("--title", help="title of the publication, shown on the public pages")
+    p.set_defaults(run=_publish)
 
     p = sub.add_parser("make-sample", help="regenerate the synthetic sample")
     p.add_argument("--out", help="folder to write to (default: data/sample/, or data/sample/large/ with --large)")

@@ -1,0 +1,345 @@
+"""The publication bundle (analysis.publish): what goes in, and tests that try to get more out.
+
+One bundle of the synthetic sample is made per test session, through the
+command line with one named school (:func:`school_bundle`; a minute or more),
+and shared with ``test_bundle.py`` and ``test_static_site.py``; the fast
+tests of refusals and of the audit replace the protected tables by a few
+rows of it. Every check reads the written files with plain
+pandas / regular expressions and compares them with the pupil rows, never
+with the code's own earlier output. The attacker is
+``tests/test_disclosure.py``'s, which knows how the margins add up.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import publish, schema
+from analysis.errors import SurveyDataError
+from analysis.load import load_survey
+from test_disclosure import assert_no_recovery
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = [str(ROOT / "data" / "sample" / "ks3_survey_wave1_2008.csv"),
+          str(ROOT / "data" / "sample" / "ks3_survey_wave2_2010.csv")]
+SCHOOL, LABEL, REQUESTED_BY = "S05", "School A", "the school's STEM lead"
+GROUPS = ("wave", "year_group", "gender", "ethnicity")
+
+
+# ----------------------------------------------------------------- session bundles
+
+
+def _scratch() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="ks3-bundle-test-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+@functools.cache
+def sample_survey():
+    return load_survey(SAMPLE)
+
+
+@functools.cache
+def school_bundle() -> tuple[Path, subprocess.CompletedProcess]:
+    """The sample's bundle with school S05 named, made by the command line: the one
+    real bundle of a test session (making one takes a minute or more)."""
+    out = _scratch() / "school bundle"
+    run = subprocess.run([sys.executable, "-m", "analysis", "publish", *SAMPLE, "--out", str(out),
+                          "--school", SCHOOL, "--school-label", LABEL,
+                          "--requested-by", REQUESTED_BY, "--title", "Test publication"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=1800)
+    return out, run
+
+
+def sample_bundle() -> Path:
+    """The session's bundle of the sample (see :func:`school_bundle`)."""
+    out, run = school_bundle()
+    assert run.returncode == 0, run.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def bundle() -> Path:
+    return sample_bundle()
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    t = pd.read_csv(path, encoding="utf-8-sig", low_memory=False)
+    for c in ("suppressed", "category"):
+        if c in t:
+            t[c] = t[c].astype(object).where(t[c].notna(), "").astype(str)
+    return t
+
+
+def sample_pupils() -> pd.DataFrame:
+    """The sample's pupils with every binary and agreement item as 1 (ticked / agree 3-4),
+    0 or NaN: what a published share counts."""
+    t = sample_survey().table
+    out = pd.DataFrame({c: t[c].astype(object).where(t[c].notna(), np.nan) for c in
+                        (*GROUPS, "school_id", "pupil_id")})
+    for c in ("wave", "year_group"):
+        out[c] = t[c].astype(float)
+    for b in schema.blocks():
+        if b.scale == "categorical":
+            continue
+        yes = {"binary": [1], "agreement": [3, 4]}[b.scale]
+        for c in b.columns:
+            if c in t:
+                v = t[c].astype(float)
+                out[c] = np.where(v.isna(), np.nan, v.isin(yes).astype(float))
+    return out
+
+
+def attack_tables(shares: pd.DataFrame, block: str) -> dict[str, pd.DataFrame]:
+    """shares.csv's share rows of a block, one table per breakdown, with its own groups only."""
+    rows = shares[(shares["block"] == block) & (shares["measure"] == "share")]
+    tables = {}
+    for name, part in rows.groupby("breakdown", sort=False):
+        dims = [] if name == "all pupils" else name.split(" × ")
+        t = part[[*dims, "item", "label", "n", "count", "share", "suppressed"]].copy()
+        for c in ("wave", "year_group"):
+            if c in dims:
+                t[c] = t[c].astype(int)
+        tables[name] = t.reset_index(drop=True)
+    return tables
+
+
+# ----------------------------------------------------------------- the bundle
+
+
+def test_manifest_lists_every_file_with_its_hash(bundle):
+    manifest = json.loads((bundle / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["format"] == "ks3-stem-publication" and manifest["bundle_version"] == 1
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", manifest["created"])
+    assert manifest["rules"] == {"min_count": 10, "min_base": 30, "min_schools": 3}
+    assert manifest["distributions"] is False
+    assert manifest["blocks"] == [b.key for b in schema.blocks() if b.scale != "categorical"]
+    assert sorted(p.name for p in bundle.iterdir()) == ["comparisons.csv", "manifest.json",
+                                                        "school.csv", "shares.csv"]
+    for name, digest in manifest["files"].items():
+        assert hashlib.sha256((bundle / name).read_bytes()).hexdigest() == digest
+    # 4073 + 2216 pupils in 27 + 19 schools, rounded to the nearest 10; no file names
+    assert "4,070 pupils in about 30 schools" in manifest["source"]
+    assert "2,220 pupils in about 20 schools" in manifest["source"]
+    assert ".csv" not in manifest["source"] and "sample" not in manifest["source"]
+    assert len(manifest["breakdowns"]) == 16 and [] in manifest["breakdowns"]
+    shares = read_csv(bundle / "shares.csv")
+    names = {" × ".join(b) or "all pupils" for b in manifest["breakdowns"]}
+    assert set(shares["breakdown"]) == names
+
+
+def test_no_pupil_id_and_no_school_id_in_any_file(bundle):
+    folder = bundle
+    t = sample_survey().table
+    pupil_ids = set(t["pupil_id"].astype(str))
+    school_ids = set(t["school_id"].astype(str))
+    assert len(pupil_ids) > 4000 and len(school_ids) == 27
+    for path in folder.iterdir():
+        text = path.read_bytes().decode("utf-8-sig")
+        words = set(re.findall(r"[A-Za-z0-9]+", text))
+        assert not words & pupil_ids, f"{path.name} holds pupil ids"
+        assert not words & school_ids, f"{path.name} holds school ids"
+        assert not re.search(r"\bP\d{5}\b", text)  # nothing shaped like a pupil id either
+        if path.suffix == ".csv":
+            header = text.splitlines()[0].split(",")
+            assert "pupil_id" not in header and "school_id" not in header
+    # never a pupil row: no file has as many lines as pupils in a wave with a pupil's columns
+    for path in folder.glob("*.csv"):
+        assert "favourite_maths," not in path.read_text(encoding="utf-8-sig").splitlines()[0]
+
+
+def test_no_shown_count_under_the_threshold(bundle):
+    folder = bundle
+    shares = read_csv(folder / "shares.csv")
+    shown = shares[shares["count"].notna() & (shares["n"] > 0)]
+    assert len(shown) > 1000  # the bundle is not all hidden
+    assert (shown["count"] >= 10).all()
+    assert (shown["n"] - shown["count"] >= 10).all()
+    assert (shares.loc[shares["n"].notna() & (shares["n"] > 0), "n"] >= 10).all()
+    with_share = shares[shares["share"].notna()]
+    assert (with_share["n_pupils"] >= 30).all() and (with_share["n_schools"] >= 3).all()
+    hidden = shares[shares["suppressed"] != ""]
+    assert set(hidden["suppressed"]) <= {"c", "u"} and len(hidden) > 0
+    for c in ("count", "share", "ci_low", "ci_high", "se"):
+        assert hidden[c].isna().all()
+    comparisons = read_csv(folder / "comparisons.csv")
+    assert {"share_first", "share_second", "n_first", "n_second"}.isdisjoint(comparisons)
+    shown_c = comparisons[comparisons["estimate_pp"].notna()]
+    assert len(shown_c) > 0 and (shown_c["suppressed"] == "").all()
+    assert comparisons.loc[comparisons["suppressed"] == "c", "estimate_pp"].isna().all()
+
+
+@pytest.mark.parametrize("block", ["visitor", "club", "trip", "enjoy", "career"])
+def test_an_attacker_who_knows_the_margins_recovers_no_hidden_count(block, bundle):
+    shares = read_csv(bundle / "shares.csv")
+    tables = attack_tables(shares, block)
+    assert len(tables) == 16
+    pupils = sample_pupils()
+    for item in schema.block(block).columns:
+        assert_no_recovery(tables, pupils=pupils, item=item)
+
+
+def test_a_leaky_bundle_is_caught_by_the_attacker(bundle):
+    """The attack can fail: showing one hidden count of the total table is caught."""
+    shares = read_csv(bundle / "shares.csv")
+    tables = attack_tables(shares, "club")
+    pupils = sample_pupils()
+    item = "club_engineering"
+    total = tables["wave × year_group × gender × ethnicity"]
+    hidden = total[(total["item"] == item) & (total["suppressed"] == "c")].index
+    assert len(hidden) > 0
+    i = hidden[0]
+    key = total.loc[i, ["wave", "year_group", "gender", "ethnicity"]]
+    sel = np.ones(len(pupils), dtype=bool)
+    for c, v in key.items():
+        sel &= (pupils[c] == v).to_numpy()
+    total.loc[i, "count"] = float((pupils.loc[sel, item] == 1).sum())
+    total.loc[i, "n"] = float(pupils.loc[sel, item].notna().sum())
+    total.loc[i, "suppressed"] = ""
+    with pytest.raises(AssertionError):
+        assert_no_recovery(tables, pupils=pupils, item=item)
+
+
+# ----------------------------------------------------------------- a named school
+
+
+def test_command_line_publishes_one_named_school_under_its_pseudonym(bundle):
+    _, run = school_bundle()
+    named = bundle
+    assert "blocks: 100%" in run.stderr  # the progress bar
+    assert "wrote the publication bundle" in run.stdout
+    manifest = json.loads((named / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["school"] == {"label": LABEL, "requested_by": REQUESTED_BY}
+    assert manifest["title"] == "Test publication"
+    assert set(manifest["files"]) == {"shares.csv", "comparisons.csv", "school.csv"}
+    school = read_csv(named / "school.csv")
+    assert set(school["school"]) == {LABEL, "other schools"}
+    assert "school_id" not in school.columns
+    # the school's shown figures are its own pupils', counted with plain pandas
+    pupils = sample_pupils()
+    own = pupils[pupils["school_id"] == SCHOOL]
+    mine = school[(school["school"] == LABEL) & school["count"].notna()]
+    assert len(mine) >= 20
+    for _, r in mine.iterrows():
+        cell = own[(own["wave"] == r["wave"]) & (own["year_group"] == r["year_group"])][r["item"]]
+        assert r["n"] == cell.notna().sum() and r["count"] == (cell == 1).sum(), r["item"]
+    shown = school[school["count"].notna() & (school["n"] > 0)]
+    assert (shown["count"] >= 10).all() and (shown["n"] - shown["count"] >= 10).all()
+    others = school[(school["school"] == "other schools") & school["n"].notna()]
+    assert (others["n_schools"] >= 3).all()
+
+
+def test_the_named_school_cannot_be_recovered_from_the_total(bundle):
+    named = bundle
+    shares = read_csv(named / "shares.csv")
+    school = read_csv(named / "school.csv")
+    pupils = sample_pupils()
+    pupils["school"] = np.where(pupils["school_id"] == SCHOOL, LABEL, "other schools")
+    for block in ("club", "favourite"):
+        tables = attack_tables(shares, block)
+        view = school[school["block"] == block][["school", "wave", "year_group", "item", "label",
+                                                 "n", "count", "share", "suppressed"]]
+        tables["school"] = view.astype({"wave": int, "year_group": int}).reset_index(drop=True)
+        for item in schema.block(block).columns:
+            assert_no_recovery(tables, pupils=pupils, item=item)
+
+
+# ----------------------------------------------------------------- refusals and atomic writing
+
+
+def test_a_folder_that_is_not_a_bundle_is_never_written_into(tmp_path):
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(SurveyDataError) as err:
+        publish.build_bundle(sample_survey(), out)
+    assert "results" in str(err.value) and "not a publication bundle" in str(err.value)
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    afile = tmp_path / "a_file"
+    afile.write_text("x", encoding="utf-8")
+    with pytest.raises(SurveyDataError, match="is a file"):
+        publish.build_bundle(sample_survey(), afile)
+
+
+def test_unknown_school_and_a_label_holding_a_school_id_are_refused(tmp_path):
+    with pytest.raises(SurveyDataError, match="no school 'S99'") as err:
+        publish.build_bundle(sample_survey(), tmp_path / "b", school="S99")
+    assert err.value.problems[0].column == "school_id"
+    with pytest.raises(SurveyDataError, match="pseudonym"):
+        publish.build_bundle(sample_survey(), tmp_path / "b", school="S05",
+                             school_label="School S05")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def fake_tables(bundle, monkeypatch):
+    """Make build_bundle fast: summary_tables returns the session bundle's visitor rows
+    (a test then spoils them to see the audit refuse them)."""
+    shares = read_csv(bundle / "shares.csv")
+    comparisons = read_csv(bundle / "comparisons.csv")
+    tables = {"visitor": {"shares": shares[shares["block"] == "visitor"].reset_index(drop=True),
+                          "comparisons": comparisons[comparisons["block"] == "visitor"]
+                          .reset_index(drop=True)}}
+    monkeypatch.setattr(publish.measures, "summary_tables", lambda *a, **k: tables)
+    return tables["visitor"]
+
+
+def test_an_existing_bundle_is_replaced_whole(tmp_path, fake_tables):
+    out = tmp_path / "pub"
+    publish.build_bundle(sample_survey(), out, title="first")
+    publish.build_bundle(sample_survey(), out, title="second")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["title"] == "second" and manifest["blocks"] == ["visitor"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pub"]  # no temporary left
+    assert publish.is_bundle(out)
+
+
+def test_no_school_is_published_unless_named(tmp_path, fake_tables):
+    out = publish.build_bundle(sample_survey(), tmp_path / "pub")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["school"] is None and set(manifest["files"]) == {"shares.csv",
+                                                                      "comparisons.csv"}
+    assert sorted(p.name for p in out.iterdir()) == ["comparisons.csv", "manifest.json",
+                                                     "shares.csv"]
+
+
+@pytest.mark.parametrize("spoil, complaint", [
+    ("small count", "count under 10"),
+    ("small complement", "complement under 10"),
+    ("few schools", "under 3 schools"),
+    ("pupil id in a label", "survey identifier"),
+    ("school id in a label", "survey identifier"),
+])
+def test_the_audit_refuses_a_leak_and_leaves_nothing_written(spoil, complaint, tmp_path,
+                                                           fake_tables):
+    shares = fake_tables["shares"]
+    i = shares.index[shares["count"].notna() & (shares["breakdown"] == "wave")][0]
+    pupil = sample_survey().table["pupil_id"].iloc[17]
+    if spoil == "small count":
+        shares.loc[i, "count"] = 3.0
+    elif spoil == "small complement":
+        shares.loc[i, "count"] = shares.loc[i, "n"] - 4
+    elif spoil == "few schools":
+        shares.loc[i, "n_schools"] = 2
+    elif spoil == "pupil id in a label":
+        shares.loc[i, "label"] = f"Visitor ({pupil})"
+    else:
+        shares.loc[i, "label"] = "Visitor at S12"
+    out = tmp_path / "pub"
+    with pytest.raises(SurveyDataError, match=complaint):
+        publish.build_bundle(sample_survey(), out)
+    assert list(tmp_path.iterdir()) == []  # neither the bundle nor a temporary folder
