@@ -53,7 +53,7 @@ NOT_SIGNIFICANT = "Hollow dot: not significant after Benjamini-Hochberg"
 NO_FIGURE = "–"
 
 _ROW_HEIGHT = 26
-_TOP, _BOTTOM = 150, 70
+_TOP, _BOTTOM = 135, 70
 
 
 # ------------------------------------------------------------------ helpers
@@ -379,9 +379,8 @@ def gap_change_dumbbell(table: pd.DataFrame, *, across: str = "year_group",
         second=f"Gap in {short_level(across, hi)}",
         first_colour=colours[lo], second_colour=colours[hi],
         values_title=f"Gap in percentage points ({first} − {second})",
-        change_title=(f"Change of the gap, {short_level(across, hi)} − "
-                      f"{short_level(across, lo)} (pp): right of 0, "
-                      f"{first.lower()} gained on {second.lower()}"),
+        change_title=(f"Change of the gap (pp), {short_year(across, hi)} − "
+                      f"{short_year(across, lo)}: right of 0, {first.lower()} gained"),
         values_are="pp", title=title, subtitle=subtitle, base_first=lo_name,
         base_second=hi_name)
 
@@ -390,6 +389,14 @@ def short_level(column: str, value) -> str:
     """A group value in a few words: ``"year 7"``, ``"wave 1 (2008)"``."""
     label = schema.groups()[column].values.get(value, str(value))
     return label[:1].lower() + label[1:]
+
+
+def short_year(column: str, value) -> str:
+    """``"year 7"`` for a year group, ``"2008"`` for a wave (its year, in brackets in its label)."""
+    label = short_level(column, value)
+    if column == "wave" and "(" in label:
+        return label[label.index("(") + 1:label.index(")")]
+    return label
 
 
 def change_dots(table: pd.DataFrame, *, first: str, second: str, first_colour: str,

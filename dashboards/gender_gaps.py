@@ -86,6 +86,8 @@ class ChartPanel:
         The question the chart answers (plain text).
     how_to_read : str
         One or two sentences (HTML written by the module, never from data).
+    controls : ipywidgets.Widget, optional
+        Choices that concern this chart only, shown under its heading.
 
     Attributes
     ----------
@@ -98,8 +100,9 @@ class ChartPanel:
     widget : ipywidgets.VBox
     """
 
-    def __init__(self, heading: str, how_to_read: str):
+    def __init__(self, heading: str, how_to_read: str, controls: widgets.Widget | None = None):
         self.key = None
+        self.pending: str | None = None
         self.table = pd.DataFrame()
         self.figure: go.Figure | None = None
         self.heading = page.html_widget(f"<h2>{html.escape(heading)}</h2>"
@@ -108,7 +111,8 @@ class ChartPanel:
         self.downloads = downloads.DownloadLinks(self.table, "table")
         self.fdr = page.html_widget("")
         self.problem = page.html_widget("")
-        self.widget = widgets.VBox([self.heading, self.problem, self.output, self.fdr,
+        self.widget = widgets.VBox([self.heading, *([controls] if controls else []),
+                                    self.problem, self.output, self.fdr,
                                     self.downloads.widget])
 
     def show(self, key: tuple, draw: Callable[[], tuple[go.Figure, pd.DataFrame]],
@@ -136,12 +140,31 @@ class ChartPanel:
         with self.output:
             clear_output(wait=True)
             new.show(renderer="plotly_mimetype", config=downloads.image_config(filename))
-        self.figure = new
+        self.figure, self.key, self.table = new, key, table
+        self.pending = filename
+
+    def finish(self) -> None:
+        """Refresh the download links and the FDR sentence for the chart just drawn.
+
+        Kept apart from :meth:`show` so that a page draws every chart a
+        choice concerns first, and writes the (slower) CSV and XLSX after.
+        """
+        if self.pending is None:
+            return
+        table = self.table
         self.downloads.update(table.drop(columns=["row_label", "marker"], errors="ignore"),
-                              filename)
+                              self.pending)
         self.fdr.value = page.html_widget(
             f'<p class="ks3-note">{fdr_sentence(table)}</p>' if len(table) else "").value
-        self.key, self.table = key, table
+        self.pending = None
+
+
+def show_all(panels: Sequence[tuple[ChartPanel, tuple, Callable, str]]) -> None:
+    """``panel.show(key, draw, filename)`` for each, then every panel's :meth:`~ChartPanel.finish`."""
+    for panel, key, draw, filename in panels:
+        panel.show(key, draw, filename)
+    for panel, *_ in panels:
+        panel.finish()
 
 
 def toggle(options: Sequence[tuple[str, object]], value=None) -> widgets.ToggleButtons:
@@ -172,6 +195,16 @@ def common_schools(results: Results) -> int:
     """How many schools were surveyed in both waves (from the like-for-like table)."""
     n = results.comparisons("change_waves", schools="common")["n_schools"].max()
     return int(n) if pd.notna(n) else 0
+
+
+def schools_toggle(n_common: int) -> widgets.ToggleButtons:
+    """"All schools" / "Only the N schools surveyed in both waves" (off when there are none)."""
+    if not n_common:
+        return widgets.ToggleButtons(
+            options=[("All schools", "all")], value="all", style={"button_width": "auto"},
+            tooltips=["No school was surveyed in both waves: like for like is not possible."])
+    return toggle([("All schools", "all"),
+                   (f"Only the {n_common} schools surveyed in both waves", "common")])
 
 
 def schools_words(schools: str, n_common: int) -> str:
@@ -216,9 +249,7 @@ class GenderGaps:
         self.wave = toggle([(option_label("wave", w), w) for w in results.levels("wave")])
         self.year_group = toggle([(option_label("year_group", y), y)
                                   for y in results.levels("year_group")])
-        self.schools = toggle([("All schools", "all"),
-                               (f"Only the {self.n_common} schools surveyed in both waves",
-                                "common")])
+        self.schools = schools_toggle(self.n_common)
         self.gaps = ChartPanel(
             "How big is each gap?",
             "Each dot is a gap in percentage points, the line its 95% interval. Right of the "
@@ -234,15 +265,14 @@ class GenderGaps:
             "Left: each item's gap in wave 1 (2008) and wave 2 (2010), same year group. "
             "Right: the change of the gap (2010 − 2008) with its 95% interval. Wave 2 "
             "surveyed fewer schools: choose “Only the schools surveyed in both waves” to "
-            "compare like with like.")
+            "compare like with like.", labelled("Schools:", self.schools))
         for control in (self.compare, self.block, self.wave, self.year_group, self.schools):
             control.observe(lambda _change: self.show(), names="value")
         controls = widgets.VBox([
             labelled("Compare:", self.compare), labelled("Block:", self.block),
             labelled("Wave:", self.wave), labelled("Year group:", self.year_group)])
         self.widget = widgets.VBox([
-            controls, self.gaps.widget, self.years.widget,
-            widgets.VBox([labelled("Schools:", self.schools), self.waves.widget])])
+            controls, self.gaps.widget, self.years.widget, self.waves.widget])
         self.show()
 
     # -- tables ---------------------------------------------------------
@@ -289,10 +319,11 @@ class GenderGaps:
                                               second=second, title=title), \
                 charts.sort_rows(rows)
 
-        self.gaps.show((compare, block, wave, year), gaps, f"{name}_wave{wave}_year{year}")
-        self.years.show((compare, block, wave), years, f"{name}_year7_to_9_wave{wave}")
-        self.waves.show((compare, block, year, schools), waves,
-                        f"{name}_2008_to_2010_year{year}_{schools}_schools")
+        show_all([
+            (self.gaps, (compare, block, wave, year), gaps, f"{name}_wave{wave}_year{year}"),
+            (self.years, (compare, block, wave), years, f"{name}_year7_to_9_wave{wave}"),
+            (self.waves, (compare, block, year, schools), waves,
+             f"{name}_2008_to_2010_year{year}_{schools}_schools")])
 
 
 INTRO = (

@@ -30,7 +30,8 @@ from . import comparison_charts as charts
 from . import shell
 from .filters import option_label
 from .gender_gaps import (ALL_BLOCKS, FIRST_BLOCK, SCHOOLS_WORDS, ChartPanel, block_options,
-                          block_words, common_schools, labelled, schools_words, toggle)
+                          block_words, common_schools, labelled, schools_toggle, schools_words,
+                          show_all, toggle)
 from .results import Results, legend_note
 
 #: The two groups of the cohort view, in words.
@@ -71,14 +72,13 @@ class Waves:
                                       layout=widgets.Layout(width="auto"))
         self.year_group = toggle([(option_label("year_group", y), y)
                                   for y in results.levels("year_group")])
-        self.schools = toggle([("All schools", "all"),
-                               (f"Only the {self.n_common} schools surveyed in both waves",
-                                "common")])
+        self.schools = schools_toggle(self.n_common)
         self.change = ChartPanel(
             "What changed between 2008 and 2010?",
             "Left: each item's share in wave 1 (2008) and wave 2 (2010), same year group. "
             "Right: the change (2010 − 2008) in percentage points with its 95% interval; "
-            "filled dots are significant after Benjamini-Hochberg, hollow dots could be noise.")
+            "filled dots are significant after Benjamini-Hochberg, hollow dots could be noise.",
+            labelled("Year group:", self.year_group))
         self.cohort = ChartPanel(
             "The cohort two years on: year 7 in 2008, year 9 in 2010",
             "The pupils in year 7 in autumn 2008 were in year 9 in autumn 2010. Left: each "
@@ -90,9 +90,7 @@ class Waves:
         controls = widgets.VBox([
             labelled("Block:", self.block), labelled("Schools:", self.schools)])
         self.widget = widgets.VBox([
-            controls,
-            widgets.VBox([labelled("Year group:", self.year_group), self.change.widget]),
-            self.cohort.widget])
+            controls, self.change.widget, self.cohort.widget])
         self.show()
 
     def rows(self, measure: str, **where) -> pd.DataFrame:
@@ -129,8 +127,8 @@ class Waves:
                                       second_colour=charts.YEAR_GROUP_COLOURS[9],
                                       title=title), charts.sort_rows(rows)
 
-        self.change.show((block, year, schools), change, f"{name}_year{year}")
-        self.cohort.show((block, schools), cohort, f"cohort_{block}_{schools}_schools")
+        show_all([(self.change, (block, year, schools), change, f"{name}_year{year}"),
+                  (self.cohort, (block, schools), cohort, f"cohort_{block}_{schools}_schools")])
 
 
 INTRO = (

@@ -196,7 +196,7 @@ def test_dumbbell_across_waves_uses_the_wave_colours(gap_change):
     first = points(fig, "first")["consider_maths"][2]
     assert first.marker.color == charts.WAVE_COLOURS[1]
     assert first.name == "Gap in wave 1 (2008)"
-    assert "wave 2 (2010) − wave 1 (2008)" in fig.layout.xaxis2.title.text
+    assert "2010 − 2008" in fig.layout.xaxis2.title.text
 
 
 def test_change_dots_show_both_shares_in_percent():
