@@ -1146,7 +1146,10 @@ def _assemble(parts: list[dict]) -> pd.DataFrame:
             out[c] = np.concatenate(pieces)
             if c in _OBJECT:  # block, label and item stay Python objects
                 out[c] = pd.Series(out[c], index=index, dtype=object)
-    return pd.DataFrame(out, index=index)
+    # copy=False: the joined arrays become the frame's columns as they are (a
+    # copy would consolidate the floats into one block: nine million rows
+    # twice in memory)
+    return pd.DataFrame(out, index=index, copy=False)
 
 
 def _missing(dtype, n: int):
