@@ -18,8 +18,8 @@ than noise?", is chart 2 with the block "STEM careers considered" (the one
 shown first).
 
 Every number comes from :meth:`dashboards.results.Results.comparisons`,
-computed once per measure and kept; a control change only picks rows of
-those tables and redraws the charts it concerns, in place.
+computed once per measure when the page is built and kept; a choice only
+picks rows of those tables and redraws the charts it concerns.
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ class ChartPanel:
 
 
 def show_all(panels: Sequence[tuple[ChartPanel, tuple, Callable, str]]) -> None:
-    """``panel.show(key, draw, filename)`` for each, then every panel's :meth:`~ChartPanel.finish`."""
+    """``panel.show(key, draw, filename)`` for each, then each :meth:`ChartPanel.finish`."""
     for panel, key, draw, filename in panels:
         panel.show(key, draw, filename)
     for panel, *_ in panels:
@@ -185,6 +185,12 @@ def block_options(results: Results, measure: str) -> list[tuple[str, str]]:
     present = set(results.comparisons(measure)["block"].astype(str))
     return [("All blocks", ALL_BLOCKS)] + [(b.label, b.key) for b in schema.blocks()
                                             if b.key in present]
+
+
+def first_block(options: Sequence[tuple[str, str]]) -> str:
+    """:data:`FIRST_BLOCK` if offered, else the first block, else every block."""
+    values = [v for _, v in options]
+    return FIRST_BLOCK if FIRST_BLOCK in values else (values[1:] or [ALL_BLOCKS])[0]
 
 
 def block_words(block: str) -> str:
@@ -243,7 +249,7 @@ class GenderGaps:
                 results.comparisons(f"{compare}_gap_change_waves", schools=schools)
         self.compare = toggle([(words[0], key) for key, words in COMPARES.items()])
         options = block_options(results, "gender_gap")
-        first = FIRST_BLOCK if any(v == FIRST_BLOCK for _, v in options) else options[-1][1]
+        first = first_block(options)
         self.block = widgets.Dropdown(options=options, value=first,
                                       layout=widgets.Layout(width="auto"))
         self.wave = toggle([(option_label("wave", w), w) for w in results.levels("wave")])

@@ -16,7 +16,8 @@ waves" (like for like; the tables' ``schools`` column says which), and every
 chart's title says which one it uses.
 
 Every number comes from :meth:`dashboards.results.Results.comparisons`,
-computed once and kept; a control change picks rows and redraws in place.
+computed once when the page is built and kept; a choice picks rows of those
+tables and redraws the charts it concerns.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from analysis import schema
 from . import comparison_charts as charts
 from . import shell
 from .filters import option_label
-from .gender_gaps import (ALL_BLOCKS, FIRST_BLOCK, SCHOOLS_WORDS, ChartPanel, block_options,
-                          block_words, common_schools, labelled, schools_toggle, schools_words,
+from .gender_gaps import (ALL_BLOCKS, SCHOOLS_WORDS, ChartPanel, block_options, block_words,
+                          common_schools, first_block, labelled, schools_toggle, schools_words,
                           show_all, toggle)
 from .results import Results, legend_note
 
@@ -67,7 +68,7 @@ class Waves:
             results.comparisons("change_waves", schools=schools)
             results.comparisons("cohort", schools=schools)
         options = block_options(results, "change_waves")
-        first = FIRST_BLOCK if any(v == FIRST_BLOCK for _, v in options) else options[-1][1]
+        first = first_block(options)
         self.block = widgets.Dropdown(options=options, value=first,
                                       layout=widgets.Layout(width="auto"))
         self.year_group = toggle([(option_label("year_group", y), y)
