@@ -236,14 +236,49 @@ def prepare_published_root(bundle: Path, root: Path) -> list[str]:
     return copied
 
 
-def published_env(bundle: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+#: IPython configuration of a published server's kernels (``ipython_kernel_config.py``).
+#: ``showtraceback`` is how IPython (and ipywidgets, when a widget message
+#: fails, e.g. a forged out-of-range index) sends a traceback to the browser
+#: as an ``error`` message: in a published kernel it writes to the server's
+#: log instead. Output written to file descriptor 2 (``sys.__stderr__``, where
+#: the dashboards log what went wrong) stays in the log too, instead of being
+#: forwarded to the browser as a ``stream`` message (``capture_fd_output``).
+KERNEL_CONFIG = '''\
+# Written by dashboards.server for a published (public) server's kernels.
+c = get_config()  # noqa: F821
+c.IPKernelApp.capture_fd_output = False
+c.IPKernelApp.exec_lines = [
+    "def _ks3_log_traceback(exc_tuple=None, *args, **kwargs):\\n"
+    "    import sys, traceback\\n"
+    "    traceback.print_exception(*(exc_tuple or sys.exc_info()), file=sys.__stderr__)\\n"
+    "get_ipython().showtraceback = _ks3_log_traceback\\n"
+    "del _ks3_log_traceback",
+]
+'''
+
+
+def prepare_kernel_profile(ipython_dir: Path) -> Path:
+    """Write :data:`KERNEL_CONFIG` as the default profile of ``ipython_dir``; return the file."""
+    profile = Path(ipython_dir) / "profile_default"
+    profile.mkdir(parents=True, exist_ok=True)
+    path = profile / "ipython_kernel_config.py"
+    path.write_text(KERNEL_CONFIG, encoding="utf-8")
+    return path
+
+
+def published_env(bundle: Path, base: Mapping[str, str] | None = None,
+                  ipython_dir: Path | None = None) -> dict[str, str]:
     """The environment of a published server and its kernels.
 
     ``KS3_BUNDLE`` names the bundle (absolute path), the survey-file
-    variables are emptied, and ``JUPYTER_PATH`` starts with
-    :data:`TEMPLATES_DIR` so Voilà finds the ``ks3-published`` template.
+    variables are emptied, ``JUPYTER_PATH`` starts with
+    :data:`TEMPLATES_DIR` so Voilà finds the ``ks3-published`` template, and
+    ``IPYTHONDIR`` names ``ipython_dir`` (a folder made by
+    :func:`prepare_kernel_profile`, outside the served folder) when given.
     """
     env = dict(os.environ if base is None else base)
+    if ipython_dir is not None:
+        env["IPYTHONDIR"] = str(Path(ipython_dir).resolve())
     env[BUNDLE_VARIABLE] = str(Path(bundle).resolve())
     env["KS3_SURVEY_FILES"] = ""
     env["KS3_SURVEY_CODEBOOK"] = ""
@@ -351,6 +386,7 @@ class VoilaServer:
         self.timeout = timeout
         self.env = {**os.environ, **(env or {})}
         self.root: Path | None = None
+        self.ipython_dir: Path | None = None
         self.log = tempfile.NamedTemporaryFile("w+", prefix="voila-", suffix=".log", delete=False)
         self.process: subprocess.Popen | None = None
 
@@ -371,10 +407,12 @@ class VoilaServer:
                     self.env, DASHBOARDS_DIR)
         if self.root is None:
             self.root = Path(tempfile.mkdtemp(prefix="ks3-published-"))
+            self.ipython_dir = Path(tempfile.mkdtemp(prefix="ks3-published-ipython-"))
             prepare_published_root(self.published, self.root)
+            prepare_kernel_profile(self.ipython_dir)
         argv = published_command(self.port, self.root, preheat=self.preheat, extra=self.extra,
                                  **self.published_options)
-        return argv, published_env(self.published, self.env), self.root
+        return argv, published_env(self.published, self.env, self.ipython_dir), self.root
 
     def start(self) -> None:
         argv, env, cwd = self.command()
@@ -397,11 +435,15 @@ class VoilaServer:
         raise RuntimeError(f"Voilà did not answer on {self.url} within {self.timeout:.0f} s. "
                            f"Its log:\n{self.read_log()}")
 
+    def _remove_folders(self) -> None:
+        for folder in (self.root, self.ipython_dir):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+        self.root = self.ipython_dir = None
+
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
-            if self.root is not None:
-                shutil.rmtree(self.root, ignore_errors=True)
-                self.root = None
+            self._remove_folders()
             return
         self.process.terminate()  # Voilà shuts its kernels down on SIGTERM
         try:
@@ -410,9 +452,7 @@ class VoilaServer:
             self.process.kill()
             self.process.wait()
         finally:
-            if self.root is not None:
-                shutil.rmtree(self.root, ignore_errors=True)
-                self.root = None
+            self._remove_folders()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -438,19 +478,23 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --publish: kernels per notebook started ahead (default 1)")
     args = parser.parse_args(argv)
     home = f"http://127.0.0.1:{args.port}{HOME}"
-    root = None
+    folders: list[Path] = []
     if args.publish is not None:
+        root = Path(tempfile.mkdtemp(prefix="ks3-published-"))
+        ipython_dir = Path(tempfile.mkdtemp(prefix="ks3-published-ipython-"))
+        folders += [root, ipython_dir]
         try:
-            root = Path(tempfile.mkdtemp(prefix="ks3-published-"))
             served = prepare_published_root(args.publish, root)
         except ValueError as error:
-            if root is not None:
-                shutil.rmtree(root, ignore_errors=True)
+            for folder in folders:
+                shutil.rmtree(folder, ignore_errors=True)
             print(f"Cannot publish: {error}", file=sys.stderr)
             return 2
+        prepare_kernel_profile(ipython_dir)
         command = published_command(args.port, root, ip=args.ip, preheat=args.preheat,
                                     max_kernels=args.max_kernels, cull_idle=args.cull_idle)
-        process = subprocess.Popen(command, cwd=root, env=published_env(args.publish))
+        process = subprocess.Popen(command, cwd=root,
+                                   env=published_env(args.publish, ipython_dir=ipython_dir))
         print(f"Publishing {args.publish} ({', '.join(served)}) at {home}", flush=True)
     else:
         process = subprocess.Popen(voila_command(args.port), cwd=DASHBOARDS_DIR)
@@ -465,8 +509,8 @@ def main(argv: list[str] | None = None) -> int:
         process.terminate()
         return process.wait()
     finally:
-        if root is not None:
-            shutil.rmtree(root, ignore_errors=True)
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

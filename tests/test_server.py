@@ -246,3 +246,32 @@ def test_without_a_bundle_the_survey_message_is_unchanged(monkeypatch):
     monkeypatch.delenv("KS3_BUNDLE", raising=False)
     html = page.problem_message(SurveyDataError(Problem(file="a.csv", what="bad.", todo="Fix it."))).value
     assert "The survey data could not be loaded" in html
+
+
+def test_published_kernels_log_tracebacks_instead_of_sending_them(tmp_path, capfd):
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    path = server.prepare_kernel_profile(tmp_path / "ipython")
+    assert path == tmp_path / "ipython" / "profile_default" / "ipython_kernel_config.py"
+    namespace = {"get_config": Config}
+    exec(path.read_text(), namespace)
+    config = namespace["c"]
+    assert config.IPKernelApp.capture_fd_output is False
+    shell = InteractiveShell.instance()
+    try:
+        published = []
+        shell._showtraceback = lambda *args: published.append(args)  # what sends it out
+        for line in config.IPKernelApp.exec_lines:
+            assert shell.run_cell(line).success
+        try:
+            raise KeyError("forged value")
+        except KeyError:
+            shell.showtraceback()
+        assert published == []
+        err = capfd.readouterr().err
+        assert "Traceback" in err and "KeyError: 'forged value'" in err
+    finally:
+        InteractiveShell.clear_instance()
+    env = server.published_env(tmp_path, {}, tmp_path / "ipython")
+    assert env["IPYTHONDIR"] == str((tmp_path / "ipython").resolve())
