@@ -51,6 +51,9 @@ SIGNIFICANT = "Filled dot: significant after Benjamini-Hochberg (5% FDR)"
 NOT_SIGNIFICANT = "Hollow dot: not significant after Benjamini-Hochberg"
 #: What a row with no figure at all says (no pupils in one of the two groups).
 NO_FIGURE = "–"
+#: Said on the left panel of a paired chart when its two figures are not in the table
+#: (a publication bundle publishes a change, not the two figures it is made of).
+UNPUBLISHED_PARTS = "The two figures compared are not published;<br>the change (right) is."
 
 _ROW_HEIGHT = 26
 _TOP, _BOTTOM = 135, 70
@@ -96,7 +99,7 @@ def base_text(table: pd.DataFrame, first: str, second: str) -> str:
     def span(values: pd.Series) -> str:
         values = values.dropna()
         if not len(values):
-            return "n not shown"
+            return "n not published"
         lo, hi = int(round(values.min())), int(round(values.max()))
         return f"n = {hi:,}" if lo == hi else f"n = {lo:,}–{hi:,}"
 
@@ -348,15 +351,20 @@ def paired_change(table: pd.DataFrame, *, first: str, second: str, first_colour:
         finite = [v for v in v1 + v2 if np.isfinite(v)]
         left, left_anchor = [0, min(100.0, max(finite, default=50.0) * 1.08 + 2)], "left"
     change = _range([*_floats(rows["ci_low_pp"]), *_floats(rows["ci_high_pp"])])
+    notes = [*_hidden_annotations(rows, "x", 0.0, left_anchor),
+             *_hidden_annotations(rows, "x2", 0.0, "center")]
+    if len(drawn) and not any(np.isfinite(v) for v in v1 + v2):
+        # a publication bundle publishes the change, not the two figures it is made of
+        notes.append(dict(text=UNPUBLISHED_PARTS, x=0.5, y=0.5, xref="x domain",
+                          yref="y domain", showarrow=False, name="unpublished",
+                          font=dict(size=13, color=HIDDEN_COLOUR), bgcolor="white"))
     return _figure(
         traces, rows, title,
         base_text(table, base_first or first, base_second or second)
         if subtitle is None else subtitle,
         xaxis=_axis(values_title, left, domain=[0.0, 0.47], anchor="y"),
         xaxis2=_axis(change_title, change, domain=[0.53, 1.0], anchor="y"),
-        shapes=shapes,
-        annotations=[*_hidden_annotations(rows, "x", 0.0, left_anchor),
-                     *_hidden_annotations(rows, "x2", 0.0, "center")])
+        shapes=shapes, annotations=notes)
 
 
 def gap_change_dumbbell(table: pd.DataFrame, *, across: str = "year_group",

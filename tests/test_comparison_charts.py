@@ -53,7 +53,7 @@ def points(fig, role="estimate", **meta):
         if trace.meta["role"] != role or any(trace.meta.get(k) != v for k, v in meta.items()):
             continue
         for x, y, custom in zip(trace.x, trace.y, trace.customdata or ()):
-            if x is not None:
+            if x is not None and np.isfinite(x):  # None and NaN are not drawn
                 out[custom[0]] = (x, y, trace)
     return out
 
@@ -214,3 +214,18 @@ def test_change_dots_show_both_shares_in_percent():
     assert fig.layout.xaxis.range[0] == 0  # shares start at 0
     assert [s.xref for s in fig.layout.shapes if s.name == "zero"] == ["x2"]
     assert "Year 7 in 2008 n = 100–2,000" in fig.layout.title.subtitle.text
+
+
+def test_without_the_two_figures_the_change_is_drawn_and_the_left_panel_says_why(gap_change):
+    # a publication bundle publishes the change of a gap but not the gaps or bases
+    published = gap_change.assign(share_first=np.nan, share_second=np.nan, n_first=np.nan,
+                                  n_second=np.nan)
+    fig = charts.gap_change_dumbbell(published)
+    assert points(fig)["consider_engineering"][0] == pytest.approx(6.0)
+    assert points(fig, "first") == {} and points(fig, "second") == {}
+    assert [a.text for a in fig.layout.annotations if a.name == "unpublished"] == \
+        [charts.UNPUBLISHED_PARTS]
+    assert "n not published" in fig.layout.title.subtitle.text
+    # with the figures there, no such note
+    assert not [a for a in charts.gap_change_dumbbell(gap_change).layout.annotations
+                if a.name == "unpublished"]

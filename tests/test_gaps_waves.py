@@ -295,3 +295,35 @@ def test_every_chart_table_is_the_comparison_shape(live):
     for panel in (waves.Waves(live).change, gender_gaps.GenderGaps(live).gaps):
         assert set(measures.COMPARISON_COLUMNS) <= set(panel.downloads.table.columns)
         assert "row_label" not in panel.downloads.table.columns
+
+
+def test_a_failed_redraw_keeps_the_chart_and_says_so(live, monkeypatch, capsys):
+    dashboard = gender_gaps.GenderGaps(live)
+    shown = dashboard.gaps.figure
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("drawing failed")
+
+    monkeypatch.setattr(charts, "gap_dots", broken)
+    dashboard.wave.value = 2
+    assert dashboard.gaps.figure is shown  # the wave 1 chart stays
+    assert "could not be redrawn" in dashboard.gaps.problem.value
+    assert "drawing failed" not in dashboard.gaps.problem.value  # no error text on the page
+    # the other chart the choice concerns was still redrawn
+    assert "wave 2 (2010)" in dashboard.years.figure.layout.title.text
+
+
+def test_one_wave_offers_no_like_for_like_choice(sample):
+    one_wave = type(sample)(table=sample.table[sample.table["wave"] == 1].reset_index(drop=True),
+                            files=sample.files)
+    live = results.LiveResults(one_wave)
+    for dashboard in (gender_gaps.GenderGaps(live), waves.Waves(live)):
+        assert [v for _, v in dashboard.schools.options] == ["all"]
+    # the between-waves charts draw nothing they cannot compute, and mark every row
+    fig = waves.Waves(live).change.figure
+    assert not any(np.isfinite(x) for t in fig.data if t.meta["role"] == "estimate"
+                   for x in t.x if x is not None)
+    marked = [a.name for a in fig.layout.annotations if a.name.startswith("hidden:")]
+    assert sorted(marked) == sorted(2 * [f"hidden:{c}" for c in
+                                         ("consider_science", "consider_technology",
+                                          "consider_engineering", "consider_maths")])
