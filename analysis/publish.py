@@ -187,7 +187,8 @@ def school_table(aggregates: measures.SurveyAggregates, school_id: str, label: s
     :func:`_hide_against_total` hides more school rows where needed so that
     no hidden number is the difference of two shown ones.
     """
-    by_school = aggregates.shares(["school_id", *SCHOOL_BREAKDOWN], list(blocks) if blocks else None)
+    by_school = aggregates.shares(["school_id", *SCHOOL_BREAKDOWN],
+                                  list(blocks) if blocks else None)
     by_school = by_school[(by_school["measure"] == "share") & (by_school["schools"] == "all")]
     frame = by_school[["school_id", *SCHOOL_BREAKDOWN, "item", "label", "n", "count",
                        "share"]].copy()
@@ -288,7 +289,8 @@ def _file_texts(path: Path) -> list[str]:
                 if cell and not export._PLAIN_NUMBER.match(cell)]
 
 
-def identifier_hits(paths: Iterable[str | Path], identifiers: Iterable[str]) -> list[tuple[str, str]]:
+def identifier_hits(paths: Iterable[str | Path],
+                    identifiers: Iterable[str]) -> list[tuple[str, str]]:
     """``(file name, identifier)`` for every identifier found in a file's text.
 
     A file's text values (CSV cells that are not numbers, JSON strings and

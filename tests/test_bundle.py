@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import measures, schema
+from analysis import measures
 from analysis.errors import SurveyDataError
 from dashboards import filters, results
 from dashboards.bundle import BundleResults
