@@ -343,3 +343,13 @@ def test_the_audit_refuses_a_leak_and_leaves_nothing_written(spoil, complaint, t
     with pytest.raises(SurveyDataError, match=complaint):
         publish.build_bundle(sample_survey(), out)
     assert list(tmp_path.iterdir()) == []  # neither the bundle nor a temporary folder
+
+
+def test_command_line_on_a_file_that_is_not_a_survey(tmp_path):
+    bad = tmp_path / "scores.csv"
+    bad.write_text("name,score\nAlice,3\n", encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "analysis", "publish", str(bad), "--out",
+                          str(tmp_path / "pub")], capture_output=True, text=True, cwd=ROOT,
+                         timeout=300)
+    assert run.returncode == 1 and "scores.csv" in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "pub").exists()
