@@ -313,6 +313,12 @@ def ranked_dots(table: pd.DataFrame, compare: str | None = None, *, title: str =
     return fig
 
 
+def _tint(colour: str, alpha: float = 0.5) -> str:
+    """``#RRGGBB`` as ``rgba(r, g, b, alpha)``."""
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r}, {g}, {b}, {alpha})"
+
+
 def _plain(value):
     """A group code as JSON takes it (numpy ints become ints)."""
     if value is None:
@@ -469,11 +475,13 @@ def aim_bars(table: pd.DataFrame, compare: str | None = None, *, title: str = ""
         share = rows["share"].astype(float)
         fig.add_trace(go.Bar(
             x=_pct(share), y=rows["ypos"].tolist(), orientation="h", name=label, width=width,
-            marker=dict(color=colour, line=dict(width=0)),
+            # a light fill with the group's colour as outline, so the dark
+            # interval shows on every group's bar (black included)
+            marker=dict(color=_tint(colour), line=dict(color=colour, width=1.5)),
             error_x=dict(type="data", symmetric=False,
                          array=_pct(rows["ci_high"].astype(float) - share),
                          arrayminus=_pct(share - rows["ci_low"].astype(float)),
-                         color="#333333", thickness=1.5, width=3),
+                         color="#222222", thickness=1.5, width=4),
             customdata=_custom(rows), meta={"kind": "aim", "group": _plain(value)},
             hovertemplate=_hover_share(label, "%{text}"),
             text=rows["category_label"].astype(str).tolist(), textposition="none"))

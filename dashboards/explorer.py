@@ -18,8 +18,8 @@ What a viewer does:
 Every change picks rows of a table the :class:`~dashboards.results.Results`
 has already computed (:meth:`~dashboards.results.Results.view`; a grouping
 not asked for before is computed once from the aggregates, never from pupil
-rows), draws a finished figure with :mod:`dashboards.charts` and copies it
-into the :class:`plotly.graph_objects.FigureWidget` in place. The base line,
+rows), draws a finished figure with :mod:`dashboards.charts` and puts it in
+the page as plotly's own output (:func:`chart_output`). The base line,
 the download links and the image button's file name follow the chart. If a
 redraw fails, the chart already shown stays and the page says so.
 """
@@ -27,6 +27,7 @@ redraw fails, the chart already shown stays and the page says so.
 from __future__ import annotations
 
 import html
+import json
 import re
 import sys
 import traceback
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 import ipywidgets as widgets
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from analysis import schema
 from analysis.errors import Problem, SurveyDataError
@@ -130,8 +132,10 @@ class BlockExplorer:
         The choices (``topic.value`` is an index into :attr:`topics`).
     filters : dashboards.filters.Filters
         Wave, year group, gender and ethnicity; the compared one is hidden.
-    figure : plotly.graph_objects.FigureWidget
-        The chart, updated in place (traces replaced when the kind of chart changes).
+    figure : plotly.graph_objects.Figure
+        The chart now shown (a plain figure, drawn in :attr:`chart`).
+    chart : ipywidgets.Output
+        Where the chart is drawn; its ``outputs`` are replaced on every change.
     rows : DataFrame
         The rows the chart shows now (also what the downloads hold).
     base, footnote, status : ipywidgets.HTML
@@ -184,8 +188,8 @@ class BlockExplorer:
             f"{legend_note(results.rules)} The camera icon above the chart downloads it as a "
             "PNG; the links below download the table it shows.</p>")
         self.rows = pd.DataFrame()
-        self.figure = go.FigureWidget()
-        self.chart = widgets.VBox([self.figure])  # VBox: a flex row would shrink the chart
+        self.figure = go.Figure()
+        self.chart = widgets.Output()
         self.downloads = downloads.DownloadLinks(pd.DataFrame(), setup.name)
         self._hide_compared()
         self.show(first_time=True)
@@ -245,9 +249,11 @@ class BlockExplorer:
         who = describe(self.where)
         title = ", ".join(p for p in (f"{topic.label}: {what}", versus, who) if p)
         question = topic.question()
-        order = {"share": "ranked from the highest share", "aim": "in the questionnaire's order",
-                 "distribution": "ranked by the share agreeing"}[kind]
-        subtitle = (f"“{question}” · " if question else "") + f"95% intervals · {order}"
+        how = {"share": "95% intervals · ranked from the highest share",
+               "aim": "95% intervals · answers in the questionnaire's order",
+               "distribution": "ranked by the share agreeing · hover for each share's 95% "
+                               "interval"}[kind]
+        subtitle = (f"“{question}” · " if question else "") + how
         return html.escape(title), html.escape(subtitle)
 
     def filename(self) -> str:
@@ -289,28 +295,16 @@ class BlockExplorer:
                 "the one shown before. The details are in the log of the dashboard server."
                 "</div>").value
             return
-        if first_time:
-            # built from the finished figure; later changes are made in place
-            # (a FigureWidget made after the page is drawn takes plotly's
-            # default 700 px width instead of the page's)
-            self.figure = go.FigureWidget(new)
-            self.chart.children = [self.figure]
-        else:
-            with self.figure.batch_update():
-                if len(self.figure.data) == len(new.data) and all(
-                        a.type == b.type for a, b in zip(self.figure.data, new.data)):
-                    for trace, fresh in zip(self.figure.data, new.data):
-                        trace.update(fresh.to_plotly_json(), overwrite=True)
-                else:
-                    self.figure.data = []
-                    self.figure.add_traces(list(new.data))
-                self.figure.update_layout(new.layout.to_plotly_json(), overwrite=True)
-                # empty lists are left out of the JSON: clear the previous chart's
-                self.figure.layout.shapes = new.layout.shapes
-                self.figure.layout.annotations = new.layout.annotations
         self.rows = rows
         name = self.filename()
-        self.figure._config = downloads.image_config(name)
+        # The chart is plotly's mime bundle put in an Output widget's state, not
+        # a FigureWidget changed in place: under load, FigureWidget's in-place
+        # update messages (a value, then None, per change) were lost in Voilà
+        # 0.5 for a third or more of first changes (the figure kept its first
+        # drawing while every other widget changed). State is synced whole,
+        # so the page always ends up with the last figure.
+        self.figure = new
+        self.chart.outputs = (chart_output(new, downloads.image_config(name)),)
         self.downloads.update(rows, name)
         compare = self.compare.value
         self.base.value = page.html_widget(
@@ -330,6 +324,18 @@ class BlockExplorer:
     def _compare_changed(self, _change) -> None:
         self._hide_compared()
         self.show()
+
+
+def chart_output(figure: go.Figure, config: dict) -> dict:
+    """One display output holding ``figure`` as plotly's mime bundle, with ``config``.
+
+    What :meth:`ipywidgets.Output.append_display_data` would hold; drawn by
+    the ``jupyterlab-plotly`` extension Voilà loads, without a FigureWidget.
+    """
+    spec = json.loads(pio.to_json(figure, validate=False))
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"application/vnd.plotly.v1+json": {**spec, "config": config},
+                     "text/plain": "<a chart>"}}
 
 
 def topic_axis(topic: Topic) -> str:
