@@ -62,14 +62,16 @@ _TOP, _BOTTOM = 135, 70
 # ------------------------------------------------------------------ helpers
 
 
-def row_labels(table: pd.DataFrame) -> pd.Series:
+def row_labels(table: pd.DataFrame) -> np.ndarray:
     """The words on each row: the item's label, prefixed by its block when
     ``table`` holds more than one block ("Enjoyment: Maths")."""
-    labels = table["label"].astype(str)
-    if table["block"].nunique() > 1:
-        blocks = {b.key: b.label for b in schema.blocks()}
-        labels = table["block"].map(lambda b: blocks.get(b, str(b))).astype(str) + ": " + labels
-    return labels.reset_index(drop=True).set_axis(table.index)
+    labels = table["label"].astype(str).to_numpy(dtype=object)
+    blocks = table["block"].astype(str).to_numpy(dtype=object)
+    if len(set(blocks)) > 1:
+        names = {b.key: b.label for b in schema.blocks()}
+        labels = np.array([f"{names.get(b, b)}: {label}" for b, label in zip(blocks, labels)],
+                          dtype=object)
+    return labels
 
 
 def row_markers(table: pd.DataFrame) -> np.ndarray:
@@ -86,12 +88,13 @@ def sort_rows(table: pd.DataFrame, by: str = "estimate_pp") -> pd.DataFrame:
 
     Adds ``row_label`` (:func:`row_labels`) and ``marker`` (:func:`row_markers`).
     """
-    out = table.copy()
-    out["row_label"] = row_labels(out)
-    out["marker"] = row_markers(out)
-    drawn = out[out["marker"] == ""].sort_values(by, ascending=False, kind="stable")
-    hidden = out[out["marker"] != ""]
-    return pd.concat([drawn, hidden]).reset_index(drop=True)
+    labels, markers = row_labels(table), row_markers(table)
+    value = table[by].astype(float).to_numpy()
+    drawn = np.flatnonzero(markers == "")
+    order = np.concatenate([drawn[np.argsort(-value[drawn], kind="stable")],
+                            np.flatnonzero(markers != "")])
+    return table.take(order).reset_index(drop=True).assign(row_label=labels[order],
+                                                            marker=markers[order])
 
 
 def base_text(table: pd.DataFrame, first: str, second: str) -> str:

@@ -96,7 +96,8 @@ class ChartPanel:
     key : tuple or None
         What the figure shows now; :meth:`show` with the same key does nothing.
     table : DataFrame
-        The rows the figure shows, sorted as drawn.
+        The rows the figure shows (comparison shape, questionnaire order):
+        what the links download.
     widget : ipywidgets.VBox
     """
 
@@ -152,8 +153,7 @@ class ChartPanel:
         if self.pending is None:
             return
         table = self.table
-        self.downloads.update(table.drop(columns=["row_label", "marker"], errors="ignore"),
-                              self.pending)
+        self.downloads.update(table, self.pending)
         self.fdr.value = page.html_widget(
             f'<p class="ks3-note">{fdr_sentence(table)}</p>' if len(table) else "").value
         self.pending = None
@@ -305,16 +305,14 @@ class GenderGaps:
             rows = self.rows(f"{compare}_gap", wave=wave, year_group=year)
             title = (f"{what}: {block_words(block)}, {charts.short_level('wave', wave)}, "
                      f"{charts.short_level('year_group', year)}")
-            return charts.gap_dots(rows, first=first, second=second, title=title), \
-                charts.sort_rows(rows)
+            return charts.gap_dots(rows, first=first, second=second, title=title), rows
 
         def years():
             rows = self.rows(f"{compare}_gap_change_years", wave=wave)
             title = (f"{what}, year 7 and year 9: {block_words(block)}, "
                      f"{charts.short_level('wave', wave)}")
             return charts.gap_change_dumbbell(rows, across="year_group", first=first,
-                                              second=second, title=title), \
-                charts.sort_rows(rows)
+                                              second=second, title=title), rows
 
         def waves():
             rows = self.rows(f"{compare}_gap_change_waves", schools=schools, year_group=year)
@@ -322,8 +320,7 @@ class GenderGaps:
                      f"{charts.short_level('year_group', year)}, "
                      f"{schools_words(schools, self.n_common)}")
             return charts.gap_change_dumbbell(rows, across="wave", first=first,
-                                              second=second, title=title), \
-                charts.sort_rows(rows)
+                                              second=second, title=title), rows
 
         show_all([
             (self.gaps, (compare, block, wave, year), gaps, f"{name}_wave{wave}_year{year}"),

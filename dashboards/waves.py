@@ -117,7 +117,7 @@ class Waves:
             return charts.change_dots(rows, first=waves[1], second=waves[2],
                                       first_colour=charts.WAVE_COLOURS[1],
                                       second_colour=charts.WAVE_COLOURS[2],
-                                      title=title), charts.sort_rows(rows)
+                                      title=title), rows
 
         def cohort():
             rows = self.rows("cohort")
@@ -126,7 +126,7 @@ class Waves:
             return charts.change_dots(rows, first=COHORT_FIRST, second=COHORT_SECOND,
                                       first_colour=charts.YEAR_GROUP_COLOURS[7],
                                       second_colour=charts.YEAR_GROUP_COLOURS[9],
-                                      title=title), charts.sort_rows(rows)
+                                      title=title), rows
 
         show_all([(self.change, (block, year, schools), change, f"{name}_year{year}"),
                   (self.cohort, (block, schools), cohort, f"cohort_{block}_{schools}_schools")])
