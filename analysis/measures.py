@@ -553,6 +553,7 @@ class SurveyAggregates:
                 np.tile([distinct.index(c) for c in codes_out], len(cells)), categories=distinct)
         out["item"] = pd.Categorical.from_codes(  # → object in _share_shape
             np.tile(of_item, len(cells)), categories=[it.column for it in chosen])
+        out["_cell"] = repeat  # the group of each row (for ranks; not a column)
         out.update(stats._share_columns(N.ravel(), n_p_sum.ravel(), C.ravel(), s2_sum.ravel(),
                                         share.ravel(), variance.ravel(), G.ravel(), alpha))
         return out
@@ -643,6 +644,8 @@ class SurveyAggregates:
         for column in ("block", "label"):
             data[column] = np.array([getattr(items[c], column) for c in item_names],
                                     dtype=object)[item_code]
+        block_of_item, block_names = pd.factorize(
+            np.array([items[c].block for c in item_names], dtype=object))
         order = None
         text = {}  # str columns: (distinct labels, code of each row)
         if "category" in result:
@@ -663,10 +666,10 @@ class SurveyAggregates:
             order = None if _in_order(order) else \
                 order.sort_values([*by, "_i", "_o"], kind="stable").index.to_numpy()
         data["item"] = item_names[item_code]
-        if measure == "share":
-            data["rank"] = _ranks(pd.DataFrame(
-                {c: data[c] for c in [*by, "block", "share"]}).assign(
-                    measure=measure, schools=schools), by)
+        if measure == "share":  # within group (a cell of by) and block
+            data["rank"] = _rank_within(
+                result["_cell"] * max(len(block_names), 1) + block_of_item[item_code],
+                result["share"])
         else:
             data["rank"] = np.full(len(item_code), np.nan)
         data["low_base"] = result["n_pupils"] < MIN_BASE
@@ -711,8 +714,7 @@ class SurveyAggregates:
 
         if breakdown is None:
             return frame(order)
-        block_code, block_names = pd.factorize(data["block"] if order is None
-                                               else data["block"][order])
+        block_code = block_of_item[item_code if order is None else item_code[order]]
         if len(block_names) == 1:
             return {block_names[0]: part(order)}
         rows_of = np.argsort(block_code, kind="stable")
@@ -1186,6 +1188,26 @@ def _gap_pair(compare: str) -> tuple[str, str]:
         raise ValueError(f"compare={compare!r}: gaps are between genders ('gender') or "
                          "ethnic groups ('ethnicity')")
     return _GAP_GROUPS[compare]
+
+
+def _rank_within(group: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """What :func:`_ranks` gives, on arrays: the rank of each share within its
+    ``group`` (an integer per row), 1 = highest, ties share the lower rank
+    (``rank(method="min", ascending=False)``), NaN shares no rank."""
+    out = np.full(len(share), np.nan)
+    rows = np.flatnonzero(~np.isnan(share))
+    if not len(rows):
+        return out
+    g, v = group[rows], share[rows]
+    order = np.lexsort((-v, g))  # by group, then highest share first
+    g, v = g[order], v[order]
+    at = np.arange(len(order))
+    new_group = np.r_[True, g[1:] != g[:-1]]
+    new_value = new_group | np.r_[True, v[1:] != v[:-1]]
+    first_of_group = np.maximum.accumulate(np.where(new_group, at, 0))
+    first_of_value = np.maximum.accumulate(np.where(new_value, at, 0))
+    out[rows[order]] = first_of_value - first_of_group + 1
+    return out
 
 
 def _ranks(frame: pd.DataFrame, by: Sequence[str]) -> np.ndarray:

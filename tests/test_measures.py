@@ -514,3 +514,14 @@ def test_share_sums_taken_a_few_items_at_a_time_give_the_same_tables(agg, monkey
              agg.distribution(["year_group"], block="aim")]
     for a, b in zip(whole, parts):
         pd.testing.assert_frame_equal(a, b)
+
+
+def test_ranks_on_arrays_equal_pandas_rank_with_ties_and_missing():
+    """Ranks within a group: 1 = highest, ties share the lower rank, NaN none
+    (pandas' rank(method="min", ascending=False) as the reference)."""
+    rng = np.random.default_rng(5)
+    group = rng.integers(0, 40, 2000)
+    share = rng.choice([0.0, 0.25, 0.5, 1 / 3, 0.75, 1.0, np.nan], 2000)
+    expect = pd.Series(share).groupby(group).rank(method="min", ascending=False).to_numpy()
+    np.testing.assert_array_equal(measures._rank_within(group, share), expect)
+    assert np.isnan(measures._rank_within(np.zeros(3, dtype=int), np.full(3, np.nan))).all()
