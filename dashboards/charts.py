@@ -186,9 +186,9 @@ def _hidden(rows: pd.DataFrame) -> np.ndarray:
     return rows["suppressed"].fillna("").astype(str).to_numpy() != ""
 
 
-def _hidden_trace(x: list, y: list, text: list, colours: list, hover: list) -> go.Scatter:
+def _hidden_trace(x: list, y: list, text: list, colours: list, hover: list) -> dict:
     """The ``c`` / ``u`` symbols of hidden figures, at the end of their rows."""
-    return go.Scatter(x=x, y=y, text=text, mode="text", textposition="middle left",
+    return dict(type="scatter", x=x, y=y, text=text, mode="text", textposition="middle left",
                       textfont=dict(color=colours, size=14, family=figures.FONT),
                       hovertext=hover, hoverinfo="text", showlegend=False,
                       name="hidden", meta={"kind": "hidden"}, cliponaxis=False)
@@ -199,27 +199,49 @@ def _hidden_words(symbol: str) -> str:
             else "not shown: too few pupils or schools for a reliable figure (u)")
 
 
-def _layout(fig: go.Figure, title: str, subtitle: str, rows: int, *, x_title: str,
+def _layout(fig: "_Draft", title: str, subtitle: str, rows: int, *, x_title: str,
             x_range: Sequence[float], tickvals: Sequence[float], ticktext: Sequence[str],
-            legend_title: str = "") -> go.Figure:
+            legend_title: str = "") -> "_Draft":
     """Layout shared by the three charts; every key is always set, so a chart
     updated in place never keeps a setting of the chart it replaces."""
     fig.update_layout(
-        title=dict(text=title, subtitle_text=subtitle, x=0.01, xanchor="left",
-                   y=0.985, yanchor="top", font_size=18),
+        title=dict(text=title, subtitle=dict(text=subtitle), x=0.01, xanchor="left",
+                   y=0.985, yanchor="top", font=dict(size=18)),
         height=CHART_MARGIN + ROW_HEIGHT * max(rows, 3),
         margin=dict(l=200, r=40, t=120, b=60),
         font=dict(family=figures.FONT, color=figures.TEXT_COLOUR, size=13),
         plot_bgcolor="white", paper_bgcolor="white",
-        hoverlabel=dict(bgcolor="white", font_size=13), hovermode="closest",
-        legend=dict(title_text=legend_title, orientation="h", x=1, xanchor="right", y=1.02,
-                    yanchor="bottom", traceorder="normal", font_size=13),
-        xaxis=dict(title_text=x_title, range=list(x_range), tickvals=list(tickvals),
+        hoverlabel=dict(bgcolor="white", font=dict(size=13)), hovermode="closest",
+        legend=dict(title=dict(text=legend_title), orientation="h", x=1, xanchor="right",
+                    y=1.02, yanchor="bottom", traceorder="normal", font=dict(size=13)),
+        xaxis=dict(title=dict(text=x_title), range=list(x_range), tickvals=list(tickvals),
                    ticktext=list(ticktext), gridcolor="#e5e5e5", zeroline=False,
                    showline=False, fixedrange=True),
         showlegend=True, shapes=[], annotations=[],
     )
     return fig
+
+
+class _Draft:
+    """Traces and layout gathered as plain dicts, made into a figure once.
+
+    Building plotly objects property by property validates every one; a
+    figure made once from dicts with ``_validate=False`` takes a fraction of
+    the time (the dicts here are written against plotly's schema, and the
+    tests read the figures back)."""
+
+    def __init__(self):
+        self.traces: list[dict] = []
+        self.layout: dict = {}
+
+    def add_trace(self, trace: dict) -> None:
+        self.traces.append(trace)
+
+    def update_layout(self, **layout) -> None:
+        self.layout.update(layout)
+
+    def figure(self) -> go.Figure:
+        return go.Figure(data=self.traces, layout=self.layout, _validate=False)
 
 
 def _percent_ticks(top: float) -> tuple[list[float], list[str]]:
@@ -277,7 +299,7 @@ def ranked_dots(table: pd.DataFrame, compare: str | None = None, *, title: str =
     top = 100.0 * float(np.nanmax(table["ci_high"].astype(float))) if \
         table["ci_high"].notna().any() else 10.0
     top = min(100.0, max(10.0, math.ceil(top * 1.08 / 5) * 5))
-    fig = go.Figure()
+    fig = _Draft()
     hx, hy, ht, hc, hh = [], [], [], [], []
     for k, (value, label) in enumerate(groups):
         rows = _part(table, compare, value).copy()
@@ -286,7 +308,8 @@ def ranked_dots(table: pd.DataFrame, compare: str | None = None, *, title: str =
         colour = group_colour(compare, value, k)
         share = rows["share"].astype(float)
         low, high = rows["ci_low"].astype(float), rows["ci_high"].astype(float)
-        fig.add_trace(go.Scatter(
+        fig.add_trace(dict(
+            type="scatter",
             x=_pct(share), y=rows["ypos"].tolist(), mode="markers", name=label,
             marker=dict(color=colour, size=11, symbol=SYMBOLS[k % len(SYMBOLS)],
                         line=dict(color="white", width=1)),
@@ -310,7 +333,7 @@ def ranked_dots(table: pd.DataFrame, compare: str | None = None, *, title: str =
         ticktext=[labels.get(i, i) for i in items], range=[len(items) - 0.5, -0.5],
         showgrid=True, gridcolor="#f0f0f0", zeroline=False, ticks="", fixedrange=True,
         autorange=False))
-    return fig
+    return fig.figure()
 
 
 def _tint(colour: str, alpha: float = 0.5) -> str:
@@ -370,7 +393,7 @@ def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: st
     offsets = np.linspace(-DODGE / 2, DODGE / 2, len(groups)) if len(groups) > 1 else [0.0]
     width = 0.8 / max(len(groups), 1) * 0.9
     codes = schema.scale_codes("agreement")
-    fig = go.Figure()
+    fig = _Draft()
     # negative bars stack outwards in trace order: "disagree" (2) next to 0, then 1
     for code in (2, 1, 3, 4):
         xs, ys, custom = [], [], []
@@ -384,7 +407,8 @@ def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: st
             ys += rows["ypos"].tolist()
             custom += [c + [label, None if v is None else v]
                        for c, v in zip(_custom(rows), _pct(rows["share"].astype(float)))]
-        fig.add_trace(go.Bar(
+        fig.add_trace(dict(
+            type="bar",
             x=xs, y=ys, orientation="h", name=codes[code], width=width,
             marker=dict(color=AGREEMENT_COLOURS[code], line=dict(width=0)),
             customdata=custom, meta={"kind": "distribution", "category": str(code)},
@@ -426,7 +450,7 @@ def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: st
         showgrid=False, zeroline=False, ticks="", fixedrange=True, autorange=False))
     fig.update_layout(shapes=[dict(type="line", xref="x", yref="paper", x0=0, x1=0, y0=0, y1=1,
                                    line=dict(color="#555555", width=1))])
-    return fig
+    return fig.figure()
 
 
 # --------------------------------------------------------------------------- aim
@@ -465,7 +489,7 @@ def aim_bars(table: pd.DataFrame, compare: str | None = None, *, title: str = ""
     top = 100.0 * float(np.nanmax(table["ci_high"].astype(float))) if \
         table["ci_high"].notna().any() else 10.0
     top = min(100.0, max(10.0, math.ceil(top * 1.08 / 5) * 5))
-    fig = go.Figure()
+    fig = _Draft()
     hx, hy, ht, hc, hh = [], [], [], [], []
     for k, (value, label) in enumerate(groups):
         rows = _part(table, compare, value).copy()
@@ -473,7 +497,8 @@ def aim_bars(table: pd.DataFrame, compare: str | None = None, *, title: str = ""
         rows = rows.dropna(subset=["ypos"]).sort_values("ypos")
         colour = group_colour(compare, value, k)
         share = rows["share"].astype(float)
-        fig.add_trace(go.Bar(
+        fig.add_trace(dict(
+            type="bar",
             x=_pct(share), y=rows["ypos"].tolist(), orientation="h", name=label, width=width,
             # a light fill with the group's colour as outline, so the dark
             # interval shows on every group's bar (black included)
@@ -500,4 +525,4 @@ def aim_bars(table: pd.DataFrame, compare: str | None = None, *, title: str = ""
         type="linear", tickvals=list(range(len(answers))),
         ticktext=[block.categories[c] for c in answers], range=[len(answers) - 0.5, -0.5],
         showgrid=False, zeroline=False, ticks="", fixedrange=True, autorange=False))
-    return fig
+    return fig.figure()
