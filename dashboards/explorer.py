@@ -254,7 +254,7 @@ class BlockExplorer:
                "distribution": "ranked by the share agreeing · hover for each share's 95% "
                                "interval"}[kind]
         subtitle = (f"“{question}” · " if question else "") + how
-        return html.escape(title), html.escape(subtitle)
+        return html.escape(title, quote=False), html.escape(subtitle, quote=False)
 
     def filename(self) -> str:
         """File name (no extension) of the downloads: dashboard, topic, view, pupils."""

@@ -214,3 +214,26 @@ def test_setups_name_real_blocks_and_groups():
     assert covered == {b.key for b in schema.blocks()}
     assert explorer.topic_axis(subjects.SETUP.topics[0]).startswith("Share choosing")
     assert np.isfinite(len(covered))
+
+
+def test_uploaded_files_replace_the_dashboard_and_a_missing_wave_is_not_offered(live):
+    from analysis.load import load_survey
+    from dashboards import shell
+
+    sample = data.ROOT / "data" / "sample"
+    framed = shell.DashboardPage(live, subjects.make)
+    first = framed.dashboard
+    survey = load_survey([str(sample / "example_export.csv")],
+                         codebook=str(sample / "example_export_codebook.yml"))
+    framed.use(survey)
+    board = framed.dashboard
+    assert board is not first and framed.body.children == (board.widget,)
+    # the export holds wave 2 only: waves cannot be compared, and every dot is wave 2's
+    assert "wave" not in [c for _, c in board.compare.options]
+    t = survey.table
+    assert set(t["wave"].dropna()) == {2}
+    assert len(points(board.figure)) == 2 * len(schema.block("favourite").columns)
+    for row in points(board.figure).itertuples():
+        answers = t[t["year_group"] == row.group][row.item].dropna()
+        if not pd.isna(row.x):
+            assert row.x == pytest.approx(percent(answers == 1), rel=1e-12), row
