@@ -199,8 +199,10 @@ def _figure(traces: list[dict], rows: pd.DataFrame, title: str, subtitle: str,
                                 font=dict(size=15, color=HIDDEN_COLOUR), name="empty"))
     order = rows["row_label"].tolist()
     # template "none": every style is set here, and the default template would
-    # add some 10 kB to every figure sent to the browser
-    return go.Figure(dict(data=traces, layout=dict(
+    # add some 10 kB to every figure sent to the browser. _validate=False: the
+    # dicts are written against plotly's schema (the tests read the figures
+    # back); validating every property again took most of a redraw's time
+    return go.Figure(_validate=False, data=traces, layout=dict(
         title=dict(text=title, subtitle=dict(text=subtitle), x=0.01, xanchor="left",
                    y=0.99, yanchor="top", font=dict(size=18)),
         height=_TOP + _BOTTOM + _ROW_HEIGHT * max(len(rows), 3),
@@ -213,7 +215,7 @@ def _figure(traces: list[dict], rows: pd.DataFrame, title: str, subtitle: str,
         yaxis=dict(categoryorder="array", categoryarray=order, autorange="reversed",
                    type="category", ticks="", showgrid=True, gridcolor="#f2f2f2",
                    automargin=True),
-        annotations=annotations, template="none", **layout)))
+        annotations=annotations, template="none", **layout))
 
 
 def _range(values: list[float], include_zero: bool = True) -> list[float]:
