@@ -377,8 +377,9 @@ def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: st
         One bar trace per answer code (``meta = {"kind": "distribution",
         "category": code}``), ``x`` the share in percent (negative for codes
         1 and 2, ``None`` where hidden), ``y`` the row position (as
-        :func:`ranked_dots`), ``customdata`` per :data:`CUSTOM` plus the
-        group's label; then the hidden-figure text trace.
+        :func:`ranked_dots`), ``customdata`` per :data:`CUSTOM` then the
+        group's label and the share in percent (unsigned); then the
+        hidden-figure text trace.
     """
     table = table[table["measure"] == "distribution"] if "measure" in table else table
     table = table.assign(_code=pd.to_numeric(table["category"], errors="coerce"))
