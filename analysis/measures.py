@@ -1158,6 +1158,9 @@ def _missing(dtype, n: int):
     """``n`` missing values of a group column's dtype (categorical or nullable integer)."""
     if isinstance(dtype, pd.CategoricalDtype):
         return pd.Categorical.from_codes(np.full(n, -1), dtype=dtype)
+    if isinstance(dtype, pd.core.dtypes.dtypes.BaseMaskedDtype):  # Int8 …: all masked
+        return dtype.construct_array_type()(np.zeros(n, dtype=dtype.numpy_dtype),
+                                            np.ones(n, dtype=bool))
     return pd.array(np.full(n, None, dtype=object), dtype=dtype)
 
 
