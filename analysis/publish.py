@@ -113,22 +113,24 @@ def is_bundle(folder: str | Path) -> bool:
     return {p.name for p in folder.iterdir()} <= listed
 
 
-def _rounded(n: float) -> int:
-    return int(10 * math.floor(n / 10 + 0.5))
+def _about(n: float) -> str:
+    """``n`` rounded to the nearest 10 in words: ``"about 4,070"``, ``"fewer than 5"``."""
+    rounded = int(10 * math.floor(n / 10 + 0.5))
+    return f"about {rounded:,}" if rounded else "fewer than 5"
 
 
 def source_text(table: pd.DataFrame) -> str:
     """Plain words for what a survey holds, counts rounded to the nearest 10.
 
     >>> source_text(pd.DataFrame({"wave": [1] * 4073, "school_id": ["S1"] * 4073}))
-    'Wave 1 (2008): about 4,070 pupils in about 0 schools.'
+    'Wave 1 (2008): about 4,070 pupils in fewer than 5 schools.'
     """
     waves = schema.groups()["wave"].values
     parts = []
     for wave, part in table.groupby("wave", observed=True):
         label = waves.get(int(wave), f"Wave {int(wave)}")
-        parts.append(f"{label}: about {_rounded(len(part)):,} pupils in about "
-                     f"{_rounded(part['school_id'].nunique()):,} schools")
+        parts.append(f"{label}: {_about(len(part))} pupils in "
+                     f"{_about(part['school_id'].nunique())} schools")
     return "; ".join(parts) + "."
 
 
