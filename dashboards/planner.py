@@ -185,11 +185,8 @@ class Planner:
         self.duplicate_button.on_click(lambda _: self.duplicate_selected())
 
         # -- picture, balance, files, evidence
-        self.figure = go.FigureWidget(figure.clock_face(self.plan))
-        self.figure._config = downloads.image_config(FILENAME)
-        for trace in self.figure.data:
-            if trace.type == "barpolar":
-                trace.on_click(self._clicked)
+        self.picture = widgets.VBox([])
+        self.figure = self._figure_widget()
         self.image_format = widgets.ToggleButtons(options=[("PNG", "png"), ("SVG", "svg")],
                                                   description="Camera icon saves:",
                                                   style={"description_width": "initial",
@@ -204,6 +201,7 @@ class Planner:
                              names="value")
         self.upload = widgets.FileUpload(accept=".json,.csv", multiple=False,
                                          description="Open a plan file")
+        self.upload.add_class("ks3-planner-upload")
         self.upload.observe(lambda change: self.open_upload(), names="value")
         self.links = widgets.HTML()
         self.file_message = widgets.HTML()
@@ -245,7 +243,7 @@ class Planner:
             self.events,
             widgets.HBox([self.delete_button, self.duplicate_button, self.duplicate_years])],
             layout=widgets.Layout(width="45%"))
-        picture = widgets.VBox([self.figure, self.image_format],
+        picture = widgets.VBox([self.picture, self.image_format],
                                layout=widgets.Layout(width="62%"))
         report = widgets.VBox([page.html_widget("<h3>Balance</h3>"), self.balance],
                               layout=widgets.Layout(width="38%"))
@@ -270,9 +268,23 @@ class Planner:
     def _year_options(self) -> list:
         return [(f"Year {y}", y) for y in self.plan.key_stage.year_groups]
 
-    def _set_image_format(self, fmt: str) -> None:
-        self.figure._config = {**self.figure._config, "toImageButtonOptions": {
+    def _image_config(self) -> dict:
+        fmt = self.image_format.value if hasattr(self, "image_format") else "png"
+        return {**downloads.image_config(FILENAME), "toImageButtonOptions": {
             "format": fmt, "filename": FILENAME, "scale": 2}}
+
+    def _figure_widget(self) -> go.FigureWidget:
+        """The clock-face widget (made once, then updated in place), clicks wired."""
+        shown = go.FigureWidget(figure.clock_face(self.plan, selected=self.selected))
+        shown._config = self._image_config()
+        for trace in shown.data:
+            if trace.type == "barpolar":
+                trace.on_click(self._clicked)
+        self.picture.children = [shown]
+        return shown
+
+    def _set_image_format(self, fmt: str) -> None:
+        self.figure._config = self._image_config()
 
     def form_values(self) -> dict:
         """The form's values as :class:`Event` fields (no id)."""
@@ -341,9 +353,10 @@ class Planner:
             self.form_message.value = _problem_html("The event was not added",
                                                     [p.what for p in error.problems])
             return False
+        self.selected = event.id  # drawn selected in the one redraw below
         self.set_plan(plan)
+        self.select(event.id)  # the list, form and buttons follow (no second redraw)
         self.form_message.value = _note_html(f"Added “{event.title}” ({event.when}).")
-        self.select(event.id)
         return True
 
     def save_event(self) -> bool:
@@ -594,7 +607,11 @@ class Planner:
     # ------------------------------------------------------------- redraw
 
     def _redraw(self) -> None:
-        """Redraw the clock-face in place (same traces, new values)."""
+        """Redraw the clock-face in place: same traces, new values, one update message.
+
+        (A new FigureWidget per change would resend plotly's 5 MB widget code
+        each time, and its first view can draw before its data arrive.)
+        """
         new = figure.clock_face(self.plan, selected=self.selected)
         with self.figure.batch_update():
             for trace, fresh in zip(self.figure.data, new.data):
