@@ -163,7 +163,7 @@ def _empty_layout(fig: go.Figure, title: str, subtitle: str, n_items: int, x_tit
         font=dict(family=figures.FONT, color=figures.TEXT_COLOUR, size=13),
         barmode="group", scattermode="group", bargap=0.25,
         height=max(400, 190 + n_items * per_item),
-        margin=dict(l=230, r=40, t=150, b=60),
+        margin=dict(l=230, r=40, t=128, b=60),
         legend=dict(orientation="h", x=0, xanchor="left", y=1.01, yanchor="bottom"),
         plot_bgcolor="white", paper_bgcolor="white",
         hoverlabel=dict(bgcolor="white"),
