@@ -304,6 +304,9 @@ class BlockExplorer:
         # drawing while every other widget changed). State is synced whole,
         # so the page always ends up with the last figure.
         self.figure = new
+        # the area keeps the chart's height while the new drawing replaces the
+        # old, so the page does not jump under the viewer's pointer
+        self.chart.layout.min_height = f"{int(new.layout.height or 450)}px"
         self.chart.outputs = (chart_output(new, downloads.image_config(name)),)
         self.downloads.update(rows, name)
         compare = self.compare.value
