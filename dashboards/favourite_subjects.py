@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from analysis import figures, measures, schema
 from analysis.errors import Problem, SurveyDataError
 
-from . import data, downloads, page, upload
+from . import data, downloads, explorer, page, upload
 
 ALL_PUPILS = "all"
 #: A gender is offered as a filter only if every wave and year group has at
@@ -48,8 +48,12 @@ class FavouriteSubjects:
         computed once.
     gender : ipywidgets.ToggleButtons
         The filter; its value is a key of ``aggregates``.
-    figure : plotly.graph_objects.FigureWidget
-        The chart, updated in place when the filter changes.
+    figure : plotly.graph_objects.Figure
+        The chart now shown.
+    chart : ipywidgets.Output
+        Where it is drawn: plotly's mime bundle in the Output's state, replaced
+        whole on every change (:func:`dashboards.explorer.chart_output`; a
+        FigureWidget changed in place lost updates under load).
     downloads : dashboards.downloads.DownloadLinks
         CSV and XLSX of the table the chart shows, refreshed with it.
     widget : ipywidgets.VBox
@@ -86,14 +90,14 @@ class FavouriteSubjects:
             options=[(label, key) for key, label in self.labels.items()], value=ALL_PUPILS,
             style={"button_width": "auto"},
             tooltips=[f"Show {label.lower()}" for label in self.labels.values()])
-        self.figure = go.FigureWidget(self.draw(ALL_PUPILS))
-        self.figure._config = downloads.image_config(FILENAME)
+        self.chart = widgets.Output()
+        self._draw(ALL_PUPILS)
         self.downloads = downloads.DownloadLinks(self.table(ALL_PUPILS), self.filename(ALL_PUPILS))
         self.gender.observe(lambda change: self.show(change["new"]), names="value")
         self.widget = widgets.VBox([
             widgets.HBox([widgets.Label("Show:"), self.gender],
                          layout=widgets.Layout(align_items="center")),
-            self.figure, self.downloads.widget])
+            self.chart, self.downloads.widget])
 
     def table(self, key: str) -> pd.DataFrame:
         """The tidy table the chart shows for one filter value, with its gender if chosen."""
@@ -110,19 +114,16 @@ class FavouriteSubjects:
         """The finished figure for one filter value (``ALL_PUPILS`` or a gender code)."""
         return figures.favourite_subjects(self.aggregates[key], who=self.labels[key])
 
+    def _draw(self, key: str) -> None:
+        self.figure = self.draw(key)
+        self.chart.layout.min_height = f"{int(self.figure.layout.height or 450)}px"
+        self.chart.outputs = (explorer.chart_output(
+            self.figure, downloads.image_config(self.filename(key))),)
+
     def show(self, key: str) -> None:
-        """Redraw the chart in place for one filter value."""
-        new = self.draw(key)
-        with self.figure.batch_update():
-            if len(self.figure.data) == len(new.data):
-                for trace, fresh in zip(self.figure.data, new.data):
-                    trace.update(fresh.to_plotly_json(), overwrite=True)
-            else:
-                self.figure.data = []
-                self.figure.add_traces(list(new.data))
-            self.figure.update_layout(new.layout.to_plotly_json(), overwrite=True)
+        """Redraw the chart for one filter value."""
+        self._draw(key)
         self.downloads.update(self.table(key), self.filename(key))
-        self.figure._config = downloads.image_config(self.filename(key))
 
 
 class FavouriteSubjectsPage:
