@@ -187,12 +187,6 @@ class Planner:
         # -- picture, balance, files, evidence
         self.picture = widgets.VBox([])
         self.figure = self._figure_widget()
-        self.image_format = widgets.ToggleButtons(options=[("PNG", "png"), ("SVG", "svg")],
-                                                  description="Camera icon saves:",
-                                                  style={"description_width": "initial",
-                                                         "button_width": "60px"})
-        self.image_format.observe(lambda change: self._set_image_format(change["new"]),
-                                  names="value")
         self.balance = widgets.HTML()
         self.example = widgets.Dropdown(options=[("Choose an example plan…", "")]
                                         + [(name, str(path)) for name, path in examples().items()],
@@ -243,7 +237,7 @@ class Planner:
             self.events,
             widgets.HBox([self.delete_button, self.duplicate_button, self.duplicate_years])],
             layout=widgets.Layout(width="45%"))
-        picture = widgets.VBox([self.picture, self.image_format],
+        picture = widgets.VBox([self.picture],
                                layout=widgets.Layout(width="62%"))
         report = widgets.VBox([page.html_widget("<h3>Balance</h3>"), self.balance],
                               layout=widgets.Layout(width="38%"))
@@ -268,23 +262,17 @@ class Planner:
     def _year_options(self) -> list:
         return [(f"Year {y}", y) for y in self.plan.key_stage.year_groups]
 
-    def _image_config(self) -> dict:
-        fmt = self.image_format.value if hasattr(self, "image_format") else "png"
-        return {**downloads.image_config(FILENAME), "toImageButtonOptions": {
-            "format": fmt, "filename": FILENAME, "scale": 2}}
-
     def _figure_widget(self) -> go.FigureWidget:
         """The clock-face widget (made once, then updated in place), clicks wired."""
         shown = go.FigureWidget(figure.clock_face(self.plan, selected=self.selected))
-        shown._config = self._image_config()
+        shown._config = downloads.image_config(FILENAME)  # the camera icon saves a PNG
         for trace in shown.data:
             if trace.type == "barpolar":
                 trace.on_click(self._clicked)
         self.picture.children = [shown]
         return shown
 
-    def _set_image_format(self, fmt: str) -> None:
-        self.figure._config = self._image_config()
+
 
     def form_values(self) -> dict:
         """The form's values as :class:`Event` fields (no id)."""
@@ -489,6 +477,7 @@ class Planner:
                                                     [str(p) for p in error.problems])
             return False
         self.use_file_plan(plan, f"the example plan for {plan.school}")
+        self.example.value = ""  # so the same example can be opened again
         return True
 
     def open_upload(self) -> bool:
@@ -517,12 +506,15 @@ class Planner:
                                      downloads.CSV_TYPE)
         page_uri = downloads.data_uri(figure.plan_page_html(self.plan, self.report)
                                       .encode("utf-8"), "text/html")
+        svg_uri = downloads.data_uri(figure.clock_face_svg(self.plan).encode("utf-8"),
+                                     "image/svg+xml")
         return page.html_widget(
             f'<p class="ks3-note"><a href="{json_uri}" download="{FILENAME}.json">Save plan '
             f'(JSON)</a> · <a href="{csv_uri}" download="{FILENAME}.csv">Save plan (CSV, one '
             f'row per event)</a> · <a href="{page_uri}" download="{FILENAME}.html" '
-            f'target="_blank">Printable page (HTML)</a> · the camera icon on the clock-face '
-            f"saves it as an image.</p>").value
+            f'target="_blank">Printable page (HTML)</a> · <a href="{svg_uri}" '
+            f'download="{FILENAME}_clock_face.svg">Clock-face picture (SVG)</a> · the camera '
+            f"icon on the clock-face saves it as a PNG.</p>").value
 
     # ------------------------------------------------------------- autosave
 

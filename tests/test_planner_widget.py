@@ -62,6 +62,7 @@ def test_adding_an_event_draws_it_lists_it_balances_it_and_autosaves_it(app, fol
     assert files.plan_from_json(downloads["stem_plan.json"]) == app.plan
     assert files.plan_from_csv(downloads["stem_plan.csv"]) == app.plan
     assert b"Year 7 STEM Cycle Day" in downloads["stem_plan.html"]
+    assert downloads["stem_plan_clock_face.svg"].startswith(b"<svg")
 
 
 def test_a_form_with_problems_says_which_fields_and_changes_nothing(app):
@@ -139,6 +140,7 @@ def test_example_plans_open(app):
     path = names["Riddlesdown Collegiate"]
     app.example.value = str(path)
     assert app.plan == files.load_plan(path)
+    assert app.example.value == ""  # ready to open an example again
     assert event_ids(app.figure) == {e.id for e in app.plan.events}
     assert "Opened the example plan for Riddlesdown Collegiate: 11 events." in \
         app.file_message.value
