@@ -16,7 +16,8 @@ def traces(fig, name):
 
 def bars(fig, subject_label):
     (trace,) = traces(fig, subject_label)
-    return list(zip(trace.theta, trace.width, trace.base, trace.r, (c[0] for c in trace.customdata)))
+    ids = (row[0] for row in trace.customdata)
+    return list(zip(trace.theta, trace.width, trace.base, trace.r, ids))
 
 
 def test_axes_run_clockwise_from_twelve_and_clicks_reach_python():

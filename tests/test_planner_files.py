@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 
 from analysis.errors import SurveyDataError
 from analysis.planner import files
-from analysis.planner.files import PlanFileError, plan_from_csv, plan_from_json, plan_to_csv, plan_to_json
-from analysis.planner.model import Event, KeyStage, Plan, kinds, stages, subjects, teacher_kinds, terms
+from analysis.planner.files import (PlanFileError, plan_from_csv, plan_from_json, plan_to_csv,
+                                    plan_to_json)
+from analysis.planner.model import (Event, KeyStage, Plan, kinds, stages, subjects,
+                                    teacher_kinds, terms)
 
 # text a person could type: any printable character (formula starters,
 # quotes, commas, semicolons and accents included), notes with line breaks

@@ -13,7 +13,7 @@ import pytest
 from analysis.errors import Problem, SurveyDataError
 from analysis.planner import files
 from analysis.planner.figure import event_ids
-from analysis.planner.model import Event, KeyStage, Plan
+from analysis.planner.model import Event, Plan
 from dashboards import data, planner
 
 

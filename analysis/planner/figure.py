@@ -409,7 +409,8 @@ def plan_page_html(plan: Plan, report: Balance | None = None) -> str:
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
             f"<title>{html.escape(plan.title or 'STEM plan')}</title><style>{PAGE_CSS}</style>"
             f"</head><body><h1>{html.escape(plan.title or 'STEM plan')}</h1><p>{subtitle}</p>"
-            f"{notes}<h2>Clock-face</h2>{clock_face_svg(plan)}<h2>Events by half-term</h2><p>{key} · <b>bold</b>: careers-linked</p>"
+            f"{notes}<h2>Clock-face</h2>{clock_face_svg(plan)}"
+            f"<h2>Events by half-term</h2><p>{key} · <b>bold</b>: careers-linked</p>"
             f'<table class="plan"><tr><th></th>{head}</tr>{body}</table>'
             f"<h2>Balance</h2>{balance_html(report, plan)}"
             f'<h2>All events</h2><table class="plan"><tr>{columns}</tr>{rows}</table>'

@@ -185,7 +185,8 @@ class KeyStage:
                 problems.append(FieldProblem("year_groups", f"{list(years)} are not all whole "
                                              "numbers.", "Give years as numbers, e.g. 7, 8, 9."))
                 years = ()
-        if years and (len(years) not in (2, 3) or list(years) != list(range(years[0], years[0] + len(years)))
+        consecutive = bool(years) and list(years) == list(range(years[0], years[0] + len(years)))
+        if years and (len(years) not in (2, 3) or not consecutive
                       or years[0] not in YEAR_RANGE or years[-1] not in YEAR_RANGE):
             problems.append(FieldProblem(
                 "year_groups", f"{list(years)} is not two or three consecutive years from "
@@ -268,12 +269,12 @@ class Event:
         chosen = tuple(chosen)
         unknown = [s for s in chosen if s not in subjects()]
         if unknown:
-            problems.append(FieldProblem("subjects", f"{', '.join(map(repr, unknown))} "
-                                         f"{'is not a subject' if len(unknown) == 1 else 'are not subjects'}"
-                                         " the planner knows.",
-                                         f"Use {', '.join(subjects())}."))
+            verb = "is not a subject" if len(unknown) == 1 else "are not subjects"
+            problems.append(FieldProblem("subjects", f"{', '.join(map(repr, unknown))} {verb} "
+                                         "the planner knows.", f"Use {', '.join(subjects())}."))
         elif not chosen:
-            problems.append(FieldProblem("subjects", "none chosen.", "Choose at least one subject."))
+            problems.append(FieldProblem("subjects", "none chosen.",
+                                         "Choose at least one subject."))
         elif len(set(chosen)) != len(chosen):
             problems.append(FieldProblem("subjects", "a subject is given twice.",
                                          "Give each subject once."))
