@@ -202,7 +202,7 @@ class Planner:
         self.autosave_message = widgets.HTML()
         self.restore_bar = widgets.VBox([])
         self.survey_button = widgets.Button(description="Compare with the survey",
-                                            icon="search")
+                                            icon="search", layout=widgets.Layout(width="auto"))
         self.survey_button.on_click(lambda _: self.compare_with_survey())
         source = data.data_source()
         which = ("the synthetic sample (made up to reproduce the report's figures)"

@@ -46,6 +46,12 @@ def test_the_plan_side_names_the_events_there():
     assert finding.finding == ("Year 7 boys' enjoyment of maths is 6 points below girls' (95% "
                                "interval -9 to -3 points), and the plan has 1 maths event for "
                                "year 7 (“Careers quiz”; 1 careers-linked).")
+    club = [Event("Maths club", ("maths",), (7,), t, 1, "throughout", "club") for t in
+            ("autumn", "spring", "summer")]
+    (finding,) = findings([gaps], plan(quiz, *club)).itertuples()
+    assert finding.plan_events == 4
+    assert finding.finding.endswith("the plan has 4 maths events for year 7 (“Careers quiz”, "
+                                    "“Maths club”; 1 careers-linked).")
 
 
 def test_intervals_that_include_zero_are_not_flagged():

@@ -91,7 +91,8 @@ def _plan_side(plan: Plan, year: int, wanted: tuple[str, ...]) -> tuple[int, str
               if year in e.year_groups and set(e.subjects) & set(wanted)]
     if not events:
         return 0, f"the plan has no {names} event for year {year}."
-    titles = ", ".join(f"“{e.title}”" for e in events[:3]) + (" …" if len(events) > 3 else "")
+    distinct = list(dict.fromkeys(e.title for e in events))  # a weekly club is named once
+    titles = ", ".join(f"“{t}”" for t in distinct[:3]) + (" …" if len(distinct) > 3 else "")
     careers = sum(e.careers_linked for e in events)
     return len(events), (f"the plan has {len(events)} {names} event"
                          f"{'s' if len(events) > 1 else ''} for year {year} ({titles}; "
