@@ -204,13 +204,10 @@ class Planner:
         self.survey_button = widgets.Button(description="Compare with the survey",
                                             icon="search", layout=widgets.Layout(width="auto"))
         self.survey_button.on_click(lambda _: self.compare_with_survey())
-        source = data.data_source()
-        which = ("the synthetic sample (made up to reproduce the report's figures)"
-                 if source.is_sample else ", ".join(str(f) for f in source.files))
         self.evidence = widgets.HTML(_note_html(
             "Press the button to read the survey results next to this plan: gender gaps and "
-            f"falls in pupils' attitudes, for the plan's years and subjects. Survey: {which}."))
-        self.survey_note = widgets.VBox([])
+            "falls in pupils' attitudes, for the plan's years and subjects."))
+        self.survey_note = widgets.VBox([self._survey_source_note()])
 
         self.widget = self._layout()
         self.offer_restore()
@@ -589,6 +586,22 @@ class Planner:
                 return False
         self._show_evidence()
         return True
+
+    @staticmethod
+    def _survey_source_note() -> widgets.HTML:
+        """Which survey the comparison will read, said before it is read (nothing loads)."""
+        source = data.data_source()
+        if source.is_sample:
+            text = ("<b>Showing the synthetic sample</b> in this comparison: made up to "
+                    "reproduce the published figures, it describes no real pupil. To compare "
+                    f"with your own survey files, set <code>{data.FILES_VARIABLE}</code> and "
+                    "restart the dashboards.")
+            css = "ks3-source sample"
+        else:
+            names = ", ".join(html.escape(str(f)) for f in source.files)
+            text = f"<b>Comparing with your data</b>: {names}."
+            css = "ks3-source"
+        return page.html_widget(f'<div class="{css}">{text}</div>')
 
     def _show_evidence(self) -> None:
         if self.survey_tables is None:
