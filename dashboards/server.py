@@ -24,8 +24,9 @@ settings of :func:`published_command`:
   template and theme overrides from the URL or the notebook switched off,
   no configuration file read;
 - at most ``max_kernels`` kernels (:class:`CappedKernelManager`: a reader
-  over the cap gets a "503: too many readers" page), idle kernels culled,
-  connected or not, and one kernel per notebook preheated;
+  over the cap gets a "503: too many readers" page), a reader's kernel shut
+  down when they leave the page, idle kernels culled, connected or not, and
+  one kernel per notebook preheated;
 - the template ``ks3-published`` (``dashboards/templates``): Voilà's lab
   template without its links to public CDNs (Font Awesome; the error and
   tree pages' Font Awesome 4; the mermaid loader), and a
@@ -152,7 +153,14 @@ def published_command(port: int, root: Path, *, ip: str = "127.0.0.1", preheat: 
     extra : sequence of str
         More Voilà arguments, appended last.
     """
-    settings = {"headers": {"Content-Security-Policy": CONTENT_SECURITY_POLICY}}
+    settings = {
+        "headers": {"Content-Security-Policy": CONTENT_SECURITY_POLICY},
+        # Voilà's page asks the server to shut its kernel down when the reader leaves
+        # (POST /voila/api/shutdown/<id>); standalone Voilà sets no XSRF cookie, so
+        # jupyter_server refused it and kernels waited for the culler. The POST still
+        # has to come from the server's own origin (APIHandler's origin check).
+        "disable_check_xsrf": True,
+    }
     return [
         _voila(), str(root),
         "--no-browser",
@@ -175,7 +183,7 @@ def published_command(port: int, root: Path, *, ip: str = "127.0.0.1", preheat: 
         f"--MappingKernelManager.cull_interval={cull_interval}",
         "--MappingKernelManager.cull_connected=True",
         # tornado's default websocket message cap (10 MiB): no upload to make room for
-        f"--Voila.tornado_settings={json.dumps(settings)}",
+        f"--Voila.tornado_settings={settings!r}",
         *(["--preheat_kernel=True", f"--pool_size={preheat}"] if preheat else []),
         *extra,
     ]

@@ -79,6 +79,9 @@ def test_published_command_keeps_tornados_websocket_cap_and_sets_a_csp(tmp_path)
     app, _ = _parsed(server.published_command(8123, tmp_path))
     settings = app.tornado_settings
     assert "websocket_max_message_size" not in settings  # tornado's 10 MiB default
+    # Voilà's own "shut my kernel down" POST when a reader leaves needs this
+    # (standalone Voilà sets no XSRF cookie); the origin check still applies
+    assert settings["disable_check_xsrf"] is True
     csp = settings["headers"]["Content-Security-Policy"]
     directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
     for name in ("default-src", "script-src", "style-src", "img-src", "font-src",

@@ -301,6 +301,32 @@ def test_the_served_folder_and_bundle_hold_no_pupil_id(published, bundle, pupil_
         assert not (set(PUPIL_ID.findall(text)) & pupil_ids), path.name
 
 
+def test_a_reader_leaving_frees_their_kernel_and_no_other_site_can(published, browser):
+    context = browser.new_context()
+    try:
+        reader = context.new_page()
+        reader.set_default_timeout(PAGE_TIMEOUT_MS)
+        open_dashboard(reader, published, "subjects.ipynb")
+        reader.wait_for_selector(".js-plotly-plot", state="attached")
+        kernel = reader.evaluate(
+            "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+        # another site making the reader's browser ask: refused, the kernel lives
+        connection = http.client.HTTPConnection("127.0.0.1", published.port, timeout=30)
+        connection.request("POST", f"/voila/api/shutdown/{kernel}",
+                           headers={"Origin": "https://elsewhere.example"})
+        assert connection.getresponse().status == 404
+        connection.close()
+        assert f"Kernel shutdown: {kernel}" not in published.read_log()
+        # the reader closes the tab: Voilà's page asks, the server shuts the kernel down
+        reader.close(run_before_unload=True)
+        deadline = time.monotonic() + 60  # a bound on the wait, not a speed check
+        while f"Kernel shutdown: {kernel}" not in published.read_log():
+            assert time.monotonic() < deadline, published.read_log()[-2000:]
+            time.sleep(0.5)
+    finally:
+        context.close()
+
+
 def test_readers_over_the_kernel_cap_get_a_busy_page_until_a_kernel_is_culled(bundle):
     """One kernel at most, culled after 2 s idle: the second reader is told to wait,
     and gets the page once the first reader's kernel has been culled."""
