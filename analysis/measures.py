@@ -594,7 +594,9 @@ class SurveyAggregates:
             variance = np.full(share.shape, np.nan)
         else:
             N, C = summing @ n, summing @ count
-            n_p_sum, s2_sum = summing @ n_p, summing @ s2
+            # without weights n_p and s2 are n itself: sum it once
+            n_p_sum = N if n_p is n else summing @ n_p
+            s2_sum = N if s2 is n else summing @ s2
             with np.errstate(invalid="ignore", divide="ignore"):
                 share = C / np.where(N > 0, N, np.nan)
                 resid = count - np.where(np.isnan(share), 0.0, share)[group] * n
@@ -803,7 +805,9 @@ class SurveyAggregates:
                 at = np.isin(term, list(group)).astype("float64")
                 keep &= sparse.csr_matrix((at, (pair, np.arange(R))), shape=(P, R)) @ n > 0
             keep_row = keep[pair]
-            n, count, n_pupils = (np.where(keep_row, v, 0.0) for v in (n, count, n_pupils))
+            same = n_pupils is n
+            n, count = np.where(keep_row, n, 0.0), np.where(keep_row, count, 0.0)
+            n_pupils = n if same else np.where(keep_row, n_pupils, 0.0)
             sumw2 = n if self.weight is None else np.where(keep_row, sumw2, 0.0)
         kt = kid * T + term
         to_cell = sparse.csr_matrix((np.ones(R), (kt, np.arange(R))), shape=(K * T, R))
@@ -831,8 +835,9 @@ class SurveyAggregates:
         variance = np.where(np.isnan(estimate), np.nan, variance)
         out = cells.take(np.repeat(np.arange(K), M)).reset_index(drop=True)
         out["item"] = np.tile(np.asarray([it.column for it in chosen], dtype=object), K)
-        per = {"n": per_term(n), "count": per_term(count), "n_pupils": per_term(n_pupils),
-               "sumw2": per_term(sumw2), "share": share}
+        per = {"n": per_term(n), "count": per_term(count), "share": share}
+        per["n_pupils"] = per["n"] if n_pupils is n else per_term(n_pupils)
+        per["sumw2"] = per["n"] if sumw2 is n else per_term(sumw2)
         return out, per, estimate, variance, schools.astype(np.int64)
 
     def gaps(self, by: Sequence[str] = (), block=None, compare: str = "gender",
