@@ -400,17 +400,23 @@ class MySchool:
             return
         self.live = isinstance(results, LiveResults)
         if self.live:
-            self.by_school = by_school_table(results)
-            surveyed = self.by_school[self.by_school["n"] > 0]
+            # by-school rows are made per block when first shown (on a large file the
+            # table of every block by school, wave and year group is the slow part)
+            self._by_school: dict[str, pd.DataFrame] = {}
+            surveyed = results.aggregates.cells[["school_id", *SPLIT]].astype(
+                {"school_id": str}).drop_duplicates()
         else:
             # a bundle made for a named school: its view, protected when published
             self.by_school = results.school_view().astype({c: "int64" for c in SPLIT})
             surveyed = self.by_school[
                 (self.by_school["school"].astype(str) != disclosure.OTHER_SCHOOLS)
                 & ~(self.by_school["n"].astype(float) == 0)].assign(school_id=self.schools[0])
-        self._where = {str(s): set(map(tuple, p[list(SPLIT)].astype(int).to_numpy().tolist()))
-                       for s, p in surveyed.groupby("school_id", observed=True)}
-        present = set(self.by_school["block"].astype(str))
+        self._where: dict[str, set[tuple[int, int]]] = {}
+        for school, wave, year in surveyed[["school_id", *SPLIT]].astype(
+                {"school_id": str}).drop_duplicates().itertuples(index=False):
+            self._where.setdefault(school, set()).add((int(wave), int(year)))
+        present = ({b.key for b in results.aggregates.blocks} if self.live
+                   else set(self.by_school["block"].astype(str)))
         self.blocks = [b for b in share_blocks() if b.key in present]
         self._tables: dict[tuple[str, str], pd.DataFrame] = {}
         self._specs: dict[tuple, dict] = {}
@@ -470,7 +476,9 @@ class MySchool:
             rest = [s for s in self.schools if s != school_id]
             others = self.results.aggregates.shares(
                 list(SPLIT), block=block, where={"school_id": rest}) if rest else None
-            self._tables[key] = school_table(self.by_school, school_id, block, self.rules,
+            if block not in self._by_school:
+                self._by_school[block] = by_school_table(self.results, [block])
+            self._tables[key] = school_table(self._by_school[block], school_id, block, self.rules,
                                              others)
         return self._tables[key]
 
