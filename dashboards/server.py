@@ -36,6 +36,7 @@ settings of :func:`published_command`:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import shutil
@@ -301,9 +302,10 @@ class CappedKernelManager(AsyncMappingKernelManager):
     Voilà 0.5 has no such setting. Over the cap, starting a kernel raises
     ``HTTPError(503)``, which Voilà answers with its error page ("503: Too
     many readers"). Preheated kernels count. A preheated kernel refused at
-    the cap leaves a failed entry in Voilà's pool; whenever a kernel is shut
-    down (culled, or its page closed) failed entries are dropped and the
-    pools refilled, so preheating resumes once there is room.
+    the cap would leave a failed entry in Voilà's pool (on which Voilà's
+    ``shutdown_kernel`` raises): it is dropped at once, and whenever a kernel
+    is shut down (its page closed, or culled) the pools are refilled, so
+    preheating resumes once there is room.
     """
 
     max_kernels = Integer(MAX_KERNELS, config=True,
@@ -322,6 +324,11 @@ class CappedKernelManager(AsyncMappingKernelManager):
         if self.max_kernels > 0 and self.running() >= self.max_kernels:
             self.log.warning("Kernel cap reached (%d kernels): refusing a new one",
                              self.max_kernels)
+            if (kwargs.get("env") or {}).get("VOILA_PREHEAT") == "True":
+                # a refused preheat leaves a failed entry in Voilà's pool, and Voilà's
+                # shutdown_kernel raises on such an entry (so no kernel could be shut
+                # down any more): drop it as soon as it has failed
+                asyncio.get_running_loop().call_later(0.1, self._drop_failed_preheats)
             raise web.HTTPError(503, "%d kernels are running, the cap", self.max_kernels,
                                 reason="Too many readers")
         self._starting += 1
@@ -340,13 +347,14 @@ class CappedKernelManager(AsyncMappingKernelManager):
         self._stopping = True
         return await super().shutdown_all(*args, **kwargs)
 
-    def _refill_pools(self) -> None:
-        pools = getattr(self, "_pools", None)  # only with preheated kernels
-        if not pools:
-            return
-        for name, pool in pools.items():
+    def _drop_failed_preheats(self) -> None:
+        for pool in (getattr(self, "_pools", None) or {}).values():  # only when preheating
             pool[:] = [task for task in pool if not (task.done() and (
                 task.cancelled() or task.exception() is not None))]
+
+    def _refill_pools(self) -> None:
+        self._drop_failed_preheats()
+        for name in list(getattr(self, "_pools", None) or {}):
             self.fill_if_needed(notebook_name=name)
 
 

@@ -278,3 +278,23 @@ def test_published_kernels_log_tracebacks_instead_of_sending_them(tmp_path, capf
         InteractiveShell.clear_instance()
     env = server.published_env(tmp_path, {}, tmp_path / "ipython")
     assert env["IPYTHONDIR"] == str((tmp_path / "ipython").resolve())
+
+
+def test_a_preheat_refused_at_the_cap_leaves_no_failed_entry_in_the_pool():
+    async def scenario():
+        manager = server.CappedKernelManager(max_kernels=1)
+        first = await manager.start_kernel(kernel_name="python3")
+        try:
+            fill = asyncio.ensure_future(manager.start_kernel(
+                kernel_name="python3", env={"VOILA_PREHEAT": "True"}))
+            manager._pools = {"subjects.ipynb": [fill]}
+            with pytest.raises(web.HTTPError):
+                await fill
+            await asyncio.sleep(0.5)
+            assert manager._pools == {"subjects.ipynb": []}
+        finally:
+            manager._pools = {}
+            await manager.shutdown_all()
+        assert first not in manager.list_kernel_ids()
+
+    asyncio.run(scenario())
