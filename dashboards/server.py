@@ -437,6 +437,7 @@ class VoilaServer:
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self._remove_folders()
                 raise RuntimeError(f"Voilà exited with code {self.process.returncode} before "
                                    f"answering. Its log:\n{self.read_log()}")
             try:

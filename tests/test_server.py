@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -298,3 +299,14 @@ def test_a_preheat_refused_at_the_cap_leaves_no_failed_entry_in_the_pool():
         assert first not in manager.list_kernel_ids()
 
     asyncio.run(scenario())
+
+
+def test_a_server_that_cannot_start_leaves_no_folder_behind(bundle):
+    made = set(Path(tempfile.gettempdir()).glob("ks3-published-*"))
+    # Voilà refuses a setting that is not a dict and exits before answering
+    srv = server.VoilaServer(published=bundle, timeout=60, preheat=0,
+                             extra=["--Voila.tornado_settings=not a dict"])
+    with pytest.raises(RuntimeError, match="exited with code"):
+        srv.start()
+    assert srv.root is None and srv.ipython_dir is None
+    assert set(Path(tempfile.gettempdir()).glob("ks3-published-*")) == made
