@@ -40,6 +40,7 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -520,10 +521,15 @@ def main(argv: list[str] | None = None) -> int:
         import webbrowser
 
         webbrowser.open(home)
+
+    def stop(_signum, _frame):  # a service manager stops us with SIGTERM: as Ctrl+C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         return process.wait()
     except KeyboardInterrupt:
-        process.terminate()
+        process.terminate()  # Voilà shuts its kernels down on SIGTERM
         return process.wait()
     finally:
         for folder in folders:

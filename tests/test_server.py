@@ -310,3 +310,40 @@ def test_a_server_that_cannot_start_leaves_no_folder_behind(bundle):
         srv.start()
     assert srv.root is None and srv.ipython_dir is None
     assert set(Path(tempfile.gettempdir()).glob("ks3-published-*")) == made
+
+
+def test_publish_command_stops_cleanly_on_sigterm(bundle):
+    """As a service manager stops it: Voilà is stopped and the folders removed."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    made = set(Path(tempfile.gettempdir()).glob("ks3-published-*"))
+    port = server.free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dashboards.server", "--publish", str(bundle), "--no-browser",
+         f"--port={port}", "--preheat=0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60  # a bound on the wait, not a speed check
+        while True:
+            assert process.poll() is None, process.stdout.read().decode()
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/static/", timeout=2)
+                break
+            except urllib.error.HTTPError:
+                break  # it answers
+            except OSError:
+                assert time.monotonic() < deadline, "the published server never answered"
+                time.sleep(0.3)
+        assert len(set(Path(tempfile.gettempdir()).glob("ks3-published-*")) - made) == 2
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    with pytest.raises(OSError):  # Voilà is gone too
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/static/", timeout=2)
+    assert set(Path(tempfile.gettempdir()).glob("ks3-published-*")) == made
