@@ -170,7 +170,7 @@ def main() -> None:
                 r = runs[kind]
                 best = min(r, key=lambda x: x["total_s"])
                 label = {"pandas": "pandas groupby", "measures": "all_measures",
-                         "before": f"all_measures {args.before[:7]}"}[kind]
+                         "before": f"all_measures {(args.before or '')[:7]}"}[kind]
                 build = f"{best['build_s']:>9.2f}" if "build_s" in best else f"{'':>9}"
                 meas = f"{best['all_s']:>11.2f}" if "all_s" in best else f"{'':>11}"
                 print(f"{name:<11}{label:<22}{best['pupils']:>10,}{min(x['load_s'] for x in r):>8.2f}"
