@@ -163,8 +163,10 @@ class SurveyAggregates:
     for an agreement item, each category of the qualification aim. With
     weights it keeps ``Σw`` and ``Σw²`` per code as well as pupils. Every view
     (any subset of the groups, any filter on their values, gaps, changes, the
-    cohort) sums those cells and hands the school-level totals to
-    :mod:`analysis.stats`; no view reads a pupil row.
+    cohort) sums those cells into (group × school) totals and computes its
+    estimates from them with the formulas of :mod:`analysis.stats` (whose
+    functions on long per-school totals are the reference the tests compare
+    with); no view reads a pupil row.
 
     Parameters
     ----------

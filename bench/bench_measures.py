@@ -66,7 +66,8 @@ def baseline(table) -> int:
     frame = table[[c for c in measures.BREAKDOWN_COLUMNS if c in table]].copy()
     for it in items:
         v = table[it.column].astype("float64")
-        frame[it.column] = v.isin(schema.positive_codes(it.scale)).astype("float64").where(v.notna())
+        yes = v.isin(schema.positive_codes(it.scale)).astype("float64")
+        frame[it.column] = yes.where(v.notna())
     rows = 0
     cols = [it.column for it in items]
     for by in measures.STANDARD_BREAKDOWNS:
@@ -173,7 +174,8 @@ def main() -> None:
                          "before": f"all_measures {(args.before or '')[:7]}"}[kind]
                 build = f"{best['build_s']:>9.2f}" if "build_s" in best else f"{'':>9}"
                 meas = f"{best['all_s']:>11.2f}" if "all_s" in best else f"{'':>11}"
-                print(f"{name:<11}{label:<22}{best['pupils']:>10,}{min(x['load_s'] for x in r):>8.2f}"
+                load_s = min(x["load_s"] for x in r)
+                print(f"{name:<11}{label:<22}{best['pupils']:>10,}{load_s:>8.2f}"
                       f"{build}{meas}{best['total_s']:>9.2f}{best['rows']:>11,}"
                       f"{max(x['load_peak_gib'] for x in r):>14.2f}"
                       f"{max(x['peak_gib'] for x in r):>9.2f}")
