@@ -60,6 +60,7 @@ class Filters:
                  on_change: Callable[[dict], None] | None = None):
         self.on_change = on_change
         self.problem = ""
+        self._resetting = False
         self.dropdowns: dict[str, widgets.Dropdown] = {}
         for column in columns:
             levels = [v for v in results.levels(column) if not _is_other_gender(column, v)]
@@ -89,7 +90,11 @@ class Filters:
             value = dropdown.value
             if value not in self.allowed[column]:
                 self.problem = f"{TITLES.get(column, column)}: that choice is not offered."
-                dropdown.value = ALL
+                self._resetting = True  # the reset is not a viewer's change
+                try:
+                    dropdown.value = ALL
+                finally:
+                    self._resetting = False
                 continue
             if value != ALL:
                 where[column] = value
@@ -108,6 +113,8 @@ class Filters:
         return describe(self.value)
 
     def _changed(self, _change) -> None:
+        if self._resetting:
+            return
         where = self.checked()
         if self.on_change is not None:
             self.on_change(where)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import html
+import os
+from collections.abc import Mapping
+from pathlib import Path
 
 import ipywidgets as widgets
 
@@ -38,12 +41,29 @@ DASHBOARDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def links() -> widgets.HTML:
-    """Links to every dashboard; relative, so they work wherever Voilà serves the folder."""
+def shown(environ: Mapping[str, str] | None = None,
+          folder: Path | None = None) -> tuple[tuple[str, str, str], ...]:
+    """The dashboards this server offers: all of them, or on a publication bundle
+    (``KS3_BUNDLE`` set) only the public ones the server's folder holds
+    (:data:`dashboards.server.PUBLIC_NOTEBOOKS`, and ``my_school`` when the bundle
+    names a school: the published server copies exactly those)."""
+    environ = os.environ if environ is None else environ
+    if not environ.get(results.BUNDLE_VARIABLE, "").strip():
+        return DASHBOARDS
+    from .server import PUBLIC_NOTEBOOKS
+
+    folder = Path.cwd() if folder is None else folder
+    public = {f"{name}.ipynb" for name in (*PUBLIC_NOTEBOOKS, "my_school")}
+    return tuple(d for d in DASHBOARDS if d[0] in public and (folder / d[0]).exists())
+
+
+def links(environ: Mapping[str, str] | None = None, folder: Path | None = None) -> widgets.HTML:
+    """Links to every dashboard offered (:func:`shown`); relative, so they work
+    wherever Voilà serves the folder."""
     cards = "".join(
         f'<li><a href="{html.escape(notebook)}"><b>{html.escape(title)}</b></a>'
         f"<br>{html.escape(about)}</li>"
-        for notebook, title, about in DASHBOARDS)
+        for notebook, title, about in shown(environ, folder))
     return page.html_widget(f'<ul class="ks3-dashboards">{cards}</ul>'
                             "<style>.ks3-dashboards li { margin: 0 0 0.8em 0; }</style>")
 

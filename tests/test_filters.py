@@ -56,3 +56,12 @@ def test_a_value_outside_the_options_is_not_used(live):
     assert f.value == {}
     assert "not offered" in f.problem
     assert dropdown.value == filters.ALL
+
+
+def test_a_refused_value_calls_the_dashboard_once(live):
+    seen = []
+    f = filters.Filters(live, ["gender"], on_change=seen.append)
+    dropdown = f.dropdowns["gender"]
+    dropdown._trait_values["value"] = "S01"
+    f._changed(None)  # as the observer would, for the forged value
+    assert seen == [{}] and "not offered" in f.problem
