@@ -137,8 +137,8 @@ def test_dashboard_links_follow_the_filter(table):
     assert len(merged) == len(got) == len(expected)
     np.testing.assert_allclose(merged["share"], merged["share_pandas"], rtol=1e-12)
     np.testing.assert_allclose(merged["n"], merged["n_pandas"], rtol=1e-12)
-    assert dashboard.figure._config["toImageButtonOptions"]["filename"] == \
-        "favourite_subjects_girls"
+    config = dashboard.chart.outputs[0]["data"]["application/vnd.plotly.v1+json"]["config"]
+    assert config["toImageButtonOptions"]["filename"] == "favourite_subjects_girls"
 
 
 def test_image_config_names_a_png():

@@ -10,6 +10,7 @@ published server.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import re
@@ -40,6 +41,13 @@ def school_bundle(bundle) -> Path:
     manifest["school"] = {"label": "School A", "requested_by": "the head of science"}
     (bundle / "manifest.json").write_text(json.dumps(manifest))
     return bundle
+
+
+def run_in_own_loop(scenario) -> None:
+    """``asyncio.run(scenario())`` in a thread of its own: the browser tests'
+    Playwright keeps an event loop running in the main thread for the session."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result()
 
 
 def _parsed(argv: list[str]):
@@ -206,7 +214,7 @@ def test_kernel_cap_refuses_a_kernel_over_the_cap_and_frees_the_slot():
             await manager.shutdown_all()
         assert manager.list_kernel_ids() == []
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario)
 
 
 def test_failed_preheat_entries_are_dropped_and_pools_refilled():
@@ -224,7 +232,7 @@ def test_failed_preheat_entries_are_dropped_and_pools_refilled():
         assert refills == ["subjects.ipynb"]
         failed.exception()  # retrieved: no "never retrieved" warning
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario)
 
 
 def test_bundle_problem_names_the_bundle_not_survey_files_nor_its_path(monkeypatch, tmp_path):
@@ -298,7 +306,7 @@ def test_a_preheat_refused_at_the_cap_leaves_no_failed_entry_in_the_pool():
             await manager.shutdown_all()
         assert first not in manager.list_kernel_ids()
 
-    asyncio.run(scenario())
+    run_in_own_loop(scenario)
 
 
 def test_a_server_that_cannot_start_leaves_no_folder_behind(bundle):
