@@ -398,6 +398,15 @@ def load_survey(files, codebook=None) -> Survey:
         raise IdentifyingDataError([*identifying, *problems])
     if problems:
         raise SurveyDataError(problems)
+    weighted = [name for name, t, _ in checked if schema.WEIGHT_COLUMN in t.columns]
+    if weighted and len(weighted) < len(checked):
+        unweighted = [name for name, t, _ in checked if schema.WEIGHT_COLUMN not in t.columns]
+        notes.append(
+            f"{', '.join(weighted)} {'has' if len(weighted) == 1 else 'have'} a "
+            f"'{schema.WEIGHT_COLUMN}' column but {', '.join(unweighted)} "
+            f"{'has' if len(unweighted) == 1 else 'have'} none: weighted figures need a "
+            "weight for every pupil. Add weights to every file (1 for every pupil of a "
+            "self-weighting sample), or remove the column to analyse unweighted.")
     return Survey(_combine([t for _, t, _ in checked]), tuple(names), tuple(notes))
 
 

@@ -170,9 +170,16 @@ def survey_weights(table: pd.DataFrame, weight: str) -> np.ndarray:
     w = table[weight].to_numpy(dtype="float64", na_value=np.nan)
     bad = ~np.isfinite(w) | (w < 0)
     if bad.any():
-        raise ValueError(f"column '{weight}', {_rows(bad)}: a survey weight must be a "
-                         "number of 0 or more. Fill in or correct these weights, or "
-                         "drop the weight column to analyse unweighted.")
+        empty = np.isnan(w)
+        if empty.all() or not empty[bad].all():
+            raise ValueError(f"column '{weight}', {_rows(bad)}: a survey weight must be a "
+                             "number of 0 or more. Fill in or correct these weights, or "
+                             "drop the weight column to analyse unweighted.")
+        raise ValueError(f"column '{weight}' is empty for {int(empty.sum()):,} of {len(w):,} "
+                         f"pupils ({_rows(bad)} of the table): a survey weight is needed for "
+                         "every pupil. When several files were read, one of them may have no "
+                         "weight column: add weights to every file (1 for every pupil of a "
+                         "self-weighting sample), or remove the column to analyse unweighted.")
     return w
 
 

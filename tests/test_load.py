@@ -247,6 +247,12 @@ def test_two_waves_combine_with_missing_columns_missing():
     for column in t.columns:
         assert t[column].dtype == schema.dtypes()[column], column
     assert [b.key for b in survey.blocks] == ["favourite", "enjoy", "club", "trip", "aim"]
+    # weights in one file only: said when loading, refused (in plain words) when analysing
+    (note,) = [n for n in survey.notes if "'weight' column" in n]
+    assert "wave2_small.csv has" in note and "wave1_small.csv has none" in note
+    from analysis.measures import SurveyAggregates
+    with pytest.raises(ValueError, match="empty for 5 of 8 pupils.*add weights to every file"):
+        SurveyAggregates(t)
 
 
 def test_one_codebook_per_file():
