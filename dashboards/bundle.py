@@ -30,7 +30,7 @@ import pandas as pd
 from analysis import disclosure, measures, publish, schema
 from analysis.errors import Problem, SurveyDataError
 
-from .results import COMPARISONS, Results, ordered
+from .results import COMPARISONS, Results, check_comparison, ordered
 
 #: Text columns of the share and comparison tables (read as text, never as numbers).
 _TEXT = {"breakdown", "measure", "schools", "block", "item", "label", "category",
@@ -247,11 +247,7 @@ class BundleResults(Results):
 
     def comparisons(self, measure: str, blocks: Sequence[str] | None = None,
                     schools: str = "all") -> pd.DataFrame:
-        if measure not in COMPARISONS:
-            raise ValueError(f"unknown comparison {measure!r}; comparisons are "
-                             f"{', '.join(COMPARISONS)}")
-        if schools not in ("all", "common"):
-            raise ValueError(f"schools={schools!r}: 'all' or 'common'")
+        check_comparison(measure, schools)
         key = ("comparison", measure, schools)
         if key not in self._cache:
             c = self._comparisons

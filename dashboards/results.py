@@ -156,6 +156,17 @@ def mark_comparisons(frame: pd.DataFrame,
     return out
 
 
+def check_comparison(measure: str, schools: str) -> None:
+    """Refuse a comparison that is not one of :data:`COMPARISONS`, or schools
+    other than ``"all"`` / ``"common"`` (a crafted request must not reach the
+    analysis)."""
+    if measure not in COMPARISONS:
+        raise ValueError(f"unknown comparison {measure!r}; comparisons are "
+                         f"{', '.join(COMPARISONS)}")
+    if schools not in ("all", "common"):
+        raise ValueError(f"schools={schools!r}: 'all' or 'common'")
+
+
 def ordered(columns: Iterable[str]) -> list[str]:
     """Group columns in the tables' order (wave, year group, gender, ethnicity, school)."""
     columns = set(columns)
@@ -282,11 +293,7 @@ class LiveResults(Results):
 
     def comparisons(self, measure: str, blocks: Sequence[str] | None = None,
                     schools: str = "all") -> pd.DataFrame:
-        if measure not in COMPARISONS:
-            raise ValueError(f"unknown comparison {measure!r}; comparisons are "
-                             f"{', '.join(COMPARISONS)}")
-        if schools not in ("all", "common"):
-            raise ValueError(f"schools={schools!r}: 'all' or 'common'")
+        check_comparison(measure, schools)
         key = (measure, schools)
         if key not in self._comparisons:
             self._comparisons[key] = self._compute(measure, schools)
