@@ -254,13 +254,42 @@ class BundleResults(Results):
             rows = c[(c["measure"] == measure) & (c["schools"] == schools)].reset_index(drop=True)
             by = list(COMPARISONS[measure])
             for col in [*by, *measures.COMPARISON_COLUMNS]:
-                if col not in rows:  # the component shares are never published
+                if col not in rows:  # comparisons.csv leaves the component shares out
                     rows[col] = np.nan
+            if schools == "all" and "_gap_change_" not in measure:
+                rows = self._with_components(rows, measure)
             self._cache[key] = rows[[*by, *measures.COMPARISON_COLUMNS]]
         table = self._cache[key]
         if blocks is not None:
             table = table[table["block"].isin(list(blocks))].reset_index(drop=True)
         return table
+
+    def _with_components(self, rows: pd.DataFrame, measure: str) -> pd.DataFrame:
+        """The two shares a shown all-schools comparison subtracts, and their bases,
+        read back from this bundle's own share table (where they are published:
+        a comparison is shown only if both its shares are). Like-for-like
+        (common schools) figures have no published components: a subset of
+        schools' bases, next to the all-schools ones, would give the other
+        schools' counts away."""
+        table_by, cells = measures._components(measure)
+        shares = self.shares(table_by)
+        shares = shares[(shares["measure"] == "share") & (shares["suppressed"] == "")]
+        lookup = {(*(_plain(v) for v in key[:-1]), str(key[-1])): (share, n)
+                  for key, share, n in zip(
+                      zip(*(shares[c].astype(object) for c in table_by),
+                          shares["item"].astype(str)),
+                      shares["share"].astype(float), shares["n"].astype(float))}
+        rows = rows.copy()
+        shown = (rows["suppressed"].astype(str) == "").to_numpy()
+        for cell, (share_col, n_col) in zip(cells, (("share_first", "n_first"),
+                                                   ("share_second", "n_second"))):
+            found = [lookup.get((*(_plain(cell.get(c, row.get(c))) for c in table_by),
+                                 str(row["item"])), (np.nan, np.nan)) if ok
+                     else (np.nan, np.nan)
+                     for ok, row in zip(shown, rows.to_dict("records"))]
+            rows[share_col] = [f[0] for f in found]
+            rows[n_col] = [f[1] for f in found]
+        return rows
 
     def levels(self, column: str) -> list:
         if column == "school_id":
@@ -303,3 +332,10 @@ def _group_values(values: pd.Series, column: str, dtype, problem, name: str) -> 
         raise problem(name, f"holds values the survey does not have ({shown}).", column=column)
     out = text.astype(dtype) if isinstance(dtype, pd.CategoricalDtype) else number.astype(dtype)
     return out
+
+
+def _plain(value):
+    """A group value as a plain Python value (``np.int8(1)`` -> ``1``), for lookups."""
+    if isinstance(value, (np.integer,)) and not isinstance(value, bool):
+        return int(value)
+    return value
