@@ -290,10 +290,7 @@ class BlockExplorer:
             if first_time:
                 raise  # the page frame says the dashboard could not be drawn
             traceback.print_exc(file=sys.__stderr__)
-            self.status.value = page.html_widget(
-                '<div class="ks3-problem">This chart could not be redrawn; the chart below is '
-                "the one shown before. The details are in the log of the dashboard server."
-                "</div>").value
+            self.status.value = page.redraw_problem()
             return
         self.rows = rows
         name = self.filename()

@@ -132,10 +132,7 @@ class ChartPanel:
             if self.figure is None:
                 raise
             traceback.print_exc(file=sys.__stderr__)
-            self.problem.value = page.html_widget(
-                '<div class="ks3-problem">This chart could not be redrawn; the chart below is '
-                "the one shown before. The details are in the log of the dashboard server."
-                "</div>").value
+            self.problem.value = page.redraw_problem()
             return
         self.problem.value = ""
         with self.output:

@@ -174,6 +174,15 @@ def unexpected_message() -> widgets.HTML:
         "server. Reload the page; if it happens again, report it with that log.</p></div>")
 
 
+def redraw_problem() -> str:
+    """HTML said in place of a chart's redraw that failed: the chart shown before
+    stays, and the details go to the server's log (never to the page)."""
+    return html_widget(
+        '<div class="ks3-problem">This chart could not be redrawn; the chart below is '
+        "the one shown before. The details are in the log of the dashboard server."
+        "</div>").value
+
+
 def show(build: Callable[[], widgets.Widget], what: str = "Loading the survey data…") -> widgets.Box:
     """Display a loading indicator, then the widget ``build()`` returns, or a message.
 
