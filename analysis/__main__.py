@@ -211,7 +211,7 @@ def _publish(args: argparse.Namespace) -> int:
             out = build_bundle(
                 survey, args.out, school=args.school, school_label=args.school_label,
                 requested_by=args.requested_by or "", distributions=args.distributions,
-                title=args.title or DEFAULT_TITLE,
+                title=args.title or DEFAULT_TITLE, stated_only=args.stated_only,
                 progress=lambda key: (bar.set_postfix_str(key), bar.update(1)))
     except SurveyDataError as err:
         print(f"Nothing was published:\n{err}", file=sys.stderr)
@@ -277,6 +277,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--distributions", action="store_true",
                    help="also publish answer-code distributions (slow: minutes a block)")
     p.add_argument("--title", help="title of the publication, shown on the public pages")
+    p.add_argument("--stated-only", action="store_true",
+                   help="publish only pupils who stated gender (girl or boy) and ethnicity: "
+                        "far fewer figures hidden (see docs/publishing.md)")
     p.set_defaults(run=_publish)
 
     p = sub.add_parser("make-sample", help="regenerate the synthetic sample")

@@ -410,7 +410,7 @@ def check_bundle(folder: str | Path, identifiers: Iterable[str] = ()) -> None:
 def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = DisclosureRules(), *,
                  school: str | None = None, school_label: str = "School A",
                  requested_by: str = "", distributions: bool = False,
-                 title: str = DEFAULT_TITLE,
+                 title: str = DEFAULT_TITLE, stated_only: bool = False,
                  progress: Callable[[str], None] | None = None) -> Path:
     """Write a publication bundle of ``survey`` into ``out_dir``.
 
@@ -435,6 +435,14 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
         aim); exact but slow to protect (minutes a block).
     title : str
         Title of the publication, shown on the public pages.
+    stated_only : bool
+        Publish only the pupils who stated their gender as girl or boy and
+        their ethnicity (see :func:`stated_pupils`). With every pupil
+        published, the pupils in neither group of a gender (or ethnicity)
+        table are its total minus the groups shown, usually fewer than 10 a
+        cell, so most gender and ethnicity figures must be hidden (see
+        docs/publishing.md); without them nothing about those pupils can be
+        worked out. The manifest's ``source`` and ``population`` say so.
     progress : callable, optional
         ``progress(block_key)`` after each block is protected.
 
@@ -468,6 +476,12 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
             raise SurveyDataError(Problem(
                 file="--school-label", what=f"{school_label!r} is empty or holds a school id.",
                 todo="Give the school a pseudonym such as 'School A'."))
+    population = "every pupil of the survey"
+    if stated_only:
+        kept = stated_pupils(table)
+        population = (f"only the pupils who stated their gender (girl or boy) and ethnicity: "
+                      f"{_about(int(kept.sum()))} of {_about(len(table))} pupils")
+        table = table[kept].reset_index(drop=True)
     aggregates = measures.SurveyAggregates(table)
     blocks = _share_blocks(aggregates, distributions)
     tables = measures.summary_tables(aggregates, protect=True, rules=rules, blocks=blocks,
@@ -490,7 +504,9 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
             "bundle_version": BUNDLE_VERSION,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "title": title,
-            "source": source_text(table),
+            "source": source_text(table) + (
+                f" Figures describe {population}." if stated_only else ""),
+            "population": population,
             "rules": {"min_count": rules.min_count, "min_base": rules.min_base,
                       "min_schools": rules.min_schools},
             "breakdowns": [list(b) for b in measures.PUBLISHED_BREAKDOWNS],
@@ -508,6 +524,16 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
         shutil.rmtree(work, ignore_errors=True)
         raise
     return out
+
+
+def stated_pupils(table: pd.DataFrame) -> np.ndarray:
+    """True for each pupil whose gender is one of the two compared in gender gaps
+    (boy, girl) and whose ethnicity is one of the two compared in ethnicity gaps."""
+    keep = np.ones(len(table), dtype=bool)
+    for column, pair in measures._GAP_GROUPS.items():
+        if column in table:
+            keep &= table[column].astype(object).isin(list(pair)).to_numpy()
+    return keep
 
 
 def _move_into_place(work: Path, out: Path) -> None:

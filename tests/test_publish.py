@@ -353,3 +353,55 @@ def test_command_line_on_a_file_that_is_not_a_survey(tmp_path):
                          timeout=300)
     assert run.returncode == 1 and "scores.csv" in run.stderr and "Traceback" not in run.stderr
     assert not (tmp_path / "pub").exists()
+
+
+# ----------------------------------------------------------------- stated pupils only
+
+
+@functools.cache
+def stated_bundle() -> Path:
+    out = _scratch() / "stated bundle"
+    publish.build_bundle(sample_survey(), out, stated_only=True)
+    return out
+
+
+def stated_sample_pupils() -> pd.DataFrame:
+    pupils = sample_pupils()
+    return pupils[pupils["gender"].isin(["boy", "girl"])
+                  & pupils["ethnicity"].isin(["white_british", "other_ethnic_group"])]
+
+
+def test_stated_only_publishes_those_pupils_and_says_so():
+    folder = stated_bundle()
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    pupils = stated_sample_pupils()
+    assert "stated their gender (girl or boy) and ethnicity" in manifest["population"]
+    assert "stated their gender" in manifest["source"]
+    shares = read_csv(folder / "shares.csv")
+    # the all-pupils base is the stated pupils', by plain pandas
+    total = shares[(shares["breakdown"] == "all pupils") & (shares["item"] == "enjoy_science")
+                   & (shares["measure"] == "share")]
+    assert total["n"].item() == pupils["enjoy_science"].notna().sum()
+    assert total["share"].item() == pytest.approx(pupils["enjoy_science"].mean(), rel=1e-12)
+    shown = shares[shares["count"].notna() & (shares["n"] > 0)]
+    assert (shown["count"] >= 10).all() and (shown["n"] - shown["count"] >= 10).all()
+
+
+def test_stated_only_hides_far_fewer_figures(bundle):
+    every = read_csv(bundle / "shares.csv")
+    stated = read_csv(stated_bundle() / "shares.csv")
+    hidden = {name: (t["suppressed"] != "").mean() for name, t in
+              (("every", every), ("stated", stated))}
+    assert hidden["stated"] < hidden["every"] / 2, hidden
+    gaps = read_csv(stated_bundle() / "comparisons.csv")
+    gaps = gaps[gaps["measure"] == "gender_gap"]
+    assert (gaps["suppressed"] == "").mean() > 0.5
+
+
+@pytest.mark.parametrize("block", ["club", "enjoy"])
+def test_stated_only_bundle_resists_the_attacker(block):
+    tables = attack_tables(read_csv(stated_bundle() / "shares.csv"), block)
+    assert len(tables) == 16
+    pupils = stated_sample_pupils()
+    for item in schema.block(block).columns:
+        assert_no_recovery(tables, pupils=pupils, item=item)
