@@ -186,6 +186,22 @@ def _hidden(rows: pd.DataFrame) -> np.ndarray:
     return rows["suppressed"].fillna("").astype(str).to_numpy() != ""
 
 
+def _hidden_marks(marks, rows: pd.DataFrame, name: str, label: str, colour: str,
+                  top: float) -> None:
+    """Append, for each hidden row of one group, its symbol's place (at ``top``,
+    the row's ``ypos``), text, colour and hover words (naming ``rows[name]``
+    and the group ``label``) to ``marks`` = (x, y, text, colour, hover) lists
+    for :func:`_hidden_trace`."""
+    hx, hy, ht, hc, hh = marks
+    for r, hidden in zip(rows.to_dict("records"), _hidden(rows)):
+        if hidden:
+            hx.append(top)
+            hy.append(r["ypos"])
+            ht.append(f"<b>{r['suppressed']}</b>")
+            hc.append(colour)
+            hh.append(f"{r[name]}, {label}: {_hidden_words(r['suppressed'])}")
+
+
 def _hidden_trace(x: list, y: list, text: list, colours: list, hover: list) -> dict:
     """The ``c`` / ``u`` symbols of hidden figures, at the end of their rows."""
     return dict(type="scatter", x=x, y=y, text=text, mode="text", textposition="middle left",
@@ -317,13 +333,7 @@ def ranked_dots(table: pd.DataFrame, compare: str | None = None, *, title: str =
                          arrayminus=_pct(share - low), color=colour, thickness=2, width=0),
             customdata=_custom(rows), meta={"kind": "share", "group": _plain(value)},
             hovertemplate=_hover_share(label), cliponaxis=False))
-        for r, hidden in zip(rows.itertuples(index=False), _hidden(rows)):
-            if hidden:
-                hx.append(top)
-                hy.append(r.ypos)
-                ht.append(f"<b>{r.suppressed}</b>")
-                hc.append(colour)
-                hh.append(f"{r.label}, {label}: {_hidden_words(r.suppressed)}")
+        _hidden_marks((hx, hy, ht, hc, hh), rows, "label", label, colour, top)
     fig.add_trace(_hidden_trace(hx, hy, ht, hc, hh))
     vals, text = _percent_ticks(top)
     _layout(fig, title, subtitle, len(items), x_title=x_title, x_range=[0, top * 1.02],
@@ -511,13 +521,7 @@ def aim_bars(table: pd.DataFrame, compare: str | None = None, *, title: str = ""
             customdata=_custom(rows), meta={"kind": "aim", "group": _plain(value)},
             hovertemplate=_hover_share(label, "%{text}"),
             text=rows["category_label"].astype(str).tolist(), textposition="none"))
-        for r, hidden in zip(rows.itertuples(index=False), _hidden(rows)):
-            if hidden:
-                hx.append(top)
-                hy.append(r.ypos)
-                ht.append(f"<b>{r.suppressed}</b>")
-                hc.append(colour)
-                hh.append(f"{r.category_label}, {label}: {_hidden_words(r.suppressed)}")
+        _hidden_marks((hx, hy, ht, hc, hh), rows, "category_label", label, colour, top)
     fig.add_trace(_hidden_trace(hx, hy, ht, hc, hh))
     vals, text = _percent_ticks(top)
     _layout(fig, title, subtitle, len(answers), x_title="Share of pupils (%)",

@@ -99,20 +99,29 @@ def mark_shares(frame: pd.DataFrame,
     with np.errstate(invalid="ignore"):
         conf = some & ((base < mc) | (count_pupils < mc) | (base - count_pupils < mc))
         low = some & ~conf & ((base < rules.min_base) | (schools < rules.min_schools))
-    previous = out["suppressed"].fillna("").astype(str).to_numpy() if "suppressed" in out \
-        else np.full(len(out), "", dtype=object)
-    out["suppressed"] = np.where(conf, disclosure.CONFIDENTIAL,
-                                 np.where(low, disclosure.LOW_RELIABILITY, previous))
-    hide = out["suppressed"].to_numpy() != ""
-    for c in _SHARE_HIDDEN:
-        if c in out:
-            out[c] = out[c].astype(float).mask(hide)
+    hide = _mark(out, conf, low, _SHARE_HIDDEN)
     if "rank" in out:
         out["rank"] = out["rank"].astype(float).mask(hide)
     for c in ("n", "n_pupils"):
         if c in out:
             out[c] = out[c].astype(float).mask(some & (base < mc))
     return out
+
+
+def _mark(out: pd.DataFrame, conf: np.ndarray, low: np.ndarray, hidden: Sequence[str]
+          ) -> np.ndarray:
+    """Set ``suppressed`` (``c`` where ``conf``, else ``u`` where ``low``, else what
+    it was) and NaN the ``hidden`` columns of every marked row, in place; returns
+    which rows are marked."""
+    previous = out["suppressed"].fillna("").astype(str).to_numpy() if "suppressed" in out \
+        else np.full(len(out), "", dtype=object)
+    out["suppressed"] = np.where(conf, disclosure.CONFIDENTIAL,
+                                 np.where(low, disclosure.LOW_RELIABILITY, previous))
+    hide = out["suppressed"].to_numpy() != ""
+    for c in hidden:
+        if c in out:
+            out[c] = out[c].astype(float).mask(hide)
+    return hide
 
 
 def mark_comparisons(frame: pd.DataFrame,
@@ -144,13 +153,7 @@ def mark_comparisons(frame: pd.DataFrame,
     schools = out["n_schools"].astype(float).to_numpy()
     with np.errstate(invalid="ignore"):
         low = ~conf & ((np.minimum(n1, n2) < rules.min_base) | (schools < rules.min_schools))
-    previous = out["suppressed"].fillna("").astype(str).to_numpy()
-    out["suppressed"] = np.where(conf, disclosure.CONFIDENTIAL,
-                                 np.where(low, disclosure.LOW_RELIABILITY, previous))
-    hide = out["suppressed"].to_numpy() != ""
-    for c in _COMPARISON_HIDDEN:
-        if c in out:
-            out[c] = out[c].astype(float).mask(hide)
+    hide = _mark(out, conf, low, _COMPARISON_HIDDEN)
     if "significant_fdr" in out:
         out["significant_fdr"] = out["significant_fdr"].astype(object).mask(hide, "")
     return out
