@@ -1062,13 +1062,16 @@ class SurveyAggregates:
 
     def comparisons(self) -> list[pd.DataFrame]:
         """The standard comparisons: gaps by wave × year group, gap changes by
-        wave (across years) and by year group (across waves), changes between
-        waves by year group (all and common schools), and the cohort view."""
+        wave (across years) and by year group (across waves, all and common
+        schools), changes between waves by year group (all and common
+        schools), and the cohort view."""
         out = []
         for compare in ("gender", "ethnicity"):
             out.append(self.gaps(["wave", "year_group"], compare=compare))
             out.append(self.gap_change(["wave"], compare=compare, across="year_group"))
-            out.append(self.gap_change(["year_group"], compare=compare, across="wave"))
+            for schools in ("all", "common"):
+                out.append(self.gap_change(["year_group"], compare=compare, across="wave",
+                                           schools=schools))
         for schools in ("all", "common"):
             out.append(self.change(["year_group"], schools=schools))
             out.append(self.cohort(schools=schools))
