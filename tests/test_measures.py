@@ -474,13 +474,30 @@ def test_all_measures_tables_equal_plain_pandas_and_the_single_views(sample, agg
     that block, in that order, and its shares equal a plain pandas groupby."""
     breakdowns = [(), ("gender",), ("wave", "school_id")]
     result = agg.all_measures(breakdowns=breakdowns, comparisons=False)
-    assert set(result) == {b.key for b in agg.blocks}
+    plain = agg.all_measures(breakdowns=breakdowns, comparisons=False, categorical=False)
+    assert set(result) == set(plain) == {b.key for b in agg.blocks}
     for key in ("enjoy", "favourite", "aim"):
         table = result[key]["shares"]
+        # text columns are categoricals of the same values as the str/object columns
+        for c in measures.TEXT_COLUMNS:
+            assert isinstance(table[c].dtype, pd.CategoricalDtype), c
+            assert plain[key]["shares"][c].dtype == (object if c in ("block", "label", "item")
+                                                     else pd.Series([""]).dtype), c
+        assert {"", "c", "u"} <= set(table["suppressed"].cat.categories)
+        marked = table.copy()
+        marked.loc[marked.index[:2], "suppressed"] = "c"  # as in a str column
+        assert marked["suppressed"].iloc[:3].tolist() == ["c", "c", ""]
+        first = str(plain[key]["shares"]["measure"].iloc[0])  # compared with a str
+        assert (table["measure"] == first).sum() == (plain[key]["shares"]["measure"]
+                                                     == first).sum() > 0
+        pd.testing.assert_frame_equal(
+            table.astype({c: plain[key]["shares"][c].dtype for c in measures.TEXT_COLUMNS}),
+            plain[key]["shares"])
         parts = []
         for by in breakdowns:
             name = " × ".join(by) or "all pupils"
-            part = table[table["breakdown"] == name].drop(columns="breakdown")
+            part = plain[key]["shares"]
+            part = part[part["breakdown"] == name].drop(columns="breakdown")
             single = pd.concat([f for f in (agg.shares(by, key), agg.distribution(by, key))
                                 if len(f)], ignore_index=True)
             pd.testing.assert_frame_equal(part[single.columns].reset_index(drop=True), single)
