@@ -81,7 +81,7 @@ class DownloadLinks:
     table : DataFrame
         The tidy table the chart shows (group columns, item, label, n, count, share).
     filename : str
-        File name without extension, e.g. ``"favourite_subjects"``.
+        File name without extension, e.g. ``"subjects_favourite_share_by_year_group"``.
 
     Attributes
     ----------

@@ -1,4 +1,5 @@
-"""dashboards package: data source, messages, and the favourite subjects wiring."""
+"""dashboards package: data source, messages, and the Subjects dashboard's favourite
+subjects (the chart of the retired "Favourite subjects" page)."""
 
 from __future__ import annotations
 
@@ -11,24 +12,34 @@ import pytest
 
 from analysis import measures, schema
 from analysis.errors import Problem, SurveyDataError
-from dashboards import data, favourite_subjects, page, server
+from analysis.load import Survey
+from dashboards import data, page, results, server, subjects
+
+FAVOURITES = schema.block("favourite").columns
 
 
 @pytest.fixture
 def table() -> pd.DataFrame:
-    """40 girls and 40 boys in every wave and year group, and 3 pupils of other gender."""
+    """40 girls and 40 boys in every wave and year group (4 schools), and 3 pupils of
+    other gender."""
     rng = np.random.default_rng(7)
     rows = []
     for wave in (1, 2):
         for year in (7, 9):
             for gender, n in (("girl", 40), ("boy", 40), ("other", 3)):
-                for _ in range(n):
-                    rows.append({"wave": wave, "year_group": year, "gender": gender,
-                                 **{c: int(rng.random() < 0.3) for c in
-                                    schema.block("favourite").columns}})
+                for i in range(n):
+                    rows.append({"pupil_id": f"P{len(rows)}", "school_id": f"S{i % 4}",
+                                 "wave": wave, "year_group": year, "gender": gender,
+                                 **{c: int(rng.random() < 0.3) for c in FAVOURITES}})
     t = pd.DataFrame(rows)
-    return t.astype({"wave": "Int8", "year_group": "Int8",
+    return t.astype({"wave": "Int8", "year_group": "Int8", **{c: "Int8" for c in FAVOURITES},
                      "gender": pd.CategoricalDtype(list(schema.groups()["gender"].values))})
+
+
+def favourites_shown(figure) -> dict:
+    """{(year group, item): percent} of the share dots of a Subjects figure."""
+    return {(trace.meta["group"], custom[0]): x for trace in figure.data
+            if trace.meta.get("kind") == "share" for custom, x in zip(trace.customdata, trace.x)}
 
 
 def test_data_source_defaults_to_the_sample():
@@ -75,37 +86,52 @@ def test_show_hides_an_unexpected_error(capsys):
     assert "boom" not in box.children[0].value
 
 
-def test_aggregates_are_computed_once_and_filter_reuses_them(table, monkeypatch):
-    calls = []
-    real = measures.shares
-    monkeypatch.setattr(measures, "shares", lambda *a, **k: calls.append(k["by"]) or real(*a, **k))
-    dashboard = favourite_subjects.FavouriteSubjects(table)
-    assert calls == [["wave", "year_group"], ["gender", "wave", "year_group"]]
-    dashboard.gender.value = "girl"
-    dashboard.gender.value = "boy"
-    assert len(calls) == 2, "a filter change went back to the pupil rows"
+def test_pupil_rows_are_read_once_and_filters_reuse_the_tables(table, monkeypatch):
+    aggregated, computed = [], []
+    real_init, real_shares = measures.SurveyAggregates.__init__, measures.SurveyAggregates.shares
+
+    def init(self, *args, **kwargs):
+        aggregated.append(1)
+        real_init(self, *args, **kwargs)
+
+    def shares(self, by, *args, **kwargs):
+        computed.append(tuple(by))
+        return real_shares(self, by, *args, **kwargs)
+
+    monkeypatch.setattr(measures.SurveyAggregates, "__init__", init)
+    monkeypatch.setattr(measures.SurveyAggregates, "shares", shares)
+    monkeypatch.setattr(measures, "shares", lambda *a, **k: pytest.fail("read pupil rows"))
+    board = subjects.make(results.LiveResults(Survey(table, ("t.csv",))))
+    for _ in range(2):  # there and back again: nothing is computed twice
+        board.filters.set(gender="girl")
+        board.filters.set(gender="boy")
+        board.filters.set(gender="all")
+    assert aggregated == [1], "the pupil rows were read more than once"
+    # the blocks present, year 7 vs year 9 of all pupils, and of each gender: once each
+    assert sorted(computed) == [(), ("year_group",), ("year_group", "gender")]
 
 
-def test_filter_redraws_with_the_chosen_pupils_shares(table):
-    dashboard = favourite_subjects.FavouriteSubjects(table)
-    dashboard.gender.value = "girl"
+def test_gender_filter_redraws_with_the_chosen_pupils_shares(table):
+    board = subjects.make(results.LiveResults(Survey(table, ("t.csv",))))
+    assert board.figure.layout.title.text.endswith("all pupils")
+    board.filters.set(gender="girl")
     girls = table[table["gender"] == "girl"]
-    assert "girls" in dashboard.figure.layout.title.text
-    for trace in dashboard.figure.data:
-        cell = girls[(girls["wave"] == trace.meta["wave"])
-                     & (girls["year_group"] == trace.meta["year_group"])]
-        for label, share in zip(trace.y, trace.x):
-            column = next(c for c in schema.block("favourite").columns
-                          if schema.item(c).label == label)
-            assert share == pytest.approx(cell[column].mean(), rel=1e-12)
-    dashboard.gender.value = favourite_subjects.ALL_PUPILS
-    assert "all pupils" in dashboard.figure.layout.title.text
+    assert board.figure.layout.title.text.endswith("Year 7 vs Year 9, Girls")
+    shown = favourites_shown(board.figure)
+    assert len(shown) == 2 * len(FAVOURITES)
+    for (year, column), percent in shown.items():
+        answered = girls[girls["year_group"] == year][column].dropna().astype(float)
+        assert percent == pytest.approx(100 * answered.mean(), rel=1e-12)
+    board.filters.set(gender="all")
+    assert board.figure.layout.title.text.endswith("all pupils")
 
 
-def test_small_gender_groups_are_not_offered(table):
-    dashboard = favourite_subjects.FavouriteSubjects(table)
-    keys = [key for _, key in dashboard.gender.options]
-    assert keys == [favourite_subjects.ALL_PUPILS, "girl", "boy"]  # "other": 3 < MIN_BASE
+def test_a_small_gender_group_is_neither_offered_nor_compared(table):
+    board = subjects.make(results.LiveResults(Survey(table, ("t.csv",))))
+    assert [key for _, key in board.filters.dropdowns["gender"].options] == ["all", "boy", "girl"]
+    board.compare.value = "gender"
+    assert {t.meta["group"] for t in board.figure.data if t.meta.get("kind") == "share"} \
+        == {"boy", "girl"}  # "other": 3 pupils a cell
 
 
 def test_voila_command_serves_the_folder_on_loopback_without_sources():
@@ -123,7 +149,7 @@ def test_home_lists_only_public_dashboards_on_a_bundle(tmp_path):
         (tmp_path / f"{name}.ipynb").write_text("{}")
     env = {"KS3_BUNDLE": "/some/bundle"}
     listed = [d[0] for d in home.shown(env, tmp_path)]
-    assert "planner.ipynb" not in listed and "favourite_subjects.ipynb" not in listed
+    assert "planner.ipynb" not in listed
     assert set(listed) == {f"{n}.ipynb" for n in server.PUBLIC_NOTEBOOKS} - {"index.ipynb"}
     assert "planner.ipynb" not in home.links(env, tmp_path).value
     assert home.shown({}) == home.DASHBOARDS

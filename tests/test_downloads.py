@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from analysis import measures, schema
-from dashboards import downloads, favourite_subjects
+from analysis.load import Survey
+from dashboards import downloads, results, subjects
 
 FAVOURITES = schema.block("favourite").columns
 
@@ -60,8 +61,8 @@ def read_csv_link(value: str, name: str) -> pd.DataFrame:
 
 def test_csv_link_holds_the_charts_shares(table):
     shown = measures.shares(table, FAVOURITES, by=["wave", "year_group"])
-    value = downloads.links_html(shown, "favourite_subjects")
-    got = read_csv_link(value, "favourite_subjects.csv")
+    value = downloads.links_html(shown, "subjects")
+    got = read_csv_link(value, "subjects.csv")
     assert list(got.columns) == ["wave", "year_group", "item", "label", "n", "count", "share"]
     expected = plain_pandas_shares(table, ["wave", "year_group"])
     merged = got.merge(expected, on=["wave", "year_group", "label"], suffixes=("", "_pandas"))
@@ -124,24 +125,40 @@ def test_link_names_are_escaped():
 
 
 def test_dashboard_links_follow_the_filter(table):
-    dashboard = favourite_subjects.FavouriteSubjects(table)
-    value = dashboard.downloads.widget.value
-    assert set(links(value)) == {"favourite_subjects.csv", "favourite_subjects.xlsx"}
-    dashboard.gender.value = "girl"
-    value = dashboard.downloads.widget.value
-    assert set(links(value)) == {"favourite_subjects_girls.csv", "favourite_subjects_girls.xlsx"}
-    got = read_csv_link(value, "favourite_subjects_girls.csv")
+    """Subjects' links hold the rows its chart draws, named after the view, and follow a
+    filter; so does the chart image's name."""
+    table = table.assign(school_id=[f"S{i % 4}" for i in range(len(table))])
+    board = subjects.make(results.LiveResults(Survey(table, ("t.csv",))))
+    name = "subjects_favourite_share_by_year_group"
+    value = board.downloads.widget.value
+    assert set(links(value)) == {f"{name}.csv", f"{name}.xlsx"}
+    got = read_csv_link(value, f"{name}.csv")
+    expected = plain_pandas_shares(table, ["year_group"])
+    merged = got.merge(expected, on=["year_group", "label"], suffixes=("", "_pandas"))
+    assert len(merged) == len(got) == len(expected) == 2 * len(FAVOURITES)
+    for column in ("n", "count", "share"):
+        np.testing.assert_allclose(merged[column], merged[f"{column}_pandas"], rtol=1e-12)
+
+    board.filters.set(gender="girl")
+    value = board.downloads.widget.value
+    assert set(links(value)) == {f"{name}_girls.csv", f"{name}_girls.xlsx"}
+    got = read_csv_link(value, f"{name}_girls.csv")
     assert set(got["gender"]) == {"girl"}
-    expected = plain_pandas_shares(table[table["gender"] == "girl"], ["wave", "year_group"])
-    merged = got.merge(expected, on=["wave", "year_group", "label"], suffixes=("", "_pandas"))
+    expected = plain_pandas_shares(table[table["gender"] == "girl"], ["year_group"])
+    merged = got.merge(expected, on=["year_group", "label"], suffixes=("", "_pandas"))
     assert len(merged) == len(got) == len(expected)
     np.testing.assert_allclose(merged["share"], merged["share_pandas"], rtol=1e-12)
     np.testing.assert_allclose(merged["n"], merged["n_pandas"], rtol=1e-12)
-    config = dashboard.chart.outputs[0]["data"]["application/vnd.plotly.v1+json"]["config"]
-    assert config["toImageButtonOptions"]["filename"] == "favourite_subjects_girls"
+    # the XLSX link holds the same rows
+    media, content = links(value)[f"{name}_girls.xlsx"]
+    book = pd.read_excel(io.BytesIO(content))
+    pd.testing.assert_frame_equal(book[["year_group", "label", "n", "share"]],
+                                  got[["year_group", "label", "n", "share"]], check_dtype=False)
+    config = board.chart.outputs[0]["data"]["application/vnd.plotly.v1+json"]["config"]
+    assert config["toImageButtonOptions"]["filename"] == f"{name}_girls"
 
 
 def test_image_config_names_a_png():
-    config = downloads.image_config("favourite_subjects")
-    assert config["toImageButtonOptions"] == {"format": "png", "filename": "favourite_subjects",
+    config = downloads.image_config("subjects")
+    assert config["toImageButtonOptions"] == {"format": "png", "filename": "subjects",
                                               "scale": 2}

@@ -13,7 +13,7 @@ import pytest
 
 from analysis import load, schema
 from analysis.errors import SurveyDataError
-from dashboards import favourite_subjects, upload
+from dashboards import results, shell, subjects, upload
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 EXPORT = SAMPLE / "example_export.csv"
@@ -29,14 +29,14 @@ def upload_value(*files: tuple[str, bytes]) -> tuple[dict, ...]:
 
 @pytest.fixture
 def first_survey() -> load.Survey:
-    """A small survey in the contract layout: 2 schools, 40 girls and 40 boys a cell."""
+    """A small survey in the contract layout: 4 schools, 40 girls and 40 boys a cell."""
     rng = np.random.default_rng(3)
     rows = []
     for wave in (1, 2):
         for year in (7, 9):
             for gender in ("girl", "boy"):
                 for i in range(40):
-                    rows.append({"school_id": f"S{i % 2}", "wave": wave, "year_group": year,
+                    rows.append({"school_id": f"S{i % 4}", "wave": wave, "year_group": year,
                                  "gender": gender,
                                  **{c: int(rng.random() < 0.5) for c in FAVOURITES}})
     table = pd.DataFrame(rows).astype({"wave": "Int8", "year_group": "Int8",
@@ -46,8 +46,15 @@ def first_survey() -> load.Survey:
 
 
 @pytest.fixture
-def shown(first_survey) -> favourite_subjects.FavouriteSubjectsPage:
-    return favourite_subjects.FavouriteSubjectsPage(first_survey)
+def shown(first_survey) -> shell.DashboardPage:
+    """The Subjects dashboard in its page frame, with the upload panel."""
+    return shell.DashboardPage(results.LiveResults(first_survey), subjects.make)
+
+
+def dots(figure) -> dict:
+    """{(year group, item): percent} of every share dot of a Subjects figure."""
+    return {(trace.meta["group"], custom[0]): x for trace in figure.data
+            if trace.meta.get("kind") == "share" for custom, x in zip(trace.customdata, trace.x)}
 
 
 def test_uploaded_files_reads_both_ipywidgets_shapes():
@@ -65,12 +72,13 @@ def test_accepts_every_format_the_loader_reads():
 
 def test_good_files_replace_the_survey_and_redraw(shown, first_survey):
     before = shown.dashboard
-    old_shares = [list(t.x) for t in before.figure.data]
+    old_shares = dots(before.figure)
+    assert len(old_shares) == 2 * len(FAVOURITES)
     shown.upload.files.value = upload_value((EXPORT.name, EXPORT.read_bytes()))
     shown.upload.codebook.value = upload_value((CODEBOOK.name, CODEBOOK.read_bytes()))
     assert shown.upload.use_files() is True
-    assert shown.dashboard is not before and shown.chart.children == (shown.dashboard.widget,)
-    assert shown.survey.files == ("example_export.csv",)
+    assert shown.dashboard is not before and shown.body.children == (shown.dashboard.widget,)
+    assert shown.results.survey.files == ("example_export.csv",)
     note = shown.note.children[0].value
     assert "<b>Showing your data</b>: example_export.csv" in note
     # independently: the export's pupils, read with plain pandas and the codebook's words
@@ -78,11 +86,14 @@ def test_good_files_replace_the_survey_and_redraw(shown, first_survey):
     year = raw["Pupil\u2019s year"].str.extract(r"(\d+)")[0].astype(int)
     maths = pd.to_numeric(raw["Fav Maths"], errors="coerce").where(lambda s: s >= 0)
     expected = maths.groupby(year).mean()
-    for trace in shown.dashboard.figure.data:
-        assert trace.meta["wave"] == 2
-        share = dict(zip(trace.y, trace.x))["Maths"]
-        assert share == pytest.approx(expected[trace.meta["year_group"]], rel=1e-12)
-    assert [list(t.x) for t in shown.dashboard.figure.data] != old_shares
+    new_shares = dots(shown.dashboard.figure)
+    assert {year for year, _ in new_shares} == {7, 9}
+    for year_group in (7, 9):
+        share = new_shares[(year_group, "favourite_maths")]
+        assert share == pytest.approx(100 * expected[year_group], rel=1e-12)
+    # the export holds wave 2 only: its dashboard offers no wave comparison
+    assert "wave" not in [c for _, c in shown.dashboard.compare.options]
+    assert new_shares != old_shares
     assert "could not" not in shown.upload.message.value
     assert shown.upload.files.value == () and shown.upload.codebook.value == ()
 
@@ -99,20 +110,23 @@ def test_a_broken_file_shows_the_loaders_message_and_keeps_the_chart(shown):
         assert html.escape(str(problem)) in message
     assert "<i>" not in message and "&lt;i&gt;bad.csv" in message
     assert "ks3-problem" in message and "Traceback" not in message
-    assert shown.dashboard is before and shown.chart.children == (before.widget,)
+    assert shown.dashboard is before and shown.body.children == (before.widget,)
     assert shown.note.children[0].value == note
     assert shown.upload.files.value != ()  # kept, so a codebook can be added and retried
     assert not shown.upload.button.disabled
 
 
-def test_a_survey_without_favourites_is_refused_and_the_chart_stays(shown):
-    before = shown.dashboard
-    content = b"pupil_id,school_id,wave,year_group,enjoy_maths\nP1,S1,1,7,4\nP2,S1,1,9,3\n"
-    shown.upload.files.value = upload_value(("enjoy_only.csv", content))
+def test_a_survey_without_the_subjects_questions_is_refused_and_the_chart_stays(shown):
+    before, drawn = shown.dashboard, dots(shown.dashboard.figure)
+    content = (b"pupil_id,school_id,wave,year_group,club_science\n"
+               b"P1,S1,1,7,1\nP2,S1,1,9,0\n")
+    shown.upload.files.value = upload_value(("clubs_only.csv", content))
     assert shown.upload.use_files() is False
-    assert "enjoy_only.csv: has no answers to the favourite subjects" in \
-        shown.upload.message.value
-    assert shown.dashboard is before
+    message = shown.upload.message.value
+    assert "clubs_only.csv: has no answers to the questions of this dashboard" in message
+    assert "favourite_english" in message
+    assert shown.dashboard is before and shown.body.children == (before.widget,)
+    assert dots(shown.dashboard.figure) == drawn
 
 
 def test_an_unexpected_error_is_a_plain_message_and_its_traceback_goes_to_the_log(
