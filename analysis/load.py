@@ -37,6 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import privacy, schema
@@ -105,7 +106,8 @@ def _bytes(source) -> bytes:
 
 
 def read_file(source, sheet: str | None = None,
-              text_columns: Callable[[Sequence[str]], Sequence[str]] | None = None) -> RawFile:
+              text_columns: Callable[[Sequence[str]], Sequence[str]] | None = None,
+              code_columns: Callable[[Sequence[str]], Sequence[str]] | None = None) -> RawFile:
     """Read one file as it is (no mapping, no checks), by its extension.
 
     Parameters
@@ -114,6 +116,15 @@ def read_file(source, sheet: str | None = None,
     sheet : Excel sheet to read (default: the first)
     text_columns : given the header of a delimited text file, the columns to
         read as text (ids such as ``"00123"`` keep their leading zeros)
+    code_columns : given the header of a delimited text file, the columns
+        holding small whole-number codes (answers, wave, year group). A text
+        file over ``_CHUNK_BYTES`` is then read in chunks of ``_CHUNK_ROWS``
+        rows with those columns kept as ``Int8`` (a byte and a mask byte a
+        value instead of a float64's eight): the same values, in a third of the
+        memory. A file where that cannot be done without changing a value (a
+        code column with a fraction, text or a number outside -128..127, or a
+        column read as different types in different chunks) is read whole,
+        as without ``code_columns``, so its problems are reported as ever.
 
     Raises
     ------
@@ -139,7 +150,7 @@ def read_file(source, sheet: str | None = None,
         raise SurveyDataError(Problem(name, "is empty (0 bytes).",
                                       "Export the survey again and check the file has data."))
     if ext in TEXT_EXTENSIONS:
-        return _read_text(name, _bytes(source), text_columns)
+        return _read_text(name, _bytes(source), text_columns, code_columns)
     try:
         if ext in EXCEL_EXTENSIONS:
             return _read_excel(name, source, sheet)
@@ -162,7 +173,58 @@ def read_file(source, sheet: str | None = None,
             "it as CSV.")) from None
 
 
-def _read_text(name: str, data: bytes, text_columns) -> RawFile:
+#: A text file larger than this is read in chunks when its code columns are known.
+_CHUNK_BYTES = 16 * 2 ** 20
+
+#: Rows per chunk (about 90 MB of float64 for the survey's hundred columns).
+_CHUNK_ROWS = 100_000
+
+
+class _NotNarrow(Exception):
+    """A chunk that cannot be kept narrow without changing a value."""
+
+
+def _narrow(chunk: pd.DataFrame, codes: set) -> pd.DataFrame:
+    """The code columns of a chunk as ``Int8`` (whole numbers in -128..127
+    or empty); raises :class:`_NotNarrow` if any value would change."""
+    changes = {}
+    for c in chunk.columns:
+        if c not in codes:
+            continue
+        values = chunk[c]
+        if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+            raise _NotNarrow(c)
+        arr = values.to_numpy(dtype="float64", na_value=np.nan)
+        empty = np.isnan(arr)
+        filled = np.where(empty, 0.0, arr)
+        if not ((filled == np.round(filled)) & (filled >= -128) & (filled <= 127)).all():
+            raise _NotNarrow(c)
+        changes[c] = pd.arrays.IntegerArray(filled.astype(np.int8), empty)
+    return chunk.assign(**changes) if changes else chunk
+
+
+def _read_chunks(data: bytes, sep: str, dtype: dict, codes: set) -> pd.DataFrame | None:
+    """The file read in chunks, code columns ``Int8``; None where it must be read
+    whole (see ``read_file``'s ``code_columns``): the whole read decides then,
+    and reports any problem as it always has."""
+    chunks = []
+    try:
+        with pd.read_csv(io.BytesIO(data), sep=sep, dtype=dtype or None,
+                         chunksize=_CHUNK_ROWS) as reader:
+            for chunk in reader:
+                chunk = _narrow(chunk, codes)
+                if chunks and (list(chunk.columns) != list(chunks[0].columns)
+                               or not chunk.dtypes.equals(chunks[0].dtypes)):
+                    return None
+                chunks.append(chunk)
+    except Exception:  # a parser error (or _NotNarrow): the whole read reports it
+        return None
+    if not chunks:
+        return None
+    return chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
+
+
+def _read_text(name: str, data: bytes, text_columns, code_columns=None) -> RawFile:
     notes = []
     if b"\x00" in data[:65536]:
         raise SurveyDataError(Problem(
@@ -186,10 +248,16 @@ def _read_text(name: str, data: bytes, text_columns) -> RawFile:
     names = next(csv.reader([header], delimiter=sep))
     text = list(text_columns(names)) if text_columns else []
     dtype = {c: "str" for c in text if c in names}
+    frame = None
+    if code_columns is not None and len(data) > _CHUNK_BYTES:
+        codes = set(code_columns(names)) - set(dtype)
+        if codes and len(set(names)) == len(names):  # (repeated names are renamed)
+            frame = _read_chunks(data, sep, dtype, codes)
     # pandas' C parser: as fast as the pyarrow engine on this machine and
     # robust to columns empty in the first rows (see bench/README.md)
     try:
-        frame = pd.read_csv(io.BytesIO(data), sep=sep, dtype=dtype or None)
+        if frame is None:
+            frame = pd.read_csv(io.BytesIO(data), sep=sep, dtype=dtype or None)
     except Exception as exc:
         reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         todo = ("Open it in a spreadsheet, check every row has the same columns as the "
@@ -278,6 +346,16 @@ def _as_codebooks(codebook, n: int) -> tuple[list[Codebook | None | bool], list[
     return out, problems
 
 
+def _code_columns(header: Sequence[str]) -> list[str]:
+    """Columns of a contract-layout header holding whole-number codes: wave,
+    year group and the binary and agreement items (as :func:`_contract_names`
+    recognises them)."""
+    coded = {"wave", "year_group"} | {it.column for it in schema.items()
+                                      if it.scale != "categorical"}
+    contract = {c.casefold(): c for c in schema.contract_columns()}
+    return [h for h in header if contract.get(str(h).strip().casefold()) in coded]
+
+
 def _contract_names(frame: pd.DataFrame) -> pd.DataFrame:
     """Rename columns that are contract columns but for case or spaces."""
     contract = {c.casefold(): c for c in schema.contract_columns()}
@@ -360,7 +438,8 @@ def load_survey(files, codebook=None) -> Survey:
             return ids
 
         try:
-            raw = read_file(source, book.sheet if book else None, text_columns)
+            raw = read_file(source, book.sheet if book else None, text_columns,
+                            _code_columns if book is None else None)
         except SurveyDataError as exc:
             problems.extend(exc.problems)
             continue

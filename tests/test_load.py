@@ -4,6 +4,7 @@ Each binary fixture is written here from a small DataFrame; the values the
 loader returns are compared with that DataFrame, written out by hand.
 """
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -311,3 +312,135 @@ def test_sample_export_with_its_codebook_equals_the_wave2_rows():
         if isinstance(a.dtype, pd.CategoricalDtype):
             a, b = a.astype("string"), b.astype("string")
         pd.testing.assert_series_equal(a, b, check_names=False, obj=column)
+
+
+# ------------------------------------------------------------ chunked reading
+# A large contract-layout CSV is read in chunks with its code columns kept Int8
+# (analysis.load._read_chunks). Here the chunks are made tiny (7 rows, every file
+# chunked) so a few dozen rows span several; the reference is the file read
+# whole (chunking switched off) and, for values and rows, the file's text itself.
+CHUNK_HEADER = ("pupil_id,school_id,wave,year_group,gender,ethnicity,favourite_maths,"
+                "favourite_science,favourite_english,favourite_art,enjoy_maths,weight")
+
+
+def _rows(n: int, bad: dict | None = None) -> list[str]:
+    """n pupil rows; ``bad`` replaces whole rows by their index (0 = row 2)."""
+    rows = []
+    for i in range(n):
+        gender = ("girl", "boy", "")[i % 3]
+        fav = "" if i % 5 == 4 else str(i % 2)
+        enjoy = "" if i % 7 == 6 else str(1 + i % 4)
+        rows.append(f"P{i:03d},S{i % 4},{1 + i % 2},{7 if i % 3 else 9},{gender},"
+                    f"white_british,{fav},{(i + 1) % 2},0,{i % 2},{enjoy},1.5")
+    for i, row in (bad or {}).items():
+        rows[i] = row
+    return rows
+
+
+def _chunked(monkeypatch, rows=7):
+    from analysis import load
+    monkeypatch.setattr(load, "_CHUNK_BYTES", 0)
+    monkeypatch.setattr(load, "_CHUNK_ROWS", rows)
+
+
+def _whole(monkeypatch):
+    from analysis import load
+    monkeypatch.setattr(load, "_CHUNK_BYTES", 10 ** 15)
+
+
+def _load_or_problems(data: bytes):
+    try:
+        survey = load_survey(("big.csv", data))
+    except SurveyDataError as exc:
+        return None, [str(p) for p in exc.problems], [(p.column, p.rows, p.n_rows)
+                                                       for p in exc.problems]
+    return survey, list(survey.notes), []
+
+
+def test_chunked_read_gives_the_whole_reads_table_and_the_files_values(monkeypatch):
+    from analysis import load
+    data = "\n".join([CHUNK_HEADER, *_rows(40)]).encode() + b"\n"
+    _chunked(monkeypatch)
+    raw = read_file(("big.csv", data), text_columns=lambda h: ["pupil_id", "school_id"],
+                    code_columns=load._code_columns)
+    # the chunked path was taken: code columns Int8 as read, others as parsed
+    assert raw.frame["favourite_maths"].dtype == "Int8" and raw.frame["wave"].dtype == "Int8"
+    assert raw.frame["weight"].dtype == "float64"
+    chunked = load_survey(("big.csv", data))
+    _whole(monkeypatch)
+    whole = load_survey(("big.csv", data))
+    pd.testing.assert_frame_equal(chunked.table, whole.table, check_exact=True)
+    assert chunked.notes == whole.notes
+    # and the values are the file's, read off its text
+    plain = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+    for c in ("favourite_maths", "enjoy_maths", "wave", "year_group"):
+        expect = [int(v) if v else None for v in plain[c]]
+        got = [None if pd.isna(v) else int(v) for v in chunked.table[c]]
+        assert got == expect, c
+    assert chunked.table["gender"].astype(object).where(chunked.table["gender"].notna(), "") \
+        .tolist() == plain["gender"].tolist()
+
+
+@pytest.mark.parametrize("bad, column, rows", [
+    # (row index → row text; row index 0 is file row 2); chunks of 7 rows: rows 2-8, 9-15…
+    ({20: "P020,S0,1,7,girl,white_british,5,0,0,0,3,1.5"}, "favourite_maths", (22,)),
+    ({20: "P020,S0,1,7,girl,white_british,1.5,0,0,0,3,1.5",
+      33: "P033,S1,1,7,girl,white_british,abc,0,0,0,3,1.5"}, "favourite_maths", (22, 35)),
+    ({15: "P015,S0,1,7,girl,white_british,1,0,0,0,300,1.5"}, "enjoy_maths", (17,)),
+    ({9: "P009,S0,,7,girl,white_british,1,0,0,0,3,1.5"}, "wave", (11,)),
+    ({30: "P030,S0,1,8,girl,white_british,1,0,0,0,3,1.5"}, "year_group", (32,)),
+    ({25: "P025,S0,1,7,martian,white_british,1,0,0,0,3,1.5"}, "gender", (27,)),
+    ({26: "P026,S0,1,7,girl,white_british,1,0,0,0,3,-1"}, "weight", (28,)),
+    ({3: "P033,S0,2,7,girl,white_british,1,0,0,0,3,1.5"}, "pupil_id", (5, 35)),
+])
+def test_chunked_read_reports_what_the_whole_read_does_in_later_chunks(
+        monkeypatch, bad, column, rows):
+    """A problem in a chunk other than the first: the same messages, naming the
+    file, column and the rows a person sees (counted here by hand)."""
+    data = "\n".join([CHUNK_HEADER, *_rows(40, bad)]).encode() + b"\n"
+    _chunked(monkeypatch)
+    got = _load_or_problems(data)
+    _whole(monkeypatch)
+    expect = _load_or_problems(data)
+    assert got[1:] == expect[1:]
+    (hit,) = [p for p in got[2] if p[0] == column]
+    assert hit[1] == rows
+    assert any(m.startswith(f"big.csv: column '{column}': row") for m in got[1])
+
+
+def test_chunked_read_of_a_broken_line_in_a_later_chunk(monkeypatch):
+    rows = _rows(40, {24: "P024,S0,1,7,girl,white_british,1,0,0,0,3,1.5,extra,fields"})
+    data = "\n".join([CHUNK_HEADER, *rows]).encode() + b"\n"
+    _chunked(monkeypatch)
+    got = _load_or_problems(data)
+    _whole(monkeypatch)
+    assert got[1:] == _load_or_problems(data)[1:]
+    assert "big.csv: could not be read as a CSV file" in got[1][0] and "line 26" in got[1][0]
+
+
+def test_chunked_read_notes_ticks_over_the_limit_in_every_chunk(monkeypatch):
+    over = {i: f"P{i:03d},S0,1,7,girl,white_british,1,1,1,1,3,1.5" for i in (1, 12, 30)}
+    data = "\n".join([CHUNK_HEADER, *_rows(40, over)]).encode() + b"\n"
+    _chunked(monkeypatch)
+    got = load_survey(("big.csv", data))
+    _whole(monkeypatch)
+    whole = load_survey(("big.csv", data))
+    assert got.notes == whole.notes
+    pd.testing.assert_frame_equal(got.table, whole.table, check_exact=True)
+    (note,) = [n for n in got.notes if "ticked more than" in n]
+    assert "3 pupils" in note and "rows 3, 14, 32" in note
+
+
+def test_chunked_read_with_a_column_empty_in_the_first_chunk(monkeypatch):
+    """gender empty in the first chunk, text later: types differ between chunks,
+    so the file is read whole, with the same result."""
+    rows = [r.replace(",girl,", ",,").replace(",boy,", ",,") if i < 10 else r
+            for i, r in enumerate(_rows(30))]
+    data = "\n".join([CHUNK_HEADER, *rows]).encode() + b"\n"
+    _chunked(monkeypatch)
+    got = load_survey(("big.csv", data))
+    _whole(monkeypatch)
+    pd.testing.assert_frame_equal(got.table, load_survey(("big.csv", data)).table,
+                                  check_exact=True)
+    assert got.table["gender"].iloc[:10].isna().all()
+    assert got.table["gender"].iloc[10:].notna().any()
