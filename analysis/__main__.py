@@ -10,6 +10,7 @@ summary FILE... [--codebook F] --out DIR [--no-disclosure] [--blocks K,...]
     Write every table of every block (one CSV per table, one XLSX workbook with
     a sheet per block, and a README), disclosure-controlled unless told not to.
 publish FILE... [--codebook F] --out DIR [--school ID] [--distributions] [--title T]
+        [--all-pupils]
     Write a publication bundle: only the disclosure-controlled tables the public
     dashboards and the static site need, no pupil row or id (analysis.publish).
 make-sample [--out DIR] [--large N]
@@ -218,8 +219,18 @@ def _publish(args: argparse.Namespace) -> int:
         return 1
     school = f", with the view of school {args.school} as {args.school_label!r}" \
         if args.school else ""
+    who = "every pupil"
+    if args.stated_only:
+        from .publish import population_difference, published_pupils
+
+        median, largest = population_difference(survey, published_pupils(survey)[0])
+        who = ("only the pupils who stated their gender (girl or boy) and ethnicity "
+               "(--all-pupils publishes everyone, with far more figures hidden). Their "
+               f"shares differ from every pupil's by {median:.2f} percentage points at the "
+               f"median and {largest:.2f} at most (all pupils and each wave x year group; "
+               "this comparison is not in the bundle)")
     print(f"wrote the publication bundle to {out}{school} (disclosure-controlled; no pupil "
-          "rows or ids)")
+          f"rows or ids). It describes {who}.")
     return 0
 
 
@@ -277,9 +288,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--distributions", action="store_true",
                    help="also publish answer-code distributions (slow: minutes a block)")
     p.add_argument("--title", help="title of the publication, shown on the public pages")
-    p.add_argument("--stated-only", action="store_true",
-                   help="publish only pupils who stated gender (girl or boy) and ethnicity: "
-                        "far fewer figures hidden (see docs/publishing.md)")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--stated-only", dest="stated_only", action="store_true", default=True,
+                     help="(the default) publish only the pupils who stated their gender "
+                          "(girl or boy) and ethnicity, so nothing about the others can be "
+                          "worked out and few figures need hiding (see docs/publishing.md)")
+    who.add_argument("--all-pupils", dest="stated_only", action="store_false",
+                     help="publish every pupil: most gender and ethnicity figures are then "
+                          "hidden (about 80%% of share rows on the sample)")
     p.set_defaults(run=_publish)
 
     p = sub.add_parser("make-sample", help="regenerate the synthetic sample")

@@ -11,8 +11,10 @@ Format (``bundle_version`` 1)
 ``manifest.json``
     ``format`` (``"ks3-stem-publication"``), ``bundle_version`` (1),
     ``created`` (ISO 8601, UTC), ``title``, ``source`` (waves, pupils and
-    schools in plain words, counts rounded to the nearest 10; never a file
-    path), ``rules`` (``min_count``, ``min_base``, ``min_schools``),
+    schools in plain words, counts rounded to the nearest 10, and who the
+    figures describe; never a file path), ``population`` (who the figures
+    describe: by default only the pupils who stated their gender and
+    ethnicity, see :func:`published_pupils`), ``rules`` (``min_count``, ``min_base``, ``min_schools``),
     ``breakdowns`` (the group columns of each breakdown in ``shares.csv``),
     ``blocks`` (block keys), ``distributions`` (whether answer-code
     distributions are in), ``school`` (``null``, or ``{"label",
@@ -60,6 +62,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -69,6 +72,7 @@ import pandas as pd
 from . import disclosure, export, measures, schema
 from .disclosure import DisclosureRules
 from .errors import Problem, SurveyDataError
+from .load import Survey
 
 FORMAT = "ks3-stem-publication"
 BUNDLE_VERSION = 1
@@ -345,7 +349,7 @@ def threshold_problems(shares: pd.DataFrame, rules: DisclosureRules,
         if mask.any():
             out.append(f"{file} rows {rows(mask)}: a shown share from under "
                        f"{rules.min_schools} schools")
-    hidden = shares["suppressed"].fillna("").astype(str) != ""
+    hidden = shares["suppressed"].astype(object).fillna("").astype(str) != ""
     mask = hidden & shares["share"].notna()
     if mask.any():
         out.append(f"{file} rows {rows(mask)}: a share marked c/u is shown")
@@ -410,7 +414,7 @@ def check_bundle(folder: str | Path, identifiers: Iterable[str] = ()) -> None:
 def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = DisclosureRules(), *,
                  school: str | None = None, school_label: str = "School A",
                  requested_by: str = "", distributions: bool = False,
-                 title: str = DEFAULT_TITLE, stated_only: bool = False,
+                 title: str = DEFAULT_TITLE, stated_only: bool = True,
                  progress: Callable[[str], None] | None = None) -> Path:
     """Write a publication bundle of ``survey`` into ``out_dir``.
 
@@ -436,13 +440,14 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
     title : str
         Title of the publication, shown on the public pages.
     stated_only : bool
-        Publish only the pupils who stated their gender as girl or boy and
-        their ethnicity (see :func:`stated_pupils`). With every pupil
-        published, the pupils in neither group of a gender (or ethnicity)
-        table are its total minus the groups shown, usually fewer than 10 a
-        cell, so most gender and ethnicity figures must be hidden (see
+        True (the default): publish only the pupils who stated their gender
+        as girl or boy and their ethnicity (:func:`published_pupils`). With
+        every pupil published (False), the pupils in neither group of a
+        gender (or ethnicity) table are its total minus the groups shown,
+        usually fewer than 10 a cell, so most gender and ethnicity figures
+        must be hidden (about 80% of the share rows on the sample, see
         docs/publishing.md); without them nothing about those pupils can be
-        worked out. The manifest's ``source`` and ``population`` say so.
+        worked out. The manifest's ``source`` and ``population`` say which.
     progress : callable, optional
         ``progress(block_key)`` after each block is protected.
 
@@ -476,12 +481,9 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
             raise SurveyDataError(Problem(
                 file="--school-label", what=f"{school_label!r} is empty or holds a school id.",
                 todo="Give the school a pseudonym such as 'School A'."))
-    population = "every pupil of the survey"
-    if stated_only:
-        kept = stated_pupils(table)
-        population = (f"only the pupils who stated their gender (girl or boy) and ethnicity: "
-                      f"{_about(int(kept.sum()))} of {_about(len(table))} pupils")
-        table = table[kept].reset_index(drop=True)
+    source = source_text(table)
+    kept, population = published_pupils(survey, stated_only)
+    table = kept.table
     aggregates = measures.SurveyAggregates(table)
     blocks = _share_blocks(aggregates, distributions)
     tables = measures.summary_tables(aggregates, protect=True, rules=rules, blocks=blocks,
@@ -504,8 +506,7 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
             "bundle_version": BUNDLE_VERSION,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "title": title,
-            "source": source_text(table) + (
-                f" Figures describe {population}." if stated_only else ""),
+            "source": f"{source} Figures describe {population}.",
             "population": population,
             "rules": {"min_count": rules.min_count, "min_base": rules.min_base,
                       "min_schools": rules.min_schools},
@@ -524,6 +525,41 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
         shutil.rmtree(work, ignore_errors=True)
         raise
     return out
+
+
+def published_pupils(survey: Survey, stated_only: bool = True) -> tuple[Survey, str]:
+    """The pupils a bundle publishes, and who they are in words for its manifest.
+
+    With ``stated_only`` (the default for bundles), the pupils of
+    :func:`stated_pupils` only: ``(survey restricted to them, "only the pupils
+    who stated their gender (girl or boy) and ethnicity: about 5,980 of about
+    6,290 pupils")``; otherwise ``(survey, "every pupil of the survey")``.
+    Tests and the live dashboards use it to compare like with like.
+    """
+    table = survey.table
+    if not stated_only:
+        return survey, "every pupil of the survey"
+    kept = stated_pupils(table)
+    words = (f"only the pupils who stated their gender (girl or boy) and ethnicity: "
+             f"{_about(int(kept.sum()))} of {_about(len(table))} pupils")
+    return replace(survey, table=table[kept].reset_index(drop=True)), words
+
+
+def population_difference(survey: Survey, published: Survey) -> tuple[float, float]:
+    """How far the published pupils' shares are from every pupil's: the median and
+    the largest absolute difference, in percentage points, over the items' shares of
+    all pupils and of each wave × year group. For the researcher, to judge the
+    choice of :func:`published_pupils`; never written into a bundle."""
+    diffs = []
+    for by in ([], ["wave", "year_group"]):
+        every = measures.SurveyAggregates(survey.table).shares(by)
+        kept = measures.SurveyAggregates(published.table).shares(by)
+        every, kept = (t[t["measure"] == "share"] for t in (every, kept))
+        both = every.merge(kept, on=[*by, "item"], suffixes=("_every", "_kept"))
+        diffs.append((both["share_every"] - both["share_kept"]).abs().to_numpy() * 100)
+    d = np.concatenate(diffs)
+    d = d[~np.isnan(d)]
+    return (float(np.median(d)), float(d.max())) if len(d) else (0.0, 0.0)
 
 
 def stated_pupils(table: pd.DataFrame) -> np.ndarray:

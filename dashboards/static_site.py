@@ -218,7 +218,7 @@ def share_figure(table: pd.DataFrame, block: str, who: str) -> go.Figure:
         if part["label"].isna().all():
             continue
         share = part["share"].astype(float)
-        marks = part["suppressed"].fillna("").astype(str).tolist()
+        marks = part["suppressed"].astype(object).fillna("").astype(str).tolist()
         n = part["n"].astype(float)
         bar = go.Bar(
             x=[None if np.isnan(v) else float(v) for v in share], y=labels, orientation="h",
@@ -280,7 +280,7 @@ def comparison_figure(table: pd.DataFrame, measure: str, block: str,
         part = part.set_index("item").reindex(items)
         est = part["estimate_pp"].astype(float)
         lo, hi = part["ci_low_pp"].astype(float), part["ci_high_pp"].astype(float)
-        marks = part["suppressed"].fillna("").astype(str).tolist()
+        marks = part["suppressed"].astype(object).fillna("").astype(str).tolist()
         sig = part["significant_fdr"].tolist()
         bar = go.Bar(
             x=[None if np.isnan(v) else round(float(v), 6) for v in est], y=labels,

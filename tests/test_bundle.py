@@ -1,9 +1,10 @@
 """BundleResults (dashboards.bundle): the public dashboards' numbers from a publication bundle.
 
 The bundles are the session's (``test_publish.sample_bundle`` /
-``school_bundle``). Every shown number is checked twice: against plain-pandas
-shares of the sample's pupils (independent of analysis.measures) and against
-:class:`~dashboards.results.LiveResults` on the same files, cell for cell.
+``school_bundle``), of the pupils who stated their gender and ethnicity (the
+default). Every shown number is checked twice: against plain-pandas shares of
+those pupils (independent of analysis.measures) and against
+:class:`~dashboards.results.LiveResults` on the same pupils, cell for cell.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import measures
+from analysis import measures, publish
 from analysis.errors import SurveyDataError
 from dashboards import filters, results
 from dashboards.bundle import BundleResults
 from dashboards.results import COMPARISONS, LiveResults
-from test_publish import LABEL, sample_bundle, sample_pupils, sample_survey
+from test_publish import LABEL, published_pupils, sample_bundle, sample_survey
 
 GROUPS = ("wave", "year_group", "gender", "ethnicity")
 BREAKDOWNS = [list(c) for k in range(5) for c in itertools.combinations(GROUPS, k)]
@@ -35,12 +36,13 @@ def published() -> BundleResults:
 
 @pytest.fixture(scope="module")
 def live() -> LiveResults:
-    return LiveResults(sample_survey())
+    survey, _ = publish.published_pupils(sample_survey())
+    return LiveResults(survey)
 
 
 @pytest.fixture(scope="module")
 def pupils() -> pd.DataFrame:
-    return sample_pupils()
+    return published_pupils()
 
 
 def plain_shares(pupils: pd.DataFrame, by: list[str], items: list[str]) -> pd.DataFrame:
@@ -101,7 +103,8 @@ def test_bundle_and_live_results_agree_on_every_shown_cell(by, published, live):
 
 
 @pytest.mark.parametrize("measure, schools", [
-    *((m, "all") for m in COMPARISONS), ("change_waves", "common"), ("cohort", "common")])
+    *((m, "all") for m in COMPARISONS), ("change_waves", "common"), ("cohort", "common"),
+    ("gender_gap_change_waves", "common"), ("ethnicity_gap_change_waves", "common")])
 def test_bundle_and_live_comparisons_agree_where_shown(measure, schools, published, live):
     b = published.comparisons(measure, schools=schools)
     lv = live.comparisons(measure, schools=schools)
@@ -157,7 +160,7 @@ def test_named_school_is_its_pseudonym_only(published):
     own = r.shares(["school_id", "wave", "year_group"], ["club"])
     assert set(own["school_id"].astype(str)) == {LABEL}
     assert list(own.columns) == ["wave", "year_group", "school_id", *measures.SHARE_COLUMNS]
-    pupils = sample_pupils()
+    pupils = published_pupils()
     mine = pupils[pupils["school_id"] == "S05"]
     for _, row in own[own["suppressed"] == ""].iterrows():
         cell = mine[(mine["wave"] == row["wave"]) & (mine["year_group"] == row["year_group"])]

@@ -1,10 +1,12 @@
 """The publication bundle (analysis.publish): what goes in, and tests that try to get more out.
 
 One bundle of the synthetic sample is made per test session, through the
-command line with one named school (:func:`school_bundle`; a minute or more),
-and shared with ``test_bundle.py`` and ``test_static_site.py``; the fast
-tests of refusals and of the audit replace the protected tables by a few
-rows of it. Every check reads the written files with plain
+command line with one named school and the default population (the pupils
+who stated their gender and ethnicity; :func:`school_bundle`, about ten
+seconds), and shared with ``test_bundle.py`` and ``test_static_site.py``; a
+second one of every pupil (``--all-pupils``, a minute) is made for the tests
+of that option (:func:`all_pupils_bundle`). The fast tests of refusals and of
+the audit replace the protected tables by a few rows of it. Every check reads the written files with plain
 pandas / regular expressions and compares them with the pupil rows, never
 with the code's own earlier output. The attacker is
 ``tests/test_disclosure.py``'s, which knows how the margins add up.
@@ -65,6 +67,14 @@ def school_bundle() -> tuple[Path, subprocess.CompletedProcess]:
     return out, run
 
 
+@functools.cache
+def all_pupils_bundle() -> Path:
+    """The sample's bundle of every pupil (``stated_only=False``; about a minute)."""
+    out = _scratch() / "all pupils bundle"
+    publish.build_bundle(sample_survey(), out, stated_only=False)
+    return out
+
+
 def sample_bundle() -> Path:
     """The session's bundle of the sample (see :func:`school_bundle`)."""
     out, run = school_bundle()
@@ -104,6 +114,14 @@ def sample_pupils() -> pd.DataFrame:
     return out
 
 
+def published_pupils() -> pd.DataFrame:
+    """:func:`sample_pupils` of the default bundle: those who stated their gender (girl,
+    boy) and ethnicity (white British, other ethnic group), selected here with plain pandas."""
+    pupils = sample_pupils()
+    return pupils[pupils["gender"].isin(["boy", "girl"])
+                  & pupils["ethnicity"].isin(["white_british", "other_ethnic_group"])]
+
+
 def attack_tables(shares: pd.DataFrame, block: str) -> dict[str, pd.DataFrame]:
     """shares.csv's share rows of a block, one table per breakdown, with its own groups only."""
     rows = shares[(shares["block"] == block) & (shares["measure"] == "share")]
@@ -135,6 +153,13 @@ def test_manifest_lists_every_file_with_its_hash(bundle):
     # 4073 + 2216 pupils in 27 + 19 schools, rounded to the nearest 10; no file names
     assert "4,070 pupils in about 30 schools" in manifest["source"]
     assert "2,220 pupils in about 20 schools" in manifest["source"]
+    # who the figures describe: by default the pupils who stated gender and ethnicity
+    stated = len(published_pupils())
+    assert 5900 < stated < 6289
+    assert manifest["population"] == (
+        "only the pupils who stated their gender (girl or boy) and ethnicity: "
+        f"about {int(round(stated, -1)):,} of about 6,290 pupils")
+    assert manifest["source"].endswith(f"Figures describe {manifest['population']}.")
     assert ".csv" not in manifest["source"] and "sample" not in manifest["source"]
     assert len(manifest["breakdowns"]) == 16 and [] in manifest["breakdowns"]
     shares = read_csv(bundle / "shares.csv")
@@ -188,7 +213,7 @@ def test_an_attacker_who_knows_the_margins_recovers_no_hidden_count(block, bundl
     shares = read_csv(bundle / "shares.csv")
     tables = attack_tables(shares, block)
     assert len(tables) == 16
-    pupils = sample_pupils()
+    pupils = published_pupils()
     for item in schema.block(block).columns:
         assert_no_recovery(tables, pupils=pupils, item=item)
 
@@ -197,18 +222,23 @@ def test_a_leaky_bundle_is_caught_by_the_attacker(bundle):
     """The attack can fail: showing one hidden count of the total table is caught."""
     shares = read_csv(bundle / "shares.csv")
     tables = attack_tables(shares, "club")
-    pupils = sample_pupils()
+    pupils = published_pupils()
     item = "club_engineering"
     total = tables["wave × year_group × gender × ethnicity"]
     hidden = total[(total["item"] == item) & (total["suppressed"] == "c")].index
     assert len(hidden) > 0
-    i = hidden[0]
-    key = total.loc[i, ["wave", "year_group", "gender", "ethnicity"]]
-    sel = np.ones(len(pupils), dtype=bool)
-    for c, v in key.items():
-        sel &= (pupils[c] == v).to_numpy()
-    total.loc[i, "count"] = float((pupils.loc[sel, item] == 1).sum())
-    total.loc[i, "n"] = float(pupils.loc[sel, item].notna().sum())
+
+    def truth(i):
+        key = total.loc[i, ["wave", "year_group", "gender", "ethnicity"]]
+        sel = np.ones(len(pupils), dtype=bool)
+        for c, v in key.items():
+            sel &= (pupils[c] == v).to_numpy()
+        return (float((pupils.loc[sel, item] == 1).sum()),
+                float(pupils.loc[sel, item].notna().sum()))
+
+    # a cell hidden for its own small count (not one hidden to protect another)
+    i = next(i for i in hidden if min(truth(i)[0], truth(i)[1] - truth(i)[0]) < 10)
+    total.loc[i, "count"], total.loc[i, "n"] = truth(i)
     total.loc[i, "suppressed"] = ""
     with pytest.raises(AssertionError):
         assert_no_recovery(tables, pupils=pupils, item=item)
@@ -230,7 +260,7 @@ def test_command_line_publishes_one_named_school_under_its_pseudonym(bundle):
     assert set(school["school"]) == {LABEL, "other schools"}
     assert "school_id" not in school.columns
     # the school's shown figures are its own pupils', counted with plain pandas
-    pupils = sample_pupils()
+    pupils = published_pupils()
     own = pupils[pupils["school_id"] == SCHOOL]
     mine = school[(school["school"] == LABEL) & school["count"].notna()]
     assert len(mine) >= 20
@@ -247,7 +277,7 @@ def test_the_named_school_cannot_be_recovered_from_the_total(bundle):
     named = bundle
     shares = read_csv(named / "shares.csv")
     school = read_csv(named / "school.csv")
-    pupils = sample_pupils()
+    pupils = published_pupils().copy()
     pupils["school"] = np.where(pupils["school_id"] == SCHOOL, LABEL, "other schools")
     for block in ("club", "favourite"):
         tables = attack_tables(shares, block)
@@ -355,53 +385,90 @@ def test_command_line_on_a_file_that_is_not_a_survey(tmp_path):
     assert not (tmp_path / "pub").exists()
 
 
-# ----------------------------------------------------------------- stated pupils only
+# ----------------------------------------------------------------- who is published
 
 
-@functools.cache
-def stated_bundle() -> Path:
-    out = _scratch() / "stated bundle"
-    publish.build_bundle(sample_survey(), out, stated_only=True)
-    return out
-
-
-def stated_sample_pupils() -> pd.DataFrame:
-    pupils = sample_pupils()
-    return pupils[pupils["gender"].isin(["boy", "girl"])
-                  & pupils["ethnicity"].isin(["white_british", "other_ethnic_group"])]
-
-
-def test_stated_only_publishes_those_pupils_and_says_so():
-    folder = stated_bundle()
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    pupils = stated_sample_pupils()
-    assert "stated their gender (girl or boy) and ethnicity" in manifest["population"]
-    assert "stated their gender" in manifest["source"]
-    shares = read_csv(folder / "shares.csv")
+def test_the_default_bundle_is_the_stated_pupils_shares(bundle):
+    pupils = published_pupils()
+    shares = read_csv(bundle / "shares.csv")
     # the all-pupils base is the stated pupils', by plain pandas
     total = shares[(shares["breakdown"] == "all pupils") & (shares["item"] == "enjoy_science")
                    & (shares["measure"] == "share")]
     assert total["n"].item() == pupils["enjoy_science"].notna().sum()
     assert total["share"].item() == pytest.approx(pupils["enjoy_science"].mean(), rel=1e-12)
-    shown = shares[shares["count"].notna() & (shares["n"] > 0)]
-    assert (shown["count"] >= 10).all() and (shown["n"] - shown["count"] >= 10).all()
+    # and no group of the others appears
+    assert set(shares["gender"].dropna()) == {"boy", "girl"}
+    assert set(shares["ethnicity"].dropna()) == {"white_british", "other_ethnic_group"}
 
 
-def test_stated_only_hides_far_fewer_figures(bundle):
-    every = read_csv(bundle / "shares.csv")
-    stated = read_csv(stated_bundle() / "shares.csv")
+def test_every_pupil_only_when_asked_and_then_far_more_is_hidden(bundle):
+    every_folder = all_pupils_bundle()
+    manifest = json.loads((every_folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["population"] == "every pupil of the survey"
+    assert manifest["source"].endswith("Figures describe every pupil of the survey.")
+    every = read_csv(every_folder / "shares.csv")
+    total = every[(every["breakdown"] == "all pupils") & (every["item"] == "enjoy_science")
+                  & (every["measure"] == "share")]
+    assert total["n"].item() == sample_pupils()["enjoy_science"].notna().sum()
+    stated = read_csv(bundle / "shares.csv")
     hidden = {name: (t["suppressed"] != "").mean() for name, t in
               (("every", every), ("stated", stated))}
     assert hidden["stated"] < hidden["every"] / 2, hidden
-    gaps = read_csv(stated_bundle() / "comparisons.csv")
+    gaps = read_csv(bundle / "comparisons.csv")
     gaps = gaps[gaps["measure"] == "gender_gap"]
     assert (gaps["suppressed"] == "").mean() > 0.5
 
 
 @pytest.mark.parametrize("block", ["club", "enjoy"])
-def test_stated_only_bundle_resists_the_attacker(block):
-    tables = attack_tables(read_csv(stated_bundle() / "shares.csv"), block)
+def test_the_every_pupil_bundle_resists_the_attacker(block):
+    tables = attack_tables(read_csv(all_pupils_bundle() / "shares.csv"), block)
     assert len(tables) == 16
-    pupils = stated_sample_pupils()
+    pupils = sample_pupils()
     for item in schema.block(block).columns:
         assert_no_recovery(tables, pupils=pupils, item=item)
+
+
+def test_command_line_all_pupils_flag_and_refusal_of_both(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "analysis", "publish", *SAMPLE, "--out",
+                          str(tmp_path / "pub"), "--all-pupils", "--stated-only"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert run.returncode == 2 and "not allowed with argument" in run.stderr
+    assert not (tmp_path / "pub").exists()
+
+
+@pytest.mark.parametrize("flags, stated", [([], True), (["--stated-only"], True),
+                                           (["--all-pupils"], False)])
+def test_command_line_passes_who_to_publish(flags, stated, tmp_path, monkeypatch, capsys):
+    from analysis.__main__ import main
+
+    seen = {}
+
+    def fake_build(survey, out, **kw):
+        seen.update(kw)
+        return Path(out)
+
+    monkeypatch.setattr(publish, "build_bundle", fake_build)
+    assert main(["publish", *SAMPLE, "--out", str(tmp_path / "pub"), *flags]) == 0
+    assert seen["stated_only"] is stated
+    said = capsys.readouterr().out
+    if stated:
+        assert "It describes only the pupils who stated their gender" in said
+        assert re.search(r"differ from every pupil's by \d+\.\d\d percentage points", said)
+    else:
+        assert "It describes every pupil." in said
+
+
+def test_population_difference_is_the_plain_pandas_largest_gap():
+    survey = sample_survey()
+    median, largest = publish.population_difference(survey, publish.published_pupils(survey)[0])
+    every, kept = sample_pupils(), published_pupils()
+    items = [c for b in schema.blocks() if b.scale != "categorical" for c in b.columns
+             if c in every]
+    diffs = [(every[items].mean() - kept[items].mean()).abs()]
+    for _, key in every[["wave", "year_group"]].drop_duplicates().iterrows():
+        sel = lambda t: t[(t["wave"] == key["wave"]) & (t["year_group"] == key["year_group"])]
+        diffs.append((sel(every)[items].mean() - sel(kept)[items].mean()).abs())
+    d = pd.concat(diffs).dropna() * 100
+    assert largest == pytest.approx(d.max(), abs=1e-9)
+    assert median == pytest.approx(d.median(), abs=1e-9)
+    assert 0 < largest < 1  # on the sample the pupils left out answer like the rest
