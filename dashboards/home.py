@@ -35,9 +35,6 @@ DASHBOARDS: tuple[tuple[str, str, str], ...] = (
     ("planner.ipynb", "STEM Planner",
      "Lay out a key stage's STEM activity on a clock-face, check its balance, and see "
      "where the survey calls for activity the plan lacks."),
-    ("favourite_subjects.ipynb", "Favourite subjects",
-     "Which subjects pupils choose as favourites, year 7 against year 9 and 2008 "
-     "against 2010, for all pupils, girls or boys."),
 )
 
 

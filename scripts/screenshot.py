@@ -1,4 +1,4 @@
-"""Take the README screenshot of the favourite subjects dashboard.
+"""Take the README screenshot of the Subjects dashboard (favourite subjects first).
 
     python scripts/screenshot.py [--out docs/screenshot.png]
 
@@ -37,12 +37,13 @@ def main(argv: list[str] | None = None) -> int:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800}, device_scale_factor=1)
         page.set_default_timeout(90_000)
-        page.goto(server.url + HOME.replace("index.ipynb", "favourite_subjects.ipynb"))
-        page.wait_for_selector(".js-plotly-plot .barlayer .point path", state="attached")
+        page.goto(server.url + HOME.replace("index.ipynb", "subjects.ipynb"))
+        # the first chart is a ranked dot plot: wait for its dots
+        page.wait_for_selector(".js-plotly-plot .scatterlayer .trace .point", state="attached")
         page.mouse.move(0, 0)
         page.wait_for_timeout(1000)  # let plotly finish its transition
-        # start at the chart's filter, so the shot shows the dashboard, not the page header
-        page.locator("text=Show:").first.evaluate("e => e.scrollIntoView({block: 'start'})")
+        # start at the dashboard's choices, so the shot shows the dashboard, not the page header
+        page.locator(".ks3-explorer").first.evaluate("e => e.scrollIntoView({block: 'start'})")
         page.wait_for_timeout(300)
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=args.out)

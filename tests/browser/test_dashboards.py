@@ -110,6 +110,7 @@ def test_home_page_lists_every_dashboard_and_links_to_subjects(page, voila):
     links = page.eval_on_selector_all(".ks3-dashboards a",
                                       "as => as.map(a => [a.getAttribute('href'), a.innerText])")
     assert [tuple(link) for link in links] == [(nb, title) for nb, title, _ in home.DASHBOARDS]
+    assert "favourite_subjects.ipynb" not in page.content()  # retired: Subjects shows it all
     page.click(f"a[href='{SUBJECTS}']")
     page.wait_for_url("**/voila/render/" + SUBJECTS)
     wait_for_chart(page)
