@@ -15,7 +15,7 @@ NOTEBOOKS = sorted(DASHBOARDS.glob("*.ipynb"))
 
 
 def test_there_are_notebooks():
-    assert {p.name for p in NOTEBOOKS} >= {"index.ipynb", "favourite_subjects.ipynb"}
+    assert {p.name for p in NOTEBOOKS} >= {"index.ipynb", "subjects.ipynb"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
