@@ -256,13 +256,44 @@ class BundleResults(Results):
             for col in [*by, *measures.COMPARISON_COLUMNS]:
                 if col not in rows:  # comparisons.csv leaves the component shares out
                     rows[col] = np.nan
-            if schools == "all" and "_gap_change_" not in measure:
+            if schools == "all" and "_gap_change_" in measure:
+                rows = self._with_gaps(rows, measure)
+            elif schools == "all":
                 rows = self._with_components(rows, measure)
             self._cache[key] = rows[[*by, *measures.COMPARISON_COLUMNS]]
         table = self._cache[key]
         if blocks is not None:
             table = table[table["block"].isin(list(blocks))].reset_index(drop=True)
         return table
+
+    def _with_gaps(self, rows: pd.DataFrame, measure: str) -> pd.DataFrame:
+        """A shown all-schools gap change's two gaps (``share_first``, ``share_second``
+        as proportions) and their bases (both groups' pupils), read back from this
+        bundle's own gap rows: a gap change is shown only if its four shares are, so
+        both gaps are shown too."""
+        compare, across = measure.split("_gap_change_")
+        across = {"years": "year_group", "waves": "wave"}[across]
+        gaps = self.comparisons(f"{compare}_gap")
+        gaps = gaps[gaps["suppressed"].astype(str) == ""]
+        lookup = {(_plain(w), _plain(y), str(item)): (est / 100, n1 + n2)
+                  for w, y, item, est, n1, n2 in zip(
+                      gaps["wave"], gaps["year_group"], gaps["item"],
+                      gaps["estimate_pp"].astype(float), gaps["n_first"].astype(float),
+                      gaps["n_second"].astype(float))}
+        levels = [_plain(v) for v in self.levels(across)]
+        rows = rows.copy()
+        shown = (rows["suppressed"].astype(str) == "").to_numpy()
+        for level, (share_col, n_col) in zip(levels, (("share_first", "n_first"),
+                                                     ("share_second", "n_second"))):
+            found = []
+            for ok, row in zip(shown, rows.to_dict("records")):
+                cell = {"wave": row.get("wave"), "year_group": row.get("year_group"),
+                        across: level}
+                key = (_plain(cell["wave"]), _plain(cell["year_group"]), str(row["item"]))
+                found.append(lookup.get(key, (np.nan, np.nan)) if ok else (np.nan, np.nan))
+            rows[share_col] = [f[0] for f in found]
+            rows[n_col] = [f[1] for f in found]
+        return rows
 
     def _with_components(self, rows: pd.DataFrame, measure: str) -> pd.DataFrame:
         """The two shares a shown all-schools comparison subtracts, and their bases,
