@@ -134,12 +134,13 @@ def test_gap_figures_hold_the_bundles_numbers(site):
         for trace in (t for t in figure["data"] if t["type"] == "bar"):
             wave, year = (int(s) for s in re.findall(r"Wave (\d).*Year (\d)", trace["name"])[0])
             part = rows[(rows["wave"] == wave) & (rows["year_group"] == year)].set_index("label")
-            for label, x in zip(trace["y"], numbers(trace["x"])):
+            for label, x, text in zip(trace["y"], numbers(trace["x"]), trace["text"]):
                 expected = part.loc[label, "estimate_pp"]
                 if np.isnan(expected):
                     assert x is None and part.loc[label, "suppressed"] == "c"
                 else:
                     assert x == pytest.approx(expected, abs=1e-6)
+                    assert float(text) == pytest.approx(expected, abs=0.05)  # one decimal
                     shown += 1
     assert shown == comparisons.loc[comparisons["measure"] == "gender_gap",
                                     "estimate_pp"].notna().sum()
