@@ -6,7 +6,7 @@ check FILE... [--codebook F]
     Load and validate survey files; print what was read, or every problem found.
 codebook-template FILE
     Print a starter codebook for a file with its own column names.
-summary FILE... [--codebook F] --out DIR [--no-disclosure] [--blocks K,...]
+summary FILE... [--codebook F] --out DIR [--no-disclosure] [--blocks K,...] [--stated-only]
     Write every table of every block (one CSV per table, one XLSX workbook with
     a sheet per block, and a README), disclosure-controlled unless told not to.
 publish FILE... [--codebook F] --out DIR [--school ID] [--distributions] [--title T]
@@ -84,6 +84,11 @@ def _summary(args: argparse.Namespace) -> int:
             print(f"--blocks: no block {', '.join(unknown)}; blocks are {', '.join(known)}",
                   file=sys.stderr)
             return 2
+    population = None
+    if args.stated_only:
+        from .publish import published_pupils
+
+        survey, population = published_pupils(survey)
     try:
         aggregates = measures.SurveyAggregates(survey.table)
     except ValueError as err:
@@ -106,7 +111,7 @@ def _summary(args: argparse.Namespace) -> int:
             distributions=distributions, progress=lambda key: (bar.set_postfix_str(key), bar.update(1)))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    readme = _summary_readme(survey, tables, protect, rules)
+    readme = _summary_readme(survey, tables, protect, rules, population)
     (out / "README.md").write_text("\n".join(readme) + "\n", encoding="utf-8")
     sheets = {"README": export.write_text_sheet(readme)}
     written = []
@@ -123,7 +128,7 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
-def _summary_readme(survey, tables, protect: bool, rules) -> list[str]:
+def _summary_readme(survey, tables, protect: bool, rules, population=None) -> list[str]:
     from . import measures, schema
 
     lines = [
@@ -133,6 +138,10 @@ def _summary_readme(survey, tables, protect: bool, rules) -> list[str]:
         f"({len(survey.table)} pupils).",
         "",
     ]
+    if population:
+        lines += [f"Written with --stated-only: the tables describe {population}, so that "
+                  "nothing about the other pupils can be worked out from the gender and "
+                  "ethnicity tables and far fewer figures need hiding.", ""]
     if protect:
         lines += [
             "## Disclosure control",
@@ -173,7 +182,8 @@ def _summary_readme(survey, tables, protect: bool, rules) -> list[str]:
         "",
         "Comparisons (percentage points): gender gaps (boys - girls) and ethnicity gaps "
         "(other ethnic groups - white British) by wave and year group; how each gap "
-        "changes from year 7 to year 9 and from wave 1 to wave 2; change between waves by "
+        "changes from year 7 to year 9 and from wave 1 to wave 2 (for all schools and "
+        "like for like); change between waves by "
         "year group for all schools and like for like (`schools` = `common`: only the "
         "schools surveyed in both waves); the cohort view (year 7 in wave 1 against year 9 "
         "in wave 2). `t` on schools - 1 degrees of freedom.",
@@ -273,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--distributions", action="store_true",
                    help="with disclosure control, also write the answer-code distributions "
                         "(slow today: minutes a block)")
+    p.add_argument("--stated-only", action="store_true",
+                   help="only the pupils who stated their gender (girl or boy) and ethnicity, "
+                        "as publication bundles do: far fewer figures hidden")
     p.set_defaults(run=_summary)
 
     p = sub.add_parser("publish", help="write a publication bundle for the public dashboards")

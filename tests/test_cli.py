@@ -104,6 +104,28 @@ def test_summary_is_disclosure_controlled_by_default(tmp_path):
     assert "share_first" not in comps.columns
 
 
+def test_summary_stated_only_describes_those_pupils_and_hides_less(tmp_path):
+    every, stated = tmp_path / "every", tmp_path / "stated"
+    for out, extra in ((every, []), (stated, ["--stated-only"])):
+        r = run("summary", *SAMPLE, "--out", str(out), "--blocks", "club", *extra)
+        assert r.returncode == 0, r.stderr
+    read = lambda folder: pd.read_csv(folder / "club_shares.csv", encoding="utf-8-sig",
+                                      keep_default_na=False)
+    a, b = read(every), read(stated)
+    assert set(b.loc[b.gender != "", "gender"]) == {"boy", "girl"}
+    assert "other" in set(a["gender"])
+    # the all-pupils base is the stated pupils', counted here with plain pandas
+    t = pd.concat([pd.read_csv(f) for f in SAMPLE])
+    kept = t[t.gender.isin(["boy", "girl"])
+             & t.ethnicity.isin(["white_british", "other_ethnic_group"])]
+    row = b[(b.breakdown == "all pupils") & (b["item"] == "club_science")
+            & (b["measure"] == "share")]
+    assert int(row["n"].item()) == kept["club_science"].notna().sum()
+    assert (b["suppressed"] != "").mean() < (a["suppressed"] != "").mean() / 2
+    assert "--stated-only" in (stated / "README.md").read_text()
+    assert "--stated-only" not in (every / "README.md").read_text()
+
+
 def test_disclosure_controlled_summary_leaves_distributions_out_unless_asked(tmp_path):
     r = run("summary", *SAMPLE, "--out", str(tmp_path), "--blocks", "visitor,aim")
     assert r.returncode == 0, r.stderr
