@@ -541,11 +541,9 @@ class SurveyAggregates:
         # items a few at a time, so the (group × school) × answer temporaries
         # stay near 32 MB whatever the number of schools
         step = max(1, _CHUNK_CELLS // max(5 * len(keys), 1))
-        parts = [self._share_sums(chosen[i:i + step], code, pupils, wsum, w2sum, group,
-                                  summing) for i in range(0, len(chosen), step)]
-        N, C, n_p_sum, s2_sum, share, variance, G = (
-            parts[0][j] if len(parts) == 1 else np.hstack([p[j] for p in parts])
-            for j in range(7))
+        parts = [list(self._share_sums(chosen[i:i + step], code, pupils, wsum, w2sum, group,
+                                       summing)) for i in range(0, len(chosen), step)]
+        N, C, n_p_sum, s2_sum, share, variance, G = _join_columns(parts)
         m = len(names)
         repeat = np.repeat(np.arange(len(cells)), m)
         out = {c: cells[c].array.take(repeat) for c in cells.columns}
@@ -708,32 +706,66 @@ class SurveyAggregates:
                 out["breakdown"] = _constant_text(breakdown, index)
             return out
 
-        def part(rows) -> dict:
-            # a block's rows as arrays; _assemble joins a block's parts into one frame
-            arrays, texts = {}, {"breakdown": ([breakdown], None)}
-            taken = {}  # item, block and label share one code array: taken once
-            for c in cols:
-                if c in constant:
-                    texts[c] = ([constant[c]], None)
-                elif c in text:
-                    labels, codes = text[c]
-                    if rows is not None and id(codes) not in taken:
-                        taken[id(codes)] = codes[rows]
-                    texts[c] = (list(labels), codes if rows is None else taken[id(codes)])
-                else:
-                    arrays[c] = data[c] if rows is None else data[c][rows]
-            return {"length": len(item_code) if rows is None else len(rows),
-                    "columns": [*cols, "breakdown"], "arrays": arrays, "text": texts}
-
         if breakdown is None:
             return frame(order)
+        # all_measures: a block's rows as arrays; _assemble joins a block's parts
+        # into one frame. Codes of text columns in the smallest integer type.
+        text = {c: (labels, _small_codes(codes, len(labels)))
+                for c, (labels, codes) in text.items()}
         block_code = block_of_item[item_code if order is None else item_code[order]]
+        n = len(item_code)
+        m = int(np.searchsorted(data.pop("_cell"), 1)) if n else 0  # rows a cell (same each)
+        data.pop("df", None)
+        result.clear()  # (the caller's) so each column is freed once split
+        pattern = block_of_item[item_code[:m]]
         if len(block_names) == 1:
-            return {block_names[0]: part(order)}
-        rows_of = np.argsort(block_code, kind="stable")
-        bounds = np.cumsum(np.bincount(block_code, minlength=len(block_names)))[:-1]
-        parts = np.split(rows_of if order is None else order[rows_of], bounds)
-        return {key: part(rows) for key, rows in zip(block_names, parts)}
+            spans = {block_names[0]: None}  # all rows, in order
+        elif order is None and m and n % m == 0 and \
+                len(block_names) == 1 + int((np.diff(pattern) != 0).sum()):
+            # each block one run of items in every cell: a block's rows are columns
+            # s:e of the (cells × items) arrays, copied by slicing, not gathered
+            spans = {}
+            for j in range(len(block_names)):
+                at = np.flatnonzero(pattern == j)
+                spans[block_names[j]] = (int(at[0]), int(at[-1]) + 1)
+        else:
+            rows_of = np.argsort(block_code, kind="stable")
+            bounds = np.cumsum(np.bincount(block_code, minlength=len(block_names)))[:-1]
+            spans = dict(zip(block_names, np.split(rows_of if order is None
+                                                   else order[rows_of], bounds)))
+            order = None  # within the rows taken
+
+        def take(values, span):
+            if span is None:
+                return values if order is None else values[order]
+            if isinstance(span, tuple):
+                if isinstance(values, np.ndarray):
+                    return values.reshape(-1, m)[:, span[0]:span[1]].ravel()
+                span = (np.arange(n // m)[:, None] * m
+                        + np.arange(span[0], span[1])[None, :]).ravel()
+            return values[span]
+
+        lengths = {key: n if span is None else (n // m) * (span[1] - span[0])
+                   if isinstance(span, tuple) else len(span) for key, span in spans.items()}
+        out = {key: {"length": lengths[key], "columns": [*cols, "breakdown"], "arrays": {},
+                     "text": {"breakdown": ([breakdown], None)}} for key in spans}
+        taken = {}  # item, block and label share one code array: taken once a block
+        for c in cols:  # column by column, each freed once split
+            if c in constant:
+                for key in spans:
+                    out[key]["text"][c] = ([constant[c]], None)
+            elif c in text:
+                labels, codes = text[c]
+                for key, span in spans.items():
+                    if (id(codes), key) not in taken:
+                        taken[(id(codes), key)] = take(codes, span)
+                    out[key]["text"][c] = (list(labels), taken[(id(codes), key)])
+            else:
+                values = data.pop(c)
+                for key, span in spans.items():
+                    out[key]["arrays"][c] = take(values, span)
+                del values
+        return out
 
     # ------------------------------------------------------------- comparisons
 
@@ -1156,6 +1188,43 @@ def _constant_text(value: str, index: pd.RangeIndex) -> pd.Series:
     return pd.Series(_str_array(array), index=index)
 
 
+def _join_columns(parts: list[list[np.ndarray]]) -> list[np.ndarray]:
+    """``np.hstack`` of each array across ``parts`` (a list of equally long lists
+    of 2-d arrays), filling one preallocated array each and dropping each part as
+    it is copied; arrays that are one object in the parts (the pupils', Σw and
+    Σw² sums without weights) stay one."""
+    first = parts[0]
+    if len(parts) == 1:
+        return first
+    same = [next(i for i in range(j + 1) if first[i] is first[j]) for j in range(len(first))]
+    widths = [p[0].shape[1] for p in parts]
+    out: list = []
+    for j, a in enumerate(first):
+        if same[j] != j:
+            out.append(out[same[j]])
+            continue
+        joined = np.empty((a.shape[0], sum(widths)), dtype=a.dtype)
+        at = 0
+        for p, w in zip(parts, widths):
+            joined[:, at:at + w] = p[j]
+            at += w
+        out.append(joined)
+        for p in parts:  # the parts' copies are no longer needed
+            for i in range(len(p)):
+                if same[i] == j:
+                    p[i] = None
+    return out
+
+
+def _small_codes(codes, n_labels: int) -> np.ndarray | None:
+    """Codes of a text column (``None``: a constant) in the smallest integer type
+    for ``n_labels`` labels, so millions of rows take a byte or two each."""
+    if codes is None:
+        return None
+    small = np.int8 if n_labels < 127 else np.int16 if n_labels < 32767 else np.int64
+    return np.asarray(codes).astype(small, copy=False)
+
+
 def _assemble(parts: list[dict], categorical: bool = False) -> pd.DataFrame:
     """One share table from :meth:`SurveyAggregates._share_shape`'s parts: the
     frame ``pd.concat`` of the parts' frames gives (columns in order of first
@@ -1189,7 +1258,7 @@ def _assemble(parts: list[dict], categorical: bool = False) -> pd.DataFrame:
             else:
                 out[c] = _text_column(labels, codes, index)
             continue
-        pieces = [p["arrays"].get(c) for p in parts]
+        pieces = [p["arrays"].pop(c, None) for p in parts]  # the parts' copies freed
         dtype = next(x.dtype for x in pieces if x is not None)
         pieces = [x if x is not None else _missing(dtype, n) for x, n in zip(pieces, lengths)]
         if isinstance(dtype, pd.api.extensions.ExtensionDtype):

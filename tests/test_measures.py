@@ -544,3 +544,16 @@ def test_ranks_on_arrays_equal_pandas_rank_with_ties_and_missing():
     expect = pd.Series(share).groupby(group).rank(method="min", ascending=False).to_numpy()
     np.testing.assert_array_equal(measures._rank_within(group, share), expect)
     assert np.isnan(measures._rank_within(np.zeros(3, dtype=int), np.full(3, np.nan))).all()
+
+
+def test_all_measures_split_by_block_the_same_by_slices_or_by_sorting(agg, monkeypatch):
+    """A breakdown's rows are split by block by slicing the (cells × items)
+    arrays when rows are in order; with _in_order answering False (rows then
+    sorted and gathered, the general path) the tables are the same."""
+    breakdowns = [("gender",), ("wave", "school_id")]
+    fast = agg.all_measures(breakdowns=breakdowns, comparisons=False)
+    monkeypatch.setattr(measures, "_in_order", lambda frame: False)
+    slow = agg.all_measures(breakdowns=breakdowns, comparisons=False)
+    assert set(fast) == set(slow)
+    for key in fast:
+        pd.testing.assert_frame_equal(fast[key]["shares"], slow[key]["shares"])
