@@ -29,8 +29,41 @@ OKABE_ITO: dict[str, str] = {
     "reddish_purple": "#CC79A7",
 }
 
+# The one palette of every chart (figures here, the dashboards' charts and
+# comparison charts): colours of the Okabe–Ito palette, and greys and black
+# for what is not a group.
+
 #: One colour per year group, the same on every chart.
 YEAR_GROUP_COLOURS: dict[int, str] = {7: OKABE_ITO["orange"], 9: OKABE_ITO["blue"]}
+#: One colour per wave, the same on every chart; never a year group's colour.
+WAVE_COLOURS: dict[int, str] = {1: OKABE_ITO["sky_blue"], 2: OKABE_ITO["vermillion"]}
+#: One colour per group value, for every group a chart can compare. Year groups
+#: and waves never share a colour; the rarer comparisons (gender, ethnicity)
+#: reuse colours of the palette: they never share a chart with a year-group or
+#: wave comparison.
+GROUP_COLOURS: dict[str, dict[object, str]] = {
+    "year_group": YEAR_GROUP_COLOURS,
+    "wave": WAVE_COLOURS,
+    "gender": {"girl": OKABE_ITO["reddish_purple"], "boy": OKABE_ITO["bluish_green"],
+               "other": "#777777"},
+    "ethnicity": {"white_british": "#000000", "other_ethnic_group": OKABE_ITO["sky_blue"]},
+}
+#: A chart with no comparison (one group: every pupil chosen).
+SINGLE_COLOUR = OKABE_ITO["blue"]
+#: The four answers of an agreement item, code -> colour: disagreeing warm,
+#: agreeing blue, the stronger answer darker.
+AGREEMENT_COLOURS: dict[int, str] = {1: OKABE_ITO["vermillion"], 2: OKABE_ITO["orange"],
+                                     3: OKABE_ITO["sky_blue"], 4: OKABE_ITO["blue"]}
+#: A school against the other schools (My school), keyed by
+#: :data:`analysis.disclosure.THIS_SCHOOL` / ``OTHER_SCHOOLS``' values.
+SCHOOL_COLOURS: dict[str, str] = {"this school": OKABE_ITO["vermillion"],
+                                  "other schools": OKABE_ITO["sky_blue"]}
+#: A gap's or change's dot and interval (near black: the palette is kept for groups).
+ESTIMATE_COLOUR = "#222222"
+#: The zero line, the line joining a pair, hidden-figure symbols.
+ZERO_COLOUR = "#444444"
+JOIN_COLOUR = "#b0b0b0"
+HIDDEN_COLOUR = "#555555"
 
 FONT = "Helvetica Neue, Helvetica, Arial, sans-serif"
 TEXT_COLOUR = "#222222"

@@ -28,8 +28,8 @@ the right-hand end of its row, in the group's colour, by one text trace whose
 deff, n_schools, ci_low %, ci_high %, category]`` (:data:`CUSTOM`), so a test
 or a browser can read back what each point shows.
 
-Colours are Okabe–Ito (:data:`analysis.figures.OKABE_ITO`); each group keeps
-its colour on every chart (:data:`GROUP_COLOURS`), and the second group of a
+Colours are Okabe–Ito, from the one palette in :mod:`analysis.figures`; each
+group keeps its colour on every chart (:data:`GROUP_COLOURS`), and the second group of a
 pair is also drawn with a different marker symbol, so the chart reads without
 colour too.
 """
@@ -46,22 +46,14 @@ import plotly.graph_objects as go
 from analysis import figures, schema
 
 OI = figures.OKABE_ITO
-#: One colour per group value, the same on every dashboard. Year groups and
-#: waves never share a colour; the rarer comparisons reuse colours of the
-#: palette (they never appear on one chart with a year or wave comparison).
-GROUP_COLOURS: dict[str, dict[object, str]] = {
-    "year_group": dict(figures.YEAR_GROUP_COLOURS),          # 7 orange, 9 blue
-    "wave": {1: OI["sky_blue"], 2: OI["vermillion"]},
-    "gender": {"girl": OI["reddish_purple"], "boy": OI["bluish_green"], "other": "#777777"},
-    "ethnicity": {"white_british": "#000000", "other_ethnic_group": OI["sky_blue"]},
-}
+#: One colour per group value, the same on every dashboard (:data:`analysis.figures.GROUP_COLOURS`).
+GROUP_COLOURS: dict[str, dict[object, str]] = figures.GROUP_COLOURS
 #: The colour of a chart with no comparison (one group: everyone chosen).
-SINGLE_COLOUR = OI["blue"]
+SINGLE_COLOUR = figures.SINGLE_COLOUR
 #: Marker symbols in the order the groups come (first, second, …).
 SYMBOLS = ("circle", "diamond", "square", "triangle-up")
 #: The four answers of an agreement item: code -> colour (diverging, colour-blind safe).
-AGREEMENT_COLOURS: dict[int, str] = {1: OI["vermillion"], 2: OI["orange"],
-                                     3: OI["sky_blue"], 4: OI["blue"]}
+AGREEMENT_COLOURS: dict[int, str] = figures.AGREEMENT_COLOURS
 #: What each point's ``customdata`` holds, in order.
 CUSTOM = ("item", "label", "n", "n_pupils", "n_eff", "deff", "n_schools", "ci_low_pct",
           "ci_high_pct", "category")
@@ -460,7 +452,7 @@ def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: st
         type="linear", tickvals=ticks, ticktext=text, range=[len(items) - 0.5, -0.5],
         showgrid=False, zeroline=False, ticks="", fixedrange=True, autorange=False))
     fig.update_layout(shapes=[dict(type="line", xref="x", yref="paper", x0=0, x1=0, y0=0, y1=1,
-                                   line=dict(color="#555555", width=1))])
+                                   line=dict(color=figures.ZERO_COLOUR, width=1))])
     return fig.figure()
 
 
@@ -517,7 +509,7 @@ def aim_bars(table: pd.DataFrame, compare: str | None = None, *, title: str = ""
             error_x=dict(type="data", symmetric=False,
                          array=_pct(rows["ci_high"].astype(float) - share),
                          arrayminus=_pct(share - rows["ci_low"].astype(float)),
-                         color="#222222", thickness=1.5, width=4),
+                         color=figures.ESTIMATE_COLOUR, thickness=1.5, width=4),
             customdata=_custom(rows), meta={"kind": "aim", "group": _plain(value)},
             hovertemplate=_hover_share(label, "%{text}"),
             text=rows["category_label"].astype(str).tolist(), textposition="none"))

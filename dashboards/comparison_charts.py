@@ -34,18 +34,17 @@ import plotly.graph_objects as go
 
 from analysis import figures, schema
 
-#: One colour per year group, the same on every chart (from :mod:`analysis.figures`).
-YEAR_GROUP_COLOURS: dict[int, str] = dict(figures.YEAR_GROUP_COLOURS)
-#: One colour per wave, the same on every chart (Okabe–Ito, distinct from the year groups').
-WAVE_COLOURS: dict[int, str] = {1: figures.OKABE_ITO["bluish_green"],
-                                2: figures.OKABE_ITO["reddish_purple"]}
+#: One colour per year group and per wave, the same on every chart (the one
+#: palette of :mod:`analysis.figures`).
+YEAR_GROUP_COLOURS: dict[int, str] = figures.YEAR_GROUP_COLOURS
+WAVE_COLOURS: dict[int, str] = figures.WAVE_COLOURS
 #: Colour of a gap's or change's dot and interval (near black: the palette's
 #: colours are kept for year groups and waves).
-ESTIMATE_COLOUR = "#222222"
+ESTIMATE_COLOUR = figures.ESTIMATE_COLOUR
 #: Colour of the zero line, of the line joining a pair and of hidden-figure symbols.
-ZERO_COLOUR = "#444444"
-JOIN_COLOUR = "#b0b0b0"
-HIDDEN_COLOUR = "#555555"
+ZERO_COLOUR = figures.ZERO_COLOUR
+JOIN_COLOUR = figures.JOIN_COLOUR
+HIDDEN_COLOUR = figures.HIDDEN_COLOUR
 
 SIGNIFICANT = "Filled dot: significant after Benjamini-Hochberg (5% FDR)"
 NOT_SIGNIFICANT = "Hollow dot: not significant after Benjamini-Hochberg"

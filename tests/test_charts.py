@@ -157,3 +157,20 @@ def test_groups_keep_their_colours_and_the_small_gender_group_is_left_out():
     assert not set(years.values()) & set(waves.values())
     table = pd.DataFrame({"gender": ["boy", "other", "girl"]})
     assert charts.group_levels(table, "gender") == [("girl", "Girls"), ("boy", "Boys")]
+
+
+def test_one_okabe_ito_palette_for_shares_and_comparisons():
+    """Both chart modules take their colours from analysis.figures, and every
+    group colour is one of Okabe & Ito's (2008) eight, as published (or black/grey)."""
+    from dashboards import comparison_charts
+
+    published = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00",
+                 "#CC79A7", "#000000"}
+    for column, colours in charts.GROUP_COLOURS.items():
+        for value, colour in colours.items():
+            assert colour.upper() in published or (column, value) == ("gender", "other")
+    assert comparison_charts.WAVE_COLOURS == charts.GROUP_COLOURS["wave"] == {
+        1: "#56B4E9", 2: "#D55E00"}
+    assert comparison_charts.YEAR_GROUP_COLOURS == charts.GROUP_COLOURS["year_group"] == {
+        7: "#E69F00", 9: "#0072B2"}
+    assert set(charts.AGREEMENT_COLOURS.values()) <= published
