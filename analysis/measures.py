@@ -263,6 +263,9 @@ class SurveyAggregates:
             self.offsets[it.column] = (start, codes_)
             start += len(codes_)
         pupils = np.zeros((n_cells, start), dtype=np.int64)
+        every = bool(keep.all())
+        cell_times: dict[int, np.ndarray] = {}  # cell index × answer slots
+        w2 = w ** 2 if w is not None else None
         wsum = np.zeros((n_cells, start)) if w is not None else None
         w2sum = np.zeros((n_cells, start)) if w is not None else None
         for it in self.items:
@@ -277,21 +280,26 @@ class SurveyAggregates:
                                      f"be one of {list(codes_)} or empty. Load the file with "
                                      "analysis.load_survey so answers are checked.")
             else:
-                raw = stats._answer_codes(table, it.column).astype(np.int64)
+                raw = stats._answer_codes(table, it.column)
                 lookup = np.full(stats._SLOTS, -1, dtype=np.int64)
                 lookup[list(codes_)] = np.arange(k)
                 answer = lookup[raw]
                 if (answer[raw != stats._MISSING_SLOT] < 0).any():
                     raise stats._bad_codes(table, it.column)
-            answer = answer[keep]
-            ok = answer >= 0
-            idx = cell[ok] * k + answer[ok]
-            pupils[:, s0:s0 + k] = np.bincount(idx, minlength=n_cells * k).reshape(n_cells, k)
+            if not every:
+                answer = answer[keep]
+            # a missing answer goes to one extra bin, dropped: no boolean gathers
+            if k not in cell_times:
+                cell_times[k] = cell * k
+            idx = cell_times[k] + answer
+            idx[answer < 0] = n_cells * k
+            size = n_cells * k + 1
+            pupils[:, s0:s0 + k] = np.bincount(idx, minlength=size)[:-1].reshape(n_cells, k)
             if w is not None:
-                wsum[:, s0:s0 + k] = np.bincount(idx, weights=w[ok],
-                                                 minlength=n_cells * k).reshape(n_cells, k)
-                w2sum[:, s0:s0 + k] = np.bincount(idx, weights=w[ok] ** 2,
-                                                  minlength=n_cells * k).reshape(n_cells, k)
+                wsum[:, s0:s0 + k] = np.bincount(idx, weights=w,
+                                                 minlength=size)[:-1].reshape(n_cells, k)
+                w2sum[:, s0:s0 + k] = np.bincount(idx, weights=w2,
+                                                  minlength=size)[:-1].reshape(n_cells, k)
         if wsum is None:
             # without weights one float matrix serves as pupils, Σw and Σw² (whole
             # numbers below 2**53 are exact in float64): one copy, not two
@@ -575,14 +583,18 @@ class SurveyAggregates:
             else:
                 of_item.extend([i] * len(codes_))
         cols, of_item = np.asarray(cols), np.asarray(of_item)
-        w = wsum[:, cols]
-        n = np.add.reduceat(w, starts, axis=1)[:, of_item]
+        pick = _columns(cols)  # a view when the columns are one run (no copy)
+        spread = (lambda a: a) if np.array_equal(of_item, np.arange(len(chosen))) else \
+            (lambda a: a[:, of_item])
+        w = pick(wsum)
+        n = spread(np.add.reduceat(w, starts, axis=1))
         # without weights the pupils are the weights' matrix: the same sums
         n_p = n if pupils is wsum else \
-            np.add.reduceat(pupils[:, cols], starts, axis=1)[:, of_item].astype("float64")
-        s2 = n if self.weight is None else \
-            np.add.reduceat(w2sum[:, cols], starts, axis=1)[:, of_item]
-        count = w if code is not None else np.add.reduceat(wsum[:, pos], pos_starts, axis=1)
+            spread(np.add.reduceat(pick(pupils), starts, axis=1)).astype("float64")
+        s2 = n if self.weight is None else spread(np.add.reduceat(pick(w2sum), starts, axis=1))
+        # (a copy: the result's columns never share memory with the stored sums)
+        count = np.array(w) if code is not None else \
+            np.add.reduceat(wsum[:, pos], pos_starts, axis=1)
         del w
         if summing is None:
             # one school per group (by school): nothing to sum, and with G <= 1
@@ -830,12 +842,12 @@ class SurveyAggregates:
         K = len(cells)
         rows = np.flatnonzero(term >= 0)
         kid, term = kid[rows], term[rows]
-        n = np.add.reduceat(wsum[rows][:, cols], starts, axis=1)
-        count = np.add.reduceat(wsum[rows][:, pos], pos_starts, axis=1)
+        pick = _columns(cols, rows)  # one copy of those rows and columns, not two
+        n = np.add.reduceat(pick(wsum), starts, axis=1)
+        count = np.add.reduceat(wsum[np.ix_(rows, np.asarray(pos))], pos_starts, axis=1)
         n_pupils = n if pupils is wsum else \
-            np.add.reduceat(pupils[rows][:, cols], starts, axis=1).astype("float64")
-        sumw2 = n if self.weight is None else \
-            np.add.reduceat(w2sum[rows][:, cols], starts, axis=1)
+            np.add.reduceat(pick(pupils), starts, axis=1).astype("float64")
+        sumw2 = n if self.weight is None else np.add.reduceat(pick(w2sum), starts, axis=1)
         school = pd.factorize(keys["school_id"].to_numpy()[rows])[0]
         S = int(school.max(initial=-1)) + 1
         pairs, pair = np.unique(kid * max(S, 1) + school, return_inverse=True)
@@ -1186,6 +1198,16 @@ def _constant_text(value: str, index: pd.RangeIndex) -> pd.Series:
     offsets = np.arange(n + 1, dtype=np.int64) * len(data)
     array = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
     return pd.Series(_str_array(array), index=index)
+
+
+def _columns(cols: np.ndarray, rows: np.ndarray | None = None):
+    """A function taking ``matrix[rows][:, cols]`` (all rows if ``rows`` is None):
+    a slice where ``cols`` is one run of columns, rows then taken once."""
+    run = len(cols) > 0 and np.array_equal(cols, np.arange(cols[0], cols[0] + len(cols)))
+    if run:
+        at = slice(int(cols[0]), int(cols[0]) + len(cols))
+        return (lambda m: m[:, at]) if rows is None else (lambda m: m[rows, at])
+    return (lambda m: m[:, cols]) if rows is None else (lambda m: m[np.ix_(rows, cols)])
 
 
 def _join_columns(parts: list[list[np.ndarray]]) -> list[np.ndarray]:
