@@ -107,6 +107,25 @@ def open_dashboard(page, server, notebook: str = "index.ipynb") -> None:
     page.wait_for_selector(".jupyter-widgets", state="attached")
 
 
-def wait_for_chart(page) -> None:
-    """Wait until the plotly chart has drawn its bars."""
-    page.wait_for_selector(".js-plotly-plot .barlayer .point path", state="attached")
+#: A plotly chart has drawn a trace: a marker or bar (``.point``: scatter's
+#: ``path.point``, a bar's ``g.point``, a polar bar's), a line (``.js-line``) or a
+#: pie slice (``.slice``), with a shape (``d``) that is not empty. Text-only
+#: traces (the ``c`` / ``u`` marks) do not count.
+DRAWN_TRACE_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).some(p =>
+  p.data && p.data.length && p._fullLayout &&
+  Array.from(p.querySelectorAll(
+      '.main-svg .trace .point, .main-svg .trace .point path, .main-svg .trace path.js-line, '
+      + '.main-svg .trace .slice path')).some(e => {
+    const path = e.tagName.toLowerCase() === 'path' ? e : e.querySelector('path');
+    const d = path && path.getAttribute('d');
+    return d && d !== 'M0,0Z' && d.length > 4;
+  }))"""
+
+
+def wait_for_chart(page, timeout: float | None = None) -> None:
+    """Wait until a plotly chart on the page has drawn a trace of any kind:
+    dots (scatter), bars, lines, polar bars or pie slices (:data:`DRAWN_TRACE_JS`).
+
+    ``timeout`` in ms (default: the page's default timeout)."""
+    kwargs = {} if timeout is None else {"timeout": timeout}
+    page.wait_for_function(DRAWN_TRACE_JS, polling="raf", **kwargs)
