@@ -183,6 +183,45 @@ def redraw_problem() -> str:
         "</div>").value
 
 
+#: An empty plotly figure the page displays first, so the browser evaluates
+#: plotly.js (the ``jupyterlab-plotly`` renderer, ~1 s of main-thread work on a
+#: 2-core machine) while it connects to the kernel and fetches the widgets,
+#: instead of after them: the renderer evaluates plotly.js only when it draws
+#: its first figure, and a page's widgets (an Output holding its chart) are
+#: attached to the page only once every one of them is drawn. ``meta`` names it
+#: for :data:`PLOTLY_WARMUP_JS`.
+PLOTLY_WARMUP = {"data": [], "layout": {"height": 1, "width": 1, "meta": "ks3-warmup",
+                                        "margin": {"l": 0, "r": 0, "t": 0, "b": 0}},
+                 "config": {"staticPlot": True, "displayModeBar": False}}
+#: Removes the warm-up figure from the page as soon as plotly has made it a plot
+#: (a mutation observer runs before the next frame is drawn), so the page never
+#: shows it and holds only the dashboard's own charts.
+PLOTLY_WARMUP_JS = """<script>
+(() => {
+  const gone = () => document.querySelectorAll('.js-plotly-plot').forEach(p => {
+    if (p.layout && p.layout.meta === 'ks3-warmup') {
+      observer.disconnect();
+      (p.closest('.jp-OutputArea-child') || p).remove();
+    }
+  });
+  const observer = new MutationObserver(gone);
+  observer.observe(document.body, {subtree: true, attributes: true, attributeFilter: ['class']});
+  const script = document.currentScript;
+  const own = script && script.closest('.jp-OutputArea-child');
+  if (own) own.style.display = 'none';
+})();
+</script>"""
+
+
+def plotly_warmup() -> None:
+    """Display :data:`PLOTLY_WARMUP` and the script that removes it (see there).
+
+    Outside any widget, so Voilà puts it in the page it sends, drawn before the
+    kernel's widgets arrive."""
+    display({"text/html": PLOTLY_WARMUP_JS}, raw=True)
+    display({"application/vnd.plotly.v1+json": PLOTLY_WARMUP, "text/plain": ""}, raw=True)
+
+
 def show(build: Callable[[], widgets.Widget], what: str = "Loading the survey data…") -> widgets.Box:
     """Display a loading indicator, then the widget ``build()`` returns, or a message.
 
@@ -191,6 +230,7 @@ def show(build: Callable[[], widgets.Widget], what: str = "Loading the survey da
     unreadable file becomes :func:`problem_message`; anything else is logged to
     the server and becomes :func:`unexpected_message`.
     """
+    plotly_warmup()
     box = widgets.VBox([loading(what)])
     display(box)
     try:
