@@ -40,13 +40,18 @@ schools get no interval there.
 
 Speed: a school or block change protects one block (about 0.1 s on the
 sample); a wave or year-group change only picks rows of that protected table
-and sends the chart one ``plotly_update`` of plain values (about 15 ms of
-Python); ``bench/bench_dashboards.py`` times it in the browser.
+and puts the figure's plain values in the chart's Output as plotly's mime
+bundle (:func:`dashboards.explorer.chart_output`), without plotly validating
+every property. The chart is not a FigureWidget: a FigureWidget sends its own
+copy of plotly.js (about 5 MB of widget state) and evaluates it after the
+page's widgets arrive, which made this page's first chart 2-3 s slower than
+the others; ``bench/bench_dashboards.py`` times it in the browser.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import math
 from collections.abc import Sequence
 
@@ -68,10 +73,8 @@ SPLIT: tuple[str, ...] = ("wave", "year_group")
 #: Confidence level of every interval.
 LEVEL = 0.95
 #: This school and the other schools: the same two colours wherever they appear.
-SCHOOL_COLOURS: dict[str, str] = {
-    disclosure.THIS_SCHOOL: figures.OKABE_ITO["vermillion"],
-    disclosure.OTHER_SCHOOLS: figures.OKABE_ITO["sky_blue"],
-}
+SCHOOL_COLOURS: dict[str, str] = {disclosure.THIS_SCHOOL: figures.SCHOOL_COLOURS["this school"],
+                                  disclosure.OTHER_SCHOOLS: figures.SCHOOL_COLOURS["other schools"]}
 #: Name of the downloaded table and chart image (without extension).
 FILENAME = "my_school"
 #: What a published bundle without a school view says instead of the dashboard.
@@ -241,9 +244,9 @@ def school_figure_spec(table: pd.DataFrame, *, school_id: str, block: str, wave:
                        rules: disclosure.DisclosureRules = disclosure.DisclosureRules()) -> dict:
     """:func:`school_figure` as a plain ``{"data": [...], "layout": {...}}`` dict.
 
-    Plain values only (no plotly objects), so a dashboard can hand it to
-    ``FigureWidget.plotly_update`` without plotly validating every property
-    again: that validation took most of a filter change's time.
+    Plain values only (no plotly objects), so the dashboard can put it in the
+    page without plotly validating every property again: that validation took
+    most of a filter change's time.
     """
     the_block = schema.block(block)
     labels = list(dict.fromkeys(table["label"].astype(str)))
@@ -375,8 +378,10 @@ class MySchool:
         The schools that may be chosen (``results.school_ids()``).
     choices : dict
         ``{"school_id" | "block" | "wave" | "year_group": ipywidgets.Dropdown}``.
-    figure : plotly.graph_objects.FigureWidget or None
-        The chart, updated in place when a choice changes.
+    figure : plotly.graph_objects.Figure or None
+        The chart now shown (a plain figure, drawn in :attr:`chart`).
+    chart : ipywidgets.Output
+        Where the chart is drawn; its ``outputs`` are replaced on every change.
     downloads : dashboards.downloads.DownloadLinks or None
     message : ipywidgets.HTML
         Says why nothing is drawn (e.g. the school was not surveyed in that
@@ -441,15 +446,13 @@ class MySchool:
         self.allowed = {k: {v for _, v in d.options} for k, d in self.choices.items()}
         self._restrict_waves()
         table = self.table()
-        first = self.spec(table)
-        self._marks = first["layout"]["annotations"]
-        self.figure = go.FigureWidget(go.Figure(first))
-        self.figure._config = downloads.image_config(self.filename())
+        self.chart = widgets.Output()
         self.downloads = downloads.DownloadLinks(table, self.filename())
+        self._draw(table, self.value)
         self.widget = widgets.VBox([
             widgets.HBox(list(self.choices.values()),
                          layout=widgets.Layout(flex_flow="row wrap", gap="0.8em")),
-            self.message, self.figure, self.downloads.widget])
+            self.message, self.chart, self.downloads.widget])
 
     # -- state -------------------------------------------------------------
 
@@ -553,37 +556,28 @@ class MySchool:
                 f"{choice['year_group']} of wave {choice['wave']} in these data.</p>").value
         else:
             self.message.value = ""
-        spec = self.spec(table, choice)
-        # the c/u marks first, through the checked setter: plotly_update would leave
-        # the widget's own annotation objects stale (plotly keeps them cached)
-        marks = spec["layout"]["annotations"]
-        if marks != self._marks:
-            self.figure.layout.annotations = marks
-            self._marks = marks
-        # then everything else: plotly_update writes the plain values straight into the
-        # widget and sends one message, without validating every property again (that
-        # was most of a change's time); the chart goes out before the download links
-        self.figure.plotly_update(
-            restyle_data={path: [_get(trace, path) for trace in spec["data"]]
-                          for path in RESTYLED},
-            relayout_data={path: _get(spec["layout"], path) for path in RELAYOUT},
-            trace_indexes=list(range(len(spec["data"]))))
+        # the chart goes out before the download links
+        self._draw(table, choice)
         self.downloads.update(table, self.filename(choice))
-        self.figure._config = downloads.image_config(self.filename(choice))
+
+    def _draw(self, table: pd.DataFrame, choice: dict) -> None:
+        """Put the figure for ``choice`` in the chart's Output (plain values, not validated
+        again: plotly's validation of every property was most of a change's time)."""
+        spec = self.spec(table, choice)
+        self.figure = go.Figure(spec, _validate=False)
+        # the area keeps the chart's height while the new drawing replaces the old
+        self.chart.layout.min_height = f"{int(spec['layout'].get('height') or 450)}px"
+        self.chart.outputs = (_spec_output(spec, downloads.image_config(self.filename(choice))),)
 
 
-#: What a change of choice rewrites in the chart: trace properties, then layout properties.
-RESTYLED = ("x", "y", "name", "customdata", "meta", "hovertemplate", "marker.color",
-            "error_x.array", "error_x.arrayminus")
-RELAYOUT = ("title.text", "title.subtitle.text", "height", "xaxis.title.text",
-            "yaxis.categoryarray")
+def _spec_output(spec: dict, config: dict) -> dict:
+    """:func:`dashboards.explorer.chart_output` for a plain figure dict (no plotly objects)."""
+    from plotly.utils import PlotlyJSONEncoder
 
-
-def _get(spec: dict, path: str):
-    """``spec["a"]["b"]`` for ``path`` ``"a.b"``."""
-    for part in path.split("."):
-        spec = spec[part]
-    return spec
+    plain = json.loads(json.dumps(spec, cls=PlotlyJSONEncoder))
+    return {"output_type": "display_data", "metadata": {},
+            "data": {"application/vnd.plotly.v1+json": {**plain, "config": config},
+                     "text/plain": "<a chart>"}}
 
 
 INTRO = (
