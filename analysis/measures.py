@@ -687,9 +687,16 @@ class SurveyAggregates:
         if breakdown is None:
             data["item"] = item_names[item_code]
         if measure == "share":  # within group (a cell of by) and block
-            data["rank"] = _rank_within(
-                result["_cell"] * max(len(block_names), 1) + block_of_item[item_code],
-                result["share"])
+            n, cell = len(item_code), result["_cell"]
+            m = int(np.searchsorted(cell, 1)) if n else 0  # rows a cell (the same each)
+            pattern = block_of_item[item_code[:m]]
+            if m and n % m == 0 and len(block_names) == 1 + int((np.diff(pattern) != 0).sum()):
+                # each block one run of items in every cell: rank within runs
+                data["rank"] = _rank_in_runs(result["share"].reshape(-1, m), pattern)
+            else:
+                data["rank"] = _rank_within(
+                    cell * max(len(block_names), 1) + block_of_item[item_code],
+                    result["share"])
         else:
             data["rank"] = np.full(len(item_code), np.nan)
         data["low_base"] = result["n_pupils"] < MIN_BASE
@@ -1352,6 +1359,24 @@ def _rank_within(group: np.ndarray, share: np.ndarray) -> np.ndarray:
     first_of_value = np.maximum.accumulate(np.where(new_value, at, 0))
     out[rows[order]] = first_of_value - first_of_group + 1
     return out
+
+
+def _rank_in_runs(share: np.ndarray, runs: np.ndarray) -> np.ndarray:
+    """What :func:`_rank_within` gives when the groups are the runs of equal
+    ``runs`` values along each row of ``share`` (cells × items, a block's items
+    one run): 1 + the number of shares of the run above the share (ties share
+    the lower rank, NaN shares no rank and count for none), raveled."""
+    out = np.full(share.shape, np.nan)
+    starts = np.flatnonzero(np.r_[True, runs[1:] != runs[:-1]])
+    for s, e in zip(starts, np.r_[starts[1:], len(runs)]):
+        part = share[:, s:e]
+        # rows a few thousand at a time: (rows × items × items) comparisons
+        step = max(1, 2 ** 22 // max((e - s) ** 2, 1))
+        for r in range(0, len(part), step):
+            p = part[r:r + step]
+            above = (p[:, None, :] > p[:, :, None]).sum(axis=2)
+            out[r:r + step, s:e] = np.where(np.isnan(p), np.nan, above + 1.0)
+    return out.ravel()
 
 
 def _ranks(frame: pd.DataFrame, by: Sequence[str]) -> np.ndarray:

@@ -557,3 +557,16 @@ def test_all_measures_split_by_block_the_same_by_slices_or_by_sorting(agg, monke
     assert set(fast) == set(slow)
     for key in fast:
         pd.testing.assert_frame_equal(fast[key]["shares"], slow[key]["shares"])
+
+
+def test_ranks_in_runs_equal_pandas_rank_with_ties_and_missing():
+    """The ranks of all_measures' rows (cells × items, a block's items one run):
+    pandas' rank(method="min", ascending=False) within each cell and block."""
+    rng = np.random.default_rng(6)
+    runs = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2, 2, 2, 3])
+    share = rng.choice([0.0, 0.25, 0.5, 1 / 3, 0.75, 1.0, np.nan], (300, len(runs)))
+    cell = np.repeat(np.arange(300), len(runs))
+    group = cell * 10 + np.tile(runs, 300)
+    expect = pd.Series(share.ravel()).groupby(group).rank(method="min",
+                                                          ascending=False).to_numpy()
+    np.testing.assert_array_equal(measures._rank_in_runs(share, runs), expect)
