@@ -262,7 +262,9 @@ class SurveyAggregates:
             codes_, _ = _slots(it)
             self.offsets[it.column] = (start, codes_)
             start += len(codes_)
-        pupils = np.zeros((n_cells, start), dtype=np.int64)
+        # without weights one float matrix serves as pupils, Σw and Σw² (whole
+        # numbers below 2**53 are exact in float64): counted into it directly
+        pupils = np.zeros((n_cells, start), dtype=np.int64 if w is not None else "float64")
         every = bool(keep.all())
         cell_times: dict[int, np.ndarray] = {}  # cell index × answer slots
         w2 = w ** 2 if w is not None else None
@@ -300,10 +302,6 @@ class SurveyAggregates:
                                                  minlength=size)[:-1].reshape(n_cells, k)
                 w2sum[:, s0:s0 + k] = np.bincount(idx, weights=w2,
                                                   minlength=size)[:-1].reshape(n_cells, k)
-        if wsum is None:
-            # without weights one float matrix serves as pupils, Σw and Σw² (whole
-            # numbers below 2**53 are exact in float64): one copy, not two
-            pupils = pupils.astype("float64")
         self._pupils = pupils
         self._wsum = wsum if wsum is not None else pupils
         self._w2sum = w2sum if w2sum is not None else self._wsum
