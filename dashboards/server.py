@@ -492,8 +492,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cull-idle", type=int, default=CULL_IDLE_SECONDS,
                         help="with --publish: seconds before an idle kernel is shut down "
                              f"(default {CULL_IDLE_SECONDS})")
-    parser.add_argument("--preheat", type=int, default=1,
-                        help="with --publish: kernels per notebook started ahead (default 1)")
+    parser.add_argument("--preheat", type=int, default=None,
+                        help="kernels per notebook started and run ahead, each holding the data "
+                             "(default 1 with --publish and on the sample, about 0.25 GB a "
+                             "notebook; 0 on your own files, which may be large)")
     args = parser.parse_args(argv)
     home = f"http://127.0.0.1:{args.port}{HOME}"
     folders: list[Path] = []
@@ -509,13 +511,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Cannot publish: {error}", file=sys.stderr)
             return 2
         prepare_kernel_profile(ipython_dir)
-        command = published_command(args.port, root, ip=args.ip, preheat=args.preheat,
+        command = published_command(args.port, root, ip=args.ip,
+                                    preheat=1 if args.preheat is None else args.preheat,
                                     max_kernels=args.max_kernels, cull_idle=args.cull_idle)
         process = subprocess.Popen(command, cwd=root,
                                    env=published_env(args.publish, ipython_dir=ipython_dir))
         print(f"Publishing {args.publish} ({', '.join(served)}) at {home}", flush=True)
     else:
-        process = subprocess.Popen(voila_command(args.port), cwd=DASHBOARDS_DIR)
+        # a preheated kernel has run the notebook before the page is asked for: the
+        # first chart comes about 2x sooner (bench/README.md, Dashboards)
+        from .data import data_source
+
+        preheat = args.preheat if args.preheat is not None else int(data_source().is_sample)
+        process = subprocess.Popen(voila_command(args.port, preheat=preheat), cwd=DASHBOARDS_DIR)
         print(f"Dashboards at {home}", flush=True)
     if not args.no_browser:
         import webbrowser
