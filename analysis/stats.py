@@ -443,9 +443,10 @@ def wilson_interval(share, n_eff, quantile):
     n = np.asarray(n_eff, dtype="float64")
     q = np.asarray(quantile, dtype="float64")
     with np.errstate(invalid="ignore", divide="ignore"):
-        denom = 1 + q ** 2 / n
-        centre = (p + q ** 2 / (2 * n)) / denom
-        half = q / denom * np.sqrt(p * (1 - p) / n + q ** 2 / (4 * n ** 2))
+        q2 = q ** 2  # once (the same numbers as squaring it in each term)
+        denom = 1 + q2 / n
+        centre = (p + q2 / (2 * n)) / denom
+        half = q / denom * np.sqrt(p * (1 - p) / n + q2 / (4 * n ** 2))
     low = np.where(p == 0, 0.0, np.clip(centre - half, 0, 1))  # exact at the edges,
     high = np.where(p == 1, 1.0, np.clip(centre + half, 0, 1))  # not 1e-17 off
     return low, high
@@ -537,13 +538,25 @@ def _share_columns(n, n_pupils, count, sumw2, share, variance, schools,
                    alpha: float) -> dict[str, np.ndarray]:
     """The columns of :func:`_share_table` after the keys, as arrays."""
     p = share
+    several = schools >= 2
+    if not several.any():
+        # one school a group (tables by school, millions of rows): no design effect,
+        # n_eff = n²/Σw², the normal quantile; what the general formulas give there
+        with np.errstate(invalid="ignore", divide="ignore"):
+            deff = np.full(np.shape(p), np.nan)
+            n_eff = np.where(n > 0, n ** 2 / sumw2, np.nan)
+        df = np.full(np.shape(p), np.nan)
+        low, high = wilson_interval(p, n_eff, _dist.norm.ppf(1 - alpha / 2))
+        return {"n": n, "n_pupils": n_pupils.astype(np.int64), "count": count,
+                "share": p, "se": np.sqrt(variance), "deff": deff,
+                "n_eff": n_eff, "n_schools": schools.astype(np.int64), "df": df,
+                "ci_low": low, "ci_high": high}
     with np.errstate(invalid="ignore", divide="ignore"):
         srs_variance = p * (1 - p) / n_pupils
-        deff = np.where((schools >= 2) & (p > 0) & (p < 1), variance / srs_variance, np.nan)
+        deff = np.where(several & (p > 0) & (p < 1), variance / srs_variance, np.nan)
         n_eff = np.where(np.isnan(deff), n ** 2 / sumw2,
                          np.minimum(n_pupils, n_pupils / deff))
         n_eff = np.where(n > 0, n_eff, np.nan)
-    several = schools >= 2
     df = np.where(several, schools - 1.0, np.nan)
     # the t quantile once per distinct number of schools, not once per cell
     quantile = np.full(np.shape(df), _dist.norm.ppf(1 - alpha / 2))

@@ -543,3 +543,22 @@ def test_weighted_share_of_one_uses_kish_effective_n():
     assert r["n_eff"] == pytest.approx(64 / 22)
     q = dist.t.ppf(0.975, 1)
     assert r["ci_low"] == pytest.approx((64 / 22) / (64 / 22 + q**2)) and r["ci_high"] == 1
+
+
+def test_share_columns_of_one_school_groups_are_wilson_on_the_pupils():
+    """Groups of one school (tables by school) have no between-school variance:
+    no se, design effect or df, n_eff = n (unweighted) and the interval is
+    Wilson's with the normal quantile (statsmodels' proportion_confint)."""
+    n = np.array([1.0, 7.0, 30.0, 12.0, 0.0, 5.0])
+    count = np.array([0.0, 3.0, 30.0, 5.0, 0.0, 1.0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = count / np.where(n > 0, n, np.nan)
+    out = stats._share_columns(n, n, count, n, share, np.full(6, np.nan),
+                               (n > 0).astype(float), 0.05)
+    low, high = proportion_confint(count[n > 0], n[n > 0], alpha=0.05, method="wilson")
+    np.testing.assert_allclose(out["ci_low"][n > 0], low, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(out["ci_high"][n > 0], high, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(out["n_eff"], np.where(n > 0, n, np.nan))
+    assert np.isnan(out["se"]).all() and np.isnan(out["deff"]).all() and np.isnan(out["df"]).all()
+    assert np.isnan(out["ci_low"][n == 0]).all()
+    assert out["n_schools"].dtype == np.int64 and out["n_pupils"].dtype == np.int64
