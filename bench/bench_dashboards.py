@@ -24,7 +24,9 @@ In one run, against real Voilà servers started with the project's flags
   running server does not wait for. Loads without preheat also start when
   the server is idle (the previous page's kernel shut down);
 * **filter change**: on the loaded page, ``SETTLE_S`` seconds after the
-  first chart (a FigureWidget drops updates sent in its first ~2 s), a visible dropdown (Gender, else
+  first chart (kept from when charts were FigureWidgets, which were seen to drop updates
+  sent in their first ~2 s; tests/browser/test_first_change.py changes a filter at once),
+  a visible dropdown (Gender, else
   Year group, else Wave; else the first toggle buttons) is switched back and forth
   ``--changes`` times; each time, from the ``change`` event dispatched in
   the page to the moment a plotly graph's data or title differ from before
@@ -278,9 +280,8 @@ def first_chart(browser, server: Server, notebook: str, *, changes: int = 0) -> 
         out["first_chart_s"] = handle.json_value() / 1000
         times, how, kind, errors = [], set(), None, []
         if changes:
-            # a FigureWidget (anywidget) takes about 2 s after it is drawn before it
-            # takes updates; a change sent sooner is lost (and the chart may stop
-            # updating): nobody picks a filter that fast, so the bench waits too
+            # kept from the FigureWidget charts (anywidget was seen to drop updates in
+            # its first ~2 s); the filter-change times stay comparable with earlier runs
             page.wait_for_timeout(SETTLE_S * 1000)
         for i in range(changes):
             r = page.evaluate(CHANGE_JS, [FILTER_LABELS, 1 if i % 2 == 0 else 0, 15_000])
