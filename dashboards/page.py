@@ -222,15 +222,21 @@ def plotly_warmup() -> None:
     display({"application/vnd.plotly.v1+json": PLOTLY_WARMUP, "text/plain": ""}, raw=True)
 
 
-def show(build: Callable[[], widgets.Widget], what: str = "Loading the survey data…") -> widgets.Box:
+def show(build: Callable[[], widgets.Widget], what: str = "Loading the survey data…", *,
+         warm_plotly: bool = False) -> widgets.Box:
     """Display a loading indicator, then the widget ``build()`` returns, or a message.
+
+    ``warm_plotly``: first display :func:`plotly_warmup`, for a page whose
+    charts are plotly figures in Outputs (not for a page without a chart, nor
+    for one whose chart is a FigureWidget, which brings its own plotly.js).
 
     ``build`` loads what it needs (through :func:`dashboards.data.survey`) and
     returns the page's widget. A :class:`~analysis.errors.SurveyDataError` or an
     unreadable file becomes :func:`problem_message`; anything else is logged to
     the server and becomes :func:`unexpected_message`.
     """
-    plotly_warmup()
+    if warm_plotly:
+        plotly_warmup()
     box = widgets.VBox([loading(what)])
     display(box)
     try:

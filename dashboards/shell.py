@@ -95,5 +95,6 @@ def build(make: Callable, *, title: str, intro: str = "", footnote: str = "",
 
 
 def main(make: Callable, **kwargs) -> None:
-    """What a dashboard notebook runs: :func:`build` behind a loading indicator."""
-    page.show(lambda: build(make, **kwargs))
+    """What a dashboard notebook runs: :func:`build` behind a loading indicator, with
+    plotly.js evaluated while the page fetches its widgets (:func:`page.plotly_warmup`)."""
+    page.show(lambda: build(make, **kwargs), warm_plotly=True)
