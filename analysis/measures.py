@@ -1109,6 +1109,9 @@ class SurveyAggregates:
                     for key, part in split.items():
                         if key in found:
                             found[key]["shares"].append(part)
+                # the breakdown's temporaries are freed: their memory back to the
+                # system, so the process does not hold it beside the growing tables
+                _give_back_memory()
                 if progress:
                     progress(f"shares by {' × '.join(by) or 'all pupils'}")
             if comparisons:
@@ -1119,12 +1122,14 @@ class SurveyAggregates:
                     progress("comparisons")
         finally:
             self._group_cache = None
+        _give_back_memory()
         out = {}
         for k in list(found):  # each block's parts freed once joined
             parts = found.pop(k)
             out[k] = {kind: _assemble(parts.pop(kind), categorical) if kind == "shares" else
                       pd.concat(parts.pop(kind), ignore_index=True)
                       for kind in list(parts) if parts[kind]}
+            _give_back_memory()  # the block's parts, freed
         return out
 
     def comparisons(self) -> list[pd.DataFrame]:
@@ -1143,6 +1148,13 @@ class SurveyAggregates:
             out.append(self.change(["year_group"], schools=schools))
             out.append(self.cohort(schools=schools))
         return out
+
+
+def _give_back_memory() -> None:
+    """Memory freed so far back to the system (:func:`analysis.load._give_back_memory`)."""
+    from .load import _give_back_memory as give_back
+
+    give_back()
 
 
 def _collect(out: dict, kind: str, frame: pd.DataFrame, by) -> None:
