@@ -125,7 +125,23 @@ def _summary(args: argparse.Namespace) -> int:
     workbook = export.write_xlsx(sheets, out / "summary.xlsx")
     note = "disclosure-controlled" if protect else "NOT disclosure-controlled (internal use only)"
     print(f"wrote {len(written)} CSV tables, {workbook.name} and README.md to {out} ({note})")
+    if protect:
+        print(_hidden_words(tables, stated_only=bool(args.stated_only)))
     return 0
+
+
+def _hidden_words(tables, stated_only: bool) -> str:
+    """How many share rows disclosure control hid, and what to do when it is most."""
+    shares = [parts["shares"] for parts in tables.values() if "shares" in parts]
+    rows = sum(len(t) for t in shares)
+    hidden = sum(int((t["suppressed"].astype(str) != "").sum()) for t in shares)
+    words = f"{hidden:,} of {rows:,} share rows are hidden (c or u)."
+    if rows and hidden / rows > 0.5:
+        words += (" That is most of them: small groups (few pupils or schools) force it."
+                  + ("" if stated_only else " --stated-only leaves out the pupils whose gender "
+                     "or ethnicity is 'other' or not stated, the usual cause.")
+                  + " For your own internal use only, --no-disclosure shows every figure.")
+    return words
 
 
 def _summary_readme(survey, tables, protect: bool, rules, population=None) -> list[str]:

@@ -11,7 +11,7 @@ Format (``bundle_version`` 1)
 ``manifest.json``
     ``format`` (``"ks3-stem-publication"``), ``bundle_version`` (1),
     ``created`` (ISO 8601, UTC), ``title``, ``source`` (waves, pupils and
-    schools in plain words, counts rounded to the nearest 10, and who the
+    schools in plain words, pupils rounded to the nearest 10, and who the
     figures describe; never a file path), ``population`` (who the figures
     describe: by default only the pupils who stated their gender and
     ethnicity, see :func:`published_pupils`), ``rules`` (``min_count``, ``min_base``, ``min_schools``),
@@ -84,7 +84,7 @@ SCHOOL = "school.csv"
 GROUP_COLUMNS: tuple[str, ...] = tuple(schema.GROUP_COLUMNS)
 #: The breakdown of ``school.csv``: a school's own figures by wave and year group.
 SCHOOL_BREAKDOWN: tuple[str, ...] = ("wave", "year_group")
-DEFAULT_TITLE = "KS3 STEM attitudes: published survey figures"
+DEFAULT_TITLE = "KS3 STEM attitude survey"
 #: Columns that would identify a pupil or a school; never in a bundle.
 IDENTIFYING_COLUMNS: tuple[str, ...] = tuple(schema.ID_COLUMNS)
 
@@ -124,17 +124,19 @@ def _about(n: float) -> str:
 
 
 def source_text(table: pd.DataFrame) -> str:
-    """Plain words for what a survey holds, counts rounded to the nearest 10.
+    """Plain words for what a survey holds: pupils rounded to the nearest 10, schools
+    exact (how many schools took part is no secret, and the pages name it elsewhere).
 
-    >>> source_text(pd.DataFrame({"wave": [1] * 4073, "school_id": ["S1"] * 4073}))
-    'Wave 1 (2008): about 4,070 pupils in fewer than 5 schools.'
+    >>> source_text(pd.DataFrame({"wave": [1] * 4073, "school_id": ["S1", "S2"] * 2036 + ["S1"]}))
+    'Wave 1 (2008): about 4,070 pupils in 2 schools.'
     """
     waves = schema.groups()["wave"].values
     parts = []
     for wave, part in table.groupby("wave", observed=True):
         label = waves.get(int(wave), f"Wave {int(wave)}")
-        parts.append(f"{label}: {_about(len(part))} pupils in "
-                     f"{_about(part['school_id'].nunique())} schools")
+        schools = int(part["school_id"].nunique())
+        parts.append(f"{label}: {_about(len(part))} pupils in {schools} "
+                     f"school{'s' if schools != 1 else ''}")
     return "; ".join(parts) + "."
 
 

@@ -106,8 +106,9 @@ def test_summary_is_disclosure_controlled_by_default(tmp_path):
 
 def test_summary_stated_only_describes_those_pupils_and_hides_less(tmp_path):
     every, stated = tmp_path / "every", tmp_path / "stated"
+    runs = {}
     for out, extra in ((every, []), (stated, ["--stated-only"])):
-        r = run("summary", *SAMPLE, "--out", str(out), "--blocks", "club", *extra)
+        r = runs[out] = run("summary", *SAMPLE, "--out", str(out), "--blocks", "club", *extra)
         assert r.returncode == 0, r.stderr
     read = lambda folder: pd.read_csv(folder / "club_shares.csv", encoding="utf-8-sig",
                                       keep_default_na=False)
@@ -123,6 +124,11 @@ def test_summary_stated_only_describes_those_pupils_and_hides_less(tmp_path):
     assert int(row["n"].item()) == kept["club_science"].notna().sum()
     assert (b["suppressed"] != "").mean() < (a["suppressed"] != "").mean() / 2
     assert "--stated-only" in (stated / "README.md").read_text()
+    # the person is told how much was hidden, counted here from the files
+    for folder, kind in ((every, a), (stated, b)):
+        said = f"{(kind['suppressed'] != '').sum():,} of {len(kind):,} share rows are hidden"
+        assert said in runs[folder].stdout
+    assert "--stated-only leaves out" in runs[every].stdout  # most hidden: the way out is named
     assert "--stated-only" not in (every / "README.md").read_text()
 
 

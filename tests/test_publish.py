@@ -150,9 +150,9 @@ def test_manifest_lists_every_file_with_its_hash(bundle):
                                                         "school.csv", "shares.csv"]
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((bundle / name).read_bytes()).hexdigest() == digest
-    # 4073 + 2216 pupils in 27 + 19 schools, rounded to the nearest 10; no file names
-    assert "4,070 pupils in about 30 schools" in manifest["source"]
-    assert "2,220 pupils in about 20 schools" in manifest["source"]
+    # 4073 + 2216 pupils (rounded to the nearest 10) in 27 + 19 schools; no file names
+    assert "Wave 1 (2008): about 4,070 pupils in 27 schools" in manifest["source"]
+    assert "Wave 2 (2010): about 2,220 pupils in 19 schools" in manifest["source"]
     # who the figures describe: by default the pupils who stated gender and ethnicity
     stated = len(published_pupils())
     assert 5900 < stated < 6289
