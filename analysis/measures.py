@@ -800,6 +800,55 @@ class SurveyAggregates:
         keys, pupils, wsum, w2sum = self._grouped([*by, *extra], self._cell_mask(where, schools))
         return self._long(keys, chosen, pupils, wsum, w2sum)
 
+    def _item_sums(self, by, mask, chosen):
+        """The (``by`` × school) rows of :meth:`_grouped` and, per row and item of
+        ``chosen``, the sums ``n``, ``count`` (positive codes), ``n_pupils`` and
+        ``Σw²`` as (rows × items) arrays (``n_pupils`` and ``Σw²`` are ``n``'s
+        array without weights).
+
+        While :meth:`all_measures` runs, the last ones are kept: gaps and gap
+        changes group by the same columns in other orders (wave × year group ×
+        gender × school; wave × gender × year group × school …), and take these
+        rows in their own order (the order :meth:`_grouped` gives them) instead
+        of summing the cells and the items again. The sums of a row are the
+        same either way: the same source rows summed in the same order."""
+        order = list(dict.fromkeys([*by, "school_id"]))
+        names = tuple(it.column for it in chosen)
+        cache = self._group_cache
+        usable = cache is not None and bool(mask.all())
+        if usable and cache.get("items", (None,))[0] == (frozenset(order), names):
+            keys, sums = cache["items"][1:]
+            if list(keys.columns) == order:
+                return keys, sums
+            # rows sorted by the columns in turn, as _sum_cells sorts them
+            codes = [pd.factorize(keys[c], sort=True)[0] for c in order]
+            perm = np.lexsort(codes[::-1])
+            same = [next(i for i in range(j + 1) if sums[i] is sums[j]) for j in range(4)]
+            taken: list = []
+            for j, a in enumerate(sums):
+                taken.append(taken[same[j]] if same[j] != j else a[perm])
+            return keys.take(perm)[order].reset_index(drop=True), tuple(taken)
+        keys, pupils, wsum, w2sum = self._grouped(by, mask)
+        cols, starts, pos, pos_starts = [], [], [], []
+        for it in chosen:
+            s0, codes_ = self.offsets[it.column]
+            starts.append(len(cols))
+            cols.extend(range(s0, s0 + len(codes_)))
+            pos_starts.append(len(pos))
+            pos.extend(s0 + codes_.index(c) for c in schema.positive_codes(it.scale))
+        pick = _columns(np.asarray(cols))
+        n = np.add.reduceat(pick(wsum), starts, axis=1)
+        count = np.add.reduceat(wsum[:, np.asarray(pos)], pos_starts, axis=1)
+        n_pupils = n if pupils is wsum else \
+            np.add.reduceat(pick(pupils), starts, axis=1).astype("float64")
+        sumw2 = n if self.weight is None else np.add.reduceat(pick(w2sum), starts, axis=1)
+        sums = (n, count, n_pupils, sumw2)
+        if usable:
+            cache["items"] = ((frozenset(order), names), keys, sums)
+            if cache.get("last", (None,))[0] == tuple(order):
+                del cache["last"]  # the (rows × answer codes) sums are no longer needed
+        return keys, sums
+
     def _contrast(self, by, chosen, extra, where, mask_schools, terms, common=None):
         """:func:`analysis.stats._contrast` of ``self._long(...)`` computed on the
         (group × school) × item matrices, without a long per-school frame.
@@ -820,19 +869,13 @@ class SurveyAggregates:
         ``keys`` one row per (cell of ``by``, item), items in the order of
         ``chosen`` within each cell; ``per_term`` ``(rows × terms)`` arrays.
         """
-        keys, pupils, wsum, w2sum = self._grouped([*by, *extra],
-                                                  self._cell_mask(where, mask_schools))
-        if not chosen or not len(keys):
+        if not chosen:
             return None
-        # per (cell of by × extra × school) row and item: n, count, sumw2, n_pupils
-        cols, starts, pos, pos_starts = [], [], [], []
-        for it in chosen:
-            s0, codes_ = self.offsets[it.column]
-            starts.append(len(cols))
-            cols.extend(range(s0, s0 + len(codes_)))
-            pos_starts.append(len(pos))
-            pos.extend(s0 + codes_.index(c) for c in schema.positive_codes(it.scale))
-        cols = np.asarray(cols)
+        # per (cell of by × extra × school) row and item: n, count, n_pupils, sumw2
+        keys, sums = self._item_sums([*by, *extra], self._cell_mask(where, mask_schools),
+                                     chosen)
+        if not len(keys):
+            return None
         T, M = len(terms), len(chosen)
         term = np.full(len(keys), -1, dtype=np.int64)
         for j, (_, cond) in enumerate(terms):
@@ -847,12 +890,12 @@ class SurveyAggregates:
         K = len(cells)
         rows = np.flatnonzero(term >= 0)
         kid, term = kid[rows], term[rows]
-        pick = _columns(cols, rows)  # one copy of those rows and columns, not two
-        n = np.add.reduceat(pick(wsum), starts, axis=1)
-        count = np.add.reduceat(wsum[np.ix_(rows, np.asarray(pos))], pos_starts, axis=1)
-        n_pupils = n if pupils is wsum else \
-            np.add.reduceat(pick(pupils), starts, axis=1).astype("float64")
-        sumw2 = n if self.weight is None else np.add.reduceat(pick(w2sum), starts, axis=1)
+        n_all, count_all, n_pupils_all, sumw2_all = sums
+        n, count = n_all[rows], count_all[rows]
+        # without weights the pupils' and Σw² sums are n's array itself
+        n_pupils = n if n_pupils_all is n_all else n_pupils_all[rows]
+        sumw2 = n if sumw2_all is n_all else sumw2_all[rows]
+        del sums, n_all, count_all, n_pupils_all, sumw2_all
         school = pd.factorize(keys["school_id"].to_numpy()[rows])[0]
         S = int(school.max(initial=-1)) + 1
         pairs, pair = np.unique(kid * max(S, 1) + school, return_inverse=True)

@@ -570,3 +570,93 @@ def test_ranks_in_runs_equal_pandas_rank_with_ties_and_missing():
     expect = pd.Series(share.ravel()).groupby(group).rank(method="min",
                                                           ascending=False).to_numpy()
     np.testing.assert_array_equal(measures._rank_in_runs(share, runs), expect)
+
+
+@pytest.mark.parametrize("weights", [False, True])
+def test_all_measures_comparisons_sum_one_grouping_once_and_equal_stats(weights, monkeypatch):
+    """In all_measures the gender gaps and gap changes group by wave, year group,
+    gender and school in three column orders: the cells are summed once and the
+    rows taken in each order. Every standard comparison equals analysis.stats'
+    on school totals read from the pupil rows (all and common schools)."""
+    from analysis import stats
+
+    t = small_table(weights)
+    agg = measures.SurveyAggregates(t)
+    groupings = []
+    grouped = agg._grouped
+    monkeypatch.setattr(agg, "_grouped", lambda by, mask: groupings.append(
+        frozenset(by)) or grouped(by, mask))
+    out = agg.all_measures(breakdowns=[()])
+    assert groupings.count(frozenset({"wave", "year_group", "gender"})) == 1
+    assert groupings.count(frozenset({"wave", "year_group"})) == 1
+    comp = pd.concat([v["comparisons"] for v in out.values() if "comparisons" in v],
+                     ignore_index=True)
+    items = [it.column for it in agg.items if it.scale != "categorical"]
+    common = t[t["school_id"].astype(str).isin(agg.common_schools)]
+
+    def totals(rows, by):
+        return _reference_totals(rows, items, by, weights)
+
+    def check(measure, schools, by, expect):
+        got = comp[(comp["measure"] == measure) & (comp["schools"] == schools)]
+        key = lambda f: f[[*by, "item"]].astype(str).agg("|".join, axis=1)  # noqa: E731
+        got = got.set_index(key(got).to_numpy())
+        expect = expect.set_index(key(expect).to_numpy())
+        assert sorted(got.index) == sorted(expect.index)
+        _assert_same(got.loc[expect.index].reset_index(drop=True),
+                     expect.reset_index(drop=True), by)
+
+    check("gender_gap", "all", ["wave", "year_group"],
+          stats.gaps(totals(t, ["wave", "year_group", "gender"]), by=["wave", "year_group"],
+                     compare="gender", first="boy", second="girl").rename(
+              columns={"gap_pp": "estimate_pp"}))
+    for across, by, suffix, schools_ in (("year_group", ["wave"], "years", ("all",)),
+                                         ("wave", ["year_group"], "waves", ("all", "common"))):
+        levels = (7, 9) if across == "year_group" else (1, 2)
+        for schools in schools_:
+            ref = stats.gap_change(totals(t, [*by, "gender", across]), by=by, compare="gender",
+                                   first="boy", second="girl", across=across, levels=levels,
+                                   schools=schools)
+            ref["estimate_pp"] = ref["gap_change_pp"]
+            ref["share_first"], ref["share_second"] = ref["gap_from_pp"] / 100, \
+                ref["gap_to_pp"] / 100
+            ref["n_first"] = ref["n_first_from"] + ref["n_second_from"]
+            ref["n_second"] = ref["n_first_to"] + ref["n_second_to"]
+            check(f"gender_gap_change_{suffix}", schools, by, ref)
+    for schools in ("all", "common"):
+        ref = stats.change(totals(t, ["year_group", "wave"]), by=["year_group"], across="wave",
+                           levels=(1, 2), schools=schools)
+        check("change_waves", schools, ["year_group"],
+              ref.rename(columns=measures._CHANGE_AS_COMPARISON))
+        both = totals(t, ["wave", "year_group"])
+        stage = {(1, 7): "year 7 in wave 1", (2, 9): "year 9 in wave 2"}
+        both["cohort"] = [stage.get((int(w), int(y))) for w, y in
+                          zip(both["wave"], both["year_group"])]
+        ref = stats.change(both.drop(columns=["wave", "year_group"]), by=[], across="cohort",
+                           levels=measures.COHORT_LEVELS, schools=schools)
+        check("cohort", schools, [], ref.rename(columns=measures._CHANGE_AS_COMPARISON))
+    assert len(common)  # the small table has schools in both waves
+
+
+@pytest.mark.parametrize("weights", [False, True])
+def test_item_sums_in_another_column_order_equal_a_fresh_grouping(weights):
+    """The rows of a kept grouping, taken in another column order, are exactly
+    (keys, dtypes, row order, every sum) the grouping summed afresh in that order."""
+    agg = measures.SurveyAggregates(small_table(weights))
+    chosen = agg._items(None)
+    mask = np.ones(len(agg.cells), dtype=bool)
+    orders = [["wave", "year_group", "gender"], ["wave", "gender", "year_group"],
+              ["year_group", "gender", "wave"], ["gender", "wave", "year_group"]]
+    fresh = [agg._item_sums(o, mask, chosen) for o in orders]  # no cache: each summed
+    agg._group_cache = {"coarse": {}}
+    try:
+        kept = [agg._item_sums(o, mask, chosen) for o in orders]
+        assert len(agg._group_cache["items"][1]) == len(fresh[0][0])
+    finally:
+        agg._group_cache = None
+    for (k1, s1), (k2, s2), o in zip(fresh, kept, orders):
+        assert list(k2.columns) == [*o, "school_id"]
+        pd.testing.assert_frame_equal(k1, k2, check_exact=True)
+        for a, b in zip(s1, s2):
+            np.testing.assert_array_equal(a, b)
+        assert (s2[2] is s2[0]) == (not weights) and (s2[3] is s2[0]) == (not weights)
