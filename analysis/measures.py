@@ -582,11 +582,8 @@ class SurveyAggregates:
                 of_item.extend([i] * len(codes_))
         cols, of_item = np.asarray(cols), np.asarray(of_item)
         pick = _columns(cols)  # a view when the columns are one run (no copy)
-        # np.take, not a[:, of_item]: that fancy index lays the copy out column by
-        # column, and each sparse product (scipy ravels its operand) and each
-        # ravel of a by-school result then copies it again
         spread = (lambda a: a) if np.array_equal(of_item, np.arange(len(chosen))) else \
-            (lambda a: np.take(a, of_item, axis=1))
+            (lambda a: a[:, of_item])
         w = pick(wsum)
         n = spread(np.add.reduceat(w, starts, axis=1))
         # without weights the pupils are the weights' matrix: the same sums
