@@ -660,3 +660,38 @@ def test_item_sums_in_another_column_order_equal_a_fresh_grouping(weights):
         for a, b in zip(s1, s2):
             np.testing.assert_array_equal(a, b)
         assert (s2[2] is s2[0]) == (not weights) and (s2[3] is s2[0]) == (not weights)
+
+
+@pytest.mark.parametrize("weights", [False, True])
+@pytest.mark.parametrize("by", [[], ["wave"]])
+def test_distribution_bases_schools_and_se_equal_pandas_per_code(by, weights):
+    """A distribution's base, pupils and schools are summed once per item and
+    spread to its codes: each code's n, n_pupils, count, share, n_schools and
+    school-clustered se equal pandas on the pupil rows (the code as a 0/1
+    outcome; v = G/(G-1) Σ_g (c_g - p n_g)² / N², G schools with answers)."""
+    t = small_table(weights)
+    d = measures.SurveyAggregates(t).distribution(by, block="enjoy")
+    w = t["weight"] if weights else pd.Series(1.0, index=t.index)
+    answered = t["enjoy_maths"].notna()
+    for key, part in (t.groupby(by) if by else [((), t)]):
+        key = key if isinstance(key, tuple) else (key,)
+        got = d[(d.item == "enjoy_maths")]
+        for c, v in zip(by, key):
+            got = got[got[c] == v]
+        a = answered.loc[part.index]
+        for k in (1, 2, 3, 4):
+            row = got[got["category"] == str(k)].iloc[0]
+            y = (part["enjoy_maths"] == k).fillna(False).astype(float)
+            wp = w.loc[part.index].where(a, 0.0)
+            per_school = pd.DataFrame({"n": wp, "c": wp * y, "s": part["school_id"]}).groupby(
+                "s", observed=True).sum()
+            N, C = per_school["n"].sum(), per_school["c"].sum()
+            G = int((per_school["n"] > 0).sum())
+            p = C / N
+            v = G / (G - 1) * ((per_school["c"] - p * per_school["n"]) ** 2).sum() / N ** 2
+            assert row["n"] == pytest.approx(N, rel=1e-12)
+            assert row["count"] == pytest.approx(C, rel=1e-12)
+            assert row["n_pupils"] == int(a.sum())
+            assert row["n_schools"] == G
+            assert row["share"] == pytest.approx(p, rel=1e-12)
+            assert row["se"] == pytest.approx(np.sqrt(v), rel=1e-9)
