@@ -97,7 +97,8 @@ def sort_rows(table: pd.DataFrame, by: str = "estimate_pp") -> pd.DataFrame:
 
 
 def base_text(table: pd.DataFrame, first: str, second: str) -> str:
-    """The bases in words: ``"Boys n = 908–1,019, girls n = 914–953 · 27 schools"``."""
+    """The bases in words: ``"Boys n = 908–1,019, girls n = 914–953 · 27 schools in all"``;
+    comparisons of the two waves in all schools add ``", not all in both waves"``."""
     def span(values: pd.Series) -> str:
         values = values.dropna()
         if not len(values):
@@ -109,9 +110,22 @@ def base_text(table: pd.DataFrame, first: str, second: str) -> str:
     where = ""
     if len(schools):
         lo, hi = int(schools.min()), int(schools.max())
-        where = f" · {hi} schools" if lo == hi else f" · {lo}–{hi} schools"
+        where = f" · {hi} schools in all" if lo == hi else f" · {lo}–{hi} schools in all"
+        if _spans_waves(table):  # the count is of both waves' schools together
+            where += ", not all in both waves"
     return (f"{first} {span(table['n_first'])}, {second[:1].lower() + second[1:]} "
             f"{span(table['n_second'])}{where}")
+
+
+def _spans_waves(table: pd.DataFrame) -> bool:
+    """True for rows comparing wave 1 with wave 2 in all schools (wave 2 surveyed
+    fewer schools, so their school count is the two waves' together)."""
+    if "measure" not in table or "schools" not in table or not len(table):
+        return False
+    measure = table["measure"].astype(str)
+    across = (measure == "change_waves") | (measure == "cohort") \
+        | measure.str.endswith("_gap_change_waves")
+    return bool((across & (table["schools"].astype(str) == "all")).any())
 
 
 def _significant(table: pd.DataFrame) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Gender gaps dashboard: boys − girls (or other ethnic groups − white British) per item.
+"""Gender and ethnicity gaps dashboard: boys − girls (or other ethnic groups − white British) per item.
 
 Three charts, each answering one question, for a chosen block (or every
 block) and a choice of gender or ethnicity:
@@ -164,6 +164,22 @@ def show_all(panels: Sequence[tuple[ChartPanel, tuple, Callable, str]]) -> None:
         panel.finish()
 
 
+def nothing_to_compare(results: Results, column: str, heading: str) -> widgets.Widget | None:
+    """A note in place of a chart that compares the levels of ``column`` (the two waves,
+    the two year groups) when the data hold only one of them; ``None`` when they hold two.
+    A chart of empty rows would mark every item ``c``, which means hidden for
+    confidentiality: untrue here."""
+    levels = results.levels(column)
+    if len(levels) >= 2:
+        return None
+    what = {"wave": "wave", "year_group": "year group"}[column]
+    held = " and ".join(option_label(column, v) for v in levels) or f"no {what}"
+    return page.html_widget(
+        f"<h2>{html.escape(heading)}</h2>"
+        f'<p class="ks3-note">These data hold only one {what} ({html.escape(held)}), so '
+        f"there is nothing to compare here. The other charts show the {what} there is.</p>")
+
+
 def toggle(options: Sequence[tuple[str, object]], value=None) -> widgets.ToggleButtons:
     """Toggle buttons as wide as their words."""
     return widgets.ToggleButtons(options=list(options),
@@ -274,8 +290,14 @@ class GenderGaps:
         controls = widgets.VBox([
             labelled("Compare:", self.compare), labelled("Block:", self.block),
             labelled("Wave:", self.wave), labelled("Year group:", self.year_group)])
-        self.widget = widgets.VBox([
-            controls, self.gaps.widget, self.years.widget, self.waves.widget])
+        #: A note in place of a chart whose two levels the data do not both hold.
+        self.notes = {
+            self.years: nothing_to_compare(results, "year_group",
+                                           "Does the gap change from year 7 to year 9?"),
+            self.waves: nothing_to_compare(results, "wave",
+                                           "Did the gap change between 2008 and 2010?")}
+        self.widget = widgets.VBox([controls, self.gaps.widget,
+                                    *(self.notes[p] or p.widget for p in (self.years, self.waves))])
         self.show()
 
     # -- tables ---------------------------------------------------------
@@ -319,11 +341,12 @@ class GenderGaps:
             return charts.gap_change_dumbbell(rows, across="wave", first=first,
                                               second=second, title=title), rows
 
-        show_all([
+        panels = [
             (self.gaps, (compare, block, wave, year), gaps, f"{name}_wave{wave}_year{year}"),
             (self.years, (compare, block, wave), years, f"{name}_year7_to_9_wave{wave}"),
             (self.waves, (compare, block, year, schools), waves,
-             f"{name}_2008_to_2010_year{year}_{schools}_schools")])
+             f"{name}_2008_to_2010_year{year}_{schools}_schools")]
+        show_all([p for p in panels if self.notes.get(p[0]) is None])
 
 
 INTRO = (
@@ -351,5 +374,5 @@ def footnote(results: Results | None = None) -> str:
 
 def main() -> None:
     """What the notebook runs."""
-    shell.main(GenderGaps, title="Gender gaps", intro=INTRO,
+    shell.main(GenderGaps, title="Gender and ethnicity gaps", intro=INTRO,
                footnote=footnote())

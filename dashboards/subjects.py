@@ -27,8 +27,9 @@ INTRO = (
     "three), and whether they enjoy each one, find it easy and think it important for their "
     "future. Compare year 7 with year 9, wave 1 (autumn 2008) with wave 2 (autumn 2010), "
     "girls with boys, or the two ethnic groups, among the pupils the filters choose. For "
-    "enjoyment, ease and importance, <i>All four answers</i> shows how strongly pupils agree "
-    "or disagree.</p>")
+    "enjoyment, ease and importance, <i>All four answers</i> (where the data hold every "
+    "answer; published figures may give the share agreeing only) shows how strongly pupils "
+    "agree or disagree.</p>")
 
 
 def make(results) -> explorer.BlockExplorer:

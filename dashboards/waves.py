@@ -31,7 +31,8 @@ from . import comparison_charts as charts
 from . import shell
 from .filters import option_label
 from .gender_gaps import (ALL_BLOCKS, SCHOOLS_WORDS, ChartPanel, block_options, block_words,
-                          common_schools, first_block, labelled, schools_toggle, schools_words,
+                          common_schools, first_block, labelled, nothing_to_compare,
+                          schools_toggle, schools_words,
                           show_all, toggle)
 from .results import Results, legend_note
 
@@ -63,6 +64,10 @@ class Waves:
 
     def __init__(self, results: Results):
         self.results = results
+        only_one = nothing_to_compare(results, "wave", "Waves and cohort")
+        if only_one is not None:  # every chart here compares the two waves
+            self.widget = only_one
+            return
         self.n_common = common_schools(results)
         for schools in SCHOOLS_WORDS:  # every table now, so no choice waits for one
             results.comparisons("change_waves", schools=schools)

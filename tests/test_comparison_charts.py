@@ -129,9 +129,21 @@ def test_gap_dots_have_a_zero_line_and_say_their_base(gaps):
     assert len(zero) == 1 and zero[0].x0 == zero[0].x1 == 0 and zero[0].xref == "x"
     assert fig.layout.title.text == "Gender gap (boys − girls): careers"
     # boys n 8-120 (8 shown: a base under 10 would be NaN in real tables), girls 90-95
-    assert fig.layout.title.subtitle.text == "Boys n = 8–120, girls n = 90–95 · 27 schools"
+    assert fig.layout.title.subtitle.text == \
+        "Boys n = 8–120, girls n = 90–95 · 27 schools in all"
     low, high = fig.layout.xaxis.range
     assert low < -8 and high > 25  # every interval and zero in view
+
+
+@pytest.mark.parametrize("measure, schools, spans", [
+    ("gender_gap", "all", False), ("change_waves", "all", True), ("cohort", "all", True),
+    ("gender_gap_change_waves", "all", True), ("change_waves", "common", False),
+    ("gender_gap_change_years", "all", False)])
+def test_base_text_says_when_the_school_count_is_of_both_waves(gaps, measure, schools, spans):
+    rows = gaps.assign(measure=measure, schools=schools)
+    words = charts.base_text(rows, "Wave 1", "Wave 2")
+    assert words.endswith("27 schools in all, not all in both waves") is spans
+    assert words.endswith("27 schools in all") is not spans
 
 
 def test_labels_carry_the_block_when_there_are_several(gaps):

@@ -313,17 +313,34 @@ def test_a_failed_redraw_keeps_the_chart_and_says_so(live, monkeypatch, capsys):
     assert "wave 2 (2010)" in dashboard.years.figure.layout.title.text
 
 
-def test_one_wave_offers_no_like_for_like_choice(sample):
-    one_wave = type(sample)(table=sample.table[sample.table["wave"] == 1].reset_index(drop=True),
-                            files=sample.files)
-    live = results.LiveResults(one_wave)
-    for dashboard in (gender_gaps.GenderGaps(live), waves.Waves(live)):
-        assert [v for _, v in dashboard.schools.options] == ["all"]
-    # the between-waves charts draw nothing they cannot compute, and mark every row
-    fig = waves.Waves(live).change.figure
-    assert not any(np.isfinite(x) for t in fig.data if t.meta["role"] == "estimate"
-                   for x in t.x if x is not None)
-    marked = [a.name for a in fig.layout.annotations if a.name.startswith("hidden:")]
-    assert sorted(marked) == sorted(2 * [f"hidden:{c}" for c in
-                                         ("consider_science", "consider_technology",
-                                          "consider_engineering", "consider_maths")])
+# ----------------------------------------------------------------- data of one wave
+
+
+@pytest.fixture(scope="module")
+def one_wave(table) -> results.LiveResults:
+    """The sample's wave 2 only, as a person's own file of one wave would be."""
+    from analysis.load import Survey
+
+    return results.LiveResults(Survey(table[table["wave"] == 2].reset_index(drop=True)))
+
+
+def test_one_wave_gaps_page_says_there_is_nothing_to_compare_between_waves(one_wave):
+    page = gender_gaps.GenderGaps(one_wave)
+    texts = [getattr(w, "value", "") for w in page.widget.children]
+    note = [t for t in texts if "nothing to compare" in t]
+    assert len(note) == 1 and "only one wave (Wave 2 (2010))" in note[0]
+    assert page.waves.widget not in page.widget.children and page.waves.figure is None
+    # the gaps and the year 7 to year 9 charts are drawn as before
+    assert page.gaps.figure is not None and page.years.figure is not None
+    assert page.gaps.widget in page.widget.children
+
+
+def test_one_wave_waves_page_is_a_note_only(one_wave):
+    page = waves.Waves(one_wave)
+    assert "nothing to compare" in page.widget.value and "Wave 2 (2010)" in page.widget.value
+
+
+def test_two_waves_show_every_chart(live):
+    page = gender_gaps.GenderGaps(live)
+    assert page.notes == {page.years: None, page.waves: None}
+    assert page.waves.widget in page.widget.children and page.waves.figure is not None
