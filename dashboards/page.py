@@ -85,8 +85,9 @@ def source_note(survey, source: DataSource | None = None, *,
         css = "ks3-source"
     elif source.is_sample:
         text = ("<b>Showing the synthetic sample</b>, made up to reproduce the published "
-                "figures; it describes no real pupil. To show your own survey files, set "
-                f"<code>{FILES_VARIABLE}</code> and restart the dashboards. ")
+                "figures; it describes no real pupil. To show your own survey files, upload "
+                "them at the foot of the page, or start the dashboards with them "
+                f"(<code>scripts/start FILE…</code>, or set <code>{FILES_VARIABLE}</code>). ")
         css = "ks3-source sample"
     else:
         names = ", ".join(html.escape(str(f)) for f in survey.files)
