@@ -25,6 +25,7 @@ picks rows of those tables and redraws the charts it concerns.
 from __future__ import annotations
 
 import html
+import re
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -58,11 +59,33 @@ SCHOOLS_WORDS = {"all": "all schools",
                  "common": "only the {n} schools surveyed in both waves"}
 
 
+#: A measure's tests in words, for the false discovery rate sentence.
+MEASURE_WORDS = {
+    "gender_gap": "gender gaps", "ethnicity_gap": "ethnicity gaps",
+    "gender_gap_change_years": "changes of the gender gap from year 7 to year 9",
+    "ethnicity_gap_change_years": "changes of the ethnicity gap from year 7 to year 9",
+    "gender_gap_change_waves": "changes of the gender gap between the waves",
+    "ethnicity_gap_change_waves": "changes of the ethnicity gap between the waves",
+    "change_waves": "changes between the waves", "change_years": "changes from year 7 to 9",
+    "cohort": "cohort changes"}
+
+
 def fdr_sentence(table: pd.DataFrame) -> str:
-    """The Benjamini-Hochberg families behind a chart, in words (HTML)."""
+    """The Benjamini-Hochberg families behind a chart, in words (HTML).
+
+    ``fdr_family`` reads "Benjamini-Hochberg at 0.05 over the 16 gender_gap tests of
+    block 'consider'"; the page says "… over the 16 gender gaps of the block “STEM
+    careers considered” …" (the download keeps the column as it is)."""
     families = [f for f in pd.unique(table["fdr_family"].astype(str)) if f]
     if len(families) == 1:
-        return ("False discovery rate controlled per block: " + html.escape(families[0])
+        words = families[0]
+        found = re.fullmatch(r"Benjamini-Hochberg at ([\d.]+) over the (\d+) (\w+) tests of "
+                             r"block '(\w+)'", words)
+        if found and found[3] in MEASURE_WORDS and found[4] in {b.key for b in schema.blocks()}:
+            alpha, m, measure, block = found.groups()
+            words = (f"Benjamini-Hochberg at {float(alpha):.0%} over the {m} "
+                     f"{MEASURE_WORDS[measure]} of the block “{schema.block(block).label}”")
+        return ("False discovery rate controlled per block: " + html.escape(words)
                 + " (every group of the table, not only the rows shown).")
     return ("False discovery rate controlled per block: Benjamini-Hochberg at 0.05 over "
             "each block's tests, each block its own family (column <code>fdr_family</code> "

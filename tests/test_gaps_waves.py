@@ -344,3 +344,15 @@ def test_two_waves_show_every_chart(live):
     page = gender_gaps.GenderGaps(live)
     assert page.notes == {page.years: None, page.waves: None}
     assert page.waves.widget in page.widget.children and page.waves.figure is not None
+
+
+def test_fdr_sentence_is_in_words_with_the_family_size(live):
+    rows = live.comparisons("gender_gap", ["consider"])
+    m = int(np.isfinite(rows["p_value"].astype(float)).sum())  # every wave x year group
+    words = gender_gaps.fdr_sentence(rows)
+    assert f"Benjamini-Hochberg at 5% over the {m} gender gaps of the block " \
+           "“STEM careers considered”" in words
+    assert "gender_gap" not in words and "'consider'" not in words
+    # a family the page does not know is shown as written, not lost
+    odd = pd.DataFrame({"fdr_family": ["Benjamini-Hochberg at 0.05 over the 3 odd tests"]})
+    assert "over the 3 odd tests" in gender_gaps.fdr_sentence(odd)
