@@ -36,6 +36,7 @@ colour too.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 
@@ -200,6 +201,36 @@ def _hidden_trace(x: list, y: list, text: list, colours: list, hover: list) -> d
                       textfont=dict(color=colours, size=14, family=figures.FONT),
                       hovertext=hover, hoverinfo="text", showlegend=False,
                       name="hidden", meta={"kind": "hidden"}, cliponaxis=False)
+
+
+#: Pixels a footer line adds under a chart (:func:`with_footer`).
+FOOTER_LINE = 18
+
+
+def with_footer(fig: go.Figure, lines: Sequence[str]) -> go.Figure:
+    """``fig`` with ``lines`` (plain text) written under the plot, so that a
+    downloaded image carries what the page says beside the chart (its base n,
+    what ``c`` and ``u`` mean). One annotation named ``"footer"``; the bottom
+    margin and the height grow by :data:`FOOTER_LINE` pixels a line."""
+    lines = [line for line in lines if line]
+    if not lines:
+        return fig
+    extra = FOOTER_LINE * len(lines) + 8
+    bottom = (fig.layout.margin.b or 60)
+    fig.update_layout(margin=dict(b=bottom + extra), height=(fig.layout.height or 450) + extra)
+    fig.add_annotation(
+        text="<br>".join(html.escape(line) for line in lines), name="footer",
+        xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
+        yshift=-bottom, showarrow=False, align="left",
+        font=dict(size=11, color=figures.TEXT_COLOUR))
+    return fig
+
+
+def hidden_key(rows: pd.DataFrame) -> str:
+    """What the chart's ``c`` and ``u`` marks mean, for the symbols ``rows`` use."""
+    symbols = set(rows["suppressed"].astype(str)) if "suppressed" in rows else set()
+    return "; ".join(f"{s}: {_hidden_words(s).rsplit(' (', 1)[0]}" for s in ("c", "u")
+                     if s in symbols)
 
 
 def _hidden_words(symbol: str) -> str:

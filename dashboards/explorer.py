@@ -285,7 +285,10 @@ class BlockExplorer:
                 "" if self.current_topic.scale == "agreement" and self.results.has_distributions
                 else "none")
             rows = self.table()
-            new = self.draw(rows)
+            base = charts.base_text(rows, self.compare.value)
+            # the base and the meaning of c/u in the figure too, so a downloaded
+            # image says what the page says beside it
+            new = charts.with_footer(self.draw(rows), [f"Base: {base}", charts.hidden_key(rows)])
         except Exception:  # noqa: BLE001 - a viewer must never see a traceback
             if first_time:
                 raise  # the page frame says the dashboard could not be drawn
@@ -306,10 +309,8 @@ class BlockExplorer:
         self.chart.layout.min_height = f"{int(new.layout.height or 450)}px"
         self.chart.outputs = (chart_output(new, downloads.image_config(name)),)
         self.downloads.update(rows, name)
-        compare = self.compare.value
         self.base.value = page.html_widget(
-            f'<p class="ks3-note"><b>Base</b>: {html.escape(charts.base_text(rows, compare))}'
-            "</p>").value
+            f'<p class="ks3-note"><b>Base</b>: {html.escape(base)}</p>').value
         problem = self.filters.problem
         if not len(rows):
             problem = "No pupils in the data match these choices: choose fewer filters."

@@ -85,6 +85,19 @@ def test_compare_by_ethnicity_hides_that_filter_and_ignores_its_value(live, samp
         assert row.x == pytest.approx(percent(answers == 1), rel=1e-12), row
     assert "White British: n = " in board.base.value
     assert "Other ethnic groups: n = " in board.base.value
+    # the figure carries the same base (a downloaded image says it too), counted by hand
+    footer = [a for a in board.figure.layout.annotations if a.name == "footer"]
+    assert len(footer) == 1
+    for label, code in (("White British", "white_british"),
+                        ("Other ethnic groups", "other_ethnic_group")):
+        pupils = year9[year9["ethnicity"] == code]
+        answered = pupils[sorted(set(board.rows["item"].astype(str)))]  # the items drawn
+        n = answered.notna().sum()
+        lo, hi = int(n.min()), int(n.max())
+        words = f"{label}: n = {lo:,}" + (f"–{hi:,}" if hi != lo else "")
+        assert words in footer[0].text, (words, footer[0].text)
+    marks = set(board.rows["suppressed"].astype(str)) - {""}
+    assert ("c: hidden to protect confidentiality" in footer[0].text) is ("c" in marks)
 
 
 def test_four_answers_are_the_shares_of_each_code(live, sample):
