@@ -37,6 +37,7 @@ from IPython.display import clear_output
 
 from analysis import schema
 
+from . import charts as share_charts
 from . import comparison_charts as charts
 from . import downloads, page, shell
 from .filters import option_label
@@ -151,6 +152,8 @@ class ChartPanel:
             return
         try:
             new, table = draw()
+            # what a c or u mark means, in the figure too (a downloaded image keeps it)
+            new = share_charts.with_footer(new, [share_charts.hidden_key(table)])
         except Exception:  # noqa: BLE001 - a viewer must never see a traceback
             if self.figure is None:
                 raise

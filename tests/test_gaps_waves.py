@@ -357,3 +357,17 @@ def test_fdr_sentence_is_in_words_with_the_family_size(live):
     # a family the page does not know is shown as written, not lost
     odd = pd.DataFrame({"fdr_family": ["Benjamini-Hochberg at 0.05 over the 3 odd tests"]})
     assert "over the 3 odd tests" in gender_gaps.fdr_sentence(odd)
+
+
+def test_a_chart_with_hidden_figures_says_what_c_means_in_the_figure(live):
+    page = gender_gaps.GenderGaps(live)
+    page.block.value = "favourite"  # girls choosing engineering: fewer than 10 in places
+    for panel in (page.gaps, page.years, page.waves):
+        marks = set(panel.table["suppressed"].astype(str)) - {""}
+        assert marks == {"c"}
+        footer = [a.text for a in panel.figure.layout.annotations if a.name == "footer"]
+        assert bool(footer) is bool(marks)
+        if "c" in marks:
+            assert "c: hidden to protect confidentiality" in footer[0]
+    page.block.value = "consider"  # nothing hidden: no key
+    assert not any(a.name == "footer" for a in page.gaps.figure.layout.annotations)
