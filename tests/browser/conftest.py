@@ -52,9 +52,10 @@ def browser(chromium_path):
         chromium.close()
 
 
-def _serve(env):
-    """Start Voilà with ``env``; fail (not skip) with its log if it does not answer."""
-    server = VoilaServer(env=env, timeout=90)
+def serve(env=None, **settings) -> VoilaServer:
+    """Start Voilà (``VoilaServer(env=env, **settings)``, 90 s to answer unless
+    ``timeout`` says otherwise); fail (not skip) with its log if it does not answer."""
+    server = VoilaServer(env=env, **{"timeout": 90, **settings})
     try:
         server.start()
     except RuntimeError as error:
@@ -65,7 +66,7 @@ def _serve(env):
 @pytest.fixture(scope="session")
 def voila():
     """Voilà serving the dashboards on the synthetic sample."""
-    server = _serve({"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": ""})
+    server = serve({"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": ""})
     yield server
     server.stop()
 
@@ -81,7 +82,7 @@ def broken_file(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def broken_voila(broken_file):
     """Voilà serving the dashboards with KS3_SURVEY_FILES pointing at a broken file."""
-    server = _serve({"KS3_SURVEY_FILES": str(broken_file), "KS3_SURVEY_CODEBOOK": ""})
+    server = serve({"KS3_SURVEY_FILES": str(broken_file), "KS3_SURVEY_CODEBOOK": ""})
     yield server
     server.stop()
 

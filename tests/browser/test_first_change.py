@@ -15,9 +15,8 @@ import time
 
 import pytest
 
-from dashboards.server import VoilaServer
 
-from .conftest import open_dashboard, wait_for_chart
+from .conftest import open_dashboard, serve, wait_for_chart
 from .test_dashboards import assert_no_code_or_traceback
 from .test_shares_dashboards import TITLE_JS, choose, drawn, sample_table  # noqa: F401
 
@@ -30,13 +29,8 @@ NOTEBOOK = "subjects.ipynb"
 def preheated():
     """Voilà on the sample with one kernel preheated for Subjects only."""
     pools = {"default": {"pool_size": 0}, NOTEBOOK: {"pool_size": 1}}
-    server = VoilaServer(env={"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": ""}, timeout=90,
-                         preheat=1,
-                         extra=[f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}"])
-    try:
-        server.start()
-    except RuntimeError as error:
-        pytest.fail(str(error), pytrace=False)
+    server = serve({"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": ""}, preheat=1,
+                   extra=[f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}"])
     yield server
     server.stop()
 

@@ -10,9 +10,8 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from analysis.planner import files
 from dashboards import planner
-from dashboards.server import VoilaServer
 
-from .conftest import open_dashboard
+from .conftest import open_dashboard, serve
 
 pytestmark = pytest.mark.browser
 
@@ -39,12 +38,8 @@ def autosave_folder(tmp_path_factory):
 @pytest.fixture(scope="module")
 def planner_voila(autosave_folder):
     """Voilà on the sample, autosaving plans into a temporary folder."""
-    server = VoilaServer(env={"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": "",
-                              planner.AUTOSAVE_VARIABLE: str(autosave_folder)}, timeout=90)
-    try:
-        server.start()
-    except RuntimeError as error:
-        pytest.fail(str(error), pytrace=False)
+    server = serve({"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": "",
+                    planner.AUTOSAVE_VARIABLE: str(autosave_folder)})
     yield server
     server.stop()
 

@@ -24,7 +24,7 @@ import pytest
 from dashboards import data, server
 from dashboards.server import HOME, VoilaServer
 
-from .conftest import PAGE_TIMEOUT_MS, open_dashboard
+from .conftest import PAGE_TIMEOUT_MS, open_dashboard, serve
 
 SAMPLE_DIR = Path(data.__file__).resolve().parents[1] / "data" / "sample"
 #: Pages of the published dashboards the browser tests open.
@@ -46,11 +46,7 @@ def bundle(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def published(bundle):
     """The published server on that bundle, as ``--publish`` starts it."""
-    srv = VoilaServer(published=bundle, timeout=120)
-    try:
-        srv.start()
-    except RuntimeError as error:
-        pytest.fail(str(error), pytrace=False)
+    srv = serve(published=bundle, timeout=120)
     yield srv
     srv.stop()
 
