@@ -372,7 +372,11 @@ def paired_change(table: pd.DataFrame, *, first: str, second: str, first_colour:
     notes = [*_hidden_annotations(rows, "x", 0.0, left_anchor),
              *_hidden_annotations(rows, "x2", 0.0, "center")]
     if len(drawn) and not any(np.isfinite(v) for v in v1 + v2):
-        # a publication bundle publishes the change, not the two figures it is made of
+        # a publication bundle publishes the change, not the two figures it is made of:
+        # no legend entries for markers that are not drawn
+        for trace in traces:
+            if trace.get("meta", {}).get("role") in ("first", "second"):
+                trace["showlegend"] = False
         notes.append(dict(text=UNPUBLISHED_PARTS, x=0.5, y=0.5, xref="x domain",
                           yref="y domain", showarrow=False, name="unpublished",
                           font=dict(size=13, color=HIDDEN_COLOUR), bgcolor="white"))

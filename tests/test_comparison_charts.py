@@ -238,6 +238,11 @@ def test_without_the_two_figures_the_change_is_drawn_and_the_left_panel_says_why
     assert [a.text for a in fig.layout.annotations if a.name == "unpublished"] == \
         [charts.UNPUBLISHED_PARTS]
     assert "n not published" in fig.layout.title.subtitle.text
+    # and no legend entry for the markers that are not drawn
+    assert [t.showlegend for t in fig.data if t.meta["role"] in ("first", "second")] \
+        == [False, False]
+    assert all(t.showlegend is not False for t in charts.gap_change_dumbbell(gap_change).data
+               if t.meta["role"] in ("first", "second"))
     # with the figures there, no such note
     assert not [a for a in charts.gap_change_dumbbell(gap_change).layout.annotations
                 if a.name == "unpublished"]
