@@ -203,7 +203,8 @@ def nothing_to_compare(results: Results, column: str, heading: str) -> widgets.W
     return page.html_widget(
         f"<h2>{html.escape(heading)}</h2>"
         f'<p class="ks3-note">These data hold only one {what} ({html.escape(held)}), so '
-        f"there is nothing to compare here. The other charts show the {what} there is.</p>")
+        f"there is nothing to compare here. The other charts and dashboards show the {what} "
+        "there is.</p>")
 
 
 def toggle(options: Sequence[tuple[str, object]], value=None) -> widgets.ToggleButtons:
