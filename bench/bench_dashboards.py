@@ -66,7 +66,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dashboards.home import DASHBOARDS  # noqa: E402
-from dashboards.server import DASHBOARDS_DIR, HOME, free_port, voila_command  # noqa: E402
+from dashboards.server import (DASHBOARDS_DIR, HOME, free_port, stop_process,  # noqa: E402
+                               voila_command)
 from machine import describe as machine  # noqa: E402  (bench/ is on sys.path)
 
 LARGE = ROOT / "data" / "sample" / "large" / "ks3_survey_1000000.csv"
@@ -255,14 +256,8 @@ class Server:
             last = now
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()  # Voilà shuts its kernels down on SIGTERM
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None:
+            stop_process(self.process, timeout=30)
 
 
 # ------------------------------------------------------------------ measuring

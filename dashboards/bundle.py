@@ -275,25 +275,11 @@ class BundleResults(Results):
         across = {"years": "year_group", "waves": "wave"}[across]
         gaps = self.comparisons(f"{compare}_gap")
         gaps = gaps[gaps["suppressed"].astype(str) == ""]
-        lookup = {(_plain(w), _plain(y), str(item)): (est / 100, n1 + n2)
-                  for w, y, item, est, n1, n2 in zip(
-                      gaps["wave"], gaps["year_group"], gaps["item"],
-                      gaps["estimate_pp"].astype(float), gaps["n_first"].astype(float),
-                      gaps["n_second"].astype(float))}
-        levels = [_plain(v) for v in self.levels(across)]
-        rows = rows.copy()
-        shown = (rows["suppressed"].astype(str) == "").to_numpy()
-        for level, (share_col, n_col) in zip(levels, (("share_first", "n_first"),
-                                                     ("share_second", "n_second"))):
-            found = []
-            for ok, row in zip(shown, rows.to_dict("records")):
-                cell = {"wave": row.get("wave"), "year_group": row.get("year_group"),
-                        across: level}
-                key = (_plain(cell["wave"]), _plain(cell["year_group"]), str(row["item"]))
-                found.append(lookup.get(key, (np.nan, np.nan)) if ok else (np.nan, np.nan))
-            rows[share_col] = [f[0] for f in found]
-            rows[n_col] = [f[1] for f in found]
-        return rows
+        by = ("wave", "year_group")
+        lookup = _lookup(gaps, by, gaps["estimate_pp"].astype(float) / 100,
+                         gaps["n_first"].astype(float) + gaps["n_second"].astype(float))
+        cells = [{across: _plain(level)} for level in self.levels(across)]
+        return _read_back(rows, by, cells, lookup)
 
     def _with_components(self, rows: pd.DataFrame, measure: str) -> pd.DataFrame:
         """The two shares a shown all-schools comparison subtracts, and their bases,
@@ -305,22 +291,9 @@ class BundleResults(Results):
         table_by, cells = measures._components(measure)
         shares = self.shares(table_by)
         shares = shares[(shares["measure"] == "share") & (shares["suppressed"] == "")]
-        lookup = {(*(_plain(v) for v in key[:-1]), str(key[-1])): (share, n)
-                  for key, share, n in zip(
-                      zip(*(shares[c].astype(object) for c in table_by),
-                          shares["item"].astype(str)),
-                      shares["share"].astype(float), shares["n"].astype(float))}
-        rows = rows.copy()
-        shown = (rows["suppressed"].astype(str) == "").to_numpy()
-        for cell, (share_col, n_col) in zip(cells, (("share_first", "n_first"),
-                                                   ("share_second", "n_second"))):
-            found = [lookup.get((*(_plain(cell.get(c, row.get(c))) for c in table_by),
-                                 str(row["item"])), (np.nan, np.nan)) if ok
-                     else (np.nan, np.nan)
-                     for ok, row in zip(shown, rows.to_dict("records"))]
-            rows[share_col] = [f[0] for f in found]
-            rows[n_col] = [f[1] for f in found]
-        return rows
+        lookup = _lookup(shares, table_by, shares["share"].astype(float),
+                         shares["n"].astype(float))
+        return _read_back(rows, table_by, cells, lookup)
 
     def levels(self, column: str) -> list:
         if column == "school_id":
@@ -347,6 +320,30 @@ class BundleResults(Results):
                 "figures hidden so that no hidden one can be worked out)."
                 f"{school} Made {html.escape(created)}.")
         return page.html_widget(f'<div class="ks3-source">{text}</div>')
+
+
+def _lookup(table: pd.DataFrame, by, share: pd.Series, n: pd.Series) -> dict:
+    """``{(*group values of by, item): (share, n)}`` of ``table``'s rows."""
+    keys = zip(*(table[c].astype(object) for c in by), table["item"].astype(str))
+    return {(*(_plain(v) for v in key[:-1]), key[-1]): (sh, nn)
+            for key, sh, nn in zip(keys, share, n)}
+
+
+def _read_back(rows: pd.DataFrame, by, cells: list[dict], lookup: dict) -> pd.DataFrame:
+    """``rows`` with ``share_first``/``n_first`` and ``share_second``/``n_second`` from
+    ``lookup``, for the first and second of ``cells`` (group values fixed by the
+    comparison; the rest from the row), on shown rows only (NaN elsewhere)."""
+    rows = rows.copy()
+    shown = (rows["suppressed"].astype(str) == "").to_numpy()
+    records = rows.to_dict("records")
+    for cell, (share_col, n_col) in zip(cells, (("share_first", "n_first"),
+                                               ("share_second", "n_second"))):
+        found = [lookup.get((*(_plain(cell.get(c, row.get(c))) for c in by), str(row["item"])),
+                            (np.nan, np.nan)) if ok else (np.nan, np.nan)
+                 for ok, row in zip(shown, records)]
+        rows[share_col] = [f[0] for f in found]
+        rows[n_col] = [f[1] for f in found]
+    return rows
 
 
 def _group_values(values: pd.Series, column: str, dtype, problem, name: str) -> pd.Series:

@@ -366,6 +366,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_process(process: subprocess.Popen, timeout: float = 15) -> None:
+    """SIGTERM (Voilà shuts its kernels down on it), then SIGKILL after ``timeout`` s."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 class VoilaServer:
     """A Voilà server in a subprocess, for tests and scripts.
 
@@ -463,12 +475,8 @@ class VoilaServer:
         if self.process is None or self.process.poll() is not None:
             self._remove_folders()
             return
-        self.process.terminate()  # Voilà shuts its kernels down on SIGTERM
         try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+            stop_process(self.process, timeout=15)
         finally:
             self._remove_folders()
 

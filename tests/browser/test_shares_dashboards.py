@@ -64,10 +64,13 @@ def drawn(page) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def choose(page, label: str, option: str) -> None:
-    """Pick ``option`` in the dropdown whose description is ``label``."""
+def choose(page, label: str, option: str, title: str | None = None) -> None:
+    """Pick ``option`` in the dropdown whose description is ``label``; with ``title``,
+    wait until the chart's title holds those words."""
     page.locator(".widget-dropdown", has_text=label).locator("select").select_option(
         label=option)
+    if title is not None:
+        title_contains(page, title)
 
 
 def title_contains(page, words: str) -> None:
@@ -89,12 +92,9 @@ def test_subjects_girls_wave_2_enjoyment(page, voila, sample_table):
     pupils = sample_table[sample_table["year_group"] == 7]
     assert maths7 == pytest.approx(100 * pupils["favourite_maths"].dropna().mean(), rel=1e-9)
 
-    choose(page, "Question", "Enjoyment")
-    title_contains(page, "Enjoyment")
-    choose(page, "Gender", "Girls")
-    title_contains(page, "Girls")
-    choose(page, "Wave", "Wave 2 (2010)")
-    title_contains(page, "wave 2")
+    choose(page, "Question", "Enjoyment", "Enjoyment")
+    choose(page, "Gender", "Girls", "Girls")
+    choose(page, "Wave", "Wave 2 (2010)", "wave 2")
     after = drawn(page)
     assert not after["x"].equals(before["x"])
     girls = sample_table[(sample_table["gender"] == "girl") & (sample_table["wave"] == 2)]
@@ -121,8 +121,7 @@ def test_subjects_girls_wave_2_enjoyment(page, voila, sample_table):
 
 def test_careers_aim_by_ethnicity(page, voila, sample_table):
     open_explorer(page, voila, "careers.ipynb")
-    choose(page, "Question", "Qualification aim")
-    title_contains(page, "Qualification aim")
+    choose(page, "Question", "Qualification aim", "Qualification aim")
     before = drawn(page)
     page.click(".widget-toggle-buttons button:has-text('Ethnicity')")
     title_contains(page, "White British vs Other ethnic groups")
@@ -141,12 +140,9 @@ def test_careers_aim_by_ethnicity(page, voila, sample_table):
 def test_enrichment_marks_hidden_figures(page, voila, sample_table):
     open_explorer(page, voila, "enrichment.ipynb")
     before = drawn(page)
-    choose(page, "Ethnicity", "Other ethnic groups")
-    title_contains(page, "Other ethnic groups")
-    choose(page, "Gender", "Girls")
-    title_contains(page, "Girls")
-    choose(page, "Wave", "Wave 2 (2010)")
-    title_contains(page, "wave 2")
+    choose(page, "Ethnicity", "Other ethnic groups", "Other ethnic groups")
+    choose(page, "Gender", "Girls", "Girls")
+    choose(page, "Wave", "Wave 2 (2010)", "wave 2")
     after = drawn(page)
     assert not after["x"].equals(before["x"])
     pupils = sample_table[(sample_table["ethnicity"] == "other_ethnic_group")
