@@ -29,9 +29,12 @@ Hiding a count always hides the ``share`` and everything computed from it
 A cell that is not ``c`` is ``u`` (low base) when its base ``n`` is under
 ``min_base`` (30) pupils or its pupils come from fewer than ``min_schools``
 (3) schools (column ``n_schools``; a table by ``school_id`` has one school per
-cell). ``u`` is a rule of reliability, not of disclosure: the share, its
-interval and the count are hidden, ``n`` is shown, and ``u`` cells are not
-protected against differencing (their counts are at least 10 both ways).
+cell). ``u`` is a rule of reliability: the share, its interval and the
+count are hidden and ``n`` is shown. A ``u`` cell on a low base is not
+protected against differencing (its counts are at least 10 both ways); a ``u``
+cell from fewer than ``min_schools`` schools is one or two schools' own
+figure, so it is protected like a ``c`` cell: no combination of shown numbers
+may pin its count to a range narrower than ``protection`` pupils.
 
 A cell with ``n == 0`` (nobody in the group answered) is shown as it is: it
 holds nobody to disclose; its share is undefined (symbol ``z``).
@@ -151,7 +154,15 @@ from . import schema
 #: ``category`` is the answer code (or qualification-aim category) of a
 #: distribution: its cells partition the item's base (see
 #: :data:`CATEGORY_MARGINS` and the module docstring).
-GROUP_DIMENSIONS: tuple[str, ...] = (*schema.GROUP_COLUMNS, "school_id", "school", "category")
+#: ``school_set`` marks a table of a subset of schools: ``"common"`` for the
+#: schools surveyed in both waves, whose figures like-for-like comparisons are
+#: computed from. A table without it covers every school, so it is the margin
+#: of the common schools and an unpublished residual (the schools surveyed in
+#: one wave only), which is protected like any implicit cell.
+GROUP_DIMENSIONS: tuple[str, ...] = (*schema.GROUP_COLUMNS, "school_set", "school_id", "school",
+                                     "category")
+#: The ``school_set`` value of the schools surveyed in both waves.
+COMMON_SCHOOLS = "common"
 
 #: Sub-totals of answer codes a table may publish as a ``category`` value:
 #: the agree share of a four-point item is codes 3 + 4 (``schema.positive_codes``).
@@ -160,8 +171,8 @@ CATEGORY_MARGINS: Mapping[str, tuple] = {"agree": schema.positive_codes("agreeme
 
 #: Grouping columns a pupil may leave empty: their breakdowns miss the
 #: "not stated" pupils, who are in the total nonetheless.
-INCOMPLETE_DIMENSIONS: tuple[str, ...] = tuple(
-    c for c in schema.GROUP_COLUMNS if c not in schema.REQUIRED_COLUMNS)
+INCOMPLETE_DIMENSIONS: tuple[str, ...] = (*(
+    c for c in schema.GROUP_COLUMNS if c not in schema.REQUIRED_COLUMNS), "school_set")
 
 CONFIDENTIAL = "c"  # GSS symbol: hidden to protect confidentiality
 LOW_RELIABILITY = "u"  # GSS symbol: low base, not shown
@@ -216,6 +227,7 @@ class _Cell:
     n_hidden: bool = False
     low_base: bool = False
     low_base_only: bool = False  # count hidden for low base (u), not for disclosure
+    few_schools: bool = False  # from fewer than min_schools schools: one school's share
     members: np.ndarray = field(default=None, repr=False)  # finest cells it sums
 
     @property
@@ -493,6 +505,10 @@ class _Item:
                     reqs.append((cell, "complement", width))
                 if cell.n < mc:
                     reqs.append((cell, "n", width))
+                if cell.few_schools and cell.count >= mc and cell.n - cell.count >= mc:
+                    # a 'u' share of one or two schools: that school's figure, so its
+                    # count must not be pinned by differencing either
+                    reqs.append((cell, "count", width))
             else:
                 # implicit cell: sensitive when the full publication proves it small
                 hi_n = self.highest(cell.members, "n")
@@ -852,6 +868,7 @@ def _primary(cell: _Cell, rules: DisclosureRules) -> None:
         cell.count_hidden = True
         return
     few_schools = not math.isnan(cell.n_schools) and cell.n_schools < rules.min_schools
+    cell.few_schools = few_schools
     if cell.n < rules.min_base or few_schools:
         cell.low_base = True
         cell.count_hidden = True  # count / n would give the share back

@@ -95,6 +95,7 @@ def shares(table: pd.DataFrame, columns: Sequence[str], by: Sequence[str] = ()) 
 # Every block, by every group: SurveyAggregates
 # ===========================================================================
 
+import re  # noqa: E402
 from collections.abc import Mapping  # noqa: E402
 from itertools import combinations  # noqa: E402
 from typing import Literal  # noqa: E402
@@ -1482,6 +1483,51 @@ def _hidden_columns() -> tuple[str, ...]:
     return ("count", "share", "se", "ci_low", "ci_high", "deff", "n_eff")
 
 
+def _shared_hidden_bases(prepared: Mapping[str, pd.DataFrame],
+                         done: Mapping[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+    """Rows whose base must be hidden because another item's same base is.
+
+    Items answered by the same pupils (every item of a tick-all block, say)
+    have the same base in every cell of the view; a base hidden in one item
+    and shown in another would be read off the other. The audit protects
+    each item alone, so here the items whose bases agree in every cell are
+    grouped, and a base hidden in any item of a group is hidden in all of it
+    (hiding more never narrows what an attacker can bound). Returns, per
+    table, the rows to hide in addition.
+    """
+    parts = []
+    for name, frame in prepared.items():
+        dims = [c for c in frame.columns if c in disclosure.GROUP_DIMENSIONS and c != "category"]
+        key = (frame[dims].astype(str).agg("|".join, axis=1).to_numpy() if dims
+               else np.full(len(frame), ""))
+        parts.append(pd.DataFrame({"table": name, "key": key, "item": frame["item"].to_numpy(),
+                                   "n": frame["n"].to_numpy(dtype=float),
+                                   "hidden": done[name]["n"].isna().to_numpy()}))
+    long = pd.concat(parts, ignore_index=True)
+    cells = long.groupby(["table", "key", "item"], sort=False).agg(
+        n=("n", "first"), hidden=("hidden", "max"))
+    bases = cells["n"].unstack("item")
+    hidden = cells["hidden"].unstack("item").fillna(False).astype(bool)
+    signature = {item: tuple(bases[item].fillna(-1.0)) for item in bases.columns}
+    groups: dict[tuple, list[str]] = {}
+    for item, sig in signature.items():
+        groups.setdefault(sig, []).append(item)
+    extra_cells: set[tuple] = set()
+    for items in groups.values():
+        if len(items) < 2:
+            continue
+        any_hidden = hidden[items].any(axis=1)
+        for (table, key) in any_hidden.index[any_hidden.to_numpy()]:
+            extra_cells.update((table, key, item) for item in items)
+    out = {}
+    for name, frame in prepared.items():
+        part = long[long["table"] == name]
+        out[name] = np.fromiter(((name, k, i) in extra_cells
+                                 for k, i in zip(part["key"], part["item"])),
+                                dtype=bool, count=len(part)) & ~part["hidden"].to_numpy()
+    return out
+
+
 def protect_tables(tables: Mapping[str, pd.DataFrame],
                    rules: disclosure.DisclosureRules = disclosure.DisclosureRules()
                    ) -> dict[str, pd.DataFrame]:
@@ -1525,17 +1571,24 @@ def protect_tables(tables: Mapping[str, pd.DataFrame],
         keyed[name] = t
         prepared[name] = frame
     done = disclosure.protect(prepared, rules)
+    shared = _shared_hidden_bases(prepared, done)
     out = {}
     for name, t in keyed.items():
         p = done[name]
         t = t.copy()
         hide_count = p["count"].isna().to_numpy() & t["count"].notna().to_numpy()
-        hide_n = p["n"].isna().to_numpy() & t["n"].notna().to_numpy()
-        t["suppressed"] = p["suppressed"].to_numpy()
+        hide_n = (p["n"].isna().to_numpy() | shared[name]) & t["n"].notna().to_numpy()
+        hide_count |= hide_n
+        t["suppressed"] = np.where(shared[name] & (p["suppressed"].to_numpy() != disclosure.CONFIDENTIAL),
+                                   disclosure.CONFIDENTIAL, p["suppressed"].to_numpy())
         for c in _hidden_columns():
             t[c] = t[c].astype(float).mask(hide_count | hide_n)
         for c in ("n", "n_pupils"):
             t[c] = t[c].astype(float).mask(hide_n)
+        # a hidden row's flags are hidden with it: its school count (one school's
+        # pupils?) and, where its base is hidden, whether the base is under 30
+        t["n_schools"] = t["n_schools"].astype(float).mask(t["suppressed"] != "")
+        t["low_base"] = t["low_base"].astype(object).mask(hide_n, "")
         t["rank"] = np.where(t["measure"] == "share", _ranks(t, [
             c for c in BREAKDOWN_COLUMNS if c in t.columns]), np.nan)
         out[name] = t
@@ -1552,6 +1605,29 @@ def protect_tables(tables: Mapping[str, pd.DataFrame],
 #: are :func:`analysis.disclosure.school_view`).
 PUBLISHED_BREAKDOWNS: tuple[tuple[str, ...], ...] = tuple(
     b for b in STANDARD_BREAKDOWNS if "school_id" not in b)
+
+
+#: The tables like-for-like comparisons are computed from (schools surveyed in
+#: both waves): changes between waves and the cohort by wave × year group, gap
+#: changes between waves by wave × year group × gender (ethnicity). They are not
+#: published, but a shown like-for-like comparison together with the
+#: all-schools shares says as much as they would, so the audit treats the cells
+#: a shown comparison uses as published (see :func:`summary_tables`).
+COMMON_COMPONENT_BREAKDOWNS: tuple[tuple[str, ...], ...] = (
+    ("wave", "year_group"), ("wave", "year_group", "gender"), ("wave", "year_group", "ethnicity"))
+
+#: Decimal places of published comparison columns: what a reader needs (a
+#: tenth of a percentage point), not the float's 16 digits, whose exact value
+#: would pin the shares behind a difference to one fraction count / base.
+PUBLISHED_DECIMALS: Mapping[str, int] = {"estimate_pp": 1, "ci_low_pp": 1, "ci_high_pp": 1,
+                                         "se_pp": 2, "t": 2}
+#: Significant figures of published p- and q-values.
+PUBLISHED_P_DIGITS = 2
+
+
+def common_table_name(by: Sequence[str]) -> str:
+    """The name of a like-for-like component table in a protected view."""
+    return f"{' × '.join(by)} (schools in both waves)"
 
 
 def _components(measure: str) -> tuple[tuple[str, ...], list[dict]]:
@@ -1573,27 +1649,59 @@ def _components(measure: str) -> tuple[tuple[str, ...], list[dict]]:
     raise KeyError(measure)
 
 
-def protect_comparisons(comparisons: pd.DataFrame,
-                        protected: Mapping[tuple[str, ...], pd.DataFrame]) -> pd.DataFrame:
-    """Hide a comparison whose component shares are hidden in the publication.
+def _round_significant(values: np.ndarray, digits: int) -> np.ndarray:
+    """``values`` to ``digits`` significant figures (NaN stays NaN)."""
+    v = np.asarray(values, dtype=float)
+    out = v.copy()
+    ok = np.isfinite(v) & (v != 0)
+    magnitude = np.floor(np.log10(np.abs(v[ok])))
+    scale = 10.0 ** (digits - 1 - magnitude)
+    out[ok] = np.round(v[ok] * scale) / scale
+    return out
 
-    A gap shown next to one of its two shares gives the other share back, so
-    an estimate is hidden (``suppressed = "c"``) when any cell it is computed
-    from is suppressed in the protected share table of that breakdown
-    (``protected[("wave", "year_group", "gender")]`` for gender gaps…), and
-    the component columns (``share_first``, ``share_second``, ``n_first``,
-    ``n_second``) are dropped: for like-for-like (common schools) figures they
-    are shares of a subset of schools, which differencing against the
-    published all-school shares would turn into counts of the others.
+
+def protect_comparisons(comparisons: pd.DataFrame,
+                        protected: Mapping[tuple[str, ...], pd.DataFrame],
+                        alpha: float = 0.05) -> pd.DataFrame:
+    """Comparisons as a publication may show them, next to the protected shares.
+
+    * A comparison is hidden (``suppressed = "c"``) when any cell it is
+      computed from is suppressed: in the all-schools share table of its
+      breakdown (``protected[("wave", "year_group", "gender")]`` for gender
+      gaps…), or, for a like-for-like comparison (``schools == "common"``),
+      in the table of the schools surveyed in both waves
+      (``protected[(*breakdown, "school_set")]``, audited with the others:
+      see :data:`COMMON_COMPONENT_BREAKDOWNS`). A gap shown next to one of its
+      two shares would give the other back.
+    * Everything about a hidden comparison is hidden with it: its estimate,
+      interval, test, ``df``, ``n_schools``, ``low_base`` and flags.
+    * The false discovery rate is controlled over the comparisons shown: each
+      family's q-values and ``significant_fdr`` are Benjamini-Hochberg over its
+      shown p-values only (a q-value over hidden tests too would give a hidden
+      test's p-value away), and ``fdr_family`` counts the shown tests.
+    * Numbers are rounded to what a reader needs (:data:`PUBLISHED_DECIMALS`,
+      :data:`PUBLISHED_P_DIGITS`).
+    * The component columns (``share_first``, ``share_second``, ``n_first``,
+      ``n_second``) are dropped: for like-for-like figures they are shares of
+      a subset of schools, which differencing against the all-schools shares
+      would turn into counts of the others.
     """
     out = comparisons.copy()
     hidden = np.zeros(len(out), dtype=bool)
-    for measure, idx in out.groupby("measure", sort=False).groups.items():
+    statuses: dict[tuple, dict] = {}
+    for (measure, schools), idx in out.groupby(["measure", "schools"], sort=False).groups.items():
         table_by, cells = _components(measure)
-        table = protected[table_by]
-        table = table[table["measure"] == "share"]
-        status = dict(zip(zip(*(table[c].astype(object) for c in table_by),
-                              table["item"].astype(str)), table["suppressed"]))
+        key_by = (*table_by, "school_set") if schools == "common" else table_by
+        if key_by not in statuses:
+            table = protected.get(key_by)
+            if table is None:
+                statuses[key_by] = {}
+            else:
+                table = table[table["measure"] == "share"]
+                statuses[key_by] = dict(zip(zip(*(table[c].astype(object) for c in table_by),
+                                                table["item"].astype(str)),
+                                            table["suppressed"]))
+        status = statuses[key_by]
         for i in idx:
             row = out.loc[i]
             for cell in cells:
@@ -1601,12 +1709,44 @@ def protect_comparisons(comparisons: pd.DataFrame,
                 if status.get((*key, str(row["item"])), "missing") != "":
                     hidden[out.index.get_loc(i)] = True
                     break
-    cols = ["estimate_pp", "se_pp", "ci_low_pp", "ci_high_pp", "t", "p_value", "q_value"]
+    cols = ["estimate_pp", "se_pp", "ci_low_pp", "ci_high_pp", "t", "df", "p_value",
+            "q_value", "n_schools"]
     for c in cols:
-        out[c] = out[c].astype(float).mask(hidden)
-    out["significant_fdr"] = out["significant_fdr"].astype(object).mask(hidden, "")
+        if c in out.columns:
+            out[c] = out[c].astype(float).mask(hidden)
+    out["low_base"] = out["low_base"].astype(object).mask(hidden, "")
     out["suppressed"] = np.where(hidden, disclosure.CONFIDENTIAL, out["suppressed"])
+    _shown_fdr(out, hidden, alpha)
+    for c, places in PUBLISHED_DECIMALS.items():
+        out[c] = out[c].astype(float).round(places) + 0.0  # + 0.0: no "-0.0"
+    for c in ("p_value", "q_value"):
+        out[c] = _round_significant(out[c].to_numpy(dtype=float), PUBLISHED_P_DIGITS)
     return out.drop(columns=["share_first", "share_second", "n_first", "n_second"])
+
+
+def _shown_fdr(out: pd.DataFrame, hidden: np.ndarray, alpha: float) -> None:
+    """Benjamini-Hochberg again, per family, over the shown comparisons only."""
+    family = out["fdr_family"].astype(str).to_numpy()
+    q = np.full(len(out), np.nan)
+    reject = np.zeros(len(out), dtype=object)
+    reject[:] = ""
+    words = family.astype(object).copy()
+    p = out["p_value"].to_numpy(dtype=float)
+    for name in pd.unique(family):
+        if not name:
+            continue
+        idx = np.flatnonzero((family == name) & ~hidden)
+        hidden_idx = np.flatnonzero((family == name) & hidden)
+        if len(idx):
+            q[idx], r = stats.benjamini_hochberg(p[idx], alpha)
+            reject[idx] = r
+        m = int(np.isfinite(p[idx]).sum()) if len(idx) else 0
+        text = re.sub(r"over the \d+ ", f"over the {m} ", name, count=1)
+        words[idx] = text
+        words[hidden_idx] = text
+    out["q_value"] = q
+    out["significant_fdr"] = pd.Series(reject, index=out.index, dtype=object)
+    out["fdr_family"] = pd.Series(words, index=out.index, dtype=object)
 
 
 def _plain_value(v):
@@ -1646,14 +1786,21 @@ def summary_tables(aggregates: SurveyAggregates, protect: bool = True,
             raise ValueError(f"breakdowns {missing} are margins of others and must be "
                              "published (and protected) with them")
     comparisons = aggregates.comparisons()
+    keys = [b.key for b in chosen]
     every = {}
     for by in breakdowns:
-        keys = [b.key for b in chosen]
         parts = [aggregates.shares(by, keys)]
         if distributions:
             parts.append(aggregates.distribution(by, keys))
         frame = pd.concat(parts, ignore_index=True)
         every[by] = dict(tuple(frame.groupby("block", sort=False)))
+    # like-for-like comparisons are computed from the schools surveyed in both
+    # waves: their tables are audited with the published ones (not published)
+    common = {}
+    if protect and len(aggregates.common_schools):
+        for by in COMMON_COMPONENT_BREAKDOWNS:
+            frame = aggregates.shares(by, keys, schools="common")
+            common[by] = dict(tuple(frame.groupby("block", sort=False)))
     out = {}
     for b in chosen:
         tables = {by: parts[b.key].reset_index(drop=True)
@@ -1662,11 +1809,17 @@ def summary_tables(aggregates: SurveyAggregates, protect: bool = True,
         comp = pd.concat([c for c in comp if len(c)], ignore_index=True) if any(
             len(c) for c in comp) else None
         if protect:
-            named = protect_tables({" × ".join(k) or "all pupils": v for k, v in tables.items()},
-                                   rules)
+            audited = {" × ".join(k) or "all pupils": v for k, v in tables.items()}
+            for by, parts in common.items():
+                if b.key in parts and len(parts[b.key]):
+                    audited[common_table_name(by)] = parts[b.key].reset_index(drop=True).assign(
+                        school_set=disclosure.COMMON_SCHOOLS)
+            named = protect_tables(audited, rules)
             tables = {k: named[" × ".join(k) or "all pupils"] for k in tables}
             if comp is not None:
-                comp = protect_comparisons(comp, tables)
+                comp = protect_comparisons(comp, {
+                    **tables, **{(*by, "school_set"): named[common_table_name(by)]
+                                 for by in common if common_table_name(by) in named}})
         shares_table = pd.concat(
             [t.assign(breakdown=" × ".join(k) or "all pupils") for k, t in tables.items()],
             ignore_index=True)

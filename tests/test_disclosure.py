@@ -31,8 +31,8 @@ from analysis.disclosure import (DisclosureRules, display_value, format_for_disp
 
 ITEM, LABEL = "visitor_talk", "Visitor talk"
 NS = "<not stated>"
-INCOMPLETE = {"gender", "ethnicity"}
-DIMS = ("wave", "year_group", "gender", "ethnicity", "school_id", "school")
+INCOMPLETE = {"gender", "ethnicity", "school_set"}
+DIMS = ("wave", "year_group", "gender", "ethnicity", "school_set", "school_id", "school")
 
 
 # ----------------------------------------------------------------- helpers

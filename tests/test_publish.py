@@ -18,6 +18,7 @@ import atexit
 import functools
 import hashlib
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -472,3 +473,200 @@ def test_population_difference_is_the_plain_pandas_largest_gap():
     assert largest == pytest.approx(d.max(), abs=1e-9)
     assert median == pytest.approx(d.median(), abs=1e-9)
     assert 0 < largest < 1  # on the sample the pupils left out answer like the rest
+
+
+# ----------------------------------------------------------------- every number published together
+# The outside audit of issue 11 recovered hidden counts from what a bundle publishes
+# *together*: like-for-like comparisons (schools surveyed in both waves) next to the
+# all-schools shares, flags of hidden rows, bases shared by the items of a block,
+# q-values. Each vector is tried here as that auditor would, with plain pandas.
+
+
+def common_schools(pupils: pd.DataFrame) -> set:
+    waves = pupils.groupby("school_id")["wave"].nunique()
+    return set(waves.index[waves == 2])
+
+
+def with_school_set(pupils: pd.DataFrame) -> pd.DataFrame:
+    """The pupils with ``school_set`` "common" (a school surveyed in both waves) or
+    empty (surveyed once: the attacker's unknown residual)."""
+    common = pupils["school_id"].isin(common_schools(pupils))
+    return pupils.assign(school_set=np.where(common, "common", None))
+
+
+def _cell_truth(pupils: pd.DataFrame, item: str, **key) -> tuple[float, float]:
+    sel = np.ones(len(pupils), dtype=bool)
+    for c, v in key.items():
+        sel &= (pupils[c] == v).to_numpy()
+    answers = pupils.loc[sel, item]
+    return float(answers.notna().sum()), float((answers == 1).sum())
+
+
+#: What each like-for-like comparison is computed from, written from its definition:
+#: (table dims, the component cells of a row) for the schools surveyed in both waves.
+LIKE_FOR_LIKE = {
+    "change_waves": (("wave", "year_group"), lambda r: [
+        {"wave": w, "year_group": r["year_group"]} for w in (1, 2)]),
+    "cohort": (("wave", "year_group"), lambda r: [{"wave": 1, "year_group": 7},
+                                                 {"wave": 2, "year_group": 9}]),
+    "gender_gap_change_waves": (("wave", "year_group", "gender"), lambda r: [
+        {"wave": w, "year_group": r["year_group"], "gender": g}
+        for w in (1, 2) for g in ("boy", "girl")]),
+    "ethnicity_gap_change_waves": (("wave", "year_group", "ethnicity"), lambda r: [
+        {"wave": w, "year_group": r["year_group"], "ethnicity": e}
+        for w in (1, 2) for e in ("white_british", "other_ethnic_group")]),
+}
+
+
+def like_for_like_tables(comparisons: pd.DataFrame, pupils: pd.DataFrame,
+                         block: str) -> dict[str, pd.DataFrame]:
+    """The common-schools tables a reader can work out from the shown like-for-like
+    comparisons, at worst: every component cell of a shown comparison as if its base
+    and count were printed (true values, plain pandas), the others hidden."""
+    common = pupils[pupils["school_id"].isin(common_schools(pupils))]
+    rows = comparisons[(comparisons["block"] == block) & (comparisons["schools"] == "common")]
+    cells: dict[tuple, dict] = {}
+    for _, r in rows.iterrows():
+        dims, parts = LIKE_FOR_LIKE[r["measure"]]
+        shown = r["suppressed"] == ""
+        for part in parts(r):
+            key = (dims, tuple(part[d] for d in dims), r["item"])
+            if shown or key not in cells:
+                n, count = _cell_truth(common, r["item"], **part) if shown else (np.nan, np.nan)
+                cells[key] = {**part, "school_set": "common", "item": r["item"],
+                              "label": r["item"], "n": n, "count": count,
+                              "share": count / n if shown and n else np.nan,
+                              "suppressed": "" if shown else "c"}
+    tables: dict[str, list] = {}
+    for (dims, _, _), cell in cells.items():
+        tables.setdefault(" × ".join(dims) + " (common)", []).append(cell)
+    return {name: pd.DataFrame(rows) for name, rows in tables.items()}
+
+
+@pytest.mark.parametrize("block", ["favourite", "club", "enjoy", "career", "consider"])
+def test_like_for_like_comparisons_with_the_shares_recover_nothing(block, bundle):
+    """Showing a like-for-like comparison shows, at worst, its common-schools shares;
+    with the all-schools shares those give the schools surveyed once (all minus
+    common) and their gender and ethnicity splits. None of it may pin a hidden or
+    small count."""
+    pupils = with_school_set(published_pupils())
+    comparisons = read_csv(bundle / "comparisons.csv")
+    tables = {**attack_tables(read_csv(bundle / "shares.csv"), block),
+              **like_for_like_tables(comparisons, pupils, block)}
+    assert any("(common)" in name for name in tables)
+    for item in schema.block(block).columns:
+        if item in pupils:
+            assert_no_recovery(tables, pupils=pupils, item=item)
+
+
+def test_the_like_for_like_attack_can_fail(bundle):
+    """Shown with every common-schools cell, an item whose schools-surveyed-once group
+    is small gives it away: the attack above catches that."""
+    pupils = with_school_set(published_pupils())
+    comparisons = read_csv(bundle / "comparisons.csv")
+    comparisons = comparisons.assign(suppressed="")  # as if every comparison were shown
+    caught = 0
+    for block in ("club", "consider"):
+        tables = {**attack_tables(read_csv(bundle / "shares.csv"), block),
+                  **like_for_like_tables(comparisons, pupils, block)}
+        for item in schema.block(block).columns:
+            try:
+                assert_no_recovery(tables, pupils=pupils, item=item)
+            except AssertionError:
+                caught += 1
+    assert caught > 0
+
+
+def _fractions_near(value: float, half_width: float, max_n: int) -> list[tuple[int, int]]:
+    """Every count / base with base <= max_n within half_width of value."""
+    out = []
+    for n in range(1, max_n + 1):
+        lo, hi = math.ceil((value - half_width) * n - 1e-9), math.floor((value + half_width) * n + 1e-9)
+        out.extend((c, n) for c in range(max(lo, 0), min(hi, n) + 1))
+    return out
+
+
+def test_published_precision_pins_no_common_schools_share(bundle):
+    """The audit's first step: wave 2's schools were all surveyed in 2008 too, so the
+    common-schools wave-2 share is the published all-schools one, and wave 1's is it
+    minus the like-for-like change. At the float's precision that difference is one
+    fraction count / base; at the published tenth of a point it is hundreds."""
+    pupils = published_pupils()
+    wave2_schools = set(pupils.loc[pupils["wave"] == 2, "school_id"])
+    assert wave2_schools <= common_schools(pupils)
+    common = pupils[pupils["school_id"].isin(common_schools(pupils))]
+    shares = read_csv(bundle / "shares.csv")
+    comparisons = read_csv(bundle / "comparisons.csv")
+    rows = comparisons[(comparisons["measure"] == "change_waves")
+                       & (comparisons["schools"] == "common") & (comparisons["suppressed"] == "")]
+    assert len(rows) > 50
+    decimals = rows["estimate_pp"].map(lambda v: len(f"{v:.10g}".partition(".")[2]))
+    assert (decimals <= 1).all()
+    checked = 0
+    for _, r in rows.sample(20, random_state=1).iterrows():
+        item, year = r["item"], int(r["year_group"])
+        w2 = shares[(shares["breakdown"] == "wave × year_group") & (shares["item"] == item)
+                    & (shares["measure"] == "share") & (shares["wave"] == 2)
+                    & (shares["year_group"] == year)]
+        if w2["share"].isna().any():
+            continue
+        n1, c1 = _cell_truth(common, item, wave=1, year_group=year)
+        max_n = int((pupils["wave"] == 1).sum())
+        # the float's precision: the plain-pandas difference gives the fraction back
+        exact = w2["share"].item() - (w2["share"].item() - c1 / n1)
+        assert (int(c1), int(n1)) in _fractions_near(exact, 1e-12, max_n)
+        # the published precision (0.05 pp either side): many fractions fit
+        published = w2["share"].item() - r["estimate_pp"] / 100
+        assert len(_fractions_near(published, 0.0005, max_n)) > 100
+        checked += 1
+    assert checked >= 10
+
+
+def test_hidden_rows_carry_no_flag_that_bounds_them():
+    """A row whose base is hidden shows neither low_base nor n_schools (with them 77
+    hidden bases were proven under 10), and no hidden row says from how many schools."""
+    shares = read_csv(all_pupils_bundle() / "shares.csv")
+    hidden_n = shares["n"].isna() & (shares["suppressed"] != "")
+    assert hidden_n.sum() > 0
+    assert shares.loc[hidden_n, "low_base"].isna().all()
+    assert shares.loc[shares["suppressed"] != "", "n_schools"].isna().all()
+
+
+@pytest.mark.parametrize("block", ["favourite", "career", "source", "club"])
+def test_a_base_shared_by_a_blocks_items_is_hidden_in_all_of_them_or_none(block):
+    """Where every item of a block has the same base in a group (plain pandas says so),
+    a base hidden for one item and shown for another would be read off the other."""
+    pupils = sample_pupils()
+    items = [c for c in schema.block(block).columns if c in pupils]
+    answered = pupils[items].notna()
+    same_base = (answered.nunique(axis=1) == 1).all()
+    shares = read_csv(all_pupils_bundle() / "shares.csv")
+    rows = shares[(shares["block"] == block) & (shares["measure"] == "share")]
+    groups = rows[["breakdown", *GROUPS]].astype(str).agg("|".join, axis=1)
+    state = rows.assign(g=groups.to_numpy(), hidden=rows["n"].isna()).groupby("g")["hidden"]
+    mixed = (state.any() & ~state.all())
+    if same_base:
+        assert not mixed.any(), list(mixed.index[mixed])[:5]
+    else:
+        pytest.skip(f"the items of block {block} have different bases")
+
+
+def test_q_values_are_over_the_shown_comparisons_only(bundle):
+    """A q-value computed over hidden tests too gives a hidden p-value away: each
+    family's count in fdr_family is its shown tests, and BH over the shown p-values
+    (statsmodels) agrees with the published q-values to their printed precision."""
+    from statsmodels.stats.multitest import multipletests
+
+    comparisons = read_csv(bundle / "comparisons.csv")
+    checked = 0
+    for family, part in comparisons.groupby("fdr_family"):
+        shown = part[part["suppressed"] == ""]
+        assert part.loc[part["suppressed"] != "", ["p_value", "q_value"]].isna().all().all()
+        m = int(re.search(r"over the (\d+) ", family)[1])
+        assert m == len(shown), family
+        if len(shown) < len(part) and len(shown) > 2:
+            q = multipletests(shown["p_value"], method="fdr_bh")[1]
+            # p-values are printed to 2 significant figures: q agrees to about 5%
+            assert np.allclose(q, shown["q_value"], rtol=0.06, atol=1e-4)
+            checked += 1
+    assert checked > 0
