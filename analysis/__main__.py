@@ -158,23 +158,33 @@ def _summary_readme(survey, tables, protect: bool, rules, population=None) -> li
         lines += [f"Written with --stated-only: the tables describe {population}, so that "
                   "nothing about the other pupils can be worked out from the gender and "
                   "ethnicity tables and far fewer figures need hiding.", ""]
+    from .disclosure import INTERNAL_USE, PUBLICATION, regime_sentence
+
     if protect:
         lines += [
-            "## Disclosure control",
+            "## Disclosure control: " + PUBLICATION,
+            "",
+            regime_sentence(PUBLICATION, rules),
             "",
             "These tables are disclosure-controlled (analysis.disclosure, GSS guidance): a "
             f"count, its complement (base minus count) or a base under {rules.min_count:g} "
             "pupils is hidden and marked `c`, with further cells hidden so that no hidden "
             "number can be worked out from the numbers shown (all tables of a block are "
-            f"protected together); a share with a base under {rules.min_base:g} pupils or "
-            f"from fewer than {rules.min_schools} schools is not shown and marked `u`. "
+            "protected together, with the tables of the schools surveyed in both waves "
+            f"that like-for-like comparisons come from); a share with a base under "
+            f"{rules.min_base:g} pupils or from fewer than {rules.min_schools} schools is "
+            "not shown and marked `u` (from fewer schools, protected like `c`). "
             "A comparison (gap, change) is hidden when a share it is computed from is "
-            "hidden. Tables by school are not published here (one school per cell).",
+            "hidden; comparisons are given to a tenth of a percentage point and their "
+            "false discovery rate is controlled over the comparisons shown. Hidden rows "
+            "carry no flags. Tables by school are not published here (one school per cell). "
+            "The research dashboards show figures for internal use and so show some that "
+            "these tables hide.",
             "",
         ]
     else:
         lines += [
-            "## NOT disclosure-controlled",
+            "## NOT disclosure-controlled: " + INTERNAL_USE,
             "",
             "Written with --no-disclosure: small counts are shown and pupils may be "
             "identifiable. For the researcher's own internal use only: do not publish or "
@@ -239,7 +249,8 @@ def _publish(args: argparse.Namespace) -> int:
                 survey, args.out, school=args.school, school_label=args.school_label,
                 requested_by=args.requested_by or "", distributions=args.distributions,
                 title=args.title or DEFAULT_TITLE, stated_only=args.stated_only,
-                progress=lambda key: (bar.set_postfix_str(key), bar.update(1)))
+                progress=lambda key: (bar.set_postfix_str(key), bar.update(1)),
+                withdraw_earlier=args.withdraw_earlier)
     except SurveyDataError as err:
         print(f"Nothing was published:\n{err}", file=sys.stderr)
         return 1
@@ -317,6 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--distributions", action="store_true",
                    help="also publish answer-code distributions (slow: minutes a block)")
     p.add_argument("--title", help="title of the publication, shown on the public pages")
+    p.add_argument("--withdraw-earlier", action="store_true",
+                   help="the earlier bundle of this survey describing other pupils was never "
+                        "released or has been taken down: publish this one instead")
     who = p.add_mutually_exclusive_group()
     who.add_argument("--stated-only", dest="stated_only", action="store_true", default=True,
                      help="(the default) publish only the pupils who stated their gender "

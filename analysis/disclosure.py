@@ -188,6 +188,32 @@ _VALUE_COLUMNS = ("item", "label", "n", "count")
 _INF = math.inf
 
 
+#: The two ways a figure is made, named on every output (dashboards, ``summary``,
+#: bundles) so that two outputs that differ say why.
+INTERNAL_USE = "internal use"
+PUBLICATION = "protected for publication"
+
+
+def regime_sentence(regime: str, rules: "DisclosureRules | None" = None) -> str:
+    """What a figure made under ``regime`` (:data:`INTERNAL_USE` or
+    :data:`PUBLICATION`) hides, in one plain sentence for a page or a README."""
+    r = rules or DisclosureRules()
+    primary = (f"a count, its complement or a base under {r.min_count:g} pupils is hidden "
+               f"(c); a share on fewer than {r.min_base:g} pupils or {r.min_schools} "
+               "schools is not shown (u)")
+    if regime == INTERNAL_USE:
+        return (f"Figures for internal use: {primary}, each figure on its own. Figures "
+                "that a publication hides further, so that no hidden one can be worked out "
+                "from the others, are shown here: publish only through the publication "
+                "bundle or the disclosure-controlled summary, never from this output.")
+    if regime == PUBLICATION:
+        return (f"Figures protected for publication: {primary}, and further figures are "
+                "hidden so that no hidden one can be worked out from everything published "
+                "with it (every table of a block, the like-for-like comparisons, flags "
+                "and q-values together).")
+    raise ValueError(f"unknown regime {regime!r}: {INTERNAL_USE!r} or {PUBLICATION!r}")
+
+
 @dataclass(frozen=True)
 class DisclosureRules:
     """Thresholds of the disclosure rules (see the module docstring).

@@ -19,7 +19,8 @@ Format (``bundle_version`` 1)
     ``blocks`` (block keys), ``distributions`` (whether answer-code
     distributions are in), ``school`` (``null``, or ``{"label",
     "requested_by"}`` when one named school's view is published) and
-    ``files`` (``{file name: sha256 of its bytes}``).
+    ``survey`` (:func:`survey_fingerprint`: the same survey, whatever population is
+    published of it) and ``files`` (``{file name: sha256 of its bytes}``).
 ``shares.csv``
     Every block's protected share rows (:func:`analysis.measures.summary_tables`)
     stacked: ``breakdown`` (``"all pupils"``, ``"wave × gender"``…), the group
@@ -417,7 +418,8 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
                  school: str | None = None, school_label: str = "School A",
                  requested_by: str = "", distributions: bool = False,
                  title: str = DEFAULT_TITLE, stated_only: bool = True,
-                 progress: Callable[[str], None] | None = None) -> Path:
+                 progress: Callable[[str], None] | None = None,
+                 ledger: str | Path | None = None, withdraw_earlier: bool = False) -> Path:
     """Write a publication bundle of ``survey`` into ``out_dir``.
 
     Parameters
@@ -452,6 +454,15 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
         worked out. The manifest's ``source`` and ``population`` say which.
     progress : callable, optional
         ``progress(block_key)`` after each block is protected.
+    ledger : path, optional
+        The file recording which population of which survey was published
+        (default :func:`ledger_path`). A bundle of one population of a survey
+        is refused while another population of it was published, here or in a
+        bundle beside ``out_dir``: the two, each protected alone, would give
+        hidden counts away by subtraction (:func:`check_population`).
+    withdraw_earlier : bool
+        The person says the earlier bundle of the other population was never
+        released, or has been taken down: it is forgotten and this one recorded.
 
     Returns
     -------
@@ -484,7 +495,9 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
                 file="--school-label", what=f"{school_label!r} is empty or holds a school id.",
                 todo="Give the school a pseudonym such as 'School A'."))
     source = source_text(table)
+    fingerprint = survey_fingerprint(table)
     kept, population = published_pupils(survey, stated_only)
+    check_population(fingerprint, population, out, ledger, withdraw_earlier)
     table = kept.table
     aggregates = measures.SurveyAggregates(table)
     blocks = _share_blocks(aggregates, distributions)
@@ -517,16 +530,103 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
             "distributions": bool(distributions),
             "school": None if school is None else {"label": school_label,
                                                    "requested_by": requested_by},
+            "survey": fingerprint,
             "files": {name: sha256(path) for name, path in written.items()},
         }
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                      encoding="utf-8")
         check_bundle(work, [*pupil_ids, *school_ids])
         _move_into_place(work, out)
+        record_population(fingerprint, population, out, ledger)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return out
+
+
+# ---------------------------------------------------------------- one population
+
+
+#: Environment variable naming the publication ledger (default :func:`ledger_path`).
+LEDGER_VARIABLE = "KS3_PUBLICATIONS"
+
+
+def ledger_path() -> Path:
+    """The ledger of publications: ``KS3_PUBLICATIONS`` or ``~/.ks3/publications.json``."""
+    named = os.environ.get(LEDGER_VARIABLE, "").strip()
+    return Path(named).expanduser() if named else Path.home() / ".ks3" / "publications.json"
+
+
+def survey_fingerprint(table: pd.DataFrame) -> str:
+    """SHA-256 of the survey's sorted (pupil id, wave) pairs: the same survey gives the
+    same fingerprint whatever population of it is published; no id can be read back."""
+    pairs = sorted(f"{p}\x1f{w}" for p, w in zip(table["pupil_id"].astype(str),
+                                                 table["wave"].astype(str)))
+    return hashlib.sha256("\x1e".join(pairs).encode("utf-8")).hexdigest()
+
+
+def _read_ledger(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as err:
+        raise SurveyDataError(Problem(
+            file=str(path), what=f"cannot be read as the publication ledger ({err}).",
+            todo="Repair or remove the file (it records which population of each survey "
+                 "was published), or name another with KS3_PUBLICATIONS.")) from None
+    return data if isinstance(data, dict) else {}
+
+
+def check_population(fingerprint: str, population: str, out: Path,
+                     ledger: str | Path | None = None, withdraw_earlier: bool = False) -> None:
+    """Refuse a bundle of a population other than the one already published of a survey.
+
+    Two bundles of one survey, one of every pupil and one of the pupils who
+    stated their gender and ethnicity, each protected alone, give by subtraction
+    the hidden counts of the pupils in one and not the other (2,675 exact counts
+    on the sample). The earlier publications are found in the ledger
+    (:func:`ledger_path`) and among the bundles beside ``out``.
+    """
+    path = Path(ledger) if ledger is not None else ledger_path()
+    earlier = [(entry.get("population"), entry.get("bundle", "?"))
+               for entry in _read_ledger(path).get(fingerprint, [])]
+    parent = out.resolve().parent
+    if parent.is_dir():
+        for sibling in parent.iterdir():
+            if sibling.resolve() == out.resolve() or not sibling.is_dir() or not is_bundle(sibling):
+                continue
+            try:
+                manifest = json.loads((sibling / MANIFEST).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if manifest.get("survey") == fingerprint:
+                earlier.append((manifest.get("population"), str(sibling)))
+    other = [(p, where) for p, where in earlier if p != population]
+    if other and not withdraw_earlier:
+        p, where = other[0]
+        raise SurveyDataError(Problem(
+            file=str(out), what=f"would publish {population}, but a bundle of this survey "
+                                f"describing {p} was published before ({where}). Each protected "
+                                "alone, the two give hidden counts away by subtraction.",
+            todo="Publish the same population again (with or without --all-pupils, as "
+                 "before). If the earlier bundle was never released or has been taken "
+                 "down, say so with --withdraw-earlier."))
+
+
+def record_population(fingerprint: str, population: str, out: Path,
+                      ledger: str | Path | None = None) -> None:
+    """Write into the ledger that ``population`` of the survey was published at ``out``
+    (replacing what it said of that survey: one population per survey)."""
+    path = Path(ledger) if ledger is not None else ledger_path()
+    data = _read_ledger(path)
+    data[fingerprint] = [{"population": population, "bundle": str(out.resolve()),
+                          "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".publications.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2, ensure_ascii=False)
+    os.replace(tmp, path)
 
 
 def published_pupils(survey: Survey, stated_only: bool = True) -> tuple[Survey, str]:

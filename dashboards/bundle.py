@@ -314,10 +314,8 @@ class BundleResults(Results):
         school = (f" The view of one school, shown as {html.escape(self.school_label)}, is "
                   "published at its request." if self.school_label else "")
         text = (f"<b>Published figures</b>: {html.escape(self.title)}. "
-                f"{html.escape(str(self.manifest.get('source', '')))} Disclosure controlled "
-                f"(counts under {r.min_count:g} pupils hidden, <b>c</b>; shares on fewer than "
-                f"{r.min_base:g} pupils or {r.min_schools} schools not shown, <b>u</b>; further "
-                "figures hidden so that no hidden one can be worked out)."
+                f"{html.escape(str(self.manifest.get('source', '')))} "
+                f"{html.escape(disclosure.regime_sentence(disclosure.PUBLICATION, r))}"
                 f"{school} Made {html.escape(created)}.")
         return page.html_widget(f'<div class="ks3-source">{text}</div>')
 

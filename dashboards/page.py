@@ -19,6 +19,7 @@ from collections.abc import Callable
 import ipywidgets as widgets
 from IPython.display import display
 
+from analysis import disclosure
 from analysis.errors import SurveyDataError
 
 from .data import CODEBOOK_VARIABLE, FILES_VARIABLE, DataSource, data_source
@@ -93,7 +94,9 @@ def source_note(survey, source: DataSource | None = None, *,
         names = ", ".join(html.escape(str(f)) for f in survey.files)
         text = f"<b>Showing your data</b>: {names}. "
         css = "ks3-source"
-    return html_widget(f'<div class="{css}">{text}({html.escape(counts)})</div>')
+    rules = disclosure.regime_sentence(disclosure.INTERNAL_USE)
+    return html_widget(f'<div class="{css}">{text}({html.escape(counts)})'
+                       f'<br><span class="ks3-note">{html.escape(rules)}</span></div>')
 
 
 def problem_list(error: SurveyDataError) -> str:

@@ -151,8 +151,9 @@ def test_levels_blocks_and_filters_match_the_live_results(published, live):
 
 def test_note_says_published_and_disclosure_controlled(published):
     text = published.note().value
-    assert "Published figures" in text and "Disclosure controlled" in text
-    assert "counts under 10 pupils hidden" in text and "3 schools" in text
+    assert "Published figures" in text and "protected for publication" in text
+    assert "base under 10 pupils is hidden (c)" in text and "3 schools" in text
+    assert "like-for-like comparisons" in text
     assert "4,070 pupils" in text
 
 

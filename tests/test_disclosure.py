@@ -981,3 +981,17 @@ def test_candidates_are_skipped_on_a_summary_like_view():
     assert len(seen) > 100, f"only {len(seen)} candidates skipped"
     assert_thresholds(out)
     assert_no_recovery(out, pupils)
+
+
+def test_every_output_names_its_regime_in_the_same_words():
+    """Dashboards, summary and bundles say which rules a figure was made under, from
+    one sentence each (analysis.disclosure.regime_sentence)."""
+    from analysis.disclosure import INTERNAL_USE, PUBLICATION, regime_sentence
+
+    internal = regime_sentence(INTERNAL_USE, DisclosureRules(min_count=5, min_base=20))
+    assert "under 5 pupils" in internal and "fewer than 20 pupils" in internal
+    assert "shown here" in internal and "never from this output" in internal
+    published = regime_sentence(PUBLICATION)
+    assert "under 10 pupils" in published and "like-for-like" in published
+    with pytest.raises(ValueError):
+        regime_sentence("something else")

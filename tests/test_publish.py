@@ -72,7 +72,9 @@ def school_bundle() -> tuple[Path, subprocess.CompletedProcess]:
 def all_pupils_bundle() -> Path:
     """The sample's bundle of every pupil (``stated_only=False``; about a minute)."""
     out = _scratch() / "all pupils bundle"
-    publish.build_bundle(sample_survey(), out, stated_only=False)
+    # never released beside the session's stated-pupils bundle: a ledger of its own
+    publish.build_bundle(sample_survey(), out, stated_only=False,
+                         ledger=_scratch() / "all pupils ledger.json")
     return out
 
 
@@ -670,3 +672,39 @@ def test_q_values_are_over_the_shown_comparisons_only(bundle):
             assert np.allclose(q, shown["q_value"], rtol=0.06, atol=1e-4)
             checked += 1
     assert checked > 0
+
+
+def test_a_second_population_of_the_same_survey_is_refused(tmp_path, fake_tables):
+    """A stated-pupils bundle and an every-pupil bundle of one survey, each protected
+    alone, gave 2,675 hidden counts by subtraction: the second is refused, whether the
+    first is recorded in the ledger or lies beside it, until it is withdrawn."""
+    ledger = tmp_path / "ledger.json"
+    first = publish.build_bundle(sample_survey(), tmp_path / "stated", ledger=ledger)
+    manifest = json.loads((first / "manifest.json").read_text(encoding="utf-8"))
+    assert re.fullmatch(r"[0-9a-f]{64}", manifest["survey"])
+    with pytest.raises(SurveyDataError, match="was published before") as info:
+        publish.build_bundle(sample_survey(), tmp_path / "every", stated_only=False,
+                             ledger=ledger)
+    assert "--withdraw-earlier" in str(info.value) and not (tmp_path / "every").exists()
+    # a bundle beside it, not in this ledger, is found too
+    with pytest.raises(SurveyDataError, match="was published before"):
+        publish.build_bundle(sample_survey(), tmp_path / "every", stated_only=False,
+                             ledger=tmp_path / "other ledger.json")
+    # the same population again is fine; so is the other one once the first is withdrawn
+    publish.build_bundle(sample_survey(), tmp_path / "stated again", ledger=ledger)
+    shutil.rmtree(tmp_path / "stated")
+    shutil.rmtree(tmp_path / "stated again")
+    publish.build_bundle(sample_survey(), tmp_path / "every", stated_only=False,
+                         ledger=ledger, withdraw_earlier=True)
+    assert json.loads(ledger.read_text())[manifest["survey"]][0]["population"] == \
+        "every pupil of the survey"
+
+
+def test_the_fingerprint_is_the_surveys_not_the_populations():
+    survey = sample_survey()
+    kept = publish.published_pupils(survey)[0]
+    assert publish.survey_fingerprint(survey.table) != publish.survey_fingerprint(kept.table)
+    pairs = sorted(f"{p}\x1f{w}" for p, w in zip(survey.table["pupil_id"].astype(str),
+                                                 survey.table["wave"].astype(str)))
+    assert publish.survey_fingerprint(survey.table) == hashlib.sha256(
+        "\x1e".join(pairs).encode()).hexdigest()
