@@ -644,7 +644,8 @@ def test_a_base_shared_by_a_blocks_items_is_hidden_in_all_of_them_or_none(block)
     same_base = (answered.nunique(axis=1) == 1).all()
     shares = read_csv(all_pupils_bundle() / "shares.csv")
     rows = shares[(shares["block"] == block) & (shares["measure"] == "share")]
-    groups = rows[["breakdown", *GROUPS]].astype(str).agg("|".join, axis=1)
+    cols = rows[["breakdown", *GROUPS]].astype(object)
+    groups = cols.where(cols.notna(), "").map(str).agg("|".join, axis=1)
     state = rows.assign(g=groups.to_numpy(), hidden=rows["n"].isna()).groupby("g")["hidden"]
     mixed = (state.any() & ~state.all())
     if same_base:
@@ -708,3 +709,70 @@ def test_the_fingerprint_is_the_surveys_not_the_populations():
                                                  survey.table["wave"].astype(str)))
     assert publish.survey_fingerprint(survey.table) == hashlib.sha256(
         "\x1e".join(pairs).encode()).hexdigest()
+
+
+# ----------------------------------------------------------------- a file of a few schools
+
+FEW_SCHOOLS = ["S01", "S02", "S04", "S05", "S06"]  # three in both waves, two in 2008 only
+
+
+@functools.cache
+def few_schools() -> tuple[Path, pd.DataFrame]:
+    """A bundle of five schools of the sample (a researcher's small survey) and its
+    published pupils, selected with plain pandas."""
+    from dataclasses import replace
+
+    survey = sample_survey()
+    table = survey.table
+    small = replace(survey, table=table[table["school_id"].astype(str).isin(FEW_SCHOOLS)]
+                    .reset_index(drop=True))
+    out = _scratch() / "few schools bundle"
+    publish.build_bundle(small, out, ledger=_scratch() / "few schools ledger.json")
+    pupils = published_pupils()
+    return out, pupils[pupils["school_id"].isin(FEW_SCHOOLS)]
+
+
+@pytest.mark.parametrize("block", ["club", "enjoy", "consider"])
+def test_a_few_schools_bundle_resists_every_attack(block):
+    folder, pupils = few_schools()
+    pupils = with_school_set(pupils)
+    assert pupils["school_set"].isna().any() and pupils["school_set"].notna().any()
+    tables = {**attack_tables(read_csv(folder / "shares.csv"), block),
+              **like_for_like_tables(read_csv(folder / "comparisons.csv"), pupils, block)}
+    for item in schema.block(block).columns:
+        if item in pupils:
+            assert_no_recovery(tables, pupils=pupils, item=item)
+
+
+def test_a_share_from_fewer_than_three_schools_is_not_one_subtraction_away():
+    """A 'u' group from one or two schools is those schools' own figure: neither the
+    shown margins nor linear algebra may pin its count (the audit found groups from one
+    school that were the total minus the other groups)."""
+    from test_disclosure import View, rank_attack, subtraction_attack
+
+    folder, pupils = few_schools()
+    shares = read_csv(folder / "shares.csv")
+    checked = 0
+    for block in ("club", "enjoy", "visitor", "consider"):
+        tables = attack_tables(shares, block)
+        for item in schema.block(block).columns:
+            view = View(tables, item)
+            few = set()
+            for name, t in tables.items():
+                dims = [] if name == "all pupils" else name.split(" × ")
+                for _, r in t[(t["item"] == item) & (t["suppressed"] == "u")].iterrows():
+                    sel = np.ones(len(pupils), dtype=bool)
+                    for d in dims:
+                        sel &= (pupils[d] == r[d]).to_numpy()
+                    answered = pupils.loc[sel & pupils[item].notna().to_numpy()]
+                    if answered["school_id"].nunique() < 3:
+                        few.add(frozenset((d, r[d].item() if hasattr(r[d], "item") else r[d])
+                                          for d in dims))
+            if not few:
+                continue
+            checked += len(few)
+            found = subtraction_attack(view)["count"]
+            ranks = rank_attack(view, few)["count"]
+            assert not (few & set(found)), "a few-school count comes back by subtraction"
+            assert not (few & ranks), "a few-school count comes back by linear algebra"
+    assert checked > 0
