@@ -127,3 +127,26 @@ def test_action_plan_lists_committed_actions_with_their_events():
     page = files.action_plan_html(review, FW)
     assert "<h2>Beta</h2>" in page and "STEM coordinator" in page and "Bradfield School" in page
     assert "<script" not in page
+
+
+REVIEWS = PLANS.parent / "reviews"
+
+
+@pytest.mark.parametrize("path", sorted(REVIEWS.glob("*.json")), ids=lambda p: p.stem)
+def test_example_reviews_are_marked_illustrations_and_link_their_plan(path):
+    from analysis.manager.framework import default_framework
+
+    review = files.load_review(path, default_framework())
+    assert review.notes.startswith("ILLUSTRATION, not a record")
+    assert "INVENTED" in review.notes and review.school in review.notes
+    assert review.plan is not None and review.plan.school == review.school
+    plan_ids = {e.id for e in review.plan.events}
+    for entry in review.entries:
+        assert set(entry.plan_events) <= plan_ids, entry.action_id
+        assert entry.evidence.startswith("Report:") or "invented" in entry.evidence
+    assert any(e.committed for e in review.entries)
+
+
+def test_the_five_case_study_schools_have_an_example_review():
+    assert sorted(p.stem for p in REVIEWS.glob("*.json")) == sorted(
+        p.stem for p in PLANS.glob("*.json"))

@@ -95,12 +95,17 @@ def _fit(review: Review, framework: Framework, name: str) -> Review:
 
 # ----------------------------------------------------------------------- JSON
 
-def review_to_json(review: Review) -> str:
-    """The review as JSON text (``schema_version`` first)."""
+def review_document(review: Review) -> dict:
+    """The review as the JSON file's fields (``schema_version`` first), for files and the store."""
     data = {"schema_version": SCHEMA_VERSION, "document": DOCUMENT, **review.to_dict()}
     if review.plan is not None:
         data["plan"] = json.loads(_plan_json(review.plan))
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return data
+
+
+def review_to_json(review: Review) -> str:
+    """The review as JSON text (:func:`review_document`, indented)."""
+    return json.dumps(review_document(review), indent=2, ensure_ascii=False) + "\n"
 
 
 def review_from_dict(data, name: str, framework: Framework | None = None) -> Review:
@@ -120,8 +125,9 @@ def review_from_dict(data, name: str, framework: Framework | None = None) -> Rev
     problems: list[Problem] = []
     unknown = sorted(set(data) - {*REVIEW_FIELDS, "entries", "plan"})
     if unknown:
+        known = ", ".join((*REVIEW_FIELDS, "entries", "plan"))
         problems.append(Problem(name, f"has field(s) {', '.join(unknown)} that a review does "
-                                "not have.", f"Use only {', '.join((*REVIEW_FIELDS, 'entries', 'plan'))}."))
+                                "not have.", f"Use only {known}."))
     fw = data.get("framework")
     if not isinstance(fw, dict) or not isinstance(fw.get("id"), str):
         problems.append(Problem(name, "field 'framework' must hold the framework's id and "
@@ -401,7 +407,8 @@ th, td { border: 1px solid #99a; padding: 0.25em 0.45em; text-align: left; verti
          font-size: 0.9em; }
 th { background: #eef1f4; }
 .note { color: #555; font-size: 0.9em; }
-@media print { body { margin: 0; } h2 { page-break-after: avoid; } tr { page-break-inside: avoid; } }
+@media print { body { margin: 0; } h2 { page-break-after: avoid; }
+               tr { page-break-inside: avoid; } }
 """
 
 

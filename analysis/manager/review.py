@@ -226,8 +226,8 @@ class Review:
 
     @property
     def name(self) -> str:
-        """The name the review is kept under: its date, and the school if it has one."""
-        return f"{self.reviewed_on.isoformat()} {self.school}".strip()
+        """The name the review is kept under (one review a date): ``"review 2011-07-15"``."""
+        return f"review {self.reviewed_on.isoformat()}"
 
     def check_against(self, framework: Framework) -> list[FieldProblem]:
         """Problems of reading this review with ``framework`` (empty when it fits)."""
