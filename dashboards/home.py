@@ -35,6 +35,10 @@ DASHBOARDS: tuple[tuple[str, str, str], ...] = (
     ("planner.ipynb", "STEM Planner",
      "Lay out a key stage's STEM activity on a clock-face, check its balance, and see "
      "where the survey calls for activity the plan lacks."),
+    ("manager.ipynb", "STEM Manager",
+     "A school's self-review across the six themes of making STEM work (leadership, staff, "
+     "curriculum, enrichment, careers, the physical environment), drawn as a hexagon, with "
+     "an action plan linked to the STEM plan."),
 )
 
 

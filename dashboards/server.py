@@ -15,7 +15,7 @@ settings of :func:`published_command`:
 - standalone ``voila`` (it refuses every kernel message but the widgets'
   comm messages, so a client cannot run code), serving a folder made at
   start-up that holds only copies of :data:`PUBLIC_NOTEBOOKS` (and
-  ``my_school`` when the bundle has a school): no planner, no survey file,
+  ``my_school`` when the bundle has a school): no planner or manager, no survey file,
   no bundle file in reach of a URL;
 - ``KS3_BUNDLE`` set for the kernels, ``KS3_SURVEY_FILES`` emptied; no upload
   (the page frame offers none on a bundle) and tornado's default websocket

@@ -145,11 +145,12 @@ def test_voila_command_serves_the_folder_on_loopback_without_sources():
 def test_home_lists_only_public_dashboards_on_a_bundle(tmp_path):
     from dashboards import home, server
 
-    for name in (*server.PUBLIC_NOTEBOOKS, "planner"):
+    for name in (*server.PUBLIC_NOTEBOOKS, "planner", "manager"):
         (tmp_path / f"{name}.ipynb").write_text("{}")
     env = {"KS3_BUNDLE": "/some/bundle"}
     listed = [d[0] for d in home.shown(env, tmp_path)]
-    assert "planner.ipynb" not in listed
+    assert "planner.ipynb" not in listed and "manager.ipynb" not in listed
     assert set(listed) == {f"{n}.ipynb" for n in server.PUBLIC_NOTEBOOKS} - {"index.ipynb"}
     assert "planner.ipynb" not in home.links(env, tmp_path).value
+    assert "manager.ipynb" not in home.links(env, tmp_path).value
     assert home.shown({}) == home.DASHBOARDS

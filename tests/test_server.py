@@ -134,7 +134,7 @@ def test_my_school_only_with_a_school_in_the_bundle(school_bundle, tmp_path):
     copied = server.prepare_published_root(school_bundle, tmp_path / "root")
     assert sorted(copied) == sorted(f"{n}.ipynb" for n in (*server.PUBLIC_NOTEBOOKS,
                                                              server.SCHOOL_NOTEBOOK))
-    assert "planner.ipynb" not in copied
+    assert "planner.ipynb" not in copied and "manager.ipynb" not in copied
 
 
 def test_root_must_be_empty(bundle, tmp_path):

@@ -70,6 +70,21 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """One warning of the balance report, with what it is about.
+
+    ``key``: ``plan.year_without_events``, ``plan.long_gap``,
+    ``plan.subject_missing``, ``plan.bunched``, ``plan.few_careers_links`` or
+    ``plan.no_cpd``; ``year_group`` and ``subjects`` when it has them.
+    """
+
+    key: str
+    text: str
+    year_group: int | None = None
+    subjects: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Balance:
     """What :func:`balance` finds; see the module notes for each measure.
 
@@ -90,6 +105,9 @@ class Balance:
     careers_share : float
         ``careers_events / pupil_events`` (NaN when there are no pupil events).
     warnings : list of str
+        The findings' sentences.
+    findings : list of Finding
+        Each warning with what it is about (read by the STEM Manager).
     """
 
     coverage: pd.DataFrame
@@ -101,6 +119,7 @@ class Balance:
     careers_events: int
     careers_share: float
     warnings: list[str] = field(default_factory=list)
+    findings: list["Finding"] = field(default_factory=list)
 
 
 def slot_weights(plan: Plan, year_group: int | None = None) -> np.ndarray:
@@ -165,7 +184,7 @@ def coverage(plan: Plan) -> pd.DataFrame:
 def balance(plan: Plan) -> Balance:
     """Measure a plan's balance (see the module notes)."""
     cover = coverage(plan)
-    rows, warnings = [], []
+    rows, findings = [], []
     half_slots = STAGES_IN_HALF_TERM
     for year in plan.key_stage.year_groups:
         weights = slot_weights(plan, year)
@@ -180,19 +199,25 @@ def balance(plan: Plan) -> Balance:
                      "longest_gap_half_terms": longest_empty_run(halves)[0],
                      "evenness": evenness(weights)})
         if n_events == 0:
-            warnings.append(f"Year {year} has no STEM event all year.")
+            findings.append(Finding("plan.year_without_events",
+                                    f"Year {year} has no STEM event all year.", year))
             continue
         if length >= GAP_WARNING_STAGES:
-            warnings.append(f"Year {year} has no STEM event for {length} stages in a row "
-                            f"(about {length / half_slots:.1f} half-terms): {gap.where}.")
-        missing = [label for s, label in subjects().items() if s != "stem" and not
+            findings.append(Finding(
+                "plan.long_gap", f"Year {year} has no STEM event for {length} stages in a row "
+                f"(about {length / half_slots:.1f} half-terms): {gap.where}.", year))
+        missing = [s for s in subjects() if s != "stem" and not
                    cover[(cover["subject"] == s) & (cover["year_group"] == year)]["events"].sum()]
         if missing:
-            warnings.append(f"Year {year} has no {_join(missing)} event all year.")
+            findings.append(Finding(
+                "plan.subject_missing",
+                f"Year {year} has no {_join([subjects()[s] for s in missing])} event all year.",
+                year, tuple(missing)))
         even = rows[-1]["evenness"]
         if even < EVENNESS_WARNING:
-            warnings.append(f"Year {year}'s events are bunched into a few stages of the year "
-                            f"(evenness {even:.2f}; 1 would be spread evenly).")
+            findings.append(Finding(
+                "plan.bunched", f"Year {year}'s events are bunched into a few stages of the "
+                f"year (evenness {even:.2f}; 1 would be spread evenly).", year))
     by_year = pd.DataFrame(rows, columns=["year_group", "events", "longest_gap_stages",
                                           "gap_from", "gap_to", "longest_gap_half_terms",
                                           "evenness"])
@@ -200,15 +225,17 @@ def balance(plan: Plan) -> Balance:
     careers = sum(1 for e in pupil if e.careers_linked)
     share = careers / len(pupil) if pupil else math.nan
     if pupil and share < CAREERS_WARNING:
-        warnings.append(f"Only {careers} of {len(pupil)} pupil events ({share:.0%}) are linked "
-                        f"to careers; the report asks for careers awareness woven through "
-                        f"STEM activity.")
+        findings.append(Finding(
+            "plan.few_careers_links", f"Only {careers} of {len(pupil)} pupil events "
+            f"({share:.0%}) are linked to careers; the report asks for careers awareness "
+            "woven through STEM activity."))
     if not plan.teacher_events:
-        warnings.append("The plan has no teacher planning or CPD event.")
+        findings.append(Finding("plan.no_cpd", "The plan has no teacher planning or CPD event."))
     return Balance(coverage=cover, empty_cells=cover[cover["events"] == 0].reset_index(drop=True),
                    by_year=by_year, evenness=evenness(slot_weights(plan)),
                    pupil_events=len(pupil), teacher_events=len(plan.teacher_events),
-                   careers_events=careers, careers_share=share, warnings=warnings)
+                   careers_events=careers, careers_share=share,
+                   warnings=[f.text for f in findings], findings=findings)
 
 
 def _join(words: list[str]) -> str:

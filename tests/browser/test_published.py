@@ -101,7 +101,7 @@ def _attacks(bundle: Path) -> list[str]:
         "/voila/api/contents/subjects.ipynb?format=text",
         "/api/contents", "/api/contents/subjects.ipynb",
         # notebooks that are not published, and ways round the folder
-        "/voila/render/planner.ipynb",
+        "/voila/render/planner.ipynb", "/voila/render/manager.ipynb",
         "/voila/render/my_school.ipynb", "/voila/render/..%2fplanner.ipynb",
         "/voila/render/../planner.ipynb", "/voila/render/%2e%2e/%2e%2e/dashboards/planner.ipynb",
         f"/voila/render/{server.DASHBOARDS_DIR}/planner.ipynb",
