@@ -13,11 +13,11 @@ import pytest
 from analysis.store import STORE_VARIABLE, Store
 
 from .conftest import open_dashboard, serve, wait_for_chart
+from .test_dashboards import assert_no_code_or_traceback
 
 pytestmark = pytest.mark.browser
 
 MANAGER = "manager.ipynb"
-FORBIDDEN = ("Traceback", "import ", "def ", "main()", "Error:", "Exception")
 #: The hexagon's in-place shares, theme by theme, as the page's plotly chart holds them.
 IN_PLACE_JS = """() => {
   const plot = Array.from(document.querySelectorAll('.js-plotly-plot'))
@@ -38,12 +38,6 @@ def manager_voila(store_path):
                     STORE_VARIABLE: str(store_path)})
     yield server
     server.stop()
-
-
-def assert_no_code_or_traceback(page):
-    text = page.inner_text("body")
-    shown = [word for word in FORBIDDEN if word in text]
-    assert not shown, f"the page shows {shown}:\n{text[:2000]}"
 
 
 def action(page, action_id: str):
