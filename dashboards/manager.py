@@ -20,6 +20,14 @@ import or preheat time. Reviews are kept in :class:`analysis.store.Store` (kind
   (the page asks, and the older one stays as a version);
 - a new review starts as a copy of the one on screen, with a new date;
 - no server path is shown, only review names and dates.
+
+The hexagon is a plain plotly figure in an ``Output``, redrawn whole on every
+change, and themes open from a row of buttons (reachable from the keyboard)
+that the hexagon outlines. A clickable ``FigureWidget`` was tried first: in
+Voilà (plotly 7's anywidget FigureWidget) about half of the page loads drew a
+view that never took the kernel's updates, so the hexagon showed stale scores
+(see the report of issue 14); a picture that is wrong is worse than one that
+is not clickable.
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ from analysis.store import Conflict, Store, StoreError
 from . import data, downloads, identity, page
 from . import planner as planner_page
 from .data import ROOT
+from .explorer import chart_output
 from .upload import uploaded_files
 
 KIND = "review"
@@ -150,19 +159,16 @@ class Manager:
         self.saved_reviews.observe(lambda c: c["new"] and self.ask_then(
             f"open your review {c['new']}", lambda: self.open_saved(c["new"])), names="value")
 
-        # the hexagon, its summary and table
-        self.figure = go.FigureWidget(self._hexagon())
-        self.figure._config = downloads.image_config("stem_manager_hexagon")
-        for trace in self.figure.data:
-            if trace.type == "barpolar":
-                trace.on_click(self._clicked)
+        # the hexagon (a plain figure: see the module notes), its summary and table
+        self.picture = widgets.Output()
+        self.figure: go.Figure | None = None
         self.summary = widgets.HTML()
         self.table = widgets.HTML()
 
         # the theme
-        self.theme = widgets.Dropdown(
+        self.theme = widgets.ToggleButtons(
             options=[(t.title, t.id) for t in self.framework.themes], value=self.theme_id,
-            description="Theme:", style=wide)
+            description="Open a theme:", style={**wide, "button_width": "auto"})
         self.theme.observe(lambda c: self.open_theme(c["new"]), names="value")
         self.theme_panel = widgets.VBox([])
 
@@ -203,7 +209,7 @@ class Manager:
     # ------------------------------------------------------------- layout
 
     def _layout(self) -> widgets.VBox:
-        picture = widgets.VBox([self.figure], layout=widgets.Layout(width="60%"))
+        picture = widgets.VBox([self.picture], layout=widgets.Layout(width="60%"))
         beside = widgets.VBox([page.html_widget("<h3>Where the school stands</h3>"),
                                self.summary, self.table], layout=widgets.Layout(width="40%"))
         return widgets.VBox([
@@ -212,8 +218,8 @@ class Manager:
             widgets.HBox([self.saved_reviews, self.new_date, self.new_button]),
             self.save_message,
             widgets.HBox([picture, beside]),
-            page.html_widget("<h2>Review a theme</h2><p class='ks3-note'>Choose a theme here or "
-                             "click it on the hexagon. For each action choose the status that "
+            page.html_widget("<h2>Review a theme</h2><p class='ks3-note'>Open a theme with its "
+                             "button (it is outlined on the hexagon). For each action choose the status that "
                              "fits best, who owns it and by when, and tick “In the action "
                              "plan” "
                              "for the actions the school commits to. Every change is saved at "
@@ -232,18 +238,12 @@ class Manager:
 
     # ------------------------------------------------------------- drawing
 
-    def _hexagon(self) -> go.Figure:
-        return figure.hexagon(scores(self.review, self.framework), self.framework,
-                              selected=self.theme_id)
-
     def redraw(self) -> None:
         """Scores, hexagon (in place), summary, table, links, coverage, evidence, progress."""
         score = scores(self.review, self.framework)
-        new = figure.hexagon(score, self.framework, selected=self.theme_id)
-        with self.figure.batch_update():
-            for trace, fresh in zip(self.figure.data, new.data):
-                trace.update(fresh.to_plotly_json(), overwrite=True)
-            self.figure.update_layout(new.layout.to_plotly_json(), overwrite=True)
+        self.figure = figure.hexagon(score, self.framework, selected=self.theme_id)
+        self.picture.outputs = (chart_output(
+            self.figure, downloads.image_config("stem_manager_hexagon")),)
         self.summary.value = _html(f"<p class='ks3-manager-summary'>"
                                    f"{html.escape(summary(self.review, self.framework, score))}"
                                    f"</p><p class='ks3-note'>{html.escape(SCALE_TEXT)}</p>")
@@ -626,9 +626,8 @@ class Manager:
             + ("–" if r.change != r.change else f"{r.change * 100:+.0f} points") + "</td></tr>"
             for r in table.sort_values(["id", "reviewed_on"], kind="stable").itertuples())
         chart = widgets.Output()
-        with chart:
-            figure.progress_figure(table, self.framework).show(
-                config=downloads.image_config("stem_manager_progress"))
+        chart.outputs = (chart_output(figure.progress_figure(table, self.framework),
+                                      downloads.image_config("stem_manager_progress")),)
         self.progress_box.children = [chart, page.html_widget(
             CSS + "<table class='ks3-manager-table'><caption>Score at each review and change "
             "since the one before</caption><tr><th scope='col'>Theme</th><th scope='col'>"
@@ -836,12 +835,6 @@ class Manager:
             return False
         self.evidence.value = self.evidence_html()
         return True
-
-    # ------------------------------------------------------------- clicks
-
-    def _clicked(self, trace, points, _state) -> None:
-        if points.point_inds:
-            self.open_theme(trace.customdata[points.point_inds[0]][0])
 
 
 def build() -> widgets.Widget:

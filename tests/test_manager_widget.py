@@ -46,6 +46,8 @@ def test_setting_a_status_redraws_and_autosaves(app, store):
     assert app.framework.themes[0].title == "Leadership" and not saved(store)
     app.set_status("staff.cpd.careers", "in_place")
     (in_place,) = [t for t in app.figure.data if t.meta["status"] == "in_place"]
+    shown = app.picture.outputs[0]["data"]["application/vnd.plotly.v1+json"]["data"][0]["r"]
+    assert shown == list(in_place.r)  # the page shows the figure it made
     # by hand: Staff has 4 + 3 + 2 = 9 actions, one in place
     assert in_place.r[1] == pytest.approx(1 / 9) and in_place.r[0] == 0
     assert "1 of 58 actions are in place" in app.summary.value
@@ -60,12 +62,14 @@ def test_setting_a_status_redraws_and_autosaves(app, store):
     assert "Head of science" in links(app)["stem_action_plan.html"].decode()
 
 
-def test_clicking_the_hexagon_opens_the_theme(app):
-    bars = [t for t in app.figure.data if t.type == "barpolar"][0]
-    app._clicked(bars, SimpleNamespace(point_inds=[4]), None)
-    assert app.theme_id == "careers" and app.theme.value == "careers"
-    assert "careers.status.coordinator" in app.action_widgets
-    assert list(bars.marker.line.width)[4] > list(bars.marker.line.width)[0]
+def test_a_theme_opens_from_its_button_and_is_outlined_on_the_hexagon(app):
+    app.theme.value = "careers"
+    assert app.theme_id == "careers" and "careers.status.coordinator" in app.action_widgets
+    (output,) = app.picture.outputs
+    spec = output["data"]["application/vnd.plotly.v1+json"]
+    widths = spec["data"][0]["marker"]["line"]["width"]
+    assert widths[4] > widths[0]  # Careers, the fifth theme
+    assert spec["config"]["toImageButtonOptions"]["filename"] == "stem_manager_hexagon"
 
 
 def test_the_latest_saved_review_is_offered_and_the_offer_reads_the_store_then(store):

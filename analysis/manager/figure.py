@@ -93,11 +93,6 @@ def hexagon(score: Scores, framework: Framework, selected: str | None = None,
     return fig
 
 
-def theme_at(figure: go.Figure, trace_index: int, point: int) -> str:
-    """The theme id of a clicked bar."""
-    return figure.data[trace_index].customdata[point][0]
-
-
 def hexagon_table(score: Scores) -> pd.DataFrame:
     """The hexagon's data, one row per theme: what the figure shows, as a table."""
     t = score.themes

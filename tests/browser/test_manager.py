@@ -1,0 +1,121 @@
+"""The STEM Manager as a STEM lead uses it (real Voilà, headless Chromium): set statuses,
+see the hexagon and the scores change, reload and find the review, download the action plan."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from analysis.store import STORE_VARIABLE, Store
+
+from .conftest import open_dashboard, serve, wait_for_chart
+from .test_dashboards import assert_no_code_or_traceback
+
+pytestmark = pytest.mark.browser
+
+MANAGER = "manager.ipynb"
+#: The hexagon's in-place shares, theme by theme, as the page's plotly chart holds them.
+IN_PLACE_JS = """() => {
+  const plot = Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .find(p => p.data && p.data.some(t => t.type === 'barpolar'));
+  const trace = plot && plot.data.find(t => t.meta && t.meta.status === 'in_place');
+  return trace ? Array.from(trace.r) : null;
+}"""
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("manager-store") / "store.sqlite"
+
+
+@pytest.fixture(scope="module")
+def manager_voila(store_path):
+    server = serve({"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": "",
+                    STORE_VARIABLE: str(store_path)})
+    yield server
+    server.stop()
+
+
+def action(page, action_id: str):
+    return page.locator(f".ks3-action-{action_id.replace('.', '-')}")
+
+
+def choose_status(page, action_id: str, label: str) -> None:
+    action(page, action_id).locator(".widget-dropdown select").select_option(label=label)
+
+
+def wait_in_place(page, index: int, share: float) -> None:
+    page.wait_for_function(f"""() => {{ const r = ({IN_PLACE_JS})();
+        return r && Math.abs(r[{index}] - {share}) < 1e-9; }}""")
+
+
+def test_review_a_theme_reload_and_download_the_action_plan(page, manager_voila, store_path):
+    open_dashboard(page, manager_voila, MANAGER)
+    wait_for_chart(page)
+    assert "STEM Manager" in page.inner_text("body")
+    assert page.evaluate(IN_PLACE_JS) == [0, 0, 0, 0, 0, 0]
+    assert_no_code_or_traceback(page)
+
+    # Leadership is open first: 15 actions; two in place make 2/15
+    choose_status(page, "leadership.ethos.priorities", "In place")
+    wait_in_place(page, 0, 1 / 15)
+    choose_status(page, "leadership.dedicated.coordinator", "In place")
+    wait_in_place(page, 0, 2 / 15)
+    page.wait_for_selector("text=2 of 58 actions are in place")
+
+    # Staff, chosen from the keyboard-reachable list: 9 actions
+    page.click(".widget-toggle-buttons button:text-is('Staff')")
+    action(page, "staff.cpd.careers").wait_for()
+    choose_status(page, "staff.cpd.careers", "Planned")
+    cpd = action(page, "staff.cpd.careers")
+    cpd.locator(".widget-text input").fill("Head of science")
+    cpd.locator(".widget-text input").press("Enter")
+    cpd.locator("input[type='checkbox']").check()
+    page.wait_for_selector("text=The action plan holds the 1 action")
+    choose_status(page, "staff.working_group.set_up", "In place")
+    wait_in_place(page, 1, 1 / 9)
+    page.wait_for_selector("text=3 of 58 actions are in place")
+    name = f"review {date.today().isoformat()}"
+    # six changes, six versions: the last is saved once the page says so
+    page.wait_for_selector(f"text=Saved {name} (version 6,")
+    assert_no_code_or_traceback(page)
+
+    # the store holds what the page shows
+    saved = Store(store_path).latest("review", "browser:local", name).document
+    statuses = {e["action_id"]: e["status"] for e in saved["entries"]}
+    assert statuses == {"leadership.ethos.priorities": "in_place",
+                        "leadership.dedicated.coordinator": "in_place",
+                        "staff.cpd.careers": "planned", "staff.working_group.set_up": "in_place"}
+    assert str(store_path) not in page.inner_text("body")
+
+    # the next day: reload, take the offer, find the review as it was
+    page.reload()
+    page.wait_for_selector("text=Your latest review is saved")
+    wait_for_chart(page)
+    page.click("button:has-text('Open it')")
+    wait_in_place(page, 0, 2 / 15)
+    wait_in_place(page, 1, 1 / 9)
+    page.wait_for_selector("text=3 of 58 actions are in place")
+    # (ipywidgets writes option labels with no-break spaces)
+    selected = action(page, "leadership.ethos.priorities").locator("select").evaluate(
+        "s => s.options[s.selectedIndex].text.replace(/\\u00a0/g, ' ')")
+    assert selected == "In place"
+
+    # download the action plan, as a person does
+    with page.expect_download() as info:
+        page.click("a:has-text('Action plan (CSV)')")
+    assert info.value.suggested_filename == "stem_action_plan.csv"
+    rows = list(csv.DictReader(io.StringIO(
+        Path(info.value.path()).read_text("utf-8-sig"))))
+    assert [(r["theme"], r["action"], r["status"], r["owner"]) for r in rows] == [
+        ("Staff", "CPD on careers and the labour market for STEM teachers", "Planned",
+         "Head of science")]
+    with page.expect_download() as info:
+        page.click("a:has-text('Action plan (printable page)')")
+    printable = Path(info.value.path()).read_text("utf-8")
+    assert "<h2>Staff</h2>" in printable and "Head of science" in printable
+    assert_no_code_or_traceback(page)
