@@ -85,6 +85,7 @@ class RawFile:
     value_labels: dict = field(default_factory=dict)  # column -> {value: label}
     first_row: int = 2  # the row number a person sees for the first data row
     notes: tuple[str, ...] = ()
+    column_labels: dict = field(default_factory=dict)  # column -> SPSS/Stata variable label
 
 
 # --------------------------------------------------------------------- reading
@@ -298,7 +299,9 @@ def _read_stat(name: str, source, ext: str) -> RawFile:
     else:
         frame, meta = reader(str(source))
     labels = {col: dict(v) for col, v in (meta.variable_value_labels or {}).items()}
-    return RawFile(name, frame, labels, 1)
+    variable_labels = {col: str(label).strip() for col, label
+                       in (meta.column_names_to_labels or {}).items() if label and str(label).strip()}
+    return RawFile(name, frame, labels, 1, column_labels=variable_labels)
 
 
 # ----------------------------------------------------------------- arguments
@@ -460,8 +463,10 @@ def _load(files, codebook) -> Survey:
             identifying.extend(found)
             continue
         if book is not None:
-            mapped, found = book.apply(raw.frame, raw.name, raw.value_labels, raw.first_row)
+            mapped, found, code_notes = book.apply(raw.frame, raw.name, raw.value_labels,
+                                                   raw.first_row)
             problems.extend(found)
+            notes.extend(code_notes)
             # values with no code are reported once, by their source column
             sources = book.source_columns(raw.frame.columns)
             recoded = {m.target for m in book.columns for p in found
@@ -471,10 +476,15 @@ def _load(files, codebook) -> Survey:
             renamed = {m.target: raw.value_labels[sources[m.target]] for m in book.columns
                        if m.codes is None and sources.get(m.target) in raw.value_labels}
             mapped = _labelled_categories(mapped, renamed)
+            labels = renamed
         else:
-            mapped = _labelled_categories(_contract_names(raw.frame), raw.value_labels)
+            named = _contract_names(raw.frame)
+            labels = {new: raw.value_labels[old] for old, new in zip(raw.frame.columns,
+                                                                      named.columns)
+                      if old in raw.value_labels}
+            mapped = _labelled_categories(named, labels)
             recoded = set()
-        table, found, file_notes = validate(mapped, raw.name, raw.first_row)
+        table, found, file_notes = validate(mapped, raw.name, raw.first_row, labels)
         found = [p for p in found if p.column not in recoded]
         problems.extend(found)
         notes.extend(file_notes)
