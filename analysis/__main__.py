@@ -154,6 +154,12 @@ def _summary_readme(survey, tables, protect: bool, rules, population=None) -> li
         f"({len(survey.table)} pupils).",
         "",
     ]
+    if survey.notes:
+        lines += ["## Notes on the data", "",
+                  "What loading the files said (see docs/codebook.md): how a codebook's codes "
+                  "changed answers (a scale's middle answer left out of the bases, answers "
+                  "coded as not answered, with how many), columns left out, blocks absent.", ""]
+        lines += [f"- {note}" for note in survey.notes] + [""]
     if population:
         lines += [f"Written with --stated-only: the tables describe {population}, so that "
                   "nothing about the other pupils can be worked out from the gender and "

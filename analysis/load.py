@@ -64,11 +64,16 @@ class Survey:
     files : names of the files read
     notes : things reported that are not errors (columns left out, blocks
         partly or wholly absent, pupils with more than 3 favourites…)
+    code_notes : those of ``notes`` that say what a codebook's codes did to
+        answers (a scale's middle answer left out as ``neutral``, answers coded
+        ``null`` or counted as another code, with how many): they change the
+        figures, so every page and table shows them
     """
 
     table: pd.DataFrame
     files: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    code_notes: tuple[str, ...] = ()
 
     @property
     def blocks(self) -> tuple[schema.Block, ...]:
@@ -433,6 +438,7 @@ def _load(files, codebook) -> Survey:
     codebooks, problems = _as_codebooks(codebook, len(sources))
     identifying: list[Problem] = []
     notes: list[str] = []
+    coded: list[str] = []
     checked: list[tuple[str, pd.DataFrame, int]] = []
     names: list[str] = []
     for source, book in zip(sources, codebooks):
@@ -467,6 +473,7 @@ def _load(files, codebook) -> Survey:
                                                    raw.first_row)
             problems.extend(found)
             notes.extend(code_notes)
+            coded.extend(code_notes)
             # values with no code are reported once, by their source column
             sources = book.source_columns(raw.frame.columns)
             recoded = {m.target for m in book.columns for p in found
@@ -503,7 +510,8 @@ def _load(files, codebook) -> Survey:
             f"{'has' if len(unweighted) == 1 else 'have'} none: weighted figures need a "
             "weight for every pupil. Add weights to every file (1 for every pupil of a "
             "self-weighting sample), or remove the column to analyse unweighted.")
-    return Survey(_combine([t for _, t, _ in checked]), tuple(names), tuple(notes))
+    return Survey(_combine([t for _, t, _ in checked]), tuple(names), tuple(notes),
+                  tuple(coded))
 
 
 def _give_back_memory() -> None:

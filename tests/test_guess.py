@@ -161,3 +161,39 @@ def test_a_wrong_code_of_a_labelled_file_without_codebook_is_named_by_its_label(
     with pytest.raises(SurveyDataError) as info:
         load_survey(path)
     assert "value 5 (Strongly agree) is not a code of enjoy_maths" in str(info.value)
+
+
+@pytest.fixture(scope="module")
+def five_point(tmp_path_factory, table):
+    folder = tmp_path_factory.mktemp("five")
+    path, truth, expected = habits.labels_only_sav(folder, table)
+    book = folder / "template.yml"
+    book.write_text(codebook_template(path))
+    return path, book
+
+
+def test_summary_readme_states_what_the_codes_left_out(five_point, tmp_path):
+    from openpyxl import load_workbook
+
+    from analysis.__main__ import main
+
+    path, book = five_point
+    survey = load_survey(path, codebook=book)
+    (neutral,) = [n for n in survey.code_notes if "neutral" in n]
+    assert main(["summary", str(path), "--codebook", str(book), "--out", str(tmp_path),
+                 "--no-disclosure", "--blocks", "enjoy"]) == 0
+    readme = (tmp_path / "README.md").read_text()
+    assert f"- {neutral}" in readme
+    sheet = load_workbook(tmp_path / "summary.xlsx", read_only=True)["README"]
+    assert any(neutral in str(row[0]) for row in sheet.iter_rows(values_only=True))
+
+
+def test_every_page_says_what_the_codes_left_out(five_point):
+    from dashboards import page
+
+    path, book = five_point
+    survey = load_survey(path, codebook=book)
+    assert len(survey.code_notes) == 3  # neutral, sex and ethnicity not stated
+    html = page.source_note(survey).value
+    for note in survey.code_notes:
+        assert note.split(":")[1].strip()[:30] in html
