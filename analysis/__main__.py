@@ -71,6 +71,7 @@ def _summary(args: argparse.Namespace) -> int:
 
     from . import export, measures, schema
     from .disclosure import DisclosureRules
+    from .workbook import summary_workbook
 
     survey = _load(args)
     if survey is None:
@@ -111,18 +112,16 @@ def _summary(args: argparse.Namespace) -> int:
             distributions=distributions, progress=lambda key: (bar.set_postfix_str(key), bar.update(1)))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    readme = _summary_readme(survey, tables, protect, rules, population)
+    followed = _linked_tables(survey, aggregates, protect, rules, list(tables))
+    readme = _summary_readme(survey, tables, protect, rules, population, followed)
     (out / "README.md").write_text("\n".join(readme) + "\n", encoding="utf-8")
-    sheets = {"README": export.write_text_sheet(readme)}
     written = []
     for key, parts in tables.items():
-        block = schema.block(key)
-        content = []
         for kind, table in parts.items():
             written.append(export.write_csv(table, out / f"{key}_{kind}.csv"))
-            content.append((f"{block.label}: {kind}", table))
-        sheets[block.label] = content
-    workbook = export.write_xlsx(sheets, out / "summary.xlsx")
+    for name, table in followed.items():
+        written.append(export.write_csv(table, out / f"{name}.csv"))
+    workbook = summary_workbook(tables, readme, out / "summary.xlsx", linked=followed)
     note = "disclosure-controlled" if protect else "NOT disclosure-controlled (internal use only)"
     print(f"wrote {len(written)} CSV tables, {workbook.name} and README.md to {out} ({note})")
     if protect:
@@ -144,7 +143,26 @@ def _hidden_words(tables, stated_only: bool) -> str:
     return words
 
 
-def _summary_readme(survey, tables, protect: bool, rules, population=None) -> list[str]:
+def _linked_tables(survey, aggregates, protect: bool, rules, blocks) -> dict:
+    """The linked pupils' tables (analysis.linked) of ``blocks``, or none if no
+    pupil links."""
+    from . import linked, schema
+
+    if linked.link(survey.table).empty:
+        return {}
+    columns = [c for c in survey.table.columns if c in schema.ID_COLUMNS
+               or c in schema.GROUP_COLUMNS
+               or (c in {i.column for i in schema.items()} and schema.item(c).block in blocks)]
+    table = survey.table[columns]
+    result = linked.transitions(table, aggregates.cohort(fdr=False))
+    if protect:
+        result = linked.protect_transitions(result, rules)
+    return {"linked_pupils": result,
+            "linked_vs_not_linked": linked.linked_vs_not(table, rules if protect else None)}
+
+
+def _summary_readme(survey, tables, protect: bool, rules, population=None,
+                    followed=None) -> list[str]:
     from . import measures, schema
 
     lines = [
@@ -190,8 +208,11 @@ def _summary_readme(survey, tables, protect: bool, rules, population=None) -> li
     lines += [
         "## Tables",
         "",
-        "Each block has `<block>_shares.csv` (sheet: upper table) and "
-        "`<block>_comparisons.csv` (sheet: lower table).",
+        "Each block has `<block>_shares.csv` and `<block>_comparisons.csv`; in "
+        "`summary.xlsx` they are the sheets `<block> shares` and `<block> compared`, with "
+        "headers in words, after the sheet of key findings (every comparison significant "
+        "after Benjamini-Hochberg control, in a sentence with its 95% interval) and this "
+        "README.",
         "",
         "Shares: one row per breakdown, group and item (`breakdown` names the grouping; "
         "group columns it does not use are empty). `measure` = `share` (ticked, or agreed: "
@@ -217,6 +238,36 @@ def _summary_readme(survey, tables, protect: bool, rules, population=None) -> li
         "",
         "Blocks: " + ", ".join(f"{schema.block(k).label} (`{k}`)" for k in tables),
     ]
+    if followed:
+        from . import linked
+
+        lines += [
+            "",
+            "## Linked pupils",
+            "",
+            linked.summary_note(survey.table),
+            "",
+            "`linked_pupils.csv` (sheet `Linked pupils`): for every item, over the linked "
+            "pupils who answered it both times (`n`): `yes_both` (yes, ticked or agreed, in "
+            "year 7 and in year 9), `gained` (no, then yes), `lost` (yes, then no), `never`; "
+            "`share_7`, `share_9` the linked pupils' shares; `change_pp` the paired change "
+            "(share_9 - share_7 = (gained - lost) / n, percentage points) with its "
+            "school-clustered standard error and 95% interval (schools of year 7, t on "
+            "schools - 1 degrees of freedom); `cohort_pp` the cross-sectional cohort figure "
+            "(all year 9 pupils of 2010 - all year 7 pupils of 2008, as in the comparisons) "
+            "and `linked_minus_cohort_pp` how far the paired change is from it. Counts of "
+            "pupils, unweighted.",
+            "",
+            "`linked_vs_not_linked.csv` (sheet `Linked vs not linked`): the year 7 pupils of "
+            "2008 who linked against those who did not (left, absent in 2010, a new id), "
+            "item by item, to judge whether the linked pupils are typical.",
+        ]
+        if protect:
+            lines += ["",
+                      "Disclosure control: the four cells of each item's transition table are "
+                      "protected together as a distribution adding up to its base "
+                      "(analysis.disclosure.protect); where a cell is hidden, the item's linked "
+                      "shares and paired change, which would give it back, are hidden too."]
     return lines
 
 
