@@ -113,3 +113,34 @@ def test_a_finding_names_each_share_with_its_group(summary):
     said = finding_sentence(gap.to_dict() | {"measure": "gender_gap"})
     assert f"boys {100 * gap.share_first:.0f}% against girls {100 * gap.share_second:.0f}%" in said
     assert (gap.share_first - gap.share_second) * 100 == pytest.approx(gap.estimate_pp)
+
+
+def test_linked_pupils_in_a_disclosure_controlled_summary(tmp_path):
+    from analysis import linked
+    from analysis.load import load_survey
+
+    assert main(["summary", *SAMPLE, "--out", str(tmp_path), "--blocks", "club"]) == 0
+    t = pd.read_csv(tmp_path / "linked_pupils.csv", encoding="utf-8-sig")
+    t["suppressed"] = t["suppressed"].fillna("")
+    cells = list(linked.TRANSITIONS)
+    # the cells as counted from the linked pupils themselves
+    table = load_survey(SAMPLE).table
+    pupils = linked.link(table)
+    for row in t.itertuples():
+        y7, y9 = pupils[f"{row.item}_7"], pupils[f"{row.item}_9"]
+        both = y7.notna() & y9.notna()
+        counts = {"yes_both": ((y7 == 1) & (y9 == 1)).sum(), "gained": ((y7 == 0) & (y9 == 1)).sum(),
+                  "lost": ((y7 == 1) & (y9 == 0)).sum(), "never": ((y7 == 0) & (y9 == 0)).sum()}
+        for c in cells:
+            shown = getattr(row, c)
+            if pd.isna(shown):
+                assert row.suppressed == "c"
+            else:
+                assert shown == counts[c] >= 10
+        if row.suppressed:
+            assert pd.isna(row.change_pp) and sum(pd.isna(getattr(row, c)) for c in cells) >= 2
+        else:
+            assert row.n == both.sum()
+    assert (t.suppressed == "c").any() and (t.suppressed == "").any()
+    readme = (tmp_path / "README.md").read_text()
+    assert "562 pupils link" in readme and "protected together as a distribution" in readme
