@@ -7,6 +7,7 @@ check FILE... [--codebook F]
 codebook-template FILE
     Print a starter codebook for a file with its own column names.
 summary FILE... [--codebook F] --out DIR [--no-disclosure] [--blocks K,...] [--stated-only]
+        [--pairs ITEM:OTHER,...]
     Write every table of every block (one CSV per table, one XLSX workbook with
     a sheet per block, and a README), disclosure-controlled unless told not to.
 publish FILE... [--codebook F] --out DIR [--school ID] [--distributions] [--title T]
@@ -85,6 +86,16 @@ def _summary(args: argparse.Namespace) -> int:
             print(f"--blocks: no block {', '.join(unknown)}; blocks are {', '.join(known)}",
                   file=sys.stderr)
             return 2
+    pairs = []
+    for pair in filter(None, (args.pairs or "").split(",")):
+        item, _, by_item = pair.strip().partition(":")
+        items = {i.column: i for i in schema.items()}
+        if item not in items or by_item not in items or items[item].scale == "categorical":
+            print(f"--pairs: '{pair}' is not ITEM:OTHER_ITEM with two survey items, the first "
+                  "a yes/no or agreement item (e.g. consider_science:enjoy_science)",
+                  file=sys.stderr)
+            return 2
+        pairs.append((item, by_item))
     population = None
     if args.stated_only:
         from .publish import published_pupils
@@ -113,6 +124,10 @@ def _summary(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     followed = _linked_tables(survey, aggregates, protect, rules, list(tables))
+    if pairs:
+        from .related import pairs_table
+
+        followed["related_items"] = pairs_table(survey.table, pairs, rules if protect else None)
     readme = _summary_readme(survey, tables, protect, rules, population, followed)
     (out / "README.md").write_text("\n".join(readme) + "\n", encoding="utf-8")
     written = []
@@ -121,7 +136,7 @@ def _summary(args: argparse.Namespace) -> int:
             written.append(export.write_csv(table, out / f"{key}_{kind}.csv"))
     for name, table in followed.items():
         written.append(export.write_csv(table, out / f"{name}.csv"))
-    workbook = summary_workbook(tables, readme, out / "summary.xlsx", linked=followed)
+    workbook = summary_workbook(tables, readme, out / "summary.xlsx", extra=followed)
     note = "disclosure-controlled" if protect else "NOT disclosure-controlled (internal use only)"
     print(f"wrote {len(written)} CSV tables, {workbook.name} and README.md to {out} ({note})")
     if protect:
@@ -238,7 +253,7 @@ def _summary_readme(survey, tables, protect: bool, rules, population=None,
         "",
         "Blocks: " + ", ".join(f"{schema.block(k).label} (`{k}`)" for k in tables),
     ]
-    if followed:
+    if followed and "linked_pupils" in followed:
         from . import linked
 
         lines += [
@@ -268,6 +283,22 @@ def _summary_readme(survey, tables, protect: bool, rules, population=None,
                       "protected together as a distribution adding up to its base "
                       "(analysis.disclosure.protect); where a cell is hidden, the item's linked "
                       "shares and paired change, which would give it back, are hidden too."]
+    if followed and "related_items" in followed:
+        lines += [
+            "",
+            "## Items related to each other",
+            "",
+            "`related_items.csv` (sheet `Related items`): for each pair asked for with "
+            "--pairs ITEM:OTHER, ITEM's share (ticked, or agreed: 3 or 4) among the pupils "
+            "who gave each answer to OTHER, with school-clustered 95% intervals, and a "
+            "Rao-Scott first-order corrected chi-square of ITEM's share being the same "
+            "whatever the answer (`rao_scott_F` on `df1`, `df2` degrees of freedom, "
+            "`rao_scott_p`; `design_effect` the mean generalised design effect dividing "
+            "Pearson's `pearson_chi2`). All pupils of the file; see analysis/related.py.",
+        ] + (["", "Disclosure control: a pair with any count or complement under "
+              f"{rules.min_count:g} pupils is hidden whole (c); a cell with a base under "
+              f"{rules.min_base:g} pupils or from fewer than {rules.min_schools} schools is "
+              "not shown (u)."] if protect else [])
     return lines
 
 
@@ -359,6 +390,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--stated-only", action="store_true",
                    help="only the pupils who stated their gender (girl or boy) and ethnicity, "
                         "as publication bundles do: far fewer figures hidden")
+    p.add_argument("--pairs", metavar="ITEM:OTHER,...",
+                   help="items related to each other: each ITEM's share by the answer to "
+                        "OTHER, with a Rao-Scott test (e.g. consider_science:enjoy_science)")
     p.set_defaults(run=_summary)
 
     p = sub.add_parser("publish", help="write a publication bundle for the public dashboards")

@@ -14,7 +14,7 @@
    whole (at most Excel's 31 characters, from ``survey.yml``'s short labels);
 4. where pupils link across waves, ``Linked pupils`` (transition tables and
    paired change, :mod:`analysis.linked`) and ``Linked vs not linked``, after
-   the README.
+   the README; ``Related items`` for pairs asked for (:mod:`analysis.related`).
 
 The CSV files keep the tables' own column names, for scripts; the workbook is
 for people.
@@ -59,10 +59,16 @@ HEADERS: dict[str, str] = {
     "hidden_linked": "Hidden, linked pupils (c or u)", "n_not_linked": "Base, not linked",
     "share_not_linked": "Share, not linked", "hidden_not_linked": "Hidden, not linked (c or u)",
     "difference_pp": "Linked minus not linked (points)",
+    # items related to each other (analysis.related)
+    "by_item": "By item (column)", "by_label": "By item", "answer": "Answer to it (code)",
+    "answer_label": "Answer to it", "rao_scott_F": "Rao-Scott F", "df1": "df1", "df2": "df2",
+    "rao_scott_p": "Rao-Scott p-value", "design_effect": "Mean design effect (Rao-Scott)",
+    "pearson_chi2": "Pearson chi-square (uncorrected)",
 }
 
-#: Sheet names and base words of the linked pupils' tables.
-LINKED_SHEETS = {"linked_pupils": "Linked pupils", "linked_vs_not_linked": "Linked vs not linked"}
+#: Sheet names of the linked pupils' and related items' tables.
+EXTRA_SHEETS = {"linked_pupils": "Linked pupils", "linked_vs_not_linked": "Linked vs not linked",
+                 "related_items": "Related items"}
 _LINKED_HEADERS = {"n": "Linked pupils answering both times"}
 
 #: Comparisons in words, by measure.
@@ -238,16 +244,17 @@ def _linked_findings(linked: Mapping[str, pd.DataFrame] | None) -> list[dict]:
 
 
 def summary_workbook(tables: Mapping[str, Mapping[str, pd.DataFrame]], readme: Sequence[str],
-                     path: str | Path, linked: Mapping[str, pd.DataFrame] | None = None) -> Path:
+                     path: str | Path, extra: Mapping[str, pd.DataFrame] | None = None) -> Path:
     """Write the summary workbook (see the module's docstring) to ``path``;
-    ``linked``: the linked pupils' tables by name (:data:`LINKED_SHEETS`), after
-    the README."""
+    ``extra``: the linked pupils' and related items' tables by name
+    (:data:`EXTRA_SHEETS`), after the README."""
     sheets: dict[str, pd.DataFrame] = {
-        "Key findings": key_findings(tables, linked),
+        "Key findings": key_findings(tables, extra),
         "README": export.write_text_sheet(readme),
     }
-    for name, table in (linked or {}).items():
-        sheets[LINKED_SHEETS[name]] = in_words(table, _LINKED_HEADERS)
+    for name, table in (extra or {}).items():
+        sheets[EXTRA_SHEETS[name]] = in_words(table, _LINKED_HEADERS if name.startswith(
+            "linked") else None)
     for key, parts in tables.items():
         names = sheet_names(key, list(parts))
         for kind, table in parts.items():
