@@ -161,14 +161,11 @@ def _hidden_words(tables, stated_only: bool) -> str:
 def _linked_tables(survey, aggregates, protect: bool, rules, blocks) -> dict:
     """The linked pupils' tables (analysis.linked) of ``blocks``, or none if no
     pupil links."""
-    from . import linked, schema
+    from . import linked
 
     if linked.link(survey.table).empty:
         return {}
-    columns = [c for c in survey.table.columns if c in schema.ID_COLUMNS
-               or c in schema.GROUP_COLUMNS
-               or (c in {i.column for i in schema.items()} and schema.item(c).block in blocks)]
-    table = survey.table[columns]
+    table = linked.block_columns(survey.table, blocks)
     result = linked.transitions(table, aggregates.cohort(fdr=False))
     if protect:
         result = linked.protect_transitions(result, rules)

@@ -260,3 +260,53 @@ def summary_note(table: pd.DataFrame) -> str:
             f"{pupils['school_id'].nunique()} schools"
             + (f"; {moved} of them in another school in 2010 (counted in their 2008 school)"
                if moved else "") + ".")
+
+
+def block_table(table: pd.DataFrame, block: str, cohort: pd.DataFrame,
+                rules: disclosure.DisclosureRules = disclosure.DisclosureRules()
+                ) -> pd.DataFrame:
+    """:func:`transitions` of one block's items, disclosure-controlled
+    (:func:`protect_transitions`): what a page shows for a block."""
+    return protect_transitions(transitions(block_columns(table, block), cohort), rules)
+
+
+def block_columns(table: pd.DataFrame, blocks) -> pd.DataFrame:
+    """``table`` with its identifier and group columns and the items of ``blocks``
+    (a block key or several) only."""
+    keys = [blocks] if isinstance(blocks, str) else list(blocks)
+    items = {c for k in keys for c in schema.block(k).columns}
+    return table[[c for c in table.columns if c in schema.ID_COLUMNS
+                  or c in schema.GROUP_COLUMNS or c in items]]
+
+
+def in_words(result: pd.DataFrame) -> pd.DataFrame:
+    """A protected :func:`transitions` result for people: one row an item, counts and
+    percentages as text, a hidden number as its mark (``c``), never as a number."""
+    def count(v, mark):
+        return mark or "c" if pd.isna(v) else f"{int(v):,}"
+
+    def points(v, mark):
+        return mark or "c" if pd.isna(v) else f"{v:+.1f}"
+
+    def percent(v, mark):
+        return mark or "c" if pd.isna(v) else f"{100 * v:.0f}%"
+
+    rows = []
+    for r in result.itertuples():
+        mark = r.suppressed
+        rows.append({
+            "Item": r.label, "Pupils": count(r.n, mark),
+            **{TRANSITIONS_SHORT[c]: count(getattr(r, c), mark) for c in TRANSITIONS},
+            "Year 7": percent(r.share_7, mark), "Year 9": percent(r.share_9, mark),
+            "Paired change (points, 95% interval)": mark or "c" if pd.isna(r.change_pp) else
+            f"{r.change_pp:+.1f} ({r.ci_low_pp:+.1f} to {r.ci_high_pp:+.1f})",
+            "Cross-sectional cohort change (points)": "" if pd.isna(r.cohort_pp) else
+            f"{r.cohort_pp:+.1f}",
+            "Paired minus cross-sectional (points)": points(r.linked_minus_cohort_pp, mark),
+        })
+    return pd.DataFrame(rows)
+
+
+#: Short column words for the four transition cells.
+TRANSITIONS_SHORT = {"yes_both": "Yes both years", "gained": "Gained", "lost": "Lost",
+                     "never": "Never"}

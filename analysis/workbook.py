@@ -146,6 +146,12 @@ def _pct(v) -> str:
     return f"{100 * float(v):.0f}%"
 
 
+def _item_words(label) -> str:
+    """An item's label inside a sentence: 'Maths' -> 'maths', 'ICT' and 'PE' as they are."""
+    label = str(label)
+    return label[0].lower() + label[1:] if label[:2] != label[:2].upper() else label
+
+
 def finding_sentence(row: Mapping) -> str:
     """One significant comparison in plain words, with its interval.
 
@@ -157,8 +163,7 @@ def finding_sentence(row: Mapping) -> str:
     """
     measure = row["measure"]
     block = schema.block(str(row["block"]))
-    label = str(row["label"])
-    item = label[0].lower() + label[1:] if label[:2] != label[:2].upper() else label
+    item = _item_words(row["label"])
     where = _where(row)
     head = f"{block.label}, {item}" + (f" ({where})" if where else "")
     shares = ""
@@ -223,7 +228,7 @@ def _linked_findings(linked: Mapping[str, pd.DataFrame] | None) -> list[dict]:
     for _, row in keep.iterrows():
         block = schema.block(str(row["block"]))
         label = str(row["label"])
-        item = label[0].lower() + label[1:] if label[:2] != label[:2].upper() else label
+        item = _item_words(label)
         q = float(row["q_value"])
         rows.append({
             "Finding": (f"{block.label}, {item} (the same {int(row['n']):,} pupils followed from "
