@@ -362,7 +362,8 @@ def code_notes(touched, file: str, codebook: str, shown: int = 4) -> list[str]:
         elif kind == "null":
             what = f"{count} were {answer}: {codebook} codes it null, so they count as not answered"
         else:
-            what = f"{count} were {answer}: {codebook} counts {'it' if total == 1 else 'them'} as {code}"
+            them = "it" if total == 1 else "them"
+            what = f"{count} were {answer}: {codebook} counts {them} as {code}"
         notes.append(f"{file}: {what}.")
     return notes
 

@@ -99,7 +99,8 @@ _BLOCK_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
                 "career areas", "work in", "job in", "jobs in")),
     ("consider", ("career in", "consider a career", "would consider career", "consider career",
                   "would consider", "consider")),
-    ("visitor", ("visitor", "visitors", "came to talk", "come to talk", "speaker", "talk about their work")),
+    ("visitor", ("visitor", "visitors", "came to talk", "come to talk", "speaker",
+                 "talk about their work")),
     ("club", ("club", "clubs")),
     ("trip", ("trip", "trips", "outing", "school visit")),
     ("favourite", ("favourite", "favorite", "fav", "fave", "favourites")),
@@ -175,8 +176,10 @@ def guess_from_wording(text: str) -> tuple[str | None, str]:
     Returns ``(column, reason)``; ``column`` is None when the words name no
     block, or no single item of it.
 
-    >>> guess_from_wording("I enjoy maths")[0], guess_from_wording("Have you been to a science club?")[0]
-    ('enjoy_maths', 'club_science')
+    >>> guess_from_wording("I enjoy maths")[0]
+    'enjoy_maths'
+    >>> guess_from_wording("Have you been to a science club?")[0]
+    'club_science'
     >>> guess_from_wording("Would you consider a career in engineering?")[0]
     'consider_engineering'
     """
@@ -505,7 +508,8 @@ def propose(frame: pd.DataFrame, value_labels: Mapping, column_labels: Mapping,
     out = []
     for column in frame.columns:
         labels = value_labels.get(column, {})
-        shown = [lab for _, lab in _values_and_labels(frame[column].head(5000), labels)][:max_values]
+        pairs = _values_and_labels(frame[column].head(5000), labels)
+        shown = [lab for _, lab in pairs][:max_values]
         seen = "values: " + ", ".join(shown) if shown else "no values"
         label = column_labels.get(column, "")
         by_name, why_name = _name_guess(str(column))

@@ -70,8 +70,9 @@ def link(table: pd.DataFrame) -> pd.DataFrame:
     b = second.set_index(second["pupil_id"].astype(str))
     ids = a.index.intersection(b.index)
     a, b = a.loc[ids], b.loc[ids]
-    out = {"pupil_id": ids.to_numpy(), "school_id": a["school_id"].astype(str).to_numpy(),
-           "moved": (a["school_id"].astype(str).to_numpy() != b["school_id"].astype(str).to_numpy())}
+    school_7 = a["school_id"].astype(str).to_numpy()
+    out = {"pupil_id": ids.to_numpy(), "school_id": school_7,
+           "moved": school_7 != b["school_id"].astype(str).to_numpy()}
     for it in items:
         out[f"{it.column}_7"] = _positive(a[it.column], it)
         out[f"{it.column}_9"] = _positive(b[it.column], it)

@@ -18,7 +18,8 @@ base, ``p̄`` the share overall, Pearson's ``X² = Σ_j n_j (p_j − p̄)² / (p
 * ``V_srs = p̄(1 − p̄) C diag(1/n_j) Cᵀ``: their variance under simple random
   sampling and no relation;
 * the mean generalised design effect ``δ̄ = tr(V_srs⁻¹ V_des) / (c − 1)``;
-* ``X²_RS = X² / δ̄``, referred as ``F = X²_RS / (c − 1)`` to ``F(c − 1, (c − 1)(G − 1))``
+* ``X²_RS = X² / δ̄``, referred as ``F = X²_RS / (c − 1)`` to
+  ``F(c − 1, (c − 1)(G − 1))``
   (the small-number-of-schools form, as in R's ``survey::svychisq``
   ``statistic = "F"`` up to its second-order terms).
 
