@@ -7,6 +7,7 @@ check FILE... [--codebook F]
 codebook-template FILE
     Print a starter codebook for a file with its own column names.
 summary FILE... [--codebook F] --out DIR [--no-disclosure] [--blocks K,...] [--stated-only]
+        [--pairs ITEM:OTHER,...]
     Write every table of every block (one CSV per table, one XLSX workbook with
     a sheet per block, and a README), disclosure-controlled unless told not to.
 publish FILE... [--codebook F] --out DIR [--school ID] [--distributions] [--title T]
@@ -71,6 +72,7 @@ def _summary(args: argparse.Namespace) -> int:
 
     from . import export, measures, schema
     from .disclosure import DisclosureRules
+    from .workbook import summary_workbook
 
     survey = _load(args)
     if survey is None:
@@ -84,6 +86,16 @@ def _summary(args: argparse.Namespace) -> int:
             print(f"--blocks: no block {', '.join(unknown)}; blocks are {', '.join(known)}",
                   file=sys.stderr)
             return 2
+    pairs = []
+    for pair in filter(None, (args.pairs or "").split(",")):
+        item, _, by_item = pair.strip().partition(":")
+        items = {i.column: i for i in schema.items()}
+        if item not in items or by_item not in items or items[item].scale == "categorical":
+            print(f"--pairs: '{pair}' is not ITEM:OTHER_ITEM with two survey items, the first "
+                  "a yes/no or agreement item (e.g. consider_science:enjoy_science)",
+                  file=sys.stderr)
+            return 2
+        pairs.append((item, by_item))
     population = None
     if args.stated_only:
         from .publish import published_pupils
@@ -111,18 +123,20 @@ def _summary(args: argparse.Namespace) -> int:
             distributions=distributions, progress=lambda key: (bar.set_postfix_str(key), bar.update(1)))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    readme = _summary_readme(survey, tables, protect, rules, population)
+    followed = _linked_tables(survey, aggregates, protect, rules, list(tables))
+    if pairs:
+        from .related import pairs_table
+
+        followed["related_items"] = pairs_table(survey.table, pairs, rules if protect else None)
+    readme = _summary_readme(survey, tables, protect, rules, population, followed)
     (out / "README.md").write_text("\n".join(readme) + "\n", encoding="utf-8")
-    sheets = {"README": export.write_text_sheet(readme)}
     written = []
     for key, parts in tables.items():
-        block = schema.block(key)
-        content = []
         for kind, table in parts.items():
             written.append(export.write_csv(table, out / f"{key}_{kind}.csv"))
-            content.append((f"{block.label}: {kind}", table))
-        sheets[block.label] = content
-    workbook = export.write_xlsx(sheets, out / "summary.xlsx")
+    for name, table in followed.items():
+        written.append(export.write_csv(table, out / f"{name}.csv"))
+    workbook = summary_workbook(tables, readme, out / "summary.xlsx", extra=followed)
     note = "disclosure-controlled" if protect else "NOT disclosure-controlled (internal use only)"
     print(f"wrote {len(written)} CSV tables, {workbook.name} and README.md to {out} ({note})")
     if protect:
@@ -144,7 +158,23 @@ def _hidden_words(tables, stated_only: bool) -> str:
     return words
 
 
-def _summary_readme(survey, tables, protect: bool, rules, population=None) -> list[str]:
+def _linked_tables(survey, aggregates, protect: bool, rules, blocks) -> dict:
+    """The linked pupils' tables (analysis.linked) of ``blocks``, or none if no
+    pupil links."""
+    from . import linked
+
+    if linked.link(survey.table).empty:
+        return {}
+    table = linked.block_columns(survey.table, blocks)
+    result = linked.transitions(table, aggregates.cohort(fdr=False))
+    if protect:
+        result = linked.protect_transitions(result, rules)
+    return {"linked_pupils": result,
+            "linked_vs_not_linked": linked.linked_vs_not(table, rules if protect else None)}
+
+
+def _summary_readme(survey, tables, protect: bool, rules, population=None,
+                    followed=None) -> list[str]:
     from . import measures, schema
 
     lines = [
@@ -154,6 +184,12 @@ def _summary_readme(survey, tables, protect: bool, rules, population=None) -> li
         f"({len(survey.table)} pupils).",
         "",
     ]
+    if survey.notes:
+        lines += ["## Notes on the data", "",
+                  "What loading the files said (see docs/codebook.md): how a codebook's codes "
+                  "changed answers (a scale's middle answer left out of the bases, answers "
+                  "coded as not answered, with how many), columns left out, blocks absent.", ""]
+        lines += [f"- {note}" for note in survey.notes] + [""]
     if population:
         lines += [f"Written with --stated-only: the tables describe {population}, so that "
                   "nothing about the other pupils can be worked out from the gender and "
@@ -194,8 +230,11 @@ def _summary_readme(survey, tables, protect: bool, rules, population=None) -> li
     lines += [
         "## Tables",
         "",
-        "Each block has `<block>_shares.csv` (sheet: upper table) and "
-        "`<block>_comparisons.csv` (sheet: lower table).",
+        "Each block has `<block>_shares.csv` and `<block>_comparisons.csv`; in "
+        "`summary.xlsx` they are the sheets `<block> shares` and `<block> compared`, with "
+        "headers in words, after the sheet of key findings (every comparison significant "
+        "after Benjamini-Hochberg control, in a sentence with its 95% interval) and this "
+        "README.",
         "",
         "Shares: one row per breakdown, group and item (`breakdown` names the grouping; "
         "group columns it does not use are empty). `measure` = `share` (ticked, or agreed: "
@@ -221,6 +260,52 @@ def _summary_readme(survey, tables, protect: bool, rules, population=None) -> li
         "",
         "Blocks: " + ", ".join(f"{schema.block(k).label} (`{k}`)" for k in tables),
     ]
+    if followed and "linked_pupils" in followed:
+        from . import linked
+
+        lines += [
+            "",
+            "## Linked pupils",
+            "",
+            linked.summary_note(survey.table),
+            "",
+            "`linked_pupils.csv` (sheet `Linked pupils`): for every item, over the linked "
+            "pupils who answered it both times (`n`): `yes_both` (yes, ticked or agreed, in "
+            "year 7 and in year 9), `gained` (no, then yes), `lost` (yes, then no), `never`; "
+            "`share_7`, `share_9` the linked pupils' shares; `change_pp` the paired change "
+            "(share_9 - share_7 = (gained - lost) / n, percentage points) with its "
+            "school-clustered standard error and 95% interval (schools of year 7, t on "
+            "schools - 1 degrees of freedom); `cohort_pp` the cross-sectional cohort figure "
+            "(all year 9 pupils of 2010 - all year 7 pupils of 2008, as in the comparisons) "
+            "and `linked_minus_cohort_pp` how far the paired change is from it. Counts of "
+            "pupils, unweighted.",
+            "",
+            "`linked_vs_not_linked.csv` (sheet `Linked vs not linked`): the year 7 pupils of "
+            "2008 who linked against those who did not (left, absent in 2010, a new id), "
+            "item by item, to judge whether the linked pupils are typical.",
+        ]
+        if protect:
+            lines += ["",
+                      "Disclosure control: the four cells of each item's transition table are "
+                      "protected together as a distribution adding up to its base "
+                      "(analysis.disclosure.protect); where a cell is hidden, the item's linked "
+                      "shares and paired change, which would give it back, are hidden too."]
+    if followed and "related_items" in followed:
+        lines += [
+            "",
+            "## Items related to each other",
+            "",
+            "`related_items.csv` (sheet `Related items`): for each pair asked for with "
+            "--pairs ITEM:OTHER, ITEM's share (ticked, or agreed: 3 or 4) among the pupils "
+            "who gave each answer to OTHER, with school-clustered 95% intervals, and a "
+            "Rao-Scott first-order corrected chi-square of ITEM's share being the same "
+            "whatever the answer (`rao_scott_F` on `df1`, `df2` degrees of freedom, "
+            "`rao_scott_p`; `design_effect` the mean generalised design effect dividing "
+            "Pearson's `pearson_chi2`). All pupils of the file; see analysis/related.py.",
+        ] + (["", "Disclosure control: a pair with any count or complement under "
+              f"{rules.min_count:g} pupils is hidden whole (c); a cell with a base under "
+              f"{rules.min_base:g} pupils or from fewer than {rules.min_schools} schools is "
+              "not shown (u)."] if protect else [])
     return lines
 
 
@@ -313,6 +398,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--stated-only", action="store_true",
                    help="only the pupils who stated their gender (girl or boy) and ethnicity, "
                         "as publication bundles do: far fewer figures hidden")
+    p.add_argument("--pairs", metavar="ITEM:OTHER,...",
+                   help="items related to each other: each ITEM's share by the answer to "
+                        "OTHER, with a Rao-Scott test (e.g. consider_science:enjoy_science)")
     p.set_defaults(run=_summary)
 
     p = sub.add_parser("publish", help="write a publication bundle for the public dashboards")

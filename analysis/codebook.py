@@ -252,7 +252,7 @@ class Codebook:
 
     def apply(self, raw: pd.DataFrame, file: str,
               value_labels: Mapping[str, Mapping] | None = None, first_row: int = 2
-              ) -> tuple[pd.DataFrame, list[Problem]]:
+              ) -> tuple[pd.DataFrame, list[Problem], list[str]]:
         """Map a file as read onto contract columns.
 
         Parameters
@@ -267,9 +267,14 @@ class Codebook:
         table : contract-named columns (values in contract codes, not yet
             validated), then the file's remaining columns under their own names
         problems : source columns not in the file, values with no code
+        notes : what the codes did beyond translating (answers left out as
+            ``neutral`` or set to not answered by a ``null`` code, answers of
+            different values counted as one code), with how many answers each;
+            see :func:`code_notes`
         """
         value_labels = value_labels or {}
         problems: list[Problem] = []
+        touched: list[tuple[str, str, str, str, int]] = []
         missing = {code_key(v) for v in self.missing_values}
         out: dict[str, pd.Series] = {}
         used: set[str] = set()
@@ -288,10 +293,11 @@ class Codebook:
             if missing:
                 values = _blank(values, missing)
             if m.codes is not None:
-                values, problem = _recode(values, m, source, file, self.name,
-                                          value_labels.get(source, {}), first_row)
+                values, problem, effects = _recode(values, m, source, file, self.name,
+                                                   value_labels.get(source, {}), first_row)
                 if problem:
                     problems.append(problem)
+                touched.extend(effects)
             out[m.target] = values
         for target, value in self.constants.items():
             out[target] = pd.Series([value] * len(raw), index=raw.index, dtype=object) \
@@ -302,7 +308,64 @@ class Codebook:
                 continue
             values = raw[column]
             out[column] = _blank(values, missing) if missing else values
-        return pd.DataFrame(out, index=raw.index), problems
+        return pd.DataFrame(out, index=raw.index), problems, code_notes(touched, file, self.name)
+
+
+#: The code that marks a scale's middle answer ("Neither agree nor disagree"):
+#: left out of the item's base, like a missing answer, and noted with its count.
+NEUTRAL = "neutral"
+
+
+def value_words(value, labels: Mapping | None = None) -> str:
+    """A value as the file shows it, with its SPSS/Stata label: ``3 (Prefer not to say)``.
+
+    >>> print(value_words(3.0, {3: "Prefer not to say"}), value_words("Agree"), value_words(2.0))
+    3 (Prefer not to say) 'Agree' 2
+    """
+    shown = int(value) if isinstance(value, (float, np.floating)) \
+        and float(value).is_integer() else value
+    label = None
+    if labels:
+        label = labels.get(value)
+        if label is None:
+            wanted = code_key(value)
+            label = next((v for k, v in labels.items() if code_key(k) == wanted), None)
+    if label is not None and code_key(label) != code_key(shown):
+        return f"{shown} ({label})"
+    return repr(shown) if isinstance(shown, str) else str(shown)
+
+
+def code_notes(touched, file: str, codebook: str, shown: int = 4) -> list[str]:
+    """Notes, one per kind of effect and answer, for what codes did to answers.
+
+    ``touched``: ``(kind, answer, target, code words, count)`` with ``kind``
+    ``"neutral"``, ``"null"`` or ``"merged"``. Each note says how many answers
+    in how many columns, and the columns with the most.
+    """
+    groups: dict[tuple[str, str, str], list[tuple[str, int]]] = {}
+    for kind, answer, target, code, n in touched:
+        groups.setdefault((kind, answer, code), []).append((target, n))
+    notes = []
+    for (kind, answer, code), where in groups.items():
+        total = sum(n for _, n in where)
+        if not total:
+            continue
+        where = sorted(where, key=lambda x: -x[1])
+        columns = ", ".join(f"{t} {n:,}" for t, n in where[:shown]) + \
+            (f" and {len(where) - shown} more" if len(where) > shown else "")
+        count = (f"{total:,} answer{'s' if total != 1 else ''} in {len(where)} "
+                 f"column{'s' if len(where) != 1 else ''} ({columns})")
+        if kind == NEUTRAL:
+            what = (f"{count} were {answer}, the scale's middle answer: coded neutral by "
+                    f"{codebook}, they are left out of those items' bases (as not answered) "
+                    "and out of their four-point distributions")
+        elif kind == "null":
+            what = f"{count} were {answer}: {codebook} codes it null, so they count as not answered"
+        else:
+            them = "it" if total == 1 else "them"
+            what = f"{count} were {answer}: {codebook} counts {them} as {code}"
+        notes.append(f"{file}: {what}.")
+    return notes
 
 
 def _find(source: str, header) -> str | None:
@@ -343,23 +406,32 @@ def _blank(values: pd.Series, missing: set[str]) -> pd.Series:
 
 
 def _recode(values: pd.Series, m: ColumnMap, source: str, file: str, codebook: str,
-            labels: Mapping, first_row: int) -> tuple[pd.Series, Problem | None]:
-    """Translate source values to contract codes through ``m.codes``."""
+            labels: Mapping, first_row: int
+            ) -> tuple[pd.Series, Problem | None, list[tuple[str, str, str, str, int]]]:
+    """Translate source values to contract codes through ``m.codes``; also what
+    the codes did beyond translating (see :func:`code_notes`)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     label_keys = {code_key(k): v for k, v in labels.items()}
     mapped: list[object] = []
     unknown: list[int] = []
+    explicit: list[bool] = []  # the value has a code in the codebook (null included)
     for i, u in enumerate(uniques):
         key = code_key(u)
         if key in m.codes:
             mapped.append(m.codes[key])
+            explicit.append(True)
         elif key in label_keys and code_key(label_keys[key]) in m.codes:
             mapped.append(m.codes[code_key(label_keys[key])])
+            explicit.append(True)
         elif key == "":
             mapped.append(None)
+            explicit.append(False)
         else:
             mapped.append(None)
+            explicit.append(False)
             unknown.append(i)
+    effects = _effects(codes, uniques, mapped, explicit, m.target, labels)
+    mapped = [None if isinstance(v, str) and v.casefold() == NEUTRAL else v for v in mapped]
     result_values = np.array([np.nan if v is None else v for v in mapped] + [np.nan],
                              dtype=object)
     out = pd.Series(result_values[codes], index=values.index, dtype=object)
@@ -370,18 +442,61 @@ def _recode(values: pd.Series, m: ColumnMap, source: str, file: str, codebook: s
     if unknown:
         bad = np.isin(codes, unknown)
         rows = np.flatnonzero(bad)
-        found = [str(uniques[i]) for i in unknown]
+        found = [value_words(uniques[i], labels) for i in unknown]
         where = f"code set '{m.code_set}'" if m.code_set else f"codes of {m.target}"
+        shown = ", ".join(found[:6]) + (f" and {len(found) - 6} more" if len(found) > 6 else "")
         problem = Problem(
             file,
-            f"{'value' if len(found) == 1 else 'values'} {_list(found, 6)} in '{source}' "
+            f"{'value' if len(found) == 1 else 'values'} {shown} in '{source}' "
             f"(read as {m.target}) {'has' if len(found) == 1 else 'have'} no code in "
             f"{codebook}.",
             f"Add {'it' if len(found) == 1 else 'them'} to the {where} in {codebook}, or to "
             f"missing_values if {'it means' if len(found) == 1 else 'they mean'} "
             f"'not answered'.",
             column=source, rows=tuple(int(r) + first_row for r in rows[:5]), n_rows=int(bad.sum()))
-    return out, problem
+    return out, problem, effects
+
+
+def _effects(codes: np.ndarray, uniques, mapped: list, explicit: list[bool], target: str,
+             labels: Mapping) -> list[tuple[str, str, str, str, int]]:
+    """Answers a code left out (neutral, null) or counted with another answer."""
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    scale = None
+    if target in _item_scales():
+        scale = _item_scales()[target]
+    words_of = schema.scale_codes(scale) if scale in ("binary", "agreement") else {}
+    effects = []
+    by_code: dict[object, list[int]] = {}
+    for i, (code, has) in enumerate(zip(mapped, explicit)):
+        if not has:
+            continue
+        words = value_words(uniques[i], labels)
+        if isinstance(code, str) and code.casefold() == NEUTRAL:
+            effects.append((NEUTRAL, words, target, "", int(counts[i])))
+        elif code is None:
+            effects.append(("null", words, target, "", int(counts[i])))
+        else:
+            key = code_key(labels.get(uniques[i], uniques[i])) if labels else code_key(uniques[i])
+            by_code.setdefault(code, [])
+            if key not in [k for k, _ in by_code[code]]:
+                by_code[code].append((key, i))
+    for code, answers in by_code.items():
+        if len(answers) < 2 or scale not in ("binary", "agreement"):
+            continue
+        # the answer whose words are the code's own is not 'merged'; the others are
+        own = code_key(words_of.get(code, ""))
+        for key, i in answers:
+            if key == own or key == code_key(code):
+                continue
+            label = words_of.get(code)
+            effects.append(("merged", value_words(uniques[i], labels), target,
+                            f"{code} ({label})" if label else str(code), int(counts[i])))
+    return effects
+
+
+@cache
+def _item_scales() -> dict[str, str]:
+    return {i.column: i.scale for i in schema.items()}
 
 
 # Common names of the identifier and group columns in exports, and
@@ -443,108 +558,7 @@ def guess_contract_column(name: str) -> str | None:
 
 
 def codebook_template(file, *, max_values: int = 6) -> str:
-    """A starter codebook (YAML text) for ``file``, to be checked and completed.
+    """A starter codebook for ``file``: see :func:`analysis.guess.codebook_template`."""
+    from .guess import codebook_template as template
 
-    Every column of the file is listed. Columns whose name normalises to a
-    contract column (``"Enjoy Maths"`` -> ``enjoy_maths``) are mapped; the
-    others are left commented out for the researcher to fill in. A comment
-    shows the first values found in each column, and items whose values
-    include the scale's labels (``Yes``, ``Agree``…) get a code set
-    (``yes_no`` or ``agree4``) to check.
-
-    Parameters
-    ----------
-    file : path, or ``(name, bytes)`` as an upload gives
-    max_values : how many distinct values to show for a column
-
-    Returns
-    -------
-    str : YAML text; :meth:`Codebook.from_yaml` reads it as it is.
-
-    Raises
-    ------
-    SurveyDataError, IdentifyingDataError
-        if the file cannot be read or holds pupil-identifying columns (values
-        of those would otherwise be copied into the template).
-    """
-    from . import load, privacy
-
-    read = load.read_file(file)
-    privacy.check_identifying(read.frame, read.name)
-    frame = read.frame
-    binary = {code_key(v): k for k, v in schema.scale_codes("binary").items()}
-    agreement = {code_key(v): k for k, v in schema.scale_codes("agreement").items()}
-    distinct = {}
-    for column in frame.columns:
-        labels = read.value_labels.get(column, {})
-        distinct[column] = [labels.get(v, v) for v in pd.unique(frame[column].dropna())[:200]]
-    missing = sorted({str(v).strip() for vs in distinct.values() for v in vs
-                      if code_key(v) in _MISSING_GUESSES}, key=str)
-    missing_line = ("missing_values: [" + ", ".join(
-        v if re.fullmatch(r"-?\d+", v) else _q(v) for v in missing) + "]"
-        + "  # values seen that usually mean 'not answered': check") if missing else \
-        "missing_values: []        # e.g. [-9, \"Not answered\"]"
-    lines = [
-        "codebook_version: 1",
-        f"description: {_q('Starter codebook for ' + read.name + ': check every line.')}",
-        missing_line,
-        "constants: {}             # e.g. {wave: 2} if the file has no wave column",
-        "code_sets:",
-        "  yes_no: " + _flow({v: k for k, v in schema.scale_codes("binary").items()}),
-        "  agree4: " + _flow({v: k for k, v in schema.scale_codes("agreement").items()}),
-        "columns:",
-    ]
-    mapped: set[str] = set()
-    item_columns = {i.column for i in schema.items()}
-    for column in frame.columns:
-        shown = distinct[column][:max_values]
-        seen = "values: " + ", ".join(str(v) for v in shown) if shown else "no values"
-        target = guess_contract_column(column)
-        if target is None or target in mapped:
-            lines.append(f"  # ???: {_q(column)}  # {seen}")
-            continue
-        mapped.add(target)
-        scale = schema.item(target).scale if target in item_columns else None
-        answers = [v for v in distinct[column] if code_key(v) not in _MISSING_GUESSES]
-        keys = {code_key(v) for v in answers}
-        named = _named_codes(target)
-        if scale == "binary" and keys & (set(binary) - {"0", "1"}):
-            lines.append(f"  {target}: {{from: {_q(column)}, codes: yes_no}}  # {seen}")
-        elif scale == "agreement" and keys & set(agreement):
-            lines.append(f"  {target}: {{from: {_q(column)}, codes: agree4}}  # {seen}")
-        elif named and keys and keys <= set(named) | {code_key(c) for c in named.values()} \
-                and keys - {code_key(c) for c in named.values()}:
-            codes = {str(v).strip(): named[code_key(v)] for v in answers
-                     if code_key(v) in named}
-            lines.append(f"  {target}: {{from: {_q(column)}, codes: {_flow(codes)}}}")
-        else:
-            lines.append(f"  {target}: {_q(column)}  # {seen}")
-    if not mapped:
-        lines.append("  {}  # no column name matched; fill in the lines above")
-    absent = [c for c in schema.REQUIRED_COLUMNS if c not in mapped]
-    if absent:
-        lines.append(f"# required and not yet mapped: {', '.join(absent)}")
-    return "\n".join(lines) + "\n"
-
-
-_MISSING_GUESSES = {"-9", "-99", "-8", "-98", "not answered", "no answer", "missing", "n/a"}
-
-
-def _named_codes(target: str) -> dict[str, object]:
-    """code_key(label) -> code for a group or categorical column (``"year 7"`` -> 7)."""
-    if target in schema.groups():
-        values = schema.groups()[target].values
-    elif target in {i.column for i in schema.items()} and \
-            schema.item(target).scale == "categorical":
-        values = schema.block(schema.item(target).block).categories
-    else:
-        return {}
-    return {code_key(label): code for code, label in values.items()}
-
-
-def _q(text) -> str:
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _flow(mapping: Mapping) -> str:
-    return "{" + ", ".join(f"{_q(k)}: {v}" for k, v in mapping.items()) + "}"
+    return template(file, max_values=max_values)

@@ -152,7 +152,7 @@ def _write_any(ws, row: int, col: int, value) -> None:
 
 
 def write_xlsx(sheets: Mapping[str, Sequence[tuple[str, pd.DataFrame]] | pd.DataFrame],
-               path: str | Path) -> Path:
+               path: str | Path, filters: bool = False) -> Path:
     """Write an Excel workbook, one sheet per key, neutralised.
 
     Parameters
@@ -161,6 +161,8 @@ def write_xlsx(sheets: Mapping[str, Sequence[tuple[str, pd.DataFrame]] | pd.Data
         tables on one sheet are written one below the other, each under its
         title, two empty rows apart.
     path : the ``.xlsx`` file to write.
+    filters : a sheet of one table gets filters on its header row (and wider
+        columns for its header's words); its header is frozen either way.
 
     Notes
     -----
@@ -184,8 +186,16 @@ def write_xlsx(sheets: Mapping[str, Sequence[tuple[str, pd.DataFrame]] | pd.Data
             taken.append(sheet)
             ws = book.add_worksheet(sheet)
             parts = [("", content)] if isinstance(content, pd.DataFrame) else list(content)
-            if len(parts) == 1 and not parts[0][0]:
+            single = len(parts) == 1 and not parts[0][0]
+            if single:
                 ws.freeze_panes(1, 0)
+                table = parts[0][1]
+                if filters and table.shape[1]:
+                    ws.autofilter(0, 0, len(table), table.shape[1] - 1)
+                    for j, label in enumerate(table.columns):
+                        width = 90 if j == 0 and len(table.columns) > 1 and str(label) == "Finding" \
+                            else min(max(10, len(str(label)) + 2), 40)
+                        ws.set_column(j, j, width)
             row = 0
             for title, table in parts:
                 if title:

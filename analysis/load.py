@@ -64,11 +64,16 @@ class Survey:
     files : names of the files read
     notes : things reported that are not errors (columns left out, blocks
         partly or wholly absent, pupils with more than 3 favourites…)
+    code_notes : those of ``notes`` that say what a codebook's codes did to
+        answers (a scale's middle answer left out as ``neutral``, answers coded
+        ``null`` or counted as another code, with how many): they change the
+        figures, so every page and table shows them
     """
 
     table: pd.DataFrame
     files: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    code_notes: tuple[str, ...] = ()
 
     @property
     def blocks(self) -> tuple[schema.Block, ...]:
@@ -85,6 +90,7 @@ class RawFile:
     value_labels: dict = field(default_factory=dict)  # column -> {value: label}
     first_row: int = 2  # the row number a person sees for the first data row
     notes: tuple[str, ...] = ()
+    column_labels: dict = field(default_factory=dict)  # column -> SPSS/Stata variable label
 
 
 # --------------------------------------------------------------------- reading
@@ -298,7 +304,9 @@ def _read_stat(name: str, source, ext: str) -> RawFile:
     else:
         frame, meta = reader(str(source))
     labels = {col: dict(v) for col, v in (meta.variable_value_labels or {}).items()}
-    return RawFile(name, frame, labels, 1)
+    variable_labels = {col: str(label).strip() for col, label
+                       in (meta.column_names_to_labels or {}).items() if label and str(label).strip()}
+    return RawFile(name, frame, labels, 1, column_labels=variable_labels)
 
 
 # ----------------------------------------------------------------- arguments
@@ -430,6 +438,7 @@ def _load(files, codebook) -> Survey:
     codebooks, problems = _as_codebooks(codebook, len(sources))
     identifying: list[Problem] = []
     notes: list[str] = []
+    coded: list[str] = []
     checked: list[tuple[str, pd.DataFrame, int]] = []
     names: list[str] = []
     for source, book in zip(sources, codebooks):
@@ -460,8 +469,11 @@ def _load(files, codebook) -> Survey:
             identifying.extend(found)
             continue
         if book is not None:
-            mapped, found = book.apply(raw.frame, raw.name, raw.value_labels, raw.first_row)
+            mapped, found, code_notes = book.apply(raw.frame, raw.name, raw.value_labels,
+                                                   raw.first_row)
             problems.extend(found)
+            notes.extend(code_notes)
+            coded.extend(code_notes)
             # values with no code are reported once, by their source column
             sources = book.source_columns(raw.frame.columns)
             recoded = {m.target for m in book.columns for p in found
@@ -471,10 +483,15 @@ def _load(files, codebook) -> Survey:
             renamed = {m.target: raw.value_labels[sources[m.target]] for m in book.columns
                        if m.codes is None and sources.get(m.target) in raw.value_labels}
             mapped = _labelled_categories(mapped, renamed)
+            labels = renamed
         else:
-            mapped = _labelled_categories(_contract_names(raw.frame), raw.value_labels)
+            named = _contract_names(raw.frame)
+            labels = {new: raw.value_labels[old] for old, new in zip(raw.frame.columns,
+                                                                      named.columns)
+                      if old in raw.value_labels}
+            mapped = _labelled_categories(named, labels)
             recoded = set()
-        table, found, file_notes = validate(mapped, raw.name, raw.first_row)
+        table, found, file_notes = validate(mapped, raw.name, raw.first_row, labels)
         found = [p for p in found if p.column not in recoded]
         problems.extend(found)
         notes.extend(file_notes)
@@ -493,7 +510,8 @@ def _load(files, codebook) -> Survey:
             f"{'has' if len(unweighted) == 1 else 'have'} none: weighted figures need a "
             "weight for every pupil. Add weights to every file (1 for every pupil of a "
             "self-weighting sample), or remove the column to analyse unweighted.")
-    return Survey(_combine([t for _, t, _ in checked]), tuple(names), tuple(notes))
+    return Survey(_combine([t for _, t, _ in checked]), tuple(names), tuple(notes),
+                  tuple(coded))
 
 
 def _give_back_memory() -> None:

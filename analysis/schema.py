@@ -62,6 +62,12 @@ class Block:
     items: tuple[Item, ...]
     categories: dict[str, str] = field(default_factory=dict)
     max_ticks: int | None = None
+    short_label: str = ""  # for tight places (sheet names); the label if not given
+
+    @property
+    def short(self) -> str:
+        """A short name of the block (at most 22 characters), for sheet names."""
+        return self.short_label or self.label
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -123,7 +129,7 @@ def _schema() -> Schema:
             )
         blocks.append(
             Block(b["key"], b["section"], b["label"], b["question"], scale, items,
-                  dict(b.get("categories", {})), b.get("max_ticks"))
+                  dict(b.get("categories", {})), b.get("max_ticks"), b.get("short", ""))
         )
     groups = {k: Group(k, g["label"], dict(g["values"])) for k, g in raw["groups"].items()}
     return Schema(groups, subjects, raw["scales"], tuple(blocks))

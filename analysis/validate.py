@@ -96,8 +96,10 @@ def _int8(arr: np.ndarray, ok: np.ndarray) -> pd.arrays.IntegerArray:
 
 
 def _codes_column(values: pd.Series, column: str, codes: Sequence[int], meaning: str,
-                  file: str, first_row: int, required: bool) -> tuple[pd.arrays.IntegerArray, list[Problem]]:
-    """Integer codes (items, wave, year group) -> Int8, with problems."""
+                  file: str, first_row: int, required: bool, labels=None
+                  ) -> tuple[pd.arrays.IntegerArray, list[Problem]]:
+    """Integer codes (items, wave, year group) -> Int8, with problems; values
+    are named with their SPSS/Stata ``labels`` if given ("5 (Strongly agree)")."""
     arr, bad_text, texts = _as_numbers(values)
     empty = np.isnan(arr) & ~bad_text
     ok = np.isnan(arr) | np.isin(arr, np.asarray(codes, dtype="float64"))
@@ -106,8 +108,15 @@ def _codes_column(values: pd.Series, column: str, codes: Sequence[int], meaning:
     if bad.any():
         rows, n = _rows(bad, first_row)
         found = texts + list(pd.unique(arr[~ok]))
+        said = _values_are(found)
+        if labels:
+            from .codebook import value_words
+
+            words = [value_words(v, labels) for v in dict.fromkeys(found)]
+            said = (f"value {words[0]} is" if len(words) == 1 else
+                    f"values {', '.join(words[:6])}{' and more' if len(words) > 6 else ''} are")
         problems.append(Problem(
-            file, f"{_values_are(found)} not {'a code' if len(set(found)) == 1 else 'codes'} of "
+            file, f"{said} not {'a code' if len(set(found)) == 1 else 'codes'} of "
                   f"{column} ({meaning}).",
             "Correct them in the file, or map the file's codes onto these in a codebook "
             f"(see {DOCS}).", column=column, rows=rows, n_rows=n))
@@ -187,7 +196,7 @@ def _weight_column(values: pd.Series, file: str, first_row: int
     return pd.arrays.FloatingArray(np.where(keep, arr, 0.0), ~keep), problems
 
 
-def validate(table: pd.DataFrame, file: str, first_row: int = 2
+def validate(table: pd.DataFrame, file: str, first_row: int = 2, value_labels=None
              ) -> tuple[pd.DataFrame, list[Problem], list[str]]:
     """Check one file's table against the data contract and type its columns.
 
@@ -196,6 +205,8 @@ def validate(table: pd.DataFrame, file: str, first_row: int = 2
     table : one file's rows, contract column names (other columns allowed)
     file : the file's name, for messages
     first_row : the row number a person sees for the table's first row
+    value_labels : SPSS/Stata value labels by contract column, to name a
+        wrong code in the file's own words ("5 (Strongly agree)")
 
     Returns
     -------
@@ -254,7 +265,8 @@ def validate(table: pd.DataFrame, file: str, first_row: int = 2
             codes = list(groups[column].values)
             meaning = " or ".join(map(str, codes))
             out[column], found = _codes_column(values, column, codes, meaning, file,
-                                               first_row, required=True)
+                                               first_row, required=True,
+                                               labels=(value_labels or {}).get(column))
         elif column in groups:
             out[column], found = _category_column(values, column, list(groups[column].values),
                                                   file, first_row)
@@ -271,7 +283,8 @@ def validate(table: pd.DataFrame, file: str, first_row: int = 2
                 meaning = (f"{item.scale}: " + ", ".join(f"{k} {v}" for k, v in scale.items())
                            + ", empty = not answered")
                 out[column], found = _codes_column(values, column, list(scale), meaning, file,
-                                                   first_row, required=False)
+                                                   first_row, required=False,
+                                                   labels=(value_labels or {}).get(column))
         problems.extend(found)
 
     validated = pd.DataFrame(out, index=pd.RangeIndex(len(table)))

@@ -71,6 +71,9 @@ def source_note(survey, source: DataSource | None = None, *,
 
     ``uploaded``: the survey came from files uploaded in this page
     (:mod:`dashboards.upload`), not from the files the server was started with.
+    What a codebook's codes did to answers (``survey.code_notes``: a scale's middle
+    answer left out, answers coded as not answered, with how many) is said too:
+    it changes every figure of the page.
     """
     source = data_source() if source is None else source
     table = survey.table
@@ -94,8 +97,9 @@ def source_note(survey, source: DataSource | None = None, *,
         names = ", ".join(html.escape(str(f)) for f in survey.files)
         text = f"<b>Showing your data</b>: {names}. "
         css = "ks3-source"
+    coded = "".join(f"<br>{html.escape(str(n))}" for n in getattr(survey, "code_notes", ()))
     rules = disclosure.regime_sentence(disclosure.INTERNAL_USE)
-    return html_widget(f'<div class="{css}">{text}({html.escape(counts)})'
+    return html_widget(f'<div class="{css}">{text}({html.escape(counts)}){coded}'
                        f'<br><span class="ks3-note">{html.escape(rules)}</span></div>')
 
 

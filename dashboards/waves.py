@@ -22,13 +22,15 @@ tables and redraws the charts it concerns.
 
 from __future__ import annotations
 
+import html
+
 import ipywidgets as widgets
 import pandas as pd
 
-from analysis import schema
+from analysis import linked, schema
 
 from . import comparison_charts as charts
-from . import shell
+from . import downloads, page, shell
 from .filters import option_label
 from .gender_gaps import (ALL_BLOCKS, SCHOOLS_WORDS, ChartPanel, block_options, block_words,
                           common_schools, first_block, labelled, nothing_to_compare,
@@ -95,8 +97,9 @@ class Waves:
             control.observe(lambda _change: self.show(), names="value")
         controls = widgets.VBox([
             labelled("Block:", self.block), labelled("Schools:", self.schools)])
+        self.linked = LinkedPanel(results)
         self.widget = widgets.VBox([
-            controls, self.change.widget, self.cohort.widget])
+            controls, self.change.widget, self.cohort.widget, self.linked.widget])
         self.show()
 
     def rows(self, measure: str, **where) -> pd.DataFrame:
@@ -135,6 +138,78 @@ class Waves:
 
         show_all([(self.change, (block, year, schools), change, f"{name}_year{year}"),
                   (self.cohort, (block, schools), cohort, f"cohort_{block}_{schools}_schools")])
+        self.linked.show(block)
+
+
+class LinkedPanel:
+    """The same pupils followed from year 7 (2008) to year 9 (2010), for a block.
+
+    Where ``pupil_id`` links pupils across the waves (live data only: a
+    publication bundle holds no pupil rows), a table of each item's transitions
+    (yes both years, gained, lost, never), the paired change with its 95%
+    interval and its difference from the cross-sectional cohort figure,
+    disclosure-controlled (:mod:`analysis.linked`); the note says how many
+    pupils linked and how they differ from those who did not.
+    """
+
+    def __init__(self, results: Results):
+        self.survey = getattr(results, "survey", None)
+        self.rules = results.rules
+        self.block = None
+        self.table = pd.DataFrame()
+        self.heading = page.html_widget(
+            "<h2>The same pupils followed: year 7 in 2008 to year 9 in 2010</h2>")
+        self.body = page.html_widget("")
+        self.downloads = downloads.DownloadLinks(self.table, "linked_pupils")
+        self.widget = widgets.VBox([self.heading, self.body, self.downloads.widget])
+        self.linked = self.survey is not None and not linked.link(self.survey.table).empty
+        if not self.linked:
+            self.body.value = ('<p class="ks3-note">' + html.escape(
+                "No pupil can be followed here: these data link no year 7 pupil of 2008 to a "
+                "year 9 pupil of 2010 by pupil_id" if self.survey is not None else
+                "Published pages show no linked pupils: a publication bundle holds no "
+                "pupil rows.") + "</p>")
+            self.downloads.widget.layout.display = "none"
+            return
+        self.cohort = results.aggregates.cohort(fdr=False)
+        self.note = linked.summary_note(self.survey.table)
+
+    def show(self, block: str) -> None:
+        """Show ``block``'s linked pupils (every block: a note to choose one)."""
+        if not self.linked or block == self.block:
+            return
+        self.block = block
+        if block == ALL_BLOCKS:
+            self.body.value = (f'<p class="ks3-note">{html.escape(self.note)} Choose a block '
+                               "above to see its items' transitions.</p>")
+            self.downloads.widget.layout.display = "none"
+            return
+        table = self.survey.table
+        self.table = linked.block_table(table, block, self.cohort, self.rules)
+        versus = linked.linked_vs_not(linked.block_columns(table, block), self.rules)
+        versus = versus["difference_pp"].abs().dropna()
+        differ = (f" Before, in year 7, their shares differed from the {block_words(block)} "
+                  f"shares of the year 7 pupils who did not link by {versus.median():.1f} "
+                  f"percentage points at the median and {versus.max():.1f} at most."
+                  if len(versus) else "")
+        shown = linked.in_words(self.table)
+        rows = "".join(
+            "<tr>" + f'<th scope="row">{html.escape(str(r[0]))}</th>'
+            + "".join(f"<td>{html.escape(str(v))}</td>" for v in r[1:]) + "</tr>"
+            for r in shown.itertuples(index=False))
+        head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in shown.columns)
+        caption = (f"Linked pupils, {block_words(block)}: yes or agreeing in year 7 (2008) and "
+                   "year 9 (2010), counts of pupils who answered both times")
+        self.body.value = (
+            f'<p class="ks3-note">{html.escape(self.note + differ)} Gained: no in year 7, '
+            "yes in year 9; lost: yes, then no. The paired change is year 9 minus year 7 for "
+            "the same pupils (school-clustered 95% interval); the cross-sectional cohort "
+            "change compares all year 7 pupils of 2008 with all year 9 pupils of 2010, as "
+            f"the chart above. c: hidden for confidentiality.</p>"
+            f'<table class="ks3-table"><caption>{html.escape(caption)}</caption>'
+            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+        self.downloads.update(self.table, f"linked_pupils_{block}")
+        self.downloads.widget.layout.display = None
 
 
 INTRO = (
