@@ -123,12 +123,27 @@ def _summary(args: argparse.Namespace) -> int:
             distributions=distributions, progress=lambda key: (bar.set_postfix_str(key), bar.update(1)))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    followed = _linked_tables(survey, aggregates, protect, rules, list(tables))
-    if pairs:
+    # Linked pupils and related items are figures for internal use: their tables are
+    # protected each on its own, not audited together with the published ones (the
+    # linked pupils are a subset of the cohort's, whose tables are published here), so
+    # a disclosure-controlled summary leaves them out and says so.
+    followed = {} if protect else _linked_tables(survey, aggregates, protect, rules,
+                                                 list(tables))
+    if pairs and not protect:
         from .related import pairs_table
 
-        followed["related_items"] = pairs_table(survey.table, pairs, rules if protect else None)
+        followed["related_items"] = pairs_table(survey.table, pairs, None)
     readme = _summary_readme(survey, tables, protect, rules, population, followed)
+    if protect:
+        from . import linked
+
+        if pairs or not linked.link(survey.table).empty:
+            readme += ["", "## Linked pupils and related items", "",
+                       "Not written here: these tables are protected each on its own, not "
+                       "yet audited together with the tables above (the linked pupils are "
+                       "part of the cohort those tables describe), so they are figures for "
+                       "internal use. `summary --no-disclosure` writes them (with --pairs "
+                       "for related items); do not publish them."]
     (out / "README.md").write_text("\n".join(readme) + "\n", encoding="utf-8")
     written = []
     for key, parts in tables.items():

@@ -115,12 +115,26 @@ def test_a_finding_names_each_share_with_its_group(summary):
     assert (gap.share_first - gap.share_second) * 100 == pytest.approx(gap.estimate_pp)
 
 
-def test_linked_pupils_in_a_disclosure_controlled_summary(tmp_path):
-    from analysis import linked
+def test_a_disclosure_controlled_summary_leaves_linked_pupils_out_and_says_why(tmp_path):
+    """Linked pupils' tables are protected on their own, not audited with the published
+    tables of the cohort they are part of: a summary for publication leaves them out."""
+    assert main(["summary", *SAMPLE, "--out", str(tmp_path), "--blocks", "visitor"]) == 0
+    assert not (tmp_path / "linked_pupils.csv").exists()
+    assert not (tmp_path / "linked_vs_not_linked.csv").exists()
+    readme = (tmp_path / "README.md").read_text()
+    assert "## Linked pupils and related items" in readme and "--no-disclosure" in readme
+
+
+def test_linked_pupils_transition_cells_protected(tmp_path):
+    from analysis import linked, measures
+    from analysis.disclosure import DisclosureRules
     from analysis.load import load_survey
 
-    assert main(["summary", *SAMPLE, "--out", str(tmp_path), "--blocks", "club"]) == 0
-    t = pd.read_csv(tmp_path / "linked_pupils.csv", encoding="utf-8-sig")
+    survey = load_survey(SAMPLE)
+    aggregates = measures.SurveyAggregates(survey.table)
+    t = linked.protect_transitions(linked.transitions(
+        linked.block_columns(survey.table, ["club"]), aggregates.cohort(fdr=False)),
+        DisclosureRules())
     t["suppressed"] = t["suppressed"].fillna("")
     cells = list(linked.TRANSITIONS)
     # the cells as counted from the linked pupils themselves
@@ -142,5 +156,3 @@ def test_linked_pupils_in_a_disclosure_controlled_summary(tmp_path):
         else:
             assert row.n == both.sum()
     assert (t.suppressed == "c").any() and (t.suppressed == "").any()
-    readme = (tmp_path / "README.md").read_text()
-    assert "562 pupils link" in readme and "protected together as a distribution" in readme
