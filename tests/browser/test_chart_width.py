@@ -82,6 +82,12 @@ def test_static_site_chart_takes_its_containers_width_when_it_comes_late(page):
     page.add_init_script(LATE_WIDTH)
     page.goto((site / "subjects.html").as_uri())
     assert_charts_follow_their_container(page)
+    # the page's column narrows with no window resize (a style, a side panel):
+    # the charts follow it too
+    page.evaluate("() => { document.querySelector('main').style.maxWidth = '800px'; }")
+    page.wait_for_function(FITTED_JS.replace("c.container > 600",
+                                             "c.container > 600 && c.container < 800"),
+                           timeout=30_000)
 
 
 def test_charts_follow_a_viewport_made_narrow_then_wide(page, voila):
