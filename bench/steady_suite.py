@@ -11,8 +11,9 @@ error. It exits 0 only when every run passed.
     .venv/bin/python bench/steady_suite.py --runs 5 --hog-runs 0
     .venv/bin/python bench/steady_suite.py --runs 1 --hog-runs 1 -- -k subjects
 
-Arguments after ``--`` go to pytest. Each run's JUnit XML is kept in
-``--out`` (default ``tests/artefacts/steady/``), with a ``summary.txt``.
+Arguments after ``--`` go to pytest. Each run's JUnit XML and pytest's output
+are kept in ``--out`` (default ``tests/artefacts/steady/``: ``run1.xml``,
+``run1.log``…), with a ``summary.txt``.
 """
 
 from __future__ import annotations
@@ -75,8 +76,9 @@ def run_suite(name: str, out: Path, pytest_args: list[str]) -> Run:
     command = [sys.executable, "-m", "pytest", "-m", "browser", "-q", "-p", "no:cacheprovider",
                f"--junitxml={xml}", *pytest_args]
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL, check=False)
+    with open(out / f"{name}.log", "w", encoding="utf-8") as log:  # pytest's own output
+        done = subprocess.run(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                              check=False)
     seconds = time.perf_counter() - start
     if not xml.exists():
         return Run(name, 0, (Failure(name, "(pytest)", f"exited {done.returncode} with no "
