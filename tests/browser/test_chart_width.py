@@ -86,7 +86,7 @@ def test_static_site_chart_takes_its_containers_width_when_it_comes_late(page):
     # the charts follow it too
     page.evaluate("() => { document.querySelector('main').style.maxWidth = '800px'; }")
     page.wait_for_function(FITTED_JS.replace("c.container > 600",
-                                             "c.container > 600 && c.container < 800"),
+                                             "c.container > 600 && c.container <= 800"),
                            timeout=30_000)
 
 
