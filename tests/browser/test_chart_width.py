@@ -77,6 +77,8 @@ def test_published_chart_takes_its_containers_width_when_it_comes_late(page, pub
 
 
 def test_static_site_chart_takes_its_containers_width_when_it_comes_late(page):
+    """A guard: on the static site (plotly.js in the page, ``responsive``) this
+    passed before the shared sizing script too; the live pages failed."""
     site = sample_site()
     page.set_viewport_size(VIEWPORT)
     page.add_init_script(LATE_WIDTH)
