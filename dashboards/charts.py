@@ -20,13 +20,15 @@ Three charts:
 
 Conventions shared by the three (and by every dashboard): shares are
 percentages (0-100) on the axis; a hidden figure (``suppressed`` ``"c"`` or
-``"u"``) is never drawn: its place stays empty and the symbol is written at
-the right-hand end of its row, in the group's colour, by one text trace whose
-``meta["kind"]`` is ``"hidden"``. Every drawn trace carries ``meta`` with
-``kind`` and ``group`` (the compared group's code, or ``None``), and
-``customdata`` with one row per point: ``[item, label, n, n_pupils, n_eff,
-deff, n_schools, ci_low %, ci_high %, category]`` (:data:`CUSTOM`), so a test
-or a browser can read back what each point shows.
+``"u"``) is never drawn as a number: a hidden dot or bar is its symbol
+written at 0 in its own row, in the group's colour, by one text trace whose
+``meta["kind"]`` is ``"hidden"``; a hidden part of a diverging bar is a grey
+hatched part in its own place, or the row is withheld (:func:`diverging_bars`).
+Every drawn trace carries ``meta`` with ``kind`` and ``group`` (the compared
+group's code, or ``None``), and ``customdata`` with one row per point:
+``[item, label, n, n_pupils, n_eff, deff, n_schools, ci_low %, ci_high %,
+category]`` (:data:`CUSTOM`), so a test or a browser can read back what each
+point shows.
 
 Colours are Okabe–Ito, from the one palette in :mod:`analysis.figures`; each
 group keeps its colour on every chart (:data:`GROUP_COLOURS`), and the second group of a
@@ -179,16 +181,15 @@ def _hidden(rows: pd.DataFrame) -> np.ndarray:
     return rows["suppressed"].fillna("").astype(str).to_numpy() != ""
 
 
-def _hidden_marks(marks, rows: pd.DataFrame, name: str, label: str, colour: str,
-                  top: float) -> None:
-    """Append, for each hidden row of one group, its symbol's place (at ``top``,
-    the row's ``ypos``), text, colour and hover words (naming ``rows[name]``
-    and the group ``label``) to ``marks`` = (x, y, text, colour, hover) lists
-    for :func:`_hidden_trace`."""
+def _hidden_marks(marks, rows: pd.DataFrame, name: str, label: str, colour: str) -> None:
+    """Append, for each hidden row of one group, its symbol's place (at 0, where
+    its bar or interval would start, in the row's ``ypos``), text, colour and
+    hover words (naming ``rows[name]`` and the group ``label``) to ``marks`` =
+    (x, y, text, colour, hover) lists for :func:`_hidden_trace`."""
     hx, hy, ht, hc, hh = marks
     for r, hidden in zip(rows.to_dict("records"), _hidden(rows)):
         if hidden:
-            hx.append(top)
+            hx.append(0.0)
             hy.append(r["ypos"])
             ht.append(f"<b>{r['suppressed']}</b>")
             hc.append(colour)
@@ -196,8 +197,8 @@ def _hidden_marks(marks, rows: pd.DataFrame, name: str, label: str, colour: str,
 
 
 def _hidden_trace(x: list, y: list, text: list, colours: list, hover: list) -> dict:
-    """The ``c`` / ``u`` symbols of hidden figures, at the end of their rows."""
-    return dict(type="scatter", x=x, y=y, text=text, mode="text", textposition="middle left",
+    """The ``c`` / ``u`` symbols of hidden figures, each in its own row, at 0."""
+    return dict(type="scatter", x=x, y=y, text=text, mode="text", textposition="middle right",
                       textfont=dict(color=colours, size=14, family=figures.FONT),
                       hovertext=hover, hoverinfo="text", showlegend=False,
                       name="hidden", meta={"kind": "hidden"}, cliponaxis=False)
@@ -356,7 +357,7 @@ def ranked_dots(table: pd.DataFrame, compare: str | None = None, *, title: str =
                          arrayminus=_pct(share - low), color=colour, thickness=2, width=0),
             customdata=_custom(rows), meta={"kind": "share", "group": _plain(value)},
             hovertemplate=_hover_share(label), cliponaxis=False))
-        _hidden_marks((hx, hy, ht, hc, hh), rows, "label", label, colour, top)
+        _hidden_marks((hx, hy, ht, hc, hh), rows, "label", label, colour)
     fig.add_trace(_hidden_trace(hx, hy, ht, hc, hh))
     vals, text = _percent_ticks(top)
     _layout(fig, title, subtitle, len(items), x_title=x_title, x_range=[0, top * 1.02],
@@ -387,6 +388,48 @@ def _plain(value):
 # --------------------------------------------------------------------------- diverging
 
 
+#: Fill of the part of a diverging bar whose answers are hidden: light grey, hatched.
+HIDDEN_PART = dict(color="#e8e8e8", line=dict(color=figures.HIDDEN_COLOUR, width=1),
+                   pattern=dict(shape="/", fgcolor=figures.HIDDEN_COLOUR, size=6, solidity=0.3))
+
+
+def _placed_rows(table: pd.DataFrame, compare: str | None, position: dict,
+                 groups: list[tuple[object, str]], offsets) -> list[dict]:
+    """One entry per drawn row (group and item) of a distribution table: its place,
+    its rows by answer code, and how its hidden answers are drawn.
+
+    ``hidden``: the codes hidden. ``withheld``: the row is not drawn at all
+    (hidden answers on both sides of 0 leave no shown part a place; a single
+    hidden answer would be its own width). Else ``side`` (-1 or 1, where the
+    hidden answers lie; 0 when none), ``slot`` (the code whose place the hidden
+    part takes: the hidden answer nearest 0) and ``rest`` (what the shown
+    answers leave, in percent: the hidden answers together, which the shown
+    ones give away anyway, never one hidden answer alone).
+    """
+    placed = []
+    for k, (value, label) in enumerate(groups):
+        part = _part(table, compare, value)
+        for item, rows in part.groupby(part["item"].astype(str), sort=False):
+            if item not in position:
+                continue
+            by_code = {int(c): r for c, r in zip(rows["_code"], rows.to_dict("records"))
+                       if np.isfinite(c)}
+            hidden = sorted(c for c, r in by_code.items() if str(r["suppressed"] or "")
+                            or not np.isfinite(float(r["share"])))
+            left = [c for c in hidden if c < 3]
+            right = [c for c in hidden if c >= 3]
+            shown = sum(100.0 * float(r["share"]) for c, r in by_code.items() if c not in hidden)
+            entry = dict(k=k, value=value, label=label, item=item,
+                         ypos=position[item] + offsets[k], by_code=by_code, hidden=hidden,
+                         withheld=bool(left and right) or len(hidden) == 1, side=0, slot=None,
+                         rest=max(0.0, 100.0 - shown))
+            if hidden and not entry["withheld"]:
+                entry["side"] = -1 if left else 1
+                entry["slot"] = max(left) if left else min(right)  # nearest 0
+            placed.append(entry)
+    return placed
+
+
 def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: str = "",
                    subtitle: str = "") -> go.Figure:
     """The four answers of agreement items as diverging stacked bars.
@@ -394,8 +437,17 @@ def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: st
     Each item has one bar per group; "disagree" and "strongly disagree" run
     left of 0, "agree" and "strongly agree" right of it, so the length right
     of 0 is the share agreeing. Items are ranked by that share (mean over the
-    groups). A hidden answer share leaves its segment out and writes its
-    symbol at the end of the row.
+    groups).
+
+    A hidden answer is drawn as hidden in its own place, never left out (a
+    bar with a part left out reads as 0% of that answer). When the hidden
+    answers lie on one side of 0, a light grey hatched part marked ``c`` (or
+    ``u``) takes their place in the stack: its length is what the shown
+    answers leave (the hidden answers together, which the shown ones give
+    away anyway), so every shown part keeps its true place. When hidden
+    answers lie on both sides of 0, or only one answer is hidden (its place
+    would be its own number), no part of the row can be placed truly: the row
+    is withheld, its symbol and reason written at 0.
 
     Parameters
     ----------
@@ -407,12 +459,15 @@ def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: st
     Returns
     -------
     plotly.graph_objects.Figure
-        One bar trace per answer code (``meta = {"kind": "distribution",
-        "category": code}``), ``x`` the share in percent (negative for codes
-        1 and 2, ``None`` where hidden), ``y`` the row position (as
-        :func:`ranked_dots`), ``customdata`` per :data:`CUSTOM` then the
-        group's label and the share in percent (unsigned); then the
-        hidden-figure text trace.
+        Stacked in this order outwards from 0: per answer code 2, 1, 3, 4, its bar
+        trace (``meta = {"kind": "distribution", "category": code}``; ``x``
+        the share in percent, negative for codes 1 and 2, ``None`` where
+        hidden or withheld; ``y`` the row position (as :func:`ranked_dots`);
+        ``customdata`` per :data:`CUSTOM` then the group's label and the share
+        in percent, unsigned), then, if any row's hidden part takes that code's
+        place, the hidden part's bar trace (``meta = {"kind": "hidden",
+        "category": code}``, ``text`` its symbols). Last the text trace of
+        withheld rows (``meta = {"kind": "hidden"}``, at 0).
     """
     table = table[table["measure"] == "distribution"] if "measure" in table else table
     table = table.assign(_code=pd.to_numeric(table["category"], errors="coerce"))
@@ -427,20 +482,31 @@ def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: st
     offsets = np.linspace(-DODGE / 2, DODGE / 2, len(groups)) if len(groups) > 1 else [0.0]
     width = 0.8 / max(len(groups), 1) * 0.9
     codes = schema.scale_codes("agreement")
+    placed = sorted(_placed_rows(table, compare, position, groups, offsets),
+                    key=lambda e: e["ypos"])
     fig = _Draft()
+
+    def symbols(entry: dict) -> list[str]:
+        return sorted({str(entry["by_code"][c]["suppressed"] or "c") for c in entry["hidden"]})
+
+    def hidden_words(entry: dict) -> str:
+        answers = ", ".join(codes[c] for c in entry["hidden"])
+        return (f"{labels[entry['item']]}, {entry['label']}: {answers}: "
+                + "; ".join(_hidden_words(s) for s in symbols(entry)))
+
     # negative bars stack outwards in trace order: "disagree" (2) next to 0, then 1
     for code in (2, 1, 3, 4):
+        sign = -1.0 if code < 3 else 1.0
         xs, ys, custom = [], [], []
-        for k, (value, label) in enumerate(groups):
-            rows = _part(table, compare, value)
-            rows = rows[rows["_code"] == code].copy()
-            rows["ypos"] = rows["item"].astype(str).map(position) + offsets[k]
-            rows = rows.dropna(subset=["ypos"]).sort_values("ypos")
-            sign = -1.0 if code < 3 else 1.0
-            xs += [None if v is None else sign * v for v in _pct(rows["share"].astype(float))]
-            ys += rows["ypos"].tolist()
-            custom += [c + [label, None if v is None else v]
-                       for c, v in zip(_custom(rows), _pct(rows["share"].astype(float)))]
+        for entry in placed:
+            row = entry["by_code"].get(code)
+            if row is None:
+                continue
+            drawn = not entry["withheld"] and code not in entry["hidden"]
+            share = _num(row["share"], 100.0) if drawn else None
+            xs.append(None if share is None else sign * share)
+            ys.append(entry["ypos"])
+            custom.append(_custom(pd.DataFrame([row]))[0] + [entry["label"], share])
         fig.add_trace(dict(
             type="bar",
             x=xs, y=ys, orientation="h", name=codes[code], width=width,
@@ -453,22 +519,32 @@ def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: st
                            "n = %{customdata[3]:,.0f} pupils in %{customdata[6]} schools<br>"
                            "effective n %{customdata[4]:,.0f}, design effect "
                            "%{customdata[5]:.2f}<extra></extra>")))
-    hx, hy, ht, hc, hh = [], [], [], [], []
-    for k, (value, label) in enumerate(groups):
-        rows = _part(table, compare, value)
-        hidden = rows[_hidden(rows)]
-        for item, part in hidden.groupby(hidden["item"].astype(str), sort=False):
-            if item not in position:
-                continue
-            symbols = sorted(set(part["suppressed"].astype(str)))
-            hx.append(100.0)
-            hy.append(position[item] + offsets[k])
-            ht.append("<b>" + ",".join(symbols) + "</b>")
-            hc.append(group_colour(compare, value, k))
-            answers = ", ".join(codes[int(c)] for c in part["_code"].dropna())
-            hh.append(f"{labels[item]}, {label}: {answers}: "
-                      + "; ".join(_hidden_words(s) for s in symbols))
-    fig.add_trace(_hidden_trace(hx, hy, ht, hc, hh))
+        parts = [e for e in placed if e["slot"] == code]
+        if parts:
+            fig.add_trace(dict(
+                type="bar", x=[sign * e["rest"] for e in parts], y=[e["ypos"] for e in parts],
+                orientation="h", name="Hidden answers", width=width, marker=HIDDEN_PART,
+                text=["<b>" + ",".join(symbols(e)) + "</b>" for e in parts],
+                textposition="inside", insidetextanchor="middle", constraintext="none",
+                textfont=dict(color=figures.TEXT_COLOUR, size=13, family=figures.FONT),
+                hovertext=[hidden_words(e) + " (the grey part is what the answers shown "
+                           "leave, not a figure of its own)" for e in parts],
+                hoverinfo="text", legendgroup="hidden", showlegend=code == min(
+                    e["slot"] for e in placed if e["slot"] is not None),
+                legendrank=5, meta={"kind": "hidden", "category": str(code)}))
+    withheld = [e for e in placed if e["withheld"]]
+    fig.add_trace(dict(
+        type="scatter", x=[0.0] * len(withheld), y=[e["ypos"] for e in withheld],
+        text=["<b>" + ",".join(symbols(e)) + "</b>: answers hidden, not drawn"
+              for e in withheld],
+        mode="text", textposition="middle center",
+        textfont=dict(color=[group_colour(compare, e["value"], e["k"]) for e in withheld],
+                      size=13, family=figures.FONT),
+        hovertext=[hidden_words(e) + ". Hidden answers on both sides of the bar (or one "
+                   "alone) leave no part of it a true place, so the row is not drawn."
+                   for e in withheld],
+        hoverinfo="text", showlegend=False, name="hidden", meta={"kind": "hidden"},
+        cliponaxis=False))
     vals = [-100, -75, -50, -25, 0, 25, 50, 75, 100]
     _layout(fig, title, subtitle, len(items) * max(1, len(groups)) * 0.75,
             x_title="← disagree (%)  ·  agree (%) →", x_range=[-104, 104], tickvals=vals,
@@ -544,7 +620,7 @@ def aim_bars(table: pd.DataFrame, compare: str | None = None, *, title: str = ""
             customdata=_custom(rows), meta={"kind": "aim", "group": _plain(value)},
             hovertemplate=_hover_share(label, "%{text}"),
             text=rows["category_label"].astype(str).tolist(), textposition="none"))
-        _hidden_marks((hx, hy, ht, hc, hh), rows, "category_label", label, colour, top)
+        _hidden_marks((hx, hy, ht, hc, hh), rows, "category_label", label, colour)
     fig.add_trace(_hidden_trace(hx, hy, ht, hc, hh))
     vals, text = _percent_ticks(top)
     _layout(fig, title, subtitle, len(answers), x_title="Share of pupils (%)",

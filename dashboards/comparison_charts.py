@@ -96,9 +96,14 @@ def sort_rows(table: pd.DataFrame, by: str = "estimate_pp") -> pd.DataFrame:
                                                             marker=markers[order])
 
 
-def base_text(table: pd.DataFrame, first: str, second: str) -> str:
-    """The bases in words: ``"Boys n = 908–1,019, girls n = 914–953 · 27 schools in all"``;
-    comparisons of the two waves in all schools add ``", not all in both waves"``."""
+def base_text(table: pd.DataFrame, first: str, second: str, in_both: str = "") -> str:
+    """The bases in words: ``"Boys n = 908–1,019, girls n = 914–953 · 27 schools in all"``.
+
+    Comparisons of the two waves in all schools count both waves' schools
+    together: ``in_both`` says how many of them are in both waves, from the data
+    shown (:meth:`dashboards.results.WaveSchools.in_both_words`: ``"all in both
+    waves"``, ``"19 of them in both waves"``); without it the count is said to be
+    of both waves together, and nothing more is claimed."""
     def span(values: pd.Series) -> str:
         values = values.dropna()
         if not len(values):
@@ -112,14 +117,14 @@ def base_text(table: pd.DataFrame, first: str, second: str) -> str:
         lo, hi = int(schools.min()), int(schools.max())
         where = f" · {hi} schools in all" if lo == hi else f" · {lo}–{hi} schools in all"
         if _spans_waves(table):  # the count is of both waves' schools together
-            where += ", not all in both waves"
+            where += f", {in_both}" if in_both else " (both waves together)"
     return (f"{first} {span(table['n_first'])}, {second[:1].lower() + second[1:]} "
             f"{span(table['n_second'])}{where}")
 
 
 def _spans_waves(table: pd.DataFrame) -> bool:
-    """True for rows comparing wave 1 with wave 2 in all schools (wave 2 surveyed
-    fewer schools, so their school count is the two waves' together)."""
+    """True for rows comparing wave 1 with wave 2 in all schools (their school count
+    is the two waves' together)."""
     if "measure" not in table or "schools" not in table or not len(table):
         return False
     measure = table["measure"].astype(str)
@@ -291,7 +296,7 @@ def paired_change(table: pd.DataFrame, *, first: str, second: str, first_colour:
                   second_colour: str, values_title: str, change_title: str,
                   values_are: str = "percent", title: str = "",
                   subtitle: str | None = None, base_first: str | None = None,
-                  base_second: str | None = None) -> go.Figure:
+                  base_second: str | None = None, in_both: str = "") -> go.Figure:
     """Two panels: each item's two values (a dumbbell) and the change with its interval.
 
     The left panel draws ``share_first`` and ``share_second`` (× 100) of
@@ -320,6 +325,8 @@ def paired_change(table: pd.DataFrame, *, first: str, second: str, first_colour:
         Subtitle defaults to the bases (:func:`base_text`).
     base_first, base_second : str, optional
         Names of the bases in the subtitle (default ``first``, ``second``).
+    in_both : str, optional
+        How many of the schools are in both waves, in words (:func:`base_text`).
 
     Returns
     -------
@@ -382,7 +389,7 @@ def paired_change(table: pd.DataFrame, *, first: str, second: str, first_colour:
                           font=dict(size=13, color=HIDDEN_COLOUR), bgcolor="white"))
     return _figure(
         traces, rows, title,
-        base_text(table, base_first or first, base_second or second)
+        base_text(table, base_first or first, base_second or second, in_both)
         if subtitle is None else subtitle,
         xaxis=_axis(values_title, left, domain=[0.0, 0.47], anchor="y"),
         xaxis2=_axis(change_title, change, domain=[0.53, 1.0], anchor="y"),
@@ -391,7 +398,7 @@ def paired_change(table: pd.DataFrame, *, first: str, second: str, first_colour:
 
 def gap_change_dumbbell(table: pd.DataFrame, *, across: str = "year_group",
                         first: str = "Boys", second: str = "Girls", title: str = "",
-                        subtitle: str | None = None) -> go.Figure:
+                        subtitle: str | None = None, in_both: str = "") -> go.Figure:
     """Each item's gap at year 7 and at year 9 (or in wave 1 and wave 2), and its change.
 
     ``table``: rows of ``…_gap_change_years`` (for one wave) or
@@ -412,7 +419,7 @@ def gap_change_dumbbell(table: pd.DataFrame, *, across: str = "year_group",
         change_title=(f"Change of the gap (pp), {short_year(across, hi)} − "
                       f"{short_year(across, lo)}: right of 0, {first.lower()} gained"),
         values_are="pp", title=title, subtitle=subtitle, base_first=lo_name,
-        base_second=hi_name)
+        base_second=hi_name, in_both=in_both)
 
 
 def short_level(column: str, value) -> str:
@@ -430,7 +437,8 @@ def short_year(column: str, value) -> str:
 
 
 def change_dots(table: pd.DataFrame, *, first: str, second: str, first_colour: str,
-                second_colour: str, title: str = "", subtitle: str | None = None) -> go.Figure:
+                second_colour: str, title: str = "", subtitle: str | None = None,
+                in_both: str = "") -> go.Figure:
     """Each item's two shares (percent) and their change with its interval.
 
     For ``change_waves`` (wave 2 − wave 1, one year group) and ``cohort``
@@ -441,4 +449,4 @@ def change_dots(table: pd.DataFrame, *, first: str, second: str, first_colour: s
         second_colour=second_colour,
         values_title="Share of pupils (%)",
         change_title=f"Change in percentage points ({second} − {first})",
-        values_are="percent", title=title, subtitle=subtitle)
+        values_are="percent", title=title, subtitle=subtitle, in_both=in_both)

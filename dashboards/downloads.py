@@ -100,6 +100,9 @@ class DownloadLinks:
 
 
 def image_config(filename: str, scale: int = 2) -> dict:
-    """plotly ``config`` for the camera button: a PNG named ``<filename>.png`` at ``scale``."""
+    """plotly ``config`` of a chart: the camera button saves a PNG named
+    ``<filename>.png`` at ``scale``; ``responsive``, so the chart takes its
+    container's size on a window ``resize`` (which :data:`dashboards.page.CHART_SIZING_JS`
+    also fires when the container alone changes)."""
     return {"toImageButtonOptions": {"format": "png", "filename": filename, "scale": scale},
-            "displaylogo": False}
+            "displaylogo": False, "responsive": True}

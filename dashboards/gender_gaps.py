@@ -88,7 +88,10 @@ def fdr_sentence(table: pd.DataFrame) -> str:
                      f"{MEASURE_WORDS[measure]} of the block “{schema.block(block).label}”")
         return ("False discovery rate controlled per block: " + html.escape(words)
                 + " (every group of the table, not only the rows shown).")
-    return ("False discovery rate controlled per block: Benjamini-Hochberg at 0.05 over "
+    alphas = sorted({a for f in families
+                     for a in re.findall(r"Benjamini-Hochberg at ([\d.]+)", f)}, key=float)
+    at = f" at {float(alphas[0]):.0%}" if len(alphas) == 1 else ""
+    return (f"False discovery rate controlled per block: Benjamini-Hochberg{at} over "
             "each block's tests, each block its own family (column <code>fdr_family</code> "
             "of the download).")
 
@@ -238,9 +241,8 @@ def block_words(block: str) -> str:
 
 
 def common_schools(results: Results) -> int:
-    """How many schools were surveyed in both waves (from the like-for-like table)."""
-    n = results.comparisons("change_waves", schools="common")["n_schools"].max()
-    return int(n) if pd.notna(n) else 0
+    """How many schools were surveyed in both waves (:meth:`Results.wave_schools`)."""
+    return results.wave_schools().both
 
 
 def schools_toggle(n_common: int) -> widgets.ToggleButtons:
@@ -365,8 +367,9 @@ class GenderGaps:
             title = (f"{what}, 2008 and 2010: {block_words(block)}, "
                      f"{charts.short_level('year_group', year)}, "
                      f"{schools_words(schools, self.n_common)}")
-            return charts.gap_change_dumbbell(rows, across="wave", first=first,
-                                              second=second, title=title), rows
+            return charts.gap_change_dumbbell(
+                rows, across="wave", first=first, second=second, title=title,
+                in_both=self.results.wave_schools().in_both_words()), rows
 
         panels = [
             (self.gaps, (compare, block, wave, year), gaps, f"{name}_wave{wave}_year{year}"),

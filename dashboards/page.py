@@ -221,6 +221,54 @@ PLOTLY_WARMUP_JS = """<script>
 </script>"""
 
 
+#: Makes every plotly chart of a page as wide as its container whenever the
+#: container's width changes, not only when the window's does. A chart is
+#: drawn at the width its container has at that moment; one drawn before its
+#: container is on the page or displayed (a widget's Output is attached to the
+#: page only once every widget is drawn, which on a busy machine can come after
+#: plotly has drawn) got plotly's default 700 px and kept it. A
+#: ``ResizeObserver`` watches every chart (a ``MutationObserver`` finds new
+#: ones); when a chart's width is not its container's, it fires a window
+#: ``resize``, to which every chart drawn with ``responsive: true`` (every
+#: chart's config, :func:`dashboards.downloads.image_config`, and the static
+#: site's) answers by taking its container's size (``Plotly.Plots.resize``). A
+#: chart with a width of its own (``layout.width``) or not displayed is left
+#: alone; each chart asks at most once per container width, so a chart plotly
+#: cannot fit never loops. Used by every Voilà page (:func:`show`) and every
+#: page of the static site (:mod:`dashboards.static_site`).
+CHART_SIZING_JS = """
+(() => {
+  if (window.ks3ChartSizing) return;
+  window.ks3ChartSizing = true;
+  const asked = new WeakMap();
+  const check = (plot) => {
+    const full = plot._fullLayout;
+    if (!full || (plot.layout && plot.layout.width)) return;
+    const width = Math.round(parseFloat(getComputedStyle(plot).width));
+    if (!(width > 0) || Math.abs(width - full.width) <= 1 || asked.get(plot) === width) return;
+    asked.set(plot, width);
+    window.dispatchEvent(new Event('resize'));
+  };
+  const sizes = new ResizeObserver(entries => entries.forEach(e => check(e.target)));
+  const watch = () => document.querySelectorAll('.js-plotly-plot').forEach(plot => {
+    if (plot.ks3Sized) return;
+    plot.ks3Sized = true;
+    sizes.observe(plot);
+    if (plot.on) plot.on('plotly_afterplot', () => check(plot));
+  });
+  new MutationObserver(watch).observe(document.documentElement, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ['class']});
+  watch();
+})();
+"""
+
+
+def chart_sizing() -> None:
+    """Display :data:`CHART_SIZING_JS` (a script, outside any widget, so Voilà puts it
+    in the page it sends)."""
+    display({"text/html": f"<script>{CHART_SIZING_JS}</script>"}, raw=True)
+
+
 def plotly_warmup() -> None:
     """Display :data:`PLOTLY_WARMUP` and the script that removes it (see there).
 
@@ -234,6 +282,9 @@ def show(build: Callable[[], widgets.Widget], what: str = "Loading the survey da
          warm_plotly: bool = False) -> widgets.Box:
     """Display a loading indicator, then the widget ``build()`` returns, or a message.
 
+    Every page first gets :func:`chart_sizing`, so its charts take their
+    containers' width whenever the containers get it.
+
     ``warm_plotly``: first display :func:`plotly_warmup`, for a page whose
     charts are plotly figures in Outputs (not for a page without a chart, nor
     for one whose chart is a FigureWidget, which brings its own plotly.js).
@@ -243,6 +294,7 @@ def show(build: Callable[[], widgets.Widget], what: str = "Loading the survey da
     unreadable file becomes :func:`problem_message`; anything else is logged to
     the server and becomes :func:`unexpected_message`.
     """
+    chart_sizing()
     if warm_plotly:
         plotly_warmup()
     box = widgets.VBox([loading(what)])

@@ -34,6 +34,7 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -180,6 +181,54 @@ def ordered(columns: Iterable[str]) -> list[str]:
     return [c for c in measures.BREAKDOWN_COLUMNS if c in columns]
 
 
+@dataclass(frozen=True)
+class WaveSchools:
+    """How many schools the data shown hold in each wave, in all and in both waves:
+    what every sentence about schools and waves is written from (never from the
+    sample's 27 and 19).
+
+    Attributes
+    ----------
+    per_wave : dict
+        Wave -> schools with pupils in it.
+    total : int
+        Schools in all (any wave).
+    both : int
+        Schools surveyed in every one of two waves (0 with one wave).
+    """
+
+    per_wave: Mapping[int, int]
+    total: int
+    both: int
+
+    @property
+    def all_in_both(self) -> bool:
+        """Two waves, and every school is in both."""
+        return len(self.per_wave) >= 2 and self.both == self.total
+
+    def in_both_words(self) -> str:
+        """After a count of both waves' schools together: ``"all in both waves"`` or
+        ``"19 of them in both waves"`` (``"none in both waves"``)."""
+        if self.all_in_both:
+            return "all in both waves"
+        return f"{self.both or 'none'} of them in both waves"
+
+    def like_for_like(self) -> str:
+        """What comparing the waves in all schools means here (plain text)."""
+        if len(self.per_wave) < 2:
+            return ""
+        if self.all_in_both:
+            return (f"All {self.total} schools were surveyed in both waves, so all schools "
+                    "and like for like are the same schools.")
+        (w1, n1), (w2, n2) = list(sorted(self.per_wave.items()))[:2]
+        more = ("fewer" if n2 < n1 else "more") if n1 != n2 else "as many"
+        return (f"Wave {w2} surveyed {more} schools than wave {w1} ({n2} against {n1}; "
+                f"{self.both or 'none'} in both waves), so a change between waves in all "
+                "schools mixes a change in answers with a change in which schools answered: "
+                "choose only the schools surveyed in both waves to compare like with like. "
+                "Every chart's title says which schools it uses.")
+
+
 class Results:
     """The tables a dashboard reads. Subclasses: :class:`LiveResults`,
     :class:`dashboards.bundle.BundleResults`.
@@ -232,6 +281,24 @@ class Results:
         return []
 
     # -- shared -----------------------------------------------------------
+
+    def wave_schools(self) -> WaveSchools:
+        """Schools in each wave, in all and in both waves, from the tables themselves:
+        the most schools behind any share of a wave (of all pupils), and of the
+        like-for-like comparison between waves."""
+        if getattr(self, "_wave_schools", None) is None:
+            by_wave = self.shares(["wave"])
+            per_wave = {int(w): int(n) for w, n in by_wave.groupby(
+                "wave", observed=True)["n_schools"].max().dropna().items()}
+            total = self.shares(())["n_schools"].max()
+            both = 0
+            if len(per_wave) >= 2:
+                common = self.comparisons("change_waves", schools="common")["n_schools"].max()
+                both = int(common) if pd.notna(common) else 0
+            self._wave_schools = WaveSchools(per_wave, int(total) if pd.notna(total) else 0,
+                                             both)
+        return self._wave_schools
+
 
     def blocks(self) -> list[schema.Block]:
         """The survey's blocks this source has figures for, in questionnaire order."""

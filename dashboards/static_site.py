@@ -42,6 +42,7 @@ from analysis import figures, schema
 from analysis.errors import Problem, SurveyDataError
 
 from .bundle import BundleResults
+from .page import CHART_SIZING_JS
 from .results import legend_note
 
 #: Written into every page's head, so a folder can be recognised as a site to replace.
@@ -119,7 +120,9 @@ footer, .note { color: #555; font-size: 0.9em; }
 footer { border-top: 1px solid #ddd; margin-top: 2em; padding-top: 0.6em; }
 """
 
-#: The whole client side: draw the chosen figure of every chart, again when the choice changes.
+#: The client side: draw the chosen figure of every chart, again when the choice changes
+#: (``responsive``, and :data:`dashboards.page.CHART_SIZING_JS`: each chart takes its
+#: container's width whenever the container gets it).
 _SCRIPT = """
 document.querySelectorAll(".chart").forEach(function (chart) {
   var plot = chart.querySelector(".plot");
@@ -372,8 +375,9 @@ def _page(title: str, body: str, results: BundleResults, here: str, *, charts: b
     nav = "".join(
         f'<a href="{t.name}.html"{" class=here" if t.name == here else ""}>'
         f"{html.escape(t.title)}</a>" for t in TOPICS)
-    script = (f'<script src="{PLOTLY_JS}"></script>\n<script>{_SCRIPT}</script>'
-              if charts else "")
+    # the charts take their containers' width whenever it changes, as on the server
+    script = (f'<script src="{PLOTLY_JS}"></script>\n<script>{CHART_SIZING_JS}</script>\n'
+              f'<script>{_SCRIPT}</script>' if charts else "")
     created = html.escape(str(results.manifest.get("created", ""))[:10])
     return f"""<!DOCTYPE html>
 <html lang="en-GB">

@@ -9,9 +9,10 @@ Two charts for a chosen block (or every block):
    pupils in 2010, the same year group two years on, and the change
    (``cohort``).
 
-Wave 2 surveyed 19 of wave 1's 27 schools, so a change between waves mixes
-a change in pupils' answers with a change in which schools answered. The
-schools toggle chooses "all schools" or "only the schools surveyed in both
+When the waves surveyed different schools (on the sample, wave 2 surveyed 19
+of wave 1's 27), a change between waves mixes a change in pupils' answers with
+a change in which schools answered; the page says so from the data shown
+(:meth:`dashboards.results.WaveSchools.like_for_like`). The schools toggle chooses "all schools" or "only the schools surveyed in both
 waves" (like for like; the tables' ``schools`` column says which), and every
 chart's title says which one it uses.
 
@@ -97,9 +98,13 @@ class Waves:
             control.observe(lambda _change: self.show(), names="value")
         controls = widgets.VBox([
             labelled("Block:", self.block), labelled("Schools:", self.schools)])
+        # which schools each wave surveyed, said from the data shown
+        self.schools_note = page.html_widget(
+            f'<p class="ks3-note">{html.escape(results.wave_schools().like_for_like())}</p>')
         self.linked = LinkedPanel(results)
         self.widget = widgets.VBox([
-            controls, self.change.widget, self.cohort.widget, self.linked.widget])
+            self.schools_note, controls, self.change.widget, self.cohort.widget,
+            self.linked.widget])
         self.show()
 
     def rows(self, measure: str, **where) -> pd.DataFrame:
@@ -115,6 +120,7 @@ class Waves:
         """Redraw the charts whose choices changed."""
         block, year, schools = self.block.value, self.year_group.value, self.schools.value
         where = schools_words(schools, self.n_common)
+        in_both = self.results.wave_schools().in_both_words()
         waves = schema.groups()["wave"].values
         name = f"waves_{block}_{schools}_schools"
 
@@ -125,7 +131,7 @@ class Waves:
             return charts.change_dots(rows, first=waves[1], second=waves[2],
                                       first_colour=charts.WAVE_COLOURS[1],
                                       second_colour=charts.WAVE_COLOURS[2],
-                                      title=title), rows
+                                      title=title, in_both=in_both), rows
 
         def cohort():
             rows = self.rows("cohort")
@@ -134,7 +140,7 @@ class Waves:
             return charts.change_dots(rows, first=COHORT_FIRST, second=COHORT_SECOND,
                                       first_colour=charts.YEAR_GROUP_COLOURS[7],
                                       second_colour=charts.YEAR_GROUP_COLOURS[9],
-                                      title=title), rows
+                                      title=title, in_both=in_both), rows
 
         show_all([(self.change, (block, year, schools), change, f"{name}_year{year}"),
                   (self.cohort, (block, schools), cohort, f"cohort_{block}_{schools}_schools")])
@@ -215,9 +221,8 @@ class LinkedPanel:
 INTRO = (
     "<p>How the share of pupils answering yes or agreeing changed between the two waves "
     "(autumn 2008 and autumn 2010), and how the year group that was in year 7 in 2008 "
-    "answered in year 9 in 2010. Wave 2 surveyed fewer schools than wave 1: choose "
-    "<b>Only the schools surveyed in both waves</b> to compare like with like; every "
-    "chart's title says which schools it uses.</p>"
+    "answered in year 9 in 2010. Every chart's title says whether it uses all schools or "
+    "only the schools surveyed in both waves (like for like).</p>"
     "<p><b>Filled dots are significant</b> after controlling the false discovery rate per "
     "block (Benjamini-Hochberg, 5%: every test of that measure in the block is one family; "
     "the download's <code>fdr_family</code> column names it); <b>hollow dots are "

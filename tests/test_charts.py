@@ -76,8 +76,10 @@ def test_ranked_dots_marks_hidden_figures_instead_of_drawing_them(clubs):
     assert hidden.textfont.color == (charts.GROUP_COLOURS["year_group"][7],
                                      charts.GROUP_COLOURS["year_group"][9])
     assert "confidentiality" in hidden.hovertext[0] and "too few" in hidden.hovertext[1]
-    # the symbol sits at the right-hand end of the axis, inside its range
-    assert hidden.x[0] <= fig.layout.xaxis.range[1]
+    # the symbol sits at 0, where its interval would start, never as a dot
+    assert list(hidden.x) == [0.0, 0.0] and hidden.mode == "text"
+    assert all(x is None for t in traces(fig, "share") for c, x in zip(t.customdata, t.x)
+               if c[0] == "club_engineering")
 
 
 def test_ranked_dots_without_comparison_is_one_trace(clubs):
@@ -119,11 +121,76 @@ def test_diverging_bars_put_disagreeing_left_and_agreeing_right():
     assert by["1"][("Year 7", "enjoy_maths")] == pytest.approx(-10.0)
     assert by["2"][("Year 9", "enjoy_maths")] == pytest.approx(-30.0)
     assert by["4"][("Year 9", "enjoy_maths")] == pytest.approx(20.0)
-    # the hidden answer share is not drawn, and is marked on its row
-    assert by["1"][("Year 9", "enjoy_science")] is None
+    # one answer hidden alone: its place would be its own number, so the row is withheld
+    assert all(by[c][("Year 9", "enjoy_science")] is None for c in "1234")
     (hidden,) = traces(fig, "hidden")
-    assert list(hidden.text) == ["<b>c</b>"] and "Strongly disagree" in hidden.hovertext[0]
+    assert [t.replace("<b>", "").replace("</b>", "")[:1] for t in hidden.text] == ["c"]
+    assert "Strongly disagree" in hidden.hovertext[0] and list(hidden.x) == [0.0]
     assert hidden.y[0] == pytest.approx(0 + charts.DODGE / 2)  # science is row 0, year 9 below
+
+
+def four_answers(shares: dict) -> pd.DataFrame:
+    """Distribution rows of one item (enjoy_maths) by year group: ``shares`` maps a
+    year group to its four answer shares, ``None`` for a hidden one (``c``)."""
+    return pd.DataFrame([{
+        "year_group": year, "measure": "distribution", "block": "enjoy",
+        "item": "enjoy_maths", "label": "Maths", "category": str(code), "n": 200,
+        "n_pupils": 200, "share": np.nan if share is None else share,
+        "ci_low": np.nan if share is None else share - 0.02,
+        "ci_high": np.nan if share is None else share + 0.02, "deff": 1.5, "n_eff": 133,
+        "n_schools": 8, "suppressed": "c" if share is None else ""}
+        for year, values in shares.items() for code, share in enumerate(values, start=1)])
+
+
+def drawn_segments(fig) -> dict:
+    """(group label, code) -> drawn x of every answer bar; hidden parts apart."""
+    return {(c[10], t.meta["category"]): x for t in traces(fig, "distribution")
+            for c, x in zip(t.customdata, t.x)}
+
+
+def test_diverging_bars_draw_hidden_answers_as_a_marked_part_in_their_own_place():
+    """Year 7: both disagreeing answers hidden (they leave 100 - 45 - 30 = 25%);
+    year 9: both agreeing answers hidden (100 - 10 - 50 = 40%)."""
+    fig = charts.diverging_bars(four_answers({7: [None, None, 0.45, 0.30],
+                                              9: [0.10, 0.50, None, None]}), "year_group")
+    drawn = drawn_segments(fig)
+    # no hidden answer is drawn as a value
+    assert drawn[("Year 7", "1")] is None and drawn[("Year 7", "2")] is None
+    assert drawn[("Year 9", "3")] is None and drawn[("Year 9", "4")] is None
+    assert drawn[("Year 7", "3")] == pytest.approx(45.0)
+    assert drawn[("Year 9", "2")] == pytest.approx(-50.0)
+    parts = [t for t in fig.data if t.type == "bar" and t.meta["kind"] == "hidden"]
+    # the hidden part takes the place of the hidden answer nearest 0, stacked in trace
+    # order: left of 0 where "disagree" (2) would be, right of 0 where "agree" (3) would be
+    order = [(t.meta["kind"], t.meta["category"]) for t in fig.data if t.type == "bar"]
+    assert order == [("distribution", "2"), ("hidden", "2"), ("distribution", "1"),
+                     ("distribution", "3"), ("hidden", "3"), ("distribution", "4")]
+    left, right = parts
+    assert list(left.x) == [pytest.approx(-25.0)] and list(right.x) == [pytest.approx(40.0)]
+    year7, year9 = -charts.DODGE / 2, charts.DODGE / 2
+    assert list(left.y) == [pytest.approx(year7)] and list(right.y) == [pytest.approx(year9)]
+    assert list(left.text) == ["<b>c</b>"] and list(right.text) == ["<b>c</b>"]
+    assert left.marker.pattern.shape == "/"  # hatched, not an answer's colour
+    assert left.marker.color not in charts.AGREEMENT_COLOURS.values()
+    assert "Strongly disagree, Disagree" in left.hovertext[0]
+    assert "not a figure of its own" in left.hovertext[0]
+    (withheld,) = [t for t in fig.data if t.type == "scatter"]
+    assert list(withheld.x) == []
+
+
+def test_diverging_bars_withhold_a_row_hidden_on_both_sides_of_zero():
+    """The issue's maths year 9: only "disagree" shown (65%); the other three hidden
+    lie on both sides of 0, so no drawn part could stand in its true place."""
+    fig = charts.diverging_bars(four_answers({7: [0.10, 0.20, 0.40, 0.30],
+                                              9: [None, 0.65, None, None]}), "year_group")
+    drawn = drawn_segments(fig)
+    assert all(drawn[("Year 9", c)] is None for c in "1234")  # the 65% is not drawn alone
+    assert drawn[("Year 7", "1")] == pytest.approx(-10.0)
+    assert not [t for t in fig.data if t.type == "bar" and t.meta["kind"] == "hidden"]
+    (withheld,) = traces(fig, "hidden")
+    assert list(withheld.x) == [0.0] and list(withheld.y) == [pytest.approx(charts.DODGE / 2)]
+    assert withheld.text[0].startswith("<b>c</b>") and "not drawn" in withheld.text[0]
+    assert "Strongly disagree, Agree, Strongly agree" in withheld.hovertext[0]
 
 
 def test_aim_bars_keep_the_questionnaires_order_and_mark_hidden_answers():
@@ -141,7 +208,9 @@ def test_aim_bars_keep_the_questionnaires_order_and_mark_hidden_answers():
     assert list(bars.x) == [pytest.approx(10.0), pytest.approx(50.0), pytest.approx(30.0), None]
     assert bars.meta["group"] == "white_british"
     (hidden,) = traces(fig, "hidden")
-    assert list(hidden.y) == [3]
+    # "Don't know" hidden: its symbol at 0 in its own bar's slot, and no bar drawn
+    assert list(hidden.y) == [3] and list(hidden.x) == [0.0]
+    assert list(hidden.text) == ["<b>c</b>"] and hidden.textposition == "middle right"
 
 
 def test_base_text_states_each_groups_pupils_and_schools(clubs):

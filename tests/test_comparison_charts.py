@@ -142,8 +142,12 @@ def test_gap_dots_have_a_zero_line_and_say_their_base(gaps):
 def test_base_text_says_when_the_school_count_is_of_both_waves(gaps, measure, schools, spans):
     rows = gaps.assign(measure=measure, schools=schools)
     words = charts.base_text(rows, "Wave 1", "Wave 2")
-    assert words.endswith("27 schools in all, not all in both waves") is spans
+    # nothing is claimed about the waves' schools without being told
+    assert words.endswith("27 schools in all (both waves together)") is spans
     assert words.endswith("27 schools in all") is not spans
+    for in_both in ("all in both waves", "19 of them in both waves"):
+        told = charts.base_text(rows, "Wave 1", "Wave 2", in_both)
+        assert told.endswith(f"27 schools in all, {in_both}") is spans
 
 
 def test_labels_carry_the_block_when_there_are_several(gaps):

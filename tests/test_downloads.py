@@ -162,3 +162,5 @@ def test_image_config_names_a_png():
     config = downloads.image_config("subjects")
     assert config["toImageButtonOptions"] == {"format": "png", "filename": "subjects",
                                               "scale": 2}
+    # the chart follows its container (tests/browser/test_chart_width.py)
+    assert config["responsive"] is True

@@ -13,6 +13,7 @@ import pytest
 
 from analysis import disclosure, schema
 from analysis.errors import SurveyDataError
+from analysis.load import Survey
 from dashboards import careers, charts, data, enrichment, explorer, results, subjects
 
 
@@ -119,6 +120,56 @@ def test_four_answers_are_the_shares_of_each_code(live, sample):
     board.show_as.value = "share"
     assert len(board.figure.layout.shapes) == 0
     assert len(points(board.figure)) == 2 * len(schema.block("important").columns)
+
+
+@pytest.fixture(scope="module")
+def eight_schools(sample):
+    """The sample's first 8 schools surveyed in both waves (a researcher's small file)."""
+    t = sample.table
+    both = sorted(set(t[t["wave"] == 1]["school_id"]) & set(t[t["wave"] == 2]["school_id"]))
+    return Survey(t[t["school_id"].isin(both[:8])].reset_index(drop=True), ("eight.csv",))
+
+
+def test_four_answers_draw_hidden_answers_as_hidden_in_their_place(eight_schools):
+    """The issue's view on a file of 8 schools: Enjoyment, all four answers, wave 2
+    girls of other ethnic groups. Every row with a hidden answer draws no answer alone: it is withheld
+    (marked at 0) or its hidden answers are one hatched part as long as what the
+    shown answers leave (plain pandas), and every shown answer is its share."""
+    board = subjects.make(results.LiveResults(eight_schools))
+    board.topic.value = [t.label for t in board.topics].index("Enjoyment")
+    board.show_as.value = "distribution"
+    board.filters.set(wave=2, gender="girl", ethnicity="other_ethnic_group")
+    shown = points(board.figure, "distribution")
+    t = eight_schools.table
+    pupils = t[(t["wave"] == 2) & (t["gender"] == "girl")
+               & (t["ethnicity"] == "other_ethnic_group")]
+    hidden_rows = board.rows[board.rows["suppressed"].fillna("") != ""]
+    assert len(hidden_rows), "this small group should have hidden answers"
+    parts = [tr for tr in board.figure.data if tr.type == "bar" and tr.meta["kind"] == "hidden"]
+    (withheld,) = [tr for tr in board.figure.data if tr.type == "scatter"]
+    assert parts and len(withheld.x)  # both ways of drawing hidden answers are here
+    part_at = {round(y, 6): abs(x) for tr in parts for x, y in zip(tr.x, tr.y)}
+    ys = {(c[10], c[0]): y for tr in board.figure.data if tr.meta["kind"] == "distribution"
+          for c, y in zip(tr.customdata, tr.y)}
+    for (label, item), row in shown.groupby(["group_label", "item"]):
+        answers = pupils[pupils["year_group"] == int(label.split()[-1])][item].dropna()
+        hidden = set(hidden_rows[(hidden_rows["item"] == item) & (
+            hidden_rows["year_group"] == int(label.split()[-1]))]["category"].astype(int))
+        y = round(ys[(label, item)], 6)
+        if not hidden:
+            for r in row.itertuples():
+                code = int(r.category)
+                expected = (-1 if code < 3 else 1) * percent(answers.astype(int) == code)
+                assert r.x == pytest.approx(expected, rel=1e-12), r
+            continue
+        assert all(pd.isna(r.x) or int(r.category) not in hidden for r in row.itertuples())
+        if y in part_at:  # the hidden answers together, what the shown ones leave
+            left = 100.0 - sum(percent(answers.astype(int) == c) for c in {1, 2, 3, 4} - hidden)
+            assert part_at[y] == pytest.approx(left, rel=1e-9)
+            assert len({c < 3 for c in hidden}) == 1 and len(hidden) >= 2
+        else:  # withheld: nothing drawn, marked at 0
+            assert row["x"].isna().all() and y in [round(v, 6) for v in withheld.y]
+    assert list(withheld.x) == [0.0] * len(withheld.x)
 
 
 def test_qualification_aim_is_drawn_as_the_share_of_each_answer(live, sample):

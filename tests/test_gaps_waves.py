@@ -371,3 +371,59 @@ def test_a_chart_with_hidden_figures_says_what_c_means_in_the_figure(live):
             assert "c: hidden to protect confidentiality" in footer[0]
     page.block.value = "consider"  # nothing hidden: no key
     assert not any(a.name == "footer" for a in page.gaps.figure.layout.annotations)
+
+
+def schools_file(table: pd.DataFrame, in_both: int, one_wave_only: int):
+    """The sample's first ``in_both`` schools surveyed in both waves, and
+    ``one_wave_only`` schools surveyed in wave 1 alone: a researcher's own file."""
+    from analysis.load import Survey
+
+    one, two = (set(table[table["wave"] == w]["school_id"]) for w in (1, 2))
+    keep = sorted(one & two)[:in_both] + sorted(one - two)[:one_wave_only]
+    assert len(keep) == in_both + one_wave_only
+    return results.LiveResults(Survey(table[table["school_id"].isin(keep)]
+                                      .reset_index(drop=True), ("own.csv",)))
+
+
+@pytest.mark.parametrize("in_both, wave_1_only", [(8, 0), (5, 3)])
+def test_every_sentence_about_schools_and_waves_is_the_data_shown(table, in_both, wave_1_only):
+    """On a file whose 8 schools are all in both waves, and on one where 3 are in
+    wave 1 only: the counts and claims of every page's sentences (the Waves
+    page's note, the subtitles of every chart across waves, in the page and so
+    in the downloaded PNG) are plain pandas' counts of the file's schools."""
+    live = schools_file(table, in_both, wave_1_only)
+    sub = live.survey.table
+    per_wave = {w: sub[sub["wave"] == w]["school_id"].nunique() for w in (1, 2)}
+    both = len(set(sub[sub["wave"] == 1]["school_id"]) & set(sub[sub["wave"] == 2]["school_id"]))
+    assert (per_wave, both) == ({1: in_both + wave_1_only, 2: in_both}, in_both)
+    assert live.wave_schools() == results.WaveSchools(per_wave, 8, both)
+
+    page = waves.Waves(live)
+    gaps = gender_gaps.GenderGaps(live)
+    note = page.schools_note.value
+    subtitles = [p.figure.layout.title.subtitle.text
+                 for p in (page.change, page.cohort, gaps.waves)]
+    said = " ".join([note, *subtitles, waves.INTRO, gender_gaps.INTRO])
+    for words in subtitles:  # all schools: both waves' schools counted together
+        assert "8 schools in all" in words, words
+    if wave_1_only:
+        assert "Wave 2 surveyed fewer schools than wave 1 (5 against 8; 5 in both waves)" \
+            in note
+        assert all(w.endswith("8 schools in all, 5 of them in both waves") for w in subtitles)
+    else:
+        assert "All 8 schools were surveyed in both waves" in note
+        assert all(w.endswith("8 schools in all, all in both waves") for w in subtitles)
+        assert "fewer schools" not in said and "not all in both" not in said
+    # like for like names the schools in both waves
+    page.schools.value = "common"
+    assert f"only the {both} schools surveyed in both waves" in \
+        page.change.figure.layout.title.text
+    assert page.change.figure.layout.title.subtitle.text.endswith(f"{both} schools in all")
+
+
+def test_fdr_sentence_says_the_families_own_level():
+    families = pd.DataFrame({"fdr_family": [
+        "Benjamini-Hochberg at 0.1 over the 3 gender_gap tests of block 'enjoy'",
+        "Benjamini-Hochberg at 0.1 over the 4 gender_gap tests of block 'easy'"]})
+    assert "Benjamini-Hochberg at 10% over each block's tests" in \
+        gender_gaps.fdr_sentence(families)
