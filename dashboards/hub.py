@@ -67,6 +67,8 @@ SCHOOL_PAGES = ("my_school", "planner")
 PLANNER_PAGES = ("planner",)
 #: Seconds a user's server has to start and to answer (a loaded 2-core machine is slow).
 START_TIMEOUT = 180
+#: bcrypt's cost for first passwords (NativeAuthenticator's own is 12 too).
+BCRYPT_ROUNDS = 12
 #: configurable-http-proxy, as scripts/setup-env.sh installs it (npm) into the venv.
 PROXY_VARIABLE = "KS3_HUB_PROXY"
 
@@ -108,7 +110,7 @@ def _add_account(network: dict, name: str, password: str | None = None) -> str |
     if name in network["accounts"]:
         return None
     password = password or secrets.token_urlsafe(9)
-    network["accounts"][name] = bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
+    network["accounts"][name] = bcrypt.hashpw(password.encode(), bcrypt.gensalt(BCRYPT_ROUNDS)).decode()
     return password
 
 

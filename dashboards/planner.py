@@ -503,7 +503,7 @@ class Planner:
         :attr:`ask_bar` holds the question and its two buttons). ``then`` is
         called after opening (e.g. to say which version it was).
         """
-        def go(_=None):
+        def go():
             self.use_file_plan(plan, what, autosave=autosave)
             if then is not None:
                 then()
@@ -517,14 +517,12 @@ class Planner:
                     "versions.")
         else:
             kept = "It is <b>not saved</b>: save it with the JSON link below first to keep it."
-        yes = widgets.Button(description=f"Open {_short(what)}", button_style="warning")
-        no = widgets.Button(description="Keep the plan on screen", button_style="primary")
-        yes.on_click(go)
-        no.on_click(lambda _: setattr(self.ask_bar, "children", ()))
-        self.ask_bar.children = [page.html_widget(
+        self.ask_bar.children = _question(
             f'<div class="ks3-source" role="alert">Open {html.escape(what)} in place of the '
             f"plan on screen (“{html.escape(self.plan.title)}”, {n} event"
-            f"{'' if n == 1 else 's'})? {kept}</div>"), widgets.HBox([yes, no])]
+            f"{'' if n == 1 else 's'})? {kept}</div>",
+            (f"Open {_short(what)}", "warning", go),
+            ("Keep the plan on screen", "primary", lambda: setattr(self.ask_bar, "children", ())))
         return False
 
     def load_example(self, path: str) -> bool:
@@ -592,14 +590,11 @@ class Planner:
             if self.plan.events:
                 self.autosave()
             return
-        open_it = widgets.Button(description="Open it", button_style="primary")
-        afresh = widgets.Button(description="Start afresh")
-        open_it.on_click(lambda _: self.open_latest())
-        afresh.on_click(lambda _: self.start_afresh())
-        self.restore_bar.children = [page.html_widget(
+        self.restore_bar.children = _question(
             f'<div class="ks3-source">{self._whose()} saved plan is here: '
             f"{_describe(latest)}. Open it, or start afresh (it stays in the list of saved "
-            "versions).</div>"), widgets.HBox([open_it, afresh])]
+            "versions).</div>",
+            ("Open it", "primary", self.open_latest), ("Start afresh", "", self.start_afresh))
 
     def _whose(self) -> str:
         if self.visitor is not None and self.visitor.owner.startswith("school:"):
@@ -702,17 +697,14 @@ class Planner:
         latest = conflict.latest
         mine = downloads.data_uri(files.plan_to_json(self.plan).encode("utf-8"),
                                   "application/json")
-        keep = widgets.Button(description="Keep mine as the newest", button_style="primary")
-        theirs = widgets.Button(description="Open theirs")
-        keep.on_click(lambda _: self.keep_mine())
-        theirs.on_click(lambda _: self.open_theirs())
-        self.conflict_bar.children = [page.html_widget(
+        self.conflict_bar.children = _question(
             f'<div class="ks3-problem" role="alert"><h2>Someone else saved this plan</h2><p>'
             f"{_describe(latest)}, after you opened it. Your changes are on this page and are "
             "<b>not saved</b>. Keep yours as the newest version (theirs stays in the list of "
             "saved versions), or open theirs (keep yours first with this link: "
             f'<a href="{mine}" download="{FILENAME}_mine.json">your plan as JSON</a>).</p>'
-            "</div>"), widgets.HBox([keep, theirs])]
+            "</div>", ("Keep mine as the newest", "primary", self.keep_mine),
+            ("Open theirs", "", self.open_theirs))
         self.autosave_message.value = _note_html("Not saved: choose above which to keep.")
 
     def keep_mine(self) -> bool:
@@ -840,6 +832,16 @@ class Planner:
         who = "Teachers" if e.for_teachers else "Y" + ",".join(map(str, e.year_groups))
         labels = subjects()
         return f"{e.when} · {who} · {e.title} ({', '.join(labels[s] for s in e.subjects)})"
+
+
+def _question(text: str, *choices) -> list[widgets.Widget]:
+    """A question (HTML written by this module) and one button per ``(label, style, action)``."""
+    buttons = []
+    for label, style, action in choices:
+        button = widgets.Button(description=label, button_style=style)
+        button.on_click(lambda _, act=action: act())
+        buttons.append(button)
+    return [page.html_widget(text), widgets.HBox(buttons)]
 
 
 def _short(what: str) -> str:
