@@ -126,3 +126,13 @@ def test_the_users_server_is_hardened_voila(network, tmp_path, monkeypatch):
             in argv)
     assert "--VoilaConfiguration.file_denylist=['.*']" in argv
     assert env["KS3_STORE"] == str(network / "store.sqlite") and "KS3_BUNDLE" not in env
+
+
+def test_a_members_home_page_links_the_planner_on_a_hub(tmp_path):
+    from dashboards import home
+
+    for name in ("index", "subjects", "planner"):
+        (tmp_path / f"{name}.ipynb").write_text("{}")
+    on_hub = {"KS3_BUNDLE": "/b", "JUPYTERHUB_USER": "ann"}
+    assert [d[0] for d in home.shown(on_hub, tmp_path)] == ["subjects.ipynb", "planner.ipynb"]
+    assert "planner.ipynb" not in [d[0] for d in home.shown({"KS3_BUNDLE": "/b"}, tmp_path)]
