@@ -165,9 +165,19 @@ def test_the_network_lead_administers_but_cannot_open_a_school_leads_server(hub,
     assert groups["ann"] == {"school-S01", "role-school-lead"}
     assert groups["cat"] == {"school-S01"} and groups["bob"] == {"school-S02",
                                                                    "role-school-lead"}
-    code, body = status(people["nia"], hub.url + "/user/ann/voila/render/planner.ipynb")
-    if code == 302:
-        answer = people["nia"].request.get(hub.url + "/user/ann/voila/render/planner.ipynb",
-                                           fail_on_status_code=False)
-        code, body = answer.status, answer.text()
-    assert code == 403 and "S01 Cycle Day" not in body
+    # the hub lets its admin start a user's server (its "spawn pending" page), but the
+    # server itself refuses anyone but its owner
+    nia = people["nia"].new_page()
+    nia.goto(hub.url + "/user/ann/voila/render/planner.ipynb", timeout=SPAWN_MS)
+    nia.wait_for_url(lambda url: "spawn-pending" not in url, timeout=SPAWN_MS,
+                     wait_until="commit")
+    nia.wait_for_load_state()
+    if "Authorize access" in nia.inner_text("body"):  # the hub asks nia to let ann's server
+        nia.click("input[type=submit][value=Authorize], button:has-text('Authorize')")
+        nia.wait_for_url(lambda url: "oauth2/authorize" not in url, timeout=SPAWN_MS,
+                         wait_until="commit")  # know her name: granted, and then refused
+        nia.wait_for_load_state()
+    body = nia.inner_text("body")
+    assert "S01 Cycle Day" not in body and "STEM Planner" not in body
+    assert "403" in body and "/user/ann/" in nia.url, (nia.url, body)  # refused by ann's server
+    nia.close()
