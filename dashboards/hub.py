@@ -63,8 +63,9 @@ NETWORK_BUNDLE = "network"
 #: The Voilà page a user lands on after signing in.
 HOME = "/voila/render/index.ipynb"
 #: Pages of a network member who is not a researcher (besides the public ones).
-SCHOOL_PAGES = ("my_school", "planner")
-PLANNER_PAGES = ("planner",)
+#: (Pages not in this checkout, e.g. the Manager before it is merged, are left out.)
+SCHOOL_PAGES = ("my_school", "planner", "manager")
+PLANNER_PAGES = ("planner", "manager")
 #: Seconds a user's server has to start and to answer (a loaded 2-core machine is slow).
 START_TIMEOUT = 180
 #: bcrypt's cost for first passwords (NativeAuthenticator's own is 12 too).
@@ -197,9 +198,10 @@ def pages_for(visitor: identity.Visitor, folder: Path) -> tuple[list[str], Path 
            "network_lead": PLANNER_PAGES}.get(visitor.role, ())
     public = list(server.PUBLIC_NOTEBOOKS) if bundle is not None else ["index"]
     if bundle is None:
-        own = tuple(p for p in own if p == "planner")
+        own = tuple(p for p in own if p in PLANNER_PAGES)
     elif server.SCHOOL_NOTEBOOK in own and not server.read_manifest(bundle).get("school"):
         own = tuple(p for p in own if p != server.SCHOOL_NOTEBOOK)
+    own = tuple(p for p in own if (server.DASHBOARDS_DIR / f"{p}.ipynb").exists())
     return [*public, *own], bundle
 
 

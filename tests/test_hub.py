@@ -9,7 +9,7 @@ import bcrypt
 import pytest
 from traitlets.config import Config
 
-from dashboards import hub, identity
+from dashboards import hub, identity, server
 
 
 @pytest.fixture
@@ -79,7 +79,8 @@ def test_pages_per_role_before_and_after_publishing(network):
     member = identity.visitor_from_groups("zed", [])
     researcher = identity.visitor_from_groups("rhys", ["role-researcher"])
     # nothing published: no page reads a survey but the researcher's
-    assert hub.pages_for(lead, network) == (["index", "planner"], None)
+    mine = [p for p in ("planner", "manager") if (server.DASHBOARDS_DIR / f"{p}.ipynb").exists()]
+    assert hub.pages_for(lead, network) == (["index", *mine], None)
     assert hub.pages_for(member, network) == (["index"], None)
     pages, bundle = hub.pages_for(researcher, network)
     assert bundle is None and {"subjects", "my_school", "planner"} <= set(pages)
@@ -88,11 +89,11 @@ def test_pages_per_role_before_and_after_publishing(network):
     pages, bundle = hub.pages_for(lead, network)
     assert bundle == network / "bundles" / "school-S01"
     assert pages == ["index", "subjects", "careers", "enrichment", "gender_gaps", "waves",
-                     "my_school", "planner"]
+                     "my_school", *mine]
     bob = identity.visitor_from_groups("bob", ["school-S02", "role-school-lead"])
     pages, bundle = hub.pages_for(bob, network)  # S02 has no bundle of its own yet
     assert bundle == network / "bundles" / "network" and "my_school" not in pages
-    assert hub.pages_for(nia, network)[0][-1] == "planner"
+    assert hub.pages_for(nia, network)[0][-len(mine):] == mine
     assert "planner" not in hub.pages_for(member, network)[0]
 
 
@@ -120,7 +121,8 @@ def test_the_users_server_is_hardened_voila(network, tmp_path, monkeypatch):
                "JUPYTERHUB_SERVICE_PREFIX": "/user/ann/", "KS3_HUB_DIR": str(network),
                "JUPYTERHUB_USER": "ann", "JUPYTERHUB_API_URL": "http://127.0.0.1:1/hub/api"}
     argv, env = hub.singleuser_command(environ, root, ipython)
-    assert sorted(p.name for p in root.iterdir()) == ["index.ipynb", "planner.ipynb"]
+    assert {p.name for p in root.iterdir()} <= {"index.ipynb", "planner.ipynb", "manager.ipynb"}
+    assert {"index.ipynb", "planner.ipynb"} <= {p.name for p in root.iterdir()}
     assert "--port=45678" in argv and "--Voila.base_url=/user/ann/" in argv
     assert ("--Voila.identity_provider_class=dashboards.hub_auth.OwnerOnlyIdentityProvider"
             in argv)
