@@ -4,14 +4,15 @@ break-in attempts refused. Headless Chromium signs in as each person."""
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
+import subprocess
+import sys
 
 import pytest
 
 from analysis.store import Store
 from dashboards import hub as network_hub
 from dashboards import planner
+from dashboards.data import SAMPLE_FILES
 
 from .conftest import PAGE_TIMEOUT_MS
 
@@ -25,11 +26,18 @@ PEOPLE = {"nia": "nia-first-pw-1", "ann": "ann-first-pw-1", "cat": "cat-first-pw
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
-    """nia leads the network; ann leads school S01 with her colleague cat; bob leads S02."""
+    """nia leads the network; ann leads school S01 with her colleague cat; bob leads S02.
+
+    S01's bundle is published (``publish --school S01``, as ``scripts/hub publish``
+    does for each school); S02's and the network's are not (one bundle keeps the
+    tests' time down), so bob and nia get the Planner and a home page only."""
     folder = tmp_path_factory.mktemp("hub")
     network_hub.init(folder, "nia", password=PEOPLE["nia"])
     network_hub.add_school(folder, "S01", ["ann"], ["cat"], passwords=PEOPLE)
     network_hub.add_school(folder, "S02", ["bob"], passwords=PEOPLE)
+    subprocess.run([sys.executable, "-m", "analysis", "publish", *map(str, SAMPLE_FILES),
+                    "--out", str(folder / network_hub.BUNDLES / "school-S01"),
+                    "--school", "S01"], check=True, capture_output=True)
     server = network_hub.HubServer(folder)
     try:
         server.start()
@@ -181,3 +189,22 @@ def test_the_network_lead_administers_but_cannot_open_a_school_leads_server(hub,
     assert "S01 Cycle Day" not in body and "STEM Planner" not in body
     assert "403" in body and "/user/ann/" in nia.url, (nia.url, body)  # refused by ann's server
     nia.close()
+
+
+def test_my_school_is_the_school_leads_own_school_only(hub, people):
+    ann = people["ann"].new_page()
+    ann.goto(f"{hub.url}/user/ann/voila/render/index.ipynb", timeout=SPAWN_MS)
+    ann.wait_for_selector("a[href='my_school.ipynb']", timeout=SPAWN_MS)
+    ann.wait_for_selector("a[href='planner.ipynb']")
+    ann.goto(f"{hub.url}/user/ann/voila/render/my_school.ipynb", timeout=SPAWN_MS)
+    ann.wait_for_selector("text=School A", timeout=SPAWN_MS)  # S01 under its pseudonym
+    body = ann.inner_text("body")
+    assert "S02" not in body and "S01" not in body  # no school id, no other school
+    ann.close()
+    for person, path in (("bob", "/user/bob/voila/render/my_school.ipynb"),
+                         ("nia", "/user/nia/voila/render/my_school.ipynb"),
+                         ("bob", "/user/bob/voila/render/subjects.ipynb")):
+        answer = people[person].request.get(hub.url + path, fail_on_status_code=False,
+                                            timeout=SPAWN_MS)  # redirects followed: signs in
+        assert answer.status == 404 and "School A" not in answer.text(), (
+            person, path, answer.status, answer.url)
