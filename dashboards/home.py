@@ -47,7 +47,9 @@ def shown(environ: Mapping[str, str] | None = None,
     """The dashboards this server offers: all of them, or on a publication bundle
     (``KS3_BUNDLE`` set) only the public ones the server's folder holds
     (:data:`dashboards.server.PUBLIC_NOTEBOOKS`, and ``my_school`` when the bundle
-    names a school: the published server copies exactly those)."""
+    names a school: the published server copies exactly those; on a network's hub,
+    :mod:`dashboards.hub`, also the Planner and the Manager when the member's folder
+    holds them)."""
     environ = os.environ if environ is None else environ
     if not environ.get(results.BUNDLE_VARIABLE, "").strip():
         return DASHBOARDS
@@ -55,6 +57,8 @@ def shown(environ: Mapping[str, str] | None = None,
 
     folder = Path.cwd() if folder is None else folder
     public = {f"{name}.ipynb" for name in (*PUBLIC_NOTEBOOKS, "my_school")}
+    if environ.get("JUPYTERHUB_USER"):  # a member's own server on a network's hub
+        public |= {"planner.ipynb", "manager.ipynb"}
     return tuple(d for d in DASHBOARDS if d[0] in public and (folder / d[0]).exists())
 
 

@@ -7,17 +7,30 @@ the dashboards' survey (:func:`dashboards.data.survey`) only when asked.
 
 Every change makes a new :class:`~analysis.planner.Plan` and redraws the
 clock-face (in place), the balance report, the event list and the download
-links, then writes the plan as JSON to the **autosave** file
-``autosave.json`` in the folder named by ``KS3_PLANNER_AUTOSAVE`` (default
-``~/.ks3-planner/``). On start the page offers to restore that file. A
-refused change (a form with a problem, a file that cannot be read, an
-autosave that fails) leaves the plan on screen as it was and says why.
+links, then **saves** the plan as a new version in :mod:`analysis.store`
+(the file named by ``KS3_STORE``, default ``~/.ks3/store.sqlite``), under the
+visitor's owner (:mod:`dashboards.identity`): their school on a network's
+hub, their browser on a personal server. So:
+
+* whose plan is shown is decided when the person arrives, never when Voilà
+  preheats the page; the offer to open the saved plan reads the latest
+  version when it is pressed, so it is always the latest saved state;
+* every saved version is kept and can be restored (as a new version);
+* two colleagues saving at once: the second is told who saved what and
+  when, and chooses (keep theirs as the newest version, or open the other);
+* opening a plan file, an example or an earlier version in place of a plan
+  with events asks first;
+* no server path is ever shown.
+
+A refused change (a form with a problem, a file that cannot be read, a save
+that fails) leaves the plan on screen as it was and says why.
 """
 
 from __future__ import annotations
 
 import html
-import os
+import json
+import sqlite3
 import sys
 import traceback
 from datetime import datetime
@@ -27,18 +40,20 @@ import ipywidgets as widgets
 import plotly.graph_objects as go
 
 from analysis.errors import SurveyDataError
+from analysis.store import Conflict, Saved, Store, StoreError
 from analysis.planner import balance as balance_module
 from analysis.planner import evidence, figure, files
 from analysis.planner.model import (HALF_TERMS, STAGES_IN_HALF_TERM, Event, KeyStage, Plan,
                                     PlanValueError, kinds, slot_name, stages, subjects,
                                     teacher_kinds, terms)
 
-from . import data, downloads, page
+from . import data, downloads, identity, page
 from .data import ROOT
 from .upload import uploaded_files
 
-AUTOSAVE_VARIABLE = "KS3_PLANNER_AUTOSAVE"
-AUTOSAVE_NAME = "autosave.json"
+#: The name of each owner's plan in :mod:`analysis.store` (one working plan per owner,
+#: every version kept).
+PLAN_NAME = "STEM plan"
 EXAMPLES_DIR = ROOT / "data" / "sample" / "plans"
 #: Name of downloaded files (without extension).
 FILENAME = "stem_plan"
@@ -55,12 +70,6 @@ FIELD_NAMES = {"title": "Title", "subjects": "Subjects", "year_groups": "Year gr
                "careers_linked": "Careers-linked", "lead": "Lead", "partner": "Partner",
                "notes": "Notes", "id": "Id"}
 NOTE_CSS = f"<style>{balance_module.CSS}</style>"
-
-
-def autosave_dir() -> Path:
-    """The autosave folder: ``KS3_PLANNER_AUTOSAVE`` or ``~/.ks3-planner/``."""
-    named = os.environ.get(AUTOSAVE_VARIABLE, "").strip()
-    return Path(named).expanduser() if named else Path.home() / ".ks3-planner"
 
 
 def examples() -> dict[str, Path]:
@@ -92,12 +101,16 @@ class Planner:
     ----------
     plan : Plan, optional
         What to show first (default: an empty Key Stage 3 plan).
-    autosave : Path or None, optional
-        The autosave folder; default :func:`autosave_dir`. ``False`` turns
-        autosave off.
+    store : Store or False, optional
+        Where plans are saved; default ``Store()`` (``KS3_STORE``), opened when
+        the visitor arrives. ``False``: nothing is saved.
     survey : callable, optional
         Returns a loaded survey for the evidence panel (default
         :func:`dashboards.data.survey`).
+    visitor : identity.Visitor, optional
+        Who is looking, if already known; otherwise nothing is read or saved
+        until :meth:`arrive` is called (by :func:`build`, through
+        :func:`dashboards.identity.on_arrival`).
 
     Attributes
     ----------
@@ -105,17 +118,23 @@ class Planner:
         The plan on screen.
     selected : str or None
         Id of the selected event (outlined, in the form).
+    version : int or None
+        The saved version the plan on screen descends from (``None``: not
+        saved yet); the next save expects it to be the latest.
     figure : plotly.graph_objects.FigureWidget
         The clock-face; clicking an event selects it.
     widget : ipywidgets.VBox
     """
 
-    def __init__(self, plan: Plan | None = None, autosave: Path | None | bool = None,
-                 survey=None):
+    def __init__(self, plan: Plan | None = None, store: Store | None | bool = None,
+                 survey=None, visitor: identity.Visitor | None = None):
         self.plan = plan if plan is not None else Plan()
         self.selected: str | None = None
-        self.autosave_folder = None if autosave is False else (
-            autosave_dir() if autosave in (None, True) else Path(autosave))
+        self._store_choice = store
+        self.store: Store | None = None
+        self.visitor: identity.Visitor | None = None
+        self.version: int | None = None
+        self.conflict: Conflict | None = None
         self._survey = survey
         self.survey_tables: list | None = None
         ks = self.plan.key_stage
@@ -200,7 +219,14 @@ class Planner:
         self.links = widgets.HTML()
         self.file_message = widgets.HTML()
         self.autosave_message = widgets.HTML()
-        self.restore_bar = widgets.VBox([])
+        self.restore_bar = widgets.VBox([])  # the offer to open the saved plan
+        self.ask_bar = widgets.VBox([])  # a question before the plan on screen is replaced
+        self.conflict_bar = widgets.VBox([])  # someone else saved since this copy was opened
+        self.versions = widgets.Dropdown(options=[], description="Saved versions:",
+                                         style=wide, layout=widgets.Layout(width="420px"))
+        self.restore_version_button = widgets.Button(description="Open this version",
+                                                     icon="history", disabled=True)
+        self.restore_version_button.on_click(lambda _: self.open_version(self.versions.value))
         self.survey_button = widgets.Button(description="Compare with the survey",
                                             icon="search", layout=widgets.Layout(width="auto"))
         self.survey_button.on_click(lambda _: self.compare_with_survey())
@@ -210,8 +236,9 @@ class Planner:
         self.survey_note = widgets.VBox([self._survey_source_note()])
 
         self.widget = self._layout()
-        self.offer_restore()
         self.refresh(autosave=False)
+        if visitor is not None:
+            self.arrive(visitor)
 
     # ------------------------------------------------------------- layout
 
@@ -240,9 +267,10 @@ class Planner:
                               layout=widgets.Layout(width="38%"))
         file_row = widgets.VBox([
             widgets.HBox([widgets.Label("Example plan:"), self.example, self.upload]),
-            self.links, self.file_message, self.autosave_message])
+            self.links, self.file_message, self.autosave_message,
+            widgets.HBox([self.versions, self.restore_version_button])])
         return widgets.VBox([
-            self.restore_bar, settings, widgets.HBox([picture, report]),
+            self.restore_bar, self.conflict_bar, self.ask_bar, settings, widgets.HBox([picture, report]),
             widgets.HBox([form, table]), page.html_widget("<h3>Files</h3>"), file_row,
             page.html_widget("<h3>The survey meets the plan</h3>"),
             widgets.VBox([self.survey_button, self.survey_note, self.evidence])])
@@ -458,13 +486,44 @@ class Planner:
 
     # ------------------------------------------------------------- files
 
-    def use_file_plan(self, plan: Plan, what: str) -> None:
+    def use_file_plan(self, plan: Plan, what: str, autosave: bool = True) -> None:
+        """Show ``plan`` in place of the plan on screen (and save it, unless told not to)."""
+        self.ask_bar.children = ()
         self.selected = None
-        self.set_plan(plan)
+        self.set_plan(plan, autosave=autosave)
         self._show_settings()
         self.clear_form()
         n = len(plan.events)
         self.file_message.value = _note_html(f"Opened {what}: {n} event{'' if n == 1 else 's'}.")
+
+    def open_asking(self, plan: Plan, what: str, then=None, autosave: bool = True) -> bool:
+        """Open ``plan`` in place of the plan on screen, asking first if that has events.
+
+        Returns whether it was opened now (``False``: the person is asked, and
+        :attr:`ask_bar` holds the question and its two buttons). ``then`` is
+        called after opening (e.g. to say which version it was).
+        """
+        def go():
+            self.use_file_plan(plan, what, autosave=autosave)
+            if then is not None:
+                then()
+
+        if not self.plan.events or self.plan == plan:
+            go()
+            return True
+        n = len(self.plan.events)
+        if self.version is not None and self.conflict is None:
+            kept = (f"It is saved (version {self.version}) and stays in the list of saved "
+                    "versions.")
+        else:
+            kept = "It is <b>not saved</b>: save it with the JSON link below first to keep it."
+        self.ask_bar.children = _question(
+            f'<div class="ks3-source" role="alert">Open {html.escape(what)} in place of the '
+            f"plan on screen (“{html.escape(self.plan.title)}”, {n} event"
+            f"{'' if n == 1 else 's'})? {kept}</div>",
+            (f"Open {_short(what)}", "warning", go),
+            ("Keep the plan on screen", "primary", lambda: setattr(self.ask_bar, "children", ())))
+        return False
 
     def load_example(self, path: str) -> bool:
         try:
@@ -473,9 +532,8 @@ class Planner:
             self.file_message.value = _problem_html("The example could not be opened",
                                                     [str(p) for p in error.problems])
             return False
-        self.use_file_plan(plan, f"the example plan for {plan.school}")
         self.example.value = ""  # so the same example can be opened again
-        return True
+        return self.open_asking(plan, f"the example plan for {plan.school}")
 
     def open_upload(self) -> bool:
         """Read the uploaded plan file; on a problem, say so and keep the plan shown."""
@@ -492,8 +550,7 @@ class Planner:
             return False
         finally:
             self.upload.value = ()
-        self.use_file_plan(plan, name)
-        return True
+        return self.open_asking(plan, name)
 
     def links_html(self) -> str:
         """Download links: the plan as JSON and CSV, and the printable page."""
@@ -513,58 +570,180 @@ class Planner:
             f'download="{FILENAME}_clock_face.svg">Clock-face picture (SVG)</a> · the camera '
             f"icon on the clock-face saves it as a PNG.</p>").value
 
-    # ------------------------------------------------------------- autosave
+    # ------------------------------------------------------------- the store
 
-    @property
-    def autosave_path(self) -> Path | None:
-        return None if self.autosave_folder is None else self.autosave_folder / AUTOSAVE_NAME
+    def arrive(self, visitor: identity.Visitor) -> None:
+        """The person is here: open the store and offer their latest saved plan."""
+        self.visitor = visitor
+        if self._store_choice is False:
+            return
+        try:
+            self.store = (self._store_choice if isinstance(self._store_choice, Store)
+                          else Store())
+            latest = self.store.latest("plan", visitor.owner, PLAN_NAME)
+        except (StoreError, sqlite3.Error, OSError) as error:
+            self.store = None
+            self._save_failed(error)
+            return
+        self._list_versions()
+        if latest is None:
+            if self.plan.events:
+                self.autosave()
+            return
+        self.restore_bar.children = _question(
+            f'<div class="ks3-source">{self._whose()} saved plan is here: '
+            f"{_describe(latest)}. Open it, or start afresh (it stays in the list of saved "
+            "versions).</div>",
+            ("Open it", "primary", self.open_latest), ("Start afresh", "", self.start_afresh))
+
+    def _whose(self) -> str:
+        if self.visitor is not None and self.visitor.owner.startswith("school:"):
+            return "Your school's"
+        return "Your"
+
+    def _key(self) -> tuple[str, str, str] | None:
+        if self.store is None or self.visitor is None:
+            return None
+        return ("plan", self.visitor.owner, PLAN_NAME)
+
+    def open_latest(self) -> bool:
+        """Open the latest saved version (read now: always the latest saved state)."""
+        key = self._key()
+        latest = None if key is None else self.store.latest(*key)
+        self.restore_bar.children = ()
+        if latest is None:
+            return False
+        return self._open_saved(latest, f"the saved plan (version {latest.version})")
+
+    def start_afresh(self) -> None:
+        """Keep the plan on screen; the saved one stays among the saved versions."""
+        self.restore_bar.children = ()
+        key = self._key()
+        latest = None if key is None else self.store.latest(*key)
+        self.version = None if latest is None else latest.version
+        if self.plan.events:
+            self.autosave()
+
+    def open_version(self, version: int | None) -> bool:
+        """Open an earlier saved version (asking first if the plan on screen has events);
+        the next change saves it as the newest version."""
+        key = self._key()
+        if key is None or version is None:
+            return False
+        try:
+            saved = self.store.get(*key, int(version))
+        except (KeyError, ValueError, TypeError):
+            return False
+        return self._open_saved(saved, f"saved version {saved.version}")
+
+    def _open_saved(self, saved: Saved, what: str) -> bool:
+        try:
+            plan = files.plan_from_json(json.dumps(saved.document))
+        except files.PlanFileError as error:
+            self.file_message.value = _problem_html(f"{what.capitalize()} could not be opened",
+                                                    [str(p) for p in error.problems])
+            return False
+        key = self._key()
+
+        def opened():
+            self.conflict = None
+            self.conflict_bar.children = ()
+            latest = self.store.latest(*key)
+            self.version = latest.version if latest is not None else None
+            if saved.version != self.version:  # an earlier version becomes the newest
+                self.autosave()
+            self._list_versions()
+
+        return self.open_asking(plan, what, then=opened, autosave=False)
 
     def autosave(self) -> bool:
-        """Write the plan to the autosave file; on failure say so (nothing is lost)."""
-        path = self.autosave_path
-        if path is None:
+        """Save the plan as the next version; on a conflict or a failure say so (nothing lost)."""
+        key = self._key()
+        if key is None:
             return False
+        if self.conflict is not None:
+            self.autosave_message.value = _note_html(
+                "Not saved: someone else saved this plan since you opened it. Choose above "
+                "which to keep.")
+            return False
+        document = json.loads(files.plan_to_json(self.plan))
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(".json.partial")
-            partial.write_text(files.plan_to_json(self.plan), encoding="utf-8")
-            partial.replace(path)
-        except OSError as error:
-            self.autosave_message.value = page.html_widget(
-                f'<div class="ks3-problem"><h2>Autosave failed</h2><p>{html.escape(str(path))}'
-                f": {html.escape(error.strerror or str(error))}. Your plan is still on this "
-                "page: save it with the JSON link above. (Set "
-                f"<code>{AUTOSAVE_VARIABLE}</code> to a folder you can write to.)</p></div>").value
+            saved = self.store.save(*key, document, expected=self.version,
+                                    saved_by=self.visitor.user)
+        except Conflict as conflict:
+            self._conflicted(conflict)
             return False
+        except (StoreError, sqlite3.Error, OSError) as error:
+            self._save_failed(error)
+            return False
+        self.version = saved.version
+        self.restore_bar.children = ()
         self.autosave_message.value = _note_html(
-            f"Autosaved at {datetime.now():%H:%M:%S} to {path}.")
+            f"Saved at {datetime.now():%H:%M:%S} (version {saved.version}).")
+        self._list_versions()
         return True
 
-    def offer_restore(self) -> None:
-        """If an autosaved plan is there, offer to restore it."""
-        path = self.autosave_path
-        if path is None or not path.exists():
+    def _save_failed(self, error: BaseException) -> None:
+        traceback.print_exception(error, file=sys.__stderr__)  # the details: the server's log
+        self.autosave_message.value = page.html_widget(
+            '<div class="ks3-problem"><h2>Autosave failed</h2><p>The plan could not be saved '
+            "on the server. Your plan is still on this page: save it with the JSON link above, "
+            "and tell whoever runs the dashboards (the details are in the server's log).</p>"
+            "</div>").value
+
+    def _conflicted(self, conflict: Conflict) -> None:
+        """Someone saved a newer version: show who and when, and let the person choose."""
+        self.conflict = conflict
+        latest = conflict.latest
+        mine = downloads.data_uri(files.plan_to_json(self.plan).encode("utf-8"),
+                                  "application/json")
+        self.conflict_bar.children = _question(
+            f'<div class="ks3-problem" role="alert"><h2>Someone else saved this plan</h2><p>'
+            f"{_describe(latest)}, after you opened it. Your changes are on this page and are "
+            "<b>not saved</b>. Keep yours as the newest version (theirs stays in the list of "
+            "saved versions), or open theirs (keep yours first with this link: "
+            f'<a href="{mine}" download="{FILENAME}_mine.json">your plan as JSON</a>).</p>'
+            "</div>", ("Keep mine as the newest", "primary", self.keep_mine),
+            ("Open theirs", "", self.open_theirs))
+        self.autosave_message.value = _note_html("Not saved: choose above which to keep.")
+
+    def keep_mine(self) -> bool:
+        """Save the plan on screen as the newest version, after the one that conflicted."""
+        if self.conflict is None:
+            return False
+        self.version = self.conflict.latest.version
+        self.conflict = None
+        self.conflict_bar.children = ()
+        return self.autosave()
+
+    def open_theirs(self) -> bool:
+        """Open the latest saved version in place of the plan on screen (the person chose)."""
+        key = self._key()
+        latest = None if key is None else self.store.latest(*key)
+        self.conflict = None
+        self.conflict_bar.children = ()
+        if latest is None:
+            return False
+        plan = files.plan_from_json(json.dumps(latest.document))
+        self.use_file_plan(plan, f"the newest saved plan (version {latest.version})",
+                           autosave=False)
+        self.version = latest.version
+        self._list_versions()
+        return True
+
+    def _list_versions(self) -> None:
+        key = self._key()
+        if key is None:
             return
         try:
-            saved = files.load_plan(path)
-        except files.PlanFileError:
+            versions = self.store.versions(*key)
+        except (StoreError, sqlite3.Error):
             return
-        when = datetime.fromtimestamp(path.stat().st_mtime)
-        restore = widgets.Button(description="Restore it", button_style="primary")
-        dismiss = widgets.Button(description="Start afresh")
-        restore.on_click(lambda _: self.restore(saved))
-        dismiss.on_click(lambda _: setattr(self.restore_bar, "children", ()))
-        self.restore_bar.children = [page.html_widget(
-            f'<div class="ks3-source">An autosaved plan is there: “{html.escape(saved.title)}”'
-            f"{', ' + html.escape(saved.school) if saved.school else ''}, "
-            f"{len(saved.events)} event{'' if len(saved.events) == 1 else 's'}, saved "
-            f"{when:%d %B %Y at %H:%M}.</div>"),
-            widgets.HBox([restore, dismiss])]
-        self.restorable = saved
-
-    def restore(self, saved: Plan) -> None:
-        self.restore_bar.children = ()
-        self.use_file_plan(saved, "the autosaved plan")
+        self.versions.options = [
+            (f"version {v.version}, {_when(v.saved_at)}{' by ' + v.saved_by if v.saved_by else ''}",
+             v.version) for v in versions]
+        self.versions.value = versions[0].version if versions else None
+        self.restore_version_button.disabled = not versions
 
     # ------------------------------------------------------------- evidence
 
@@ -598,7 +777,8 @@ class Planner:
                     "restart the dashboards.")
             css = "ks3-source sample"
         else:
-            names = ", ".join(html.escape(str(f)) for f in source.files)
+            # file names only: a page never shows where the server keeps them
+            names = ", ".join(html.escape(Path(f).name) for f in source.files)
             text = f"<b>Comparing with your data</b>: {names}."
             css = "ks3-source"
         return page.html_widget(f'<div class="{css}">{text}</div>')
@@ -654,9 +834,49 @@ class Planner:
         return f"{e.when} · {who} · {e.title} ({', '.join(labels[s] for s in e.subjects)})"
 
 
+def _question(text: str, *choices) -> list[widgets.Widget]:
+    """A question (HTML written by this module) and one button per ``(label, style, action)``."""
+    buttons = []
+    for label, style, action in choices:
+        button = widgets.Button(description=label, button_style=style)
+        button.on_click(lambda _, act=action: act())
+        buttons.append(button)
+    return [page.html_widget(text), widgets.HBox(buttons)]
+
+
+def _short(what: str) -> str:
+    """A button's words for ``what`` (``"the example plan for X"`` -> ``"the example"``)."""
+    return what if len(what) <= 28 else what.split(" for ")[0][:28]
+
+
+def _when(saved_at: str) -> str:
+    """A store's ISO time in the server's local time, as a person reads it."""
+    try:
+        return datetime.fromisoformat(saved_at).astimezone().strftime("%d %B %Y at %H:%M")
+    except ValueError:
+        return saved_at
+
+
+def _describe(saved: Saved) -> str:
+    """Version, title, events, when and by whom, as HTML (no server path)."""
+    document = saved.document
+    events = document.get("events") or []
+    title = html.escape(str(document.get("title") or "untitled plan"))
+    school = html.escape(str(document.get("school") or ""))
+    who = f" by {html.escape(saved.saved_by)}" if saved.saved_by else ""
+    return (f"“{title}”{', ' + school if school else ''}, {len(events)} event"
+            f"{'' if len(events) == 1 else 's'}, saved {_when(saved.saved_at)}{who} "
+            f"(version {saved.version})")
+
+
 def build() -> widgets.Widget:
-    """The whole page: heading, the planner, and how to use it."""
+    """The whole page: heading, the planner, and how to use it.
+
+    The plan shown is the visitor's (their school's on a hub, their browser's on a
+    personal server), decided when they arrive (:func:`dashboards.identity.on_arrival`).
+    """
     planner = Planner()
+    arrival = identity.on_arrival(planner.arrive)
     heading = page.html_widget(
         '<p class="ks3-note"><a href="index.ipynb">← All dashboards</a></p>'
         "<h1>STEM Planner</h1>"
@@ -669,10 +889,10 @@ def build() -> widgets.Widget:
     footnote = page.html_widget(
         '<p class="ks3-note">Stages: each half-term is cut into early, middle and late thirds; '
         "an event “throughout the half-term” fills all three. Terms are drawn as equal "
-        "thirds of the year. Every change is autosaved on the server "
-        f"(<code>{AUTOSAVE_VARIABLE}</code> sets the folder); save the plan as JSON to keep "
-        "it.</p>")
-    return widgets.VBox([heading, planner.widget, footnote])
+        "thirds of the year. Every change is saved on the server as a new version, kept for "
+        "you only (for your school when you sign in to a network's hub); any saved version "
+        "can be opened again. Save the plan as JSON to keep a copy of your own.</p>")
+    return widgets.VBox([heading, arrival, planner.widget, footnote])
 
 
 def main() -> None:

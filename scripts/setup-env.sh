@@ -65,3 +65,27 @@ ensure_chromium() {
   fi
   export CHROMIUM
 }
+
+#: configurable-http-proxy (npm), the JupyterHub proxy; pinned here, installed into .venv.
+CHP_VERSION="4.6.3"
+
+ensure_proxy() {
+  # JupyterHub's proxy is a Node.js program: installed with npm into $VENV/hub-proxy.
+  local bin="$VENV/hub-proxy/node_modules/.bin/configurable-http-proxy"
+  if [ -x "$bin" ] && [ "$(cat "$VENV/hub-proxy/.version" 2>/dev/null)" = "$CHP_VERSION" ]; then
+    export KS3_HUB_PROXY="$bin"; return 0
+  fi
+  if ! command -v npm >/dev/null; then
+    echo "==> installing Debian's nodejs and npm for JupyterHub's proxy"
+    as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null || {
+      echo "error: could not install npm (apt-get install nodejs npm); the hub's proxy needs it." >&2
+      return 1
+    }
+  fi
+  echo "==> installing configurable-http-proxy $CHP_VERSION (npm) into $VENV/hub-proxy"
+  mkdir -p "$VENV/hub-proxy"
+  npm install --silent --no-audit --no-fund --prefix "$VENV/hub-proxy" \
+    "configurable-http-proxy@$CHP_VERSION" >/dev/null || return 1
+  echo "$CHP_VERSION" > "$VENV/hub-proxy/.version"
+  export KS3_HUB_PROXY="$bin"
+}

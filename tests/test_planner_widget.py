@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import sqlite3
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
@@ -14,17 +15,35 @@ from analysis.errors import Problem, SurveyDataError
 from analysis.planner import files
 from analysis.planner.figure import event_ids
 from analysis.planner.model import Event, Plan
-from dashboards import data, planner
+from analysis.store import Store
+from dashboards import data, identity, planner
+
+ANN = identity.browser_visitor("a" * 32)  # one browser on a personal server
+BOB = identity.browser_visitor("b" * 32)  # another browser
 
 
 @pytest.fixture
-def folder(tmp_path):
-    return tmp_path / "autosave"
+def store(tmp_path) -> Store:
+    return Store(tmp_path / "store.sqlite")
 
 
 @pytest.fixture
-def app(folder) -> planner.Planner:
-    return planner.Planner(autosave=folder)
+def app(store) -> planner.Planner:
+    return planner.Planner(store=store, visitor=ANN)
+
+
+def saved_plan(store, visitor=ANN) -> Plan | None:
+    latest = store.latest("plan", visitor.owner, planner.PLAN_NAME)
+    return None if latest is None else files.plan_from_json(json.dumps(latest.document))
+
+
+def all_html(widget) -> str:
+    """Every HTML text in a widget tree (what the page can show)."""
+    out = [getattr(widget, "value", "") if isinstance(widget, (
+        planner.widgets.HTML, planner.widgets.Label)) else ""]
+    for child in getattr(widget, "children", ()):
+        out.append(all_html(child))
+    return "\n".join(out)
 
 
 def fill(app, **values):
@@ -46,7 +65,7 @@ def test_the_planner_opens_empty_without_any_survey(app):
     assert app.survey_tables is None  # the survey is read only when asked
 
 
-def test_adding_an_event_draws_it_lists_it_balances_it_and_autosaves_it(app, folder):
+def test_adding_an_event_draws_it_lists_it_balances_it_and_autosaves_it(app, store):
     fill(app, careers_linked=True, lead="Director of Specialism")
     assert app.add_event()
     (event,) = app.plan.events
@@ -56,8 +75,8 @@ def test_adding_an_event_draws_it_lists_it_balances_it_and_autosaves_it(app, fol
                                    event.id),)
     assert "<b>1</b> pupil events" in app.balance.value
     assert app.selected == event.id and not app.save_button.disabled
-    saved = files.load_plan(folder / planner.AUTOSAVE_NAME)
-    assert saved == app.plan
+    assert saved_plan(store) == app.plan and app.version == 1
+    assert "Saved at" in app.autosave_message.value and "(version 1)" in app.autosave_message.value
     downloads = links(app)
     assert files.plan_from_json(downloads["stem_plan.json"]) == app.plan
     assert files.plan_from_csv(downloads["stem_plan.csv"]) == app.plan
@@ -138,8 +157,8 @@ def test_example_plans_open(app):
                           "Framwellgate School Durham", "Riddlesdown Collegiate",
                           "Rushey Mead School"}
     path = names["Riddlesdown Collegiate"]
-    app.example.value = str(path)
-    assert app.plan == files.load_plan(path)
+    app.example.value = str(path)  # the plan on screen is empty: nothing to ask
+    assert app.plan == files.load_plan(path) and not app.ask_bar.children
     assert app.example.value == ""  # ready to open an example again
     assert event_ids(app.figure) == {e.id for e in app.plan.events}
     assert "Opened the example plan for Riddlesdown Collegiate: 11 events." in \
@@ -170,38 +189,152 @@ def test_a_csv_plan_file_opens(app):
     assert app.plan == plan and app.school.value == "Framwellgate"
 
 
+class BrokenStore(Store):
+    def save(self, *args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+
 def test_an_autosave_failure_is_said_and_loses_nothing(tmp_path):
-    blocker = tmp_path / "not_a_folder"
-    blocker.write_text("a file where the folder should be")
-    app = planner.Planner(autosave=blocker)
+    app = planner.Planner(store=BrokenStore(tmp_path / "store.sqlite"), visitor=ANN)
     fill(app)
     assert app.add_event()
     assert len(app.plan.events) == 1 and event_ids(app.figure)
     assert "Autosave failed" in app.autosave_message.value
     assert "Your plan is still on this page" in app.autosave_message.value
+    assert str(tmp_path) not in all_html(app.widget)  # never a server path
 
 
-def test_the_last_autosave_is_offered_on_start(folder):
-    first = planner.Planner(autosave=folder)
+def test_nothing_is_read_or_saved_before_the_visitor_arrives(tmp_path):
+    store = Store(tmp_path / "store.sqlite")
+    store.save("plan", ANN.owner, planner.PLAN_NAME, json.loads(files.plan_to_json(
+        Plan(title="Browser A plan"))), expected=None)
+    app = planner.Planner(store=store)  # as Voilà's preheat builds the page
+    fill(app)
+    app.add_event()
+    assert not app.restore_bar.children and app.version is None
+    assert saved_plan(store).title == "Browser A plan" and len(store.versions(
+        "plan", ANN.owner, planner.PLAN_NAME)) == 1
+    app.arrive(ANN)  # now the offer, about Ann's plan; the event on screen is not saved over it
+    assert "“Browser A plan”" in app.restore_bar.children[0].value
+
+
+def test_the_offer_is_always_the_latest_saved_state(store):
+    first = planner.Planner(store=store, visitor=ANN)
     fill(first)
     first.add_event()
-    again = planner.Planner(autosave=folder)
+    again = planner.Planner(store=store, visitor=ANN)  # a reload
     assert again.plan == Plan() and again.restore_bar.children
     assert "1 event, saved" in again.restore_bar.children[0].value
-    again.restore(again.restorable)
-    assert again.plan == first.plan and not again.restore_bar.children
+    assert "(version 1)" in again.restore_bar.children[0].value
+    fill(first, title="Perfume Project", subjects=("science",), year_groups=(9,))
+    first.add_event()  # saved after the offer was made (another tab)
+    assert again.open_latest()
+    assert again.plan == first.plan and len(again.plan.events) == 2
+    assert again.version == 2 and not again.restore_bar.children
 
 
-def test_autosave_folder_comes_from_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv(planner.AUTOSAVE_VARIABLE, str(tmp_path / "saves"))
-    assert planner.autosave_dir() == tmp_path / "saves"
-    monkeypatch.delenv(planner.AUTOSAVE_VARIABLE)
-    assert planner.autosave_dir().name == ".ks3-planner"
+def test_two_browsers_never_see_each_others_plan(store):
+    ann = planner.Planner(store=store, visitor=ANN)
+    fill(ann)
+    ann.add_event()
+    bob = planner.Planner(store=store, visitor=BOB)
+    assert not bob.restore_bar.children and bob.plan == Plan()
+    assert bob.versions.options == () and not bob.open_latest()
+    fill(bob, title="Bob's day")
+    bob.add_event()
+    assert [e.title for e in saved_plan(store, ANN).events] == ["Year 7 STEM Cycle Day"]
+    assert [e.title for e in saved_plan(store, BOB).events] == ["Bob's day"]
 
 
-def test_the_survey_panel_reads_the_survey_when_asked(folder):
+def test_two_colleagues_saving_at_once_are_told_and_choose(store):
+    lead = identity.visitor_from_groups("ann", ["school-S05", "role-school-lead"])
+    colleague = identity.visitor_from_groups("bob", ["school-S05"])
+    ann = planner.Planner(store=store, visitor=lead)
+    fill(ann)
+    ann.add_event()
+    bob = planner.Planner(store=store, visitor=colleague)
+    assert "Your school's saved plan" in bob.restore_bar.children[0].value
+    bob.open_latest()
+    fill(ann, title="Ann's second")
+    ann.add_event()  # version 2
+    fill(bob, title="Bob's edit")
+    assert bob.add_event()  # on screen; its save finds version 2
+    assert bob.conflict is not None and bob.version == 1
+    told = bob.conflict_bar.children[0].value
+    assert "saved" in told and "by ann" in told and "(version 2)" in told
+    assert "your plan as JSON" in told  # bob's work can be kept before opening theirs
+    assert [e.title for e in saved_plan(store, lead).events] == [
+        "Year 7 STEM Cycle Day", "Ann's second"]
+    fill(bob, title="Bob's other edit")
+    bob.add_event()  # still not saved over Ann's: the choice is pending
+    assert len(store.versions("plan", lead.owner, planner.PLAN_NAME)) == 2
+    assert bob.keep_mine()
+    assert bob.version == 3 and not bob.conflict_bar.children
+    assert {e.title for e in saved_plan(store, lead).events} == {
+        "Year 7 STEM Cycle Day", "Bob's edit", "Bob's other edit"}
+    # Ann, now behind, is told in turn and opens Bob's
+    fill(ann, title="Ann's third")
+    ann.add_event()
+    assert ann.conflict is not None
+    assert ann.open_theirs()
+    assert ann.plan == saved_plan(store, lead) and ann.version == 3
+    # Ann's second is still a saved version
+    assert "Ann's second" in json.dumps(store.get("plan", lead.owner, planner.PLAN_NAME,
+                                                  2).document)
+
+
+def test_opening_an_example_over_work_asks_first(app, store):
+    fill(app)
+    app.add_event()
+    mine = app.plan
+    app.example.value = str(planner.examples()["Riddlesdown Collegiate"])
+    assert app.plan == mine and app.ask_bar.children  # asked, nothing replaced
+    question = app.ask_bar.children[0].value
+    assert "in place of the plan on screen" in question and "version 1" in question
+    keep, replace = app.ask_bar.children[1].children[1], app.ask_bar.children[1].children[0]
+    keep.click()
+    assert app.plan == mine and not app.ask_bar.children and saved_plan(store) == mine
+    app.example.value = str(planner.examples()["Riddlesdown Collegiate"])
+    app.ask_bar.children[1].children[0].click()
+    assert len(app.plan.events) == 11 and saved_plan(store) == app.plan
+    assert replace.description.startswith("Open")
+
+
+def test_opening_a_file_over_unsaved_work_asks_and_says_it_is_not_saved(tmp_path):
+    app = planner.Planner(store=BrokenStore(tmp_path / "store.sqlite"), visitor=ANN)
+    fill(app)
+    app.add_event()
+    mine = app.plan
+    upload(app, "theirs.csv", files.plan_to_csv(Plan(school="Other")).encode())
+    assert app.plan == mine and "not saved" in app.ask_bar.children[0].value
+
+
+def test_an_earlier_version_opens_as_the_newest(app, store):
+    fill(app)
+    app.add_event()
+    first = app.plan
+    fill(app, title="Second")
+    app.add_event()
+    assert [v for _, v in app.versions.options] == [2, 1]
+    app.versions.value = 1
+    app.restore_version_button.click()
+    assert app.ask_bar.children  # the plan on screen has events: asked first
+    app.ask_bar.children[1].children[0].click()
+    assert app.plan == first and app.version == 3 and saved_plan(store) == first
+    assert [v for _, v in app.versions.options] == [3, 2, 1]
+
+
+def test_the_store_comes_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("KS3_STORE", str(tmp_path / "mine.sqlite"))
+    app = planner.Planner(visitor=ANN)
+    fill(app)
+    app.add_event()
+    assert saved_plan(Store(tmp_path / "mine.sqlite")) == app.plan
+
+
+def test_the_survey_panel_reads_the_survey_when_asked(store):
     sample = data.survey(data.DataSource(data.SAMPLE_FILES, None, True))
-    app = planner.Planner(autosave=folder, survey=lambda: sample)
+    app = planner.Planner(store=store, visitor=ANN, survey=lambda: sample)
     assert app.compare_with_survey()
     assert "consideration of engineering careers" in app.evidence.value
     assert "the plan has no engineering event for year 9" in app.evidence.value
@@ -211,19 +344,26 @@ def test_the_survey_panel_reads_the_survey_when_asked(folder):
     assert "the plan has 1 engineering event for year 9" in app.evidence.value
 
 
-def test_a_survey_that_cannot_be_read_gives_a_message(folder):
+def test_a_survey_that_cannot_be_read_gives_a_message(store):
     def broken():
         raise SurveyDataError(Problem("w1.csv", "is not a survey.", "Check the file."))
 
-    app = planner.Planner(autosave=folder, survey=broken)
+    app = planner.Planner(store=store, visitor=ANN, survey=broken)
     assert not app.compare_with_survey()
     assert "w1.csv: is not a survey. Check the file." in app.evidence.value
     assert "Traceback" not in app.evidence.value
 
 
-def test_build_makes_the_whole_page(monkeypatch, tmp_path):
-    monkeypatch.setenv(planner.AUTOSAVE_VARIABLE, str(tmp_path))
-    assert "STEM Planner" in planner.build().children[0].value
+def test_build_makes_the_whole_page_and_waits_for_the_visitor(monkeypatch, tmp_path):
+    monkeypatch.setenv("KS3_STORE", str(tmp_path / "store.sqlite"))
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    built = planner.build()
+    assert "STEM Planner" in built.children[0].value
+    arrival = built.children[1]
+    assert isinstance(arrival, identity.Arrival) and arrival.visitor is None
+    assert not (tmp_path / "store.sqlite").exists()  # nothing per-person at preheat
+    arrival.arrive("c" * 32)
+    assert (tmp_path / "store.sqlite").exists()
 
 
 def test_clicking_an_empty_stage_starts_an_event_there(app):

@@ -9,9 +9,10 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from analysis.planner import files
+from analysis.store import STORE_VARIABLE, Store
 from dashboards import planner
 
-from .conftest import open_dashboard, serve
+from .conftest import PAGE_TIMEOUT_MS, open_dashboard, serve
 
 pytestmark = pytest.mark.browser
 
@@ -31,15 +32,15 @@ BARS_JS = """() => Array.from(document.querySelector('.js-plotly-plot').data)
 
 
 @pytest.fixture(scope="module")
-def autosave_folder(tmp_path_factory):
-    return tmp_path_factory.mktemp("planner-autosave")
+def store_path(tmp_path_factory):
+    return tmp_path_factory.mktemp("planner-store") / "store.sqlite"
 
 
 @pytest.fixture(scope="module")
-def planner_voila(autosave_folder):
-    """Voilà on the sample, autosaving plans into a temporary folder."""
+def planner_voila(store_path):
+    """Voilà on the sample, saving plans into a temporary store."""
     server = serve({"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": "",
-                    planner.AUTOSAVE_VARIABLE: str(autosave_folder)})
+                    STORE_VARIABLE: str(store_path)})
     yield server
     server.stop()
 
@@ -55,16 +56,8 @@ def widget(page, kind: str, label: str):
     return page.locator(f".widget-{kind}:has(label:text-is('{label}'))")
 
 
-def test_add_an_event_and_see_it_drawn_listed_balanced_and_saved(page, planner_voila,
-                                                                 autosave_folder):
-    open_dashboard(page, planner_voila, PLANNER)
-    page.wait_for_selector(".js-plotly-plot .barlayer path", state="attached")
-    assert "STEM Planner" in page.inner_text("body")
-    assert_no_code_or_traceback(page)
-    before = dict((name, n) for name, n, _ in page.evaluate(TRACES_JS))
-    assert sum(before.values()) == 0  # an empty plan
-
-    widget(page, "text", "Title:").locator("input").fill("Year 7 STEM Cycle Day")
+def add_cycle_day(page, title: str = "Year 7 STEM Cycle Day") -> None:
+    widget(page, "text", "Title:").locator("input").fill(title)
     widget(page, "select-multiple", "Subjects:").locator("select").select_option(
         label="Engineering")
     widget(page, "select-multiple", "Year groups:").locator("select").select_option(
@@ -73,6 +66,22 @@ def test_add_an_event_and_see_it_drawn_listed_balanced_and_saved(page, planner_v
     page.click("button:has-text('2nd half')")
     widget(page, "dropdown", "Stage:").locator("select").select_option(label="late")
     page.click("button:has-text('Add event')")
+
+
+def browser_key(page) -> str:
+    return page.evaluate("() => window.localStorage.getItem('ks3-browser-key')")
+
+
+def test_add_an_event_and_see_it_drawn_listed_balanced_and_saved(page, planner_voila,
+                                                                 store_path):
+    open_dashboard(page, planner_voila, PLANNER)
+    page.wait_for_selector(".js-plotly-plot .barlayer path", state="attached")
+    assert "STEM Planner" in page.inner_text("body")
+    assert_no_code_or_traceback(page)
+    before = dict((name, n) for name, n, _ in page.evaluate(TRACES_JS))
+    assert sum(before.values()) == 0  # an empty plan
+
+    add_cycle_day(page)
 
     page.wait_for_function(
         """() => Array.from(document.querySelector('.js-plotly-plot').data)
@@ -89,8 +98,9 @@ def test_add_an_event_and_see_it_drawn_listed_balanced_and_saved(page, planner_v
     assert "Year 8 has no STEM event all year." in body
     assert_no_code_or_traceback(page)
 
-    page.wait_for_selector("text=Autosaved at")  # the page says so once the file is written
-    saved = files.load_plan(autosave_folder / planner.AUTOSAVE_NAME)
+    page.wait_for_selector("text=Saved at")  # the page says so once the store has it
+    latest = Store(store_path).latest("plan", f"browser:{browser_key(page)}", planner.PLAN_NAME)
+    saved = files.plan_from_json(json.dumps(latest.document))
     assert [(e.title, e.year_groups, e.term, e.half_term, e.stage) for e in saved.events] == [
         ("Year 7 STEM Cycle Day", (7,), "summer", 2, "late")]
     # the JSON download link carries the same plan
@@ -148,3 +158,50 @@ def test_a_broken_plan_file_is_explained_and_the_survey_meets_the_plan(page, pla
     assert "Showing the synthetic sample" in text
     assert "girls' consideration of engineering careers is" in text
     assert_no_code_or_traceback(page)
+
+
+def test_two_browsers_never_see_each_others_plan_and_a_reload_opens_the_latest(
+        browser, tmp_path):
+    """Two browsers (two contexts: their own localStorage) on one server that preheats
+    (as scripts/start does on the sample: each page was run before anyone opened it);
+    a reload."""
+    store_path = tmp_path / "store.sqlite"
+    planner_voila = serve({"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": "",
+                           STORE_VARIABLE: str(store_path)}, preheat=1)
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 800}) for _ in "ab"]
+    try:
+        ann, bob = (context.new_page() for context in contexts)
+        for one in (ann, bob):
+            one.set_default_timeout(PAGE_TIMEOUT_MS)
+        open_dashboard(ann, planner_voila, PLANNER)
+        ann.wait_for_selector(".js-plotly-plot .barlayer path", state="attached")
+        add_cycle_day(ann, "Ann's cycle day")
+        ann.wait_for_selector("text=Saved at")
+        add_cycle_day(ann, "Ann's second day")
+        ann.wait_for_selector("text=(version 2)")
+
+        open_dashboard(bob, planner_voila, PLANNER)
+        bob.wait_for_selector(".js-plotly-plot .barlayer path", state="attached")
+        bob.wait_for_function(f"() => ({BARS_JS})() === 0")
+        assert browser_key(bob) and browser_key(bob) != browser_key(ann)
+        assert "Ann" not in bob.inner_text("body") and "Open it" not in bob.inner_text("body")
+        add_cycle_day(bob, "Bob's day")
+        bob.wait_for_selector("text=Saved at")
+        assert "Ann" not in bob.inner_text("body")
+
+        ann.reload()  # the offer is made on arrival and opens the latest saved state
+        ann.wait_for_selector("text=saved plan is here")
+        assert "(version 2)" in ann.inner_text("body") and "Bob" not in ann.inner_text("body")
+        ann.click("button:has-text('Open it')")
+        ann.wait_for_selector("text=Opened the saved plan (version 2): 2 events.")
+        ann.wait_for_function(f"() => ({BARS_JS})() > 0")
+        ann.wait_for_function("""() => Array.from(document.querySelectorAll('option'),
+            o => o.textContent).filter(t => t.includes("Ann's")).length === 2""")
+        owners = Store(store_path).owners("plan")
+        assert {f"browser:{browser_key(ann)}", f"browser:{browser_key(bob)}"} <= set(owners)
+        assert str(store_path.parent) not in ann.inner_text("body")  # no server path
+        assert_no_code_or_traceback(ann)
+    finally:
+        for context in contexts:
+            context.close()
+        planner_voila.stop()
