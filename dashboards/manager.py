@@ -719,10 +719,6 @@ class Manager:
         options = [("Choose a plan…", "")]
         for name in self.store.names("plan", self.owner):
             options.append((f"Saved plan: {name}", f"store:{name}"))
-        if self.owner == identity.LOCAL.owner:
-            path = planner_page.autosave_dir() / planner_page.AUTOSAVE_NAME
-            if path.exists():
-                options.append(("The Planner's autosaved plan", "autosave:"))
         options += [(f"Example plan: {name}", f"example:{path}")
                     for name, path in planner_page.examples().items()]
         self.plan_choice.options = options
@@ -733,9 +729,6 @@ class Manager:
             if kind == "store":
                 saved = self.store.latest("plan", self.owner, rest)
                 plan = plan_files.plan_from_json(json.dumps(saved.document), rest)
-            elif kind == "autosave":
-                plan = plan_files.load_plan(planner_page.autosave_dir()
-                                            / planner_page.AUTOSAVE_NAME)
             else:
                 plan = plan_files.load_plan(rest)
         except plan_files.PlanFileError as error:
