@@ -9,6 +9,7 @@ import re
 from datetime import date, datetime, timezone
 from types import SimpleNamespace
 
+import ipywidgets as widgets
 import pytest
 
 from analysis.errors import Problem, SurveyDataError
@@ -197,18 +198,18 @@ def test_no_server_path_is_shown(app, store, tmp_path):
 
 
 def test_build_asks_identity_and_builds_on_arrival(monkeypatch, tmp_path):
+    """Nothing per-person at build (Voilà preheat): the review is built when the
+    visitor's browser key arrives, and stored under that browser's owner."""
     monkeypatch.setenv("KS3_STORE", str(tmp_path / "s.sqlite"))
-    seen = []
-    real = identity.on_arrival
-
-    def spy(callback):
-        seen.append(callback)
-        return real(callback)
-
-    monkeypatch.setattr(identity, "on_arrival", spy)
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
     page = manager.build()
-    assert seen and "STEM Manager" in page.children[0].value
-    assert isinstance(page.children[2].children[0].children[0], type(page.children[2]))
+    assert "STEM Manager" in page.children[0].value
+    arrival, body = page.children[1], page.children[2]
+    assert isinstance(arrival, identity.Arrival) and arrival.visitor is None
+    assert not (tmp_path / "s.sqlite").exists()  # nothing per-person before arrival
+    arrival.arrive("d" * 32)
+    assert arrival.visitor.owner == "browser:" + "d" * 32
+    assert isinstance(body.children[0], widgets.VBox)  # the Manager itself
 
 
 def test_details_are_made_when_opened_and_saved_like_the_rest(app, store):
