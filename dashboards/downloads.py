@@ -99,7 +99,14 @@ class DownloadLinks:
                              f"{links_html(table, filename)}</p></div>")
 
 
+#: plotly ``config`` of every chart: no plotly logo, and no "Share chart..." button in the
+#: chart's menu (it would send the chart to Plotly's cloud, which no page may do; without
+#: a cloud address it does nothing).
+CHART_CONFIG = {"displaylogo": False, "showSendToCloud": False}
+
+
 def image_config(filename: str, scale: int = 2) -> dict:
-    """plotly ``config`` for the camera button: a PNG named ``<filename>.png`` at ``scale``."""
+    """plotly ``config`` for the camera button: a PNG named ``<filename>.png`` at ``scale``
+    (and :data:`CHART_CONFIG`)."""
     return {"toImageButtonOptions": {"format": "png", "filename": filename, "scale": scale},
-            "displaylogo": False}
+            **CHART_CONFIG}

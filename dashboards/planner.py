@@ -170,16 +170,17 @@ class Planner:
         self.form_message = widgets.HTML()
 
         # -- the list of events
-        self.events = widgets.Select(options=[], rows=14, description="",
-                                     layout=widgets.Layout(width="98%"))
+        self.events = page.named(widgets.Select(options=[], rows=14, layout=widgets.Layout(
+            width="98%")), "All events", shown=False)
         self._listing = False  # True while the list's options are being replaced
         self.events.observe(lambda change: self._listing or self.select(change["new"]),
                             names="value")
         self.delete_button = widgets.Button(description="Delete", icon="trash",
                                             button_style="danger", disabled=True)
         self.delete_button.on_click(lambda _: self.delete_selected())
-        self.duplicate_years = widgets.SelectMultiple(options=self._year_options(), rows=3,
-                                                      layout=widgets.Layout(width="110px"))
+        self.duplicate_years = page.named(widgets.SelectMultiple(
+            options=self._year_options(), rows=3, layout=widgets.Layout(width="110px")),
+            "Year groups to copy the event to", shown=False)
         self.duplicate_button = widgets.Button(description="Duplicate to years", icon="copy",
                                                disabled=True)
         self.duplicate_button.on_click(lambda _: self.duplicate_selected())
@@ -188,9 +189,10 @@ class Planner:
         self.picture = widgets.VBox([])
         self.figure = self._figure_widget()
         self.balance = widgets.HTML()
-        self.example = widgets.Dropdown(options=[("Choose an example plan…", "")]
-                                        + [(name, str(path)) for name, path in examples().items()],
-                                        layout=widgets.Layout(width="320px"))
+        self.example = page.named(widgets.Dropdown(
+            options=[("Choose an example plan…", "")]
+            + [(name, str(path)) for name, path in examples().items()],
+            layout=widgets.Layout(width="auto")), "Example plan:")
         self.example.observe(lambda change: change["new"] and self.load_example(change["new"]),
                              names="value")
         self.upload = widgets.FileUpload(accept=".json,.csv", multiple=False,
@@ -221,7 +223,7 @@ class Planner:
             widgets.HBox([self.key_stage, self.school_year, self.apply_settings_button]),
             self.settings_message])
         form = widgets.VBox([
-            page.html_widget("<h3>Event</h3>"), self.title,
+            page.html_widget("<h2>Event</h2>"), self.title,
             widgets.HBox([self.subjects, self.year_groups]),
             widgets.HBox([self.term, self.stage]), self.half_term,
             widgets.HBox([self.kind, self.careers_linked]),
@@ -229,22 +231,22 @@ class Planner:
             widgets.HBox([self.add_button, self.save_button, self.clear_button]),
             self.form_message], layout=widgets.Layout(width="55%"))
         table = widgets.VBox([
-            page.html_widget("<h3>All events</h3><p class='ks3-note'>Pick one (or click it on "
+            page.html_widget("<h2>All events</h2><p class='ks3-note'>Pick one (or click it on "
                              "the clock-face) to edit, delete or copy it.</p>"),
             self.events,
             widgets.HBox([self.delete_button, self.duplicate_button, self.duplicate_years])],
             layout=widgets.Layout(width="45%"))
         picture = widgets.VBox([self.picture],
                                layout=widgets.Layout(width="62%"))
-        report = widgets.VBox([page.html_widget("<h3>Balance</h3>"), self.balance],
+        report = widgets.VBox([page.html_widget("<h2>Balance</h2>"), self.balance],
                               layout=widgets.Layout(width="38%"))
         file_row = widgets.VBox([
-            widgets.HBox([widgets.Label("Example plan:"), self.example, self.upload]),
+            widgets.HBox([self.example, self.upload]),
             self.links, self.file_message, self.autosave_message])
         return widgets.VBox([
             self.restore_bar, settings, widgets.HBox([picture, report]),
-            widgets.HBox([form, table]), page.html_widget("<h3>Files</h3>"), file_row,
-            page.html_widget("<h3>The survey meets the plan</h3>"),
+            widgets.HBox([form, table]), page.html_widget("<h2>Files</h2>"), file_row,
+            page.html_widget("<h2>The survey meets the plan</h2>"),
             widgets.VBox([self.survey_button, self.survey_note, self.evidence])])
 
     # ------------------------------------------------------------- helpers

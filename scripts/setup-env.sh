@@ -65,3 +65,24 @@ ensure_chromium() {
   fi
   export CHROMIUM
 }
+
+#: axe-core, the accessibility checker the browser tests run in every page
+#: (tests/browser/conftest.py finds it in $VENV/npm). Pinned: the version the
+#: pages last passed with.
+AXE_CORE_VERSION="4.14.1"
+
+ensure_axe() {
+  local here="$VENV/npm/node_modules/axe-core/package.json"
+  if [ -f "$here" ] && grep -q "\"version\": \"$AXE_CORE_VERSION\"" "$here"; then return 0; fi
+  if ! command -v npm >/dev/null; then
+    echo "==> installing Debian's npm for axe-core (the accessibility checker of the browser tests)"
+    as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null || {
+      echo "error: could not install npm (apt-get install npm); the browser tests need axe-core from it." >&2
+      return 1
+    }
+  fi
+  echo "==> installing axe-core $AXE_CORE_VERSION into $VENV/npm"
+  mkdir -p "$VENV/npm"
+  npm install --silent --no-save --no-audit --no-fund --prefix "$VENV/npm" \
+    "axe-core@$AXE_CORE_VERSION" || return 1
+}
