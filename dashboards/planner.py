@@ -120,16 +120,22 @@ class Planner:
         self.survey_tables: list | None = None
         ks = self.plan.key_stage
         wide = {"description_width": "initial"}
+        # Text goes to the kernel when its field is left (Tab, Enter or a click elsewhere),
+        # in one message: typed fast, keystroke by keystroke, ipywidgets holds a field's
+        # later updates back until the kernel answers the first, and the press of the
+        # button that follows overtook them (a save took the title half typed).
+        typed = {"continuous_update": False}
 
         # -- settings
-        self.school = widgets.Text(value=self.plan.school, description="School:", style=wide)
+        self.school = widgets.Text(value=self.plan.school, description="School:", style=wide,
+                                   **typed)
         self.plan_title = widgets.Text(value=self.plan.title, description="Plan title:",
-                                       style=wide)
+                                       style=wide, **typed)
         self.key_stage = widgets.Dropdown(
             options=self._key_stage_options(ks.year_groups), value=ks.year_groups,
             description="Key stage:", style=wide)
         self.school_year = widgets.Text(value=ks.school_year, description="School year:",
-                                        placeholder="e.g. 2010/11", style=wide,
+                                        placeholder="e.g. 2010/11", style=wide, **typed,
                                         layout=widgets.Layout(width="220px"))
         self.apply_settings_button = widgets.Button(description="Apply settings", icon="check")
         self.apply_settings_button.on_click(lambda _: self.apply_settings())
@@ -137,7 +143,7 @@ class Planner:
 
         # -- the form
         self.title = widgets.Text(description="Title:", placeholder="e.g. Perfume Project",
-                                  style=wide, layout=widgets.Layout(width="98%"))
+                                  style=wide, **typed, layout=widgets.Layout(width="98%"))
         self.subjects = widgets.SelectMultiple(
             options=[(label, key) for key, label in subjects().items()], description="Subjects:",
             rows=len(subjects()), style=wide)
@@ -154,10 +160,11 @@ class Planner:
         self.kind.observe(lambda change: setattr(
             self.year_groups, "disabled", change["new"] in teacher_kinds()), names="value")
         self.careers_linked = widgets.Checkbox(description="Linked to careers", indent=False)
-        self.lead = widgets.Text(description="Lead:", placeholder="who leads it", style=wide)
+        self.lead = widgets.Text(description="Lead:", placeholder="who leads it", style=wide,
+                                 **typed)
         self.partner = widgets.Text(description="Partner:", placeholder="employer, university…",
-                                    style=wide)
-        self.notes = widgets.Textarea(description="Notes:", style=wide,
+                                    style=wide, **typed)
+        self.notes = widgets.Textarea(description="Notes:", style=wide, **typed,
                                       layout=widgets.Layout(width="98%", height="60px"))
         self.add_button = widgets.Button(description="Add event", button_style="primary",
                                          icon="plus")
