@@ -201,7 +201,8 @@ class BlockExplorer:
                                layout=widgets.Layout(flex_flow="row wrap",
                                                      align_items="center"))
         self.widget = widgets.VBox([choices, self.compare, self.filters.widget, self.status,
-                                    self.chart, self.text, self.base, self.downloads.widget, self.footnote])
+                                    self.chart, self.text, self.base, self.downloads.widget,
+                                    self.footnote])
         self.widget.add_class("ks3-explorer")
 
     # -- state ---------------------------------------------------------------
