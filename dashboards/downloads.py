@@ -99,10 +99,16 @@ class DownloadLinks:
                              f"{links_html(table, filename)}</p></div>")
 
 
+#: plotly ``config`` of every chart: no plotly logo, and no "Share chart..." button in the
+#: chart's menu (it would send the chart to Plotly's cloud, which no page may do; without
+#: a cloud address it does nothing).
+CHART_CONFIG = {"displaylogo": False, "showSendToCloud": False}
+
+
 def image_config(filename: str, scale: int = 2) -> dict:
     """plotly ``config`` of a chart: the camera button saves a PNG named
     ``<filename>.png`` at ``scale``; ``responsive``, so the chart takes its
     container's size on a window ``resize`` (which :data:`dashboards.page.CHART_SIZING_JS`
-    also fires when the container alone changes)."""
+    also fires when the container alone changes); and :data:`CHART_CONFIG`."""
     return {"toImageButtonOptions": {"format": "png", "filename": filename, "scale": scale},
-            "displaylogo": False, "responsive": True}
+            "responsive": True, **CHART_CONFIG}

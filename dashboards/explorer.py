@@ -190,6 +190,7 @@ class BlockExplorer:
         self.rows = pd.DataFrame()
         self.figure = go.Figure()
         self.chart = widgets.Output()
+        self.text = widgets.HTML()  # the chart's summary and data table, for every reader
         self.downloads = downloads.DownloadLinks(pd.DataFrame(), setup.name)
         self._hide_compared()
         self.show(first_time=True)
@@ -200,7 +201,8 @@ class BlockExplorer:
                                layout=widgets.Layout(flex_flow="row wrap",
                                                      align_items="center"))
         self.widget = widgets.VBox([choices, self.compare, self.filters.widget, self.status,
-                                    self.chart, self.base, self.downloads.widget, self.footnote])
+                                    self.chart, self.text, self.base, self.downloads.widget,
+                                    self.footnote])
         self.widget.add_class("ks3-explorer")
 
     # -- state ---------------------------------------------------------------
@@ -308,6 +310,7 @@ class BlockExplorer:
         # old, so the page does not jump under the viewer's pointer
         self.chart.layout.min_height = f"{int(new.layout.height or 450)}px"
         self.chart.outputs = (chart_output(new, downloads.image_config(name)),)
+        self.text.value = page.described(rows, new)
         self.downloads.update(rows, name)
         self.base.value = page.html_widget(
             f'<p class="ks3-note"><b>Base</b>: {html.escape(base)}</p>').value

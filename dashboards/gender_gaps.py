@@ -138,9 +138,10 @@ class ChartPanel:
         self.output = widgets.Output()
         self.downloads = downloads.DownloadLinks(self.table, "table")
         self.fdr = page.html_widget("")
+        self.text = page.html_widget("")  # the chart's summary and data table
         self.problem = page.html_widget("")
         self.widget = widgets.VBox([self.heading, *([controls] if controls else []),
-                                    self.problem, self.output, self.fdr,
+                                    self.problem, self.output, self.text, self.fdr,
                                     self.downloads.widget])
 
     def show(self, key: tuple, draw: Callable[[], tuple[go.Figure, pd.DataFrame]],
@@ -179,6 +180,7 @@ class ChartPanel:
         if self.pending is None:
             return
         table = self.table
+        self.text.value = page.described(table, self.figure)
         self.downloads.update(table, self.pending)
         self.fdr.value = page.html_widget(
             f'<p class="ks3-note">{fdr_sentence(table)}</p>' if len(table) else "").value
@@ -218,8 +220,9 @@ def toggle(options: Sequence[tuple[str, object]], value=None) -> widgets.ToggleB
 
 
 def labelled(label: str, control: widgets.Widget) -> widgets.HBox:
-    """A control with its name on the left, names aligned in a column."""
-    return widgets.HBox([widgets.Label(label, layout=widgets.Layout(width="7em")), control],
+    """A control named by its own label (:func:`page.named`, 7em wide), in a row of
+    its own (so a dropdown is as wide as its choices)."""
+    return widgets.HBox([page.named(control, label, width="7em")],
                         layout=widgets.Layout(align_items="center"))
 
 

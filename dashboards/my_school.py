@@ -447,12 +447,13 @@ class MySchool:
         self._restrict_waves()
         table = self.table()
         self.chart = widgets.Output()
+        self.text = page.html_widget("")  # the chart's summary and data table
         self.downloads = downloads.DownloadLinks(table, self.filename())
         self._draw(table, self.value)
         self.widget = widgets.VBox([
             widgets.HBox(list(self.choices.values()),
                          layout=widgets.Layout(flex_flow="row wrap", gap="0.8em")),
-            self.message, self.chart, self.downloads.widget])
+            self.message, self.chart, self.text, self.downloads.widget])
 
     # -- state -------------------------------------------------------------
 
@@ -568,6 +569,7 @@ class MySchool:
         # the area keeps the chart's height while the new drawing replaces the old
         self.chart.layout.min_height = f"{int(spec['layout'].get('height') or 450)}px"
         self.chart.outputs = (_spec_output(spec, downloads.image_config(self.filename(choice))),)
+        self.text.value = page.described(table, spec)
 
 
 def _spec_output(spec: dict, config: dict) -> dict:

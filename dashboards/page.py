@@ -22,10 +22,27 @@ from IPython.display import display
 from analysis import disclosure
 from analysis.errors import SurveyDataError
 
+from . import chart_text
 from .data import CODEBOOK_VARIABLE, FILES_VARIABLE, DataSource, data_source
 
 #: Names a publication bundle (as :data:`dashboards.results.BUNDLE_VARIABLE`).
 BUNDLE_VARIABLE = "KS3_BUNDLE"
+
+#: A visible focus indicator on every control (WCAG 2.2, 2.4.7 and 2.4.11): a 3 px
+#: near-black outline (19:1 on white) with a white ring between it and the control, so it
+#: shows on dark buttons too; ``!important`` over ipywidgets' faint 1 px focus border,
+#: and ``:root …`` over its ``outline: none !important`` on text fields.
+#: ``.ks3-label-hidden``: a control's own ``<label>`` kept for screen readers, not drawn
+#: (for a control whose name is already the heading above it).
+FOCUS_CSS = """
+:focus-visible, .jupyter-widgets :focus-visible, .jupyter-widgets:focus-visible,
+:root .jupyter-widgets :is(input, textarea, select, button):focus-visible {
+  outline: 3px solid #0b0c0c !important; outline-offset: 2px !important;
+  box-shadow: 0 0 0 2px #ffffff !important; }
+.ks3-label-hidden > .widget-label { position: absolute !important; width: 1px !important;
+  height: 1px !important; overflow: hidden !important; clip: rect(0 0 0 0) !important;
+  white-space: nowrap !important; margin: 0 !important; padding: 0 !important; }
+"""
 
 #: Styles for the page's own HTML (Voilà's lab template supplies the rest).
 CSS = """
@@ -50,8 +67,11 @@ CSS = """
                animation: ks3-spin 0.9s linear infinite; }
 @keyframes ks3-spin { to { transform: rotate(360deg); } }
 .ks3-note { color: #555; font-size: 0.9em; margin-top: 0.4em; }
+.ks3-labelled > .widget-label { text-align: left; }
+FOCUS_AND_LABELS
+TABLE_CSS
 </style>
-"""
+""".replace("FOCUS_AND_LABELS", FOCUS_CSS).replace("TABLE_CSS", chart_text.CSS)
 
 
 def html_widget(body: str, css_class: str = "") -> widgets.HTML:
@@ -269,6 +289,42 @@ def chart_sizing() -> None:
     display({"text/html": f"<script>{CHART_SIZING_JS}</script>"}, raw=True)
 
 
+#: Makes Voilà's page one ``main`` landmark (``#rendered_cells`` holds every cell), so
+#: all of a page's content is in a landmark (WCAG 1.3.1; axe-core's "region"), on the
+#: research and the published server alike. Its own output is hidden.
+LANDMARKS_JS = """<script>
+(() => {
+  const cells = document.getElementById('rendered_cells');
+  if (cells && !cells.getAttribute('role')) cells.setAttribute('role', 'main');
+  const script = document.currentScript;
+  const own = script && script.closest('.jp-OutputArea-child');
+  if (own) own.style.display = 'none';
+})();
+</script>"""
+
+
+def named(control: widgets.Widget, name: str, *, shown: bool = True,
+          width: str = "initial") -> widgets.Widget:
+    """Give ``control`` its accessible name: its own ``<label>`` (the widget's
+    ``description``), ``width`` wide, left-aligned; ``shown=False`` keeps the label for
+    screen readers only (for a control named by the heading just above it). Returns
+    ``control``. Never name a control with a separate ``Label`` widget: a screen reader
+    does not tie it to the control."""
+    control.description = name
+    control.style.description_width = width
+    control.add_class("ks3-labelled")
+    if not shown:
+        control.add_class("ks3-label-hidden")
+    return control
+
+
+def described(rows, figure) -> str:
+    """HTML of the summary and data table of the chart ``figure`` drawn from ``rows``
+    (:func:`dashboards.chart_text.chart_text`, captioned by the figure's title), for the
+    HTML widget under the chart."""
+    return html_widget(chart_text.chart_text(rows, chart_text.figure_title(figure))).value
+
+
 def plotly_warmup() -> None:
     """Display :data:`PLOTLY_WARMUP` and the script that removes it (see there).
 
@@ -295,6 +351,7 @@ def show(build: Callable[[], widgets.Widget], what: str = "Loading the survey da
     the server and becomes :func:`unexpected_message`.
     """
     chart_sizing()
+    display({"text/html": LANDMARKS_JS}, raw=True)
     if warm_plotly:
         plotly_warmup()
     box = widgets.VBox([loading(what)])

@@ -139,16 +139,22 @@ class Planner:
         self.survey_tables: list | None = None
         ks = self.plan.key_stage
         wide = {"description_width": "initial"}
+        # Text goes to the kernel when its field is left (Tab, Enter or a click elsewhere),
+        # in one message: typed fast, keystroke by keystroke, ipywidgets holds a field's
+        # later updates back until the kernel answers the first, and the press of the
+        # button that follows overtook them (a save took the title half typed).
+        typed = {"continuous_update": False}
 
         # -- settings
-        self.school = widgets.Text(value=self.plan.school, description="School:", style=wide)
+        self.school = widgets.Text(value=self.plan.school, description="School:", style=wide,
+                                   **typed)
         self.plan_title = widgets.Text(value=self.plan.title, description="Plan title:",
-                                       style=wide)
+                                       style=wide, **typed)
         self.key_stage = widgets.Dropdown(
             options=self._key_stage_options(ks.year_groups), value=ks.year_groups,
             description="Key stage:", style=wide)
         self.school_year = widgets.Text(value=ks.school_year, description="School year:",
-                                        placeholder="e.g. 2010/11", style=wide,
+                                        placeholder="e.g. 2010/11", style=wide, **typed,
                                         layout=widgets.Layout(width="220px"))
         self.apply_settings_button = widgets.Button(description="Apply settings", icon="check")
         self.apply_settings_button.on_click(lambda _: self.apply_settings())
@@ -156,7 +162,7 @@ class Planner:
 
         # -- the form
         self.title = widgets.Text(description="Title:", placeholder="e.g. Perfume Project",
-                                  style=wide, layout=widgets.Layout(width="98%"))
+                                  style=wide, **typed, layout=widgets.Layout(width="98%"))
         self.subjects = widgets.SelectMultiple(
             options=[(label, key) for key, label in subjects().items()], description="Subjects:",
             rows=len(subjects()), style=wide)
@@ -173,10 +179,11 @@ class Planner:
         self.kind.observe(lambda change: setattr(
             self.year_groups, "disabled", change["new"] in teacher_kinds()), names="value")
         self.careers_linked = widgets.Checkbox(description="Linked to careers", indent=False)
-        self.lead = widgets.Text(description="Lead:", placeholder="who leads it", style=wide)
+        self.lead = widgets.Text(description="Lead:", placeholder="who leads it", style=wide,
+                                 **typed)
         self.partner = widgets.Text(description="Partner:", placeholder="employer, university…",
-                                    style=wide)
-        self.notes = widgets.Textarea(description="Notes:", style=wide,
+                                    style=wide, **typed)
+        self.notes = widgets.Textarea(description="Notes:", style=wide, **typed,
                                       layout=widgets.Layout(width="98%", height="60px"))
         self.add_button = widgets.Button(description="Add event", button_style="primary",
                                          icon="plus")
@@ -189,16 +196,17 @@ class Planner:
         self.form_message = widgets.HTML()
 
         # -- the list of events
-        self.events = widgets.Select(options=[], rows=14, description="",
-                                     layout=widgets.Layout(width="98%"))
+        self.events = page.named(widgets.Select(options=[], rows=14, layout=widgets.Layout(
+            width="98%")), "All events", shown=False)
         self._listing = False  # True while the list's options are being replaced
         self.events.observe(lambda change: self._listing or self.select(change["new"]),
                             names="value")
         self.delete_button = widgets.Button(description="Delete", icon="trash",
                                             button_style="danger", disabled=True)
         self.delete_button.on_click(lambda _: self.delete_selected())
-        self.duplicate_years = widgets.SelectMultiple(options=self._year_options(), rows=3,
-                                                      layout=widgets.Layout(width="110px"))
+        self.duplicate_years = page.named(widgets.SelectMultiple(
+            options=self._year_options(), rows=3, layout=widgets.Layout(width="110px")),
+            "Year groups to copy the event to", shown=False)
         self.duplicate_button = widgets.Button(description="Duplicate to years", icon="copy",
                                                disabled=True)
         self.duplicate_button.on_click(lambda _: self.duplicate_selected())
@@ -207,9 +215,10 @@ class Planner:
         self.picture = widgets.VBox([])
         self.figure = self._figure_widget()
         self.balance = widgets.HTML()
-        self.example = widgets.Dropdown(options=[("Choose an example plan…", "")]
-                                        + [(name, str(path)) for name, path in examples().items()],
-                                        layout=widgets.Layout(width="320px"))
+        self.example = page.named(widgets.Dropdown(
+            options=[("Choose an example plan…", "")]
+            + [(name, str(path)) for name, path in examples().items()],
+            layout=widgets.Layout(width="auto")), "Example plan:")
         self.example.observe(lambda change: change["new"] and self.load_example(change["new"]),
                              names="value")
         self.upload = widgets.FileUpload(accept=".json,.csv", multiple=False,
@@ -248,7 +257,7 @@ class Planner:
             widgets.HBox([self.key_stage, self.school_year, self.apply_settings_button]),
             self.settings_message])
         form = widgets.VBox([
-            page.html_widget("<h3>Event</h3>"), self.title,
+            page.html_widget("<h2>Event</h2>"), self.title,
             widgets.HBox([self.subjects, self.year_groups]),
             widgets.HBox([self.term, self.stage]), self.half_term,
             widgets.HBox([self.kind, self.careers_linked]),
@@ -256,23 +265,24 @@ class Planner:
             widgets.HBox([self.add_button, self.save_button, self.clear_button]),
             self.form_message], layout=widgets.Layout(width="55%"))
         table = widgets.VBox([
-            page.html_widget("<h3>All events</h3><p class='ks3-note'>Pick one (or click it on "
+            page.html_widget("<h2>All events</h2><p class='ks3-note'>Pick one (or click it on "
                              "the clock-face) to edit, delete or copy it.</p>"),
             self.events,
             widgets.HBox([self.delete_button, self.duplicate_button, self.duplicate_years])],
             layout=widgets.Layout(width="45%"))
         picture = widgets.VBox([self.picture],
                                layout=widgets.Layout(width="62%"))
-        report = widgets.VBox([page.html_widget("<h3>Balance</h3>"), self.balance],
+        report = widgets.VBox([page.html_widget("<h2>Balance</h2>"), self.balance],
                               layout=widgets.Layout(width="38%"))
         file_row = widgets.VBox([
-            widgets.HBox([widgets.Label("Example plan:"), self.example, self.upload]),
+            widgets.HBox([self.example, self.upload]),
             self.links, self.file_message, self.autosave_message,
             widgets.HBox([self.versions, self.restore_version_button])])
         return widgets.VBox([
-            self.restore_bar, self.conflict_bar, self.ask_bar, settings, widgets.HBox([picture, report]),
-            widgets.HBox([form, table]), page.html_widget("<h3>Files</h3>"), file_row,
-            page.html_widget("<h3>The survey meets the plan</h3>"),
+            self.restore_bar, self.conflict_bar, self.ask_bar, settings,
+            widgets.HBox([picture, report]),
+            widgets.HBox([form, table]), page.html_widget("<h2>Files</h2>"), file_row,
+            page.html_widget("<h2>The survey meets the plan</h2>"),
             widgets.VBox([self.survey_button, self.survey_note, self.evidence])])
 
     # ------------------------------------------------------------- helpers

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import shutil
 import sys
 import tempfile
@@ -41,6 +42,7 @@ import plotly.io as pio
 from analysis import figures, schema
 from analysis.errors import Problem, SurveyDataError
 
+from . import chart_text, downloads, page
 from .bundle import BundleResults
 from .page import CHART_SIZING_JS
 from .results import legend_note
@@ -118,7 +120,7 @@ h2 { font-size: 1.25em; margin: 1.4em 0 0.3em 0; }
 .plot { width: 100%; min-height: 420px; }
 footer, .note { color: #555; font-size: 0.9em; }
 footer { border-top: 1px solid #ddd; margin-top: 2em; padding-top: 0.6em; }
-"""
+""" + page.FOCUS_CSS + chart_text.CSS
 
 #: The client side: draw the chosen figure of every chart, again when the choice changes
 #: (``responsive``, and :data:`dashboards.page.CHART_SIZING_JS`: each chart takes its
@@ -128,9 +130,11 @@ document.querySelectorAll(".chart").forEach(function (chart) {
   var plot = chart.querySelector(".plot");
   var figures = JSON.parse(chart.querySelector("script.figures").textContent);
   var choice = chart.querySelector("select");
+  var texts = chart.querySelectorAll(".chart-text");
   function draw() {
-    var f = figures[choice ? Number(choice.value) : 0];
-    Plotly.react(plot, f.data, f.layout, {responsive: true, displaylogo: false});
+    var i = choice ? Number(choice.value) : 0, f = figures[i];
+    Plotly.react(plot, f.data, f.layout, Object.assign({responsive: true}, CONFIG));
+    texts.forEach(function (t, j) { t.hidden = j !== i; });
   }
   if (choice) { choice.addEventListener("change", draw); }
   draw();
@@ -327,6 +331,8 @@ class Chart:
     heading: str
     choice: str  # the select's label ("Pupils", "Question block"); "" for no select
     options: list[tuple[str, go.Figure]]
+    #: the rows each option's figure draws (its summary and data table)
+    tables: list[pd.DataFrame]
 
 
 def topic_charts(results: BundleResults, topic: Topic) -> list[Chart]:
@@ -336,16 +342,17 @@ def topic_charts(results: BundleResults, topic: Topic) -> list[Chart]:
     for block in topic.blocks:
         if block not in present:
             continue
-        options = []
+        options, tables = [], []
         for who, where in FILTERS:
             if any(v not in results.levels(c) for c, v in where.items()):
                 continue
             view = results.view(["year_group"], where, [block])
             options.append((who[0].upper() + who[1:], share_figure(view, block, who)))
-        charts.append(Chart(schema.block(block).label, "Pupils", options))
+            tables.append(view[view["measure"] == "share"])
+        charts.append(Chart(schema.block(block).label, "Pupils", options, tables))
     share_blocks = [b for b in present if schema.block(b).scale != "categorical"]
     for measure in topic.comparisons:
-        options = []
+        options, tables = [], []
         for block in share_blocks:
             if measure == "cohort":
                 table = pd.concat([results.comparisons(measure, [block], s)
@@ -360,7 +367,8 @@ def topic_charts(results: BundleResults, topic: Topic) -> list[Chart]:
             bases = bases[bases["measure"] == "share"]
             options.append((schema.block(block).label,
                             comparison_figure(table, measure, block, bases)))
-        charts.append(Chart(_COMPARISON_TITLES[measure][0], "Question block", options))
+            tables.append(table[table["block"] == block])
+        charts.append(Chart(_COMPARISON_TITLES[measure][0], "Question block", options, tables))
     return charts
 
 
@@ -376,8 +384,9 @@ def _page(title: str, body: str, results: BundleResults, here: str, *, charts: b
         f'<a href="{t.name}.html"{" class=here" if t.name == here else ""}>'
         f"{html.escape(t.title)}</a>" for t in TOPICS)
     # the charts take their containers' width whenever it changes, as on the server
+    config = json.dumps(downloads.CHART_CONFIG)
     script = (f'<script src="{PLOTLY_JS}"></script>\n<script>{CHART_SIZING_JS}</script>\n'
-              f'<script>{_SCRIPT}</script>' if charts else "")
+              f"<script>var CONFIG = {config};{_SCRIPT}</script>" if charts else "")
     created = html.escape(str(results.manifest.get("created", ""))[:10])
     return f"""<!DOCTYPE html>
 <html lang="en-GB">
@@ -424,9 +433,14 @@ def topic_page(results: BundleResults, topic: Topic) -> str:
                            for j, (label, _) in enumerate(chart.options))
             select = (f'<label for="{cid}-choice">{html.escape(chart.choice)}:</label>'
                       f'<select id="{cid}-choice">{opts}</select>')
+        # each figure's summary and data table; the script shows the chosen one's
+        texts = "".join(
+            f'<div class="chart-text"{" hidden" if j else ""}>'
+            f"{chart_text.chart_text(rows, chart_text.figure_title(figure))}</div>"
+            for j, ((_, figure), rows) in enumerate(zip(chart.options, chart.tables)))
         sections.append(
             f'<section class="chart" id="{cid}"><h2>{html.escape(chart.heading)}</h2>{select}'
-            f'<div class="plot"></div>'
+            f'<div class="plot"></div>{texts}'
             f'<script type="application/json" class="figures">'
             f"{_figure_json([f for _, f in chart.options])}</script></section>")
     return _page(f"{topic.title}: {results.title}", "\n".join(sections), results, topic.name,

@@ -66,6 +66,17 @@ ensure_chromium() {
   export CHROMIUM
 }
 
+ensure_npm() {
+  # Node.js programs the project needs (JupyterHub's proxy, axe-core) come from npm.
+  if ! command -v npm >/dev/null; then
+    echo "==> installing Debian's nodejs and npm ($1 needs it)"
+    as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null || {
+      echo "error: could not install npm (apt-get install nodejs npm); $1 needs it." >&2
+      return 1
+    }
+  fi
+}
+
 #: configurable-http-proxy (npm), the JupyterHub proxy; pinned here, installed into .venv.
 CHP_VERSION="4.6.3"
 
@@ -75,17 +86,26 @@ ensure_proxy() {
   if [ -x "$bin" ] && [ "$(cat "$VENV/hub-proxy/.version" 2>/dev/null)" = "$CHP_VERSION" ]; then
     export KS3_HUB_PROXY="$bin"; return 0
   fi
-  if ! command -v npm >/dev/null; then
-    echo "==> installing Debian's nodejs and npm for JupyterHub's proxy"
-    as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null || {
-      echo "error: could not install npm (apt-get install nodejs npm); the hub's proxy needs it." >&2
-      return 1
-    }
-  fi
+  ensure_npm "JupyterHub's proxy" || return 1
   echo "==> installing configurable-http-proxy $CHP_VERSION (npm) into $VENV/hub-proxy"
   mkdir -p "$VENV/hub-proxy"
   npm install --silent --no-audit --no-fund --prefix "$VENV/hub-proxy" \
     "configurable-http-proxy@$CHP_VERSION" >/dev/null || return 1
   echo "$CHP_VERSION" > "$VENV/hub-proxy/.version"
   export KS3_HUB_PROXY="$bin"
+}
+
+#: axe-core, the accessibility checker the browser tests run in every page
+#: (tests/browser/conftest.py finds it in $VENV/npm). Pinned: the version the
+#: pages last passed with.
+AXE_CORE_VERSION="4.14.1"
+
+ensure_axe() {
+  local here="$VENV/npm/node_modules/axe-core/package.json"
+  if [ -f "$here" ] && grep -q "\"version\": \"$AXE_CORE_VERSION\"" "$here"; then return 0; fi
+  ensure_npm "the accessibility checker of the browser tests (axe-core)" || return 1
+  echo "==> installing axe-core $AXE_CORE_VERSION into $VENV/npm"
+  mkdir -p "$VENV/npm"
+  npm install --silent --no-save --no-audit --no-fund --prefix "$VENV/npm" \
+    "axe-core@$AXE_CORE_VERSION" || return 1
 }

@@ -265,7 +265,8 @@ def balance_html(report: Balance, plan: Plan) -> str:
         f"<td>{r.longest_gap_stages}</td>" for r in report.by_year.itertuples()) + "</tr>"
     rows += "<tr><td>Evenness</td>" + "".join(
         f"<td>{_number(r.evenness)}</td>" for r in report.by_year.itertuples()) + "</tr>"
-    parts.append(f'<table class="ks3-planner-table"><tr><th></th>{head}</tr>{rows}</table>')
+    parts.append(f'<table class="ks3-planner-table"><tr><th>Measure</th>{head}</tr>{rows}'
+                 "</table>")
     grid = report.coverage.pivot_table(index="subject_label", columns=["year_group", "term"],
                                        values="events", aggfunc="sum", sort=False)
     term_names = terms()
@@ -280,8 +281,8 @@ def balance_html(report: Balance, plan: Plan) -> str:
         body += f"<tr><td>{html.escape(str(label))}</td>{cells}</tr>"
     parts.append('<p class="ks3-note">Events per subject, year group and term '
                  '(empty cells shaded):</p>'
-                 f'<table class="ks3-planner-grid"><tr><th></th>{head1}</tr>'
-                 f"<tr><th></th>{head2}</tr>{body}</table>")
+                 f'<table class="ks3-planner-grid"><tr><th rowspan="2">Subject</th>{head1}</tr>'
+                 f"<tr>{head2}</tr>{body}</table>")
     return "".join(parts)
 
 

@@ -9,6 +9,7 @@ download does not work here, so never call ``playwright install``.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,11 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
+#: axe-core (npm), installed by ``scripts/test`` (``ensure_axe`` in ``scripts/setup-env.sh``).
+AXE_JS = Path(os.environ.get("KS3_AXE_JS", "")
+              or Path(sys.prefix) / "npm" / "node_modules" / "axe-core" / "axe.min.js")
+#: axe-core's impacts that fail a test: WCAG 2.2 AA violations a reader cannot work round.
+AXE_FAILING = ("critical", "serious")
 #: Plenty for a page to execute and draw its chart on a shared 2-core machine.
 PAGE_TIMEOUT_MS = 90_000
 
@@ -69,6 +75,23 @@ def voila():
     server = serve({"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": ""})
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def bundle(tmp_path_factory) -> Path:
+    """A publication bundle of the synthetic sample (no school), made once a session."""
+    from analysis.publish import build_bundle
+    from dashboards import data
+
+    return build_bundle(data.survey(), tmp_path_factory.mktemp("published") / "bundle")
+
+
+@pytest.fixture(scope="session")
+def published(bundle):
+    """The published server on that bundle, as ``--publish`` starts it."""
+    srv = serve(published=bundle, timeout=120)
+    yield srv
+    srv.stop()
 
 
 @pytest.fixture(scope="session")
@@ -130,3 +153,30 @@ def wait_for_chart(page, timeout: float | None = None) -> None:
     ``timeout`` in ms (default: the page's default timeout)."""
     kwargs = {} if timeout is None else {"timeout": timeout}
     page.wait_for_function(DRAWN_TRACE_JS, polling="raf", **kwargs)
+
+
+def axe_findings(page) -> list[dict]:
+    """Run axe-core (:data:`AXE_JS`) on the page as it is now: every violation of
+    WCAG 2.0-2.2 A/AA and axe's best practices, as ``{"rule", "impact", "help",
+    "elements"}`` (the CSS selectors of the elements at fault)."""
+    if not AXE_JS.exists():
+        pytest.fail(f"axe-core is not at {AXE_JS}. `scripts/test` installs it (npm install "
+                    f"--prefix {Path(sys.prefix) / 'npm'} axe-core@VERSION, the version in "
+                    "scripts/setup-env.sh), or set KS3_AXE_JS to an axe.min.js.", pytrace=False)
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    return [{"rule": v["id"], "impact": v["impact"], "help": v["help"],
+             "elements": [" ".join(map(str, n["target"])) for n in v["nodes"]]}
+            for v in result["violations"]]
+
+
+def assert_accessible(page, where: str) -> list[dict]:
+    """Fail on any critical or serious axe-core finding, naming the page, the rule and
+    the elements; return every finding (the moderate and minor ones too)."""
+    findings = axe_findings(page)
+    bad = [f for f in findings if f["impact"] in AXE_FAILING]
+    assert not bad, f"{where}: " + "; ".join(
+        f"{f['impact']} {f['rule']} ({f['help']}) on {', '.join(f['elements'][:5])}"
+        for f in bad)
+    return findings

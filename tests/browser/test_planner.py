@@ -205,3 +205,82 @@ def test_two_browsers_never_see_each_others_plan_and_a_reload_opens_the_latest(
         for context in contexts:
             context.close()
         planner_voila.stop()
+
+
+#: The focused element is the control of the widget whose own label says ``label``.
+FOCUSED_LABELLED_JS = """(label) => { const el = document.activeElement;
+    const w = el && el.closest('.jupyter-widgets');
+    const l = w && w.querySelector(':scope > label');
+    return !!l && l.textContent.trim() === label && el.matches('input, select, textarea'); }"""
+#: The focused element is an enabled button saying ``text``.
+FOCUSED_BUTTON_JS = """(text) => { const el = document.activeElement;
+    return !!el && el.tagName === 'BUTTON' && !el.disabled
+        && el.textContent.trim() === text; }"""
+#: Option labels of the list of events (no-break spaces as spaces).
+LISTED_JS = """() => Array.from(
+    document.querySelectorAll('.ks3-label-hidden select:not([multiple]) option'),
+    o => o.textContent.replace(/\\u00a0/g, ' '))"""
+
+
+def tab_to(page, predicate: str, arg: str, most: int = 120, back: bool = False) -> None:
+    """Press Tab (Shift+Tab if ``back``) until ``predicate(arg)`` holds for the focused
+    element; fail if it does not within ``most`` presses: it is out of keyboard reach."""
+    for _ in range(most):
+        page.keyboard.press("Shift+Tab" if back else "Tab")
+        if page.evaluate(predicate, arg):
+            return
+    pytest.fail(f"{arg!r} cannot be reached with the Tab key ({most} presses)")
+
+
+def test_add_edit_and_select_an_event_with_the_keyboard_only(page, planner_voila):
+    """No click, no fill: Tab, typing, arrows, Space and Enter, as a keyboard user works."""
+    open_dashboard(page, planner_voila, PLANNER)
+    page.wait_for_selector(".js-plotly-plot .barlayer path", state="attached")
+    if page.locator("button:has-text('Start afresh')").count():  # an autosave from before
+        tab_to(page, FOCUSED_BUTTON_JS, "Start afresh")
+        page.keyboard.press("Enter")
+    before = len(page.evaluate(LISTED_JS))
+
+    tab_to(page, FOCUSED_LABELLED_JS, "Title:")
+    page.keyboard.type("Keyboard STEM day")
+    tab_to(page, FOCUSED_LABELLED_JS, "Subjects:")
+    page.keyboard.type("Engineering")  # a list box selects the option typed
+    tab_to(page, FOCUSED_LABELLED_JS, "Year groups:")
+    page.keyboard.type("Year 8")
+    tab_to(page, FOCUSED_LABELLED_JS, "Term:")
+    page.keyboard.type("Spring")
+    tab_to(page, FOCUSED_BUTTON_JS, "2nd half")
+    page.keyboard.press("Space")
+    tab_to(page, FOCUSED_BUTTON_JS, "Add event")
+    page.keyboard.press("Enter")
+    added = "Spring 2, middle · Y8 · Keyboard STEM day (Engineering)"
+    page.wait_for_function(f"() => ({LISTED_JS})().includes({added!r})")
+    assert len(page.evaluate(LISTED_JS)) == before + 1
+
+    # clear the form, select the event in the list with the arrows: the form fills again
+    title = widget(page, "text", "Title:").locator("input")
+    tab_to(page, FOCUSED_BUTTON_JS, "Clear form")
+    page.keyboard.press("Enter")
+    page.wait_for_function("(el) => el.value === ''", arg=title.element_handle())
+    page.wait_for_selector("button:has-text('Save changes')[disabled]")
+    tab_to(page, FOCUSED_LABELLED_JS, "All events")
+    page.keyboard.press("Home")
+    for _ in range(len(page.evaluate(LISTED_JS))):
+        if page.evaluate("() => document.activeElement.selectedOptions[0]?.textContent"
+                         ".replace(/\\u00a0/g, ' ')") == added:
+            break
+        page.keyboard.press("ArrowDown")
+    page.wait_for_function("(el) => el.value === 'Keyboard STEM day'",
+                           arg=title.element_handle())
+    page.wait_for_selector("button:has-text('Save changes'):not([disabled])")
+    # back up to the title, change it and save
+    tab_to(page, FOCUSED_LABELLED_JS, "Title:", back=True)
+    page.keyboard.press("End")
+    page.keyboard.type(" (edited)")
+    tab_to(page, FOCUSED_BUTTON_JS, "Save changes")
+    page.keyboard.press("Enter")
+    edited = "Spring 2, middle · Y8 · Keyboard STEM day (edited) (Engineering)"
+    page.wait_for_function(f"() => ({LISTED_JS})().includes({edited!r})")
+    listed = page.evaluate(LISTED_JS)
+    assert added not in listed and len(listed) == before + 1
+    assert_no_code_or_traceback(page)

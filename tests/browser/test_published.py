@@ -24,7 +24,7 @@ import pytest
 from dashboards import data, server
 from dashboards.server import HOME, VoilaServer
 
-from .conftest import PAGE_TIMEOUT_MS, open_dashboard, serve
+from .conftest import PAGE_TIMEOUT_MS, open_dashboard
 
 SAMPLE_DIR = Path(data.__file__).resolve().parents[1] / "data" / "sample"
 #: Pages of the published dashboards the browser tests open.
@@ -33,22 +33,6 @@ PAGES = ("index.ipynb", "subjects.ipynb")
 SECRETS = ("from dashboards import", "Traceback", "ks3-stem-publication", "breakdown,wave",
            '"cell_type"', "pupil_id", "KS3_BUNDLE=")
 PUPIL_ID = re.compile(r"\bP\d{5}\b")
-
-
-@pytest.fixture(scope="session")
-def bundle(tmp_path_factory) -> Path:
-    """A publication bundle of the synthetic sample (no school), made once a session."""
-    from analysis.publish import build_bundle
-
-    return build_bundle(data.survey(), tmp_path_factory.mktemp("published") / "bundle")
-
-
-@pytest.fixture(scope="session")
-def published(bundle):
-    """The published server on that bundle, as ``--publish`` starts it."""
-    srv = serve(published=bundle, timeout=120)
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture(scope="session")
