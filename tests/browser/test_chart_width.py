@@ -16,7 +16,6 @@ import pytest
 from test_static_site import sample_site
 
 from .conftest import open_dashboard, wait_for_chart
-from .test_published import bundle, published  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 
