@@ -42,7 +42,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import Problem, SurveyDataError
-from analysis.planner.files import PlanFileError, _neutral, _unneutral, plan_from_json
+from analysis.planner.files import (PlanFileError, _neutral, _unneutral, csv_text_lines,
+                                    plan_from_json, read_header)
 from analysis.planner.files import plan_to_json as _plan_json
 from analysis.planner.model import FieldProblem, PlanValueError
 
@@ -255,34 +256,8 @@ def _csv_entry(row: dict, line: int, name: str) -> tuple[ActionReview | None, li
 def review_from_csv(text: str | bytes, framework: Framework,
                     name: str = "the review file") -> Review:
     """Read a review from CSV text written by :func:`review_to_csv` (or typed to match)."""
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = text.decode("cp1252")
-            except UnicodeDecodeError as error:
-                raise ReviewFileError(Problem(name, f"is not text (byte {error.start}).",
-                                              "Save it from the spreadsheet as CSV UTF-8.")
-                                      ) from None
-    lines = text.lstrip("\ufeff").splitlines(keepends=True)
-    meta, problems, n_meta = {}, [], len(lines)
-    for i, line in enumerate(lines):
-        if not line.startswith("#"):
-            n_meta = i
-            break
-        key, sep, value = line[1:].partition(":")
-        key = key.strip()
-        if not sep or key not in REVIEW_FIELDS:
-            problems.append(Problem(name, f"line {i + 1} ({line.strip()[:40]!r}) is not "
-                                    f"'# name: value' with a name from {', '.join(REVIEW_FIELDS)}.",
-                                    "Correct or delete the line."))
-            continue
-        try:
-            meta[key] = json.loads(value)
-        except json.JSONDecodeError:
-            problems.append(Problem(name, f"line {i + 1}: the value of {key} is not JSON.",
-                                    'Write text in double quotes, e.g. # school: "Bradfield".'))
+    lines = csv_text_lines(text, name, ReviewFileError)
+    meta, problems, n_meta = read_header(lines, name, REVIEW_FIELDS)
     if meta.get("document", DOCUMENT) != DOCUMENT:
         raise ReviewFileError(Problem(name, "is not a review saved by the STEM Manager.", _OPEN))
     if "schema_version" in meta:

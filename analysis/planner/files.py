@@ -262,6 +262,48 @@ def _csv_event(row: dict, line: int, name: str) -> tuple[Event | None, list[Prob
         return None, _value_problems(error, name, "", row=line)
 
 
+def csv_text_lines(text: str | bytes, name: str, error: type[SurveyDataError]) -> list[str]:
+    """A document CSV's lines (UTF-8, or Excel's Windows-1252; a byte-order mark
+    dropped), for the Planner's plans and the Manager's reviews alike; ``error``
+    (that document's file error) if the bytes are not text."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                text = text.decode("cp1252")
+            except UnicodeDecodeError as bad:
+                raise error(Problem(name, f"is not text (byte {bad.start}).",
+                                    "Save it from the spreadsheet as CSV UTF-8.")) from None
+    return text.lstrip("\ufeff").splitlines(keepends=True)
+
+
+def read_header(lines: list[str], name: str, fields) -> tuple[dict, list[Problem], int]:
+    """The ``# name: value`` lines that open a document CSV (values JSON): ``(meta,
+    problems, number of such lines)``; a line with an unknown name or a value that is
+    not JSON is a problem naming the line and what to do."""
+    meta: dict = {}
+    problems: list[Problem] = []
+    n_meta = len(lines)
+    for i, line in enumerate(lines):
+        if not line.startswith("#"):
+            n_meta = i
+            break
+        key, sep, value = line[1:].partition(":")
+        key = key.strip()
+        if not sep or key not in fields:
+            problems.append(Problem(name, f"line {i + 1} ({line.strip()[:40]!r}) is not "
+                                    f"'# name: value' with a name from {', '.join(fields)}.",
+                                    "Correct or delete the line."))
+            continue
+        try:
+            meta[key] = json.loads(value)
+        except json.JSONDecodeError:
+            problems.append(Problem(name, f"line {i + 1}: the value of {key} is not JSON.",
+                                    'Write text in double quotes, e.g. # school: "Bradfield".'))
+    return meta, problems, n_meta
+
+
 def plan_from_csv(text: str | bytes, name: str = "the plan file") -> Plan:
     """Read a plan from CSV text (see the module notes); ``name`` is named in messages.
 
@@ -272,37 +314,8 @@ def plan_from_csv(text: str | bytes, name: str = "the plan file") -> Plan:
     ------
     PlanFileError
     """
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = text.decode("cp1252")
-            except UnicodeDecodeError as error:
-                raise PlanFileError(Problem(name, f"is not text (byte {error.start}).",
-                                            "Save it from the spreadsheet as CSV UTF-8.")) from None
-    text = text.lstrip("\ufeff")
-    lines = text.splitlines(keepends=True)
-    meta: dict = {}
-    problems: list[Problem] = []
-    n_meta = 0
-    for n_meta, line in enumerate(lines):  # noqa: B007 - n_meta is used after the loop
-        if not line.startswith("#"):
-            break
-        key, sep, value = line[1:].partition(":")
-        key = key.strip()
-        if not sep or key not in PLAN_FIELDS:
-            problems.append(Problem(name, f"line {n_meta + 1} ({line.strip()[:40]!r}) is not "
-                                    f"'# name: value' with a name from {', '.join(PLAN_FIELDS)}.",
-                                    "Correct or delete the line."))
-            continue
-        try:
-            meta[key] = json.loads(value)
-        except json.JSONDecodeError:
-            problems.append(Problem(name, f"line {n_meta + 1}: the value of {key} is not JSON.",
-                                    'Write text in double quotes, e.g. # school: "Bradfield".'))
-    else:
-        n_meta = len(lines)
+    lines = csv_text_lines(text, name, PlanFileError)
+    meta, problems, n_meta = read_header(lines, name, PLAN_FIELDS)
     if "schema_version" in meta:
         version = _version_problem(meta["schema_version"], name)
         if version:
