@@ -180,3 +180,9 @@ def assert_accessible(page, where: str) -> list[dict]:
         f"{f['impact']} {f['rule']} ({f['help']}) on {', '.join(f['elements'][:5])}"
         for f in bad)
     return findings
+
+
+def browser_key(page) -> str:
+    """The key this browser keeps in its localStorage (dashboards.identity): its plans and
+    reviews are stored under the owner ``browser:<key>``."""
+    return page.evaluate("() => window.localStorage.getItem('ks3-browser-key')")

@@ -12,7 +12,7 @@ import pytest
 
 from analysis.store import STORE_VARIABLE, Store
 
-from .conftest import open_dashboard, serve, wait_for_chart
+from .conftest import browser_key, open_dashboard, serve, wait_for_chart
 from .test_dashboards import assert_no_code_or_traceback
 
 pytestmark = pytest.mark.browser
@@ -85,7 +85,7 @@ def test_review_a_theme_reload_and_download_the_action_plan(page, manager_voila,
     assert_no_code_or_traceback(page)
 
     # the store holds what the page shows
-    saved = Store(store_path).latest("review", "browser:local", name).document
+    saved = Store(store_path).latest("review", f"browser:{browser_key(page)}", name).document
     statuses = {e["action_id"]: e["status"] for e in saved["entries"]}
     assert statuses == {"leadership.ethos.priorities": "in_place",
                         "leadership.dedicated.coordinator": "in_place",

@@ -12,7 +12,7 @@ from analysis.planner import files
 from analysis.store import STORE_VARIABLE, Store
 from dashboards import planner
 
-from .conftest import PAGE_TIMEOUT_MS, open_dashboard, serve
+from .conftest import PAGE_TIMEOUT_MS, browser_key, open_dashboard, serve
 
 pytestmark = pytest.mark.browser
 
@@ -66,10 +66,6 @@ def add_cycle_day(page, title: str = "Year 7 STEM Cycle Day") -> None:
     page.click("button:has-text('2nd half')")
     widget(page, "dropdown", "Stage:").locator("select").select_option(label="late")
     page.click("button:has-text('Add event')")
-
-
-def browser_key(page) -> str:
-    return page.evaluate("() => window.localStorage.getItem('ks3-browser-key')")
 
 
 def test_add_an_event_and_see_it_drawn_listed_balanced_and_saved(page, planner_voila,
