@@ -555,7 +555,7 @@ class Manager:
             self.file_message.value = _problem(f"{name} could not be opened",
                                                [str(p) for p in error.problems])
             return False
-        self.use_review(review, saved.version, f"your review {name} (version {saved.version})")
+        self.use_review(review, saved.version, f"your {name} (version {saved.version})")
         return True
 
     def offer_restore(self) -> None:
