@@ -519,6 +519,7 @@ class _Item:
         """(cell, quantity, least range width) that protection must meet."""
         mc, width = self.rules.min_count, self.rules.protection_width
         reqs = []
+        empty = self._provably_empty()
         for cell in self.cells.values():
             if cell.nil:
                 continue
@@ -537,6 +538,8 @@ class _Item:
                     reqs.append((cell, "count", width))
             else:
                 # implicit cell: sensitive when the full publication proves it small
+                if empty.any() and not (self._base_members(cell) & ~empty).any():
+                    continue  # inside the 'not stated' groups the shown numbers prove empty
                 hi_n = self.highest(cell.members, "n")
                 if hi_n < _EXACT:
                     continue  # provably empty: nobody to disclose
@@ -547,6 +550,44 @@ class _Item:
                 if hi_n < mc:
                     reqs.append((cell, "n", width))
         return reqs
+
+    def _base_members(self, cell: _Cell) -> np.ndarray:
+        """The finest cells of ``cell``'s base, as a boolean vector."""
+        members = cell.members[1] if isinstance(cell.members, tuple) else cell.members
+        return np.asarray(members) > 0
+
+    def _provably_empty(self) -> np.ndarray:
+        """The finest cells of 'not stated' groups (residuals of incomplete
+        dimensions) that the shown numbers prove empty: a residual whose
+        bases can add up to less than half a pupil (the published population
+        leaves it out), or such a residual within one value of another
+        dimension (schools surveyed once, in the wave that surveyed only the
+        schools of both waves).
+
+        A few programmes instead of one per implicit cell: a cell whose base
+        lies in these finest cells is provably empty too, so nobody in it can
+        be disclosed.
+        """
+        empty = np.zeros(self.n_finest, dtype=bool)
+        for j, d in enumerate(self.dims):
+            if d not in INCOMPLETE_DIMENSIONS or _NOT_STATED not in self.code[d]:
+                continue
+            residual = self.finest[:, j] == self.code[d][_NOT_STATED]
+            parts = [residual]
+            if not self._none_in(residual):
+                parts = [residual & (self.finest[:, k] == code)
+                         for k, other in enumerate(self.dims) if other != d
+                         for code in self.code[other].values()]
+            for part in parts:
+                if part.any() and not (part <= empty).all() and self._none_in(part):
+                    empty |= part
+        return empty
+
+    def _none_in(self, finest: np.ndarray) -> bool:
+        """Do the shown numbers prove these finest cells empty?"""
+        vector = finest.astype(float)
+        members = (vector, vector) if self.by_category else vector
+        return self.highest(members, "n") < _EXACT
 
     def hidden_requirements(self) -> list[tuple[_Cell, str, float]]:
         out = []
@@ -604,24 +645,48 @@ class _Item:
                 c.n_hidden = True
             self._set_bounds(c)
 
-    def _widens(self, cell: _Cell, quantity: str, extra: _Cell, system: str,
-                before: float) -> bool:
-        """Would hiding ``extra`` (in ``system``) widen the range of ``cell``?"""
-        touched = self._same_base(extra) if system == "n" else [extra]
+    def _touched(self, extras: list[_Cell], system: str) -> list[_Cell]:
+        """The cells whose numbers hiding ``extras`` (in ``system``) hides."""
+        seen: dict[int, _Cell] = {}
+        for extra in extras:
+            for c in (self._same_base(extra) if system == "n" else [extra]):
+                seen.setdefault(id(c), c)
+        return list(seen.values())
+
+    def _widens(self, cell: _Cell, quantity: str, extras: list[_Cell], system: str,
+                lo: float, hi: float, binding: Mapping) -> bool:
+        """Would hiding all of ``extras`` (in ``system``) widen ``cell``'s range
+        ``[lo, hi]`` of ``quantity``?
+
+        Hiding only frees bounds, so the minimum can only fall and the
+        maximum only rise: a side is solved only where a constraint the
+        extras free carries dual weight at that side's optimum (see
+        :meth:`_range_binding`), and the maximum is not solved once the
+        minimum has fallen.
+        """
+        touched = self._touched(extras, system)
         saved = [(c.count_hidden, c.n_hidden, c.low_base_only) for c in touched]
-        self._hide(extra, system)
-        after = self.width(cell.members, quantity)
-        for c, (ch, nh, lb) in zip(touched, saved):
-            c.count_hidden, c.n_hidden, c.low_base_only = ch, nh, lb
-            self._set_bounds(c)
-        return after > before + 1e-9
+        for extra in extras:
+            self._hide(extra, system)
+        gained = 0.0
+        try:
+            if self._may_widen(extras, system, binding["min"]):
+                gained += lo - self.lowest(cell.members, quantity)
+            if gained <= 1e-9 and self._may_widen(extras, system, binding["max"]):
+                gained += self.highest(cell.members, quantity) - hi
+        finally:
+            for c, (ch, nh, lb) in zip(touched, saved):
+                c.count_hidden, c.n_hidden, c.low_base_only = ch, nh, lb
+                self._set_bounds(c)
+        return gained > 1e-9
 
-    def _binding(self, members, quantity: str):
-        """Which constraints hold the range of ``quantity`` of a cell where it is.
+    def _range_binding(self, members, quantity: str) -> tuple[float, float, dict]:
+        """The range ``(lo, hi)`` of ``quantity`` of a cell and, for each end,
+        which constraints hold it there.
 
-        Solves its minimum and its maximum and returns, for rows and for
-        columns, whether an optimal dual multiplier (row dual, reduced cost)
-        of either solve is non-zero; ``None`` when a side is unbounded.
+        Solves its minimum and its maximum; for each, the rows and columns
+        whose optimal dual multiplier (row dual, reduced cost) is non-zero,
+        or ``None`` when that side is unbounded or has no dual solution.
 
         Why this is enough to skip a candidate: hiding a cell frees its rows
         (bounds ``[v, v]`` to ``(-inf, inf)``) or columns (``[v, v]`` to
@@ -629,27 +694,30 @@ class _Item:
         ``y_r = 0`` on every constraint freed, ``y`` is still feasible for the
         dual of the relaxed programme and has the same objective (the freed
         bounds entered it multiplied by 0), so by weak duality the relaxed
-        minimum is no lower; likewise for the maximum. So the range cannot
-        widen, and :meth:`_widens` (two solves) need not be asked. Results are
-        unchanged: the same first widening candidate is found.
+        minimum is no lower; likewise for the maximum. So that side cannot
+        move, and :meth:`_widens` need not solve it.
         """
-        masks = []
+        objective = self._objective(members, quantity)
+        values, masks = [], []
         for sign in (1.0, -1.0):
-            if not math.isfinite(self._run(sign * self._objective(members, quantity))):
-                return None
-            solution = self._highs.getSolution()
-            if not solution.dual_valid:
-                return None
-            masks.append((np.abs(np.asarray(solution.row_dual)) > 1e-9,
-                          np.abs(np.asarray(solution.col_dual)) > 1e-9))
-        return {"row": masks[0][0] | masks[1][0], "col": masks[0][1] | masks[1][1]}
+            value = self._run(sign * objective)
+            mask = None
+            if math.isfinite(value):
+                solution = self._highs.getSolution()
+                if solution.dual_valid:
+                    mask = {"row": np.abs(np.asarray(solution.row_dual)) > 1e-9,
+                            "col": np.abs(np.asarray(solution.col_dual)) > 1e-9}
+            values.append(sign * value)
+            masks.append(mask)
+        return values[0], values[1], {"min": masks[0], "max": masks[1]}
 
-    def _may_widen(self, extra: _Cell, system: str, binding) -> bool:
-        """False only if hiding ``extra`` provably leaves the range as it is
-        (none of the constraints it frees is binding; see :meth:`_binding`)."""
+    def _may_widen(self, extras: list[_Cell], system: str, binding) -> bool:
+        """False only if hiding ``extras`` provably leaves one end of the range
+        where it is (none of the constraints they free is binding there;
+        ``binding`` is that end's mask from :meth:`_range_binding`)."""
         if binding is None:
             return True
-        for c in (self._same_base(extra) if system == "n" else [extra]):
+        for c in self._touched(extras, system):
             place = self._where.get(id(c))
             if place is None:
                 return True
@@ -664,6 +732,12 @@ class _Item:
 
         Requirements on bases come first: a count is bounded by its base, so
         hiding counts cannot protect a count whose base is pinned small.
+        For each unmet requirement the next cell to hide is the first
+        candidate (see :meth:`_candidates`) whose suppression alone widens
+        the range, or the first candidate when none does. Hiding more cells
+        only relaxes the programme, so if hiding every hopeful candidate at
+        once does not widen the range, none alone does, and the candidates
+        are not tried one by one (most steps of a long cascade are such).
         """
         self.feasible_range(np.zeros(self.n_finest), "n")  # do the tables add up?
         reqs = self.requirements() + self.hidden_requirements()
@@ -674,7 +748,10 @@ class _Item:
             tag = (id(cell), quantity, need)
             if tag in done:
                 continue
-            while (width := self.width(cell.members, quantity)) < need - 1e-9:
+            while True:
+                lo, hi, binding = self._range_binding(cell.members, quantity)
+                if hi - lo >= need - 1e-9:
+                    break
                 system = "n"
                 if quantity != "n" and self.highest(cell.members, "n") >= need:
                     system = "count"
@@ -685,13 +762,13 @@ class _Item:
                     raise RuntimeError(
                         f"item '{self.item}': cannot protect cell {dict(cell.key)}; "
                         "every cell is already hidden")
-                # the next-smallest sibling whose suppression widens the range; a
-                # candidate whose constraints carry no dual weight at either end of
-                # the range provably cannot widen it (see _binding) and is not tried
-                binding = self._binding(cell.members, quantity)
-                extra = next((c for c in candidates
-                              if self._may_widen(c, system, binding)
-                              and self._widens(cell, quantity, c, system, width)), candidates[0])
+                hopeful = [c for c in candidates
+                           if self._may_widen([c], system, binding["min"])
+                           or self._may_widen([c], system, binding["max"])]
+                extra = candidates[0]
+                if hopeful and self._widens(cell, quantity, hopeful, system, lo, hi, binding):
+                    extra = next((c for c in hopeful if self._widens(
+                        cell, quantity, [c], system, lo, hi, binding)), extra)
                 touched = self._same_base(extra) if system == "n" else [extra]
                 newly = [(c, not c.count_hidden or c.low_base_only,
                           system == "n" and not c.n_hidden) for c in touched]
@@ -820,8 +897,12 @@ class _MarginItem(_Item):
         tn = None if total is None or total.n_hidden else total.n
         return tc, tn, C0, N0, S1, cones > 0.5, rays > 0.5
 
-    def _binding(self, members, quantity: str):
-        return None  # closed form: every candidate is tried (microseconds each)
+    def _provably_empty(self) -> np.ndarray:
+        return np.zeros(self.n_finest, dtype=bool)  # one residual group: its own range says
+
+    def _range_binding(self, members, quantity: str) -> tuple[float, float, dict]:
+        lo, hi = self.feasible_range(members, quantity)
+        return lo, hi, {"min": None, "max": None}  # closed form: every side is solved
 
     def lowest(self, members, quantity: str) -> float:
         return self._minimum(members, quantity, 1.0)
@@ -957,38 +1038,36 @@ def protect(tables: Mapping[str, pd.DataFrame],
     prepared = {}
     for name, table in tables.items():
         _check_table(name, table)
-        dims = _dimensions(table)
-        schools = (table["n_schools"].astype(float).to_numpy() if "n_schools" in table.columns
-                   else np.full(len(table), 1.0 if "school_id" in dims else math.nan))
-        prepared[name] = (table, dims, schools)
+        prepared[name] = _Rows(table)
 
     items = list(dict.fromkeys(
-        itertools.chain.from_iterable(t["item"].astype(str).tolist() for t, _, _ in prepared.values())))
+        itertools.chain.from_iterable(rows.positions for rows in prepared.values())))
     status: dict[tuple[str, tuple], _Cell] = {}
     for item in items:
         cells: dict[tuple, _Cell] = {}
         categories: dict[str, list] = {}
         levels: dict[tuple, dict[str, list]] = {}
         shown_margins: set[str] = set()
-        for name, (table, dims, schools) in prepared.items():
-            mask = (table["item"].astype(str) == item).to_numpy()
-            if not mask.any():
+        for name, rows in prepared.items():
+            at = rows.positions.get(item)
+            if at is None:
                 continue
-            part = table.loc[mask]
-            dims = list(dims)
+            dims = list(rows.dims)
+            group_values = rows.values[at]
             if "category" in dims:
-                empty = part["category"].map(_no_category).astype(bool)
-                if empty.all():
-                    dims.remove("category")  # a share of an item without categories
+                empty = rows.no_category[at]
+                if empty.all():  # a share of an item without categories
+                    group_values = np.delete(group_values, dims.index("category"), axis=1)
+                    dims.remove("category")
                 elif empty.any():
                     raise ValueError(
-                        f"table '{name}', row {int(np.flatnonzero(mask)[np.flatnonzero(empty.to_numpy())[0]]) + 1}: "
+                        f"table '{name}', row {int(at[np.flatnonzero(empty)[0]]) + 1}: "
                         f"item '{item}' has rows with and without a category. Give every "
                         f"row of a distribution its answer code (or a margin such as "
                         f"{', '.join(repr(m) for m in margins) or 'agree'}).")
             seen: dict[str, list] = {}
             for d in dims:
-                vals = [_plain(v) for v in pd.unique(part[d].dropna())]
+                vals = rows.unique(d, at)
                 seen[d] = vals
                 cat = categories.setdefault(d, [])
                 known = set(cat)
@@ -996,18 +1075,16 @@ def protect(tables: Mapping[str, pd.DataFrame],
                            and not (d == "category" and str(v) in margin_keys))
                 if d == "category":
                     shown_margins.update(str(v) for v in vals if str(v) in margin_keys)
-            n = part["n"].astype(float).to_numpy()
-            count = part["count"].astype(float).to_numpy()
-            group_values = part[dims].to_numpy(dtype=object) if dims else np.empty((len(part), 0))
-            for row, (gv, nn, cc, ss) in enumerate(zip(group_values, n, count, schools[mask])):
+            for row, (gv, nn, cc, ss) in enumerate(zip(group_values, rows.n[at], rows.count[at],
+                                                       rows.schools[at])):
                 if any(pd.isna(v) for v in gv):
                     raise ValueError(
-                        f"table '{name}', row {int(np.flatnonzero(mask)[row]) + 1}: a group "
+                        f"table '{name}', row {int(at[row]) + 1}: a group "
                         "value is empty. Breakdowns leave out pupils with a missing group "
                         "value (they are the 'not stated' residual); drop such rows.")
                 if math.isnan(nn) or math.isnan(cc):
                     raise ValueError(
-                        f"table '{name}', row {int(np.flatnonzero(mask)[row]) + 1}: n or count "
+                        f"table '{name}', row {int(at[row]) + 1}: n or count "
                         "is empty. protect() needs every cell's base and count.")
                 key = _key(dims, gv)
                 old = cells.get(key)
@@ -1069,7 +1146,8 @@ def protect(tables: Mapping[str, pd.DataFrame],
             status[(item, key)] = cell
 
     out = {}
-    for name, (table, dims, _) in prepared.items():
+    for name, rows in prepared.items():
+        table, dims = rows.table, rows.dims
         result = table.copy()
         symbols, hide_count, hide_n = [], [], []
         for gv, item in zip(table[dims].to_numpy(dtype=object) if dims
@@ -1101,14 +1179,49 @@ def _no_category(v) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or pd.isna(v) or str(v) == ""
 
 
-def _margin_values(prepared, item: str, margin: str) -> list:
+def _margin_values(prepared: Mapping[str, "_Rows"], item: str, margin: str) -> list:
     """The values (as written in the tables) of category margin ``margin`` of ``item``."""
     out = []
-    for table, dims, _ in prepared.values():
-        if "category" in dims:
-            part = table.loc[table["item"].astype(str) == item, "category"].dropna()
-            out.extend(v for v in pd.unique(part) if str(v) == margin)
+    for rows in prepared.values():
+        at = rows.positions.get(item)
+        if "category" in rows.dims and at is not None:
+            out.extend(v for v in rows.unique("category", at) if str(v) == margin)
     return out
+
+
+class _Rows:
+    """One table of a view as arrays, read once: its group values, bases,
+    counts and school counts, and where each item's rows are (not a scan of
+    the table for every item)."""
+
+    def __init__(self, table: pd.DataFrame):
+        self.table = table
+        self.dims = _dimensions(table)
+        self.schools = (table["n_schools"].astype(float).to_numpy()
+                        if "n_schools" in table.columns
+                        else np.full(len(table), 1.0 if "school_id" in self.dims else math.nan))
+        self.n = table["n"].astype(float).to_numpy()
+        self.count = table["count"].astype(float).to_numpy()
+        self.values = (table[self.dims].to_numpy(dtype=object) if self.dims
+                       else np.empty((len(table), 0), dtype=object))
+        codes, names = pd.factorize(table["item"].astype(str), sort=False)
+        order = np.argsort(codes, kind="stable")
+        starts = np.searchsorted(codes[order], np.arange(len(names) + 1))
+        #: each item's row positions, in table order; items in order of first row
+        self.positions = {str(names[k]): order[starts[k]:starts[k + 1]]
+                          for k in range(len(names))}
+        self._factors = {d: pd.factorize(table[d], sort=False) for d in self.dims}
+        self.no_category = (table["category"].map(_no_category).astype(bool).to_numpy()
+                            if "category" in self.dims else None)
+
+    def unique(self, dimension: str, at: np.ndarray) -> list:
+        """The values of ``dimension`` in rows ``at``, in order of first
+        appearance, without empty ones (as ``pd.unique`` of the column)."""
+        codes, names = self._factors[dimension]
+        picked = codes[at]
+        picked = pd.unique(picked[picked >= 0])
+        values = names.to_numpy()[picked] if isinstance(names, pd.Index) else np.asarray(names)[picked]
+        return [_plain(v) for v in values]
 
 
 # ---------------------------------------------------------------- display

@@ -337,6 +337,40 @@ def test_not_stated_residual_is_an_implicit_cell():
     assert_no_recovery(out, pupils)
 
 
+def test_a_residual_empty_in_one_wave_is_still_protected_in_the_other():
+    """The audit proves 'not stated' groups empty in a few programmes and skips
+    the cells inside them (no one to disclose). Here 3 pupils of wave 1 did not
+    state a gender and every pupil of wave 2 did (as schools surveyed once exist
+    in wave 1 only): the wave-2 residual is proven empty, the wave-1 one is not,
+    and its 3 pupils stay unrecoverable."""
+    from analysis import disclosure
+
+    rng = np.random.default_rng(3)
+    gender = np.array(["girl", "boy"] * 60 + ["girl", "boy"] * 50 + [None] * 3, dtype=object)
+    wave = np.array([1] * 120 + [2] * 100 + [1] * 3)
+    pupils = pd.DataFrame({"wave": wave, "gender": gender,
+                           ITEM: (rng.random(len(wave)) < 0.4).astype(float)})
+    tables = {",".join(b) or "total": breakdown(pupils, list(b))
+              for b in [(), ("wave",), ("gender",), ("wave", "gender")]}
+    proven = {}
+    original = disclosure._Item._provably_empty
+
+    def recording(self):
+        empty = original(self)
+        proven.update({tuple(self.categories[d][i] for d, i in zip(self.dims, f)): bool(e)
+                       for f, e in zip(self.finest, empty)})
+        return empty
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(disclosure._Item, "_provably_empty", recording)
+        out = protect(tables)
+    not_stated = disclosure._NOT_STATED
+    assert proven[(2, not_stated)] and not proven[(1, not_stated)]
+    assert not any(v for k, v in proven.items() if not_stated not in k)
+    assert (out["wave,gender"]["suppressed"] == "c").any()
+    assert_no_recovery(out, pupils)
+
+
 def test_large_residual_needs_nothing():
     total = table(row(200, 80))
     by_gender = table(row(90, 36, gender="girl"), row(85, 30, gender="boy"))
@@ -915,31 +949,42 @@ def test_random_distributions_resist_differencing(pupils, which, agree):
 
 
 def _check_skips(tables, seen):
-    """Protect ``tables`` with every candidate the audit skips (no binding
-    constraint) tried anyway: hiding it must not widen the range it was
-    skipped for (with a tolerance well above solver noise)."""
+    """Protect ``tables`` with every end of a range the audit does not solve
+    (no constraint the candidates free binds there) solved anyway: hiding the
+    candidates must not move that end (with a tolerance well above solver
+    noise)."""
     from analysis import disclosure
 
-    may_widen, binding = disclosure._Item._may_widen, disclosure._Item._binding
+    may_widen, range_binding = disclosure._Item._may_widen, disclosure._Item._range_binding
 
-    def recording_binding(self, members, quantity):
-        self._asked = (members, quantity)
-        return binding(self, members, quantity)
+    def recording_range_binding(self, members, quantity):
+        lo, hi, found = range_binding(self, members, quantity)
+        self._asked = (members, quantity, lo, hi, found)
+        return lo, hi, found
 
-    def checking_may_widen(self, extra, system, found):
-        answer = may_widen(self, extra, system, found)
+    def checking_may_widen(self, extras, system, mask):
+        answer = may_widen(self, extras, system, mask)
         if not answer:
-            members, quantity = self._asked
-            lo, hi = self.feasible_range(members, quantity)
+            members, quantity, lo, hi, found = self._asked
+            side = "min" if mask is found["min"] else "max"
+            assert mask is found[side]
+            touched = self._touched(extras, system)
+            saved = [(c.count_hidden, c.n_hidden, c.low_base_only) for c in touched]
+            for extra in extras:
+                self._hide(extra, system)
+            new_lo, new_hi = self.feasible_range(members, quantity)
+            for c, (ch, nh, lb) in zip(touched, saved):
+                c.count_hidden, c.n_hidden, c.low_base_only = ch, nh, lb
+                self._set_bounds(c)
             seen.append(1)
-            cell = disclosure._Cell((), 0.0, 0.0, members=members)
-            assert not self._widens(cell, quantity, extra, system, hi - lo + 1e-6), (
-                f"{self.item}: hiding {dict(extra.key)} ({system}) widens the range of "
-                f"{quantity} but was skipped")
+            moved = lo - new_lo if side == "min" else new_hi - hi
+            assert moved <= 1e-6, (
+                f"{self.item}: hiding {[dict(e.key) for e in extras]} ({system}) moves the "
+                f"{side} of {quantity} by {moved} but it was not solved")
         return answer
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(disclosure._Item, "_binding", recording_binding)
+        mp.setattr(disclosure._Item, "_range_binding", recording_range_binding)
         mp.setattr(disclosure._Item, "_may_widen", checking_may_widen)
         return protect(tables)
 
@@ -981,6 +1026,44 @@ def test_candidates_are_skipped_on_a_summary_like_view():
     assert len(seen) > 100, f"only {len(seen)} candidates skipped"
     assert_thresholds(out)
     assert_no_recovery(out, pupils)
+
+
+def test_trying_all_candidates_at_once_changes_no_result():
+    """The audit asks first whether hiding every hopeful candidate at once widens a
+    range, and tries them one by one only if it does (hiding more only relaxes the
+    programme). With that shortcut turned off (every candidate tried alone, as
+    before) the same cells are hidden, on a view with a long cascade."""
+    from analysis import disclosure
+
+    rng = np.random.default_rng(11)
+    size = 600
+    pupils = pd.DataFrame({
+        "wave": rng.choice([1, 2], size), "year_group": rng.choice([7, 9], size),
+        "gender": rng.choice(np.array(["girl", "boy"], dtype=object), size),
+        "ethnicity": rng.choice(np.array(["a", "b", None], dtype=object), size,
+                                p=[0.75, 0.2, 0.05]),
+        ITEM: np.where(rng.random(size) < 0.04, 1.0, 0.0)})
+    dims = ["wave", "year_group", "gender", "ethnicity"]
+    tables = {",".join(b) or "total": breakdown(pupils, list(b))
+              for r in range(len(dims) + 1) for b in itertools.combinations(dims, r)}
+    widens = disclosure._Item._widens
+    calls = {"joint": 0}
+
+    def one_by_one(self, cell, quantity, extras, system, lo, hi, binding):
+        if len(extras) > 1:
+            calls["joint"] += 1
+            return True  # no shortcut: go on to try each candidate alone
+        return widens(self, cell, quantity, extras, system, lo, hi, binding)
+
+    fast = protect(tables)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(disclosure._Item, "_widens", one_by_one)
+        slow = protect(tables)
+    assert calls["joint"] > 0
+    hidden = sum(int((t["suppressed"] != "").sum()) for t in fast.values())
+    assert hidden > len(tables), "no cascade: the view does not exercise the shortcut"
+    for name in tables:
+        pd.testing.assert_frame_equal(fast[name], slow[name])
 
 
 def test_every_output_names_its_regime_in_the_same_words():
