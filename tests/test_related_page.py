@@ -8,7 +8,8 @@ import html
 import numpy as np
 import pytest
 
-from analysis import disclosure, related as relate
+from analysis import disclosure
+from analysis import related as relate
 from dashboards import data, home, related, results
 
 
