@@ -183,14 +183,13 @@ INTRO = (
     "alike).</p>")
 
 
-def footnote(results: Results | None = None) -> str:
-    rules = results.rules if results is not None else Results.rules
-    return ("Shares among the pupils who answered both items; agreeing is 3 or 4 on the "
+#: Under the chart: what the figures are, and the c and u marks (the default rules).
+FOOTNOTE = ("Shares among the pupils who answered both items; agreeing is 3 or 4 on the "
             "four-point scale. Intervals are school-clustered (t on schools − 1 degrees of "
             "freedom). A relation is not a cause: pupils who enjoy a subject may differ in "
-            "other ways. " + legend_note(rules))
+            "other ways. " + legend_note())
 
 
 def main() -> None:
     """What the notebook runs."""
-    shell.main(Related, title="Related items", intro=INTRO, footnote=footnote())
+    shell.main(Related, title="Related items", intro=INTRO, footnote=FOOTNOTE)
