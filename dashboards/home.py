@@ -86,6 +86,12 @@ def build() -> widgets.Widget:
         items = "".join(f"<li>{html.escape(str(note))}</li>" for note in notes)
         parts.append(page.html_widget(
             f'<p class="ks3-note">Read with these notes:</p><ul class="ks3-note">{items}</ul>'))
+    if not shown.published:  # files this visitor uploaded on a research page (dashboards.visit)
+        from . import identity, visit
+
+        kept = widgets.VBox([])
+        parts += [kept, identity.on_arrival(
+            lambda visitor: setattr(kept, "children", visit.kept_notice(visitor)))]
     return widgets.VBox(parts)
 
 

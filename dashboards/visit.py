@@ -173,3 +173,23 @@ class VisitFiles:
             return False
         shutil.rmtree(self.folder, ignore_errors=True)
         return True
+
+
+def kept_notice(visitor: Visitor, root: Path | None = None) -> list:
+    """For the home page: a line naming the files this visitor keeps, if any (else none)."""
+    import html
+
+    from . import page
+
+    try:
+        kept = VisitFiles(visit_key(visitor), root).read()
+    except (OSError, ValueError):
+        return []
+    if kept is None:
+        return []
+    names = ", ".join(html.escape(n) for n in kept.names)
+    return [page.html_widget(
+        f'<div class="ks3-source"><b>Your files</b>: {names}, which you uploaded in this '
+        "visit. Every research page you open in this browser shows them, not the data "
+        "above, until you close them (\u201cClose these files\u201d, at the foot of any "
+        "research page) or upload others.</div>")]

@@ -182,3 +182,20 @@ def test_kept_files_that_no_longer_read_are_said_and_can_be_closed(sample, tmp_p
     assert page.upload.close.layout.display is None
     page.upload.close_files()
     assert kept_for(ANN, tmp_path).read() is None
+
+
+def test_the_home_page_names_the_visitors_kept_files(tmp_path, monkeypatch):
+    from dashboards import home
+
+    assert visit.kept_notice(ANN, tmp_path) == []
+    kept_for(ANN, tmp_path).save([("my <survey>.csv", b"x")])
+    (notice,) = visit.kept_notice(ANN, tmp_path)
+    assert "my &lt;survey&gt;.csv" in notice.value and "Close these files" in notice.value
+    assert visit.kept_notice(BEN, tmp_path) == []
+    monkeypatch.setenv(visit.VISITS_VARIABLE, str(tmp_path))
+    built = home.build()
+    (arrival,) = [w for w in built.children if isinstance(w, identity.Arrival)]
+    assert not any("my &lt;survey&gt;.csv" in getattr(w, "value", "") for w in built.children)
+    arrival.arrive("a" * 32)  # the browser of ANN has drawn the page
+    shown = [c.value for w in built.children for c in getattr(w, "children", ())]
+    assert any("my &lt;survey&gt;.csv" in v for v in shown)
