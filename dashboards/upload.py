@@ -213,11 +213,16 @@ class SurveyUpload:
     def _use(self, files, codebook, kept: bool = False) -> bool:
         self.button.disabled = True
         self.button.description = "Reading…"
+        read = False
         try:
             survey = read_upload(files, codebook, self.max_bytes)
+            read = True
             self.on_survey(survey)
         except SurveyDataError as error:
-            self.message.value = self.problem_html(error, kept)
+            # files kept from earlier that read but answer none of this page's questions
+            # stay kept for the pages that can show them
+            self.message.value = (self.not_this_page_html(error) if kept and read
+                                  else self.problem_html(error, kept))
             return False
         except Exception:  # noqa: BLE001 - a viewer must never see a traceback
             traceback.print_exc(file=sys.__stderr__)
@@ -251,6 +256,15 @@ class SurveyUpload:
             '<div class="ks3-problem"><h2>These files could not be used</h2>'
             f"{problem_list(error)}<p>The page still shows the data it showed before. "
             "Correct the files as described, then upload them again.</p></div>").value
+
+    @staticmethod
+    def not_this_page_html(error: SurveyDataError) -> str:
+        """Said when the visit's files read well but this page cannot show them."""
+        return html_widget(
+            '<div class="ks3-problem"><h2>This page cannot show the files you uploaded '
+            f"earlier in this visit</h2>{problem_list(error)}<p>It shows the data the "
+            "dashboards were started with. Your files stay kept for the other research "
+            "pages until you close them.</p></div>").value
 
     @staticmethod
     def unexpected_html(what: str = "could not be used") -> str:

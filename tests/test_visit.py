@@ -199,3 +199,16 @@ def test_the_home_page_names_the_visitors_kept_files(tmp_path, monkeypatch):
     arrival.arrive("a" * 32)  # the browser of ANN has drawn the page
     shown = [c.value for w in built.children for c in getattr(w, "children", ())]
     assert any("my &lt;survey&gt;.csv" in v for v in shown)
+
+
+def test_a_page_that_cannot_show_the_kept_files_says_so_and_keeps_them(sample, tmp_path):
+    clubs = (b"pupil_id,school_id,wave,year_group,club_science\n"
+             + b"".join(f"P{i},S{i % 3},1,7,{i % 2}\n".encode() for i in range(60)))
+    kept_for(ANN, tmp_path).save([("clubs_only.csv", clubs)])
+    page = framed(sample, tmp_path)  # Subjects: no question of it in the file
+    page.arrive(ANN)
+    assert not page.results.uploaded
+    message = page.upload.message.value
+    assert "This page cannot show the files you uploaded earlier" in message
+    assert "clubs_only.csv: has no answers to the questions of this dashboard" in message
+    assert kept_for(ANN, tmp_path).read().names == ("clubs_only.csv",)
