@@ -26,7 +26,9 @@ and which one is the codebook) and the files' bytes, each named by the
 SHA-256 of its content. Saving writes the new bytes first, then replaces
 ``visit.json`` in one step (:func:`os.replace`), then removes bytes no longer
 named: a page reading at the same moment gets the old files or the new ones,
-never a mixture. No path is shown on any page.
+never a mixture. Two pages saving or closing at once take turns (a lock on
+the visit, ``fcntl.flock``), so one never deletes the other's bytes. No path is
+shown on any page.
 
 >>> kept = VisitFiles("browser:" + "0" * 32, root=tmp)          # doctest: +SKIP
 >>> kept.save([("wave1.csv", b"...")], ("codebook.yml", b"..."))  # doctest: +SKIP
@@ -38,7 +40,9 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import fcntl
 import hashlib
 import json
 import os
@@ -127,12 +131,26 @@ class VisitFiles:
         """Whether this visitor has files kept."""
         return (self.folder / MANIFEST).is_file()
 
+    @contextlib.contextmanager
+    def _turn(self):
+        """Hold this visit's lock (a file beside the visit's folder) while saving or closing."""
+        _private_folder(self.root)
+        handle = os.open(self.root / f".{self.folder.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(handle)
+
     def save(self, files: Sequence[tuple[str, bytes]],
              codebook: tuple[str, bytes] | None = None) -> None:
         """Keep these files for the visit, replacing any kept before."""
         if not files:
             raise ValueError("no survey file to keep")
-        _private_folder(self.root)
+        with self._turn():
+            self._save(files, codebook)
+
+    def _save(self, files, codebook) -> None:
         _private_folder(self.folder)
         entries = []
         for role, (name, content) in [*(("survey", f) for f in files),
@@ -171,7 +189,8 @@ class VisitFiles:
         """Delete the kept files; True if there were any."""
         if not self.folder.exists():
             return False
-        shutil.rmtree(self.folder, ignore_errors=True)
+        with self._turn():
+            shutil.rmtree(self.folder, ignore_errors=True)
         return True
 
 

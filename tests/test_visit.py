@@ -212,3 +212,21 @@ def test_a_page_that_cannot_show_the_kept_files_says_so_and_keeps_them(sample, t
     assert "This page cannot show the files you uploaded earlier" in message
     assert "clubs_only.csv: has no answers to the questions of this dashboard" in message
     assert kept_for(ANN, tmp_path).read().names == ("clubs_only.csv",)
+
+
+def test_a_page_saving_waits_while_another_page_of_the_visit_saves_or_closes(tmp_path):
+    import threading
+
+    first, second = kept_for(ANN, tmp_path), kept_for(ANN, tmp_path)  # two pages
+    with first._turn():  # the first page is between writing its bytes and its list
+        waiting = threading.Thread(target=second.save, args=([WAVE_2],))
+        waiting.start()
+        waiting.join(timeout=1.0)
+        assert waiting.is_alive()  # the second waits its turn ...
+        assert second.read() is None
+    waiting.join()
+    assert first.read().files == (WAVE_2,)  # ... then saves whole
+    other = kept_for(BEN, tmp_path)
+    with first._turn():  # another visitor's visit has a lock of its own
+        other.save([WAVE_1])
+    assert other.read().files == (WAVE_1,)
