@@ -123,27 +123,29 @@ def _summary(args: argparse.Namespace) -> int:
             distributions=distributions, progress=lambda key: (bar.set_postfix_str(key), bar.update(1)))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    # Linked pupils and related items are figures for internal use: their tables are
-    # protected each on its own, not audited together with the published ones (the
-    # linked pupils are a subset of the cohort's, whose tables are published here), so
-    # a disclosure-controlled summary leaves them out and says so.
+    # Linked pupils are figures for internal use: their tables are protected on their
+    # own, not audited together with the published ones (the linked pupils are a subset
+    # of the cohort's, whose tables are published here), so a disclosure-controlled
+    # summary leaves them out and says so.
     followed = {} if protect else _linked_tables(survey, aggregates, protect, rules,
                                                  list(tables))
-    if pairs and not protect:
+    if pairs:
         from .related import pairs_table
 
-        followed["related_items"] = pairs_table(survey.table, pairs, None)
+        # protected: each pair audited with both items' all-pupils figures (related.protect_pairs)
+        followed["related_items"] = pairs_table(survey.table, pairs, rules if protect else None,
+                                                audited=protect)
     readme = _summary_readme(survey, tables, protect, rules, population, followed)
     if protect:
         from . import linked
 
-        if pairs or not linked.link(survey.table).empty:
-            readme += ["", "## Linked pupils and related items", "",
-                       "Not written here: these tables are protected each on its own, not "
+        if not linked.link(survey.table).empty:
+            readme += ["", "## Linked pupils", "",
+                       "Not written here: their tables are protected each on its own, not "
                        "yet audited together with the tables above (the linked pupils are "
                        "part of the cohort those tables describe), so they are figures for "
-                       "internal use. `summary --no-disclosure` writes them (with --pairs "
-                       "for related items); do not publish them."]
+                       "internal use. `summary --no-disclosure` writes them; do not publish "
+                       "them."]
     (out / "README.md").write_text("\n".join(readme) + "\n", encoding="utf-8")
     written = []
     for key, parts in tables.items():
@@ -317,10 +319,16 @@ def _summary_readme(survey, tables, protect: bool, rules, population=None,
             "whatever the answer (`rao_scott_F` on `df1`, `df2` degrees of freedom, "
             "`rao_scott_p`; `design_effect` the mean generalised design effect dividing "
             "Pearson's `pearson_chi2`). All pupils of the file; see analysis/related.py.",
-        ] + (["", "Disclosure control: a pair with any count or complement under "
-              f"{rules.min_count:g} pupils is hidden whole (c); a cell with a base under "
-              f"{rules.min_base:g} pupils or from fewer than {rules.min_schools} schools is "
-              "not shown (u)."] if protect else [])
+        ] + (["", "Disclosure control: each pair is audited with the figures published "
+              "beside it (analysis.related.protect_pairs): ITEM's share among all pupils, "
+              "with the pair's cells, the pupils who answered ITEM but not OTHER being a "
+              "group of their own that is never shown; and OTHER's own answers against the "
+              "pair's bases. A cell is hidden (c) or not shown (u) as in the tables above "
+              f"(counts, complements and bases under {rules.min_count:g} pupils, bases under "
+              f"{rules.min_base:g} pupils or from fewer than {rules.min_schools} schools), and "
+              "so are the cells that would give a hidden one back. Where a figure already "
+              "published above or OTHER's side would need hiding, the pair is hidden whole. "
+              "The test is given only for a pair with no hidden cell."] if protect else [])
     return lines
 
 

@@ -124,6 +124,31 @@ def _about(n: float) -> str:
     return f"about {rounded:,}" if rounded else "fewer than 5"
 
 
+#: A code note's count of answers, with the columns it names and their counts
+#: (:func:`analysis.codebook.code_notes`).
+_ANSWERS_COUNTED = re.compile(r"(?P<n>\d[\d,]*) answers? in (?P<k>\d+) columns? \([^)]*\)")
+
+
+def published_code_notes(notes) -> list[str]:
+    """What a codebook's codes did to answers (``Survey.code_notes``: a scale's middle
+    answer left out, answers coded as not answered), in words a publication may carry:
+    without the file's name, the answers touched rounded to the nearest 10 as
+    :func:`source_text` rounds pupils, and no count per column.
+
+    >>> published_code_notes(["w1.sav: 1,234 answers in 2 columns (enjoy_maths 700, "
+    ...                       "enjoy_science 534) were Neither agree nor disagree: ..."])
+    ['About 1,230 answers in 2 columns were Neither agree nor disagree: ...']
+    """
+    out = []
+    for note in notes:
+        text = str(note).split(": ", 1)[-1]
+        text = _ANSWERS_COUNTED.sub(lambda m: f"{_about(int(m['n'].replace(',', '')))} "
+                                    f"answers in {m['k']} column{'' if m['k'] == '1' else 's'}",
+                                    text)
+        out.append(text[:1].upper() + text[1:])
+    return out
+
+
 def source_text(table: pd.DataFrame) -> str:
     """Plain words for what a survey holds: pupils rounded to the nearest 10, schools
     exact (how many schools took part is no secret, and the pages name it elsewhere).
@@ -531,6 +556,8 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
             "school": None if school is None else {"label": school_label,
                                                    "requested_by": requested_by},
             "survey": fingerprint,
+            # what a codebook's codes did to answers (a scale's middle answer left out…)
+            "code_notes": published_code_notes(getattr(survey, "code_notes", ())),
             "files": {name: sha256(path) for name, path in written.items()},
         }
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",

@@ -135,7 +135,103 @@ def rao_scott(totals: pd.DataFrame, answer: str = ANSWER) -> dict:
                   "p_value": float(_dist.f.sf(f, c - 1, df2))}
 
 
-def pairs_table(table: pd.DataFrame, pairs, rules=None) -> pd.DataFrame:
+#: :func:`analysis.disclosure.protect` models a grouping a pupil may leave empty (whose
+#: "not stated" pupils are in the total but in no shown group) in the columns of
+#: ``disclosure.INCOMPLETE_DIMENSIONS``. The other item's answer is such a grouping: the
+#: pupils who answered the item but not the other one are its "not stated". It is
+#: passed to ``protect`` in this column (of the tables built for the audit only).
+_ANSWER_AS = "ethnicity"
+#: The group of the pupils who answered the item too, in that column (see :func:`protect_pairs`).
+_ANSWERED_BOTH = "answered both"
+#: The pair's figures hidden with a cell's count.
+_HIDDEN_WITH_COUNT = ["count", "share", "se", "ci_low", "ci_high", "deff", "n_eff"]
+
+
+def _total_row(table: pd.DataFrame, item: str) -> dict:
+    """``item``'s base and count of yes/agree over every pupil who answered it: the
+    all-pupils share a summary publishes beside the pair."""
+    totals = stats.cluster_totals(table, [item])
+    return {"item": item, "label": item, "n": float(totals["n"].sum()),
+            "count": float(totals["count"].sum()),
+            "n_schools": float(table.loc[table[item].notna(), "school_id"].nunique())}
+
+
+def _other_side(table: pd.DataFrame, by_item: str, shares: pd.DataFrame) -> dict:
+    """The audit of the pair's bases against ``by_item``'s own published figures.
+
+    The bases of the pair are ``by_item``'s answers among the pupils who answered the
+    item too: against ``by_item``'s own base and answers (its yes/agree share, and its
+    distribution of codes for a scale), the pupils who answered ``by_item`` but not the
+    item are an implicit group, protected like any "not stated" pupils.
+    """
+    it = schema.item(by_item)
+    answers, _ = _answers(table, by_item)
+    answered = answers.notna()
+    both = shares.assign(code=[_plain(a) for a in shares[ANSWER]])
+    if it.scale == "binary":
+        total = pd.DataFrame([{"item": by_item, "label": by_item,
+                               "n": float(answered.sum()),
+                               "count": float((answers[answered] == 1).sum())}])
+        pair = pd.DataFrame([{_ANSWER_AS: _ANSWERED_BOTH, "item": by_item, "label": by_item,
+                              "n": float(both["n"].sum()),
+                              "count": float(both.loc[both["code"] == 1, "n"].sum())}])
+    else:
+        codes = [_plain(c) for c in pd.unique(answers[answered])]
+        counts = answers[answered].map(_plain).value_counts()
+        total = pd.DataFrame([{"category": c, "item": by_item, "label": by_item,
+                               "n": float(answered.sum()), "count": float(counts.get(c, 0))}
+                              for c in codes])
+        in_pair = both.set_index("code")["n"]
+        pair = pd.DataFrame([{_ANSWER_AS: _ANSWERED_BOTH, "category": c, "item": by_item,
+                              "label": by_item, "n": float(both["n"].sum()),
+                              "count": float(in_pair.get(c, 0))} for c in codes])
+    return {"total": total, "pair": pair}
+
+
+def protect_pairs(table: pd.DataFrame, item: str, by_item: str, shares: pd.DataFrame,
+                  rules) -> pd.DataFrame:
+    """The pair's rows (:func:`related`'s ``shares``) with ``suppressed`` and hidden
+    figures NaN, audited with what a summary publishes beside them.
+
+    Two audits by :func:`analysis.disclosure.protect`, each as if the published
+    figures were known exactly:
+
+    * ``item``'s side: its all-pupils base and count, and the pair's cells (one per
+      answer of ``by_item``), whose "not stated" residual is the pupils who answered
+      ``item`` but not ``by_item``. Cells ``protect`` hides are hidden (``c``/``u``).
+    * ``by_item``'s side: its own base and answers against the pair's bases (the
+      pupils who answered ``item`` too, by answer).
+
+    When either audit would have to hide a figure the summary already publishes
+    (``item``'s or ``by_item``'s all-pupils figures), or anything of ``by_item``'s
+    side (the pair's bases), the pair is hidden whole (``c``): nothing of it is shown.
+    """
+    from . import disclosure
+
+    own = shares.assign(**{_ANSWER_AS: [_plain(a) for a in shares[ANSWER]],
+                           "item": item, "label": item})[
+        [_ANSWER_AS, "item", "label", "n", "count", "share", "n_schools"]]
+    total = pd.DataFrame([_total_row(table, item)])
+    total["share"] = total["count"] / total["n"]
+    mine = disclosure.protect({"total": total, "pair": own}, rules)
+    other = disclosure.protect(_other_side(table, by_item, shares), rules)
+    whole = ((mine["total"]["suppressed"] != "").any()
+             or any((t["suppressed"] != "").any() for t in other.values()))
+    out = shares.copy()
+    if whole:
+        out["suppressed"] = disclosure.CONFIDENTIAL
+        out[["n", *_HIDDEN_WITH_COUNT]] = np.nan
+        return out
+    marks = mine["pair"]["suppressed"].to_numpy()
+    out["suppressed"] = marks
+    hidden = marks != ""
+    out.loc[hidden, [c for c in _HIDDEN_WITH_COUNT if c in out]] = np.nan
+    out.loc[mine["pair"]["n"].isna().to_numpy(), "n"] = np.nan
+    return out
+
+
+def pairs_table(table: pd.DataFrame, pairs, rules=None, *, audited: bool = False
+                ) -> pd.DataFrame:
     """One tidy table for ``pairs`` of ``(item, by_item)``: each answer's share
     with its interval, and the pair's Rao-Scott test on every row.
 
@@ -143,6 +239,9 @@ def pairs_table(table: pd.DataFrame, pairs, rules=None) -> pd.DataFrame:
     base under ``rules.min_count`` is hidden whole (``c``: one hidden cell could
     be worked out from the item's published total), and a cell on fewer than
     ``rules.min_base`` pupils or ``rules.min_schools`` schools is not shown (``u``).
+    ``audited``: instead, each pair is protected by :func:`protect_pairs`, audited
+    with the all-pupils figures of both items that a protected summary publishes
+    beside it; the test is given only for a pair with no hidden cell.
     """
     from . import disclosure
 
@@ -157,7 +256,14 @@ def pairs_table(table: pd.DataFrame, pairs, rules=None) -> pd.DataFrame:
                              rao_scott_p=test["p_value"], design_effect=test["deff"],
                              pearson_chi2=test["chi2"])
         rows["suppressed"] = ""
-        if rules is not None:
+        if rules is not None and audited:
+            marked = protect_pairs(table, item, by_item, shares, rules)
+            for column in ["n", "suppressed", *_HIDDEN_WITH_COUNT]:
+                if column in marked:
+                    rows[column] = marked[column].to_numpy()
+            if (rows["suppressed"] != "").any():
+                rows[["rao_scott_F", "rao_scott_p", "pearson_chi2", "design_effect"]] = np.nan
+        elif rules is not None:
             small = np.minimum.reduce([rows["count"], rows["n"] - rows["count"],
                                        rows["n"]]) < rules.min_count
             low = (rows["n"] < rules.min_base) | (rows["n_schools"] < rules.min_schools)

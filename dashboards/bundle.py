@@ -317,6 +317,7 @@ class BundleResults(Results):
                 f"{html.escape(str(self.manifest.get('source', '')))} "
                 f"{html.escape(disclosure.regime_sentence(disclosure.PUBLICATION, r))}"
                 f"{school} Made {html.escape(created)}.")
+        text += "".join(f"<br>{html.escape(str(n))}" for n in self.manifest.get("code_notes", ()))
         return page.html_widget(f'<div class="ks3-source">{text}</div>')
 
 

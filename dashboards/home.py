@@ -29,6 +29,9 @@ DASHBOARDS: tuple[tuple[str, str, str], ...] = (
     ("waves.ipynb", "Waves and cohort",
      "What changed between 2008 and 2010, in all schools or like for like, and the 2008 "
      "year 7 cohort seen again in year 9."),
+    ("related.ipynb", "Related items",
+     "Any item against any other: for example, whether pupils who enjoy science consider a "
+     "science career more often, with any filter and a design-based test."),
     ("my_school.ipynb", "My school",
      "For a school's STEM lead: one school against all the others, with disclosure "
      "control applied."),
@@ -83,6 +86,12 @@ def build() -> widgets.Widget:
         items = "".join(f"<li>{html.escape(str(note))}</li>" for note in notes)
         parts.append(page.html_widget(
             f'<p class="ks3-note">Read with these notes:</p><ul class="ks3-note">{items}</ul>'))
+    if not shown.published:  # files this visitor uploaded on a research page (dashboards.visit)
+        from . import identity, visit
+
+        kept = widgets.VBox([])
+        parts += [kept, identity.on_arrival(
+            lambda visitor: setattr(kept, "children", visit.kept_notice(visitor)))]
     return widgets.VBox(parts)
 
 

@@ -89,11 +89,12 @@ def source_note(survey, source: DataSource | None = None, *,
                 uploaded: bool = False) -> widgets.HTML:
     """One line saying which data the page shows: the synthetic sample, or the user's files.
 
-    ``uploaded``: the survey came from files uploaded in this page
-    (:mod:`dashboards.upload`), not from the files the server was started with.
-    What a codebook's codes did to answers (``survey.code_notes``: a scale's middle
-    answer left out, answers coded as not answered, with how many) is said too:
-    it changes every figure of the page.
+    ``uploaded``: the survey came from files the visitor uploaded
+    (:mod:`dashboards.upload`), kept for their visit (:mod:`dashboards.visit`), not
+    from the files the server was started with. The loader's notes
+    (``survey.notes``: columns left out, question blocks absent, and what a
+    codebook's codes did to answers, such as a scale's middle answer left out, with
+    how many) are listed too: they change what the page can show.
     """
     source = data_source() if source is None else source
     table = survey.table
@@ -103,9 +104,9 @@ def source_note(survey, source: DataSource | None = None, *,
     )
     if uploaded:
         names = ", ".join(html.escape(str(f)) for f in survey.files)
-        text = (f"<b>Showing your data</b>: {names}, uploaded in this page and kept only "
-                "while it is open. Reloading the page goes back to the data the dashboards "
-                "were started with. ")
+        text = (f"<b>Showing your data</b>: {names}, which you uploaded in this visit. Every "
+                "research page you open in this browser shows them until you close them "
+                "(\u201cClose these files\u201d, at the foot of the page) or upload others. ")
         css = "ks3-source"
     elif source.is_sample:
         text = ("<b>Showing the synthetic sample</b>, made up to reproduce the published "
@@ -117,7 +118,10 @@ def source_note(survey, source: DataSource | None = None, *,
         names = ", ".join(html.escape(str(f)) for f in survey.files)
         text = f"<b>Showing your data</b>: {names}. "
         css = "ks3-source"
-    coded = "".join(f"<br>{html.escape(str(n))}" for n in getattr(survey, "code_notes", ()))
+    # the server's own files have their notes on the home page; an upload has no other place
+    notes = getattr(survey, "notes", ()) if uploaded else ()
+    notes = tuple(dict.fromkeys((*getattr(survey, "code_notes", ()), *notes)))
+    coded = "".join(f"<br>{html.escape(str(n))}" for n in notes)
     rules = disclosure.regime_sentence(disclosure.INTERNAL_USE)
     return html_widget(f'<div class="{css}">{text}({html.escape(counts)}){coded}'
                        f'<br><span class="ks3-note">{html.escape(rules)}</span></div>')

@@ -8,7 +8,10 @@ shows a loading indicator, then the page. When the results are live (not a
 published bundle), an upload panel below the dashboard reads the viewer's own
 files; the new dashboard is built from them first and swapped in only when
 that succeeded, so a bad file leaves the page as it was, with the loader's
-message in the panel.
+message in the panel. Files that worked are kept for the visitor's whole visit
+(:mod:`dashboards.visit`): once the visitor has arrived
+(:func:`dashboards.identity.on_arrival`), every page frame shows that visitor's
+kept files, until they close them or upload others.
 
 Example
 -------
@@ -21,6 +24,8 @@ Example
 from __future__ import annotations
 
 import html
+import sys
+import traceback
 from collections.abc import Callable
 
 import ipywidgets as widgets
@@ -51,9 +56,13 @@ class DashboardPage:
     widget : ipywidgets.VBox
     """
 
-    def __init__(self, results: results_module.Results, make: Callable, allow_upload: bool = True):
+    def __init__(self, results: results_module.Results, make: Callable, allow_upload: bool = True,
+                 visits_root=None):
         self.results = results
+        self.started = results  # the server's data, shown again when an upload is closed
         self.make = make
+        self.visits_root = visits_root
+        self.visit = None  # the visitor's kept files (dashboards.visit), once they arrive
         self.dashboard = make(results)
         # VBox, not Box: a Box is a flex row, which shrinks a chart to its content width
         self.note = widgets.VBox([results.note()])
@@ -61,19 +70,53 @@ class DashboardPage:
         parts = [self.note, self.body]
         self.upload = None
         if allow_upload and not results.published:
-            from . import upload
+            from . import identity, upload
 
-            self.upload = upload.SurveyUpload(self.use)
-            parts.append(self.upload.widget)
+            self.upload = upload.SurveyUpload(self.use, on_files=self.keep, on_close=self.close)
+            parts.extend([self.upload.widget, identity.on_arrival(self.arrive)])
         self.widget = widgets.VBox(parts)
 
     def use(self, survey) -> None:
         """Show an uploaded survey: build its dashboard first, then swap it in."""
-        fresh = results_module.LiveResults(survey, self.results.rules, uploaded=True)
+        self.show(results_module.LiveResults(survey, self.started.rules, uploaded=True))
+
+    def show(self, fresh: results_module.Results) -> None:
         dashboard = self.make(fresh)  # may raise: nothing has changed yet
         self.results, self.dashboard = fresh, dashboard
         self.body.children = [dashboard.widget]
         self.note.children = [fresh.note()]
+
+    def arrive(self, visitor) -> None:
+        """The visitor is here: show the files they kept earlier in this visit, if any."""
+        from . import visit
+
+        self.visit = visit.VisitFiles(visit.visit_key(visitor), self.visits_root)
+        try:
+            kept = self.visit.read()
+        except (OSError, ValueError):
+            traceback.print_exc(file=sys.__stderr__)
+            self.upload.message.value = self.upload.unexpected_html("kept from this visit "
+                                                                    "could not be read")
+            self.upload.close.layout.display = None
+            return
+        if kept is not None:
+            self.upload.use_kept(kept.files, kept.codebook)
+
+    def keep(self, files, codebook) -> str:
+        """Keep files that worked for the rest of the visit; say so."""
+        if self.visit is None:  # the browser has not said who it is (yet)
+            return "This page shows them until it is closed."
+        self.visit.save(files, codebook)
+        return ("Every research page you open in this browser shows them until you close "
+                "them or upload others.")
+
+    def close(self) -> str:
+        """Delete the kept files and show the server's data again; say so."""
+        if self.visit is not None:
+            self.visit.close()
+        self.show(self.started)
+        return ("Your files are closed and deleted from the server; the pages show the data "
+                "the dashboards were started with.")
 
 
 def build(make: Callable, *, title: str, intro: str = "", footnote: str = "",

@@ -12,10 +12,11 @@ rows, and what to do) appears in the panel, escaped and styled as a warning,
 and the data and chart already shown stay as they were. Any other error gives
 a plain sentence; its traceback goes only to the server's log.
 
-The uploads live in the kernel's memory while the page is open: this module
-writes nothing to disk. (The loader still passes SPSS and Stata uploads to
-pyreadstat through a temporary file, deleted at once; pyreadstat reads from
-memory too.)
+This module writes nothing to disk. The page frame (:mod:`dashboards.shell`)
+hands ``on_files`` the files that worked, and keeps them for the visitor's
+whole visit, on the server only (:mod:`dashboards.visit`); ``on_close`` deletes
+them ("Close these files"). (The loader still passes SPSS and Stata uploads to
+pyreadstat through a temporary file, deleted at once.)
 """
 
 from __future__ import annotations
@@ -126,8 +127,12 @@ class SurveyUpload:
         The whole panel, ready to display.
     """
 
-    def __init__(self, on_survey: Callable[[load.Survey], None], max_bytes: int = MAX_BYTES):
+    def __init__(self, on_survey: Callable[[load.Survey], None], max_bytes: int = MAX_BYTES,
+                 on_files: Callable[[list, tuple | None], str] | None = None,
+                 on_close: Callable[[], str] | None = None):
         self.on_survey = on_survey
+        self.on_files = on_files
+        self.on_close = on_close
         self.max_bytes = max_bytes
         self.files = widgets.FileUpload(accept=",".join(SURVEY_EXTENSIONS), multiple=True,
                                         description="Survey files", icon="upload",
@@ -141,6 +146,10 @@ class SurveyUpload:
                                      icon="check", layout=widgets.Layout(width="auto"))
         self.button.add_class("ks3-upload-use")
         self.button.on_click(self.use_files)
+        self.close = widgets.Button(description="Close these files", icon="times",
+                                    layout=widgets.Layout(width="auto", display="none"))
+        self.close.add_class("ks3-upload-close")
+        self.close.on_click(self.close_files)
         self.message = widgets.HTML()
         self.message.add_class("ks3-upload-message")
         formats = ", ".join(SURVEY_EXTENSIONS)
@@ -148,25 +157,72 @@ class SurveyUpload:
             "<h2 style='font-size:1.2em;margin:0.6em 0 0.2em 0'>Show your own survey files</h2>"
             f"<p class='ks3-note'>One file a wave ({html.escape(formats)}), up to "
             f"{_megabytes(max_bytes)} in all. If your columns or codes differ from the "
-            "survey's, add a codebook (see docs/codebook.md). The files are kept for this "
-            "page only, not stored on the server.</p>")
+            "survey's, add a codebook (see docs/codebook.md). "
+            + ("Every research page you open in this browser shows them until you close them "
+               "or upload others; they are kept on this server for you only, and deleted "
+               "when you close them.</p>" if on_files else
+               "The files are kept for this page only, not stored on the server.</p>"))
         self.widget = widgets.VBox([
             about,
-            widgets.HBox([self.files, self.codebook, self.button],
+            widgets.HBox([self.files, self.codebook, self.button, self.close],
                          layout=widgets.Layout(flex_flow="row wrap")),
             self.message])
 
     def use_files(self, _button=None) -> bool:
         """Read the uploads and hand the survey on; True if the page now shows it."""
+        files = uploaded_files(self.files.value)
+        codebooks = uploaded_files(self.codebook.value)
+        if not self._use(files, codebooks[0] if codebooks else None):
+            return False
+        kept = ""
+        if self.on_files is not None:
+            try:
+                kept = self.on_files(files, codebooks[0] if codebooks else None)
+            except Exception:  # noqa: BLE001 - shown on this page even if they cannot be kept
+                traceback.print_exc(file=sys.__stderr__)
+                kept = ("They could not be kept for your other pages (the details are in the "
+                        "log of the dashboard server): this page shows them until it is closed.")
+        self._showing(files, kept)
+        # the page keeps the survey; the raw bytes need not stay in the widgets
+        self.files.value = ()
+        self.codebook.value = ()
+        return True
+
+    def use_kept(self, files: Sequence[tuple[str, bytes]],
+                 codebook: tuple[str, bytes] | None) -> bool:
+        """Show files kept from earlier in the visit; True if the page now shows them."""
+        if not self._use(files, codebook, kept=True):
+            if self.on_close is not None:  # they can still be closed (deleted)
+                self.close.layout.display = None
+            return False
+        self._showing(files, "You uploaded them earlier in this visit; they stay until you "
+                      "close them or upload others.")
+        return True
+
+    def close_files(self, _button=None) -> None:
+        """Delete the kept files and go back to the server's data (``on_close``)."""
+        try:
+            said = self.on_close() if self.on_close is not None else ""
+        except Exception:  # noqa: BLE001 - a viewer must never see a traceback
+            traceback.print_exc(file=sys.__stderr__)
+            self.message.value = self.unexpected_html("could not be closed")
+            return
+        self.close.layout.display = "none"
+        self.message.value = html_widget(f'<p class="ks3-note">{html.escape(said)}</p>').value
+
+    def _use(self, files, codebook, kept: bool = False) -> bool:
         self.button.disabled = True
         self.button.description = "Reading…"
+        read = False
         try:
-            files = uploaded_files(self.files.value)
-            codebooks = uploaded_files(self.codebook.value)
-            survey = read_upload(files, codebooks[0] if codebooks else None, self.max_bytes)
+            survey = read_upload(files, codebook, self.max_bytes)
+            read = True
             self.on_survey(survey)
         except SurveyDataError as error:
-            self.message.value = self.problem_html(error)
+            # files kept from earlier that read but answer none of this page's questions
+            # stay kept for the pages that can show them
+            self.message.value = (self.not_this_page_html(error) if kept and read
+                                  else self.problem_html(error, kept))
             return False
         except Exception:  # noqa: BLE001 - a viewer must never see a traceback
             traceback.print_exc(file=sys.__stderr__)
@@ -175,27 +231,46 @@ class SurveyUpload:
         finally:
             self.button.disabled = False
             self.button.description = "Use these files"
-        names = ", ".join(html.escape(name) for name in survey.files)
-        self.message.value = html_widget(
-            f'<p class="ks3-note">Now showing {names}: {len(survey.table):,} pupils.</p>').value
-        # the page keeps the survey; the raw bytes need not stay in the widgets
-        self.files.value = ()
-        self.codebook.value = ()
+        self.pupils = len(survey.table)
         return True
 
+    def _showing(self, files, said: str) -> None:
+        names = ", ".join(html.escape(name) for name, _ in files)
+        self.message.value = html_widget(
+            f'<p class="ks3-note">Now showing {names}: {self.pupils:,} pupils. '
+            f"{html.escape(said)}</p>").value
+        if self.on_close is not None:
+            self.close.layout.display = None
+
     @staticmethod
-    def problem_html(error: SurveyDataError) -> str:
-        """The loader's message, escaped, styled as a warning."""
+    def problem_html(error: SurveyDataError, kept: bool = False) -> str:
+        """The loader's message, escaped, styled as a warning (``kept``: about the files
+        kept from earlier in the visit, which no longer read)."""
+        if kept:
+            return html_widget(
+                '<div class="ks3-problem"><h2>The files you uploaded earlier in this visit '
+                f"could not be used</h2>{problem_list(error)}<p>The page shows the data the "
+                "dashboards were started with. Upload corrected files, or close these.</p>"
+                "</div>").value
         return html_widget(
             '<div class="ks3-problem"><h2>These files could not be used</h2>'
             f"{problem_list(error)}<p>The page still shows the data it showed before. "
             "Correct the files as described, then upload them again.</p></div>").value
 
     @staticmethod
-    def unexpected_html() -> str:
+    def not_this_page_html(error: SurveyDataError) -> str:
+        """Said when the visit's files read well but this page cannot show them."""
         return html_widget(
-            '<div class="ks3-problem"><h2>These files could not be used</h2>'
-            "<p>Something unexpected went wrong while reading them; the details are in the "
+            '<div class="ks3-problem"><h2>This page cannot show the files you uploaded '
+            f"earlier in this visit</h2>{problem_list(error)}<p>It shows the data the "
+            "dashboards were started with. Your files stay kept for the other research "
+            "pages until you close them.</p></div>").value
+
+    @staticmethod
+    def unexpected_html(what: str = "could not be used") -> str:
+        return html_widget(
+            f'<div class="ks3-problem"><h2>These files {what}</h2>'
+            "<p>Something unexpected went wrong; the details are in the "
             "log of the dashboard server. The page still shows the data it showed before. "
             "Check the files with <code>python -m analysis check FILE…</code>, or report it "
             "with that log.</p></div>").value

@@ -19,6 +19,9 @@ from hypothesis import settings
 _LEDGER_DIR = tempfile.mkdtemp(prefix="ks3-test-ledger-")
 atexit.register(shutil.rmtree, _LEDGER_DIR, ignore_errors=True)
 os.environ["KS3_PUBLICATIONS"] = os.path.join(_LEDGER_DIR, "publications.json")
+# Files a visitor uploads are kept for their visit (dashboards.visit), in the home folder
+# by default: the tests' pages keep theirs in the same temporary folder.
+os.environ["KS3_VISITS"] = os.path.join(_LEDGER_DIR, "visits")
 
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 if os.environ.get("CI", "").lower() in ("1", "true", "yes"):

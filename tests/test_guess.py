@@ -231,3 +231,30 @@ def test_a_template_never_maps_a_column_loading_refuses(tmp_path_factory, names,
         refused = [p for p in err.problems if "required column" not in p.what
                    and "does not look like" not in p.what and "more than once" not in p.what]
         assert not refused, f"{text}\n{[str(p) for p in refused]}"
+
+
+def test_a_publication_says_what_the_codes_left_out_rounded(five_point):
+    """A bundle's manifest carries the code notes, rounded as its pupil counts are, with
+    no file name and no count per column; every published page shows them."""
+    import html
+    import re
+    import types
+
+    from analysis import publish
+    from analysis.disclosure import DisclosureRules
+    from dashboards.bundle import BundleResults
+
+    path, book = five_point
+    survey = load_survey(path, codebook=book)
+    (neutral,) = [n for n in survey.code_notes if "neutral" in n]
+    exact = int(re.search(r"([\d,]+) answers", neutral)[1].replace(",", ""))
+    published = publish.published_code_notes(survey.code_notes)
+    assert len(published) == len(survey.code_notes)
+    (said,) = [n for n in published if "neutral" in n]
+    assert f"About {(exact + 5) // 10 * 10:,} answers in " in said  # half up, as for pupils
+    assert path.name not in " ".join(published) and f"{exact:,}" not in said
+    assert "enjoy_maths" not in said and "left out of those items' bases" in said
+    shown = types.SimpleNamespace(manifest={"code_notes": published}, rules=DisclosureRules(),
+                                  title="T", school_label="")
+    note = BundleResults.note(shown).value
+    assert all(html.escape(n) in note for n in published)

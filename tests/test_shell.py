@@ -31,7 +31,7 @@ def test_an_upload_replaces_the_dashboard(sample):
     half = Survey(sample.table.iloc[:3000], ("mine.csv",))
     framed.use(half)
     assert framed.body.children[0].value == "3000 pupils"
-    assert framed.results.uploaded and "uploaded in this page" in framed.note.children[0].value
+    assert framed.results.uploaded and "uploaded in this visit" in framed.note.children[0].value
 
 
 def test_a_failed_upload_keeps_the_page(sample):

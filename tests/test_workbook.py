@@ -122,7 +122,7 @@ def test_a_disclosure_controlled_summary_leaves_linked_pupils_out_and_says_why(t
     assert not (tmp_path / "linked_pupils.csv").exists()
     assert not (tmp_path / "linked_vs_not_linked.csv").exists()
     readme = (tmp_path / "README.md").read_text()
-    assert "## Linked pupils and related items" in readme and "--no-disclosure" in readme
+    assert "## Linked pupils\n" in readme and "--no-disclosure" in readme
 
 
 def test_linked_pupils_transition_cells_protected(tmp_path):
