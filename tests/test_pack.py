@@ -12,9 +12,11 @@ school page hides the figure, and on any percentage the page does not show.
 
 from __future__ import annotations
 
+import html
 import io
 import math
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
@@ -388,3 +390,59 @@ def test_pdf_where_chromium_is_found_and_said_plainly_where_not(tmp_path, pack, 
         pytest.fail("no Chromium on this machine: scripts/test installs one")
     assert report.print_pdf(html, tmp_path / "report.pdf") is None
     assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF")
+
+
+# ---------------------------------------------------------------- from the page
+
+
+def upload_value(path: Path, content: bytes | None = None) -> tuple[dict]:
+    content = path.read_bytes() if content is None else content
+    return ({"name": path.name, "type": "", "size": len(content), "content": memoryview(content),
+             "last_modified": datetime.now(UTC)},)
+
+
+def data_link(html: str, extension: str) -> bytes:
+    import base64
+
+    uri = re.search(rf"href=[\"']data:[^;]+;base64,([^\"']+)[\"'] download=[\"'][^\"']+\.{extension}",
+                    html).group(1)
+    return base64.b64decode(uri)
+
+
+def test_make_a_pack_from_the_page(view, pack):
+    panel = view.pack_panel
+    view.choices["school_id"].value = SCHOOL
+    panel.list_findings()
+    assert len(panel.boxes) == 12
+    assert [b.description for b in panel.boxes] == list(pack.candidates["sentence"].head(12))
+    assert [b.value for b in panel.boxes] == [True] * 6 + [False] * 6
+    assert "more" in panel.more_button.description
+    panel.show_more()
+    assert len(panel.boxes) == 24
+    for box in panel.boxes:
+        box.value = False
+    panel.boxes[20].value = panel.boxes[1].value = True
+    panel.plan_upload.value = upload_value(PLAN)
+    panel.make()
+    deck = Presentation(io.BytesIO(data_link(panel.links.value, "pptx")))
+    every = "\n".join(t for slide in deck.slides for t in slide_texts(slide))
+    assert panel.boxes[1].description in every and panel.boxes[20].description in every
+    assert panel.boxes[0].description not in every
+    assert "Family STEM Night" in every  # the plan's key
+    report_text = data_link(panel.links.value, "html").decode("utf-8")
+    assert html.escape(panel.boxes[20].description) in report_text
+
+
+def test_the_page_says_why_a_plan_file_cannot_be_used(view):
+    panel = view.pack_panel
+    view.choices["school_id"].value = SMALL
+    panel.list_findings()
+    panel.plan_upload.value = upload_value(Path("broken_plan.json"), b"{not json")
+    panel.links.value = ""
+    panel.make()
+    assert "broken_plan.json could not be read" in panel.message.value
+    assert panel.links.value == ""
+    view.choices["school_id"].value = SCHOOL  # another school: list its findings first
+    panel.plan_upload.value = ()
+    panel.make()
+    assert "list its findings first" in panel.message.value
