@@ -179,7 +179,7 @@ def test_a_broken_plan_file_is_explained_and_the_plan_stays(app):
     assert "plan.json could not be opened" in app.file_message.value
     assert "schema_version 7" in app.file_message.value
     upload(app, "plan.csv", b"title,subjects\nA,science\n")
-    assert app.plan is before and "has no column(s) year_groups" in app.file_message.value
+    assert app.plan is before and "has no column(s) Year groups" in app.file_message.value
 
 
 def test_a_csv_plan_file_opens(app):
