@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import schema
+from analysis.planner.figure import clock_face_svg
 
 from . import findings as found
 from . import shapes
@@ -128,13 +129,10 @@ def report_html(pack: Pack, pdf_note: str = "") -> str:
                      "those surveyed in each wave.</p>")
     parts.append("</section>")
     if pack.plan is not None:
-        polygons, labels, lines = shapes.clock_face(pack.plan)
         title = pack.plan.title or "STEM plan"
-        key = "".join(f"<li value='{n}'>{_esc(t)}</li>" for n, t in shapes.event_key(pack.plan))
         parts.append(
-            f"<section><h2>The STEM plan: {_esc(title)}</h2>"
-            + shapes.svg(polygons, labels, lines, title=f"Clock-face of {title}")
-            + f"<ol>{key}</ol><h3>Balance</h3>"
+            f"<section><h2>The STEM plan: {_esc(title)}</h2>{clock_face_svg(pack.plan)}"
+            "<h3>Balance</h3>"
             + _list(pack.balance.warnings or ["The balance report finds nothing to warn about."])
             + "</section>")
     if pack.review is not None:

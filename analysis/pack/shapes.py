@@ -8,8 +8,8 @@ so the two pictures are the same. Coordinates are in a unit square
 Clock-face: the geometry of :mod:`analysis.planner.figure` (rings, stage
 slots, the summer-holiday wedge), each event a piece of its ring coloured by
 subject, and a **number** at each event's first piece; the key lists the
-numbers with the events' names (:func:`event_key`), so the picture reads
-without hovering.
+numbers with the events' names (:func:`analysis.planner.figure.event_key`), so
+the picture reads without hovering.
 
 Hexagon: one segment per theme, filled outwards by its share of actions in
 place, then in progress, then planned (:data:`analysis.manager.figure.STATUS_STYLE`).
@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 
 from analysis.planner import figure as plan_figure
+from analysis.planner.figure import event_numbers
 from analysis.planner.model import HALF_TERMS, Plan, n_slots, subjects, terms
 
 #: Points per degree of arc when a curve is drawn as straight segments.
@@ -60,21 +61,6 @@ def sector(r1: float, r2: float, t1: float, t2: float) -> tuple[tuple[float, flo
     outer = [_point(r2, t1 + (t2 - t1) * k / steps) for k in range(steps + 1)]
     inner = [_point(r1, t2 - (t2 - t1) * k / steps) for k in range(steps + 1)]
     return tuple(outer + inner)
-
-
-def event_numbers(plan: Plan) -> dict[str, int]:
-    """``{event id: number}``, 1 upwards in the plan's order of events."""
-    return {e.id: i for i, e in enumerate(plan.events, start=1)}
-
-
-def event_key(plan: Plan) -> list[tuple[int, str]]:
-    """``(number, "Title (when; years)")`` for every event, the key of the clock-face."""
-    numbers = event_numbers(plan)
-    out = []
-    for e in plan.events:
-        who = "teachers" if e.for_teachers else "years " + ", ".join(map(str, e.year_groups))
-        out.append((numbers[e.id], f"{e.title} ({e.when}; {who})"))
-    return out
 
 
 def clock_face(plan: Plan) -> tuple[list[Polygon], list[Label], list[tuple]]:

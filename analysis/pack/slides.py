@@ -24,6 +24,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from analysis import disclosure, figures, schema
+from analysis.planner.figure import event_key
 
 from . import findings as found
 from . import shapes
@@ -284,7 +285,7 @@ def _plan_slides(deck, pack: Pack) -> None:
         "pupils take part, or whether an event happened.")
     polygons, labels, lines = shapes.clock_face(plan)
     _draw(slide, polygons, labels, lines, Inches(0.3), Inches(1.1), Inches(6.3))
-    key = [f"{n}. {text}" for n, text in shapes.event_key(plan)]
+    key = [f"{n}. {text}" for n, text in event_key(plan)]
     size = Pt(11) if len(key) <= 24 else Pt(8)
     colours = "; ".join(f"{label}: {_colour_name(c)}" for label, c in _subject_colours())
     _text(slide, key + [f"Colours: {colours}."], Inches(6.8), Inches(1.1), Inches(6.2),
