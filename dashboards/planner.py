@@ -765,7 +765,6 @@ class Planner:
             try:
                 survey = (self._survey or data.survey)()
                 self.survey_tables = evidence.survey_tables(SurveyAggregates(survey.table))
-                self.survey_note.children = [page.source_note(survey)]
             except (SurveyDataError, OSError) as error:
                 self.evidence.value = page.problem_message(error).value
                 return False
