@@ -223,3 +223,32 @@ def findings_html(result: pd.DataFrame, limit: int = 12) -> str:
                  "or hidden by disclosure control are not used. The survey asked years 7 and "
                  "9 only.</p>")
     return "".join(parts)
+
+
+def school_findings_html(school_findings: pd.DataFrame, plan: Plan, school: str,
+                         limit: int = 12) -> str:
+    """One school's findings against the other schools, next to what the plan offers.
+
+    ``school_findings`` is :func:`analysis.pack.findings.school_findings` of the
+    school (the My school page's disclosure-controlled figures; a figure the
+    page hides is never among them). Kept: the clear ones (interval
+    excluding 0) of items that map onto a planner subject, for a year of the
+    plan, strongest first; each says what the plan has for that year and
+    subject. Every one is listed, the first ``limit`` shown and the rest behind
+    "Show the other …".
+    """
+    sentences = []
+    years = plan.key_stage.year_groups
+    for r in school_findings[school_findings["clear"].astype(bool)].itertuples():
+        wanted = item_subjects(r.item)
+        if not wanted or r.year_group not in years:
+            continue
+        _, plan_text = _plan_side(plan, int(r.year_group), wanted)
+        sentences.append(f"{r.sentence.removesuffix('.')}; "
+                         f"{plan_text}")
+    head = (f"<p><b>{html.escape(school)} against the other schools</b> (figures as on the My "
+            "school page; figures it hides are not used):</p>")
+    if not sentences:
+        return head + ("<p>No difference from the other schools has an interval that excludes "
+                       "0 for this plan's years and subjects.</p>")
+    return head + _listed(sentences, limit, "finding")
