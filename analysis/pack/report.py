@@ -93,7 +93,8 @@ def report_html(pack: Pack, pdf_note: str = "") -> str:
     b = pack.bases
     rows = "".join(
         f"<tr><td>{_esc(found.wave_text(r.wave).capitalize())}</td><td>Year {r.year_group}</td>"
-        + ("<td class='hidden'>hidden (fewer than 10 pupils)</td>" if pd.isna(r.school_pupils)
+        + (f"<td class='hidden'>hidden (fewer than {pack.school.rules.min_count:g} pupils)</td>"
+           if pd.isna(r.school_pupils)
            else f"<td>{int(r.school_pupils):,}</td>")
         + ("<td class='hidden'>hidden</td>" if pd.isna(r.other_pupils)
            else f"<td>{int(r.other_pupils):,} in {int(r.n_schools)} schools</td>") + "</tr>"

@@ -412,7 +412,8 @@ def _bases_slide(deck, pack: Pack) -> None:
     for j, h in enumerate(("Wave", "Year group", f"{name}: pupils", "Other schools: pupils")):
         table.cell(0, j).text = h
     for i, r in enumerate(b.itertuples(), start=1):
-        school = ("hidden (fewer than 10 pupils)" if pd.isna(r.school_pupils)
+        school = (f"hidden (fewer than {pack.school.rules.min_count:g} pupils)"
+                  if pd.isna(r.school_pupils)
                   else f"{int(r.school_pupils):,}")
         other = ("hidden" if pd.isna(r.other_pupils) else
                  f"{int(r.other_pupils):,} in {int(r.n_schools)} schools")
