@@ -14,6 +14,11 @@ publish FILE... [--codebook F] --out DIR [--school ID] [--distributions] [--titl
         [--all-pupils]
     Write a publication bundle: only the disclosure-controlled tables the public
     dashboards and the static site need, no pupil row or id (analysis.publish).
+pack --school ID [FILE...] [--codebook F] --out DIR [--plan PLAN] [--review REVIEW]
+        [--findings ID,...] [--list-findings] [--no-pdf]
+    Write one school's pack for a staff meeting: slides (pack.pptx) and a printable
+    report (report.html, and report.pdf where a Chromium is found), its figures
+    protected exactly as on the My school page (analysis.pack).
 make-sample [--out DIR] [--large N]
     Regenerate the synthetic sample (same seed, same bytes), or write a large file
     of N pupils for benchmarks.
@@ -379,6 +384,66 @@ def _publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pack(args: argparse.Namespace) -> int:
+    from .pack import PackError, make_pack
+    from .pack.content import findings_listing
+    from .pack.report import write_pack
+
+    try:
+        from dashboards import data, my_school, pack_panel, results
+    except ImportError as err:  # the dashboards extra is not installed
+        print(f"pack needs the dashboards' packages ({err}): install the project with "
+              "its [dashboards] extra.", file=sys.stderr)
+        return 1
+    args.files = [*args.files, *(args.data or [])] or [str(f) for f in data.SAMPLE_FILES]
+    survey = _load(args)
+    if survey is None:
+        return 1
+    plan = review = None
+    try:
+        if args.review:
+            from .manager.files import load_review
+            from .manager.framework import default_framework
+
+            review = load_review(args.review, default_framework())
+        if args.plan:
+            from .planner.files import load_plan
+
+            plan = load_plan(args.plan)
+    except SurveyDataError as err:
+        print(f"Could not use the file:\n{err}", file=sys.stderr)
+        return 1
+    view = my_school.MySchool(results.LiveResults(survey))
+    if str(args.school) not in view.schools:
+        print(f"--school: no school '{args.school}' in {', '.join(survey.files)}; schools are "
+              f"{', '.join(view.schools)}", file=sys.stderr)
+        return 2
+    school = pack_panel.school_data(view, str(args.school))
+    ids = [i.strip() for i in (args.findings or "").split(",") if i.strip()]
+    try:
+        pack = make_pack(school, finding_ids=ids or None, plan=plan, review=review)
+    except PackError as err:
+        print(f"--findings: {err}", file=sys.stderr)
+        return 2
+    if args.list_findings:
+        print(findings_listing(pack.candidates))
+        return 0
+    if not args.out:
+        print("pack: give --out DIR (or --list-findings)", file=sys.stderr)
+        return 2
+    try:
+        written = write_pack(pack, args.out, pdf=not args.no_pdf)
+    except (OSError, ValueError) as err:
+        print(f"--out: could not write the pack: {err}", file=sys.stderr)
+        return 1
+    for key in ("pptx", "html", "pdf"):
+        if key in written:
+            print(f"Wrote {written[key]}")
+    if "pdf_note" in written:
+        print(written["pdf_note"], file=sys.stderr)
+    return 0
+
+
 def _make_sample(args: argparse.Namespace) -> int:
     from . import synthetic
 
@@ -451,6 +516,22 @@ def main(argv: list[str] | None = None) -> int:
                      help="publish every pupil: most gender and ethnicity figures are then "
                           "hidden (about 80%% of share rows on the sample)")
     p.set_defaults(run=_publish)
+
+    p = sub.add_parser("pack", help="write one school's slides and printable report")
+    p.add_argument("files", nargs="*", help="survey files, one a wave (default: the sample)")
+    p.add_argument("--data", action="append", metavar="FILE", help="a survey file (repeatable)")
+    p.add_argument("--codebook", help="codebook YAML mapping your columns onto the survey's")
+    p.add_argument("--school", required=True, metavar="ID", help="the school's id in the files")
+    p.add_argument("--out", help="folder to write pack.pptx, report.html and report.pdf into")
+    p.add_argument("--plan", help="the school's STEM plan (JSON or CSV from the Planner)")
+    p.add_argument("--review", help="the school's STEM review (JSON or CSV from the Manager)")
+    p.add_argument("--findings", metavar="ID,...",
+                   help="the findings to show, by id (see --list-findings); default: the "
+                        "strongest clear ones")
+    p.add_argument("--list-findings", action="store_true",
+                   help="print every candidate finding with its id, strongest first, and stop")
+    p.add_argument("--no-pdf", action="store_true", help="do not try to print a PDF")
+    p.set_defaults(run=_pack)
 
     p = sub.add_parser("make-sample", help="regenerate the synthetic sample")
     p.add_argument("--out", help="folder to write to (default: data/sample/, or data/sample/large/ with --large)")

@@ -454,6 +454,10 @@ class MySchool:
             widgets.HBox(list(self.choices.values()),
                          layout=widgets.Layout(flex_flow="row wrap", gap="0.8em")),
             self.message, self.chart, self.text, self.downloads.widget])
+        from .pack_panel import PackPanel  # the staff-meeting pack reads this page's tables
+
+        self.pack_panel = PackPanel(self)
+        self.widget.children += (self.pack_panel.widget,)
 
     # -- state -------------------------------------------------------------
 

@@ -51,6 +51,8 @@ from . import data, downloads, identity, page
 from .data import ROOT
 from .upload import uploaded_files
 
+#: The survey panel's choice of no school: the whole survey's figures.
+EVERY_SCHOOL = "No school: every school together"
 #: The name of each owner's plan in :mod:`analysis.store` (one working plan per owner,
 #: every version kept).
 PLAN_NAME = "STEM plan"
@@ -243,6 +245,15 @@ class Planner:
             "Press the button to read the survey results next to this plan: gender gaps and "
             "falls in pupils' attitudes, for the plan's years and subjects."))
         self.survey_note = widgets.VBox([self._survey_source_note()])
+        # the school whose own figures the panel reads (My school's, disclosure-controlled)
+        self.survey_school = widgets.Dropdown(
+            options=[(EVERY_SCHOOL, "")], value="", disabled=True,
+            description="Your school in the survey:", style={"description_width": "initial"},
+            layout=widgets.Layout(width="auto"))
+        self.survey_school.observe(lambda _: self._show_evidence(), names="value")
+        self._survey_data = None
+        self._school_view = None
+        self._school_findings: dict[str, object] = {}
 
         self.widget = self._layout()
         self.refresh(autosave=False)
@@ -283,7 +294,8 @@ class Planner:
             widgets.HBox([picture, report]),
             widgets.HBox([form, table]), page.html_widget("<h2>Files</h2>"), file_row,
             page.html_widget("<h2>The survey meets the plan</h2>"),
-            widgets.VBox([self.survey_button, self.survey_note, self.evidence])])
+            widgets.VBox([self.survey_button, self.survey_school, self.survey_note,
+                          self.evidence])])
 
     # ------------------------------------------------------------- helpers
 
@@ -765,7 +777,8 @@ class Planner:
             try:
                 survey = (self._survey or data.survey)()
                 self.survey_tables = evidence.survey_tables(SurveyAggregates(survey.table))
-                self.survey_note.children = [page.source_note(survey)]
+                self._survey_data = survey
+                self._offer_schools(survey)
             except (SurveyDataError, OSError) as error:
                 self.evidence.value = page.problem_message(error).value
                 return False
@@ -793,11 +806,49 @@ class Planner:
             css = "ks3-source"
         return page.html_widget(f'<div class="{css}">{text}</div>')
 
+    def _offer_schools(self, survey) -> None:
+        """The survey's schools to choose from: on a network's hub only the visitor's own
+        school (one school's figures are never shown to another), chosen at once."""
+        schools = sorted(survey.table["school_id"].dropna().astype(str).unique())
+        own = None
+        if self.visitor is not None and self.visitor.owner.startswith("school:"):
+            own = self.visitor.owner.split(":", 1)[1]
+            schools = [s for s in schools if s == own]
+        self.survey_school.options = [(EVERY_SCHOOL, ""),
+                                      *((f"School {s}", s) for s in schools)]
+        self.survey_school.value = own if own in schools else ""
+        self.survey_school.disabled = not schools
+
+    def _findings_of(self, school: str):
+        """:func:`analysis.pack.findings.school_findings` of one school, from the My school
+        page's own disclosure-controlled tables, computed once."""
+        if school not in self._school_findings:
+            from analysis.pack.findings import school_findings
+
+            from . import my_school, pack_panel, results
+
+            if self._school_view is None:
+                self._school_view = my_school.MySchool(results.LiveResults(self._survey_data))
+            tables = pack_panel.school_data(self._school_view, school)
+            self._school_findings[school] = school_findings(tables.tables, tables.name)
+        return self._school_findings[school]
+
     def _show_evidence(self) -> None:
         if self.survey_tables is None:
             return
         result = evidence.findings(self.survey_tables, self.plan)
-        self.evidence.value = page.html_widget(evidence.findings_html(result)).value
+        school = self.survey_school.value
+        if school not in {v for _, v in self.survey_school.options}:
+            school = ""  # a value no option offers is never used
+        if school:
+            from .my_school import school_name
+
+            text = (evidence.school_findings_html(self._findings_of(school), self.plan,
+                                                  school_name(school))
+                    + "<p><b>Every school together</b>:</p>" + evidence.findings_html(result))
+        else:
+            text = evidence.findings_html(result)
+        self.evidence.value = page.html_widget(text).value
 
     # ------------------------------------------------------------- redraw
 

@@ -136,3 +136,17 @@ def test_on_the_sample_exactly_the_usable_rows_whose_interval_excludes_zero_are_
         every.loc[excludes & usable, "estimate_pp"].abs().max())
     page = findings_html(result)
     assert "interval excludes 0" in page and "<li>" in page
+
+
+def test_every_finding_is_listed_and_the_rest_open_from_the_page():
+    from analysis.planner.evidence import FINDING_COLUMNS
+
+    rows = [dict.fromkeys(FINDING_COLUMNS, "") | {"flagged": True, "usable": True,
+                                                  "finding": f"Finding {i} <b>"}
+            for i in range(15)]
+    page = findings_html(pd.DataFrame(rows), limit=12)
+    shown, _, rest = page.partition("<details")
+    assert all(f"<li>Finding {i} &lt;b&gt;</li>" in shown for i in range(12))
+    assert "<summary>Show the other 3 findings</summary>" in rest
+    assert all(f"<li>Finding {i} &lt;b&gt;</li>" in rest for i in range(12, 15))
+    assert "… and" not in page

@@ -135,3 +135,18 @@ def test_the_static_svg_draws_the_same_geometry():
     assert svg.count('stroke="#333"') == 4 and svg.count('stroke-dasharray') == 3
     for label in ("Year 7", "Year 9", "Teachers", "Autumn 1", "Summer 2"):
         assert f">{label}</text>" in svg
+
+
+def test_the_svg_stands_alone_with_a_title_numbers_and_a_key_of_events():
+    from analysis.planner.figure import clock_face_svg
+
+    e = Event("Faraday Challenge", ("science",), (7, 8), "autumn", 1, "early")
+    cpd = Event("Twilight CPD", ("stem",), (), "spring", 2, "late", kind="cpd")
+    svg = clock_face_svg(Plan(events=(e, cpd), title="Our plan", school="Riddlesdown"))
+    assert "<title>Clock-face of Our plan · Riddlesdown · Key Stage 3</title>" in svg
+    assert ">Our plan · Riddlesdown · Key Stage 3</text>" in svg  # a visible title
+    # the number of each event on its first piece in each of its rings
+    assert svg.count('paint-order="stroke">1</text>') == 2  # years 7 and 8
+    assert svg.count('paint-order="stroke">2</text>') == 1  # the teachers' ring
+    assert ">1. Faraday Challenge (Autumn 1, early; years 7, 8)</text>" in svg
+    assert ">2. Twilight CPD (Spring 2, late; teachers)</text>" in svg

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 import sqlite3
@@ -179,7 +180,7 @@ def test_a_broken_plan_file_is_explained_and_the_plan_stays(app):
     assert "plan.json could not be opened" in app.file_message.value
     assert "schema_version 7" in app.file_message.value
     upload(app, "plan.csv", b"title,subjects\nA,science\n")
-    assert app.plan is before and "has no column(s) year_groups" in app.file_message.value
+    assert app.plan is before and "has no column(s) Year groups" in app.file_message.value
 
 
 def test_a_csv_plan_file_opens(app):
@@ -376,3 +377,38 @@ def test_clicking_an_empty_stage_starts_an_event_there(app):
     assert (app.term.value, app.half_term.value, app.stage.value) == ("autumn", 1, "early")
     assert app.kind.value == "teacher_planning" and app.year_groups.disabled
     assert app.year_groups.value == ()
+
+
+def test_the_survey_panel_speaks_of_the_school_chosen(store):
+    from analysis.pack.findings import school_findings
+    from dashboards import my_school, pack_panel, results
+
+    sample = data.survey(data.DataSource(data.SAMPLE_FILES, None, True))
+    app = planner.Planner(store=store, visitor=ANN, survey=lambda: sample)
+    assert app.survey_school.disabled
+    assert app.compare_with_survey()
+    assert app.survey_school.value == "" and not app.survey_school.disabled
+    assert "against the other schools" not in app.evidence.value
+    app.survey_school.value = "S13"
+    text = app.evidence.value
+    assert "School S13 against the other schools" in text and "Every school together" in text
+    # the school's clear findings for the plan's years and planner subjects, from the My
+    # school page's own tables, each with what the plan has
+    view = my_school.MySchool(results.LiveResults(sample))
+    tables = pack_panel.school_data(view, "S13")
+    found = school_findings(tables.tables, tables.name)
+    clear = found[found["clear"] & found["item"].map(lambda i: bool(
+        planner.evidence.item_subjects(i)))]
+    first = clear.iloc[0]
+    assert html.escape(first["sentence"].removesuffix(".")) + "; the plan has no " in text
+
+
+def test_on_a_hub_the_survey_panel_offers_only_the_visitors_school(store):
+    sample = data.survey(data.DataSource(data.SAMPLE_FILES, None, True))
+    lead = identity.Visitor(user="ann", role="school_lead", schools=("S13",),
+                            owner="school:S13")
+    app = planner.Planner(store=store, visitor=lead, survey=lambda: sample)
+    assert app.compare_with_survey()
+    assert [v for _, v in app.survey_school.options] == ["", "S13"]
+    assert app.survey_school.value == "S13"
+    assert "School S13 against the other schools" in app.evidence.value

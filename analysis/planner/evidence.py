@@ -185,8 +185,25 @@ def _finding(row, year: int, wanted: tuple[str, ...], plan: Plan, phrase: str) -
             "flagged": flagged, "plan_events": n_events, "finding": text}
 
 
+def _listed(sentences: Iterable[str], limit: int, what: str) -> str:
+    """Every sentence as a list, strongest first: the first ``limit`` shown, the rest in a
+    ``<details>`` a reader opens (by keyboard too), escaped."""
+    sentences = list(sentences)
+
+    def items(part):
+        return "".join(f"<li>{html.escape(t)}</li>" for t in part)
+
+    out = f"<ul>{items(sentences[:limit])}</ul>"
+    rest = sentences[limit:]
+    if rest:
+        out += (f"<details class='ks3-more'><summary>Show the other {len(rest)} {what}"
+                f"{'s' if len(rest) != 1 else ''}</summary><ul>{items(rest)}</ul></details>")
+    return out
+
+
 def findings_html(result: pd.DataFrame, limit: int = 12) -> str:
-    """The flagged findings (and unusable rows) as an HTML list, escaped."""
+    """The flagged findings (and unusable rows) as HTML lists, escaped: every one of them,
+    strongest first, the first ``limit`` shown and the rest behind "Show the other …"."""
     flagged = result[result["flagged"]]
     unusable = result[~result["usable"]]
     if not len(result):
@@ -194,19 +211,44 @@ def findings_html(result: pd.DataFrame, limit: int = 12) -> str:
                 "(the survey asked years 7 and 9).</p>")
     parts = []
     if len(flagged):
-        items = "".join(f"<li>{html.escape(t)}</li>" for t in flagged["finding"].head(limit))
-        more = (f"<p class='ks3-note'>… and {len(flagged) - limit} more.</p>"
-                if len(flagged) > limit else "")
-        parts.append(f"<ul>{items}</ul>{more}")
+        parts.append(_listed(flagged["finding"], limit, "finding"))
     else:
         parts.append("<p>No gap or fall in the survey has an interval that excludes 0 for "
                      "this plan's years and subjects.</p>")
     if len(unusable):
-        items = "".join(f"<li>{html.escape(t)}</li>" for t in unusable["finding"].head(limit))
-        parts.append(f"<p>Not usable:</p><ul>{items}</ul>")
+        parts.append("<p>Not usable:</p>" + _listed(unusable["finding"], limit, "result"))
     parts.append(f"<p class='ks3-note'>{len(flagged)} of {len(result)} results flagged: only "
                  "gaps and falls whose 95% interval excludes 0 are shown (one comparison at a "
                  "time, so among many a few may be chance). Rows with a base under 30 pupils "
                  "or hidden by disclosure control are not used. The survey asked years 7 and "
                  "9 only.</p>")
     return "".join(parts)
+
+
+def school_findings_html(school_findings: pd.DataFrame, plan: Plan, school: str,
+                         limit: int = 12) -> str:
+    """One school's findings against the other schools, next to what the plan offers.
+
+    ``school_findings`` is :func:`analysis.pack.findings.school_findings` of the
+    school (the My school page's disclosure-controlled figures; a figure the
+    page hides is never among them). Kept: the clear ones (interval
+    excluding 0) of items that map onto a planner subject, for a year of the
+    plan, strongest first; each says what the plan has for that year and
+    subject. Every one is listed, the first ``limit`` shown and the rest behind
+    "Show the other …".
+    """
+    sentences = []
+    years = plan.key_stage.year_groups
+    for r in school_findings[school_findings["clear"].astype(bool)].itertuples():
+        wanted = item_subjects(r.item)
+        if not wanted or r.year_group not in years:
+            continue
+        _, plan_text = _plan_side(plan, int(r.year_group), wanted)
+        sentences.append(f"{r.sentence.removesuffix('.')}; "
+                         f"{plan_text}")
+    head = (f"<p><b>{html.escape(school)} against the other schools</b> (figures as on the My "
+            "school page; figures it hides are not used):</p>")
+    if not sentences:
+        return head + ("<p>No difference from the other schools has an interval that excludes "
+                       "0 for this plan's years and subjects.</p>")
+    return head + _listed(sentences, limit, "finding")

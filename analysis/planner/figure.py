@@ -293,12 +293,36 @@ def _sector(cx, cy, r1, r2, t1, t2, fill, stroke="white") -> str:
             f'fill="{fill}" stroke="{stroke}" stroke-width="0.6"/>')
 
 
+def event_numbers(plan: Plan) -> dict[str, int]:
+    """``{event id: number}``, 1 upwards in the plan's order: the clock-face's numbered key."""
+    return {e.id: i for i, e in enumerate(plan.events, start=1)}
+
+
+def event_key(plan: Plan) -> list[tuple[int, str]]:
+    """``(number, "Title (when; years)")`` for every event: the key of the numbers drawn."""
+    numbers = event_numbers(plan)
+    out = []
+    for e in plan.events:
+        who = "teachers" if e.for_teachers else "years " + ", ".join(map(str, e.year_groups))
+        out.append((numbers[e.id], f"{e.title} ({e.when}; {who})"))
+    return out
+
+
+def plan_heading(plan: Plan) -> str:
+    """``"Bradfield STEM timeline · Bradfield School · Key Stage 3 · 2010/11"``."""
+    return " · ".join(p for p in (plan.title or "STEM plan", plan.school, plan.key_stage.name,
+                                  plan.key_stage.school_year) if p)
+
+
 def clock_face_svg(plan: Plan, size: int = 560) -> str:
-    """The clock-face as a standalone SVG (no JavaScript), for the printable page.
+    """The clock-face as a standalone SVG (no JavaScript), to download or print.
 
     The same geometry as :func:`clock_face`: rings, stages, pieces, term and
     half-term lines, ring labels in the summer-holiday wedge, half-term names
-    outside, and a key of subjects below.
+    outside. It stands alone: a title (the plan's title, school, key stage and
+    school year) above, each event's number on its first piece in each ring,
+    and below a key of subjects and the numbered list of events
+    (:func:`event_key`), so it reads without hovering; no event is selected.
     """
     ring_list = rings(plan)
     outer = ring_base(len(ring_list))
@@ -312,6 +336,7 @@ def clock_face_svg(plan: Plan, size: int = 560) -> str:
             parts.append(_sector(cx, cy, ring_base(i) * scale, (ring_base(i) + depth) * scale,
                                  slot_start(slot), slot_start(slot) + width, EMPTY_COLOUR))
     colours = subject_colours()
+    numbers, numbered, labels = event_numbers(plan), set(), []
     for piece in pieces(plan):
         m = len(piece.event.subjects)
         for q, subject in enumerate(piece.event.subjects):
@@ -319,6 +344,13 @@ def clock_face_svg(plan: Plan, size: int = 560) -> str:
             parts.append(_sector(cx, cy, r1 * scale, (r1 + depth / m) * scale,
                                  piece.theta - piece.width / 2, piece.theta + piece.width / 2,
                                  colours[subject]))
+        if (piece.event.id, piece.ring) not in numbered:  # one number an event and ring
+            numbered.add((piece.event.id, piece.ring))
+            x, y = _point(cx, cy, (ring_base(piece.ring) + depth / 2) * scale, piece.theta)
+            labels.append(f'<text x="{x:.1f}" y="{y + 3.5:.1f}" font-size="10" '
+                          f'font-weight="bold" font-family="Helvetica, Arial, sans-serif" '
+                          f'text-anchor="middle" stroke="white" stroke-width="2.5" '
+                          f'paint-order="stroke">{numbers[piece.event.id]}</text>')
     half_width = STAGES_IN_HALF_TERM * width
     for h in range(len(terms()) * len(HALF_TERMS) + 1):
         (x1, y1), (x2, y2) = (_point(cx, cy, (HOLE - 0.05) * scale, h * half_width),
@@ -336,16 +368,32 @@ def clock_face_svg(plan: Plan, size: int = 560) -> str:
         x, y = _point(cx, cy, (outer + 0.35) * scale, (h + 0.5) * half_width)
         parts.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="11" fill="#555" {text}>'
                      f"{html.escape(name)}</text>")
+    font = 'font-family="Helvetica, Arial, sans-serif"'
     key, x = [], 10.0
     for subject, label in subjects().items():
         key.append(f'<rect x="{x:.0f}" y="{size + 8}" width="11" height="11" '
                    f'fill="{colours[subject]}"/><text x="{x + 15:.0f}" y="{size + 18}" '
-                   f'font-size="11" font-family="Helvetica, Arial, sans-serif">'
-                   f"{html.escape(label)}</text>")
+                   f'font-size="11" {font}>{html.escape(label)}</text>')
         x += 22 + 6.2 * len(label)
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{max(size, x):.0f}" '
-            f'height="{size + 30}" viewBox="0 0 {max(size, x):.0f} {size + 30}" role="img" '
-            f'aria-label="Clock-face of the plan">{"".join(parts)}{"".join(key)}</svg>')
+    width = x
+    y = size + 42
+    for number, text in event_key(plan):
+        line = f"{number}. {text}"
+        key.append(f'<text x="10" y="{y}" font-size="11" {font}>{html.escape(line)}</text>')
+        width = max(width, 20 + 6.2 * len(line))
+        y += 15
+    heading = plan_heading(plan)
+    title = (f"<title>Clock-face of {html.escape(heading)}</title>"
+             f'<text x="10" y="24" font-size="16" font-weight="bold" {font}>'
+             f"{html.escape(heading)}</text>")
+    top = 36  # room for the title; the drawing keeps its own coordinates below it
+    width, height = max(size, width), y + top
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height}" '
+            f'viewBox="0 0 {width:.0f} {height}" role="img" '
+            f'aria-label="Clock-face of {html.escape(heading)}">'
+            f'<rect x="0" y="0" width="{width:.0f}" height="{height}" fill="white"/>{title}'
+            f'<g transform="translate(0,{top})">{"".join(parts)}{"".join(labels)}'
+            f'{"".join(key)}</g></svg>')
 
 
 # ------------------------------------------------------------- printable page

@@ -12,15 +12,25 @@
 A file with another ``schema_version`` is refused: a later planner may have
 changed what the fields mean.
 
-**CSV** (UTF-8; a byte-order mark is written so Excel reads accents) has one
-row per event with the columns of :data:`CSV_COLUMNS`. Fields with several
-values are joined with ``;`` (``subjects``: ``science;maths``;
-``year_groups``: ``7;9``, empty for teacher planning / CPD events);
-``careers_linked`` is ``yes`` or ``no``. Above the header, lines starting
-with ``#`` carry the plan's own fields, one ``# name: value`` a line (the
-value in JSON): ``schema_version``, ``school``, ``title``, ``notes``,
-``key_stage``. A CSV without them (typed in a spreadsheet) is read as a plan
-for years 7 to 9, or for the years its events name. A text cell that a
+**CSV** (UTF-8; a byte-order mark is written so Excel reads accents) is a
+table a spreadsheet user can read: one header row in words
+(:data:`WORD_COLUMNS`), then one row per event, its values in words as the
+planner shows them (``Science; Maths``, ``Summer``, ``throughout the
+half-term``, ``Off-timetable day or week``, years ``7; 9`` or ``teachers``
+for teacher planning and CPD, careers-linked ``yes`` or ``no``), followed on
+every row by the plan's own fields (:data:`PLAN_WORD_COLUMNS`: plan title,
+school, plan notes, key stage, its years, school year, file version); a plan
+with no event is one row of those. Reading takes the plan's fields from the
+first row that has them.
+
+Reading also takes the planner's earlier CSV (nothing a person saved is
+lost): lines ``# name: value`` above the header with the plan's fields (the
+value in JSON: ``schema_version``, ``school``, ``title``, ``notes``,
+``key_stage``), columns named by their codes (:data:`CSV_COLUMNS`: ``year_groups``,
+``half_term``…) and values as codes (``science;maths``, ``7;9``,
+``off_timetable``). Words and codes may be mixed, in any case. A CSV
+without the plan's fields (typed in a spreadsheet) is read as a plan for
+years 7 to 9, or for the years its events name. A text cell that a
 spreadsheet would run as a formula (starting ``=``, ``+``, ``-``, ``@``) is
 written with a leading apostrophe, which reading takes off again.
 
@@ -34,11 +44,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from analysis.errors import Problem, SurveyDataError
 
-from .model import Event, FieldProblem, KeyStage, Plan, PlanValueError, new_id
+from .model import (Event, FieldProblem, KeyStage, Plan, PlanValueError, kinds, new_id, stages,
+                    subjects, terms)
 
 SCHEMA_VERSION = 1
 CSV_COLUMNS: tuple[str, ...] = (
@@ -47,6 +59,18 @@ CSV_COLUMNS: tuple[str, ...] = (
 #: Columns a CSV must have; the others default (stage: middle, kind: lesson…).
 CSV_REQUIRED: tuple[str, ...] = ("title", "subjects", "year_groups", "term", "half_term")
 PLAN_FIELDS: tuple[str, ...] = ("schema_version", "school", "title", "notes", "key_stage")
+#: The header of a CSV as written, in words: ``{word: column}`` for an event's fields.
+WORD_COLUMNS: dict[str, str] = {
+    "Event id": "id", "Title": "title", "Subjects": "subjects", "Year groups": "year_groups",
+    "Term": "term", "Half-term": "half_term", "Stage": "stage", "Kind": "kind",
+    "Careers-linked": "careers_linked", "Lead": "lead", "Partner": "partner", "Notes": "notes"}
+#: Then the plan's own fields, the same on every row: ``{word: field}``.
+PLAN_WORD_COLUMNS: dict[str, str] = {
+    "Plan title": "title", "School": "school", "Plan notes": "notes", "Key stage": "name",
+    "Key stage years": "year_groups", "School year": "school_year",
+    "Plan file version": "schema_version"}
+#: The "Year groups" of a teacher planning or CPD event.
+TEACHERS = "teachers"
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 YES, NO = "yes", "no"
 
@@ -201,20 +225,52 @@ def _unneutral(text: str) -> str:
 
 
 def plan_to_csv(plan: Plan) -> str:
-    """The plan as CSV text: ``#`` lines with the plan's fields, then one row per event."""
+    """The plan as CSV text in words: one header row, one row per event (see the module notes)."""
     out = io.StringIO(newline="")
-    meta = {"schema_version": SCHEMA_VERSION, "school": plan.school, "title": plan.title,
-            "notes": plan.notes, "key_stage": plan.key_stage.to_dict()}
-    for key, value in meta.items():
-        out.write(f"# {key}: {json.dumps(value, ensure_ascii=False)}\r\n")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for e in plan.events:
-        writer.writerow([
-            e.id, _neutral(e.title), ";".join(e.subjects), ";".join(map(str, e.year_groups)),
-            e.term, e.half_term, e.stage, e.kind, YES if e.careers_linked else NO,
-            _neutral(e.lead), _neutral(e.partner), _neutral(e.notes)])
+    writer.writerow([*WORD_COLUMNS, *PLAN_WORD_COLUMNS])
+    ks = plan.key_stage
+    own = [_neutral(plan.title), _neutral(plan.school), _neutral(plan.notes), _neutral(ks.name),
+           "; ".join(map(str, ks.year_groups)), _neutral(ks.school_year), SCHEMA_VERSION]
+    labels = subjects()
+    rows = [[e.id, _neutral(e.title), "; ".join(labels[s] for s in e.subjects),
+             "; ".join(map(str, e.year_groups)) or TEACHERS, terms()[e.term], e.half_term,
+             stages()[e.stage], kinds()[e.kind], YES if e.careers_linked else NO,
+             _neutral(e.lead), _neutral(e.partner), _neutral(e.notes)] for e in plan.events]
+    for row in rows or [[""] * len(WORD_COLUMNS)]:
+        writer.writerow([*row, *own])
     return out.getvalue()
+
+
+def _name(text: str) -> str:
+    """A column name or a value compared loosely: case, spaces, ``-`` and ``_`` ignored."""
+    return " ".join(text.replace("-", " ").replace("_", " ").lower().split())
+
+
+#: Every way a column may be named (its code, its words) -> its code; plan fields as ``plan:``.
+_COLUMN_NAMES: dict[str, str] = {
+    **{_name(c): c for c in CSV_COLUMNS}, **{_name(w): c for w, c in WORD_COLUMNS.items()},
+    **{_name(w): f"plan:{f}" for w, f in PLAN_WORD_COLUMNS.items()}}
+
+
+def _codes(cell: str, vocabulary: dict[str, str]) -> list[str]:
+    """``Science; Maths`` or ``science;maths`` -> ``["science", "maths"]``; an unknown
+    value is kept as written, for the event's own check to name."""
+    by_name = {**{_name(label): key for key, label in vocabulary.items()},
+               **{_name(key): key for key in vocabulary}}
+    return [by_name.get(_name(part), part.strip()) for part in _split(cell)]
+
+
+def _as_codes(row: dict) -> dict:
+    """A row read by its columns' codes, its words made codes (see the module notes)."""
+    out = dict(row)
+    out["subjects"] = ";".join(_codes(row.get("subjects") or "", subjects()))
+    years = (row.get("year_groups") or "").replace(",", ";")
+    out["year_groups"] = "" if _name(years) == TEACHERS else years
+    for column, vocabulary in (("term", terms()), ("stage", stages()), ("kind", kinds())):
+        if (row.get(column) or "").strip():
+            out[column] = ";".join(_codes(row[column], vocabulary))
+    return out
 
 
 def _split(cell: str) -> list[str]:
@@ -304,6 +360,29 @@ def read_header(lines: list[str], name: str, fields) -> tuple[dict, list[Problem
     return meta, problems, n_meta
 
 
+def _plan_fields(own: dict[str, str], name: str, line: int) -> tuple[dict, list[Problem]]:
+    """The plan's fields of a row in words, as the ``#`` lines of the earlier CSV give them."""
+    meta: dict = {"school": _unneutral(own.get("school", "")),
+                  "title": _unneutral(own.get("title", "")),
+                  "notes": _unneutral(own.get("notes", "").replace("\r\n", "\n"))}
+    problems = []
+    version = own.get("schema_version", "").strip()
+    if version:
+        meta["schema_version"] = int(version) if version.isdigit() else version
+    try:
+        years = [int(y) for y in _split(own.get("year_groups", "").replace(",", ";"))]
+    except ValueError:
+        problems.append(Problem(name, f"'{own.get('year_groups')}' is not a list of years.",
+                                "Write the key stage's years as numbers, e.g. 7; 8; 9.",
+                                column="Key stage years", rows=(line,), n_rows=1))
+        years = []
+    if years:
+        meta["key_stage"] = {"name": _unneutral(own.get("name", "")) or "Key Stage 3",
+                             "year_groups": years,
+                             "school_year": _unneutral(own.get("school_year", ""))}
+    return meta, problems
+
+
 def plan_from_csv(text: str | bytes, name: str = "the plan file") -> Plan:
     """Read a plan from CSV text (see the module notes); ``name`` is named in messages.
 
@@ -316,22 +395,23 @@ def plan_from_csv(text: str | bytes, name: str = "the plan file") -> Plan:
     """
     lines = csv_text_lines(text, name, PlanFileError)
     meta, problems, n_meta = read_header(lines, name, PLAN_FIELDS)
-    if "schema_version" in meta:
-        version = _version_problem(meta["schema_version"], name)
-        if version:
-            raise PlanFileError(version)
     body = "".join(lines[n_meta:])
     reader = csv.DictReader(io.StringIO(body, newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    written = [h.strip() for h in (reader.fieldnames or [])]
+    header = [_COLUMN_NAMES.get(_name(h), h) for h in written]
+    words = ", ".join(WORD_COLUMNS)
     missing = [c for c in CSV_REQUIRED if c not in header]
-    unknown = [c for c in header if c not in CSV_COLUMNS]
+    unknown = [w for w, c in zip(written, header) if c == w and c not in CSV_COLUMNS]
     if not header or missing:
-        problems.append(Problem(name, f"has no column(s) {', '.join(missing or CSV_REQUIRED)}.",
-                                f"Give a header row with {', '.join(CSV_COLUMNS)}."))
+        named = {c: w for w, c in WORD_COLUMNS.items()}
+        problems.append(Problem(name, f"has no column(s) "
+                                f"{', '.join(named[c] for c in (missing or CSV_REQUIRED))}.",
+                                f"Give a header row with {words}."))
         raise PlanFileError(problems)
     if unknown:
         problems.append(Problem(name, f"has column(s) {', '.join(unknown)} that a plan does "
-                                "not have.", f"Use only {', '.join(CSV_COLUMNS)}."))
+                                "not have.", f"Use only {words} and the plan's "
+                                f"{', '.join(PLAN_WORD_COLUMNS)}."))
     reader.fieldnames = header
     events: list[Event] = []
     placed: list[tuple[Event, str, int]] = []
@@ -344,13 +424,22 @@ def plan_from_csv(text: str | bytes, name: str = "the plan file") -> Plan:
                                     "Remove the extra cells or quote text that holds commas.",
                                     rows=(first_line,), n_rows=1))
             continue
+        own = {k[5:]: (v or "") for k, v in row.items() if k.startswith("plan:")}
+        if any(v.strip() for v in own.values()) and not meta:
+            meta, more = _plan_fields(own, name, first_line)
+            problems += more
+        row = {k: v for k, v in row.items() if not k.startswith("plan:")}
         if not any((v or "").strip() for v in row.values()):
-            continue  # a blank row a spreadsheet left
-        event, found = _csv_event(row, first_line, name)
+            continue  # a blank row a spreadsheet left, or the row of a plan with no event
+        event, found = _csv_event(_as_codes(row), first_line, name)
         problems += found
         if event is not None:
             events.append(event)
             placed.append((event, "", first_line))
+    if "schema_version" in meta:
+        version = _version_problem(meta["schema_version"], name)
+        if version:
+            raise PlanFileError(version)
     ks = meta.get("key_stage")
     key_stage = None
     if isinstance(ks, dict):
@@ -376,10 +465,13 @@ def plan_from_csv(text: str | bytes, name: str = "the plan file") -> Plan:
         except PlanValueError:
             problems.append(Problem(name, f"its events are for years {years}, which are not "
                                     "two or three consecutive years.",
-                                    "Add a '# key_stage:' line, or correct the year groups."))
+                                    "Add a 'Key stage years' column, or correct the year "
+                                    "groups."))
     problems += _fit_problems(placed, key_stage, name)
-    if problems:
-        raise PlanFileError(problems)
+    if problems:  # each column named as the file names it (its words, or its code)
+        as_written = dict(zip(header, written))
+        raise PlanFileError([replace(p, column=as_written.get(p.column, p.column))
+                             for p in problems])
     try:
         return Plan(key_stage=key_stage, events=tuple(events),
                     school=meta.get("school", ""), title=meta.get("title", "STEM plan"),
