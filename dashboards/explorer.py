@@ -18,7 +18,7 @@ What a viewer does:
 Every change picks rows of a table the :class:`~dashboards.results.Results`
 has already computed (:meth:`~dashboards.results.Results.view`; a grouping
 not asked for before is computed once from the aggregates, never from pupil
-rows), draws a finished figure with :mod:`dashboards.charts` and puts it in
+rows), draws a finished figure with :mod:`analysis.figures.shares` and puts it in
 the page as plotly's own output (:func:`chart_output`). The base line,
 the download links and the image button's file name follow the chart. If a
 redraw fails, the chart already shown stays and the page says so.
@@ -40,8 +40,9 @@ import plotly.io as pio
 
 from analysis import schema
 from analysis.errors import Problem, SurveyDataError
+from analysis.figures import hidden, shares, style, text
 
-from . import charts, downloads, page
+from . import downloads, page
 from .filters import TITLES, Filters
 from .results import GROUPS, Results, describe, legend_note
 
@@ -210,7 +211,7 @@ class BlockExplorer:
     def _levels(self, column: str) -> list[tuple[object, str]]:
         values = [v for v in self.results.levels(column)
                   if not (column == "gender" and v == "other")]
-        return [(v, charts.group_label(column, v)) for v in values]
+        return [(v, style.group_label(column, v)) for v in values]
 
     @property
     def current_topic(self) -> Topic:
@@ -237,7 +238,7 @@ class BlockExplorer:
                                  list(self.current_topic.blocks))
         rows = rows[rows["measure"].astype(str) == self.kind()]
         if compare:
-            keep = [v for v, _ in charts.group_levels(rows, compare)]
+            keep = [v for v, _ in style.group_levels(rows, compare)]
             rows = rows[rows[compare].astype(object).isin(keep).to_numpy()]
         return rows.reset_index(drop=True)
 
@@ -246,7 +247,7 @@ class BlockExplorer:
         topic, kind, compare = self.current_topic, self.kind(), self.compare.value
         what = {"share": topic.share_words(), "aim": topic.share_words(),
                 "distribution": "all four answers"}[kind]
-        groups = [label for _, label in charts.group_levels(rows, compare)] if compare else []
+        groups = [label for _, label in style.group_levels(rows, compare)] if compare else []
         versus = " vs ".join(groups)
         who = describe(self.where)
         title = ", ".join(p for p in (f"{topic.label}: {what}", versus, who) if p)
@@ -270,14 +271,14 @@ class BlockExplorer:
     # -- drawing -------------------------------------------------------------
 
     def draw(self, rows: pd.DataFrame) -> go.Figure:
-        """The finished figure for ``rows`` (pure: :mod:`dashboards.charts`)."""
+        """The finished figure for ``rows`` (pure: :mod:`analysis.figures.shares`)."""
         title, subtitle = self.title(rows)
         compare, kind = self.compare.value, self.kind()
         if kind == "distribution":
-            return charts.diverging_bars(rows, compare, title=title, subtitle=subtitle)
+            return shares.diverging_bars(rows, compare, title=title, subtitle=subtitle)
         if kind == "aim":
-            return charts.aim_bars(rows, compare, title=title, subtitle=subtitle)
-        return charts.ranked_dots(rows, compare, title=title, subtitle=subtitle,
+            return shares.aim_bars(rows, compare, title=title, subtitle=subtitle)
+        return shares.ranked_dots(rows, compare, title=title, subtitle=subtitle,
                                   x_title=f"{topic_axis(self.current_topic)} (%)")
 
     def show(self, first_time: bool = False) -> None:
@@ -287,10 +288,10 @@ class BlockExplorer:
                 "" if self.current_topic.scale == "agreement" and self.results.has_distributions
                 else "none")
             rows = self.table()
-            base = charts.base_text(rows, self.compare.value)
+            base = shares.base_text(rows, self.compare.value)
             # the base and the meaning of c/u in the figure too, so a downloaded
             # image says what the page says beside it
-            new = charts.with_footer(self.draw(rows), [f"Base: {base}", charts.hidden_key(rows)])
+            new = text.with_footer(self.draw(rows), [f"Base: {base}", hidden.hidden_key(rows)])
         except Exception:  # noqa: BLE001 - a viewer must never see a traceback
             if first_time:
                 raise  # the page frame says the dashboard could not be drawn

@@ -4,10 +4,10 @@ Three charts, each answering one question, for a chosen block (or every
 block) and a choice of gender or ethnicity:
 
 1. How big is each gap? The gap of every item in a chosen wave and year
-   group, with its 95% interval, sorted by size (:func:`comparison_charts.gap_dots`).
+   group, with its 95% interval, sorted by size (:func:`analysis.figures.comparisons.gap_dots`).
 2. Does the gap change from year 7 to year 9? The gap at year 7 and at year 9
    of every item in a chosen wave, and the change with its interval
-   (``…_gap_change_years``; :func:`comparison_charts.gap_change_dumbbell`).
+   (``…_gap_change_years``; :func:`analysis.figures.comparisons.gap_change_dumbbell`).
 3. Did the gap change between 2008 and 2010? The same across waves, for a
    chosen year group, in all schools or only the schools surveyed in both
    waves (``…_gap_change_waves``).
@@ -36,9 +36,10 @@ import plotly.graph_objects as go
 from IPython.display import clear_output
 
 from analysis import schema
+from analysis.figures import comparisons as charts
+from analysis.figures import hidden, text
+from analysis.figures.style import short_level
 
-from . import charts as share_charts
-from . import comparison_charts as charts
 from . import downloads, page, shell
 from .filters import option_label
 from .results import Results, legend_note
@@ -157,7 +158,7 @@ class ChartPanel:
         try:
             new, table = draw()
             # what a c or u mark means, in the figure too (a downloaded image keeps it)
-            new = share_charts.with_footer(new, [share_charts.hidden_key(table)])
+            new = text.with_footer(new, [hidden.hidden_key(table)])
         except Exception:  # noqa: BLE001 - a viewer must never see a traceback
             if self.figure is None:
                 raise
@@ -354,21 +355,21 @@ class GenderGaps:
 
         def gaps():
             rows = self.rows(f"{compare}_gap", wave=wave, year_group=year)
-            title = (f"{what}: {block_words(block)}, {charts.short_level('wave', wave)}, "
-                     f"{charts.short_level('year_group', year)}")
+            title = (f"{what}: {block_words(block)}, {short_level('wave', wave)}, "
+                     f"{short_level('year_group', year)}")
             return charts.gap_dots(rows, first=first, second=second, title=title), rows
 
         def years():
             rows = self.rows(f"{compare}_gap_change_years", wave=wave)
             title = (f"{what}, year 7 and year 9: {block_words(block)}, "
-                     f"{charts.short_level('wave', wave)}")
+                     f"{short_level('wave', wave)}")
             return charts.gap_change_dumbbell(rows, across="year_group", first=first,
                                               second=second, title=title), rows
 
         def waves():
             rows = self.rows(f"{compare}_gap_change_waves", schools=schools, year_group=year)
             title = (f"{what}, 2008 and 2010: {block_words(block)}, "
-                     f"{charts.short_level('year_group', year)}, "
+                     f"{short_level('year_group', year)}, "
                      f"{schools_words(schools, self.n_common)}")
             return charts.gap_change_dumbbell(
                 rows, across="wave", first=first, second=second, title=title,

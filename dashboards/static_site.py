@@ -39,7 +39,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from analysis import figures, schema
+from analysis import schema
+from analysis.figures import style
 from analysis.errors import Problem, SurveyDataError
 
 from . import chart_text, downloads, page
@@ -50,8 +51,8 @@ from .results import legend_note
 #: Written into every page's head, so a folder can be recognised as a site to replace.
 GENERATOR = "ks3-stem-static-site"
 PLOTLY_JS = "plotly.min.js"
-YEAR_COLOURS = figures.YEAR_GROUP_COLOURS
-CELL_COLOURS = [figures.OKABE_ITO[k] for k in ("orange", "sky_blue", "vermillion", "blue")]
+YEAR_COLOURS = style.YEAR_GROUP_COLOURS
+CELL_COLOURS = [style.OKABE_ITO[k] for k in ("orange", "sky_blue", "vermillion", "blue")]
 #: The pupils a share chart can show, in the order its ``<select>`` offers them.
 FILTERS: tuple[tuple[str, dict], ...] = (
     ("all pupils", {}),
@@ -167,7 +168,7 @@ def _empty_layout(fig: go.Figure, title: str, subtitle: str, n_items: int, x_tit
         template=go.layout.Template(),
         title=dict(text=title, subtitle_text=subtitle, x=0.01, xanchor="left", y=0.98,
                    yanchor="top", font_size=18),
-        font=dict(family=figures.FONT, color=figures.TEXT_COLOUR, size=13),
+        font=dict(family=style.FONT, color=style.TEXT_COLOUR, size=13),
         barmode="group", scattermode="group", bargap=0.25,
         height=max(400, 190 + n_items * per_item),
         margin=dict(l=230, r=40, t=128, b=60),
@@ -231,7 +232,7 @@ def share_figure(table: pd.DataFrame, block: str, who: str) -> go.Figure:
             x=[None if np.isnan(v) else float(v) for v in share], y=labels, orientation="h",
             name=f"{year_label} (base {_base_range(n)})", offsetgroup=str(year),
             legendgroup=str(year),
-            marker_color=YEAR_COLOURS.get(year, figures.OKABE_ITO["bluish_green"]),
+            marker_color=YEAR_COLOURS.get(year, style.OKABE_ITO["bluish_green"]),
             text=[f"{v:.0%}" if not np.isnan(v) else m for v, m in zip(share, marks)],
             textposition="outside", cliponaxis=False,
             customdata=[[None if np.isnan(a) else float(a), None if np.isnan(c) else float(c),

@@ -29,8 +29,9 @@ import ipywidgets as widgets
 import pandas as pd
 
 from analysis import linked, schema
+from analysis.figures import comparisons as charts
+from analysis.figures.style import WAVE_COLOURS, YEAR_GROUP_COLOURS, short_level
 
-from . import comparison_charts as charts
 from . import downloads, page, shell
 from .filters import option_label
 from .gender_gaps import (ALL_BLOCKS, SCHOOLS_WORDS, ChartPanel, block_options, block_words,
@@ -127,10 +128,10 @@ class Waves:
         def change():
             rows = self.rows("change_waves", year_group=year)
             title = (f"Change between waves, share yes or agreeing: {block_words(block)}, "
-                     f"{charts.short_level('year_group', year)}, {where}")
+                     f"{short_level('year_group', year)}, {where}")
             return charts.change_dots(rows, first=waves[1], second=waves[2],
-                                      first_colour=charts.WAVE_COLOURS[1],
-                                      second_colour=charts.WAVE_COLOURS[2],
+                                      first_colour=WAVE_COLOURS[1],
+                                      second_colour=WAVE_COLOURS[2],
                                       title=title, in_both=in_both), rows
 
         def cohort():
@@ -138,8 +139,8 @@ class Waves:
             title = (f"Cohort, year 7 in 2008 and year 9 in 2010: {block_words(block)}, "
                      f"{where}")
             return charts.change_dots(rows, first=COHORT_FIRST, second=COHORT_SECOND,
-                                      first_colour=charts.YEAR_GROUP_COLOURS[7],
-                                      second_colour=charts.YEAR_GROUP_COLOURS[9],
+                                      first_colour=YEAR_GROUP_COLOURS[7],
+                                      second_colour=YEAR_GROUP_COLOURS[9],
                                       title=title, in_both=in_both), rows
 
         show_all([(self.change, (block, year, schools), change, f"{name}_year{year}"),
