@@ -153,6 +153,18 @@ def _layout(fig: Draft, title: str, subtitle: str, rows: int, *, x_title: str,
     return fig
 
 
+def _offsets(groups: Sequence) -> Sequence[float]:
+    """Each group's offset within an item's row (:data:`DODGE`)."""
+    return np.linspace(-DODGE / 2, DODGE / 2, len(groups)) if len(groups) > 1 else [0.0]
+
+
+def _top(table: pd.DataFrame) -> float:
+    """The x axis' end in percent: past the highest interval, a multiple of 5, 10 to 100."""
+    top = 100.0 * float(np.nanmax(table["ci_high"].astype(float))) if \
+        table["ci_high"].notna().any() else 10.0
+    return min(100.0, max(10.0, math.ceil(top * 1.08 / 5) * 5))
+
+
 def _percent_ticks(top: float) -> tuple[list[float], list[str]]:
     step = 10 if top <= 60 else 20
     if top <= 25:
@@ -204,10 +216,8 @@ def ranked_dots(table: pd.DataFrame, compare: str | None = None, *, title: str =
     position = {item: i for i, item in enumerate(items)}
     labels = dict(zip(table["item"].astype(str), table["label"].astype(str)))
     groups = group_levels(table, compare)
-    offsets = np.linspace(-DODGE / 2, DODGE / 2, len(groups)) if len(groups) > 1 else [0.0]
-    top = 100.0 * float(np.nanmax(table["ci_high"].astype(float))) if \
-        table["ci_high"].notna().any() else 10.0
-    top = min(100.0, max(10.0, math.ceil(top * 1.08 / 5) * 5))
+    offsets = _offsets(groups)
+    top = _top(table)
     fig = Draft()
     hx, hy, ht, hc, hh = [], [], [], [], []
     for k, (value, label) in enumerate(groups):
@@ -328,7 +338,7 @@ def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: st
     position = {item: i for i, item in enumerate(items)}
     labels = dict(zip(table["item"].astype(str), table["label"].astype(str)))
     groups = group_levels(table, compare)
-    offsets = np.linspace(-DODGE / 2, DODGE / 2, len(groups)) if len(groups) > 1 else [0.0]
+    offsets = _offsets(groups)
     width = 0.8 / max(len(groups), 1) * 0.9
     codes = schema.scale_codes("agreement")
     placed = sorted(_placed_rows(table, compare, position, groups, offsets),
@@ -443,11 +453,9 @@ def aim_bars(table: pd.DataFrame, compare: str | None = None, *, title: str = ""
     answers = [c for c in block.categories if c in set(table["category"].astype(str))]
     position = {c: i for i, c in enumerate(answers)}
     groups = group_levels(table, compare)
-    offsets = np.linspace(-DODGE / 2, DODGE / 2, len(groups)) if len(groups) > 1 else [0.0]
+    offsets = _offsets(groups)
     width = 0.8 / max(len(groups), 1) * 0.9
-    top = 100.0 * float(np.nanmax(table["ci_high"].astype(float))) if \
-        table["ci_high"].notna().any() else 10.0
-    top = min(100.0, max(10.0, math.ceil(top * 1.08 / 5) * 5))
+    top = _top(table)
     fig = Draft()
     hx, hy, ht, hc, hh = [], [], [], [], []
     for k, (value, label) in enumerate(groups):
