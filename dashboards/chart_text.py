@@ -25,8 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import schema
-
-from .charts import group_label
+from analysis.figures.style import group_label
 
 #: Styles of the summary and the table (in :data:`dashboards.page.CSS` and the static site).
 CSS = """

@@ -18,7 +18,7 @@ What a viewer does:
 Every change picks rows of a table the :class:`~dashboards.results.Results`
 has already computed (:meth:`~dashboards.results.Results.view`; a grouping
 not asked for before is computed once from the aggregates, never from pupil
-rows), draws a finished figure with :mod:`dashboards.charts` and puts it in
+rows), draws a finished figure with :mod:`analysis.figures.shares` and puts it in
 the page as plotly's own output (:func:`chart_output`). The base line,
 the download links and the image button's file name follow the chart. If a
 redraw fails, the chart already shown stays and the page says so.
@@ -40,14 +40,21 @@ import plotly.io as pio
 
 from analysis import schema
 from analysis.errors import Problem, SurveyDataError
+from analysis.figures import hidden, shares, style, text
 
-from . import charts, downloads, page
+from . import downloads, page
 from .filters import TITLES, Filters
 from .results import GROUPS, Results, describe, legend_note
 
 #: What each scale's share means, said in a chart's title.
 SCALE_WORDS = {"binary": "share saying yes", "agreement": "share agreeing",
                "categorical": "share giving each answer"}
+#: How to read a chart of shares (HTML; the page and the static site say it).
+HOW_TO_READ = (
+    "Dots and bars are shares of the pupils in the group who answered; lines are 95% "
+    "intervals that allow for pupils being taught in the same schools (Wilson, on the "
+    "effective sample size). Hover over a point for its share, interval, base n, effective "
+    "n, design effect and schools.")
 #: How the agreement items can be shown: value -> words on the button.
 SHOW_AS = {"share": "Share agreeing", "distribution": "All four answers"}
 
@@ -114,6 +121,85 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
+# The chart of one choice, as pure functions: the page below and the static site
+# (:mod:`dashboards.static_site`) draw the same chart from the same choice.
+
+
+def present_topics(results: Results, setup: Setup) -> list[Topic]:
+    """The setup's topics the results have figures for, each with its blocks present."""
+    present = {b.key for b in results.blocks()}
+    return [Topic(t.label, tuple(b for b in t.blocks if b in present), t.words)
+            for t in setup.topics if any(b in present for b in t.blocks)]
+
+
+def topic_kind(results: Results, topic: Topic, show_as: str = "share") -> str:
+    """``"share"``, ``"distribution"`` (four answers, when ``show_as`` asks and the
+    results hold them) or ``"aim"``."""
+    if topic.scale == "categorical":
+        return "aim"
+    if topic.scale == "agreement" and results.has_distributions:
+        return show_as
+    return "share"
+
+
+def topic_rows(results: Results, topic: Topic, kind: str, compare: str | None,
+               where: dict) -> pd.DataFrame:
+    """The rows a topic's chart draws: groups of ``compare`` among the pupils ``where``
+    chooses (which must not name ``compare``)."""
+    rows = results.view([compare] if compare else [], where, list(topic.blocks))
+    rows = rows[rows["measure"].astype(str) == kind]
+    if compare:
+        keep = [v for v, _ in style.group_levels(rows, compare)]
+        rows = rows[rows[compare].astype(object).isin(keep).to_numpy()]
+    return rows.reset_index(drop=True)
+
+
+def topic_title(rows: pd.DataFrame, topic: Topic, kind: str, compare: str | None,
+                where: dict) -> tuple[str, str]:
+    """Title and subtitle of a topic's chart: what is shown, for whom."""
+    what = {"share": topic.share_words(), "aim": topic.share_words(),
+            "distribution": "all four answers"}[kind]
+    groups = [label for _, label in style.group_levels(rows, compare)] if compare else []
+    versus = " vs ".join(groups)
+    who = describe(where)
+    title = ", ".join(p for p in (f"{topic.label}: {what}", versus, who) if p)
+    question = topic.question()
+    how = {"share": "95% intervals · ranked from the highest share",
+           "aim": "95% intervals · answers in the questionnaire's order",
+           "distribution": "ranked by the share agreeing · hover for each share's 95% "
+                           "interval"}[kind]
+    subtitle = (f"“{question}” · " if question else "") + how
+    return html.escape(title, quote=False), html.escape(subtitle, quote=False)
+
+
+def topic_figure(rows: pd.DataFrame, topic: Topic, kind: str, compare: str | None,
+                 where: dict) -> go.Figure:
+    """The finished figure of a topic's rows (:mod:`analysis.figures.shares`), its base
+    and the meaning of c/u written under it, so a downloaded image says what the page
+    says beside it."""
+    title, subtitle = topic_title(rows, topic, kind, compare, where)
+    if kind == "distribution":
+        figure = shares.diverging_bars(rows, compare, title=title, subtitle=subtitle)
+    elif kind == "aim":
+        figure = shares.aim_bars(rows, compare, title=title, subtitle=subtitle)
+    else:
+        figure = shares.ranked_dots(rows, compare, title=title, subtitle=subtitle,
+                                    x_title=f"{topic_axis(topic)} (%)")
+    return text.with_footer(figure, [f"Base: {shares.base_text(rows, compare)}",
+                                     hidden.hidden_key(rows)])
+
+
+def topic_filename(setup: Setup, topic: Topic, kind: str, compare: str | None,
+                   where: dict) -> str:
+    """File name (no extension) of a chart's downloads: dashboard, topic, view, pupils."""
+    parts = [setup.name, topic.key, kind]
+    if compare:
+        parts.append(f"by_{compare}")
+    if where:
+        parts.append(_slug(describe(where)))
+    return "_".join(parts)
+
+
 class BlockExplorer:
     """The explorer's widgets for one :class:`Setup`, reading one :class:`Results`.
 
@@ -152,9 +238,7 @@ class BlockExplorer:
 
     def __init__(self, results: Results, setup: Setup):
         self.results, self.setup = results, setup
-        present = {b.key for b in results.blocks()}
-        self.topics = [Topic(t.label, tuple(b for b in t.blocks if b in present), t.words)
-                       for t in setup.topics if any(b in present for b in t.blocks)]
+        self.topics = present_topics(results, setup)
         if not self.topics:
             columns = [c for t in setup.topics for b in t.blocks for c in schema.block(b).columns]
             files = getattr(getattr(results, "survey", None), "files", ()) or ()
@@ -181,12 +265,9 @@ class BlockExplorer:
         self.status = widgets.HTML()
         self.base = widgets.HTML()
         self.footnote = page.html_widget(
-            '<p class="ks3-note">Dots and bars are shares of the pupils in the group who '
-            "answered; lines are 95% intervals that allow for pupils being taught in the same "
-            "schools (Wilson, on the effective sample size). Hover over a point for its share, "
-            "interval, base n, effective n, design effect and schools. "
-            f"{legend_note(results.rules)} The camera icon above the chart downloads it as a "
-            "PNG; the links below download the table it shows.</p>")
+            f'<p class="ks3-note">{HOW_TO_READ} {legend_note(results.rules)} The camera icon '
+            "above the chart downloads it as a PNG; the links below download the table it "
+            "shows.</p>")
         self.rows = pd.DataFrame()
         self.figure = go.Figure()
         self.chart = widgets.Output()
@@ -210,7 +291,7 @@ class BlockExplorer:
     def _levels(self, column: str) -> list[tuple[object, str]]:
         values = [v for v in self.results.levels(column)
                   if not (column == "gender" and v == "other")]
-        return [(v, charts.group_label(column, v)) for v in values]
+        return [(v, style.group_label(column, v)) for v in values]
 
     @property
     def current_topic(self) -> Topic:
@@ -223,62 +304,17 @@ class BlockExplorer:
 
     def kind(self) -> str:
         """``"share"``, ``"distribution"`` (four answers) or ``"aim"``."""
-        topic = self.current_topic
-        if topic.scale == "categorical":
-            return "aim"
-        if topic.scale == "agreement" and self.results.has_distributions:
-            return self.show_as.value
-        return "share"
+        return topic_kind(self.results, self.current_topic, self.show_as.value)
 
     def table(self) -> pd.DataFrame:
         """The rows the chart draws: groups of the compared column among the chosen pupils."""
-        compare = self.compare.value
-        rows = self.results.view([compare] if compare else [], self.where,
-                                 list(self.current_topic.blocks))
-        rows = rows[rows["measure"].astype(str) == self.kind()]
-        if compare:
-            keep = [v for v, _ in charts.group_levels(rows, compare)]
-            rows = rows[rows[compare].astype(object).isin(keep).to_numpy()]
-        return rows.reset_index(drop=True)
-
-    def title(self, rows: pd.DataFrame) -> tuple[str, str]:
-        """Title and subtitle: what is shown, for whom."""
-        topic, kind, compare = self.current_topic, self.kind(), self.compare.value
-        what = {"share": topic.share_words(), "aim": topic.share_words(),
-                "distribution": "all four answers"}[kind]
-        groups = [label for _, label in charts.group_levels(rows, compare)] if compare else []
-        versus = " vs ".join(groups)
-        who = describe(self.where)
-        title = ", ".join(p for p in (f"{topic.label}: {what}", versus, who) if p)
-        question = topic.question()
-        how = {"share": "95% intervals · ranked from the highest share",
-               "aim": "95% intervals · answers in the questionnaire's order",
-               "distribution": "ranked by the share agreeing · hover for each share's 95% "
-                               "interval"}[kind]
-        subtitle = (f"“{question}” · " if question else "") + how
-        return html.escape(title, quote=False), html.escape(subtitle, quote=False)
+        return topic_rows(self.results, self.current_topic, self.kind(), self.compare.value,
+                          self.where)
 
     def filename(self) -> str:
-        """File name (no extension) of the downloads: dashboard, topic, view, pupils."""
-        parts = [self.setup.name, self.current_topic.key, self.kind()]
-        if self.compare.value:
-            parts.append(f"by_{self.compare.value}")
-        if self.where:
-            parts.append(_slug(describe(self.where)))
-        return "_".join(parts)
-
-    # -- drawing -------------------------------------------------------------
-
-    def draw(self, rows: pd.DataFrame) -> go.Figure:
-        """The finished figure for ``rows`` (pure: :mod:`dashboards.charts`)."""
-        title, subtitle = self.title(rows)
-        compare, kind = self.compare.value, self.kind()
-        if kind == "distribution":
-            return charts.diverging_bars(rows, compare, title=title, subtitle=subtitle)
-        if kind == "aim":
-            return charts.aim_bars(rows, compare, title=title, subtitle=subtitle)
-        return charts.ranked_dots(rows, compare, title=title, subtitle=subtitle,
-                                  x_title=f"{topic_axis(self.current_topic)} (%)")
+        """File name (no extension) of the downloads (:func:`topic_filename`)."""
+        return topic_filename(self.setup, self.current_topic, self.kind(), self.compare.value,
+                              self.where)
 
     def show(self, first_time: bool = False) -> None:
         """Redraw everything for the current choices; on failure keep what is shown."""
@@ -287,10 +323,9 @@ class BlockExplorer:
                 "" if self.current_topic.scale == "agreement" and self.results.has_distributions
                 else "none")
             rows = self.table()
-            base = charts.base_text(rows, self.compare.value)
-            # the base and the meaning of c/u in the figure too, so a downloaded
-            # image says what the page says beside it
-            new = charts.with_footer(self.draw(rows), [f"Base: {base}", charts.hidden_key(rows)])
+            base = shares.base_text(rows, self.compare.value)
+            new = topic_figure(rows, self.current_topic, self.kind(), self.compare.value,
+                               self.where)
         except Exception:  # noqa: BLE001 - a viewer must never see a traceback
             if first_time:
                 raise  # the page frame says the dashboard could not be drawn

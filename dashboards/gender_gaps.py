@@ -4,10 +4,10 @@ Three charts, each answering one question, for a chosen block (or every
 block) and a choice of gender or ethnicity:
 
 1. How big is each gap? The gap of every item in a chosen wave and year
-   group, with its 95% interval, sorted by size (:func:`comparison_charts.gap_dots`).
+   group, with its 95% interval, sorted by size (:func:`analysis.figures.comparisons.gap_dots`).
 2. Does the gap change from year 7 to year 9? The gap at year 7 and at year 9
    of every item in a chosen wave, and the change with its interval
-   (``…_gap_change_years``; :func:`comparison_charts.gap_change_dumbbell`).
+   (``…_gap_change_years``; :func:`analysis.figures.comparisons.gap_change_dumbbell`).
 3. Did the gap change between 2008 and 2010? The same across waves, for a
    chosen year group, in all schools or only the schools surveyed in both
    waves (``…_gap_change_waves``).
@@ -36,9 +36,10 @@ import plotly.graph_objects as go
 from IPython.display import clear_output
 
 from analysis import schema
+from analysis.figures import comparisons as charts
+from analysis.figures import hidden, text
+from analysis.figures.style import short_level
 
-from . import charts as share_charts
-from . import comparison_charts as charts
 from . import downloads, page, shell
 from .filters import option_label
 from .results import Results, legend_note
@@ -60,6 +61,25 @@ SCHOOLS_WORDS = {"all": "all schools",
                  "common": "only the {n} schools surveyed in both waves"}
 
 
+#: Each chart's heading (the question it answers) and how to read it (HTML written here).
+PANELS: dict[str, tuple[str, str]] = {
+    "gaps": (
+        "How big is each gap?",
+        "Each dot is a gap in percentage points, the line its 95% interval. Right of the "
+        "zero line, the first group (boys; other ethnic groups) is higher."),
+    "years": (
+        "Does the gap change from year 7 to year 9?",
+        "Left: each item's gap in year 7 and in year 9 (same wave). Right: the change of "
+        "the gap (year 9 − year 7) with its 95% interval; right of zero, the gap moved "
+        "towards the first group, e.g. girls fell further behind boys when boys were "
+        "ahead. A hollow dot is a change that could be noise."),
+    "waves": (
+        "Did the gap change between 2008 and 2010?",
+        "Left: each item's gap in wave 1 (2008) and wave 2 (2010), same year group. "
+        "Right: the change of the gap (2010 − 2008) with its 95% interval. Wave 2 "
+        "surveyed fewer schools: choose “Only the schools surveyed in both waves” to "
+        "compare like with like."),
+}
 #: A measure's tests in words, for the false discovery rate sentence.
 MEASURE_WORDS = {
     "gender_gap": "gender gaps", "ethnicity_gap": "ethnicity gaps",
@@ -146,7 +166,8 @@ class ChartPanel:
 
     def show(self, key: tuple, draw: Callable[[], tuple[go.Figure, pd.DataFrame]],
              filename: str) -> None:
-        """Draw ``draw()`` (a finished figure and the rows it shows) unless ``key`` is shown.
+        """Draw ``draw()`` (a figure and the rows it shows, :func:`finished` here) unless
+        ``key`` is shown.
 
         If ``draw`` fails after the first chart, the chart shown stays and a
         message says so (the details go to the server's log); the first
@@ -155,9 +176,7 @@ class ChartPanel:
         if key == self.key:
             return
         try:
-            new, table = draw()
-            # what a c or u mark means, in the figure too (a downloaded image keeps it)
-            new = share_charts.with_footer(new, [share_charts.hidden_key(table)])
+            new, table = finished(*draw())
         except Exception:  # noqa: BLE001 - a viewer must never see a traceback
             if self.figure is None:
                 raise
@@ -254,12 +273,76 @@ def schools_toggle(n_common: int) -> widgets.ToggleButtons:
         return widgets.ToggleButtons(
             options=[("All schools", "all")], value="all", style={"button_width": "auto"},
             tooltips=["No school was surveyed in both waves: like for like is not possible."])
-    return toggle([("All schools", "all"),
-                   (f"Only the {n_common} schools surveyed in both waves", "common")])
+    return toggle(schools_options(n_common))
+
+
+def schools_options(n_common: int) -> list[tuple[str, str]]:
+    """The schools a between-waves figure can use: all, and (when there are some)
+    only the ``n_common`` schools surveyed in both waves."""
+    return [("All schools", "all")] + (
+        [(f"Only the {n_common} schools surveyed in both waves", "common")] if n_common else [])
 
 
 def schools_words(schools: str, n_common: int) -> str:
     return SCHOOLS_WORDS[schools].format(n=n_common)
+
+
+# The chart of one choice, as pure functions: the page below and the static site
+# (:mod:`dashboards.static_site`) draw the same chart from the same choice. Each
+# returns the figure and the rows it draws; :func:`finished` writes under it what a
+# c or u mark means (ChartPanel.show does, so a downloaded image keeps it).
+
+
+def comparison_rows(results: Results, measure: str, block: str, schools: str = "all",
+                    **where) -> pd.DataFrame:
+    """Rows of ``measure`` for ``block`` (or :data:`ALL_BLOCKS`) and the groups in ``where``."""
+    table = results.comparisons(measure, None if block == ALL_BLOCKS else [block],
+                                schools=schools)
+    for column, value in where.items():
+        table = table[table[column].astype(object) == value]
+    return table.reset_index(drop=True)
+
+
+def finished(figure: go.Figure, rows: pd.DataFrame) -> tuple[go.Figure, pd.DataFrame]:
+    """``figure`` with what its c and u marks mean written under it, and its rows."""
+    return text.with_footer(figure, [hidden.hidden_key(rows)]), rows
+
+
+def gap_chart(results: Results, compare: str, block: str, wave: int,
+              year: int) -> tuple[go.Figure, pd.DataFrame]:
+    """How big is each gap: one wave and year group."""
+    _, what, first, second = COMPARES[compare]
+    rows = comparison_rows(results, f"{compare}_gap", block, wave=wave, year_group=year)
+    title = (f"{what}: {block_words(block)}, {short_level('wave', wave)}, "
+             f"{short_level('year_group', year)}")
+    return charts.gap_dots(rows, first=first, second=second, title=title), rows
+
+
+def gap_change_years_chart(results: Results, compare: str, block: str,
+                           wave: int) -> tuple[go.Figure, pd.DataFrame]:
+    """Each gap in year 7 and year 9 of one wave, and its change."""
+    _, what, first, second = COMPARES[compare]
+    rows = comparison_rows(results, f"{compare}_gap_change_years", block, wave=wave)
+    title = (f"{what}, year 7 and year 9: {block_words(block)}, "
+             f"{short_level('wave', wave)}")
+    figure = charts.gap_change_dumbbell(rows, across="year_group", first=first, second=second,
+                                        title=title)
+    return figure, rows
+
+
+def gap_change_waves_chart(results: Results, compare: str, block: str, year: int,
+                           schools: str, n_common: int) -> tuple[go.Figure, pd.DataFrame]:
+    """Each gap in 2008 and 2010 in one year group (all schools, or like for like), and
+    its change."""
+    _, what, first, second = COMPARES[compare]
+    rows = comparison_rows(results, f"{compare}_gap_change_waves", block, schools,
+                           year_group=year)
+    title = (f"{what}, 2008 and 2010: {block_words(block)}, "
+             f"{short_level('year_group', year)}, {schools_words(schools, n_common)}")
+    figure = charts.gap_change_dumbbell(rows, across="wave", first=first, second=second,
+                                        title=title,
+                                        in_both=results.wave_schools().in_both_words())
+    return figure, rows
 
 
 class GenderGaps:
@@ -301,22 +384,9 @@ class GenderGaps:
         self.year_group = toggle([(option_label("year_group", y), y)
                                   for y in results.levels("year_group")])
         self.schools = schools_toggle(self.n_common)
-        self.gaps = ChartPanel(
-            "How big is each gap?",
-            "Each dot is a gap in percentage points, the line its 95% interval. Right of the "
-            "zero line, the first group (boys; other ethnic groups) is higher.")
-        self.years = ChartPanel(
-            "Does the gap change from year 7 to year 9?",
-            "Left: each item's gap in year 7 and in year 9 (same wave). Right: the change of "
-            "the gap (year 9 − year 7) with its 95% interval; right of zero, the gap moved "
-            "towards the first group, e.g. girls fell further behind boys when boys were "
-            "ahead. A hollow dot is a change that could be noise.")
-        self.waves = ChartPanel(
-            "Did the gap change between 2008 and 2010?",
-            "Left: each item's gap in wave 1 (2008) and wave 2 (2010), same year group. "
-            "Right: the change of the gap (2010 − 2008) with its 95% interval. Wave 2 "
-            "surveyed fewer schools: choose “Only the schools surveyed in both waves” to "
-            "compare like with like.", labelled("Schools:", self.schools))
+        self.gaps = ChartPanel(*PANELS["gaps"])
+        self.years = ChartPanel(*PANELS["years"])
+        self.waves = ChartPanel(*PANELS["waves"], labelled("Schools:", self.schools))
         for control in (self.compare, self.block, self.wave, self.year_group, self.schools):
             control.observe(lambda _change: self.show(), names="value")
         controls = widgets.VBox([
@@ -336,12 +406,7 @@ class GenderGaps:
 
     def rows(self, measure: str, schools: str = "all", **where) -> pd.DataFrame:
         """Rows of ``measure`` for the chosen block and the groups in ``where``."""
-        block = self.block.value
-        table = self.results.comparisons(measure, None if block == ALL_BLOCKS else [block],
-                                         schools=schools)
-        for column, value in where.items():
-            table = table[table[column].astype(object) == value]
-        return table.reset_index(drop=True)
+        return comparison_rows(self.results, measure, self.block.value, schools, **where)
 
     # -- drawing --------------------------------------------------------
 
@@ -349,35 +414,17 @@ class GenderGaps:
         """Redraw the charts whose choices changed."""
         compare, block = self.compare.value, self.block.value
         wave, year, schools = self.wave.value, self.year_group.value, self.schools.value
-        _, what, first, second = COMPARES[compare]
         name = f"{compare}_gaps_{block}"
-
-        def gaps():
-            rows = self.rows(f"{compare}_gap", wave=wave, year_group=year)
-            title = (f"{what}: {block_words(block)}, {charts.short_level('wave', wave)}, "
-                     f"{charts.short_level('year_group', year)}")
-            return charts.gap_dots(rows, first=first, second=second, title=title), rows
-
-        def years():
-            rows = self.rows(f"{compare}_gap_change_years", wave=wave)
-            title = (f"{what}, year 7 and year 9: {block_words(block)}, "
-                     f"{charts.short_level('wave', wave)}")
-            return charts.gap_change_dumbbell(rows, across="year_group", first=first,
-                                              second=second, title=title), rows
-
-        def waves():
-            rows = self.rows(f"{compare}_gap_change_waves", schools=schools, year_group=year)
-            title = (f"{what}, 2008 and 2010: {block_words(block)}, "
-                     f"{charts.short_level('year_group', year)}, "
-                     f"{schools_words(schools, self.n_common)}")
-            return charts.gap_change_dumbbell(
-                rows, across="wave", first=first, second=second, title=title,
-                in_both=self.results.wave_schools().in_both_words()), rows
-
+        results, n_common = self.results, self.n_common
         panels = [
-            (self.gaps, (compare, block, wave, year), gaps, f"{name}_wave{wave}_year{year}"),
-            (self.years, (compare, block, wave), years, f"{name}_year7_to_9_wave{wave}"),
-            (self.waves, (compare, block, year, schools), waves,
+            (self.gaps, (compare, block, wave, year),
+             lambda: gap_chart(results, compare, block, wave, year),
+             f"{name}_wave{wave}_year{year}"),
+            (self.years, (compare, block, wave),
+             lambda: gap_change_years_chart(results, compare, block, wave),
+             f"{name}_year7_to_9_wave{wave}"),
+            (self.waves, (compare, block, year, schools),
+             lambda: gap_change_waves_chart(results, compare, block, year, schools, n_common),
              f"{name}_2008_to_2010_year{year}_{schools}_schools")]
         show_all([p for p in panels if self.notes.get(p[0]) is None])
 

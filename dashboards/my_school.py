@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 from collections.abc import Sequence
 
 import ipywidgets as widgets
@@ -61,8 +60,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from scipy import stats as scipy_stats
 
-from analysis import disclosure, figures, schema
+from analysis import disclosure, schema
 from analysis import stats as survey_stats
+from analysis.figures.school import school_figure_spec, school_name
 
 from . import downloads, page, shell
 from .filters import TITLES, option_label
@@ -72,9 +72,6 @@ from .results import LiveResults, Results, legend_note
 SPLIT: tuple[str, ...] = ("wave", "year_group")
 #: Confidence level of every interval.
 LEVEL = 0.95
-#: This school and the other schools: the same two colours wherever they appear.
-SCHOOL_COLOURS: dict[str, str] = {disclosure.THIS_SCHOOL: figures.SCHOOL_COLOURS["this school"],
-                                  disclosure.OTHER_SCHOOLS: figures.SCHOOL_COLOURS["other schools"]}
 #: Name of the downloaded table and chart image (without extension).
 FILENAME = "my_school"
 #: What a published bundle without a school view says instead of the dashboard.
@@ -218,149 +215,6 @@ def published_school_table(view: pd.DataFrame, school_label: str, block: str) ->
     part = part.sort_values([*SPLIT, "school"], key=lambda c: c.map(order) if c.name == "school"
                             else c, kind="stable")
     return part[list(COLUMNS)].reset_index(drop=True)
-
-
-def school_name(school_id: str) -> str:
-    """``"School S01"``; a pseudonym that already says school (``"School A"``) as it is."""
-    school_id = str(school_id)
-    return school_id if school_id.lower().startswith("school") else f"School {school_id}"
-
-
-def _base_text(n: pd.Series) -> str:
-    """``1,234 pupils`` or, when item bases differ, ``1,200–1,234 pupils``; ``c`` if hidden."""
-    n = n.dropna()
-    if n.empty:
-        return "c pupils"
-    lo, hi = int(round(n.min())), int(round(n.max()))
-    return f"{hi:,} pupils" if lo == hi else f"{lo:,}–{hi:,} pupils"
-
-
-def _percent(value: float) -> str:
-    return "" if value is None or math.isnan(value) else f"{100 * value:.1f}%"
-
-
-def school_figure_spec(table: pd.DataFrame, *, school_id: str, block: str, wave: int,
-                       year_group: int,
-                       rules: disclosure.DisclosureRules = disclosure.DisclosureRules()) -> dict:
-    """:func:`school_figure` as a plain ``{"data": [...], "layout": {...}}`` dict.
-
-    Plain values only (no plotly objects), so the dashboard can put it in the
-    page without plotly validating every property again: that validation took
-    most of a filter change's time.
-    """
-    the_block = schema.block(block)
-    labels = list(dict.fromkeys(table["label"].astype(str)))
-    index = {label: i for i, label in enumerate(labels)}
-    what = "share ticking" if the_block.scale == "binary" else "share agreeing"
-    wave_label = schema.groups()["wave"].values.get(wave, f"Wave {wave}")
-    data = []
-    annotations = []
-    bases = {}
-    offsets = {disclosure.THIS_SCHOOL: -0.2, disclosure.OTHER_SCHOOLS: 0.2}
-    for school in (disclosure.THIS_SCHOOL, disclosure.OTHER_SCHOOLS):
-        part = table[table["school"] == school].set_index("label").reindex(labels)
-        share = part["share"].to_numpy(dtype=float)
-        low = part["ci_low"].to_numpy(dtype=float)
-        high = part["ci_high"].to_numpy(dtype=float)
-        hidden = part["suppressed"].fillna("").astype(str).tolist()
-        x = [None if (h or math.isnan(s)) else float(100 * s) for s, h in zip(share, hidden)]
-        plus = [None if v is None or math.isnan(hi) else float(100 * (hi - s))
-                for v, s, hi in zip(x, share, high)]
-        minus = [None if v is None or math.isnan(lo) else float(100 * (s - lo))
-                 for v, s, lo in zip(x, share, low)]
-        has_interval = any(v is not None for v in plus)
-        custom = np.column_stack([part["n"].to_numpy(dtype=float), 100 * low, 100 * high,
-                                  part["n_eff"].to_numpy(dtype=float),
-                                  part["deff"].to_numpy(dtype=float),
-                                  part["n_schools"].to_numpy(dtype=float)])
-        custom = [[None if math.isnan(v) else float(v) for v in row] for row in custom]
-        n_schools = part["n_schools"].dropna()
-        schools_text = (f" in {int(n_schools.max())} schools" if school != disclosure.THIS_SCHOOL
-                        and len(n_schools) else "")
-        name = school_name(school_id) if school == disclosure.THIS_SCHOOL else "Other schools"
-        bases[school] = f"{name}: n = {_base_text(part['n'])}{schools_text}"
-        if school == disclosure.THIS_SCHOOL:
-            hover = ("<b>%{y}</b><br>" + html.escape(name) + ": %{x:.1f}%<br>"
-                     "95% interval %{customdata[1]:.1f}–%{customdata[2]:.1f}% (binomial)<br>"
-                     "n = %{customdata[0]:,.0f} pupils<extra></extra>")
-        elif not has_interval:  # a publication keeps no school-clustered interval
-            hover = ("<b>%{y}</b><br>Other schools: %{x:.1f}%<br>"
-                     "n = %{customdata[0]:,.0f} pupils in %{customdata[5]:.0f} schools"
-                     "<extra></extra>")
-        else:
-            hover = ("<b>%{y}</b><br>Other schools: %{x:.1f}%<br>"
-                     "95% interval %{customdata[1]:.1f}–%{customdata[2]:.1f}% (school-clustered)"
-                     "<br>n = %{customdata[0]:,.0f} pupils, effective n %{customdata[3]:,.0f}, "
-                     "design effect %{customdata[4]:.2f}, %{customdata[5]:.0f} schools"
-                     "<extra></extra>")
-        data.append(dict(
-            type="bar", x=x, y=labels, orientation="h", name=name,
-            marker=dict(color=SCHOOL_COLOURS[school]),
-            error_x=dict(type="data", symmetric=False, array=plus, arrayminus=minus,
-                         color="#333333", thickness=1.2, width=3),
-            customdata=custom, meta={"school": school, "suppressed": hidden},
-            hovertemplate=hover))
-        for label, mark in zip(labels, hidden):
-            if mark:
-                annotations.append(dict(
-                    x=0, y=index[label] + offsets[school], xref="x", yref="y",
-                    text=f"<b>{html.escape(mark)}</b>", showarrow=False, xanchor="left",
-                    xshift=4, font=dict(size=13, color=SCHOOL_COLOURS[school]),
-                    hovertext=(f"{name}: hidden ({mark}). "
-                               + ("too few pupils gave, or did not give, the answer, or it "
-                                  "would let a hidden figure be worked out"
-                                  if mark == disclosure.CONFIDENTIAL
-                                  else f"base under {rules.min_base:g} pupils or under "
-                                       f"{rules.min_schools} schools"))))
-    height = max(360, 140 + 46 * len(labels))
-    layout = dict(
-        title=dict(
-            text=(f"{the_block.label}: {what}, {html.escape(school_name(school_id))} against "
-                  f"other schools, year {year_group}, {wave_label.lower()}"),
-            subtitle=dict(text=" · ".join(bases.values())),
-            x=0.01, xanchor="left", y=0.98, yanchor="top", font=dict(size=18)),
-        barmode="group", bargap=0.25, bargroupgap=0.05, height=height,
-        margin=dict(l=190, r=30, t=120, b=60),
-        xaxis=dict(range=[0, 100], ticksuffix="%", gridcolor="#e5e5e5", zeroline=False,
-                   title=dict(text=f"{what.capitalize()} (%), with 95% interval")),
-        yaxis=dict(categoryorder="array", categoryarray=labels, autorange="reversed",
-                   ticks="", showgrid=False),
-        legend=dict(title=dict(text=""), orientation="h", x=1, xanchor="right", y=1.02,
-                    yanchor="bottom", traceorder="normal", font=dict(size=13)),
-        annotations=annotations,
-        font=dict(family=figures.FONT, color=figures.TEXT_COLOUR, size=13),
-        plot_bgcolor="white", paper_bgcolor="white",
-        hoverlabel=dict(bgcolor="white", font=dict(size=13)),
-    )
-    return {"data": data, "layout": layout}
-
-
-def school_figure(table: pd.DataFrame, *, school_id: str, block: str, wave: int,
-                  year_group: int, rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
-                  ) -> go.Figure:
-    """This school against the other schools, one block, one wave and year group.
-
-    Parameters
-    ----------
-    table : DataFrame
-        Rows of :func:`school_table` for one wave and year group.
-    school_id, block, wave, year_group
-        What the rows are, said in the title.
-    rules : DisclosureRules
-        For the hover text of a hidden figure.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-        Two horizontal bar traces, ``this school`` then ``other schools``:
-        ``x`` the share in percent (``None`` where hidden), ``y`` the item
-        labels in questionnaire order, error bars the 95% interval,
-        ``customdata`` ``[n, ci_low %, ci_high %, n_eff, deff, n_schools]``,
-        ``meta`` ``{"school": ..., "suppressed": [...]}``. A hidden figure
-        is an annotation ``c`` / ``u`` at its place, from the axis.
-    """
-    return go.Figure(school_figure_spec(table, school_id=school_id, block=block, wave=wave,
-                                        year_group=year_group, rules=rules))
 
 
 class MySchool:

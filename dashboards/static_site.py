@@ -5,105 +5,98 @@ host (or a reader's own disk, over ``file://``) can serve: no server, no
 kernel, nothing to attack but files.
 
 * ``index.html``: what the figures are, and a link to each topic page;
-* one page per public dashboard topic (:data:`TOPICS`: subjects, careers,
-  enrichment, gaps, waves and cohort), each with plotly charts a reader can
-  hover over and zoom. A chart with a filter has a ``<select>``: every choice
-  is a figure rendered beforehand from the bundle's tables (embedded as JSON
-  in the page), and a few lines of inline JavaScript draw the one chosen;
+* one page per public dashboard (:data:`TOPICS`: subjects, careers, enrichment,
+  gaps, waves and cohort) with the charts of the published server, drawn by the
+  same functions from the same choices (:func:`dashboards.explorer.topic_figure`,
+  :func:`dashboards.gender_gaps.gap_chart` and the others, all drawing with
+  :mod:`analysis.figures`): intervals, significance marks, hidden figures drawn
+  as hidden, the year 7 → 9 gap change, like-for-like wave changes. A chart's
+  choices are ``<select>`` elements (the filters, combined); every combination
+  is a figure rendered beforehand from the bundle's tables (embedded as JSON in
+  the page), and a few lines of inline JavaScript draw the one chosen, its
+  summary and data table (:func:`dashboards.chart_text.chart_text`) and its
+  table download;
+* ``tables/``: each chart's table as CSV (:func:`dashboards.downloads.csv_bytes`,
+  as the server's download links give it);
 * ``plotly.min.js``, written once from the installed plotly package
   (:func:`plotly.offline.get_plotlyjs`): the pages load nothing from another
   host (no CDN, no MathJax, no web fonts), so no reader's address leaks and
   the site works offline.
 
-Every figure is built only from :class:`dashboards.bundle.BundleResults`
-(the bundle's disclosure-controlled tables): a hidden figure is drawn as an
-empty bar marked ``c`` or ``u``, every chart states its base (pupils
-answering, per bar in the hover and as a range in the subtitle) and its
-title says what is shown; each page ends with the disclosure rules.
+Every figure and table is built only from :class:`dashboards.bundle.BundleResults`
+(the bundle's disclosure-controlled tables), as on the published server; each
+page ends with the disclosure rules.
 """
 
 from __future__ import annotations
 
 import argparse
 import html
+import itertools
 import json
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from analysis import figures, schema
 from analysis.errors import Problem, SurveyDataError
 
-from . import chart_text, downloads, page
+from . import careers, chart_text, downloads, enrichment, explorer, gender_gaps, page, subjects
+from . import waves as waves_page
 from .bundle import BundleResults
+from .filters import TITLES, option_label
 from .page import CHART_SIZING_JS
 from .results import legend_note
 
 #: Written into every page's head, so a folder can be recognised as a site to replace.
 GENERATOR = "ks3-stem-static-site"
 PLOTLY_JS = "plotly.min.js"
-YEAR_COLOURS = figures.YEAR_GROUP_COLOURS
-CELL_COLOURS = [figures.OKABE_ITO[k] for k in ("orange", "sky_blue", "vermillion", "blue")]
-#: The pupils a share chart can show, in the order its ``<select>`` offers them.
-FILTERS: tuple[tuple[str, dict], ...] = (
-    ("all pupils", {}),
-    *((f"{label}", {"wave": w}) for w, label in schema.groups()["wave"].values.items()),
-    *((label, {"gender": g}) for g, label in schema.groups()["gender"].values.items()
-      if g != "other"),
-    *((label, {"ethnicity": e}) for e, label in schema.groups()["ethnicity"].values.items()),
-)
+#: The folder of the tables' CSV files, beside the pages.
+TABLES = "tables"
+#: The filters of a share chart, in the order of their ``<select>`` elements (the group
+#: compared, the year group, is not one of them).
+FILTERS: tuple[str, ...] = ("wave", "gender", "ethnicity")
+#: The value of a ``<select>`` for "every pupil" (no filter on that column).
+EVERYONE = ""
 
 
 @dataclass(frozen=True)
 class Topic:
-    """One page: its file, title, introduction and which charts it draws."""
+    """One page: its file, title, introduction and which charts it draws (``setup``:
+    a block explorer's topics; ``charts``: ``"gaps"`` or ``"waves"``)."""
 
     name: str
     title: str
     about: str
-    blocks: tuple[str, ...] = ()
-    comparisons: tuple[str, ...] = ()
+    setup: explorer.Setup | None = None
+    charts: str = ""
 
 
 TOPICS: tuple[Topic, ...] = (
     Topic("subjects", "Subjects",
           "Favourite subjects, and how many pupils enjoy each subject, find it easy and think "
-          "it important for their future: year 7 against year 9.",
-          blocks=("favourite", "enjoy", "easy", "important")),
+          "it important for their future: year 7 against year 9.", setup=subjects.SETUP),
     Topic("careers", "Careers",
           "Where pupils would look for careers information, the qualifications they know of, "
           "the STEM careers they would consider and the kinds of work they like.",
-          blocks=("source", "aware", "consider", "want_info", "career")),
+          setup=careers.SETUP),
     Topic("enrichment", "Enrichment",
           "STEM clubs, trips and visitors that pupils remember: year 7 against year 9.",
-          blocks=("club", "trip", "visitor")),
+          setup=enrichment.SETUP),
     Topic("gaps", "Gender and ethnicity gaps",
           "Each item's gap between boys and girls, and between pupils of other ethnic groups "
-          "and white British pupils, in percentage points with its 95% interval.",
-          comparisons=("gender_gap", "ethnicity_gap")),
+          "and white British pupils, in percentage points with its 95% interval; whether it "
+          "changes from year 7 to year 9, and between 2008 and 2010.", charts="gaps"),
     Topic("waves", "Waves and cohort",
-          "What changed between 2008 and 2010 in each year group, and the 2008 year 7 "
-          "cohort seen again in year 9 in 2010.",
-          comparisons=("change_waves", "cohort")),
+          "What changed between 2008 and 2010 in each year group, in all schools or like for "
+          "like, and the 2008 year 7 cohort seen again in year 9 in 2010.", charts="waves"),
 )
-
-_COMPARISON_TITLES = {
-    "gender_gap": ("Gender gap", "boys minus girls, percentage points"),
-    "ethnicity_gap": ("Ethnicity gap",
-                      "pupils of other ethnic groups minus white British pupils, percentage "
-                      "points"),
-    "change_waves": ("Change from 2008 to 2010", "wave 2 minus wave 1, percentage points"),
-    "cohort": ("The 2008 year 7 cohort in year 9",
-               "year 9 in 2010 minus year 7 in 2008, percentage points"),
-}
 
 _CSS = """
 body { font-family: Helvetica, Arial, sans-serif; color: #222; margin: 0; line-height: 1.5; }
@@ -115,6 +108,7 @@ h1 { font-size: 1.7em; margin: 0.5em 0 0.2em 0; }
 h2 { font-size: 1.25em; margin: 1.4em 0 0.3em 0; }
 .source { background: #f4f7fa; border-left: 4px solid #0072B2; padding: 0.5em 0.9em; }
 .chart { border-top: 1px solid #ddd; margin-top: 1em; }
+.choices { display: flex; flex-wrap: wrap; gap: 0.4em 1.4em; }
 .chart label { font-size: 0.95em; }
 .chart select { font-size: 1em; margin-left: 0.4em; }
 .plot { width: 100%; min-height: 420px; }
@@ -122,261 +116,220 @@ footer, .note { color: #555; font-size: 0.9em; }
 footer { border-top: 1px solid #ddd; margin-top: 2em; padding-top: 0.6em; }
 """ + page.FOCUS_CSS + chart_text.CSS
 
-#: The client side: draw the chosen figure of every chart, again when the choice changes
-#: (``responsive``, and :data:`dashboards.page.CHART_SIZING_JS`: each chart takes its
-#: container's width whenever the container gets it).
+#: The client side: draw the figure of every chart's choices, again when a choice
+#: changes, and show its summary, table and download (``responsive``, and
+#: :data:`dashboards.page.CHART_SIZING_JS`: each chart takes its container's width
+#: whenever the container gets it).
 _SCRIPT = """
 document.querySelectorAll(".chart").forEach(function (chart) {
   var plot = chart.querySelector(".plot");
-  var figures = JSON.parse(chart.querySelector("script.figures").textContent);
-  var choice = chart.querySelector("select");
+  var drawn = JSON.parse(chart.querySelector("script.figures").textContent);
+  var choices = Array.prototype.slice.call(chart.querySelectorAll("select"));
   var texts = chart.querySelectorAll(".chart-text");
   function draw() {
-    var i = choice ? Number(choice.value) : 0, f = figures[i];
-    Plotly.react(plot, f.data, f.layout, Object.assign({responsive: true}, CONFIG));
+    var key = choices.map(function (c) { return c.value; }).join("|");
+    var i = drawn.keys.indexOf(key), f = drawn.figures[i];
+    Plotly.react(plot, f.data, f.layout, drawn.configs[i]);
     texts.forEach(function (t, j) { t.hidden = j !== i; });
   }
-  if (choice) { choice.addEventListener("change", draw); }
+  choices.forEach(function (c) { c.addEventListener("change", draw); });
   draw();
 });
 """
 
 
-# ---------------------------------------------------------------- figures
+# ---------------------------------------------------------------- charts
 
 
-def _where_words(where: Mapping[str, object]) -> str:
-    for label, w in FILTERS:
-        if dict(w) == dict(where):
-            return label
-    return "selected pupils"
+@dataclass
+class Control:
+    """A ``<select>`` of a chart: its label and its options (words, value)."""
+
+    label: str
+    options: list[tuple[str, str]]
 
 
-def _base_range(n: pd.Series) -> str:
-    n = n.dropna()
-    n = n[n > 0]
-    if not len(n):
-        return "not shown"
-    lo, hi = int(round(n.min())), int(round(n.max()))
-    return f"{hi:,} pupils" if lo == hi else f"{lo:,}–{hi:,} pupils"
+@dataclass
+class Drawn:
+    """The figure of one combination of a chart's choices (``key``: the selects' values),
+    the rows it draws (its summary, data table and CSV) and its file name."""
 
-
-def _empty_layout(fig: go.Figure, title: str, subtitle: str, n_items: int, x_title: str,
-                  per_item: int = 46) -> None:
-    fig.update_layout(
-        template=go.layout.Template(),
-        title=dict(text=title, subtitle_text=subtitle, x=0.01, xanchor="left", y=0.98,
-                   yanchor="top", font_size=18),
-        font=dict(family=figures.FONT, color=figures.TEXT_COLOUR, size=13),
-        barmode="group", scattermode="group", bargap=0.25,
-        height=max(400, 190 + n_items * per_item),
-        margin=dict(l=230, r=40, t=128, b=60),
-        legend=dict(orientation="h", x=0, xanchor="left", y=1.01, yanchor="bottom"),
-        plot_bgcolor="white", paper_bgcolor="white",
-        hoverlabel=dict(bgcolor="white"),
-    )
-    fig.update_xaxes(title_text=x_title, gridcolor="#e5e5e5", zerolinecolor="#888")
-    fig.update_yaxes(autorange="reversed", ticks="", showgrid=False)
-
-
-def _add_marks(fig: go.Figure, bar: go.Bar, labels: list[str], marks: list[str],
-               group: str) -> None:
-    """Write ``c`` / ``u`` at zero where ``bar`` has a hidden value, in the bar's own slot.
-
-    A text trace in the bar's ``offsetgroup`` (the layout's ``scattermode`` is
-    ``"group"``), so each mark sits where its bar would be; its hover says why
-    the figure is hidden.
-    """
-    hidden = [i for i, m in enumerate(marks) if m]
-    if not hidden:
-        return
-    fig.add_trace(go.Scatter(
-        x=[0] * len(hidden), y=[labels[i] for i in hidden], mode="text",
-        text=[marks[i] for i in hidden], textposition="middle right",
-        textfont=dict(color="#555", size=13), offsetgroup=bar.offsetgroup, orientation="h",
-        legendgroup=bar.legendgroup, showlegend=False, hoverinfo="text",
-        hovertext=[f"{labels[i]}, {group}: " + (
-            "hidden to protect confidentiality (c)" if marks[i] == "c"
-            else "not shown, the base is too small for a reliable figure (u)") for i in hidden],
-        meta={"marks": group}))
-
-
-def _all_hidden_note(fig: go.Figure) -> None:
-    fig.add_annotation(text="Every figure of this chart is hidden: some groups are too small "
-                            "to publish it safely.", showarrow=False, xref="paper",
-                       yref="paper", x=0.5, y=-0.08, yanchor="top", font=dict(color="#8a3600"))
-
-
-def share_figure(table: pd.DataFrame, block: str, who: str) -> go.Figure:
-    """Share of ``who`` ticking / agreeing with each item of ``block``, year 7 and year 9.
-
-    ``table`` is :meth:`Results.view` by year group for those pupils. A
-    hidden share is an empty bar marked ``c`` or ``u``; the hover gives the
-    share, its count and base, or why it is hidden.
-    """
-    b = schema.block(block)
-    rows = table[table["measure"] == "share"]
-    items = [c for c in b.columns if c in set(rows["item"])]
-    labels = [schema.item(c).label for c in items]
-    fig = go.Figure()
-    years = schema.groups()["year_group"].values
-    for year, year_label in years.items():
-        part = rows[rows["year_group"].astype(object) == year].set_index("item").reindex(items)
-        if part["label"].isna().all():
-            continue
-        share = part["share"].astype(float)
-        marks = part["suppressed"].astype(object).fillna("").astype(str).tolist()
-        n = part["n"].astype(float)
-        bar = go.Bar(
-            x=[None if np.isnan(v) else float(v) for v in share], y=labels, orientation="h",
-            name=f"{year_label} (base {_base_range(n)})", offsetgroup=str(year),
-            legendgroup=str(year),
-            marker_color=YEAR_COLOURS.get(year, figures.OKABE_ITO["bluish_green"]),
-            text=[f"{v:.0%}" if not np.isnan(v) else m for v, m in zip(share, marks)],
-            textposition="outside", cliponaxis=False,
-            customdata=[[None if np.isnan(a) else float(a), None if np.isnan(c) else float(c),
-                         m or "shown"] for a, c, m in zip(n, part["count"].astype(float), marks)],
-            hovertemplate=("<b>%{y}</b><br>" + html.escape(year_label) +
-                           ": %{x:.1%} of %{customdata[0]:,.0f} pupils (%{customdata[1]:,.0f})"
-                           "<extra></extra>"),
-            meta={"year_group": int(year), "block": block})
-        fig.add_trace(bar)
-        _add_marks(fig, bar, labels, marks, str(year_label))
-    what = "ticking" if b.scale == "binary" else "agreeing (agree or strongly agree)"
-    _empty_layout(fig, f"{b.label}: {who}, year 7 and year 9",
-                  f"Share {what}, {who}; base: pupils who answered", len(items),
-                  "Share of pupils")
-    fig.update_xaxes(tickformat=".0%", rangemode="tozero")
-    if rows["share"].isna().all():
-        fig.update_xaxes(range=[0, 1])
-        _all_hidden_note(fig)
-    return fig
-
-
-def comparison_figure(table: pd.DataFrame, measure: str, block: str,
-                      bases: pd.DataFrame) -> go.Figure:
-    """A gap or change for each item of ``block``, percentage points with 95% intervals.
-
-    One trace per group the comparison is broken down by (wave × year group
-    for gaps, year group for the change between waves, schools for the
-    cohort). A hidden estimate is marked ``c`` at zero. ``bases`` are the
-    share rows the comparison is computed from (their ``n`` gives the base
-    range in the subtitle).
-    """
-    b = schema.block(block)
-    rows = table[table["block"] == block]
-    items = [c for c in b.columns if c in set(rows["item"])]
-    labels = [schema.item(c).label for c in items]
-    title, unit = _COMPARISON_TITLES[measure]
-    waves, years = schema.groups()["wave"].values, schema.groups()["year_group"].values
-    if measure.endswith("_gap"):
-        groups = [((w, y), f"{waves[w]}, {years[y]}", {"wave": w, "year_group": y})
-                  for w in waves for y in years]
-    elif measure == "change_waves":
-        groups = [((y,), str(years[y]), {"year_group": y}) for y in years]
-    else:
-        groups = [(("all",), "all schools", {"schools": "all"}),
-                  (("common",), "schools surveyed in both waves", {"schools": "common"})]
-    fig = go.Figure()
-    for i, (_, name, match) in enumerate(groups):
-        part = rows
-        for c, v in match.items():
-            part = part[part[c].astype(object) == v]
-        if not len(part):
-            continue
-        part = part.set_index("item").reindex(items)
-        est = part["estimate_pp"].astype(float)
-        lo, hi = part["ci_low_pp"].astype(float), part["ci_high_pp"].astype(float)
-        marks = part["suppressed"].astype(object).fillna("").astype(str).tolist()
-        sig = part["significant_fdr"].tolist()
-        bar = go.Bar(
-            x=[None if np.isnan(v) else round(float(v), 6) for v in est], y=labels,
-            orientation="h", name=name, marker_color=CELL_COLOURS[i % len(CELL_COLOURS)],
-            offsetgroup=str(i), legendgroup=str(i),
-            error_x=dict(type="data", symmetric=False,
-                         array=[None if np.isnan(v) else float(v) for v in hi - est],
-                         arrayminus=[None if np.isnan(v) else float(v) for v in est - lo],
-                         color="#444", thickness=1),
-            # one decimal: a gap of -0.3 points must not read "-0"
-            text=[f"{v:+.1f}" if not np.isnan(v) else (m or "") for v, m in zip(est, marks)],
-            textposition="outside", cliponaxis=False,
-            customdata=[[None if np.isnan(a) else float(a), None if np.isnan(z) else float(z),
-                         "yes" if s is True else "no"] for a, z, s in zip(lo, hi, sig)],
-            hovertemplate=("<b>%{y}</b><br>" + html.escape(name) +
-                           ": %{x:+.1f} points (95% interval %{customdata[0]:+.1f} to "
-                           "%{customdata[1]:+.1f}); significant after false discovery rate "
-                           "control: %{customdata[2]}<extra></extra>"),
-            meta={"measure": measure, "block": block})
-        fig.add_trace(bar)
-        _add_marks(fig, bar, labels, marks, name)
-    _empty_layout(fig, f"{title}: {b.label}",
-                  f"{unit[0].upper()}{unit[1:]}; "
-                  + (f"base: {base} in each group compared" if (base := _base_range(bases["n"]))
-                     != "not shown" else "bases hidden (c)"), len(items), "Percentage points",
-                  per_item=24 + 14 * len(groups))
-    fig.update_xaxes(zeroline=True, zerolinewidth=2)
-    if rows["estimate_pp"].isna().all():
-        fig.update_xaxes(range=[-20, 20])
-        _all_hidden_note(fig)
-    return fig
-
-
-# ---------------------------------------------------------------- pages
+    key: tuple[str, ...]
+    figure: go.Figure
+    rows: pd.DataFrame
+    filename: str
 
 
 @dataclass
 class Chart:
-    """A chart on a page: a heading, the figures its ``<select>`` offers."""
+    """A chart on a page: a heading, how to read it, its choices and every figure."""
 
     heading: str
-    choice: str  # the select's label ("Pupils", "Question block"); "" for no select
-    options: list[tuple[str, go.Figure]]
-    #: the rows each option's figure draws (its summary and data table)
-    tables: list[pd.DataFrame]
+    about: str
+    controls: list[Control]
+    drawn: list[Drawn] = field(default_factory=list)
+
+
+def _options(results: BundleResults, column: str) -> list[tuple[str, str]]:
+    """A filter's options: every pupil, then each level the bundle holds."""
+    return [("All", EVERYONE)] + [
+        (option_label(column, v), str(v)) for v in results.levels(column)
+        if not (column == "gender" and v == "other")]
+
+
+def _value(results: BundleResults, column: str, text: str):
+    """The level of ``column`` whose ``str`` is ``text``."""
+    return next(v for v in results.levels(column) if str(v) == text)
+
+
+def _every(controls: Sequence[Control]):
+    """Every combination of the controls' values."""
+    return itertools.product(*([v for _, v in c.options] for c in controls))
+
+
+def share_charts(results: BundleResults, setup: explorer.Setup) -> list[Chart]:
+    """A block explorer's chart: every topic the bundle holds, year 7 against year 9
+    (the page's first comparison), for every combination of the filters."""
+    topics = explorer.present_topics(results, setup)
+    if not topics:
+        return []
+    compare = setup.compare
+    filters = [c for c in FILTERS if c != compare and len(results.levels(c)) >= 2]
+    controls = [Control("Question", [(t.label, str(i)) for i, t in enumerate(topics)]),
+                *(Control(TITLES[c], _options(results, c)) for c in filters)]
+    chart = Chart(f"{setup.name.capitalize()}: {TITLES[compare].lower()}s compared",
+                  explorer.HOW_TO_READ, controls)
+    for key in _every(controls):
+        topic = topics[int(key[0])]
+        where = {c: _value(results, c, v) for c, v in zip(filters, key[1:]) if v != EVERYONE}
+        kind = explorer.topic_kind(results, topic)
+        rows = explorer.topic_rows(results, topic, kind, compare, where)
+        chart.drawn.append(Drawn(key, explorer.topic_figure(rows, topic, kind, compare, where),
+                                 rows, explorer.topic_filename(setup, topic, kind, compare,
+                                                               where)))
+    return [chart]
+
+
+def _block_control(results: BundleResults, measure: str) -> Control:
+    return Control("Block", gender_gaps.block_options(results, measure))
+
+
+def _level_control(results: BundleResults, column: str) -> Control:
+    return Control(TITLES[column], [(option_label(column, v), str(v))
+                                    for v in results.levels(column)])
+
+
+def _schools_control(n_common: int) -> Control:
+    return Control("Schools", gender_gaps.schools_options(n_common))
+
+
+def gap_charts(results: BundleResults) -> list[Chart]:
+    """The gaps page's three charts (:mod:`dashboards.gender_gaps`)."""
+    n_common = gender_gaps.common_schools(results)
+    compare = Control("Compare", [(words[0], key)
+                                  for key, words in gender_gaps.COMPARES.items()])
+    blocks = _block_control(results, "gender_gap")
+    wave, year = _level_control(results, "wave"), _level_control(results, "year_group")
+    schools = _schools_control(n_common)
+    panels = gender_gaps.PANELS
+    charts = [Chart(*panels["gaps"], [compare, blocks, wave, year])]
+    if len(results.levels("year_group")) >= 2:
+        charts.append(Chart(*panels["years"], [compare, blocks, wave]))
+    if len(results.levels("wave")) >= 2:
+        charts.append(Chart(*panels["waves"], [compare, blocks, year, schools]))
+    for chart in charts:
+        columns = [c.label for c in chart.controls]
+        for key in _every(chart.controls):
+            choice = dict(zip(columns, key))
+            c, block = choice["Compare"], choice["Block"]
+            name = f"{c}_gaps_{block}"
+            if "Schools" in choice:
+                y, s = _value(results, "year_group", choice["Year group"]), choice["Schools"]
+                drawn = gender_gaps.gap_change_waves_chart(results, c, block, y, s, n_common)
+                name += f"_2008_to_2010_year{y}_{s}_schools"
+            elif "Year group" in choice:
+                w = _value(results, "wave", choice["Wave"])
+                y = _value(results, "year_group", choice["Year group"])
+                drawn = gender_gaps.gap_chart(results, c, block, w, y)
+                name += f"_wave{w}_year{y}"
+            else:
+                w = _value(results, "wave", choice["Wave"])
+                drawn = gender_gaps.gap_change_years_chart(results, c, block, w)
+                name += f"_year7_to_9_wave{w}"
+            chart.drawn.append(Drawn(key, *gender_gaps.finished(*drawn), name))
+    return charts
+
+
+def wave_charts(results: BundleResults) -> list[Chart]:
+    """The waves page's two charts (:mod:`dashboards.waves`)."""
+    if len(results.levels("wave")) < 2:
+        return []
+    n_common = gender_gaps.common_schools(results)
+    blocks = _block_control(results, "change_waves")
+    year, schools = _level_control(results, "year_group"), _schools_control(n_common)
+    panels = waves_page.PANELS
+    change = Chart(*panels["change"], [blocks, year, schools])
+    for block, y, s in _every(change.controls):
+        year_group = _value(results, "year_group", y)
+        drawn = waves_page.change_chart(results, block, year_group, s, n_common)
+        change.drawn.append(Drawn((block, y, s), *gender_gaps.finished(*drawn),
+                                  f"waves_{block}_{s}_schools_year{year_group}"))
+    cohort = Chart(*panels["cohort"], [blocks, schools])
+    for block, s in _every(cohort.controls):
+        drawn = waves_page.cohort_chart(results, block, s, n_common)
+        cohort.drawn.append(Drawn((block, s), *gender_gaps.finished(*drawn),
+                                  f"cohort_{block}_{s}_schools"))
+    return [change, cohort]
 
 
 def topic_charts(results: BundleResults, topic: Topic) -> list[Chart]:
     """The charts of one topic page, every figure built from ``results``."""
-    present = [b.key for b in results.blocks()]
-    charts = []
-    for block in topic.blocks:
-        if block not in present:
-            continue
-        options, tables = [], []
-        for who, where in FILTERS:
-            if any(v not in results.levels(c) for c, v in where.items()):
-                continue
-            view = results.view(["year_group"], where, [block])
-            options.append((who[0].upper() + who[1:], share_figure(view, block, who)))
-            tables.append(view[view["measure"] == "share"])
-        charts.append(Chart(schema.block(block).label, "Pupils", options, tables))
-    share_blocks = [b for b in present if schema.block(b).scale != "categorical"]
-    for measure in topic.comparisons:
-        options, tables = [], []
-        for block in share_blocks:
-            if measure == "cohort":
-                table = pd.concat([results.comparisons(measure, [block], s)
-                                   for s in ("all", "common")], ignore_index=True)
-                bases = results.shares(["wave", "year_group"], [block])
-            else:
-                table = results.comparisons(measure, [block])
-                compare = measure.split("_")[0]
-                by = ["wave", "year_group", compare] if measure.endswith("_gap") \
-                    else ["wave", "year_group"]
-                bases = results.shares(by, [block])
-            bases = bases[bases["measure"] == "share"]
-            options.append((schema.block(block).label,
-                            comparison_figure(table, measure, block, bases)))
-            tables.append(table[table["block"] == block])
-        charts.append(Chart(_COMPARISON_TITLES[measure][0], "Question block", options, tables))
-    return charts
+    if topic.setup is not None:
+        return share_charts(results, topic.setup)
+    return gap_charts(results) if topic.charts == "gaps" else wave_charts(results)
 
 
-def _figure_json(figures_: Sequence[go.Figure]) -> str:
-    """The figures as a JSON array safe inside ``<script>`` (``</`` escaped)."""
-    text = "[" + ",".join(pio.to_json(f, validate=False, remove_uids=True)
-                          for f in figures_) + "]"
+def _figure_json(chart: Chart) -> str:
+    """The chart's figures, their keys and plotly configs as JSON safe inside
+    ``<script>`` (``</`` escaped)."""
+    figures = ",".join(pio.to_json(d.figure, validate=False, remove_uids=True)
+                       for d in chart.drawn)
+    text = (f'{{"keys": {json.dumps(["|".join(d.key) for d in chart.drawn])}, '
+            f'"configs": {json.dumps([downloads.image_config(d.filename) for d in chart.drawn])}, '
+            f'"figures": [{figures}]}}')
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+def _table_link(drawn: Drawn) -> str:
+    name = html.escape(f"{drawn.filename}.csv")
+    return (f'<p class="note"><a href="{TABLES}/{name}" download="{name}">'
+            f"Download table (CSV)</a></p>")
+
+
+def _chart_html(chart: Chart, cid: str) -> str:
+    """A chart's section: heading, how to read it, its selects, the plot, and per
+    figure its summary, data table, FDR sentence and table download (the script shows
+    the chosen one's)."""
+    selects = []
+    for k, control in enumerate(chart.controls):
+        sid = f"{cid}-choice-{k + 1}"
+        opts = "".join(f'<option value="{html.escape(v)}">{html.escape(words)}</option>'
+                       for words, v in control.options)
+        selects.append(f'<span><label for="{sid}">{html.escape(control.label)}:</label>'
+                       f'<select id="{sid}" data-control="{k}">{opts}</select></span>')
+    texts = []
+    for j, drawn in enumerate(chart.drawn):
+        fdr = ""
+        if "fdr_family" in drawn.rows and len(drawn.rows):
+            fdr = f'<p class="note">{gender_gaps.fdr_sentence(drawn.rows)}</p>'
+        texts.append(f'<div class="chart-text"{" hidden" if j else ""}>'
+                     f"{chart_text.chart_text(drawn.rows, chart_text.figure_title(drawn.figure))}"
+                     f"{fdr}{_table_link(drawn)}</div>")
+    return (f'<section class="chart" id="{cid}"><h2>{html.escape(chart.heading)}</h2>'
+            f'<p class="note">{chart.about}</p><div class="choices">{"".join(selects)}</div>'
+            f'<div class="plot"></div>{"".join(texts)}'
+            f'<script type="application/json" class="figures">{_figure_json(chart)}</script>'
+            "</section>")
 
 
 def _page(title: str, body: str, results: BundleResults, here: str, *, charts: bool) -> str:
@@ -384,9 +337,8 @@ def _page(title: str, body: str, results: BundleResults, here: str, *, charts: b
         f'<a href="{t.name}.html"{" class=here" if t.name == here else ""}>'
         f"{html.escape(t.title)}</a>" for t in TOPICS)
     # the charts take their containers' width whenever it changes, as on the server
-    config = json.dumps(downloads.CHART_CONFIG)
     script = (f'<script src="{PLOTLY_JS}"></script>\n<script>{CHART_SIZING_JS}</script>\n'
-              f"<script>var CONFIG = {config};{_SCRIPT}</script>" if charts else "")
+              f"<script>{_SCRIPT}</script>" if charts else "")
     created = html.escape(str(results.manifest.get("created", ""))[:10])
     return f"""<!DOCTYPE html>
 <html lang="en-GB">
@@ -422,27 +374,12 @@ def _source_note(results: BundleResults) -> str:
             f'{html.escape(str(results.manifest.get("source", "")))}</p>')
 
 
-def topic_page(results: BundleResults, topic: Topic) -> str:
-    """The HTML of one topic page."""
+def topic_page(results: BundleResults, topic: Topic,
+               charts: Sequence[Chart] | None = None) -> str:
+    """The HTML of one topic page (``charts``: :func:`topic_charts`, made here if not given)."""
+    charts = topic_charts(results, topic) if charts is None else charts
     sections = [f"<p>{html.escape(topic.about)}</p>"]
-    for i, chart in enumerate(topic_charts(results, topic)):
-        cid = f"chart-{i + 1}"
-        select = ""
-        if len(chart.options) > 1:
-            opts = "".join(f'<option value="{j}">{html.escape(label)}</option>'
-                           for j, (label, _) in enumerate(chart.options))
-            select = (f'<label for="{cid}-choice">{html.escape(chart.choice)}:</label>'
-                      f'<select id="{cid}-choice">{opts}</select>')
-        # each figure's summary and data table; the script shows the chosen one's
-        texts = "".join(
-            f'<div class="chart-text"{" hidden" if j else ""}>'
-            f"{chart_text.chart_text(rows, chart_text.figure_title(figure))}</div>"
-            for j, ((_, figure), rows) in enumerate(zip(chart.options, chart.tables)))
-        sections.append(
-            f'<section class="chart" id="{cid}"><h2>{html.escape(chart.heading)}</h2>{select}'
-            f'<div class="plot"></div>{texts}'
-            f'<script type="application/json" class="figures">'
-            f"{_figure_json([f for _, f in chart.options])}</script></section>")
+    sections += [_chart_html(chart, f"chart-{i + 1}") for i, chart in enumerate(charts)]
     return _page(f"{topic.title}: {results.title}", "\n".join(sections), results, topic.name,
                  charts=True)
 
@@ -451,7 +388,7 @@ def index_page(results: BundleResults) -> str:
     """The HTML of the home page: one link per topic."""
     items = "".join(f'<li><a href="{t.name}.html"><b>{html.escape(t.title)}</b></a><br>'
                     f"{html.escape(t.about)}</li>" for t in TOPICS)
-    body = (f"<p>Charts of the survey's published figures; hover over a bar for its "
+    body = (f"<p>Charts of the survey's published figures; hover over a point for its "
             f"numbers, drag to zoom, double-click to zoom out.</p><ul>{items}</ul>")
     return _page(results.title, body, results, "index", charts=False)
 
@@ -491,8 +428,12 @@ def build_site(bundle: str | Path, out_dir: str | Path,
             todo="Choose an empty or new folder for --out (a site made before is replaced)."))
     results = BundleResults(bundle)
     pages = {"index.html": index_page(results)}
+    tables: dict[str, bytes] = {}
     for topic in TOPICS:
-        pages[f"{topic.name}.html"] = topic_page(results, topic)
+        charts = topic_charts(results, topic)
+        pages[f"{topic.name}.html"] = topic_page(results, topic, charts)
+        tables.update({f"{d.filename}.csv": downloads.csv_bytes(d.rows)
+                       for chart in charts for d in chart.drawn})
         if progress:
             progress(topic.name)
     parent = out.resolve().parent
@@ -503,6 +444,9 @@ def build_site(bundle: str | Path, out_dir: str | Path,
         (work / PLOTLY_JS).write_text(get_plotlyjs(), encoding="utf-8")
         for name, text in pages.items():
             (work / name).write_text(text, encoding="utf-8")
+        (work / TABLES).mkdir()
+        for name, content in tables.items():
+            (work / TABLES / name).write_bytes(content)
         old = None
         if out.exists():
             old = out.with_name(f".{out.name}.old")

@@ -27,20 +27,68 @@ import html
 
 import ipywidgets as widgets
 import pandas as pd
+import plotly.graph_objects as go
 
 from analysis import linked, schema
+from analysis.figures import comparisons as charts
+from analysis.figures.style import WAVE_COLOURS, YEAR_GROUP_COLOURS, short_level
 
-from . import comparison_charts as charts
 from . import downloads, page, shell
 from .filters import option_label
 from .gender_gaps import (ALL_BLOCKS, SCHOOLS_WORDS, ChartPanel, block_options, block_words,
-                          common_schools, first_block, labelled, nothing_to_compare,
-                          schools_toggle, schools_words,
-                          show_all, toggle)
+                          common_schools, comparison_rows, first_block, labelled,
+                          nothing_to_compare, schools_toggle, schools_words, show_all, toggle)
 from .results import Results, legend_note
 
 #: The two groups of the cohort view, in words.
 COHORT_FIRST, COHORT_SECOND = "Year 7 in 2008", "Year 9 in 2010"
+
+#: Each chart's heading (the question it answers) and how to read it (HTML written here).
+PANELS: dict[str, tuple[str, str]] = {
+    "change": (
+        "What changed between 2008 and 2010?",
+        "Left: each item's share in wave 1 (2008) and wave 2 (2010), same year group. "
+        "Right: the change (2010 − 2008) in percentage points with its 95% interval; "
+        "filled dots are significant after Benjamini-Hochberg, hollow dots could be noise."),
+    "cohort": (
+        "The cohort two years on: year 7 in 2008, year 9 in 2010",
+        "The pupils in year 7 in autumn 2008 were in year 9 in autumn 2010. Left: each "
+        "item's share among year 7 pupils in 2008 and among year 9 pupils in 2010. Right: "
+        "the change (2010 − 2008) with its 95% interval. The two groups are compared as "
+        "surveyed: pupils who answered both times are not matched."),
+}
+
+
+# The chart of one choice, as pure functions: the page below and the static site
+# (:mod:`dashboards.static_site`) draw the same chart from the same choice.
+
+
+def change_chart(results: Results, block: str, year: int, schools: str,
+                 n_common: int) -> tuple[go.Figure, pd.DataFrame]:
+    """What changed between 2008 and 2010 in one year group (all schools, or like for
+    like): each item's two shares and the change."""
+    waves = schema.groups()["wave"].values
+    rows = comparison_rows(results, "change_waves", block, schools, year_group=year)
+    title = (f"Change between waves, share yes or agreeing: {block_words(block)}, "
+             f"{short_level('year_group', year)}, {schools_words(schools, n_common)}")
+    figure = charts.change_dots(
+        rows, first=waves[1], second=waves[2], first_colour=WAVE_COLOURS[1],
+        second_colour=WAVE_COLOURS[2], title=title,
+        in_both=results.wave_schools().in_both_words())
+    return figure, rows
+
+
+def cohort_chart(results: Results, block: str, schools: str,
+                 n_common: int) -> tuple[go.Figure, pd.DataFrame]:
+    """The 2008 year 7 cohort in year 9 in 2010: each item's two shares and the change."""
+    rows = comparison_rows(results, "cohort", block, schools)
+    title = (f"Cohort, year 7 in 2008 and year 9 in 2010: {block_words(block)}, "
+             f"{schools_words(schools, n_common)}")
+    figure = charts.change_dots(
+        rows, first=COHORT_FIRST, second=COHORT_SECOND, first_colour=YEAR_GROUP_COLOURS[7],
+        second_colour=YEAR_GROUP_COLOURS[9], title=title,
+        in_both=results.wave_schools().in_both_words())
+    return figure, rows
 
 
 class Waves:
@@ -82,18 +130,8 @@ class Waves:
         self.year_group = toggle([(option_label("year_group", y), y)
                                   for y in results.levels("year_group")])
         self.schools = schools_toggle(self.n_common)
-        self.change = ChartPanel(
-            "What changed between 2008 and 2010?",
-            "Left: each item's share in wave 1 (2008) and wave 2 (2010), same year group. "
-            "Right: the change (2010 − 2008) in percentage points with its 95% interval; "
-            "filled dots are significant after Benjamini-Hochberg, hollow dots could be noise.",
-            labelled("Year group:", self.year_group))
-        self.cohort = ChartPanel(
-            "The cohort two years on: year 7 in 2008, year 9 in 2010",
-            "The pupils in year 7 in autumn 2008 were in year 9 in autumn 2010. Left: each "
-            "item's share among year 7 pupils in 2008 and among year 9 pupils in 2010. Right: "
-            "the change (2010 − 2008) with its 95% interval. The two groups are compared as "
-            "surveyed: pupils who answered both times are not matched.")
+        self.change = ChartPanel(*PANELS["change"], labelled("Year group:", self.year_group))
+        self.cohort = ChartPanel(*PANELS["cohort"])
         for control in (self.block, self.year_group, self.schools):
             control.observe(lambda _change: self.show(), names="value")
         controls = widgets.VBox([
@@ -109,41 +147,20 @@ class Waves:
 
     def rows(self, measure: str, **where) -> pd.DataFrame:
         """Rows of ``measure`` for the chosen block and schools, and the groups in ``where``."""
-        block = self.block.value
-        table = self.results.comparisons(measure, None if block == ALL_BLOCKS else [block],
-                                         schools=self.schools.value)
-        for column, value in where.items():
-            table = table[table[column].astype(object) == value]
-        return table.reset_index(drop=True)
+        return comparison_rows(self.results, measure, self.block.value, self.schools.value,
+                               **where)
 
     def show(self) -> None:
         """Redraw the charts whose choices changed."""
         block, year, schools = self.block.value, self.year_group.value, self.schools.value
-        where = schools_words(schools, self.n_common)
-        in_both = self.results.wave_schools().in_both_words()
-        waves = schema.groups()["wave"].values
         name = f"waves_{block}_{schools}_schools"
-
-        def change():
-            rows = self.rows("change_waves", year_group=year)
-            title = (f"Change between waves, share yes or agreeing: {block_words(block)}, "
-                     f"{charts.short_level('year_group', year)}, {where}")
-            return charts.change_dots(rows, first=waves[1], second=waves[2],
-                                      first_colour=charts.WAVE_COLOURS[1],
-                                      second_colour=charts.WAVE_COLOURS[2],
-                                      title=title, in_both=in_both), rows
-
-        def cohort():
-            rows = self.rows("cohort")
-            title = (f"Cohort, year 7 in 2008 and year 9 in 2010: {block_words(block)}, "
-                     f"{where}")
-            return charts.change_dots(rows, first=COHORT_FIRST, second=COHORT_SECOND,
-                                      first_colour=charts.YEAR_GROUP_COLOURS[7],
-                                      second_colour=charts.YEAR_GROUP_COLOURS[9],
-                                      title=title, in_both=in_both), rows
-
-        show_all([(self.change, (block, year, schools), change, f"{name}_year{year}"),
-                  (self.cohort, (block, schools), cohort, f"cohort_{block}_{schools}_schools")])
+        results, n_common = self.results, self.n_common
+        show_all([(self.change, (block, year, schools),
+                   lambda: change_chart(results, block, year, schools, n_common),
+                   f"{name}_year{year}"),
+                  (self.cohort, (block, schools),
+                   lambda: cohort_chart(results, block, schools, n_common),
+                   f"cohort_{block}_{schools}_schools")])
         self.linked.show(block)
 
 

@@ -8,8 +8,6 @@ table with numbers worked out by hand.
 
 from __future__ import annotations
 
-import json
-import re
 from html.parser import HTMLParser
 
 import numpy as np
@@ -247,16 +245,18 @@ def test_waves_and_my_school_pages_have_a_table_for_their_charts(live):
 
 
 @pytest.mark.parametrize("name", ["subjects", "gaps", "waves"])
-def test_static_site_tables_are_the_figures_bars(name):
-    """Every figure of a page (every choice of its select) has its table, whose figures
-    are the figure's bars: each share by year group and item; each gap or change as
-    the same numbers, and as many hidden as bars left undrawn."""
-    from test_static_site import numbers, sample_site
+def test_static_site_tables_are_the_figures_points(name):
+    """Every figure of a page (every combination of its selects) has its table, whose
+    figures are the figure's points: each share by year group and item; each gap or
+    change as the same numbers, and as many hidden as rows left undrawn."""
+    from test_static_site import charts, numbers, sample_site
 
     text = (sample_site() / f"{name}.html").read_text(encoding="utf-8")
-    figures = [f for chart in re.findall(
-        r'<script type="application/json" class="figures">(.*?)</script>', text, flags=re.S)
-        for f in json.loads(chart)]
+    figures = [f for chart in charts(text) for f in chart.values()]
+    texts = text.split('<div class="chart-text"')[1:]
+    assert len(texts) == len(figures) > 0
+    # a figure of no rows has a sentence saying so and no table
+    figures = [f for f, t in zip(figures, texts) if "<table>" in t[:t.index("tables/")]]
     tables = Tables(text).tables
     assert len(tables) == len(figures) > 0
     for figure, table in zip(figures, tables):
@@ -264,21 +264,18 @@ def test_static_site_tables_are_the_figures_bars(name):
         frame = pd.DataFrame([[t for _, t in row] for row in body],
                              columns=[t for _, t in head])
         assert table["caption"] == chart_text.figure_title(figure)
-        bars = [t for t in figure["data"] if t.get("type") == "bar"]
-        if "year_group" in bars[0].get("meta", {}):
-            drawn = {(f"Year {t['meta']['year_group']}", y):
-                     (None if x is None or np.isnan(x) else 100 * x)
-                     for t in bars for x, y in zip(numbers(t["x"]), t["y"])}
-            # items a year group has no row for are not in the table
-            drawn = {k: v for k, v in drawn.items()
-                     if ((frame["Year group"] == k[0]) & (frame["Item"] == k[1])).any()
-                     or v is not None}
+        if name == "subjects":
+            dots = [t for t in figure["data"] if (t.get("meta") or {}).get("kind") == "share"]
+            drawn = {(f"Year {t['meta']['group']}", c[1]): x
+                     for t in dots for x, c in zip(numbers(t["x"]), t["customdata"])}
             assert_equal_numbers(frame, "Share (%)", drawn,
                                  lambda r: (r["Year group"], r["Item"]))
         else:
-            drawn = sorted(round(x, 1) for t in bars for x in numbers(t["x"])
+            dots = [t for t in figure["data"]
+                    if (t.get("meta") or {}).get("role") == "estimate"]
+            drawn = sorted(round(x, 1) for t in dots for x in numbers(t["x"])
                            if x is not None and not np.isnan(x))
             shown = [number(v) for v in frame["Difference (percentage points)"]]
             assert sorted(v for v in shown if v is not None) == pytest.approx(drawn, abs=0.051)
-            assert all(v.startswith("hidden (") for v in
+            assert all(v.startswith("hidden (") or v == chart_text.NO_FIGURE for v in
                        frame["Difference (percentage points)"] if number(v) is None)

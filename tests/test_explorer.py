@@ -13,8 +13,9 @@ import pytest
 
 from analysis import disclosure, schema
 from analysis.errors import SurveyDataError
+from analysis.figures import shares as charts
 from analysis.load import Survey
-from dashboards import careers, charts, data, enrichment, explorer, results, subjects
+from dashboards import careers, data, enrichment, explorer, results, subjects
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ import statsmodels.api as sm
 from scipy import stats as dist
 
 from analysis import measures
-from dashboards import comparison_charts as charts
+from analysis.figures import comparisons as charts
 from dashboards import data, downloads, gender_gaps, results, waves
 
 ENGINEERING = "consider_engineering"

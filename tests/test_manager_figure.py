@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from analysis.figures import OKABE_ITO
+from analysis.figures.style import OKABE_ITO
 from analysis.manager import figure
 from analysis.manager.framework import default_framework
 from analysis.manager.review import Review, progress, scores

@@ -8,6 +8,7 @@ bundle's CSV files read with plain pandas; its pages are read as text.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 import subprocess
@@ -18,7 +19,6 @@ import numpy as np
 import pytest
 from plotly.offline import get_plotlyjs
 
-from analysis import schema
 from analysis.errors import SurveyDataError
 from dashboards import static_site
 from test_publish import ROOT, _scratch, read_csv, sample_bundle, sample_survey
@@ -38,12 +38,25 @@ def site() -> Path:
     return sample_site()
 
 
-def charts(page: str) -> list[list[dict]]:
-    """Every chart's embedded figures (a list of plotly figure dicts per chart)."""
-    text = page
+def charts(page: str) -> list[dict[tuple[str, ...], dict]]:
+    """Every chart's embedded figures: per chart, ``{key: plotly figure dict}``, the key
+    being the values of the chart's ``<select>`` elements."""
     blocks = re.findall(r'<script type="application/json" class="figures">(.*?)</script>',
-                        text, flags=re.S)
-    return [json.loads(b) for b in blocks]
+                        page, flags=re.S)
+    out = []
+    for block in blocks:
+        drawn = json.loads(block)
+        assert len(drawn["keys"]) == len(drawn["figures"]) == len(drawn["configs"])
+        out.append({tuple(k.split("|")): f for k, f in zip(drawn["keys"], drawn["figures"])})
+    return out
+
+
+def selects(page: str, chart: int) -> list[list[str]]:
+    """The option values of each ``<select>`` of chart ``chart`` (1, 2, …), in order."""
+    section = re.search(rf'<section class="chart" id="chart-{chart}">(.*?)</section>', page,
+                        flags=re.S)[1]
+    return [re.findall(r'<option value="([^"]*)"', s)
+            for s in re.findall(r"<select.*?</select>", section, flags=re.S)]
 
 
 def numbers(values) -> list:
@@ -57,7 +70,7 @@ def numbers(values) -> list:
 
 def test_every_page_and_plotly_from_the_site_itself(site):
     names = sorted(p.name for p in site.iterdir())
-    assert names == sorted([*PAGES, "plotly.min.js"])
+    assert names == sorted([*PAGES, "plotly.min.js", static_site.TABLES])
     assert (site / "plotly.min.js").read_text(encoding="utf-8") == get_plotlyjs()
     for name in PAGES[1:]:
         text = (site / name).read_text(encoding="utf-8")
@@ -85,65 +98,141 @@ def test_pages_hold_no_pupil_or_school_id(name, site):
 
 
 def test_share_figures_hold_the_bundles_numbers(site):
+    """Every figure of the Subjects chart (each question and each combination of the
+    filters) draws the bundle's shares, with their 95% intervals, and marks every hidden
+    one, read back from shares.csv with plain pandas."""
     shares = read_csv(sample_bundle() / "shares.csv")
     page = (site / "subjects.html").read_text(encoding="utf-8")
-    favourite = charts(page)[0]
-    assert len(favourite) == len(static_site.FILTERS)  # one figure per <select> option
-    checked = 0
-    for figure, (who, where) in zip(favourite, static_site.FILTERS):
-        assert "Favourite subjects" in figure["layout"]["title"]["text"]
-        assert who in figure["layout"]["title"]["text"]
+    chart = charts(page)[0]
+    options = selects(page, 1)
+    assert [len(o) for o in options] == [4, 3, 3, 3]  # question; wave, gender, ethnicity
+    assert set(chart) == set(itertools.product(*options))  # every combination drawn
+    blocks = ["favourite", "enjoy", "easy", "important"]
+    checked = hidden_seen = 0
+    for (question, *filters), figure in chart.items():
+        where = {c: v for c, v in zip(("wave", "gender", "ethnicity"), filters) if v}
         name = " × ".join(c for c in ("wave", "year_group", "gender", "ethnicity")
                           if c in {"year_group", *where})
-        rows = shares[(shares["breakdown"] == name) & (shares["block"] == "favourite")
+        rows = shares[(shares["breakdown"] == name)
+                      & (shares["block"] == blocks[int(question)])
                       & (shares["measure"] == "share")]
         for c, v in where.items():
-            rows = rows[rows[c] == v]
-        bars = [t for t in figure["data"] if t["type"] == "bar"]
-        marks = {t["offsetgroup"]: t for t in figure["data"] if t["type"] == "scatter"}
-        assert len(bars) == 2
-        for trace in bars:
-            year = trace["meta"]["year_group"]
-            part = rows[rows["year_group"] == year].set_index("label")
-            assert "base" in trace["name"]  # the base n is stated
-            for label, x in zip(trace["y"], numbers(trace["x"])):
-                expected = part.loc[label, "share"]
-                if np.isnan(expected):
-                    assert x is None and part.loc[label, "suppressed"] in ("c", "u")
-                else:
-                    assert x == pytest.approx(expected, rel=1e-12)
-                    checked += 1
-            # every hidden share is marked c / u in its bar's slot, and nothing else is
-            hidden = part[part["suppressed"] != ""]
-            mark = marks.get(trace["offsetgroup"], {"y": [], "text": []})
-            assert dict(zip(mark["y"], mark["text"])) == hidden["suppressed"].to_dict()
-    assert checked > 20
+            rows = rows[rows[c].astype(str).str.replace(".0", "", regex=False) == v]
+        dots = [t for t in figure["data"] if (t.get("meta") or {}).get("kind") == "share"]
+        assert sorted(t["meta"]["group"] for t in dots) == [7, 9]
+        marks = next(t for t in figure["data"] if (t.get("meta") or {}).get("kind") == "hidden")
+        for trace in dots:
+            part = rows[rows["year_group"] == trace["meta"]["group"]].set_index("item")
+            items = [c[0] for c in trace["customdata"]]
+            assert sorted(items) == sorted(part.index)
+            plus, minus = numbers(trace["error_x"]["array"]), \
+                numbers(trace["error_x"]["arrayminus"])
+            for item, x, up, down in zip(items, numbers(trace["x"]), plus, minus):
+                expected = part.loc[item]
+                if expected["suppressed"]:
+                    assert x is None and expected["suppressed"] in ("c", "u")
+                    hidden_seen += 1
+                    continue
+                assert x == pytest.approx(100 * expected["share"], rel=1e-9)
+                assert x + up == pytest.approx(100 * expected["ci_high"], rel=1e-9)
+                assert x - down == pytest.approx(100 * expected["ci_low"], rel=1e-9)
+                checked += 1
+        # one mark per hidden share, and only those
+        assert sorted(re.sub("<[^>]+>", "", t) for t in marks["text"]) == sorted(
+            rows.loc[rows["suppressed"] != "", "suppressed"])
+    assert checked > 1000 and hidden_seen > 10
 
 
-def test_gap_figures_hold_the_bundles_numbers(site):
+def test_every_chart_has_its_summary_table_and_csv_of_the_bundles_rows(site):
+    """Under each figure its summary and data table, and a link to its table as CSV,
+    written beside the pages: the rows the figure draws, as the bundle has them."""
+    shares = read_csv(sample_bundle() / "shares.csv")
+    for name in PAGES[1:]:
+        page = (site / name).read_text(encoding="utf-8")
+        texts = page.split('<div class="chart-text"')[1:]
+        links = re.findall(r'<a href="tables/([^"]+\.csv)" download=', page)
+        assert len(texts) == len(links) == sum(len(c) for c in charts(page)), name
+        assert all("<table>" in t[:t.index("tables/")] or "It shows no figure" in t
+                   for t in texts)
+        assert all((site / "tables" / link).is_file() for link in links)
+    # one table read back: Enjoyment of girls, year 7 and year 9, every item
+    table = read_csv(site / "tables" / "subjects_enjoy_share_by_year_group_girls.csv")
+    bundle = shares[(shares["breakdown"] == "year_group × gender") & (shares["block"] == "enjoy")
+                    & (shares["measure"] == "share") & (shares["gender"] == "girl")]
+    merged = table.merge(bundle, on=["year_group", "item"], suffixes=("", "_bundle"))
+    assert len(merged) == len(bundle) == len(table) > 0
+    np.testing.assert_allclose(merged["share"], merged["share_bundle"], rtol=1e-12)
+    assert (merged["suppressed"] == merged["suppressed_bundle"]).all()
+
+
+def _estimates(figure: dict, axis: str = "x") -> dict[str, tuple[float, bool]]:
+    """``{item: (estimate, filled)}`` of a comparison figure's estimate dots on ``axis``."""
+    out = {}
+    for trace in figure["data"]:
+        meta = trace.get("meta") or {}
+        if meta.get("role") != "estimate" or trace.get("xaxis", "x") != axis:
+            continue
+        for x, custom in zip(numbers(trace["x"]), trace.get("customdata", [])):
+            if x is not None:
+                out[custom[0]] = (x, meta["significant"])
+    return out
+
+
+def test_gap_figures_hold_the_bundles_numbers_and_significance(site):
     comparisons = read_csv(sample_bundle() / "comparisons.csv")
     page = (site / "gaps.html").read_text(encoding="utf-8")
-    gender = charts(page)[0]
-    blocks = [b.key for b in schema.blocks() if b.scale != "categorical"]
-    assert len(gender) == len(blocks)
+    gaps, years, waves = charts(page)
+    compares, blocks, wave_values, year_values = selects(page, 1)
+    assert compares == ["gender", "ethnicity"] and blocks[0] == "all"
     shown = 0
-    for figure, block in zip(gender, blocks):
-        assert schema.block(block).label in figure["layout"]["title"]["text"]
-        rows = comparisons[(comparisons["measure"] == "gender_gap")
-                           & (comparisons["block"] == block)]
-        for trace in (t for t in figure["data"] if t["type"] == "bar"):
-            wave, year = (int(s) for s in re.findall(r"Wave (\d).*Year (\d)", trace["name"])[0])
-            part = rows[(rows["wave"] == wave) & (rows["year_group"] == year)].set_index("label")
-            for label, x, text in zip(trace["y"], numbers(trace["x"]), trace["text"]):
-                expected = part.loc[label, "estimate_pp"]
-                if np.isnan(expected):
-                    assert x is None and part.loc[label, "suppressed"] == "c"
-                else:
-                    assert x == pytest.approx(expected, abs=1e-6)
-                    assert float(text) == pytest.approx(expected, abs=0.05)  # one decimal
-                    shown += 1
-    assert shown == comparisons.loc[comparisons["measure"] == "gender_gap",
+    for (compare, block, wave, year), figure in gaps.items():
+        if block == "all":
+            continue
+        rows = comparisons[(comparisons["measure"] == f"{compare}_gap")
+                           & (comparisons["block"] == block)
+                           & (comparisons["wave"] == int(wave))
+                           & (comparisons["year_group"] == int(year))].set_index("item")
+        drawn = _estimates(figure)
+        assert set(drawn) == set(rows.index[rows["estimate_pp"].notna()])
+        for item, (x, filled) in drawn.items():
+            assert x == pytest.approx(rows.loc[item, "estimate_pp"], abs=1e-9)
+            assert filled == bool(rows.loc[item, "significant_fdr"])
+        hidden = {a["name"][len("hidden:"):]: re.sub("<[^>]+>", "", a["text"])
+                  for a in figure["layout"]["annotations"]
+                  if a.get("name", "").startswith("hidden:") and "–" not in a["text"]}
+        assert hidden == rows.loc[rows["suppressed"] != "", "suppressed"].to_dict()
+        shown += len(drawn)
+    assert shown == comparisons.loc[comparisons["measure"].isin(["gender_gap", "ethnicity_gap"]),
                                     "estimate_pp"].notna().sum()
+    # year 7 -> 9: each wave's change of the gap, on the right panel
+    figure = years[("gender", "consider", "1")]
+    rows = comparisons[(comparisons["measure"] == "gender_gap_change_years")
+                       & (comparisons["block"] == "consider") & (comparisons["wave"] == 1)]
+    drawn = _estimates(figure, "x2")
+    assert drawn and set(drawn) == set(rows.loc[rows["estimate_pp"].notna(), "item"])
+    for item, (x, _) in drawn.items():
+        assert x == pytest.approx(rows.set_index("item").loc[item, "estimate_pp"], abs=1e-9)
+    assert {k[-1] for k in waves} == {"all", "common"}  # the gap between waves, like for like
+
+
+def test_wave_change_like_for_like_holds_the_bundles_numbers(site):
+    comparisons = read_csv(sample_bundle() / "comparisons.csv")
+    page = (site / "waves.html").read_text(encoding="utf-8")
+    change, cohort = charts(page)
+    assert selects(page, 1)[2] == ["all", "common"]
+    for schools in ("all", "common"):
+        figure = change[("enjoy", "9", schools)]
+        assert ("both waves" in figure["layout"]["title"]["text"]) is (schools == "common")
+        rows = comparisons[(comparisons["measure"] == "change_waves")
+                           & (comparisons["schools"] == schools)
+                           & (comparisons["block"] == "enjoy")
+                           & (comparisons["year_group"] == 9)].set_index("item")
+        drawn = _estimates(figure, "x2")
+        assert set(drawn) == set(rows.index[rows["estimate_pp"].notna()]) and drawn
+        for item, (x, filled) in drawn.items():
+            assert x == pytest.approx(rows.loc[item, "estimate_pp"], abs=1e-9)
+            assert filled == bool(rows.loc[item, "significant_fdr"])
+    assert set(cohort) >= {("enjoy", "all"), ("enjoy", "common")}
 
 
 def test_footnote_states_the_rules(site):
@@ -184,16 +273,19 @@ def test_comparison_charts_carry_no_more_precision_than_the_bundle(name, site):
     """The static site's embedded data are audited with the bundle: a comparison's
     estimate and interval ends are a tenth of a point there, as in comparisons.csv
     (the cohort chart once carried the float's digits, through the interval's
-    midpoint, and gave a common-schools share back as one exact fraction)."""
+    midpoint, and gave a common-schools share back as one exact fraction): every
+    estimate, interval end and interval arm drawn is a tenth of a point."""
     page = (site / name).read_text(encoding="utf-8")
     checked = 0
     for chart in charts(page):
-        for figure in chart:
+        for figure in chart.values():
             for trace in figure["data"]:
-                if trace.get("type") != "bar" or "measure" not in (trace.get("meta") or {}):
+                if (trace.get("meta") or {}).get("role") != "estimate":
                     continue
                 values = [v for v in numbers(trace["x"]) if v is not None]
-                values += [v for row in trace.get("customdata", []) for v in row[:2]
+                values += [v for key in ("array", "arrayminus")
+                           for v in numbers(trace["error_x"][key]) if v is not None]
+                values += [v for row in trace.get("customdata", []) for v in row[5:7]
                            if isinstance(v, (int, float))]
                 for v in values:
                     assert abs(v * 10 - round(v * 10)) < 1e-6, (name, trace.get("name"), v)

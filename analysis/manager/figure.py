@@ -27,7 +27,7 @@ import html
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis.figures import FONT, OKABE_ITO, TEXT_COLOUR
+from analysis.figures.style import FONT, OKABE_ITO, TEXT_COLOUR
 
 from .framework import Framework
 from .review import STATUSES, Scores

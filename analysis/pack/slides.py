@@ -23,7 +23,8 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
-from analysis import disclosure, figures, schema
+from analysis import disclosure, schema
+from analysis.figures import style
 from analysis.planner.figure import event_key
 
 from . import findings as found
@@ -33,8 +34,8 @@ from .content import Pack
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
 TITLE_SIZE, BODY_SIZE, SMALL_SIZE = Pt(30), Pt(18), Pt(13)
 MARGIN = Inches(0.5)
-COLOURS = {"school": figures.SCHOOL_COLOURS["this school"],
-           "other": figures.SCHOOL_COLOURS["other schools"]}
+COLOURS = {"school": style.SCHOOL_COLOURS["this school"],
+           "other": style.SCHOOL_COLOURS["other schools"]}
 
 
 def _rgb(hex_colour: str) -> RGBColor:
@@ -52,7 +53,7 @@ def _title(slide, text: str) -> None:
     frame.text = text
     run = frame.paragraphs[0].runs[0]
     run.font.size, run.font.bold = TITLE_SIZE, True
-    run.font.color.rgb = _rgb(figures.TEXT_COLOUR)
+    run.font.color.rgb = _rgb(style.TEXT_COLOUR)
     box.name = "Title"
 
 
@@ -67,7 +68,7 @@ def _text(slide, lines: Iterable[str], left, top, width, height, size=BODY_SIZE,
         p.space_after = Pt(8)
         for run in p.runs:
             run.font.size = size
-            run.font.color.rgb = _rgb(figures.TEXT_COLOUR)
+            run.font.color.rgb = _rgb(style.TEXT_COLOUR)
 
 
 def _slide(deck, title: str, notes: str):
@@ -312,7 +313,7 @@ def _subject_colours() -> list[tuple[str, str]]:
 
 
 def _colour_name(hex_colour: str) -> str:
-    names = {v.lower(): k.replace("_", " ") for k, v in figures.OKABE_ITO.items()}
+    names = {v.lower(): k.replace("_", " ") for k, v in style.OKABE_ITO.items()}
     return names.get(hex_colour.lower(), hex_colour)
 
 

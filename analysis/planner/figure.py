@@ -45,7 +45,7 @@ from datetime import date
 
 import plotly.graph_objects as go
 
-from analysis.figures import FONT, OKABE_ITO, TEXT_COLOUR
+from analysis.figures.style import FONT, OKABE_ITO, TEXT_COLOUR
 
 from .balance import CSS as BALANCE_CSS
 from .balance import Balance, balance, balance_html

@@ -98,7 +98,7 @@ def test_static_site_pages_pass_axe(page):
     # the data table shown is the chosen figure's: another choice, another table
     page.goto((site / "subjects.html").as_uri())
     wait_for_chart(page)
-    page.select_option("#chart-1-choice", label="Girls")
+    page.select_option("#chart-1-choice-3", label="Girls")  # gender
     page.wait_for_function(
         "() => document.querySelector('#chart-1 .plot').layout.title.text.includes('Girls')")
     shown = page.locator("#chart-1 .chart-text:not([hidden])")

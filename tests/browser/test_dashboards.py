@@ -23,7 +23,7 @@ FORBIDDEN = ("Traceback", "import ", "def ", "main()", "Error:", "Exception")
 SUBJECTS = "subjects.ipynb"
 FAVOURITES = schema.block("favourite").columns
 #: Every point of the chart's share traces: group (year group), x (percent),
-#: item and base n (customdata[0] and [3], :data:`dashboards.charts.CUSTOM`).
+#: item and base n (customdata[0] and [3], :data:`analysis.figures.shares.CUSTOM`).
 POINTS_JS = """() => Array.from(document.querySelector('.js-plotly-plot').data)
     .filter(t => t.meta && t.meta.kind === 'share')
     .map(t => ({group: t.meta.group, x: Array.from(t.x),

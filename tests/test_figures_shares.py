@@ -1,4 +1,4 @@
-"""dashboards.charts: the share figures, read back from their traces.
+"""analysis.figures.shares: the share figures, read back from their traces.
 
 The tables here are written by hand (shares, intervals and hidden cells
 chosen so the expected drawing is known without running the code).
@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import figures
-from dashboards import charts
+from analysis.figures import shares as charts
+from analysis.figures import style
 
 
 def share_rows(rows) -> pd.DataFrame:
@@ -73,8 +73,8 @@ def test_ranked_dots_marks_hidden_figures_instead_of_drawing_them(clubs):
     assert [t.replace("<b>", "").replace("</b>", "") for t in hidden.text] == ["c", "u"]
     row = list(fig.layout.yaxis.ticktext).index("Engineering club")
     assert list(hidden.y) == pytest.approx([row - charts.DODGE / 2, row + charts.DODGE / 2])
-    assert hidden.textfont.color == (charts.GROUP_COLOURS["year_group"][7],
-                                     charts.GROUP_COLOURS["year_group"][9])
+    assert hidden.textfont.color == (style.GROUP_COLOURS["year_group"][7],
+                                     style.GROUP_COLOURS["year_group"][9])
     assert "confidentiality" in hidden.hovertext[0] and "too few" in hidden.hovertext[1]
     # the symbol sits at 0, where its interval would start, never as a dot
     assert list(hidden.x) == [0.0, 0.0] and hidden.mode == "text"
@@ -86,7 +86,7 @@ def test_ranked_dots_without_comparison_is_one_trace(clubs):
     one = clubs[clubs["year_group"] == 9].drop(columns="year_group")
     fig = charts.ranked_dots(one, None)
     (dots,) = traces(fig, "share")
-    assert dots.meta["group"] is None and dots.marker.color == charts.SINGLE_COLOUR
+    assert dots.meta["group"] is None and dots.marker.color == style.SINGLE_COLOUR
     # ties keep the table's order: science 0.20 then maths 0.20
     assert list(fig.layout.yaxis.ticktext)[:2] == ["Science club", "Maths club"]
 
@@ -171,7 +171,7 @@ def test_diverging_bars_draw_hidden_answers_as_a_marked_part_in_their_own_place(
     assert list(left.y) == [pytest.approx(year7)] and list(right.y) == [pytest.approx(year9)]
     assert list(left.text) == ["<b>c</b>"] and list(right.text) == ["<b>c</b>"]
     assert left.marker.pattern.shape == "/"  # hatched, not an answer's colour
-    assert left.marker.color not in charts.AGREEMENT_COLOURS.values()
+    assert left.marker.color not in style.AGREEMENT_COLOURS.values()
     assert "Strongly disagree, Disagree" in left.hovertext[0]
     assert "not a figure of its own" in left.hovertext[0]
     (withheld,) = [t for t in fig.data if t.type == "scatter"]
@@ -221,25 +221,24 @@ def test_base_text_states_each_groups_pupils_and_schools(clubs):
 
 
 def test_groups_keep_their_colours_and_the_small_gender_group_is_left_out():
-    assert charts.GROUP_COLOURS["year_group"] == figures.YEAR_GROUP_COLOURS
-    years, waves = charts.GROUP_COLOURS["year_group"], charts.GROUP_COLOURS["wave"]
+    assert style.GROUP_COLOURS["year_group"] == style.YEAR_GROUP_COLOURS
+    years, waves = style.GROUP_COLOURS["year_group"], style.GROUP_COLOURS["wave"]
     assert not set(years.values()) & set(waves.values())
     table = pd.DataFrame({"gender": ["boy", "other", "girl"]})
-    assert charts.group_levels(table, "gender") == [("girl", "Girls"), ("boy", "Boys")]
+    assert style.group_levels(table, "gender") == [("girl", "Girls"), ("boy", "Boys")]
 
 
 def test_one_okabe_ito_palette_for_shares_and_comparisons():
-    """Both chart modules take their colours from analysis.figures, and every
-    group colour is one of Okabe & Ito's (2008) eight, as published (or black/grey)."""
-    from dashboards import comparison_charts
+    """Every group colour is one of Okabe & Ito's (2008) eight, as published (or
+    black/grey), in the one palette of analysis.figures.style."""
 
     published = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00",
                  "#CC79A7", "#000000"}
-    for column, colours in charts.GROUP_COLOURS.items():
+    for column, colours in style.GROUP_COLOURS.items():
         for value, colour in colours.items():
             assert colour.upper() in published or (column, value) == ("gender", "other")
-    assert comparison_charts.WAVE_COLOURS == charts.GROUP_COLOURS["wave"] == {
+    assert style.WAVE_COLOURS == style.GROUP_COLOURS["wave"] == {
         1: "#56B4E9", 2: "#D55E00"}
-    assert comparison_charts.YEAR_GROUP_COLOURS == charts.GROUP_COLOURS["year_group"] == {
+    assert style.YEAR_GROUP_COLOURS == style.GROUP_COLOURS["year_group"] == {
         7: "#E69F00", 9: "#0072B2"}
-    assert set(charts.AGREEMENT_COLOURS.values()) <= published
+    assert set(style.AGREEMENT_COLOURS.values()) <= published

@@ -1,8 +1,8 @@
 """Figures for gaps, changes of gaps, changes between waves and the cohort view.
 
 Every function takes rows of the comparison shape
-(:data:`analysis.measures.COMPARISON_COLUMNS`, as
-:meth:`dashboards.results.Results.comparisons` returns them, narrowed to one
+(:data:`analysis.measures.COMPARISON_COLUMNS`, as ``Results.comparisons``
+(:mod:`dashboards.results`) returns them, narrowed to one
 group: one wave and year group, say) and returns a finished
 :class:`plotly.graph_objects.Figure`. No widgets here.
 
@@ -28,28 +28,21 @@ every trace a ``meta`` dict saying what it draws (``{"role": "estimate",
 from __future__ import annotations
 
 import html
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis import figures, schema
+from analysis import schema
 
-#: One colour per year group and per wave, the same on every chart (the one
-#: palette of :mod:`analysis.figures`).
-YEAR_GROUP_COLOURS: dict[int, str] = figures.YEAR_GROUP_COLOURS
-WAVE_COLOURS: dict[int, str] = figures.WAVE_COLOURS
-#: Colour of a gap's or change's dot and interval (near black: the palette's
-#: colours are kept for year groups and waves).
-ESTIMATE_COLOUR = figures.ESTIMATE_COLOUR
-#: Colour of the zero line, of the line joining a pair and of hidden-figure symbols.
-ZERO_COLOUR = figures.ZERO_COLOUR
-JOIN_COLOUR = figures.JOIN_COLOUR
-HIDDEN_COLOUR = figures.HIDDEN_COLOUR
+from . import hidden, style
+from .hidden import NO_FIGURE
+from .style import (ESTIMATE_COLOUR, HIDDEN_COLOUR, JOIN_COLOUR, WAVE_COLOURS,
+                    YEAR_GROUP_COLOURS, ZERO_COLOUR, short_level, short_year)
+from .text import n_range
 
 SIGNIFICANT = "Filled dot: significant after Benjamini-Hochberg (5% FDR)"
 NOT_SIGNIFICANT = "Hollow dot: not significant after Benjamini-Hochberg"
-#: What a row with no figure at all says (no pupils in one of the two groups).
-NO_FIGURE = "–"
 #: Said on the left panel of a paired chart when its two figures are not in the table
 #: (a publication bundle publishes a change, not the two figures it is made of).
 UNPUBLISHED_PARTS = "The two figures compared are not published;<br>the change (right) is."
@@ -105,17 +98,13 @@ def base_text(table: pd.DataFrame, first: str, second: str, in_both: str = "") -
     waves"``, ``"19 of them in both waves"``); without it the count is said to be
     of both waves together, and nothing more is claimed."""
     def span(values: pd.Series) -> str:
-        values = values.dropna()
-        if not len(values):
-            return "n not published"
-        lo, hi = int(round(values.min())), int(round(values.max()))
-        return f"n = {hi:,}" if lo == hi else f"n = {lo:,}–{hi:,}"
+        n = n_range(values)
+        return f"n = {n}" if n else "n not published"
 
-    schools = table["n_schools"].dropna()
+    schools = n_range(table["n_schools"])
     where = ""
-    if len(schools):
-        lo, hi = int(schools.min()), int(schools.max())
-        where = f" · {hi} schools in all" if lo == hi else f" · {lo}–{hi} schools in all"
+    if schools:
+        where = f" · {schools} schools in all"
         if _spans_waves(table):  # the count is of both waves' schools together
             where += f", {in_both}" if in_both else " (both waves together)"
     return (f"{first} {span(table['n_first'])}, {second[:1].lower() + second[1:]} "
@@ -181,20 +170,12 @@ def _estimate_traces(table: pd.DataFrame, hover: str, xaxis: str = "x") -> list[
 
 def _hidden_annotations(table: pd.DataFrame, xref: str = "x", x: float = 0.0,
                         xanchor: str = "center") -> list[dict]:
-    """The symbol of each row not drawn, written on its row at ``x``."""
-    reasons = {"c": "hidden to protect confidentiality (too few pupils)",
-               "u": "not shown: base under the minimum, too few for a reliable figure",
-               NO_FIGURE: "no figure: no pupils in one of the two groups"}
-    notes = []
-    for label, marker, item in zip(table["row_label"], table["marker"], table["item"]):
-        if not marker:
-            continue
-        notes.append(dict(
-            x=x, y=label, xref=xref, yref="y", text=f"<b>{html.escape(marker)}</b>",
-            showarrow=False, xanchor=xanchor, font=dict(size=13, color=HIDDEN_COLOUR),
-            bgcolor="white", hovertext=f"{html.escape(label)}: {reasons.get(marker, marker)}",
-            name=f"hidden:{item}"))
-    return notes
+    """The symbol of each row not drawn, written on its row at ``x``
+    (:func:`analysis.figures.hidden.annotation`)."""
+    return [hidden.annotation(label, marker, f"{label}: {hidden.hidden_words(marker)}", x=x,
+                              xref=xref, xanchor=xanchor, bgcolor="white", name=f"hidden:{item}")
+            for label, marker, item in zip(table["row_label"], table["marker"], table["item"])
+            if marker]
 
 
 def _zero_line(xref: str = "x") -> dict:
@@ -227,7 +208,7 @@ def _figure(traces: list[dict], rows: pd.DataFrame, title: str, subtitle: str,
         margin=dict(l=10, r=30, t=_TOP - 30, b=_BOTTOM),
         legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom",
                     font=dict(size=12), traceorder="normal"),
-        font=dict(family=figures.FONT, color=figures.TEXT_COLOUR, size=13),
+        font=dict(family=style.FONT, color=style.TEXT_COLOUR, size=13),
         plot_bgcolor="white", paper_bgcolor="white",
         hoverlabel=dict(bgcolor="white", font=dict(size=13)), showlegend=True,
         yaxis=dict(categoryorder="array", categoryarray=order, autorange="reversed",
@@ -420,20 +401,6 @@ def gap_change_dumbbell(table: pd.DataFrame, *, across: str = "year_group",
                       f"{short_year(across, lo)}: right of 0, {first.lower()} gained"),
         values_are="pp", title=title, subtitle=subtitle, base_first=lo_name,
         base_second=hi_name, in_both=in_both)
-
-
-def short_level(column: str, value) -> str:
-    """A group value in a few words: ``"year 7"``, ``"wave 1 (2008)"``."""
-    label = schema.groups()[column].values.get(value, str(value))
-    return label[:1].lower() + label[1:]
-
-
-def short_year(column: str, value) -> str:
-    """``"year 7"`` for a year group, ``"2008"`` for a wave (its year, in brackets in its label)."""
-    label = short_level(column, value)
-    if column == "wave" and "(" in label:
-        return label[label.index("(") + 1:label.index(")")]
-    return label
 
 
 def change_dots(table: pd.DataFrame, *, first: str, second: str, first_colour: str,

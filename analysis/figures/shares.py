@@ -1,7 +1,7 @@
 """Figures of shares for the block explorers (Subjects, Careers, Enrichment).
 
 Pure functions: a tidy table in the share shape of
-:meth:`dashboards.results.Results.view` (group columns, then ``measure``,
+``Results.view`` (:mod:`dashboards.results`) (group columns, then ``measure``,
 ``item``, ``label``, ``category``, ``n``, ``n_pupils``, ``share``,
 ``ci_low``, ``ci_high``, ``deff``, ``n_eff``, ``n_schools``, ``suppressed``)
 in, a finished :class:`plotly.graph_objects.Figure` out. No widgets here.
@@ -30,15 +30,15 @@ group's code, or ``None``), and ``customdata`` with one row per point:
 category]`` (:data:`CUSTOM`), so a test or a browser can read back what each
 point shows.
 
-Colours are Okabe–Ito, from the one palette in :mod:`analysis.figures`; each
-group keeps its colour on every chart (:data:`GROUP_COLOURS`), and the second group of a
+Colours are Okabe–Ito, from the one palette in :mod:`analysis.figures.style`; each
+group keeps its colour on every chart (``style.GROUP_COLOURS``), and the second group of a
 pair is also drawn with a different marker symbol, so the chart reads without
-colour too.
+colour too. Hidden figures are drawn by :mod:`analysis.figures.hidden`; items are
+ranked by :func:`rank_items`, the one ranking of every share chart.
 """
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
 
@@ -46,17 +46,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from analysis import figures, schema
+from analysis import schema
 
-OI = figures.OKABE_ITO
-#: One colour per group value, the same on every dashboard (:data:`analysis.figures.GROUP_COLOURS`).
-GROUP_COLOURS: dict[str, dict[object, str]] = figures.GROUP_COLOURS
-#: The colour of a chart with no comparison (one group: everyone chosen).
-SINGLE_COLOUR = figures.SINGLE_COLOUR
-#: Marker symbols in the order the groups come (first, second, …).
-SYMBOLS = ("circle", "diamond", "square", "triangle-up")
-#: The four answers of an agreement item: code -> colour (diverging, colour-blind safe).
-AGREEMENT_COLOURS: dict[int, str] = figures.AGREEMENT_COLOURS
+from . import hidden, style
+from .hidden import add_text_marks, text_trace
+from .style import Draft, group_colour, group_levels, plain, tint
+from .text import n_range
+
 #: What each point's ``customdata`` holds, in order.
 CUSTOM = ("item", "label", "n", "n_pupils", "n_eff", "deff", "n_schools", "ci_low_pct",
           "ci_high_pct", "category")
@@ -69,42 +65,6 @@ DODGE = 0.36
 # --------------------------------------------------------------------------- groups
 
 
-def group_levels(table: pd.DataFrame, compare: str | None) -> list[tuple[object, str]]:
-    """The groups of ``compare`` present in ``table``, in the survey's order, with labels.
-
-    ``compare`` None: one group, ``(None, "All pupils chosen")``. Gender
-    ``"other"`` is left out: too small a group to compare (as in the filters).
-    """
-    if compare is None:
-        return [(None, "All pupils chosen")]
-    present = set(table[compare].dropna().astype(object)) if compare in table else set()
-    values = schema.groups()[compare].values if compare in schema.groups() else {}
-    ordered = [v for v in values if v in present]
-    ordered += sorted((v for v in present if v not in values), key=str)
-    return [(v, group_label(compare, v)) for v in ordered
-            if not (compare == "gender" and v == "other")]
-
-
-def group_label(compare: str | None, value) -> str:
-    """``"Year 7"``, ``"Wave 1 (2008)"``, ``"Girls"``, ``"White British"``."""
-    if compare is None:
-        return "All pupils chosen"
-    if compare == "school_id":
-        return f"School {value}"
-    return str(schema.groups()[compare].values.get(value, value))
-
-
-def group_colour(compare: str | None, value, position: int = 0) -> str:
-    """The group's colour (:data:`GROUP_COLOURS`); palette order for an unknown value."""
-    if compare is None:
-        return SINGLE_COLOUR
-    known = GROUP_COLOURS.get(compare, {})
-    if value in known:
-        return known[value]
-    spare = [c for c in OI.values() if c != OI["yellow"]]
-    return spare[position % len(spare)]
-
-
 def _part(table: pd.DataFrame, compare: str | None, value) -> pd.DataFrame:
     if compare is None:
         return table
@@ -112,10 +72,6 @@ def _part(table: pd.DataFrame, compare: str | None, value) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- text
-
-
-def _count(x: float) -> str:
-    return "–" if x is None or not np.isfinite(x) else f"{x:,.0f}"
 
 
 def base_text(table: pd.DataFrame, compare: str | None = None) -> str:
@@ -132,16 +88,13 @@ def base_text(table: pd.DataFrame, compare: str | None = None) -> str:
         if not len(part):
             continue
         pupils = part["n_pupils"].astype(float) if "n_pupils" in part else part["n"].astype(float)
-        pupils = pupils[np.isfinite(pupils)]
-        schools = part["n_schools"].astype(float)
-        if not len(pupils):
+        n = n_range(pupils)
+        if not n:
             words = "too few pupils to show"
         else:
-            lo, hi = pupils.min(), pupils.max()
-            n = f"{lo:,.0f}" if lo == hi else f"{lo:,.0f}–{hi:,.0f}"
-            s_lo, s_hi = schools.min(), schools.max()
-            s = f"{s_hi:,.0f}" if s_lo == s_hi else f"{s_lo:,.0f}–{s_hi:,.0f}"
-            words = f"n = {n} pupils in {s} school{'s' if s_hi != 1 else ''}"
+            schools = part["n_schools"].astype(float)
+            s = n_range(schools)
+            words = f"n = {n} pupils in {s} school{'s' if schools.max() != 1 else ''}"
         parts.append(f"{label}: {words}" if compare is not None else words)
     return "; ".join(parts) if parts else "no pupils"
 
@@ -177,71 +130,9 @@ def _pct(series: pd.Series) -> list:
     return [None if not np.isfinite(v) else 100.0 * v for v in series.astype(float)]
 
 
-def _hidden(rows: pd.DataFrame) -> np.ndarray:
-    return rows["suppressed"].fillna("").astype(str).to_numpy() != ""
-
-
-def _hidden_marks(marks, rows: pd.DataFrame, name: str, label: str, colour: str) -> None:
-    """Append, for each hidden row of one group, its symbol's place (at 0, where
-    its bar or interval would start, in the row's ``ypos``), text, colour and
-    hover words (naming ``rows[name]`` and the group ``label``) to ``marks`` =
-    (x, y, text, colour, hover) lists for :func:`_hidden_trace`."""
-    hx, hy, ht, hc, hh = marks
-    for r, hidden in zip(rows.to_dict("records"), _hidden(rows)):
-        if hidden:
-            hx.append(0.0)
-            hy.append(r["ypos"])
-            ht.append(f"<b>{r['suppressed']}</b>")
-            hc.append(colour)
-            hh.append(f"{r[name]}, {label}: {_hidden_words(r['suppressed'])}")
-
-
-def _hidden_trace(x: list, y: list, text: list, colours: list, hover: list) -> dict:
-    """The ``c`` / ``u`` symbols of hidden figures, each in its own row, at 0."""
-    return dict(type="scatter", x=x, y=y, text=text, mode="text", textposition="middle right",
-                      textfont=dict(color=colours, size=14, family=figures.FONT),
-                      hovertext=hover, hoverinfo="text", showlegend=False,
-                      name="hidden", meta={"kind": "hidden"}, cliponaxis=False)
-
-
-#: Pixels a footer line adds under a chart (:func:`with_footer`).
-FOOTER_LINE = 18
-
-
-def with_footer(fig: go.Figure, lines: Sequence[str]) -> go.Figure:
-    """``fig`` with ``lines`` (plain text) written under the plot, so that a
-    downloaded image carries what the page says beside the chart (its base n,
-    what ``c`` and ``u`` mean). One annotation named ``"footer"``; the bottom
-    margin and the height grow by :data:`FOOTER_LINE` pixels a line."""
-    lines = [line for line in lines if line]
-    if not lines:
-        return fig
-    extra = FOOTER_LINE * len(lines) + 8
-    bottom = (fig.layout.margin.b or 60)
-    fig.update_layout(margin=dict(b=bottom + extra), height=(fig.layout.height or 450) + extra)
-    fig.add_annotation(
-        text="<br>".join(html.escape(line) for line in lines), name="footer",
-        xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
-        yshift=-bottom, showarrow=False, align="left",
-        font=dict(size=11, color=figures.TEXT_COLOUR))
-    return fig
-
-
-def hidden_key(rows: pd.DataFrame) -> str:
-    """What the chart's ``c`` and ``u`` marks mean, for the symbols ``rows`` use."""
-    symbols = set(rows["suppressed"].astype(str)) if "suppressed" in rows else set()
-    return "; ".join(f"{s}: {_hidden_words(s).rsplit(' (', 1)[0]}" for s in ("c", "u")
-                     if s in symbols)
-
-
-def _hidden_words(symbol: str) -> str:
-    return ("hidden to protect confidentiality (c)" if symbol == "c"
-            else "not shown: too few pupils or schools for a reliable figure (u)")
-
-
-def _layout(fig: "_Draft", title: str, subtitle: str, rows: int, *, x_title: str,
+def _layout(fig: Draft, title: str, subtitle: str, rows: int, *, x_title: str,
             x_range: Sequence[float], tickvals: Sequence[float], ticktext: Sequence[str],
-            legend_title: str = "") -> "_Draft":
+            legend_title: str = "") -> Draft:
     """Layout shared by the three charts; every key is always set, so a chart
     updated in place never keeps a setting of the chart it replaces."""
     fig.update_layout(
@@ -249,7 +140,7 @@ def _layout(fig: "_Draft", title: str, subtitle: str, rows: int, *, x_title: str
                    y=0.985, yanchor="top", font=dict(size=18)),
         height=CHART_MARGIN + ROW_HEIGHT * max(rows, 3),
         margin=dict(l=200, r=40, t=120, b=60),
-        font=dict(family=figures.FONT, color=figures.TEXT_COLOUR, size=13),
+        font=dict(family=style.FONT, color=style.TEXT_COLOUR, size=13),
         plot_bgcolor="white", paper_bgcolor="white",
         hoverlabel=dict(bgcolor="white", font=dict(size=13)), hovermode="closest",
         legend=dict(title=dict(text=legend_title), orientation="h", x=1, xanchor="right",
@@ -262,26 +153,16 @@ def _layout(fig: "_Draft", title: str, subtitle: str, rows: int, *, x_title: str
     return fig
 
 
-class _Draft:
-    """Traces and layout gathered as plain dicts, made into a figure once.
+def _offsets(groups: Sequence) -> Sequence[float]:
+    """Each group's offset within an item's row (:data:`DODGE`)."""
+    return np.linspace(-DODGE / 2, DODGE / 2, len(groups)) if len(groups) > 1 else [0.0]
 
-    Building plotly objects property by property validates every one; a
-    figure made once from dicts with ``_validate=False`` takes a fraction of
-    the time (the dicts here are written against plotly's schema, and the
-    tests read the figures back)."""
 
-    def __init__(self):
-        self.traces: list[dict] = []
-        self.layout: dict = {}
-
-    def add_trace(self, trace: dict) -> None:
-        self.traces.append(trace)
-
-    def update_layout(self, **layout) -> None:
-        self.layout.update(layout)
-
-    def figure(self) -> go.Figure:
-        return go.Figure(data=self.traces, layout=self.layout, _validate=False)
+def _top(table: pd.DataFrame) -> float:
+    """The x axis' end in percent: past the highest interval, a multiple of 5, 10 to 100."""
+    top = 100.0 * float(np.nanmax(table["ci_high"].astype(float))) if \
+        table["ci_high"].notna().any() else 10.0
+    return min(100.0, max(10.0, math.ceil(top * 1.08 / 5) * 5))
 
 
 def _percent_ticks(top: float) -> tuple[list[float], list[str]]:
@@ -335,11 +216,9 @@ def ranked_dots(table: pd.DataFrame, compare: str | None = None, *, title: str =
     position = {item: i for i, item in enumerate(items)}
     labels = dict(zip(table["item"].astype(str), table["label"].astype(str)))
     groups = group_levels(table, compare)
-    offsets = np.linspace(-DODGE / 2, DODGE / 2, len(groups)) if len(groups) > 1 else [0.0]
-    top = 100.0 * float(np.nanmax(table["ci_high"].astype(float))) if \
-        table["ci_high"].notna().any() else 10.0
-    top = min(100.0, max(10.0, math.ceil(top * 1.08 / 5) * 5))
-    fig = _Draft()
+    offsets = _offsets(groups)
+    top = _top(table)
+    fig = Draft()
     hx, hy, ht, hc, hh = [], [], [], [], []
     for k, (value, label) in enumerate(groups):
         rows = _part(table, compare, value).copy()
@@ -351,14 +230,14 @@ def ranked_dots(table: pd.DataFrame, compare: str | None = None, *, title: str =
         fig.add_trace(dict(
             type="scatter",
             x=_pct(share), y=rows["ypos"].tolist(), mode="markers", name=label,
-            marker=dict(color=colour, size=11, symbol=SYMBOLS[k % len(SYMBOLS)],
+            marker=dict(color=colour, size=11, symbol=style.SYMBOLS[k % len(style.SYMBOLS)],
                         line=dict(color="white", width=1)),
             error_x=dict(type="data", symmetric=False, array=_pct(high - share),
                          arrayminus=_pct(share - low), color=colour, thickness=2, width=0),
-            customdata=_custom(rows), meta={"kind": "share", "group": _plain(value)},
+            customdata=_custom(rows), meta={"kind": "share", "group": plain(value)},
             hovertemplate=_hover_share(label), cliponaxis=False))
-        _hidden_marks((hx, hy, ht, hc, hh), rows, "label", label, colour)
-    fig.add_trace(_hidden_trace(hx, hy, ht, hc, hh))
+        add_text_marks((hx, hy, ht, hc, hh), rows, "label", label, colour)
+    fig.add_trace(text_trace(hx, hy, ht, hc, hh))
     vals, text = _percent_ticks(top)
     _layout(fig, title, subtitle, len(items), x_title=x_title, x_range=[0, top * 1.02],
             tickvals=vals, ticktext=text)
@@ -370,27 +249,7 @@ def ranked_dots(table: pd.DataFrame, compare: str | None = None, *, title: str =
     return fig.figure()
 
 
-def _tint(colour: str, alpha: float = 0.5) -> str:
-    """``#RRGGBB`` as ``rgba(r, g, b, alpha)``."""
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r}, {g}, {b}, {alpha})"
-
-
-def _plain(value):
-    """A group code as JSON takes it (numpy ints become ints)."""
-    if value is None:
-        return None
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    return value.item() if hasattr(value, "item") else value
-
-
 # --------------------------------------------------------------------------- diverging
-
-
-#: Fill of the part of a diverging bar whose answers are hidden: light grey, hatched.
-HIDDEN_PART = dict(color="#e8e8e8", line=dict(color=figures.HIDDEN_COLOUR, width=1),
-                   pattern=dict(shape="/", fgcolor=figures.HIDDEN_COLOUR, size=6, solidity=0.3))
 
 
 def _placed_rows(table: pd.DataFrame, compare: str | None, position: dict,
@@ -479,12 +338,12 @@ def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: st
     position = {item: i for i, item in enumerate(items)}
     labels = dict(zip(table["item"].astype(str), table["label"].astype(str)))
     groups = group_levels(table, compare)
-    offsets = np.linspace(-DODGE / 2, DODGE / 2, len(groups)) if len(groups) > 1 else [0.0]
+    offsets = _offsets(groups)
     width = 0.8 / max(len(groups), 1) * 0.9
     codes = schema.scale_codes("agreement")
     placed = sorted(_placed_rows(table, compare, position, groups, offsets),
                     key=lambda e: e["ypos"])
-    fig = _Draft()
+    fig = Draft()
 
     def symbols(entry: dict) -> list[str]:
         return sorted({str(entry["by_code"][c]["suppressed"] or "c") for c in entry["hidden"]})
@@ -492,7 +351,7 @@ def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: st
     def hidden_words(entry: dict) -> str:
         answers = ", ".join(codes[c] for c in entry["hidden"])
         return (f"{labels[entry['item']]}, {entry['label']}: {answers}: "
-                + "; ".join(_hidden_words(s) for s in symbols(entry)))
+                + "; ".join(hidden.hidden_words(s) for s in symbols(entry)))
 
     # negative bars stack outwards in trace order: "disagree" (2) next to 0, then 1
     for code in (2, 1, 3, 4):
@@ -510,7 +369,7 @@ def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: st
         fig.add_trace(dict(
             type="bar",
             x=xs, y=ys, orientation="h", name=codes[code], width=width,
-            marker=dict(color=AGREEMENT_COLOURS[code], line=dict(width=0)),
+            marker=dict(color=style.AGREEMENT_COLOURS[code], line=dict(width=0)),
             customdata=custom, meta={"kind": "distribution", "category": str(code)},
             legendrank=code,
             hovertemplate=("<b>%{customdata[1]}</b>, %{customdata[10]}<br>"
@@ -523,10 +382,10 @@ def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: st
         if parts:
             fig.add_trace(dict(
                 type="bar", x=[sign * e["rest"] for e in parts], y=[e["ypos"] for e in parts],
-                orientation="h", name="Hidden answers", width=width, marker=HIDDEN_PART,
+                orientation="h", name="Hidden answers", width=width, marker=hidden.HIDDEN_PART,
                 text=["<b>" + ",".join(symbols(e)) + "</b>" for e in parts],
                 textposition="inside", insidetextanchor="middle", constraintext="none",
-                textfont=dict(color=figures.TEXT_COLOUR, size=13, family=figures.FONT),
+                textfont=dict(color=style.TEXT_COLOUR, size=13, family=style.FONT),
                 hovertext=[hidden_words(e) + " (the grey part is what the answers shown "
                            "leave, not a figure of its own)" for e in parts],
                 hoverinfo="text", legendgroup="hidden", showlegend=code == min(
@@ -539,7 +398,7 @@ def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: st
               for e in withheld],
         mode="text", textposition="middle center",
         textfont=dict(color=[group_colour(compare, e["value"], e["k"]) for e in withheld],
-                      size=13, family=figures.FONT),
+                      size=13, family=style.FONT),
         hovertext=[hidden_words(e) + ". Hidden answers on both sides of the bar (or one "
                    "alone) leave no part of it a true place, so the row is not drawn."
                    for e in withheld],
@@ -559,7 +418,7 @@ def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: st
         type="linear", tickvals=ticks, ticktext=text, range=[len(items) - 0.5, -0.5],
         showgrid=False, zeroline=False, ticks="", fixedrange=True, autorange=False))
     fig.update_layout(shapes=[dict(type="line", xref="x", yref="paper", x0=0, x1=0, y0=0, y1=1,
-                                   line=dict(color=figures.ZERO_COLOUR, width=1))])
+                                   line=dict(color=style.ZERO_COLOUR, width=1))])
     return fig.figure()
 
 
@@ -594,12 +453,10 @@ def aim_bars(table: pd.DataFrame, compare: str | None = None, *, title: str = ""
     answers = [c for c in block.categories if c in set(table["category"].astype(str))]
     position = {c: i for i, c in enumerate(answers)}
     groups = group_levels(table, compare)
-    offsets = np.linspace(-DODGE / 2, DODGE / 2, len(groups)) if len(groups) > 1 else [0.0]
+    offsets = _offsets(groups)
     width = 0.8 / max(len(groups), 1) * 0.9
-    top = 100.0 * float(np.nanmax(table["ci_high"].astype(float))) if \
-        table["ci_high"].notna().any() else 10.0
-    top = min(100.0, max(10.0, math.ceil(top * 1.08 / 5) * 5))
-    fig = _Draft()
+    top = _top(table)
+    fig = Draft()
     hx, hy, ht, hc, hh = [], [], [], [], []
     for k, (value, label) in enumerate(groups):
         rows = _part(table, compare, value).copy()
@@ -612,16 +469,16 @@ def aim_bars(table: pd.DataFrame, compare: str | None = None, *, title: str = ""
             x=_pct(share), y=rows["ypos"].tolist(), orientation="h", name=label, width=width,
             # a light fill with the group's colour as outline, so the dark
             # interval shows on every group's bar (black included)
-            marker=dict(color=_tint(colour), line=dict(color=colour, width=1.5)),
+            marker=dict(color=tint(colour), line=dict(color=colour, width=1.5)),
             error_x=dict(type="data", symmetric=False,
                          array=_pct(rows["ci_high"].astype(float) - share),
                          arrayminus=_pct(share - rows["ci_low"].astype(float)),
-                         color=figures.ESTIMATE_COLOUR, thickness=1.5, width=4),
-            customdata=_custom(rows), meta={"kind": "aim", "group": _plain(value)},
+                         color=style.ESTIMATE_COLOUR, thickness=1.5, width=4),
+            customdata=_custom(rows), meta={"kind": "aim", "group": plain(value)},
             hovertemplate=_hover_share(label, "%{text}"),
             text=rows["category_label"].astype(str).tolist(), textposition="none"))
-        _hidden_marks((hx, hy, ht, hc, hh), rows, "category_label", label, colour)
-    fig.add_trace(_hidden_trace(hx, hy, ht, hc, hh))
+        add_text_marks((hx, hy, ht, hc, hh), rows, "category_label", label, colour)
+    fig.add_trace(text_trace(hx, hy, ht, hc, hh))
     vals, text = _percent_ticks(top)
     _layout(fig, title, subtitle, len(answers), x_title="Share of pupils (%)",
             x_range=[0, top * 1.02], tickvals=vals, ticktext=text)

@@ -1,4 +1,4 @@
-"""dashboards.comparison_charts: each figure draws the rows it is given, sorted,
+"""analysis.figures.comparisons: each figure draws the rows it is given, sorted,
 marks significance and hidden rows, and says its base.
 
 The tables are written by hand here (never taken from the code's own output),
@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from analysis import measures
-from dashboards import comparison_charts as charts
+from analysis.figures import comparisons as charts
+from analysis.figures import style
 
 
 def comparison(rows: list[dict]) -> pd.DataFrame:
@@ -185,8 +186,8 @@ def test_dumbbell_draws_both_gaps_and_the_change(gap_change):
     assert first["consider_maths"][0] == pytest.approx(2.0)
     assert first["consider_maths"][2].name == "Gap in year 7"
     assert second["consider_maths"][2].name == "Gap in year 9"
-    assert first["consider_maths"][2].marker.color == charts.YEAR_GROUP_COLOURS[7]
-    assert second["consider_maths"][2].marker.color == charts.YEAR_GROUP_COLOURS[9]
+    assert first["consider_maths"][2].marker.color == style.YEAR_GROUP_COLOURS[7]
+    assert second["consider_maths"][2].marker.color == style.YEAR_GROUP_COLOURS[9]
     change = points(fig)
     assert change["consider_engineering"][0] == pytest.approx(6.0)
     assert change["consider_engineering"][2].marker.symbol == "circle"
@@ -210,7 +211,7 @@ def test_dumbbell_marks_a_hidden_change_in_both_panels(gap_change):
 def test_dumbbell_across_waves_uses_the_wave_colours(gap_change):
     fig = charts.gap_change_dumbbell(gap_change, across="wave")
     first = points(fig, "first")["consider_maths"][2]
-    assert first.marker.color == charts.WAVE_COLOURS[1]
+    assert first.marker.color == style.WAVE_COLOURS[1]
     assert first.name == "Gap in wave 1 (2008)"
     assert "2010 − 2008" in fig.layout.xaxis2.title.text
 
