@@ -13,7 +13,13 @@ import pytest
 
 from analysis.store import STORE_VARIABLE, Store
 
-from .conftest import PAGE_TIMEOUT_MS, browser_key, open_dashboard, serve, wait_for_chart
+from .conftest import (
+    PAGE_TIMEOUT_MS,
+    browser_key,
+    open_dashboard,
+    serve,
+    wait_for_chart,
+)
 from .test_dashboards import assert_no_code_or_traceback
 
 pytestmark = pytest.mark.browser
