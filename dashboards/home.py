@@ -44,6 +44,14 @@ DASHBOARDS: tuple[tuple[str, str, str], ...] = (
      "an action plan linked to the STEM plan."),
 )
 
+#: Pages of a network's lead only (:data:`dashboards.hub.NETWORK_LEAD_PAGES`): listed on
+#: a hub server whose folder holds them (only the lead's does).
+LEAD_PAGES: tuple[tuple[str, str, str], ...] = (
+    ("network.ipynb", "The network",
+     ("Every member school's plan and review side by side: where the network is thin and "
+      "which schools might pair up.")),
+)
+
 
 def shown(environ: Mapping[str, str] | None = None,
           folder: Path | None = None) -> tuple[tuple[str, str, str], ...]:
@@ -62,7 +70,9 @@ def shown(environ: Mapping[str, str] | None = None,
     public = {f"{name}.ipynb" for name in (*PUBLIC_NOTEBOOKS, "my_school")}
     if environ.get("JUPYTERHUB_USER"):  # a member's own server on a network's hub
         public |= {"planner.ipynb", "manager.ipynb"}
-    return tuple(d for d in DASHBOARDS if d[0] in public and (folder / d[0]).exists())
+    lead = LEAD_PAGES if environ.get("JUPYTERHUB_USER") else ()
+    return tuple(d for d in DASHBOARDS if d[0] in public and (folder / d[0]).exists()) + \
+        tuple(d for d in lead if (folder / d[0]).exists())
 
 
 def links(environ: Mapping[str, str] | None = None, folder: Path | None = None) -> widgets.HTML:

@@ -34,7 +34,9 @@ file served, sources stripped, tracebacks in the log only):
   their school's bundle (``publish --school``: their school against the
   others, disclosure-controlled; never a pupil row), and the STEM Planner
   with their school's plans (shared with their colleagues only);
-* the network lead: the network's dashboards and the Planner;
+* the network lead: the network's dashboards, the Planner and the Manager (their
+  own), and the network view (:mod:`dashboards.network`: every member school's plan
+  and review side by side), which no one else's server has;
 * a researcher: every dashboard on the survey files (pupil level);
 * anyone else signed in: the network's dashboards.
 """
@@ -66,6 +68,10 @@ HOME = "/voila/render/index.ipynb"
 #: (Pages not in this checkout, e.g. the Manager before it is merged, are left out.)
 SCHOOL_PAGES = ("my_school", "planner", "manager")
 PLANNER_PAGES = ("planner", "manager")
+#: Pages of the network lead only (:mod:`dashboards.network`), kept in a folder of their
+#: own so that no other server serves them: only the lead's server gets a copy.
+NETWORK_LEAD_PAGES = ("network",)
+LEAD_PAGES_DIR = server.DASHBOARDS_DIR / "lead"
 #: Seconds a user's server has to start and to answer (a loaded 2-core machine is slow).
 START_TIMEOUT = 180
 #: bcrypt's cost for first passwords (NativeAuthenticator's own is 12 too).
@@ -195,14 +201,20 @@ def pages_for(visitor: identity.Visitor, folder: Path) -> tuple[list[str], Path 
         return ["index", *[d[0].removesuffix(".ipynb") for d in _dashboards()]], None
     bundle = bundle_for(visitor, folder)
     own = {"school_lead": SCHOOL_PAGES, "colleague": SCHOOL_PAGES,
-           "network_lead": PLANNER_PAGES}.get(visitor.role, ())
+           "network_lead": (*PLANNER_PAGES, *NETWORK_LEAD_PAGES)}.get(visitor.role, ())
     public = list(server.PUBLIC_NOTEBOOKS) if bundle is not None else ["index"]
     if bundle is None:
-        own = tuple(p for p in own if p in PLANNER_PAGES)
+        own = tuple(p for p in own if p in (*PLANNER_PAGES, *NETWORK_LEAD_PAGES))
     elif server.SCHOOL_NOTEBOOK in own and not server.read_manifest(bundle).get("school"):
         own = tuple(p for p in own if p != server.SCHOOL_NOTEBOOK)
-    own = tuple(p for p in own if (server.DASHBOARDS_DIR / f"{p}.ipynb").exists())
+    own = tuple(p for p in own if notebook_path(p).exists())
     return [*public, *own], bundle
+
+
+def notebook_path(name: str) -> Path:
+    """Where the notebook of page ``name`` is kept (:data:`NETWORK_LEAD_PAGES` apart)."""
+    folder = LEAD_PAGES_DIR if name in NETWORK_LEAD_PAGES else server.DASHBOARDS_DIR
+    return folder / f"{name}.ipynb"
 
 
 def _dashboards():
@@ -223,7 +235,7 @@ def singleuser_command(environ: dict[str, str], root: Path, ipython_dir: Path
     visitor = identity.hub_visitor(environ)
     notebooks, bundle = pages_for(visitor, folder)
     for name in notebooks:
-        shutil.copyfile(server.DASHBOARDS_DIR / f"{name}.ipynb", root / f"{name}.ipynb")
+        shutil.copyfile(notebook_path(name), root / f"{name}.ipynb")
     server.prepare_kernel_profile(ipython_dir)
     argv = server.published_command(
         url.port, root, ip=url.hostname or "127.0.0.1", preheat=0, max_kernels=8,

@@ -48,7 +48,6 @@ from analysis.manager import figure, files, links
 from analysis.manager.framework import Framework, default_framework
 from analysis.manager.review import (SCALE_TEXT, STATUS_MEANINGS, STATUSES, ActionReview,
                                      Review, ReviewValueError, progress, scores, summary)
-from analysis.planner import evidence
 from analysis.planner import files as plan_files
 from analysis.planner.model import Plan
 from analysis.store import Conflict, Store, StoreError
@@ -817,8 +816,8 @@ class Manager:
 
         try:
             survey = (self._survey or data.survey)()
-            tables = evidence.survey_tables(SurveyAggregates(survey.table))
-            self.survey_findings = evidence.findings(tables, self.review.plan or Plan())
+            self.survey_findings = links.survey_findings(SurveyAggregates(survey.table),
+                                                         self.review.plan)
         except (SurveyDataError, OSError) as error:
             self.evidence.value = page.problem_message(error).value
             return False

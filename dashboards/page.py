@@ -31,12 +31,16 @@ BUNDLE_VARIABLE = "KS3_BUNDLE"
 #: A visible focus indicator on every control (WCAG 2.2, 2.4.7 and 2.4.11): a 3 px
 #: near-black outline (19:1 on white) with a white ring between it and the control, so it
 #: shows on dark buttons too; ``!important`` over ipywidgets' faint 1 px focus border,
-#: and ``:root …`` over its ``outline: none !important`` on text fields.
+#: and ``:root …`` over its ``outline: none !important`` on text fields. A date field
+#: (DatePicker) is outlined on ``:focus-within``: on its calendar button, the last of
+#: its Tab stops, Chromium's focus is inside the field, which then matches neither
+#: ``:focus`` nor ``:focus-visible``.
 #: ``.ks3-label-hidden``: a control's own ``<label>`` kept for screen readers, not drawn
 #: (for a control whose name is already the heading above it).
 FOCUS_CSS = """
 :focus-visible, .jupyter-widgets :focus-visible, .jupyter-widgets:focus-visible,
-:root .jupyter-widgets :is(input, textarea, select, button):focus-visible {
+:root .jupyter-widgets :is(input, textarea, select, button):focus-visible,
+:root .jupyter-widgets input[type="date"]:focus-within {
   outline: 3px solid #0b0c0c !important; outline-offset: 2px !important;
   box-shadow: 0 0 0 2px #ffffff !important; }
 .ks3-label-hidden > .widget-label { position: absolute !important; width: 1px !important;

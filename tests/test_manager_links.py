@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+import pytest
 
 from analysis.manager.links import evidence_for, plan_coverage, planned_events
 from analysis.manager.review import ActionReview, Review
@@ -74,3 +75,62 @@ def test_flagged_survey_findings_carry_their_interval_to_the_objective():
     assert table[["objective", "key", "estimate_pp", "ci_low_pp", "ci_high_pp"]] \
         .values.tolist() == [["A2", "survey.gender_gap", 12.0, 4.0, 20.0]]
     assert "95% interval 4 to 20 points" in table["finding"].iloc[0]
+
+
+def test_few_would_ask_a_careers_adviser_with_its_school_clustered_interval():
+    """The share per year group and its interval against an independent computation:
+    plain pandas for the share, statsmodels' cluster-robust (CR1) standard error of an
+    intercept-only regression, and the Wilson interval on the effective sample size with
+    t on G - 1 degrees of freedom written out by hand (analysis.stats' documented method)."""
+    import numpy as np
+    import statsmodels.api as sm
+    from scipy.stats import t as t_dist
+
+    from analysis.manager.framework import default_framework
+    from analysis.manager.links import FEW_ADVISER_SHARE, careers_adviser_findings
+    from analysis.measures import SurveyAggregates
+    from dashboards import data
+
+    pupils = data.survey().table
+    found = careers_adviser_findings(SurveyAggregates(pupils)).set_index("year_group")
+    assert sorted(found.index) == sorted(pupils["year_group"].dropna().unique())
+    for year, answered in pupils.dropna(subset=["source_careers_adviser"]).groupby("year_group"):
+        y = answered["source_careers_adviser"].astype(float).to_numpy()
+        p, n = y.mean(), len(y)
+        fit = sm.OLS(y, np.ones(n)).fit(cov_type="cluster",
+                                        cov_kwds={"groups": answered["school_id"].to_numpy()})
+        schools = answered["school_id"].nunique()
+        deff = fit.bse[0] ** 2 / (p * (1 - p) / n)
+        n_eff = min(n, n / deff)
+        q = t_dist.ppf(0.975, schools - 1)
+        centre = (p + q * q / (2 * n_eff)) / (1 + q * q / n_eff)
+        half = q / (1 + q * q / n_eff) * np.sqrt(p * (1 - p) / n_eff + q * q / (4 * n_eff ** 2))
+        row = found.loc[int(year)]
+        assert row["estimate_pp"] == pytest.approx(100 * p, abs=1e-9)
+        assert row["ci_low_pp"] == pytest.approx(100 * (centre - half), abs=1e-6)
+        assert row["ci_high_pp"] == pytest.approx(100 * (centre + half), abs=1e-6)
+        assert row["flagged"] == (centre + half < FEW_ADVISER_SHARE)
+        if row["flagged"]:
+            assert row["finding"] == (
+                f"Only {100 * p:.0f}% of year {int(year)} pupils would ask a careers adviser "
+                f"about jobs and careers (95% interval {100 * (centre - half):.0f} to "
+                f"{100 * (centre + half):.0f}%): fewer than one in three.")
+    # on the sample (synthetic, after the report's figure 2) year 7 is flagged, year 9 not
+    assert found["flagged"].to_dict() == {7: True, 9: False}
+
+    # the flagged finding, with its interval, points to the objectives that name it
+    table = evidence_for(default_framework(), None, found.reset_index())
+    assert set(table["objective"]) == {"careers.status", "staff.cpd"}
+    assert set(table["key"]) == {"survey.few_careers_adviser"}
+    assert table["ci_high_pp"].iloc[0] == pytest.approx(found.loc[7, "ci_high_pp"])
+
+
+def test_no_careers_adviser_finding_without_the_careers_sources_block():
+    from analysis.manager.links import careers_adviser_findings
+    from analysis.planner.evidence import FINDING_COLUMNS
+
+    class NoSources:  # a survey whose blocks do not include careers information sources
+        blocks = ()
+
+    empty = careers_adviser_findings(NoSources())
+    assert empty.empty and list(empty.columns) == list(FINDING_COLUMNS)

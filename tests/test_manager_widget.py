@@ -179,6 +179,12 @@ def test_the_survey_points_to_objectives_with_intervals(store):
     app = manager.Manager("browser:local", store, survey=lambda: sample)
     assert app.compare_with_survey()
     assert "Survey:" in app.evidence.value and "95% interval" in app.evidence.value
+    # few would ask a careers adviser (year 7 on the sample), under the careers objective
+    shown = app.evidence.value
+    at = [m.start() for m in re.finditer("of year 7 pupils would ask a careers adviser", shown)]
+    assert len(at) == 2  # under each objective that names it, in framework order
+    assert shown.rfind("Teachers know about STEM careers", 0, at[0]) != -1
+    assert shown.find("Careers provision has high status", at[0], at[1]) != -1
 
 
 def test_a_survey_that_cannot_be_read_gives_a_message(store):

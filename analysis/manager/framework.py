@@ -49,6 +49,7 @@ EVIDENCE_KEYS: dict[str, str] = {
     "survey.gender_gap": "a gap between girls and boys",
     "survey.fall_between_waves": "a fall from wave 1 to wave 2",
     "survey.fall_year7_to_9": "a fall from year 7 to year 9",
+    "survey.few_careers_adviser": "few pupils would ask a careers adviser",
 }
 _SUBJECT_KEYS = ("plan.subject_missing", "survey.gender_gap", "survey.fall_between_waves",
                  "survey.fall_year7_to_9")

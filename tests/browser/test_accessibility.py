@@ -18,7 +18,7 @@ from .conftest import assert_accessible, open_dashboard, wait_for_chart
 #: Every page of the research server (``scripts/start``).
 RESEARCH_PAGES = ("index.ipynb", "subjects.ipynb", "careers.ipynb", "enrichment.ipynb",
                   "gender_gaps.ipynb", "waves.ipynb", "related.ipynb", "my_school.ipynb",
-                  "planner.ipynb")
+                  "planner.ipynb", "manager.ipynb")
 #: Pages without a chart.
 NO_CHART = ("index.ipynb",)
 OPEN_DETAILS_JS = "() => document.querySelectorAll('details').forEach(d => { d.open = true; })"

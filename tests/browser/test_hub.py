@@ -208,3 +208,29 @@ def test_my_school_is_the_school_leads_own_school_only(hub, people):
                                             timeout=SPAWN_MS)  # redirects followed: signs in
         assert answer.status == 404 and "School A" not in answer.text(), (
             person, path, answer.status, answer.url)
+
+
+def test_only_the_network_lead_reaches_the_network_view(hub, people):
+    """The network view (dashboards.network): nia sees every member school's plan and
+    review side by side; a school lead's server has no such page."""
+    from analysis.manager import files as review_files
+    from analysis.manager.framework import default_framework
+    from analysis.manager.review import Review
+
+    store = Store(hub.folder / network_hub.STORE_FILE)
+    review = Review.blank(default_framework(), school="S02").with_status(
+        "careers.status.coordinator", "in_place")
+    store.save("review", "school:S02", "review 2026-11-30", review_files.review_document(
+        review), expected=store.latest("review", "school:S02", "review 2026-11-30") and 1)
+    nia = people["nia"].new_page()
+    nia.goto(f"{hub.url}/user/nia/voila/render/network.ipynb", timeout=SPAWN_MS)
+    nia.wait_for_selector("h2:text-is('Side by side')", timeout=SPAWN_MS)
+    body = nia.inner_text("body")
+    assert "2 member schools:" in body and "1 with a Manager review" in body
+    assert "S01" in body and "S02" in body and "Traceback" not in body
+    nia.close()
+    for who in ("ann", "bob"):  # their own servers (signed in): no such page
+        answer = people[who].request.get(f"{hub.url}/user/{who}/voila/render/network.ipynb",
+                                         fail_on_status_code=False)
+        assert answer.status == 404 and f"/user/{who}/" in answer.url, (who, answer.status)
+        assert "Side by side" not in answer.text() and "member schools" not in answer.text()

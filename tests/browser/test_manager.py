@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date
 from pathlib import Path
 
@@ -12,7 +13,13 @@ import pytest
 
 from analysis.store import STORE_VARIABLE, Store
 
-from .conftest import browser_key, open_dashboard, serve, wait_for_chart
+from .conftest import (
+    PAGE_TIMEOUT_MS,
+    browser_key,
+    open_dashboard,
+    serve,
+    wait_for_chart,
+)
 from .test_dashboards import assert_no_code_or_traceback
 
 pytestmark = pytest.mark.browser
@@ -119,3 +126,67 @@ def test_review_a_theme_reload_and_download_the_action_plan(page, manager_voila,
     printable = Path(info.value.path()).read_text("utf-8")
     assert "<h2>Staff</h2>" in printable and "Head of science" in printable
     assert_no_code_or_traceback(page)
+
+
+def test_two_browsers_never_see_each_others_review_and_a_reload_finds_your_own(
+        browser, manager_voila, store_path):
+    """Two visitors (two browser contexts: each its own localStorage, so its own
+    ``ks3-browser-key``) on one server: neither is offered, nor shown, the other's review;
+    a reload offers your own review as you left it."""
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 800}) for _ in "ab"]
+    try:
+        ann, bob = (context.new_page() for context in contexts)
+        for one in (ann, bob):
+            one.set_default_timeout(PAGE_TIMEOUT_MS)
+        name = f"review {date.today().isoformat()}"
+
+        open_dashboard(ann, manager_voila, MANAGER)
+        wait_for_chart(ann)
+        school = ann.locator(".widget-text:has(label:text-is('School:')) input")
+        school.fill("Ann's Academy")
+        school.press("Enter")
+        ann.wait_for_selector(f"text=Saved {name} (version 1,")
+        choose_status(ann, "leadership.ethos.priorities", "In place")
+        wait_in_place(ann, 0, 1 / 15)
+        ann.wait_for_selector(f"text=Saved {name} (version 2,")
+
+        open_dashboard(bob, manager_voila, MANAGER)
+        wait_for_chart(bob)
+        assert browser_key(bob) and browser_key(bob) != browser_key(ann)
+        assert bob.evaluate(IN_PLACE_JS) == [0, 0, 0, 0, 0, 0]
+        shown = bob.inner_text("body")
+        assert "Your latest review is saved" not in shown and "Open it" not in shown
+        assert "Ann" not in shown
+        assert bob.locator(".widget-text:has(label:text-is('School:')) input").input_value() == ""
+        # nothing of Ann's in Bob's own list of saved reviews either
+        assert bob.locator(
+            ".widget-dropdown:has(label:text-is('Your saved reviews:')) option").count() == 0
+        bob.click(".widget-toggle-buttons button:text-is('Staff')")
+        action(bob, "staff.working_group.set_up").wait_for()
+        choose_status(bob, "staff.working_group.set_up", "In place")
+        wait_in_place(bob, 1, 1 / 9)
+        bob.wait_for_selector(f"text=Saved {name} (version 1,")
+        assert "Ann" not in bob.inner_text("body")
+
+        # Ann comes back: she is offered her own review, as she left it, not Bob's
+        ann.reload()
+        ann.wait_for_selector("text=Your latest review is saved")
+        wait_for_chart(ann)
+        assert "(version 2)" in ann.inner_text("body")
+        ann.click("button:has-text('Open it')")
+        wait_in_place(ann, 0, 1 / 15)
+        wait_in_place(ann, 1, 0)
+        assert ann.locator(".widget-text:has(label:text-is('School:')) input").input_value() \
+            == "Ann's Academy"
+
+        store = Store(store_path)
+        mine, theirs = (store.latest("review", f"browser:{browser_key(one)}", name).document
+                        for one in (ann, bob))
+        assert {e["action_id"] for e in mine["entries"]} == {"leadership.ethos.priorities"}
+        assert {e["action_id"] for e in theirs["entries"]} == {"staff.working_group.set_up"}
+        assert "Ann" not in json.dumps(theirs)
+        assert_no_code_or_traceback(ann)
+        assert_no_code_or_traceback(bob)
+    finally:
+        for context in contexts:
+            context.close()
