@@ -341,10 +341,7 @@ class BlockExplorer:
         # drawing while every other widget changed). State is synced whole,
         # so the page always ends up with the last figure.
         self.figure = new
-        # the area keeps the chart's height while the new drawing replaces the
-        # old, so the page does not jump under the viewer's pointer
-        self.chart.layout.min_height = f"{int(new.layout.height or 450)}px"
-        self.chart.outputs = (chart_output(new, downloads.image_config(name)),)
+        put_chart(self.chart, new, downloads.image_config(name))
         self.text.value = page.described(rows, new)
         self.downloads.update(rows, name)
         self.base.value = page.html_widget(
@@ -363,6 +360,19 @@ class BlockExplorer:
     def _compare_changed(self, _change) -> None:
         self._hide_compared()
         self.show()
+
+
+def put_chart(area: widgets.Output, figure: go.Figure, config: dict) -> None:
+    """Show ``figure`` in ``area`` (replacing what it showed), with ``config``.
+
+    The area is given the chart's height first: a chart drawn ``responsive``
+    takes its container's height, and an ``Output`` has none of its own, so
+    without it the chart is drawn 0 px tall (the Manager's hexagon was). It
+    also keeps the page from jumping under the viewer's pointer while the new
+    drawing replaces the old.
+    """
+    area.layout.min_height = f"{int(figure.layout.height or 450)}px"
+    area.outputs = (chart_output(figure, config),)
 
 
 def chart_output(figure: go.Figure, config: dict) -> dict:

@@ -55,7 +55,7 @@ from analysis.store import Conflict, Store, StoreError
 from . import data, downloads, identity, page
 from . import planner as planner_page
 from .data import ROOT
-from .explorer import chart_output
+from .explorer import put_chart
 from .upload import uploaded_files
 
 KIND = "review"
@@ -241,8 +241,7 @@ class Manager:
         """Scores, hexagon (in place), summary, table, links, coverage, evidence, progress."""
         score = scores(self.review, self.framework)
         self.figure = figure.hexagon(score, self.framework, selected=self.theme_id)
-        self.picture.outputs = (chart_output(
-            self.figure, downloads.image_config("stem_manager_hexagon")),)
+        put_chart(self.picture, self.figure, downloads.image_config("stem_manager_hexagon"))
         self.summary.value = _html(f"<p class='ks3-manager-summary'>"
                                    f"{html.escape(summary(self.review, self.framework, score))}"
                                    f"</p><p class='ks3-note'>{html.escape(SCALE_TEXT)}</p>")
@@ -625,8 +624,8 @@ class Manager:
             + ("–" if r.change != r.change else f"{r.change * 100:+.0f} points") + "</td></tr>"
             for r in table.sort_values(["id", "reviewed_on"], kind="stable").itertuples())
         chart = widgets.Output()
-        chart.outputs = (chart_output(figure.progress_figure(table, self.framework),
-                                      downloads.image_config("stem_manager_progress")),)
+        put_chart(chart, figure.progress_figure(table, self.framework),
+                  downloads.image_config("stem_manager_progress"))
         self.progress_box.children = [chart, page.html_widget(
             CSS + "<table class='ks3-manager-table'><caption>Score at each review and change "
             "since the one before</caption><tr><th scope='col'>Theme</th><th scope='col'>"

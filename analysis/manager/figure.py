@@ -75,8 +75,11 @@ def hexagon(score: Scores, framework: Framework, selected: str | None = None,
     fig.add_trace(go.Scatterpolar(r=[1.2] * n, theta=theta, mode="text", text=labels,
                                   textfont={"size": 13, "color": TEXT_COLOUR},
                                   hoverinfo="skip", showlegend=False, meta={"status": "labels"}))
+    # autosize off: in Voilà a responsive polar chart lost its height (plotly dropped
+    # layout.height and filled an area of no height: the hexagon was drawn 0 px tall);
+    # it keeps its own size (700 px wide unless a width is given)
     fig.update_layout(
-        height=height, font={"family": FONT, "color": TEXT_COLOUR},
+        height=height, font={"family": FONT, "color": TEXT_COLOUR}, autosize=False,
         margin={"l": 90, "r": 90, "t": 40, "b": 40}, dragmode="zoom",
         legend={"orientation": "h", "y": -0.08, "x": 0.5, "xanchor": "center",
                 "traceorder": "normal"},

@@ -65,6 +65,13 @@ def test_review_a_theme_reload_and_download_the_action_plan(page, manager_voila,
     wait_for_chart(page)
     assert "STEM Manager" in page.inner_text("body")
     assert page.evaluate(IN_PLACE_JS) == [0, 0, 0, 0, 0, 0]
+    # the hexagon takes its height on the page (it was once drawn 0 px tall in its area,
+    # invisible though every path of it was there)
+    shown, drawn = page.evaluate("""() => {
+      const plot = Array.from(document.querySelectorAll('.js-plotly-plot'))
+        .find(p => p.data && p.data.some(t => t.type === 'barpolar'));
+      return [plot.getBoundingClientRect().height, plot._fullLayout.height]; }""")
+    assert drawn > 300 and shown >= drawn - 2, (shown, drawn)
     assert_no_code_or_traceback(page)
 
     # Leadership is open first: 15 actions; two in place make 2/15
