@@ -64,7 +64,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -519,7 +519,7 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
         manifest = {
             "format": FORMAT,
             "bundle_version": BUNDLE_VERSION,
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "title": title,
             "source": f"{source} Figures describe {population}.",
             "population": population,
@@ -621,7 +621,7 @@ def record_population(fingerprint: str, population: str, out: Path,
     path = Path(ledger) if ledger is not None else ledger_path()
     data = _read_ledger(path)
     data[fingerprint] = [{"population": population, "bundle": str(out.resolve()),
-                          "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}]
+                          "created": datetime.now(UTC).isoformat(timespec="seconds")}]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".publications.", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as f:

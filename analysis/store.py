@@ -46,7 +46,7 @@ import re
 import sqlite3
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 #: Environment variable naming the store's file (default :func:`default_path`).
@@ -179,7 +179,7 @@ class Store:
                     latest = 0
                 else:
                     raise Conflict(self._saved(row), expected)
-            saved_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            saved_at = datetime.now(UTC).isoformat(timespec="seconds")
             version = (latest or 0) + 1
             db.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        (kind, owner, name, version, saved_at, saved_by, note, text))

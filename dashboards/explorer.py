@@ -173,7 +173,7 @@ class BlockExplorer:
         self.compare = widgets.ToggleButtons(
             options=[(TITLES[c], c) for c in compares] or [("Nothing", None)], value=first,
             description="Compare", style={"button_width": "auto", "description_width": "initial"},
-            tooltips=[f"{' against '.join(l for _, l in self._levels(c))}" for c in compares])
+            tooltips=[f"{' against '.join(label for _, label in self._levels(c))}" for c in compares])
         self.show_as = widgets.ToggleButtons(
             options=[(words, key) for key, words in SHOW_AS.items()], value="share",
             description="Show", style={"button_width": "auto", "description_width": "initial"})
@@ -291,7 +291,7 @@ class BlockExplorer:
             # the base and the meaning of c/u in the figure too, so a downloaded
             # image says what the page says beside it
             new = charts.with_footer(self.draw(rows), [f"Base: {base}", charts.hidden_key(rows)])
-        except Exception:  # noqa: BLE001 - a viewer must never see a traceback
+        except Exception:
             if first_time:
                 raise  # the page frame says the dashboard could not be drawn
             traceback.print_exc(file=sys.__stderr__)

@@ -158,7 +158,7 @@ class ChartPanel:
             new, table = draw()
             # what a c or u mark means, in the figure too (a downloaded image keeps it)
             new = share_charts.with_footer(new, [share_charts.hidden_key(table)])
-        except Exception:  # noqa: BLE001 - a viewer must never see a traceback
+        except Exception:
             if self.figure is None:
                 raise
             traceback.print_exc(file=sys.__stderr__)
