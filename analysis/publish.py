@@ -70,7 +70,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import disclosure, export, measures, schema
+from . import disclosure, export, measures, schema, settings
 from .disclosure import DisclosureRules
 from .errors import Problem, SurveyDataError
 from .load import Survey
@@ -548,13 +548,8 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
 
 
 #: Environment variable naming the publication ledger (default :func:`ledger_path`).
-LEDGER_VARIABLE = "KS3_PUBLICATIONS"
-
-
-def ledger_path() -> Path:
-    """The ledger of publications: ``KS3_PUBLICATIONS`` or ``~/.ks3/publications.json``."""
-    named = os.environ.get(LEDGER_VARIABLE, "").strip()
-    return Path(named).expanduser() if named else Path.home() / ".ks3" / "publications.json"
+LEDGER_VARIABLE = settings.PUBLICATIONS
+ledger_path = settings.ledger_path
 
 
 def survey_fingerprint(table: pd.DataFrame) -> str:

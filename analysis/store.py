@@ -41,7 +41,6 @@ True
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import threading
@@ -49,8 +48,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from . import settings
+
 #: Environment variable naming the store's file (default :func:`default_path`).
-STORE_VARIABLE = "KS3_STORE"
+STORE_VARIABLE = settings.STORE
 #: Document kinds the project keeps.
 KINDS = ("plan", "review")
 _OWNER = re.compile(r"^[a-z]+:[A-Za-z0-9_.@+-]{1,128}$")
@@ -116,8 +117,7 @@ class Conflict(Exception):
 
 def default_path() -> Path:
     """The store's file: ``KS3_STORE`` or ``~/.ks3/store.sqlite``."""
-    named = os.environ.get(STORE_VARIABLE, "").strip()
-    return Path(named).expanduser() if named else Path.home() / ".ks3" / "store.sqlite"
+    return settings.store_path()
 
 
 def _check(kind: str, owner: str, name: str | None = None) -> None:

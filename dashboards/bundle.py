@@ -14,7 +14,7 @@ the values of its group columns. Anything wrong raises
 page shows a message, never half a publication.
 
 Set ``KS3_BUNDLE`` to the bundle's folder before starting Voilà and
-:func:`dashboards.results.current` returns a :class:`BundleResults`.
+:func:`dashboards.data.current` returns a :class:`BundleResults`.
 """
 
 from __future__ import annotations

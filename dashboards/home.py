@@ -9,7 +9,7 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from . import page, results
+from . import data, page, results
 
 #: Every dashboard notebook in this folder, in the order the home page lists
 #: them: (notebook, title, one sentence on what it shows). A new dashboard
@@ -76,7 +76,7 @@ def links(environ: Mapping[str, str] | None = None, folder: Path | None = None) 
 def build() -> widgets.Widget:
     """Which data are showing (the links come in a cell of their own, shown even
     when the data cannot be loaded)."""
-    shown = results.current()
+    shown = data.current()
     parts = [shown.note()]
     notes = getattr(getattr(shown, "survey", None), "notes", None)
     if notes:

@@ -32,17 +32,16 @@ bundles are protected in full, with secondary suppression
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from analysis import disclosure, measures, schema
+from analysis import disclosure, measures, schema, settings
 
 #: Environment variable naming a publication bundle (a folder) to show instead of survey files.
-BUNDLE_VARIABLE = "KS3_BUNDLE"
+BUNDLE_VARIABLE = settings.BUNDLE
 #: The groups a dashboard may filter on or split by, in the order tables list them.
 GROUPS: tuple[str, ...] = tuple(schema.GROUP_COLUMNS)
 #: The standard comparisons: measure -> the group columns its table is broken down by.
@@ -409,35 +408,6 @@ class LiveResults(Results):
         from . import page
 
         return page.source_note(self.survey, uploaded=self.uploaded)
-
-
-_current: dict[str, Results] = {}
-
-
-def current() -> Results:
-    """The results the server shows, made once per kernel.
-
-    ``KS3_BUNDLE`` set: the publication bundle it names
-    (:class:`dashboards.bundle.BundleResults`). Otherwise the survey of
-    :func:`dashboards.data.survey` (the sample, or ``KS3_SURVEY_FILES``).
-
-    Raises
-    ------
-    analysis.errors.SurveyDataError
-        The files or the bundle cannot be used; the message says why.
-    """
-    bundle = os.environ.get(BUNDLE_VARIABLE, "").strip()
-    key = f"bundle:{bundle}" if bundle else "survey"
-    if key not in _current:
-        if bundle:
-            from .bundle import BundleResults
-
-            _current[key] = BundleResults(bundle)
-        else:
-            from . import data
-
-            _current[key] = LiveResults(data.survey())
-    return _current[key]
 
 
 def describe(where: Mapping[str, object]) -> str:
