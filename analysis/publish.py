@@ -74,13 +74,8 @@ from . import disclosure, export, measures, schema, settings
 from .disclosure import DisclosureRules
 from .errors import Problem, SurveyDataError
 from .load import Survey
+from .manifest import BUNDLE_VERSION, COMPARISONS, FORMAT, MANIFEST, SCHOOL, SHARES
 
-FORMAT = "ks3-stem-publication"
-BUNDLE_VERSION = 1
-MANIFEST = "manifest.json"
-SHARES = "shares.csv"
-COMPARISONS = "comparisons.csv"
-SCHOOL = "school.csv"
 #: Group columns of ``shares.csv`` (every published breakdown uses some of them).
 GROUP_COLUMNS: tuple[str, ...] = tuple(schema.GROUP_COLUMNS)
 #: The breakdown of ``school.csv``: a school's own figures by wave and year group.
