@@ -60,7 +60,6 @@ import json
 import math
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -500,11 +499,7 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
                                      distributions=distributions, progress=progress)
     shares = _shares_table(tables)
     comparisons = _comparisons_table(tables)
-    parent = out.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=parent))
-    try:
-        work.chmod(0o755)  # mkdtemp makes it private; a bundle is for a web server to read
+    with export.whole_folder(out) as work:
         written = {SHARES: export.write_csv(shares, work / SHARES),
                    COMPARISONS: export.write_csv(comparisons, work / COMPARISONS)}
         if school is not None:
@@ -531,11 +526,8 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                      encoding="utf-8")
         check_bundle(work, [*pupil_ids, *school_ids])
-        _move_into_place(work, out)
-        record_population(fingerprint, population, out, ledger)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+        _check_out_dir(out)  # again: the folder may have changed while the tables were made
+    record_population(fingerprint, population, out, ledger)
     return out
 
 
@@ -664,18 +656,3 @@ def stated_pupils(table: pd.DataFrame) -> np.ndarray:
     return keep
 
 
-def _move_into_place(work: Path, out: Path) -> None:
-    """Rename ``work`` to ``out``; an existing bundle (or empty folder) there is replaced."""
-    _check_out_dir(out)  # again: the folder may have changed while the tables were made
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        out.rename(old)
-    try:
-        work.rename(out)
-    except BaseException:
-        if old is not None:
-            old.rename(out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

@@ -27,9 +27,7 @@ from __future__ import annotations
 import argparse
 import html
 import json
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +37,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from analysis import figures, schema
+from analysis import export, figures, schema
 from analysis.errors import Problem, SurveyDataError
 
 from . import chart_text, downloads, page
@@ -495,25 +493,10 @@ def build_site(bundle: str | Path, out_dir: str | Path,
         pages[f"{topic.name}.html"] = topic_page(results, topic)
         if progress:
             progress(topic.name)
-    parent = out.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=parent))
-    try:
-        work.chmod(0o755)
+    with export.whole_folder(out) as work:
         (work / PLOTLY_JS).write_text(get_plotlyjs(), encoding="utf-8")
         for name, text in pages.items():
             (work / name).write_text(text, encoding="utf-8")
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            out.rename(old)
-        work.rename(out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     return out
 
 
