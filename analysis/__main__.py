@@ -62,7 +62,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _codebook_template(args: argparse.Namespace) -> int:
-    from .codebook import codebook_template
+    from .guess import codebook_template
 
     try:
         print(codebook_template(args.file), end="")

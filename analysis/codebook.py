@@ -15,7 +15,8 @@ export's values translate into the contract's codes::
 
 :meth:`Codebook.from_yaml` / :meth:`Codebook.read` parse and check it;
 :meth:`Codebook.apply` turns a file as read into contract-named columns;
-:func:`codebook_template` writes a starter codebook for a file.
+:func:`analysis.guess.codebook_template` writes a starter codebook for a file
+(it reads files, so it lives above :mod:`analysis.load`, not here).
 
 Matching rules
 --------------
@@ -555,10 +556,3 @@ def guess_contract_column(name: str) -> str | None:
     ('enjoy_maths', 'pupil_id')
     """
     return _known_names().get(_squeeze(name))
-
-
-def codebook_template(file, *, max_values: int = 6) -> str:
-    """A starter codebook for ``file``: see :func:`analysis.guess.codebook_template`."""
-    from .guess import codebook_template as template
-
-    return template(file, max_values=max_values)

@@ -965,18 +965,42 @@ class _MarginItem(_Item):
 # ---------------------------------------------------------------- protect
 
 
+def primary_rule(n, count, n_schools, rules: DisclosureRules):
+    """The primary rules, for one share or for arrays of them (numpy, elementwise).
+
+    Returns ``(base_hidden, confidential, few_schools, low_base)``:
+    ``base_hidden`` when the base ``n`` is under ``rules.min_count``;
+    ``confidential`` (``c``) when the base, the count or its complement
+    (``n - count``) is; ``few_schools`` when fewer than ``rules.min_schools``
+    schools contribute (an unknown, NaN, number of schools is not few);
+    ``low_base`` (``u`` unless confidential) when ``n`` is under
+    ``rules.min_base`` or the schools are few. The one statement of these rules:
+    :func:`protect` and the live pages' marks (:mod:`dashboards.results`) use it.
+
+    >>> primary_rule(25, 20, 4, DisclosureRules())
+    (False, True, False, True)
+    >>> primary_rule(40, 20, 2, DisclosureRules())
+    (False, False, True, True)
+    """
+    mc = rules.min_count
+    base_hidden = n < mc
+    confidential = base_hidden | (count < mc) | (n - count < mc)
+    few_schools = n_schools < rules.min_schools
+    return base_hidden, confidential, few_schools, (n < rules.min_base) | few_schools
+
+
 def _primary(cell: _Cell, rules: DisclosureRules) -> None:
     if cell.nil or cell.n <= 0:
         return
-    mc = rules.min_count
-    if cell.n < mc:
+    base_hidden, confidential, few_schools, low_base = primary_rule(
+        cell.n, cell.count, cell.n_schools, rules)
+    if base_hidden:
         cell.n_hidden = True
-    if cell.count < mc or cell.n - cell.count < mc or cell.n_hidden:
+    if confidential or cell.n_hidden:
         cell.count_hidden = True
         return
-    few_schools = not math.isnan(cell.n_schools) and cell.n_schools < rules.min_schools
     cell.few_schools = few_schools
-    if cell.n < rules.min_base or few_schools:
+    if low_base:
         cell.low_base = True
         cell.count_hidden = True  # count / n would give the share back
         cell.low_base_only = True

@@ -17,8 +17,12 @@ OWASP, *CSV Injection* (https://owasp.org/www-community/attacks/CSV_Injection).
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Mapping, Sequence
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -230,3 +234,45 @@ def write_text_sheet(lines: Sequence[str]) -> pd.DataFrame:
 __all__ = ["FORMULA_STARTS", "neutralise", "neutralise_frame", "neutralise_series", "sheet_name",
            "write_csv", "write_text_sheet", "write_xlsx"]
 
+
+
+# ---------------------------------------------------------------- whole folders
+
+
+@contextmanager
+def whole_folder(out: str | Path) -> Iterator[Path]:
+    """A new folder for ``out`` (a bundle, a site), written whole or not at all.
+
+    Yields an empty folder next to ``out``, readable by a web server. When the
+    block ends without error, it takes the place of ``out`` (:func:`swap_folder`);
+    when the block fails, it is removed and ``out`` is left as it was.
+    """
+    out = Path(out)
+    parent = out.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=parent))
+    try:
+        work.chmod(0o755)  # mkdtemp makes it private; a bundle or site is for a server to read
+        yield work
+        swap_folder(work, out)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def swap_folder(work: Path, out: Path) -> None:
+    """Rename ``work`` to ``out``, replacing the folder ``out`` held; if the rename
+    fails, the old folder is put back in place before the error is raised."""
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        out.rename(old)
+    try:
+        work.rename(out)
+    except BaseException:
+        if old is not None:
+            old.rename(out)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

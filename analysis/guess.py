@@ -427,7 +427,7 @@ def propose_codes(target: str, values: pd.Series, labels: Mapping) -> Codes | No
             return Codes({"2008": 1, "2010": 2}, reason="years 2008 and 2010")
         return None
     codes: dict = {}
-    for v, lab in answers:
+    for _v, lab in answers:
         code = classify(lab)
         if code is None and classify in (_binary_code, _agreement_code):
             return None
@@ -718,7 +718,7 @@ def _render(name: str, proposals: list[Proposal], missing: list[str], constants:
         entry = f"{p.target}: {_entry(p)}"
         if p.sure == UNSURE:
             lines.append(f"  # CHOOSE: {p.why}. {p.seen}")
-            lines.append(f"  #   remove the '#' below to use it, with its codes checked")
+            lines.append("  #   remove the '#' below to use it, with its codes checked")
             lines.append(f"  # {p.target}: {_entry(p)}")
             continue
         mapped.add(p.target)

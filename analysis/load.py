@@ -168,7 +168,7 @@ def read_file(source, sheet: str | None = None,
         return _read_stat(name, source, ext)
     except SurveyDataError:
         raise
-    except Exception as exc:  # any reader failure becomes a message for the person
+    except Exception as exc:  # noqa: BLE001 - any reader failure becomes a message
         kind = ("an Excel workbook" if ext in EXCEL_EXTENSIONS else
                 "a Parquet file" if ext in PARQUET_EXTENSIONS else
                 "an SPSS data file" if ext in SPSS_EXTENSIONS else "a Stata data file")
@@ -223,7 +223,7 @@ def _read_chunks(data: bytes, sep: str, dtype: dict, codes: set) -> pd.DataFrame
                                or not chunk.dtypes.equals(chunks[0].dtypes)):
                     return None
                 chunks.append(chunk)
-    except Exception:  # a parser error (or _NotNarrow): the whole read reports it
+    except Exception:  # noqa: BLE001 - a parser error (or _NotNarrow): the whole read reports it
         return None
     if not chunks:
         return None
@@ -264,7 +264,7 @@ def _read_text(name: str, data: bytes, text_columns, code_columns=None) -> RawFi
     try:
         if frame is None:
             frame = pd.read_csv(io.BytesIO(data), sep=sep, dtype=dtype or None)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - said to the person below
         reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
         todo = ("Open it in a spreadsheet, check every row has the same columns as the "
                 "header, and save it as CSV again.")
@@ -525,7 +525,7 @@ def _give_back_memory() -> None:
     try:
         import pyarrow as pa
         pa.default_memory_pool().release_unused()
-    except Exception:  # pyarrow missing or without the call: nothing to give back
+    except Exception:  # noqa: BLE001 - pyarrow missing or without the call
         pass
     try:
         import ctypes

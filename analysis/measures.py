@@ -1520,7 +1520,7 @@ def _shared_hidden_bases(prepared: Mapping[str, pd.DataFrame],
         for (table, key) in any_hidden.index[any_hidden.to_numpy()]:
             extra_cells.update((table, key, item) for item in items)
     out = {}
-    for name, frame in prepared.items():
+    for name in prepared:
         part = long[long["table"] == name]
         out[name] = np.fromiter(((name, k, i) in extra_cells
                                  for k, i in zip(part["key"], part["item"])),

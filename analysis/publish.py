@@ -60,27 +60,21 @@ import json
 import math
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import disclosure, export, measures, schema
+from . import disclosure, export, measures, schema, settings
 from .disclosure import DisclosureRules
 from .errors import Problem, SurveyDataError
 from .load import Survey
+from .manifest import BUNDLE_VERSION, COMPARISONS, FORMAT, MANIFEST, SCHOOL, SHARES
 
-FORMAT = "ks3-stem-publication"
-BUNDLE_VERSION = 1
-MANIFEST = "manifest.json"
-SHARES = "shares.csv"
-COMPARISONS = "comparisons.csv"
-SCHOOL = "school.csv"
 #: Group columns of ``shares.csv`` (every published breakdown uses some of them).
 GROUP_COLUMNS: tuple[str, ...] = tuple(schema.GROUP_COLUMNS)
 #: The breakdown of ``school.csv``: a school's own figures by wave and year group.
@@ -530,11 +524,7 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
                                      distributions=distributions, progress=progress)
     shares = _shares_table(tables)
     comparisons = _comparisons_table(tables)
-    parent = out.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=parent))
-    try:
-        work.chmod(0o755)  # mkdtemp makes it private; a bundle is for a web server to read
+    with export.whole_folder(out) as work:
         written = {SHARES: export.write_csv(shares, work / SHARES),
                    COMPARISONS: export.write_csv(comparisons, work / COMPARISONS)}
         if school is not None:
@@ -544,7 +534,7 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
         manifest = {
             "format": FORMAT,
             "bundle_version": BUNDLE_VERSION,
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "title": title,
             "source": f"{source} Figures describe {population}.",
             "population": population,
@@ -563,11 +553,8 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
         (work / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                      encoding="utf-8")
         check_bundle(work, [*pupil_ids, *school_ids])
-        _move_into_place(work, out)
-        record_population(fingerprint, population, out, ledger)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+        _check_out_dir(out)  # again: the folder may have changed while the tables were made
+    record_population(fingerprint, population, out, ledger)
     return out
 
 
@@ -575,13 +562,8 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
 
 
 #: Environment variable naming the publication ledger (default :func:`ledger_path`).
-LEDGER_VARIABLE = "KS3_PUBLICATIONS"
-
-
-def ledger_path() -> Path:
-    """The ledger of publications: ``KS3_PUBLICATIONS`` or ``~/.ks3/publications.json``."""
-    named = os.environ.get(LEDGER_VARIABLE, "").strip()
-    return Path(named).expanduser() if named else Path.home() / ".ks3" / "publications.json"
+LEDGER_VARIABLE = settings.PUBLICATIONS
+ledger_path = settings.ledger_path
 
 
 def survey_fingerprint(table: pd.DataFrame) -> str:
@@ -648,7 +630,7 @@ def record_population(fingerprint: str, population: str, out: Path,
     path = Path(ledger) if ledger is not None else ledger_path()
     data = _read_ledger(path)
     data[fingerprint] = [{"population": population, "bundle": str(out.resolve()),
-                          "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}]
+                          "created": datetime.now(UTC).isoformat(timespec="seconds")}]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".publications.", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -701,18 +683,3 @@ def stated_pupils(table: pd.DataFrame) -> np.ndarray:
     return keep
 
 
-def _move_into_place(work: Path, out: Path) -> None:
-    """Rename ``work`` to ``out``; an existing bundle (or empty folder) there is replaced."""
-    _check_out_dir(out)  # again: the folder may have changed while the tables were made
-    old = None
-    if out.exists():
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        out.rename(old)
-    try:
-        work.rename(out)
-    except BaseException:
-        if old is not None:
-            old.rename(out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)

@@ -41,16 +41,17 @@ True
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
+from . import settings
+
 #: Environment variable naming the store's file (default :func:`default_path`).
-STORE_VARIABLE = "KS3_STORE"
+STORE_VARIABLE = settings.STORE
 #: Document kinds the project keeps.
 KINDS = ("plan", "review")
 _OWNER = re.compile(r"^[a-z]+:[A-Za-z0-9_.@+-]{1,128}$")
@@ -116,8 +117,7 @@ class Conflict(Exception):
 
 def default_path() -> Path:
     """The store's file: ``KS3_STORE`` or ``~/.ks3/store.sqlite``."""
-    named = os.environ.get(STORE_VARIABLE, "").strip()
-    return Path(named).expanduser() if named else Path.home() / ".ks3" / "store.sqlite"
+    return settings.store_path()
 
 
 def _check(kind: str, owner: str, name: str | None = None) -> None:
@@ -179,7 +179,7 @@ class Store:
                     latest = 0
                 else:
                     raise Conflict(self._saved(row), expected)
-            saved_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            saved_at = datetime.now(UTC).isoformat(timespec="seconds")
             version = (latest or 0) + 1
             db.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        (kind, owner, name, version, saved_at, saved_by, note, text))

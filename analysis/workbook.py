@@ -102,7 +102,7 @@ def in_words(table: pd.DataFrame, headers: Mapping[str, str] | None = None) -> p
     for column in ("gender", "ethnicity"):
         if column in out:
             labels = schema.groups()[column].values
-            out[column] = out[column].astype(object).map(lambda v: labels.get(v, v))
+            out[column] = out[column].astype(object).map(lambda v, labels=labels: labels.get(v, v))
     if "block" in out:
         out["block"] = out["block"].astype(object).map(_block_label)
     if "compared" in out and "measure" in out:

@@ -386,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine()}")
     print(f"started {time.strftime('%Y-%m-%d %H:%M:%S %Z')}")
     notebooks, rows = [], []
-    for notebook, title, _ in DASHBOARDS:
+    for notebook, _title, _ in DASHBOARDS:
         if args.only and Path(notebook).stem not in args.only:
             continue
         why = importable(notebook)

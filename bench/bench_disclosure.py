@@ -41,7 +41,7 @@ import pandas as pd
 
 from analysis import disclosure, measures, schema
 from analysis.load import load_survey
-from machine import describe as machine  # noqa: E402  (bench/ is on sys.path)
+from machine import describe as machine
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = [ROOT / "data/sample/ks3_survey_wave1_2008.csv", ROOT / "data/sample/ks3_survey_wave2_2010.csv"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -100,10 +101,10 @@ def main() -> None:
           f"{'baseline':>10}")
     sum_stats = sum_base = 0.0
     for by in BREAKDOWNS:
-        t_tot, totals = best(lambda: stats.cluster_totals(table, columns, by=by, weight=weight),
+        t_tot, totals = best(partial(stats.cluster_totals, table, columns, by=by, weight=weight),
                              args.repeat)
-        t_prop, props = best(lambda: stats.proportions(totals, by=by), args.repeat)
-        t_base, base = best(lambda: baseline(table, by, args.weighted), args.repeat)
+        t_prop, props = best(partial(stats.proportions, totals, by=by), args.repeat)
+        t_base, base = best(partial(baseline, table, by, args.weighted), args.repeat)
         mine = props.pivot_table(index=by, columns="item", values="share", observed=True)
         diff = np.nanmax(np.abs(mine[columns].to_numpy() - base[columns].to_numpy()))
         assert diff < 1e-9, f"shares differ from the baseline by {diff}"

@@ -42,7 +42,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_dashboards as bd  # noqa: E402
+import bench_dashboards as bd
 
 INIT = r"""
 (() => {

@@ -14,21 +14,21 @@ the values of its group columns. Anything wrong raises
 page shows a message, never half a publication.
 
 Set ``KS3_BUNDLE`` to the bundle's folder before starting Voilà and
-:func:`dashboards.results.current` returns a :class:`BundleResults`.
+:func:`dashboards.data.current` returns a :class:`BundleResults`.
 """
 
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from analysis import disclosure, measures, publish, schema
+from analysis import disclosure, manifest, measures, publish, schema
 from analysis.errors import Problem, SurveyDataError
+from analysis.manifest import read_manifest
 
 from .results import COMPARISONS, Results, check_comparison, ordered
 
@@ -36,8 +36,7 @@ from .results import COMPARISONS, Results, check_comparison, ordered
 _TEXT = {"breakdown", "measure", "schools", "block", "item", "label", "category",
          "category_label", "suppressed", "compared", "fdr_family", "significant_fdr", "school"}
 _BOOL = {"low_base"}
-_FIX = ("Make the bundle again with `python -m analysis publish FILE... --out DIR` and "
-        "point KS3_BUNDLE at that folder.")
+_FIX = manifest.FIX
 
 
 class BundleResults(Results):
@@ -69,7 +68,7 @@ class BundleResults(Results):
 
     def __init__(self, path: str | Path):
         self.path = Path(path).expanduser()
-        self.manifest = self._read_manifest()
+        self.manifest = read_manifest(self.path)
         rules = self.manifest["rules"]
         self.rules = disclosure.DisclosureRules(min_count=rules["min_count"],
                                                 min_base=rules["min_base"],
@@ -96,48 +95,6 @@ class BundleResults(Results):
     def _problem(self, name: str, what: str, todo: str = _FIX, column: str | None = None):
         return SurveyDataError(Problem(file=str(self.path / name), what=what, todo=todo,
                                        column=column))
-
-    def _read_manifest(self) -> dict:
-        name = publish.MANIFEST
-        if not self.path.is_dir():
-            raise SurveyDataError(Problem(
-                file=str(self.path), what="is not a folder: no publication bundle here.",
-                todo="Set KS3_BUNDLE to the folder written by `python -m analysis publish`."))
-        try:
-            manifest = json.loads((self.path / name).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise self._problem(name, "is missing: this folder is not a publication bundle.",
-                                "Set KS3_BUNDLE to the folder written by "
-                                "`python -m analysis publish`.") from None
-        except (OSError, UnicodeDecodeError, ValueError) as err:
-            raise self._problem(name, f"cannot be read as JSON ({err}).") from None
-        if not isinstance(manifest, dict) or manifest.get("format") != publish.FORMAT:
-            raise self._problem(name, f"is not a publication bundle's manifest (its format is "
-                                      f"not {publish.FORMAT!r}).")
-        version = manifest.get("bundle_version")
-        if version != publish.BUNDLE_VERSION:
-            raise self._problem(name, f"is bundle version {version!r}; these dashboards read "
-                                      f"version {publish.BUNDLE_VERSION}.")
-        missing = [k for k in ("rules", "files", "title", "source", "blocks", "created")
-                   if k not in manifest]
-        rules = manifest.get("rules")
-        if not missing and not (isinstance(rules, dict) and all(
-                isinstance(rules.get(k), (int, float))
-                for k in ("min_count", "min_base", "min_schools"))):
-            missing.append("rules.min_count/min_base/min_schools")
-        if not missing and not isinstance(manifest["files"], dict):
-            missing.append("files")
-        if missing:
-            raise self._problem(name, f"lacks or has a wrong {', '.join(missing)}.")
-        needed = [publish.SHARES, publish.COMPARISONS]
-        if manifest.get("school"):
-            if not isinstance(manifest["school"], dict) or "label" not in manifest["school"]:
-                raise self._problem(name, "names a school without its label.")
-            needed.append(publish.SCHOOL)
-        unlisted = [n for n in needed if n not in manifest["files"]]
-        if unlisted:
-            raise self._problem(name, f"does not list {', '.join(unlisted)}.")
-        return manifest
 
     def _check_hashes(self) -> None:
         for name, digest in self.manifest["files"].items():

@@ -9,45 +9,25 @@ your own files, set two environment variables before starting Voilà:
 ``KS3_SURVEY_CODEBOOK``
     optional: the codebook mapping your columns and codes onto the survey's.
 
-Every dashboard calls :func:`survey`; the first call in a kernel reads the files
-through :func:`analysis.load.load_survey`, later calls return the same object.
+Or show a publication bundle instead: ``KS3_BUNDLE`` names its folder. Every
+variable is defined in :mod:`analysis.settings`.
+
+Every dashboard calls :func:`current` (the results it shows: the bundle's, or the
+survey's); the first call of :func:`survey` in a kernel reads the files through
+:func:`analysis.load.load_survey`, later calls return the same object.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from analysis import settings
+from analysis.settings import ROOT, SAMPLE_FILES, DataSource, data_source
 
-#: The repository root, found from this package (never from the working directory).
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE_FILES: tuple[Path, ...] = (
-    ROOT / "data" / "sample" / "ks3_survey_wave1_2008.csv",
-    ROOT / "data" / "sample" / "ks3_survey_wave2_2010.csv",
-)
-FILES_VARIABLE = "KS3_SURVEY_FILES"
-CODEBOOK_VARIABLE = "KS3_SURVEY_CODEBOOK"
+from .results import LiveResults, Results
 
-
-@dataclass(frozen=True)
-class DataSource:
-    """The files a dashboard reads and whether they are the synthetic sample."""
-
-    files: tuple[Path, ...]
-    codebook: Path | None
-    is_sample: bool
-
-
-def data_source(environ: Mapping[str, str] | None = None) -> DataSource:
-    """The files named by ``KS3_SURVEY_FILES`` / ``KS3_SURVEY_CODEBOOK``, else the sample."""
-    environ = os.environ if environ is None else environ
-    named = [p.strip() for p in environ.get(FILES_VARIABLE, "").split(os.pathsep) if p.strip()]
-    codebook = environ.get(CODEBOOK_VARIABLE, "").strip() or None
-    if not named:
-        return DataSource(SAMPLE_FILES, Path(codebook) if codebook else None, True)
-    return DataSource(tuple(Path(p).expanduser() for p in named),
-                      Path(codebook).expanduser() if codebook else None, False)
+FILES_VARIABLE = settings.SURVEY_FILES
+CODEBOOK_VARIABLE = settings.SURVEY_CODEBOOK
+__all__ = ["CODEBOOK_VARIABLE", "FILES_VARIABLE", "ROOT", "SAMPLE_FILES", "DataSource",
+           "current", "data_source", "survey"]
 
 
 _loaded: dict[DataSource, object] = {}
@@ -74,3 +54,29 @@ def survey(source: DataSource | None = None):
                                       codebook=str(source.codebook) if source.codebook else None)
     return _loaded[source]
 
+
+_current: dict[str, Results] = {}
+
+
+def current() -> Results:
+    """The results the server shows, made once per kernel.
+
+    ``KS3_BUNDLE`` set: the publication bundle it names
+    (:class:`dashboards.bundle.BundleResults`). Otherwise the survey of
+    :func:`survey` (the sample, or ``KS3_SURVEY_FILES``).
+
+    Raises
+    ------
+    analysis.errors.SurveyDataError
+        The files or the bundle cannot be used; the message says why.
+    """
+    bundle = settings.bundle() or ""
+    key = f"bundle:{bundle}" if bundle else "survey"
+    if key not in _current:
+        if bundle:
+            from .bundle import BundleResults
+
+            _current[key] = BundleResults(bundle)
+        else:
+            _current[key] = LiveResults(survey())
+    return _current[key]

@@ -257,7 +257,7 @@ class BlockExplorer:
         self.compare = widgets.ToggleButtons(
             options=[(TITLES[c], c) for c in compares] or [("Nothing", None)], value=first,
             description="Compare", style={"button_width": "auto", "description_width": "initial"},
-            tooltips=[f"{' against '.join(l for _, l in self._levels(c))}" for c in compares])
+            tooltips=[f"{' against '.join(label for _, label in self._levels(c))}" for c in compares])
         self.show_as = widgets.ToggleButtons(
             options=[(words, key) for key, words in SHOW_AS.items()], value="share",
             description="Show", style={"button_width": "auto", "description_width": "initial"})
@@ -326,7 +326,7 @@ class BlockExplorer:
             base = shares.base_text(rows, self.compare.value)
             new = topic_figure(rows, self.current_topic, self.kind(), self.compare.value,
                                self.where)
-        except Exception:  # noqa: BLE001 - a viewer must never see a traceback
+        except Exception:
             if first_time:
                 raise  # the page frame says the dashboard could not be drawn
             traceback.print_exc(file=sys.__stderr__)

@@ -177,7 +177,7 @@ class ChartPanel:
             return
         try:
             new, table = finished(*draw())
-        except Exception:  # noqa: BLE001 - a viewer must never see a traceback
+        except Exception:
             if self.figure is None:
                 raise
             traceback.print_exc(file=sys.__stderr__)

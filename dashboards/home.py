@@ -9,40 +9,14 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from . import page, results
+from analysis import settings
+
+from . import data, page, pages
 
 #: Every dashboard notebook in this folder, in the order the home page lists
-#: them: (notebook, title, one sentence on what it shows). A new dashboard
-#: adds itself here; tests/test_notebooks.py checks that none is missing.
-DASHBOARDS: tuple[tuple[str, str, str], ...] = (
-    ("subjects.ipynb", "Subjects",
-     "Favourite subjects, and how many pupils enjoy each subject, find it easy and think it "
-     "important: year 7 against year 9, 2008 against 2010, by gender and ethnicity."),
-    ("careers.ipynb", "Careers",
-     "Where pupils would look for careers information, the qualifications they know of and "
-     "aim for, the STEM careers they would consider and the career areas they like."),
-    ("enrichment.ipynb", "Enrichment",
-     "Clubs, trips and visitors pupils remember, by subject, year group and ethnicity."),
-    ("gender_gaps.ipynb", "Gender and ethnicity gaps",
-     "Every item's gap between boys and girls (or ethnic groups) with its interval, and "
-     "whether it widens from year 7 to year 9."),
-    ("waves.ipynb", "Waves and cohort",
-     "What changed between 2008 and 2010, in all schools or like for like, and the 2008 "
-     "year 7 cohort seen again in year 9."),
-    ("related.ipynb", "Related items",
-     "Any item against any other: for example, whether pupils who enjoy science consider a "
-     "science career more often, with any filter and a design-based test."),
-    ("my_school.ipynb", "My school",
-     "For a school's STEM lead: one school against all the others, with disclosure "
-     "control applied."),
-    ("planner.ipynb", "STEM Planner",
-     "Lay out a key stage's STEM activity on a clock-face, check its balance, and see "
-     "where the survey calls for activity the plan lacks."),
-    ("manager.ipynb", "STEM Manager",
-     "A school's self-review across the six themes of making STEM work (leadership, staff, "
-     "curriculum, enrichment, careers, the physical environment), drawn as a hexagon, with "
-     "an action plan linked to the STEM plan."),
-)
+#: them: (notebook, title, one sentence on what it shows), from :data:`dashboards.pages.PAGES`.
+DASHBOARDS: tuple[tuple[str, str, str], ...] = tuple(
+    (f"{p.name}.ipynb", p.title, p.about) for p in pages.PAGES)
 
 #: Pages of a network's lead only (:data:`dashboards.hub.NETWORK_LEAD_PAGES`): listed on
 #: a hub server whose folder holds them (only the lead's does).
@@ -57,19 +31,17 @@ def shown(environ: Mapping[str, str] | None = None,
           folder: Path | None = None) -> tuple[tuple[str, str, str], ...]:
     """The dashboards this server offers: all of them, or on a publication bundle
     (``KS3_BUNDLE`` set) only the public ones the server's folder holds
-    (:data:`dashboards.server.PUBLIC_NOTEBOOKS`, and ``my_school`` when the bundle
+    (:data:`dashboards.pages.PUBLIC_NOTEBOOKS`, and ``my_school`` when the bundle
     names a school: the published server copies exactly those; on a network's hub,
     :mod:`dashboards.hub`, also the Planner and the Manager when the member's folder
     holds them)."""
     environ = os.environ if environ is None else environ
-    if not environ.get(results.BUNDLE_VARIABLE, "").strip():
+    if not settings.bundle(environ):
         return DASHBOARDS
-    from .server import PUBLIC_NOTEBOOKS
-
     folder = Path.cwd() if folder is None else folder
-    public = {f"{name}.ipynb" for name in (*PUBLIC_NOTEBOOKS, "my_school")}
+    public = {f"{name}.ipynb" for name in (*pages.PUBLIC_NOTEBOOKS, pages.SCHOOL_NOTEBOOK)}
     if environ.get("JUPYTERHUB_USER"):  # a member's own server on a network's hub
-        public |= {"planner.ipynb", "manager.ipynb"}
+        public |= {f"{name}.ipynb" for name in pages.PLANNER_PAGES}
     lead = LEAD_PAGES if environ.get("JUPYTERHUB_USER") else ()
     return tuple(d for d in DASHBOARDS if d[0] in public and (folder / d[0]).exists()) + \
         tuple(d for d in lead if (folder / d[0]).exists())
@@ -89,7 +61,7 @@ def links(environ: Mapping[str, str] | None = None, folder: Path | None = None) 
 def build() -> widgets.Widget:
     """Which data are showing (the links come in a cell of their own, shown even
     when the data cannot be loaded)."""
-    shown = results.current()
+    shown = data.current()
     parts = [shown.note()]
     notes = getattr(getattr(shown, "survey", None), "notes", None)
     if notes:

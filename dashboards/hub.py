@@ -54,9 +54,11 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlparse
 
+from analysis import settings
+from analysis.manifest import read_manifest
 from analysis.store import STORE_VARIABLE
 
-from . import identity, server
+from . import identity, pages, server
 
 NETWORK_FILE = "network.json"
 STORE_FILE = "store.sqlite"
@@ -66,8 +68,8 @@ NETWORK_BUNDLE = "network"
 HOME = "/voila/render/index.ipynb"
 #: Pages of a network member who is not a researcher (besides the public ones).
 #: (Pages not in this checkout, e.g. the Manager before it is merged, are left out.)
-SCHOOL_PAGES = ("my_school", "planner", "manager")
-PLANNER_PAGES = ("planner", "manager")
+SCHOOL_PAGES = pages.SCHOOL_PAGES
+PLANNER_PAGES = pages.PLANNER_PAGES
 #: Pages of the network lead only (:mod:`dashboards.network`), kept in a folder of their
 #: own so that no other server serves them: only the lead's server gets a copy.
 NETWORK_LEAD_PAGES = ("network",)
@@ -77,7 +79,7 @@ START_TIMEOUT = 180
 #: bcrypt's cost for first passwords (NativeAuthenticator's own is 12 too).
 BCRYPT_ROUNDS = 12
 #: configurable-http-proxy, as scripts/setup-env.sh installs it (npm) into the venv.
-PROXY_VARIABLE = "KS3_HUB_PROXY"
+PROXY_VARIABLE = settings.HUB_PROXY
 
 
 class NetworkError(ValueError):
@@ -198,14 +200,14 @@ def pages_for(visitor: identity.Visitor, folder: Path) -> tuple[list[str], Path 
     the home page): no page reads pupil rows but a researcher's.
     """
     if visitor.role == "researcher":
-        return ["index", *[d[0].removesuffix(".ipynb") for d in _dashboards()]], None
+        return [pages.HOME_NOTEBOOK, *(p.name for p in pages.PAGES)], None
     bundle = bundle_for(visitor, folder)
     own = {"school_lead": SCHOOL_PAGES, "colleague": SCHOOL_PAGES,
            "network_lead": (*PLANNER_PAGES, *NETWORK_LEAD_PAGES)}.get(visitor.role, ())
     public = list(server.PUBLIC_NOTEBOOKS) if bundle is not None else ["index"]
     if bundle is None:
         own = tuple(p for p in own if p in (*PLANNER_PAGES, *NETWORK_LEAD_PAGES))
-    elif server.SCHOOL_NOTEBOOK in own and not server.read_manifest(bundle).get("school"):
+    elif server.SCHOOL_NOTEBOOK in own and not read_manifest(bundle).get("school"):
         own = tuple(p for p in own if p != server.SCHOOL_NOTEBOOK)
     own = tuple(p for p in own if notebook_path(p).exists())
     return [*public, *own], bundle
@@ -231,7 +233,7 @@ def singleuser_command(environ: dict[str, str], root: Path, ipython_dir: Path
     """
     url = urlparse(environ["JUPYTERHUB_SERVICE_URL"])
     prefix = environ["JUPYTERHUB_SERVICE_PREFIX"]
-    folder = Path(environ["KS3_HUB_DIR"])
+    folder = Path(environ[settings.HUB_DIR])
     visitor = identity.hub_visitor(environ)
     notebooks, bundle = pages_for(visitor, folder)
     for name in notebooks:
@@ -248,8 +250,8 @@ def singleuser_command(environ: dict[str, str], root: Path, ipython_dir: Path
         env.pop(server.BUNDLE_VARIABLE)
         if visitor.role == "researcher":  # the network's survey files, pupil level
             survey = read_network(folder).get("survey", {})
-            env["KS3_SURVEY_FILES"] = os.pathsep.join(survey.get("files", []))
-            env["KS3_SURVEY_CODEBOOK"] = survey.get("codebook") or ""
+            env[settings.SURVEY_FILES] = os.pathsep.join(survey.get("files", []))
+            env[settings.SURVEY_CODEBOOK] = survey.get("codebook") or ""
     env[STORE_VARIABLE] = str(folder / STORE_FILE)
     return argv, env
 
@@ -320,7 +322,7 @@ def configure(c, folder: Path, *, port: int | None = None, hub_port: int | None 
     c.SimpleLocalProcessSpawner.home_dir_template = str(folder / "users" / "{username}")
     c.Spawner.cmd = [sys.executable, "-m", "dashboards.hub", "singleuser"]
     c.Spawner.default_url = HOME
-    c.Spawner.environment = {"KS3_HUB_DIR": str(folder)}
+    c.Spawner.environment = {settings.HUB_DIR: str(folder)}
     c.Spawner.server_token_scopes = ["access:servers!server", "users:activity!user",
                                      "read:users:name!user", "read:users:groups!user"]
     c.Spawner.start_timeout = START_TIMEOUT
@@ -469,7 +471,7 @@ class HubServer:
     def _user_groups(self) -> set[int]:
         """Process groups of processes whose environment names this hub's folder."""
         found = set()
-        marker = f"KS3_HUB_DIR={self.folder}".encode()
+        marker = f"{settings.HUB_DIR}={self.folder}".encode()
         for proc in Path("/proc").iterdir():
             if not proc.name.isdigit():
                 continue

@@ -800,7 +800,7 @@ class Manager:
             survey = " and the survey" if self.survey_findings is not None else ""
             return _note(f"Nothing in {what}{survey} points to an objective of this framework.")
         parts = []
-        for (theme, objective), part in table.groupby(["theme", "objective"], sort=False):
+        for (theme, _objective), part in table.groupby(["theme", "objective"], sort=False):
             items = "".join(
                 f"<li>{'Plan' if r.source == 'plan' else 'Survey'}: {html.escape(r.finding)}"
                 "</li>" for r in part.drop_duplicates("finding").itertuples())

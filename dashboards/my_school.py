@@ -399,7 +399,7 @@ class MySchool:
             return
         if change["owner"] is self.choices["school_id"]:
             if change["new"] not in self.allowed["school_id"]:
-                self.value  # resets it
+                _ = self.value  # reading it resets it
                 return
             self._restrict_waves()
         self.show()

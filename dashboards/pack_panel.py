@@ -9,6 +9,8 @@ and calls the same function.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import html
 from pathlib import Path
 
@@ -22,11 +24,14 @@ from analysis.pack.content import DEFAULT_FINDINGS, SchoolData
 from analysis.pack.report import report_html
 from analysis.pack.slides import pptx_bytes
 from analysis.planner.files import read_plan
+from analysis.figures.school import school_name
 from analysis.publish import source_text
 
 from . import downloads, page
-from .my_school import MySchool, school_name
 from .upload import uploaded_files
+
+if TYPE_CHECKING:  # the page that holds this panel; it imports this module
+    from .my_school import MySchool
 
 
 def survey_text(results) -> str:

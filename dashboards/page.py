@@ -19,14 +19,16 @@ from collections.abc import Callable
 import ipywidgets as widgets
 from IPython.display import display
 
-from analysis import disclosure
+from analysis import disclosure, settings
 from analysis.errors import SurveyDataError
+from analysis.settings import SURVEY_CODEBOOK as CODEBOOK_VARIABLE
+from analysis.settings import SURVEY_FILES as FILES_VARIABLE
+from analysis.settings import DataSource, data_source
 
 from . import chart_text
-from .data import CODEBOOK_VARIABLE, FILES_VARIABLE, DataSource, data_source
 
-#: Names a publication bundle (as :data:`dashboards.results.BUNDLE_VARIABLE`).
-BUNDLE_VARIABLE = "KS3_BUNDLE"
+#: Names a publication bundle (:mod:`analysis.settings`).
+BUNDLE_VARIABLE = settings.BUNDLE
 
 #: A visible focus indicator on every control (WCAG 2.2, 2.4.7 and 2.4.11): a 3 px
 #: near-black outline (19:1 on white) with a white ring between it and the control, so it
@@ -171,7 +173,7 @@ def problem_message(error: BaseException, source: DataSource | None = None) -> w
     With ``KS3_BUNDLE`` set the message is about the bundle
     (:func:`bundle_problem_message`), not survey files.
     """
-    bundle = os.environ.get(BUNDLE_VARIABLE, "").strip()
+    bundle = settings.bundle() or ""
     if bundle:
         return bundle_problem_message(error, bundle)
     source = data_source() if source is None else source

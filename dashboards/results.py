@@ -32,17 +32,16 @@ bundles are protected in full, with secondary suppression
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from analysis import disclosure, measures, schema
+from analysis import disclosure, measures, schema, settings
 
 #: Environment variable naming a publication bundle (a folder) to show instead of survey files.
-BUNDLE_VARIABLE = "KS3_BUNDLE"
+BUNDLE_VARIABLE = settings.BUNDLE
 #: The groups a dashboard may filter on or split by, in the order tables list them.
 GROUPS: tuple[str, ...] = tuple(schema.GROUP_COLUMNS)
 #: The standard comparisons: measure -> the group columns its table is broken down by.
@@ -96,16 +95,16 @@ def mark_shares(frame: pd.DataFrame,
     count_pupils = share * base  # the count on the unweighted base
     schools = out["n_schools"].astype(float).to_numpy() if "n_schools" in out else np.inf
     some = base > 0
-    mc = rules.min_count
     with np.errstate(invalid="ignore"):
-        conf = some & ((base < mc) | (count_pupils < mc) | (base - count_pupils < mc))
-        low = some & ~conf & ((base < rules.min_base) | (schools < rules.min_schools))
+        base_hidden, conf, _, low = disclosure.primary_rule(base, count_pupils, schools, rules)
+    conf &= some
+    low &= some & ~conf
     hide = _mark(out, conf, low, _SHARE_HIDDEN)
     if "rank" in out:
         out["rank"] = out["rank"].astype(float).mask(hide)
     for c in ("n", "n_pupils"):
         if c in out:
-            out[c] = out[c].astype(float).mask(some & (base < mc))
+            out[c] = out[c].astype(float).mask(some & base_hidden)
     return out
 
 
@@ -142,18 +141,19 @@ def mark_comparisons(frame: pd.DataFrame,
     out = frame.copy()
     n1 = out["n_first"].astype(float).to_numpy()
     n2 = out["n_second"].astype(float).to_numpy()
-    mc = rules.min_count
-    if hidden_parts is None:
-        conf = np.zeros(len(out), dtype=bool)
-        for s, n in (("share_first", n1), ("share_second", n2)):
-            count = out[s].astype(float).to_numpy() * n
-            with np.errstate(invalid="ignore"):
-                conf |= (n < mc) | (count < mc) | (n - count < mc)
-    else:
-        conf = np.asarray(hidden_parts, dtype=bool) | (np.minimum(n1, n2) < mc)
     schools = out["n_schools"].astype(float).to_numpy()
     with np.errstate(invalid="ignore"):
-        low = ~conf & ((np.minimum(n1, n2) < rules.min_base) | (schools < rules.min_schools))
+        # the smaller base decides the base rules (and the schools rule)
+        smaller_hidden, _, _, low = disclosure.primary_rule(np.minimum(n1, n2), np.nan,
+                                                            schools, rules)
+        if hidden_parts is None:
+            conf = np.zeros(len(out), dtype=bool)
+            for s, n in (("share_first", n1), ("share_second", n2)):
+                count = out[s].astype(float).to_numpy() * n
+                conf |= disclosure.primary_rule(n, count, schools, rules)[1]
+        else:  # a change of gaps: its parts' marks are given, the bases checked here
+            conf = np.asarray(hidden_parts, dtype=bool) | smaller_hidden
+    low &= ~conf
     hide = _mark(out, conf, low, _COMPARISON_HIDDEN)
     if "significant_fdr" in out:
         out["significant_fdr"] = out["significant_fdr"].astype(object).mask(hide, "")
@@ -409,35 +409,6 @@ class LiveResults(Results):
         from . import page
 
         return page.source_note(self.survey, uploaded=self.uploaded)
-
-
-_current: dict[str, Results] = {}
-
-
-def current() -> Results:
-    """The results the server shows, made once per kernel.
-
-    ``KS3_BUNDLE`` set: the publication bundle it names
-    (:class:`dashboards.bundle.BundleResults`). Otherwise the survey of
-    :func:`dashboards.data.survey` (the sample, or ``KS3_SURVEY_FILES``).
-
-    Raises
-    ------
-    analysis.errors.SurveyDataError
-        The files or the bundle cannot be used; the message says why.
-    """
-    bundle = os.environ.get(BUNDLE_VARIABLE, "").strip()
-    key = f"bundle:{bundle}" if bundle else "survey"
-    if key not in _current:
-        if bundle:
-            from .bundle import BundleResults
-
-            _current[key] = BundleResults(bundle)
-        else:
-            from . import data
-
-            _current[key] = LiveResults(data.survey())
-    return _current[key]
 
 
 def describe(where: Mapping[str, object]) -> str:

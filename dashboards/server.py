@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import shutil
 import signal
@@ -55,14 +54,19 @@ from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelMana
 from tornado import web
 from traitlets import Integer
 
+from analysis import settings
+from analysis.manifest import read_manifest
+
+from . import pages
+
 DASHBOARDS_DIR = Path(__file__).resolve().parent
 HOME = "/voila/render/index.ipynb"
 
 #: The notebooks a published server serves (``my_school`` only when the bundle names a school).
-PUBLIC_NOTEBOOKS = ("index", "subjects", "careers", "enrichment", "gender_gaps", "waves")
-SCHOOL_NOTEBOOK = "my_school"
+PUBLIC_NOTEBOOKS = pages.PUBLIC_NOTEBOOKS
+SCHOOL_NOTEBOOK = pages.SCHOOL_NOTEBOOK
 #: The environment variable naming the bundle (as :data:`dashboards.results.BUNDLE_VARIABLE`).
-BUNDLE_VARIABLE = "KS3_BUNDLE"
+BUNDLE_VARIABLE = settings.BUNDLE
 #: Jupyter data folder holding the published template (``voila/templates/ks3-published``).
 TEMPLATES_DIR = DASHBOARDS_DIR / "templates"
 PUBLISHED_TEMPLATE = "ks3-published"
@@ -191,35 +195,6 @@ def published_command(port: int, root: Path, *, ip: str = "127.0.0.1", preheat: 
     ]
 
 
-def read_manifest(bundle: Path) -> dict:
-    """The bundle's ``manifest.json``, checked enough to serve it.
-
-    Raises
-    ------
-    ValueError
-        The folder or its manifest is missing or is not a publication
-        bundle; the message names the file and says what to do.
-    """
-    bundle = Path(bundle)
-    path = bundle / "manifest.json"
-    if not bundle.is_dir():
-        raise ValueError(f"{bundle}: no such folder. Give the folder written by "
-                         "`python -m analysis publish`.")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ValueError(f"{path}: {error.strerror or error}. A publication bundle has a "
-                         "manifest.json; make one with `python -m analysis publish`.") from None
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path}: not valid JSON (line {error.lineno}: {error.msg}). "
-                         "Make the bundle again with `python -m analysis publish`.") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != "ks3-stem-publication":
-        raise ValueError(f"{path}: field \"format\" is not \"ks3-stem-publication\": this "
-                         "folder is not a publication bundle. Make one with "
-                         "`python -m analysis publish`.")
-    return manifest
-
-
 def published_notebooks(manifest: Mapping) -> list[str]:
     """The notebook names a published server serves for this bundle."""
     school = manifest.get("school")
@@ -290,8 +265,8 @@ def published_env(bundle: Path, base: Mapping[str, str] | None = None,
     if ipython_dir is not None:
         env["IPYTHONDIR"] = str(Path(ipython_dir).resolve())
     env[BUNDLE_VARIABLE] = str(Path(bundle).resolve())
-    env["KS3_SURVEY_FILES"] = ""
-    env["KS3_SURVEY_CODEBOOK"] = ""
+    env[settings.SURVEY_FILES] = ""
+    env[settings.SURVEY_CODEBOOK] = ""
     env["JUPYTER_PATH"] = os.pathsep.join(
         [str(TEMPLATES_DIR), *([env["JUPYTER_PATH"]] if env.get("JUPYTER_PATH") else [])])
     return env

@@ -30,7 +30,7 @@ from collections.abc import Callable
 
 import ipywidgets as widgets
 
-from . import page, results as results_module
+from . import data, page, results as results_module
 
 #: The home page, relative to any dashboard notebook.
 HOME_LINK = '<p class="ks3-note"><a href="index.ipynb">← All dashboards</a></p>'
@@ -126,7 +126,7 @@ def build(make: Callable, *, title: str, intro: str = "", footnote: str = "",
     ``intro`` and ``footnote`` are HTML written by the dashboard's module
     (never from data); ``title`` is escaped.
     """
-    results = results_module.current()
+    results = data.current()
     shown = DashboardPage(results, make, allow_upload=allow_upload)
     heading = page.html_widget(f"{HOME_LINK}<h1>{html.escape(title)}</h1>{intro}")
     parts = [heading, shown.widget]

@@ -34,9 +34,7 @@ import argparse
 import html
 import itertools
 import json
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +43,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from analysis import export
 from analysis.errors import Problem, SurveyDataError
 
 from . import careers, chart_text, downloads, enrichment, explorer, gender_gaps, page, subjects
@@ -436,28 +435,13 @@ def build_site(bundle: str | Path, out_dir: str | Path,
                        for chart in charts for d in chart.drawn})
         if progress:
             progress(topic.name)
-    parent = out.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=parent))
-    try:
-        work.chmod(0o755)
+    with export.whole_folder(out) as work:
         (work / PLOTLY_JS).write_text(get_plotlyjs(), encoding="utf-8")
         for name, text in pages.items():
             (work / name).write_text(text, encoding="utf-8")
         (work / TABLES).mkdir()
         for name, content in tables.items():
             (work / TABLES / name).write_bytes(content)
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            out.rename(old)
-        work.rename(out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     return out
 
 

@@ -207,13 +207,16 @@ def mixed_case_csv(folder: Path, table: pd.DataFrame | None = None):
     t = t[t.wave == 2].reset_index(drop=True)
     agree = dict(schema.scale_codes("agreement"))
     data, truth = {}, {}
-    data["PUPIL_ID"] = t.pupil_id.astype(str); truth["PUPIL_ID"] = "pupil_id"
-    data["SchoolRef"] = t.school_id.astype(str); truth["SchoolRef"] = "school_id"
+    data["PUPIL_ID"] = t.pupil_id.astype(str)
+    truth["PUPIL_ID"] = "pupil_id"
+    data["SchoolRef"] = t.school_id.astype(str)
+    truth["SchoolRef"] = "school_id"
     data["YearGroup"] = t.year_group.astype(float).map({7: "Y7", 9: "Y9"})
     truth["YearGroup"] = "year_group"
     data["gender"] = t.gender.astype(object).map({"girl": "Girl", "boy": "Boy", "other": "Other"})
     truth["gender"] = "gender"
-    data["Class"] = "9Z"; truth["Class"] = None
+    data["Class"] = "9Z"
+    truth["Class"] = None
     for it in schema.items():
         if it.column not in t.columns or it.scale == "categorical":
             continue

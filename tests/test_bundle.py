@@ -20,7 +20,7 @@ import pytest
 
 from analysis import measures, publish
 from analysis.errors import SurveyDataError
-from dashboards import filters, results
+from dashboards import data, filters, results
 from dashboards.bundle import BundleResults
 from dashboards.results import COMPARISONS, LiveResults
 from test_publish import LABEL, published_pupils, sample_bundle, sample_survey
@@ -196,9 +196,9 @@ def test_a_bundle_without_a_school_offers_none(copy):
 
 
 def test_current_reads_the_bundle_named_by_the_environment(monkeypatch):
-    monkeypatch.setattr(results, "_current", {})
+    monkeypatch.setattr(data, "_current", {})
     monkeypatch.setenv(results.BUNDLE_VARIABLE, str(sample_bundle()))
-    r = results.current()
+    r = data.current()
     assert isinstance(r, BundleResults) and r.published
 
 

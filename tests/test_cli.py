@@ -102,8 +102,11 @@ def test_summary_stated_only_describes_those_pupils_and_hides_less(tmp_path):
     for out, extra in ((every, []), (stated, ["--stated-only"])):
         r = runs[out] = run("summary", *SAMPLE, "--out", str(out), "--blocks", "club", *extra)
         assert r.returncode == 0, r.stderr
-    read = lambda folder: pd.read_csv(folder / "club_shares.csv", encoding="utf-8-sig",
-                                      keep_default_na=False)
+
+    def read(folder):
+        return pd.read_csv(folder / "club_shares.csv", encoding="utf-8-sig",
+                           keep_default_na=False)
+
     a, b = read(every), read(stated)
     assert set(b.loc[b.gender != "", "gender"]) == {"boy", "girl"}
     assert "other" in set(a["gender"])

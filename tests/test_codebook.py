@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from analysis import schema
-from analysis.codebook import Codebook, code_key, codebook_template, guess_contract_column
+from analysis.codebook import Codebook, code_key, guess_contract_column
+from analysis.guess import codebook_template
 from analysis.errors import IdentifyingDataError, SurveyDataError
 from analysis.load import load_survey
 

@@ -17,6 +17,7 @@ complement or base under the threshold), shown or implicit.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 
@@ -405,7 +406,7 @@ def test_thresholds_are_configurable():
 
 
 def test_rules_are_frozen():
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         DisclosureRules().min_count = 3
 
 

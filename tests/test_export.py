@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import openpyxl
 import pandas as pd
 import pytest
@@ -119,3 +121,50 @@ def test_xlsx_cells_have_the_right_types_and_missing_values_are_empty(tmp_path):
     assert col["float_na"] == [None, *map(float, range(14))]
     assert col["flag"] == [True, False] * 7 + [True]
     assert col["category"][0] == "'=a" and col["'=SUM(A1)"] == ["a"] * 15
+
+
+# ---------------------------------------------------------------- whole folders
+
+
+def _folder(path: Path, text: str) -> Path:
+    path.mkdir()
+    (path / "index.html").write_text(text)
+    return path
+
+
+def test_a_whole_folder_replaces_the_old_one_and_leaves_nothing_beside_it(tmp_path):
+    out = _folder(tmp_path / "site", "old")
+    with export.whole_folder(out) as work:
+        (work / "index.html").write_text("new")
+        assert (out / "index.html").read_text() == "old"  # untouched until the end
+    assert (out / "index.html").read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+
+
+def test_a_failure_while_writing_leaves_the_old_folder_as_it_was(tmp_path):
+    out = _folder(tmp_path / "site", "old")
+    with pytest.raises(RuntimeError, match="half-way"):
+        with export.whole_folder(out) as work:
+            (work / "index.html").write_text("new")
+            raise RuntimeError("half-way")
+    assert (out / "index.html").read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+
+
+def test_a_failed_swap_puts_the_old_folder_back(tmp_path, monkeypatch):
+    """The new folder cannot take the old one's place (here: its rename fails after
+    the old folder was moved aside): the old folder is renamed back."""
+    out = _folder(tmp_path / "site", "old")
+    rename = Path.rename
+
+    def failing_rename(self, target):
+        if self.name.endswith(".partial"):
+            raise OSError("no space left on device")
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", failing_rename)
+    with pytest.raises(OSError, match="no space"):
+        with export.whole_folder(out) as work:
+            (work / "index.html").write_text("new")
+    assert (out / "index.html").read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]

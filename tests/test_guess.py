@@ -5,9 +5,7 @@ the template is scored against it, and the export loaded with the template is
 compared with the sample's own rows of the same pupils.
 """
 
-from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 import yaml

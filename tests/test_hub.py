@@ -10,6 +10,7 @@ import pytest
 from traitlets.config import Config
 
 from dashboards import hub, identity, server
+from bundle_helpers import manifest_only_bundle
 
 
 @pytest.fixture
@@ -68,9 +69,7 @@ def test_a_network_is_made_once(network):
 
 
 def _bundle(folder, school=None):
-    folder.mkdir(parents=True)
-    (folder / "manifest.json").write_text(json.dumps(
-        {"format": "ks3-stem-publication", "school": school and {"label": "School A"}}))
+    manifest_only_bundle(folder, school and {"label": "School A"})
 
 
 def test_pages_per_role_before_and_after_publishing(network):

@@ -84,7 +84,7 @@ class FakeHub(BaseHTTPRequestHandler):
     users = {"ann": ["school-S05", "role-school-lead"], "bob": ["school-S06"]}
     token = "server-token"
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         name = self.path.rsplit("/", 1)[-1]
         if self.headers.get("Authorization") != f"token {self.token}" or name not in self.users:
             self.send_response(403)

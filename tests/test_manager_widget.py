@@ -6,8 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from datetime import date, datetime, timezone
-from types import SimpleNamespace
+from datetime import date, datetime, UTC
 
 import ipywidgets as widgets
 import pytest
@@ -40,7 +39,7 @@ def links(app) -> dict[str, bytes]:
 
 def upload(control, name: str, content: bytes) -> None:
     control.value = ({"name": name, "type": "", "size": len(content), "content": content,
-                      "last_modified": datetime(2026, 11, 24, tzinfo=timezone.utc)},)
+                      "last_modified": datetime(2026, 11, 24, tzinfo=UTC)},)
 
 
 def test_setting_a_status_redraws_and_autosaves(app, store):

@@ -7,7 +7,7 @@ import html
 import json
 import re
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -168,7 +168,7 @@ def test_example_plans_open(app):
 
 def upload(app, name: str, content: bytes) -> None:
     app.upload.value = ({"name": name, "type": "", "size": len(content), "content": content,
-                         "last_modified": datetime(2026, 11, 24, tzinfo=timezone.utc)},)
+                         "last_modified": datetime(2026, 11, 24, tzinfo=UTC)},)
 
 
 def test_a_broken_plan_file_is_explained_and_the_plan_stays(app):

@@ -469,7 +469,9 @@ def test_population_difference_is_the_plain_pandas_largest_gap():
              if c in every]
     diffs = [(every[items].mean() - kept[items].mean()).abs()]
     for _, key in every[["wave", "year_group"]].drop_duplicates().iterrows():
-        sel = lambda t: t[(t["wave"] == key["wave"]) & (t["year_group"] == key["year_group"])]
+        def sel(t, key=key):
+            return t[(t["wave"] == key["wave"]) & (t["year_group"] == key["year_group"])]
+
         diffs.append((sel(every)[items].mean() - sel(kept)[items].mean()).abs())
     d = pd.concat(diffs).dropna() * 100
     assert largest == pytest.approx(d.max(), abs=1e-9)

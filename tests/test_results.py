@@ -145,7 +145,7 @@ def test_levels_and_describe(live):
 def test_current_reads_the_sample_once(monkeypatch):
     monkeypatch.delenv(results.BUNDLE_VARIABLE, raising=False)
     monkeypatch.delenv(data.FILES_VARIABLE, raising=False)
-    monkeypatch.setattr(results, "_current", {})
-    first = results.current()
-    assert first is results.current()
+    monkeypatch.setattr(data, "_current", {})
+    first = data.current()
+    assert first is data.current()
     assert not first.published

@@ -23,24 +23,19 @@ from tornado import web
 
 from analysis.errors import Problem, SurveyDataError
 from dashboards import page, server
+from bundle_helpers import manifest_only_bundle
 
 
 @pytest.fixture
 def bundle(tmp_path) -> Path:
-    """A folder with the smallest manifest the server reads (no school)."""
-    folder = tmp_path / "bundle"
-    folder.mkdir()
-    (folder / "manifest.json").write_text(json.dumps(
-        {"format": "ks3-stem-publication", "bundle_version": 1, "school": None}))
-    return folder
+    """A folder with only a manifest, as the server reads it (no school)."""
+    return manifest_only_bundle(tmp_path / "bundle")
 
 
 @pytest.fixture
-def school_bundle(bundle) -> Path:
-    manifest = json.loads((bundle / "manifest.json").read_text())
-    manifest["school"] = {"label": "School A", "requested_by": "the head of science"}
-    (bundle / "manifest.json").write_text(json.dumps(manifest))
-    return bundle
+def school_bundle(tmp_path) -> Path:
+    return manifest_only_bundle(tmp_path / "bundle", {"label": "School A",
+                                                      "requested_by": "the head of science"})
 
 
 def run_in_own_loop(scenario) -> None:
@@ -146,9 +141,9 @@ def test_root_must_be_empty(bundle, tmp_path):
 
 
 @pytest.mark.parametrize("content, words", [
-    (None, "manifest.json: No such file"),
-    ("{not json", "manifest.json: not valid JSON (line 1"),
-    (json.dumps({"format": "something else"}), 'field "format"'),
+    (None, "manifest.json: is missing"),
+    ("{not json", "manifest.json: cannot be read as JSON"),
+    (json.dumps({"format": "something else"}), "format is not 'ks3-stem-publication'"),
 ])
 def test_a_folder_that_is_not_a_bundle_is_refused_with_its_file_named(tmp_path, content, words):
     folder = tmp_path / "b"
@@ -156,7 +151,7 @@ def test_a_folder_that_is_not_a_bundle_is_refused_with_its_file_named(tmp_path, 
     if content is not None:
         (folder / "manifest.json").write_text(content)
     with pytest.raises(ValueError) as error:
-        server.read_manifest(folder)
+        server.prepare_published_root(folder, tmp_path / "root")
     assert words in str(error.value) and "python -m analysis publish" in str(error.value)
 
 

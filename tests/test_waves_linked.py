@@ -3,10 +3,8 @@ figures for the chosen block, hidden cells as c, and says how many pupils linked
 
 import re
 
-import pandas as pd
 import pytest
 
-from analysis import linked
 from dashboards import waves
 from dashboards.results import LiveResults
 from analysis.load import load_survey

@@ -4,7 +4,6 @@ Which comparisons are key findings is checked against Benjamini-Hochberg
 recomputed with statsmodels from the p-values in the CSV files, family by family.
 """
 
-from pathlib import Path
 
 import openpyxl
 import pandas as pd

@@ -45,7 +45,7 @@ from analysis.errors import Problem, SurveyDataError
 from analysis.planner.files import (PlanFileError, _neutral, _unneutral, csv_text_lines,
                                     plan_from_json, read_header)
 from analysis.planner.files import plan_to_json as _plan_json
-from analysis.planner.model import FieldProblem, PlanValueError
+from analysis.planner.model import PlanValueError
 
 from .framework import Framework
 from .review import (SCALE_TEXT, STATUS_MEANINGS, STATUSES, ActionReview, Review, Scores,

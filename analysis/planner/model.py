@@ -32,7 +32,8 @@ import uuid
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 #: Stages a half-term is cut into; "throughout" takes all three.
 STAGES_IN_HALF_TERM = 3

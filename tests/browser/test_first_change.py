@@ -44,7 +44,7 @@ def wait_for_pool(server, timeout: float = 180) -> None:
 
 
 @pytest.mark.parametrize("kernel", ["fresh", "preheated"])
-def test_a_filter_changed_as_the_chart_appears_is_followed(page, request, sample_table,
+def test_a_filter_changed_as_the_chart_appears_is_followed(page, request, sample_table,  # noqa: F811
                                                            kernel):
     server = request.getfixturevalue("voila" if kernel == "fresh" else "preheated")
     if kernel == "preheated":

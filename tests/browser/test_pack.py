@@ -22,7 +22,7 @@ def test_report_opens_in_chromium_with_the_schools_figures(browser, tmp_path):
         page.close()
     pupils = pd.concat([pd.read_csv(f) for f in data.SAMPLE_FILES])
     school = pupils[pupils["school_id"] == "S13"]
-    for (wave, year), rows in school.groupby(["wave", "year_group"]):
+    for (_wave, year), rows in school.groupby(["wave", "year_group"]):
         answered = max(rows[c].notna().sum() for b in schema.blocks()
                        if b.scale in ("binary", "agreement") for c in b.columns)
         assert f"Year {year}\t{answered:,}" in text or f"Year {year} {answered:,}" in text

@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from dashboards import data, server
-from dashboards.server import HOME, VoilaServer
+from dashboards.server import VoilaServer
 
 from .conftest import PAGE_TIMEOUT_MS, open_dashboard
 
