@@ -27,7 +27,11 @@ that the hexagon outlines. A clickable ``FigureWidget`` was tried first: in
 Voilà (plotly 7's anywidget FigureWidget) about half of the page loads drew a
 view that never took the kernel's updates, so the hexagon showed stale scores
 (see the report of issue 14); a picture that is wrong is worse than one that
-is not clickable.
+is not clickable. So a click on the plain figure reaches the kernel through
+:class:`HexagonClicks`, an invisible widget whose browser side listens for
+plotly's ``plotly_click`` on each hexagon drawn and sends the theme id (the
+bars' ``customdata``); the page opens it only if it is a theme of the
+framework. The buttons stay: the click is an extra for mouse users.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
+import anywidget
 import ipywidgets as widgets
 import plotly.graph_objects as go
 
@@ -70,6 +75,52 @@ CSS = """<style>
 .ks3-provenance { color: #555; font-size: 0.85em; }
 .ks3-none { color: #8a3600; }
 </style>"""
+
+
+#: The browser side of :class:`HexagonClicks`: on every hexagon drawn in the page
+#: (``.ks3-hexagon``, found again after each redraw), send the clicked bar's theme id.
+HEXAGON_CLICKS_ESM = """
+function hook(model) {
+  for (const plot of document.querySelectorAll(".ks3-hexagon .js-plotly-plot")) {
+    if (plot.__ks3Clicks || typeof plot.on !== "function") continue;
+    plot.__ks3Clicks = true;
+    plot.on("plotly_click", (event) => {
+      const point = event && event.points && event.points[0];
+      const theme = point && point.customdata && point.customdata[0];
+      if (typeof theme === "string") model.send({ theme: theme });
+    });
+  }
+}
+function render({ model, el }) {
+  el.setAttribute("aria-hidden", "true");
+  hook(model);
+  const observer = new MutationObserver(() => hook(model));
+  observer.observe(document.body, { subtree: true, childList: true });
+  return () => observer.disconnect();
+}
+export default { render };
+"""
+
+
+class HexagonClicks(anywidget.AnyWidget):
+    """An invisible widget: ``callback(theme_id)`` for each click on a hexagon's theme.
+
+    Only ids in ``themes`` are passed on; anything else a browser sends is ignored."""
+
+    _esm = HEXAGON_CLICKS_ESM
+
+    def __init__(self, themes, callback):
+        super().__init__(layout=widgets.Layout(width="0", height="0", overflow="hidden"))
+        self._themes = frozenset(themes)
+        self._callback = callback
+        self.on_msg(lambda _widget, content, _buffers: self.clicked(
+            content.get("theme") if isinstance(content, dict) else None))
+
+    def clicked(self, theme: object) -> bool:
+        if not isinstance(theme, str) or theme not in self._themes:
+            return False
+        self._callback(theme)
+        return True
 
 
 def examples() -> dict[str, Path]:
@@ -160,6 +211,9 @@ class Manager:
 
         # the hexagon (a plain figure: see the module notes), its summary and table
         self.picture = widgets.Output()
+        self.picture.add_class("ks3-hexagon")
+        self.hexagon_clicks = HexagonClicks([t.id for t in self.framework.themes],
+                                            self.open_theme)
         self.figure: go.Figure | None = None
         self.summary = widgets.HTML()
         self.table = widgets.HTML()
@@ -208,7 +262,8 @@ class Manager:
     # ------------------------------------------------------------- layout
 
     def _layout(self) -> widgets.VBox:
-        picture = widgets.VBox([self.picture], layout=widgets.Layout(width="60%"))
+        picture = widgets.VBox([self.picture, self.hexagon_clicks],
+                               layout=widgets.Layout(width="60%"))
         beside = widgets.VBox([page.html_widget("<h3>Where the school stands</h3>"),
                                self.summary, self.table], layout=widgets.Layout(width="40%"))
         return widgets.VBox([

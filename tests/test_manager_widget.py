@@ -230,3 +230,16 @@ def test_details_are_made_when_opened_and_saved_like_the_rest(app, store):
                                                        "Book the hall")
     parts["status"].value = "planned"  # details kept when the status changes
     assert app.review.entry("careers.families.events").next_step == "Book the hall"
+
+
+def test_a_click_on_the_hexagon_opens_its_theme_and_nothing_else_gets_through(app):
+    """What the browser side of HexagonClicks sends on a click: the bar's theme id. A
+    message naming no theme of the framework (crafted, or from another chart) does nothing."""
+    assert app.theme.value == "leadership"
+    app.hexagon_clicks._handle_custom_msg({"theme": "careers"}, [])
+    assert app.theme.value == "careers" and "careers.status.coordinator" in app.action_widgets
+    for crafted in ({"theme": "../leadership"}, {"theme": ["staff"]}, {"theme": None}, "staff",
+                    {"theme": "Staff"}):
+        app.hexagon_clicks._handle_custom_msg(crafted, [])
+        assert app.theme.value == "careers"
+    assert "ks3-hexagon" in app.picture._dom_classes

@@ -197,3 +197,33 @@ def test_two_browsers_never_see_each_others_review_and_a_reload_finds_your_own(
     finally:
         for context in contexts:
             context.close()
+
+
+def test_a_click_on_the_hexagon_opens_its_theme(page, manager_voila):
+    """A click on a theme's segment opens it (an extra to the theme buttons), on the
+    hexagon first drawn and on the one redrawn after the click."""
+    open_dashboard(page, manager_voila, MANAGER)
+    wait_for_chart(page)
+    selected = ("() => { const b = document.querySelector("
+                "'.widget-toggle-buttons button.mod-active'); return b && b.textContent.trim(); }")
+    assert page.evaluate(selected) == "Leadership"
+
+    def click_segment(theme: int) -> None:
+        """Click the middle of a theme's outermost bar (not started: the whole segment)
+        with the mouse, where plotly's drag layer over the bars takes it."""
+        x, y = page.evaluate("""(i) => {
+            const bar = document.querySelectorAll('.ks3-hexagon .barlayer .trace')[3]
+                .querySelectorAll('.point path')[i];
+            bar.scrollIntoView({block: 'center'});
+            const r = bar.getBoundingClientRect();
+            return [r.x + r.width / 2, r.y + r.height / 2]; }""", theme)
+        page.mouse.click(x, y)
+
+    click_segment(1)
+    action(page, "staff.cpd.careers").wait_for()
+    page.wait_for_function(f"() => ({selected})() === 'Staff'")
+    wait_for_chart(page)
+    click_segment(4)  # the redrawn hexagon answers too
+    action(page, "careers.status.coordinator").wait_for()
+    page.wait_for_function(f"() => ({selected})() === 'Careers'")
+    assert_no_code_or_traceback(page)
