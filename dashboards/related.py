@@ -26,8 +26,9 @@ import pandas as pd
 
 from analysis import related as relate
 from analysis import schema
+from analysis.figures import shares as charts
 
-from . import charts, downloads, page, shell
+from . import downloads, page, shell
 from .filters import Filters
 from .results import Results, describe, legend_note, mark_shares
 
