@@ -9,6 +9,10 @@
 ``KS3_PUBLICATIONS``      the ledger of publications (``~/.ks3/publications.json``)
 ``KS3_HUB_DIR``           a network hub's folder, for a member's own server
 ``KS3_HUB_PROXY``         the hub's configurable-http-proxy program
+``KS3_VISITS``            where each visitor's uploaded files are kept for the visit
+                          (``~/.ks3/visits``)
+``KS3_FRAMEWORK``         the STEM Manager's framework file, a network's own (default:
+                          the project's, ``analysis/manager/framework.yml``)
 ========================  ==============================================================
 
 Each is read when asked for (never at import), so a test or a server can set it.
@@ -33,6 +37,8 @@ STORE = "KS3_STORE"
 PUBLICATIONS = "KS3_PUBLICATIONS"
 HUB_DIR = "KS3_HUB_DIR"
 HUB_PROXY = "KS3_HUB_PROXY"
+VISITS = "KS3_VISITS"
+FRAMEWORK = "KS3_FRAMEWORK"
 
 #: The repository root, found from this package (never from the working directory).
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,9 +80,21 @@ def data_source(environ: Mapping[str, str] | None = None) -> DataSource:
                       Path(codebook).expanduser() if codebook else None, False)
 
 
-def _path_or_home(variable: str, *default: str) -> Path:
-    value = named(variable)
+def _path_or_home(variable: str, *default: str,
+                  environ: Mapping[str, str] | None = None) -> Path:
+    value = named(variable, environ)
     return Path(value).expanduser() if value else Path.home().joinpath(*default)
+
+
+def visits_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The folder of every visitor's kept files: ``KS3_VISITS`` or ``~/.ks3/visits``."""
+    return _path_or_home(VISITS, ".ks3", "visits", environ=environ)
+
+
+def framework_file(environ: Mapping[str, str] | None = None) -> Path | None:
+    """A network's own STEM Manager framework (``KS3_FRAMEWORK``), if one is named."""
+    value = named(FRAMEWORK, environ)
+    return Path(value).expanduser() if value else None
 
 
 def store_path() -> Path:

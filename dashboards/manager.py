@@ -48,9 +48,11 @@ import anywidget
 import ipywidgets as widgets
 import plotly.graph_objects as go
 
+from analysis import settings
 from analysis.errors import SurveyDataError
 from analysis.manager import figure, files, links
-from analysis.manager.framework import Framework, default_framework
+from analysis.manager.framework import (Framework, FrameworkError, default_framework,
+                                        load_framework)
 from analysis.manager.review import (SCALE_TEXT, STATUS_MEANINGS, STATUSES, ActionReview,
                                      Review, ReviewValueError, progress, scores, summary)
 from analysis.planner import files as plan_files
@@ -883,13 +885,35 @@ class Manager:
         return True
 
 
+def page_framework() -> Framework:
+    """The framework the page reviews against: a network's own file
+    (``KS3_FRAMEWORK``, :func:`analysis.settings.framework_file`), else the project's.
+
+    Raises
+    ------
+    analysis.manager.framework.FrameworkError
+        The named file cannot be read or is not a framework (the message says which
+        entry and what to do).
+    """
+    path = settings.framework_file()
+    return load_framework(path) if path is not None else default_framework()
+
+
 def build() -> widgets.Widget:
     """The page: heading, the Manager for the visitor (built when they arrive), help."""
     body = widgets.VBox([page.loading("Opening the STEM Manager…")])
 
     def arrived(visitor: identity.Visitor) -> None:
         try:
-            manager = Manager(visitor.owner, saved_by=visitor.user)
+            framework = page_framework()
+        except FrameworkError as error:
+            body.children = [widgets.HTML(_problem(
+                "The STEM Manager's framework file cannot be used", [str(error)],
+                f"Correct the file named by {settings.FRAMEWORK}, or unset it to use the "
+                "project's framework."))]
+            return
+        try:
+            manager = Manager(visitor.owner, saved_by=visitor.user, framework=framework)
         except Exception:  # noqa: BLE001 - the page must never show a traceback
             traceback.print_exc(file=sys.__stderr__)
             body.children = [page.unexpected_message()]

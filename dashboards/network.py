@@ -15,7 +15,6 @@ sentences; there is no chart.
 from __future__ import annotations
 
 import html
-import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable
@@ -24,7 +23,7 @@ from pathlib import Path
 import ipywidgets as widgets
 import pandas as pd
 
-from analysis import network
+from analysis import network, settings
 from analysis.manager.framework import Framework, default_framework
 from analysis.store import Store
 
@@ -38,8 +37,7 @@ REFUSAL = ("This page is for the network's lead only: it shows every member scho
 
 def member_schools(environ=None) -> list[str] | None:
     """The member school ids of the hub's network (``KS3_HUB_DIR``); ``None`` off a hub."""
-    environ = os.environ if environ is None else environ
-    folder = environ.get("KS3_HUB_DIR", "").strip()
+    folder = settings.named(settings.HUB_DIR, environ)
     if not folder:
         return None
     from .hub import read_network

@@ -52,19 +52,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from analysis import settings
+
 from .identity import Visitor
 
 #: Names the folder holding every visitor's kept files.
-VISITS_VARIABLE = "KS3_VISITS"
+VISITS_VARIABLE = settings.VISITS
 #: A visit's list of files (the only file of a visit not named by a hash).
 MANIFEST = "visit.json"
 
 
 def visits_dir(environ: Mapping[str, str] | None = None) -> Path:
     """The folder of every visitor's kept files: ``KS3_VISITS`` or ``~/.ks3/visits``."""
-    environ = os.environ if environ is None else environ
-    named = environ.get(VISITS_VARIABLE, "").strip()
-    return Path(named).expanduser() if named else Path.home() / ".ks3" / "visits"
+    return settings.visits_path(environ)
 
 
 def visit_key(visitor: Visitor) -> str:

@@ -217,6 +217,47 @@ def test_build_asks_identity_and_builds_on_arrival(monkeypatch, tmp_path):
     assert isinstance(body.children[0], widgets.VBox)  # the Manager itself
 
 
+NETWORK_FRAMEWORK = """framework_version: 1
+id: north-east
+edition: "1"
+title: Our STEM review
+themes:
+  - id: pupils
+    title: Pupil voice
+    provenance: {source: project, note: our network's}
+    objectives:
+      - id: pupils.listen
+        title: Listen to pupils
+        provenance: {source: project, note: ours}
+        actions:
+          - id: pupils.listen.panel
+            title: A pupil STEM panel
+            provenance: {source: project, note: ours}
+"""
+
+
+def test_a_networks_own_framework_file_is_the_pages(monkeypatch, tmp_path):
+    """KS3_FRAMEWORK names a network's own framework: the page reviews against it,
+    unchanged; a file that is not a framework gives its message, never a traceback."""
+    monkeypatch.setenv("KS3_STORE", str(tmp_path / "s.sqlite"))
+    monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+    own = tmp_path / "network.yml"
+    own.write_text(NETWORK_FRAMEWORK, encoding="utf-8")
+    monkeypatch.setenv("KS3_FRAMEWORK", str(own))
+    page = manager.build()
+    page.children[1].arrive("e" * 32)
+    (shown,) = page.children[2].children
+    themes = [w for w in shown.children if isinstance(w, widgets.ToggleButtons)]
+    assert [label for label, _ in themes[0].options] == ["Pupil voice"]
+
+    own.write_text("framework_version: 1\nthemes: nothing\n", encoding="utf-8")
+    page = manager.build()
+    page.children[1].arrive("f" * 32)
+    (message,) = page.children[2].children
+    assert "framework file cannot be used" in message.value
+    assert "network.yml" in message.value and "Traceback" not in message.value
+
+
 def test_details_are_made_when_opened_and_saved_like_the_rest(app, store):
     app.open_theme("careers")
     parts = app.action_widgets["careers.families.events"]
