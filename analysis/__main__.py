@@ -403,9 +403,9 @@ def _pack(args: argparse.Namespace) -> int:
     try:
         if args.review:
             from .manager.files import load_review
-            from .manager.framework import default_framework
+            from .manager.framework import configured_framework
 
-            review = load_review(args.review, default_framework())
+            review = load_review(args.review, configured_framework())
         if args.plan:
             from .planner.files import load_plan
 

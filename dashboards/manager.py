@@ -51,8 +51,8 @@ import plotly.graph_objects as go
 from analysis import settings
 from analysis.errors import SurveyDataError
 from analysis.manager import figure, files, links
-from analysis.manager.framework import (Framework, FrameworkError, default_framework,
-                                        load_framework)
+from analysis.manager.framework import (Framework, FrameworkError, configured_framework,
+                                        default_framework)
 from analysis.manager.review import (SCALE_TEXT, STATUS_MEANINGS, STATUSES, ActionReview,
                                      Review, ReviewValueError, progress, scores, summary)
 from analysis.planner import files as plan_files
@@ -179,7 +179,7 @@ class Manager:
                  framework: Framework | None = None, survey=None, saved_by: str = ""):
         self.owner = owner
         self.store = store if store is not None else Store()
-        self.framework = framework or default_framework()
+        self.framework = framework or configured_framework()
         self.saved_by = saved_by
         self._survey = survey
         self.survey_findings = None
@@ -885,27 +885,13 @@ class Manager:
         return True
 
 
-def page_framework() -> Framework:
-    """The framework the page reviews against: a network's own file
-    (``KS3_FRAMEWORK``, :func:`analysis.settings.framework_file`), else the project's.
-
-    Raises
-    ------
-    analysis.manager.framework.FrameworkError
-        The named file cannot be read or is not a framework (the message says which
-        entry and what to do).
-    """
-    path = settings.framework_file()
-    return load_framework(path) if path is not None else default_framework()
-
-
 def build() -> widgets.Widget:
     """The page: heading, the Manager for the visitor (built when they arrive), help."""
     body = widgets.VBox([page.loading("Opening the STEM Manager…")])
 
     def arrived(visitor: identity.Visitor) -> None:
         try:
-            framework = page_framework()
+            framework = configured_framework()
         except FrameworkError as error:
             body.children = [widgets.HTML(_problem(
                 "The STEM Manager's framework file cannot be used", [str(error)],

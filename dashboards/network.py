@@ -24,7 +24,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from analysis import network, settings
-from analysis.manager.framework import Framework, default_framework
+from analysis.manager.framework import Framework, configured_framework
 from analysis.store import Store
 
 from . import identity, page
@@ -141,7 +141,7 @@ def content_for(visitor: identity.Visitor, store: Store | None = None,
         return page.html_widget(f"<div class='ks3-problem'><h2>Not for you</h2>"
                                 f"<p>{html.escape(REFUSAL)}</p></div>")
     store = store if store is not None else Store()
-    framework = framework or default_framework()
+    framework = framework or configured_framework()
     schools = member_schools() if schools is None else list(schools)
     shown = widgets.HTML()
     refresh = widgets.Button(description="Read again", icon="refresh",

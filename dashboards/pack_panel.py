@@ -18,7 +18,7 @@ import ipywidgets as widgets
 
 from analysis.errors import SurveyDataError
 from analysis.manager.files import read_review
-from analysis.manager.framework import default_framework
+from analysis.manager.framework import configured_framework
 from analysis.pack import findings, make_pack
 from analysis.pack.content import DEFAULT_FINDINGS, SchoolData
 from analysis.pack.report import report_html
@@ -188,7 +188,7 @@ class PackPanel:
             self._say("The school changed: list its findings first.", problem=True)
             return
         ids = self.chosen_ids()
-        framework = default_framework()
+        framework = configured_framework()
         try:
             plan = self._read(self.plan_upload, read_plan, "plan")
             review = self._read(self.review_upload,

@@ -33,6 +33,7 @@ from typing import Any
 
 import yaml
 
+from analysis import settings
 from analysis.errors import Problem, SurveyDataError
 from analysis.planner.model import Event, kinds, lower_label, subjects
 
@@ -399,6 +400,21 @@ def load_framework(path: str | Path) -> Framework:
         raise FrameworkError(Problem(path.name, f"cannot be read ({error.strerror}).",
                                      "Check the path and that the file can be read.")) from None
     return framework_from_text(text, path.name)
+
+
+def configured_framework() -> Framework:
+    """The framework reviews are made against here: a network's own file
+    (``KS3_FRAMEWORK``, :func:`analysis.settings.framework_file`), else the
+    project's (:func:`default_framework`).
+
+    Raises
+    ------
+    FrameworkError
+        The named file cannot be read or is not a framework (the message says which
+        entry and what to do).
+    """
+    path = settings.framework_file()
+    return load_framework(path) if path is not None else default_framework()
 
 
 @cache

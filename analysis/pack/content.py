@@ -171,10 +171,10 @@ def make_pack(school: SchoolData, *, finding_ids: Sequence[str] | None = None,
                 hidden=found.hidden_rows(school.tables, school.name, school.rules),
                 bases=bases(school), made_on=made_on or date.today())
     if review is not None:
-        from analysis.manager.framework import default_framework
+        from analysis.manager.framework import configured_framework
         from analysis.manager.review import scores
 
-        framework = framework or default_framework()
+        framework = framework or configured_framework()
         pack.review, pack.framework = review, framework
         pack.scores = scores(review, framework)
         if plan is None:
