@@ -305,8 +305,7 @@ class MySchool:
         self.downloads = downloads.DownloadLinks(table, self.filename())
         self._draw(table, self.value)
         self.widget = widgets.VBox([
-            widgets.HBox(list(self.choices.values()),
-                         layout=widgets.Layout(flex_flow="row wrap", gap="0.8em")),
+            page.row(self.choices.values()),
             self.message, self.chart, self.text, self.downloads.widget])
         from .pack_panel import PackPanel  # the staff-meeting pack reads this page's tables
 

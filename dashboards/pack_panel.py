@@ -124,8 +124,7 @@ class PackPanel:
         self.links = page.html_widget("")
         self.widget = widgets.VBox([
             self.heading, self.list_button, self.findings_box, self.more_button,
-            widgets.HBox([self.plan_upload, self.review_upload],
-                         layout=widgets.Layout(flex_flow="row wrap", gap="0.8em")),
+            page.row([self.plan_upload, self.review_upload]),
             self.make_button, self.message, self.links])
         self.widget.add_class("ks3-pack")
 

@@ -66,6 +66,7 @@ CSS = """
 .ks3-problem h2 { font-size: 1.25em; margin: 0 0 0.4em 0; color: #8a3600; }
 .ks3-problem li { margin: 0.25em 0; }
 .ks3-problem code { background: #fff; padding: 0 0.25em; }
+.ks3-wrap { flex-flow: row wrap; gap: 0.8em; }
 .ks3-loading { display: flex; align-items: center; gap: 0.7em; padding: 1.5em 0;
                font-size: 1.1em; color: #444; }
 .ks3-spinner { width: 1.2em; height: 1.2em; border: 3px solid #cfd8e3;
@@ -311,6 +312,14 @@ LANDMARKS_JS = """<script>
   if (own) own.style.display = 'none';
 })();
 </script>"""
+
+
+def row(children) -> widgets.HBox:
+    """Controls side by side, wrapping onto the next line on a narrow screen, a little
+    apart (CSS ``gap``: ipywidgets' ``Layout`` has none for a row)."""
+    box = widgets.HBox(list(children), layout=widgets.Layout(flex_flow="row wrap"))
+    box.add_class("ks3-wrap")
+    return box
 
 
 def named(control: widgets.Widget, name: str, *, shown: bool = True,
