@@ -49,12 +49,13 @@ def _check(args: argparse.Namespace) -> int:
     if survey is None:
         return 1
     t = survey.table
-    print(f"Read {', '.join(survey.files)}: {len(t)} pupils in "
-          f"{t['school_id'].nunique()} schools.")
+    print(f"Read {', '.join(survey.files)}: {len(t)} pupils in {t['school_id'].nunique()} schools.")
     for wave, part in t.groupby("wave", observed=True):
         years = ", ".join(str(y) for y in sorted(part["year_group"].dropna().unique()))
-        print(f"  wave {wave}: {len(part)} pupils, {part['school_id'].nunique()} schools, "
-              f"year groups {years}")
+        print(
+            f"  wave {wave}: {len(part)} pupils, {part['school_id'].nunique()} schools, "
+            f"year groups {years}"
+        )
     print("Question blocks: " + ", ".join(b.label for b in survey.blocks))
     for note in survey.notes:
         print(f"Note: {note}")
@@ -88,17 +89,21 @@ def _summary(args: argparse.Namespace) -> int:
         known = [b.key for b in schema.blocks()]
         unknown = [b for b in blocks if b not in known]
         if unknown:
-            print(f"--blocks: no block {', '.join(unknown)}; blocks are {', '.join(known)}",
-                  file=sys.stderr)
+            print(
+                f"--blocks: no block {', '.join(unknown)}; blocks are {', '.join(known)}",
+                file=sys.stderr,
+            )
             return 2
     pairs = []
     for pair in filter(None, (args.pairs or "").split(",")):
         item, _, by_item = pair.strip().partition(":")
         items = {i.column: i for i in schema.items()}
         if item not in items or by_item not in items or items[item].scale == "categorical":
-            print(f"--pairs: '{pair}' is not ITEM:OTHER_ITEM with two survey items, the first "
-                  "a yes/no or agreement item (e.g. consider_science:enjoy_science)",
-                  file=sys.stderr)
+            print(
+                f"--pairs: '{pair}' is not ITEM:OTHER_ITEM with two survey items, the first "
+                "a yes/no or agreement item (e.g. consider_science:enjoy_science)",
+                file=sys.stderr,
+            )
             return 2
         pairs.append((item, by_item))
     population = None
@@ -117,40 +122,54 @@ def _summary(args: argparse.Namespace) -> int:
     # block): under disclosure control they are written only when asked for.
     distributions = args.distributions or not protect
     if not distributions:
-        print("Four-point and qualification-aim distributions left out (shares agreeing "
-              "are written); add --distributions to include them (slow: minutes a block).",
-              file=sys.stderr)
-    present = [b for b in aggregates.blocks if (blocks is None or b.key in blocks)
-               and (distributions or b.scale != "categorical")]
+        print(
+            "Four-point and qualification-aim distributions left out (shares agreeing "
+            "are written); add --distributions to include them (slow: minutes a block).",
+            file=sys.stderr,
+        )
+    present = [
+        b
+        for b in aggregates.blocks
+        if (blocks is None or b.key in blocks) and (distributions or b.scale != "categorical")
+    ]
     with tqdm(total=len(present), desc="blocks", unit="block", file=sys.stderr) as bar:
         tables = measures.summary_tables(
-            aggregates, protect=protect, rules=rules, blocks=[b.key for b in present],
-            distributions=distributions, progress=lambda key: (bar.set_postfix_str(key), bar.update(1)))
+            aggregates,
+            protect=protect,
+            rules=rules,
+            blocks=[b.key for b in present],
+            distributions=distributions,
+            progress=lambda key: (bar.set_postfix_str(key), bar.update(1)),
+        )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     # Linked pupils are figures for internal use: their tables are protected on their
     # own, not audited together with the published ones (the linked pupils are a subset
     # of the cohort's, whose tables are published here), so a disclosure-controlled
     # summary leaves them out and says so.
-    followed = {} if protect else _linked_tables(survey, aggregates, protect, rules,
-                                                 list(tables))
+    followed = {} if protect else _linked_tables(survey, aggregates, protect, rules, list(tables))
     if pairs:
         from .related import pairs_table
 
         # protected: each pair audited with both items' all-pupils figures (related.protect_pairs)
-        followed["related_items"] = pairs_table(survey.table, pairs, rules if protect else None,
-                                                audited=protect)
+        followed["related_items"] = pairs_table(
+            survey.table, pairs, rules if protect else None, audited=protect
+        )
     readme = _summary_readme(survey, tables, protect, rules, population, followed)
     if protect:
         from . import linked
 
         if not linked.link(survey.table).empty:
-            readme += ["", "## Linked pupils", "",
-                       "Not written here: their tables are protected each on its own, not "
-                       "yet audited together with the tables above (the linked pupils are "
-                       "part of the cohort those tables describe), so they are figures for "
-                       "internal use. `summary --no-disclosure` writes them; do not publish "
-                       "them."]
+            readme += [
+                "",
+                "## Linked pupils",
+                "",
+                "Not written here: their tables are protected each on its own, not "
+                "yet audited together with the tables above (the linked pupils are "
+                "part of the cohort those tables describe), so they are figures for "
+                "internal use. `summary --no-disclosure` writes them; do not publish "
+                "them.",
+            ]
     (out / "README.md").write_text("\n".join(readme) + "\n", encoding="utf-8")
     written = []
     for key, parts in tables.items():
@@ -173,10 +192,16 @@ def _hidden_words(tables, stated_only: bool) -> str:
     hidden = sum(int((t["suppressed"].astype(str) != "").sum()) for t in shares)
     words = f"{hidden:,} of {rows:,} share rows are hidden (c or u)."
     if rows and hidden / rows > 0.5:
-        words += (" That is most of them: small groups (few pupils or schools) force it."
-                  + ("" if stated_only else " --stated-only leaves out the pupils whose gender "
-                     "or ethnicity is 'other' or not stated, the usual cause.")
-                  + " For your own internal use only, --no-disclosure shows every figure.")
+        words += (
+            " That is most of them: small groups (few pupils or schools) force it."
+            + (
+                ""
+                if stated_only
+                else " --stated-only leaves out the pupils whose gender "
+                "or ethnicity is 'other' or not stated, the usual cause."
+            )
+            + " For your own internal use only, --no-disclosure shows every figure."
+        )
     return words
 
 
@@ -191,12 +216,15 @@ def _linked_tables(survey, aggregates, protect: bool, rules, blocks) -> dict:
     result = linked.transitions(table, aggregates.cohort(fdr=False))
     if protect:
         result = linked.protect_transitions(result, rules)
-    return {"linked_pupils": result,
-            "linked_vs_not_linked": linked.linked_vs_not(table, rules if protect else None)}
+    return {
+        "linked_pupils": result,
+        "linked_vs_not_linked": linked.linked_vs_not(table, rules if protect else None),
+    }
 
 
-def _summary_readme(survey, tables, protect: bool, rules, population=None,
-                    followed=None) -> list[str]:
+def _summary_readme(
+    survey, tables, protect: bool, rules, population=None, followed=None
+) -> list[str]:
     from . import measures, schema
 
     lines = [
@@ -207,15 +235,22 @@ def _summary_readme(survey, tables, protect: bool, rules, population=None,
         "",
     ]
     if survey.notes:
-        lines += ["## Notes on the data", "",
-                  "What loading the files said (see docs/codebook.md): how a codebook's codes "
-                  "changed answers (a scale's middle answer left out of the bases, answers "
-                  "coded as not answered, with how many), columns left out, blocks absent.", ""]
+        lines += [
+            "## Notes on the data",
+            "",
+            "What loading the files said (see docs/codebook.md): how a codebook's codes "
+            "changed answers (a scale's middle answer left out of the bases, answers "
+            "coded as not answered, with how many), columns left out, blocks absent.",
+            "",
+        ]
         lines += [f"- {note}" for note in survey.notes] + [""]
     if population:
-        lines += [f"Written with --stated-only: the tables describe {population}, so that "
-                  "nothing about the other pupils can be worked out from the gender and "
-                  "ethnicity tables and far fewer figures need hiding.", ""]
+        lines += [
+            f"Written with --stated-only: the tables describe {population}, so that "
+            "nothing about the other pupils can be worked out from the gender and "
+            "ethnicity tables and far fewer figures need hiding.",
+            "",
+        ]
     from .disclosure import INTERNAL_USE, PUBLICATION, regime_sentence
 
     if protect:
@@ -307,11 +342,13 @@ def _summary_readme(survey, tables, protect: bool, rules, population=None,
             "item by item, to judge whether the linked pupils are typical.",
         ]
         if protect:
-            lines += ["",
-                      "Disclosure control: the four cells of each item's transition table are "
-                      "protected together as a distribution adding up to its base "
-                      "(analysis.disclosure.protect); where a cell is hidden, the item's linked "
-                      "shares and paired change, which would give it back, are hidden too."]
+            lines += [
+                "",
+                "Disclosure control: the four cells of each item's transition table are "
+                "protected together as a distribution adding up to its base "
+                "(analysis.disclosure.protect); where a cell is hidden, the item's linked "
+                "shares and paired change, which would give it back, are hidden too.",
+            ]
     if followed and "related_items" in followed:
         lines += [
             "",
@@ -324,16 +361,23 @@ def _summary_readme(survey, tables, protect: bool, rules, population=None,
             "whatever the answer (`rao_scott_F` on `df1`, `df2` degrees of freedom, "
             "`rao_scott_p`; `design_effect` the mean generalised design effect dividing "
             "Pearson's `pearson_chi2`). All pupils of the file; see analysis/related.py.",
-        ] + (["", "Disclosure control: each pair is audited with the figures published "
-              "beside it (analysis.related.protect_pairs): ITEM's share among all pupils, "
-              "with the pair's cells, the pupils who answered ITEM but not OTHER being a "
-              "group of their own that is never shown; and OTHER's own answers against the "
-              "pair's bases. A cell is hidden (c) or not shown (u) as in the tables above "
-              f"(counts, complements and bases under {rules.min_count:g} pupils, bases under "
-              f"{rules.min_base:g} pupils or from fewer than {rules.min_schools} schools), and "
-              "so are the cells that would give a hidden one back. Where a figure already "
-              "published above or OTHER's side would need hiding, the pair is hidden whole. "
-              "The test is given only for a pair with no hidden cell."] if protect else [])
+        ] + (
+            [
+                "",
+                "Disclosure control: each pair is audited with the figures published "
+                "beside it (analysis.related.protect_pairs): ITEM's share among all pupils, "
+                "with the pair's cells, the pupils who answered ITEM but not OTHER being a "
+                "group of their own that is never shown; and OTHER's own answers against the "
+                "pair's bases. A cell is hidden (c) or not shown (u) as in the tables above "
+                f"(counts, complements and bases under {rules.min_count:g} pupils, bases under "
+                f"{rules.min_base:g} pupils or from fewer than {rules.min_schools} schools), and "
+                "so are the cells that would give a hidden one back. Where a figure already "
+                "published above or OTHER's side would need hiding, the pair is hidden whole. "
+                "The test is given only for a pair with no hidden cell.",
+            ]
+            if protect
+            else []
+        )
     return lines
 
 
@@ -347,9 +391,11 @@ def _publish(args: argparse.Namespace) -> int:
     if survey is None:
         return 1
     if not args.distributions:
-        print("Four-point and qualification-aim distributions left out (shares agreeing "
-              "are published); add --distributions to include them (slow: minutes a block).",
-              file=sys.stderr)
+        print(
+            "Four-point and qualification-aim distributions left out (shares agreeing "
+            "are published); add --distributions to include them (slow: minutes a block).",
+            file=sys.stderr,
+        )
     try:
         present = measures.SurveyAggregates(survey.table).blocks
     except ValueError as err:
@@ -359,28 +405,39 @@ def _publish(args: argparse.Namespace) -> int:
     try:
         with tqdm(total=total, desc="blocks", unit="block", file=sys.stderr) as bar:
             out = build_bundle(
-                survey, args.out, school=args.school, school_label=args.school_label,
-                requested_by=args.requested_by or "", distributions=args.distributions,
-                title=args.title or DEFAULT_TITLE, stated_only=args.stated_only,
+                survey,
+                args.out,
+                school=args.school,
+                school_label=args.school_label,
+                requested_by=args.requested_by or "",
+                distributions=args.distributions,
+                title=args.title or DEFAULT_TITLE,
+                stated_only=args.stated_only,
                 progress=lambda key: (bar.set_postfix_str(key), bar.update(1)),
-                withdraw_earlier=args.withdraw_earlier)
+                withdraw_earlier=args.withdraw_earlier,
+            )
     except SurveyDataError as err:
         print(f"Nothing was published:\n{err}", file=sys.stderr)
         return 1
-    school = f", with the view of school {args.school} as {args.school_label!r}" \
-        if args.school else ""
+    school = (
+        f", with the view of school {args.school} as {args.school_label!r}" if args.school else ""
+    )
     who = "every pupil"
     if args.stated_only:
         from .publish import population_difference, published_pupils
 
         median, largest = population_difference(survey, published_pupils(survey)[0])
-        who = ("only the pupils who stated their gender (girl or boy) and ethnicity "
-               "(--all-pupils publishes everyone, with far more figures hidden). Their "
-               f"shares differ from every pupil's by {median:.2f} percentage points at the "
-               f"median and {largest:.2f} at most (all pupils and each wave x year group; "
-               "this comparison is not in the bundle)")
-    print(f"wrote the publication bundle to {out}{school} (disclosure-controlled; no pupil "
-          f"rows or ids). It describes {who}.")
+        who = (
+            "only the pupils who stated their gender (girl or boy) and ethnicity "
+            "(--all-pupils publishes everyone, with far more figures hidden). Their "
+            f"shares differ from every pupil's by {median:.2f} percentage points at the "
+            f"median and {largest:.2f} at most (all pupils and each wave x year group; "
+            "this comparison is not in the bundle)"
+        )
+    print(
+        f"wrote the publication bundle to {out}{school} (disclosure-controlled; no pupil "
+        f"rows or ids). It describes {who}."
+    )
     return 0
 
 
@@ -392,8 +449,11 @@ def _pack(args: argparse.Namespace) -> int:
     try:
         from dashboards import data, my_school, pack_panel, results
     except ImportError as err:  # the dashboards extra is not installed
-        print(f"pack needs the dashboards' packages ({err}): install the project with "
-              "its [dashboards] extra.", file=sys.stderr)
+        print(
+            f"pack needs the dashboards' packages ({err}): install the project with "
+            "its [dashboards] extra.",
+            file=sys.stderr,
+        )
         return 1
     args.files = [*args.files, *(args.data or [])] or [str(f) for f in data.SAMPLE_FILES]
     survey = _load(args)
@@ -415,8 +475,11 @@ def _pack(args: argparse.Namespace) -> int:
         return 1
     view = my_school.MySchool(results.LiveResults(survey))
     if str(args.school) not in view.schools:
-        print(f"--school: no school '{args.school}' in {', '.join(survey.files)}; schools are "
-              f"{', '.join(view.schools)}", file=sys.stderr)
+        print(
+            f"--school: no school '{args.school}' in {', '.join(survey.files)}; schools are "
+            f"{', '.join(view.schools)}",
+            file=sys.stderr,
+        )
         return 2
     school = pack_panel.school_data(view, str(args.school))
     ids = [i.strip() for i in (args.findings or "").split(",") if i.strip()]
@@ -451,7 +514,8 @@ def _make_sample(args: argparse.Namespace) -> int:
         # Benchmark files go to the git-ignored data/sample/large/ unless --out says otherwise.
         path = synthetic.write_large(
             Path(args.out) / f"ks3_survey_{args.large}.csv" if args.out else None,
-            n_pupils=args.large)
+            n_pupils=args.large,
+        )
         print(f"wrote {path}")
     else:
         out = args.out or synthetic.SAMPLE_DIR
@@ -465,7 +529,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("check", help="load and validate survey files")
-    p.add_argument("files", nargs="+", help="survey files (CSV, XLSX, SAV, DTA, Parquet), one a wave")
+    p.add_argument(
+        "files", nargs="+", help="survey files (CSV, XLSX, SAV, DTA, Parquet), one a wave"
+    )
     p.add_argument("--codebook", help="codebook YAML mapping your columns onto the survey's")
     p.set_defaults(run=_check)
 
@@ -477,44 +543,78 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("files", nargs="+", help="survey files, one a wave")
     p.add_argument("--codebook", help="codebook YAML mapping your columns onto the survey's")
     p.add_argument("--out", required=True, help="folder to write the tables into")
-    p.add_argument("--no-disclosure", action="store_true",
-                   help="skip disclosure control (a researcher's own internal use only)")
+    p.add_argument(
+        "--no-disclosure",
+        action="store_true",
+        help="skip disclosure control (a researcher's own internal use only)",
+    )
     p.add_argument("--blocks", help="comma-separated block keys (default: every block)")
-    p.add_argument("--distributions", action="store_true",
-                   help="with disclosure control, also write the answer-code distributions "
-                        "(slow today: minutes a block)")
-    p.add_argument("--stated-only", action="store_true",
-                   help="only the pupils who stated their gender (girl or boy) and ethnicity, "
-                        "as publication bundles do: far fewer figures hidden")
-    p.add_argument("--pairs", metavar="ITEM:OTHER,...",
-                   help="items related to each other: each ITEM's share by the answer to "
-                        "OTHER, with a Rao-Scott test (e.g. consider_science:enjoy_science)")
+    p.add_argument(
+        "--distributions",
+        action="store_true",
+        help="with disclosure control, also write the answer-code distributions "
+        "(slow today: minutes a block)",
+    )
+    p.add_argument(
+        "--stated-only",
+        action="store_true",
+        help="only the pupils who stated their gender (girl or boy) and ethnicity, "
+        "as publication bundles do: far fewer figures hidden",
+    )
+    p.add_argument(
+        "--pairs",
+        metavar="ITEM:OTHER,...",
+        help="items related to each other: each ITEM's share by the answer to "
+        "OTHER, with a Rao-Scott test (e.g. consider_science:enjoy_science)",
+    )
     p.set_defaults(run=_summary)
 
     p = sub.add_parser("publish", help="write a publication bundle for the public dashboards")
     p.add_argument("files", nargs="+", help="survey files, one a wave")
     p.add_argument("--codebook", help="codebook YAML mapping your columns onto the survey's")
-    p.add_argument("--out", required=True,
-                   help="the bundle's folder (new, empty, or a bundle to replace)")
-    p.add_argument("--school", metavar="ID",
-                   help="publish the 'My school' view of this one school (under a pseudonym)")
-    p.add_argument("--school-label", default="School A",
-                   help="the pseudonym the named school is shown as (default: School A)")
+    p.add_argument(
+        "--out", required=True, help="the bundle's folder (new, empty, or a bundle to replace)"
+    )
+    p.add_argument(
+        "--school",
+        metavar="ID",
+        help="publish the 'My school' view of this one school (under a pseudonym)",
+    )
+    p.add_argument(
+        "--school-label",
+        default="School A",
+        help="the pseudonym the named school is shown as (default: School A)",
+    )
     p.add_argument("--requested-by", help="who asked for the school's view (kept in the manifest)")
-    p.add_argument("--distributions", action="store_true",
-                   help="also publish answer-code distributions (slow: minutes a block)")
+    p.add_argument(
+        "--distributions",
+        action="store_true",
+        help="also publish answer-code distributions (slow: minutes a block)",
+    )
     p.add_argument("--title", help="title of the publication, shown on the public pages")
-    p.add_argument("--withdraw-earlier", action="store_true",
-                   help="the earlier bundle of this survey describing other pupils was never "
-                        "released or has been taken down: publish this one instead")
+    p.add_argument(
+        "--withdraw-earlier",
+        action="store_true",
+        help="the earlier bundle of this survey describing other pupils was never "
+        "released or has been taken down: publish this one instead",
+    )
     who = p.add_mutually_exclusive_group()
-    who.add_argument("--stated-only", dest="stated_only", action="store_true", default=True,
-                     help="(the default) publish only the pupils who stated their gender "
-                          "(girl or boy) and ethnicity, so nothing about the others can be "
-                          "worked out and few figures need hiding (see docs/publishing.md)")
-    who.add_argument("--all-pupils", dest="stated_only", action="store_false",
-                     help="publish every pupil: most gender and ethnicity figures are then "
-                          "hidden (about 80%% of share rows on the sample)")
+    who.add_argument(
+        "--stated-only",
+        dest="stated_only",
+        action="store_true",
+        default=True,
+        help="(the default) publish only the pupils who stated their gender "
+        "(girl or boy) and ethnicity, so nothing about the others can be "
+        "worked out and few figures need hiding (see docs/publishing.md)",
+    )
+    who.add_argument(
+        "--all-pupils",
+        dest="stated_only",
+        action="store_false",
+        help="publish every pupil: most gender and ethnicity figures are then "
+        "hidden (about 80%% of share rows on the sample)",
+    )
     p.set_defaults(run=_publish)
 
     p = sub.add_parser("pack", help="write one school's slides and printable report")
@@ -525,16 +625,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", help="folder to write pack.pptx, report.html and report.pdf into")
     p.add_argument("--plan", help="the school's STEM plan (JSON or CSV from the Planner)")
     p.add_argument("--review", help="the school's STEM review (JSON or CSV from the Manager)")
-    p.add_argument("--findings", metavar="ID,...",
-                   help="the findings to show, by id (see --list-findings); default: the "
-                        "strongest clear ones")
-    p.add_argument("--list-findings", action="store_true",
-                   help="print every candidate finding with its id, strongest first, and stop")
+    p.add_argument(
+        "--findings",
+        metavar="ID,...",
+        help="the findings to show, by id (see --list-findings); default: the strongest clear ones",
+    )
+    p.add_argument(
+        "--list-findings",
+        action="store_true",
+        help="print every candidate finding with its id, strongest first, and stop",
+    )
     p.add_argument("--no-pdf", action="store_true", help="do not try to print a PDF")
     p.set_defaults(run=_pack)
 
     p = sub.add_parser("make-sample", help="regenerate the synthetic sample")
-    p.add_argument("--out", help="folder to write to (default: data/sample/, or data/sample/large/ with --large)")
+    p.add_argument(
+        "--out",
+        help="folder to write to (default: data/sample/, or data/sample/large/ with --large)",
+    )
     p.add_argument("--large", type=int, metavar="N", help="write a large file of N pupils instead")
     p.set_defaults(run=_make_sample)
 

@@ -48,8 +48,15 @@ from . import schema
 from .errors import Problem, SurveyDataError, display_name
 
 SUPPORTED_VERSIONS = (1,)
-TOP_LEVEL_KEYS = ("codebook_version", "description", "missing_values", "constants",
-                  "sheet", "code_sets", "columns")
+TOP_LEVEL_KEYS = (
+    "codebook_version",
+    "description",
+    "missing_values",
+    "constants",
+    "sheet",
+    "code_sets",
+    "columns",
+)
 DOCS = "docs/codebook.md"
 
 
@@ -66,8 +73,8 @@ _CodebookLoader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _CodebookLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"))
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def code_key(value) -> str:
@@ -125,13 +132,22 @@ class Codebook:
         except yaml.YAMLError as exc:
             where = getattr(exc, "problem_mark", None)
             at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
-            raise SurveyDataError(Problem(
-                name, f"is not valid YAML{at} ({getattr(exc, 'problem', exc)}).",
-                f"Fix the codebook's layout (indentation, quotes, colons); see {DOCS}.")) from None
+            raise SurveyDataError(
+                Problem(
+                    name,
+                    f"is not valid YAML{at} ({getattr(exc, 'problem', exc)}).",
+                    f"Fix the codebook's layout (indentation, quotes, colons); see {DOCS}.",
+                )
+            ) from None
         if not isinstance(raw, Mapping):
-            raise SurveyDataError(Problem(
-                name, "is not a codebook: it should be a YAML mapping with "
-                      "'codebook_version' and 'columns'.", f"Start from the example in {DOCS}."))
+            raise SurveyDataError(
+                Problem(
+                    name,
+                    "is not a codebook: it should be a YAML mapping with "
+                    "'codebook_version' and 'columns'.",
+                    f"Start from the example in {DOCS}.",
+                )
+            )
         problems: list[Problem] = []
 
         def bad(key: str, what: str, todo: str) -> None:
@@ -140,14 +156,19 @@ class Codebook:
         contract = set(schema.contract_columns())
         version = raw.get("codebook_version")
         if version not in SUPPORTED_VERSIONS:
-            bad("codebook_version",
+            bad(
+                "codebook_version",
                 f"codebook_version is {version!r}; this version of the analysis reads "
                 f"codebook_version {', '.join(map(str, SUPPORTED_VERSIONS))}.",
-                "Write 'codebook_version: 1' at the top of the codebook.")
+                "Write 'codebook_version: 1' at the top of the codebook.",
+            )
         for key in raw:
             if key not in TOP_LEVEL_KEYS:
-                bad(str(key), f"'{key}' is not a codebook key.",
-                    f"Use only {', '.join(TOP_LEVEL_KEYS)}; see {DOCS}.")
+                bad(
+                    str(key),
+                    f"'{key}' is not a codebook key.",
+                    f"Use only {', '.join(TOP_LEVEL_KEYS)}; see {DOCS}.",
+                )
 
         missing = raw.get("missing_values") or []
         if not isinstance(missing, list):
@@ -155,31 +176,42 @@ class Codebook:
 
         constants = raw.get("constants") or {}
         if not isinstance(constants, Mapping):
-            bad("constants", "constants should be a mapping such as {wave: 2}.",
-                f"See {DOCS}.")
+            bad("constants", "constants should be a mapping such as {wave: 2}.", f"See {DOCS}.")
             constants = {}
         for key in constants:
             if key not in contract:
-                bad(f"constants: {key}", f"'{key}' is not a column of the survey.",
-                    _did_you_mean(str(key)))
+                bad(
+                    f"constants: {key}",
+                    f"'{key}' is not a column of the survey.",
+                    _did_you_mean(str(key)),
+                )
 
         code_sets_raw = raw.get("code_sets") or {}
         code_sets: dict[str, dict[str, object]] = {}
         if not isinstance(code_sets_raw, Mapping):
-            bad("code_sets", "code_sets should be a mapping of names to {label: code} mappings.",
-                f"See {DOCS}.")
+            bad(
+                "code_sets",
+                "code_sets should be a mapping of names to {label: code} mappings.",
+                f"See {DOCS}.",
+            )
             code_sets_raw = {}
         for set_name, codes in code_sets_raw.items():
             if not isinstance(codes, Mapping):
-                bad(f"code_sets: {set_name}", "a code set should be a mapping {value: code}.",
-                    "Write it as {\"Yes\": 1, \"No\": 0}.")
+                bad(
+                    f"code_sets: {set_name}",
+                    "a code set should be a mapping {value: code}.",
+                    'Write it as {"Yes": 1, "No": 0}.',
+                )
                 continue
             code_sets[str(set_name)] = {code_key(k): v for k, v in codes.items()}
 
         columns_raw = raw.get("columns") or {}
         if not isinstance(columns_raw, Mapping):
-            bad("columns", "columns should be a mapping of contract column to source column.",
-                f"See {DOCS}.")
+            bad(
+                "columns",
+                "columns should be a mapping of contract column to source column.",
+                f"See {DOCS}.",
+            )
             columns_raw = {}
         maps: list[ColumnMap] = []
         for target, spec in columns_raw.items():
@@ -189,20 +221,30 @@ class Codebook:
                 bad(key, f"'{target}' is not a column of the survey.", _did_you_mean(target))
                 continue
             if target in constants:
-                bad(key, f"'{target}' is given both under constants and under columns.",
-                    "Keep one of the two.")
+                bad(
+                    key,
+                    f"'{target}' is given both under constants and under columns.",
+                    "Keep one of the two.",
+                )
                 continue
             if isinstance(spec, (str, int, float)) and not isinstance(spec, bool):
                 maps.append(ColumnMap(target, str(spec)))
                 continue
             if not isinstance(spec, Mapping) or "from" not in spec:
-                bad(key, "should be a source column name, or {from: <source column>, "
-                         "codes: <code set or mapping>}.", f"See {DOCS}.")
+                bad(
+                    key,
+                    "should be a source column name, or {from: <source column>, "
+                    "codes: <code set or mapping>}.",
+                    f"See {DOCS}.",
+                )
                 continue
             extra = set(spec) - {"from", "codes"}
             if extra:
-                bad(key, f"unknown key(s) {', '.join(map(str, sorted(extra, key=str)))}.",
-                    "A column entry takes only 'from' and 'codes'.")
+                bad(
+                    key,
+                    f"unknown key(s) {', '.join(map(str, sorted(extra, key=str)))}.",
+                    "A column entry takes only 'from' and 'codes'.",
+                )
             codes = spec.get("codes")
             set_name = None
             if codes is None:
@@ -210,24 +252,35 @@ class Codebook:
             elif isinstance(codes, str):
                 if codes not in code_sets:
                     known = ", ".join(code_sets) or "none defined"
-                    bad(key, f"code set '{codes}' is not defined under code_sets ({known}).",
-                        "Define it under code_sets or correct its name.")
+                    bad(
+                        key,
+                        f"code set '{codes}' is not defined under code_sets ({known}).",
+                        "Define it under code_sets or correct its name.",
+                    )
                     continue
                 mapping, set_name = code_sets[codes], codes
             elif isinstance(codes, Mapping):
                 mapping = {code_key(k): v for k, v in codes.items()}
             else:
-                bad(key, "codes should be the name of a code set or a mapping {value: code}.",
-                    f"See {DOCS}.")
+                bad(
+                    key,
+                    "codes should be the name of a code set or a mapping {value: code}.",
+                    f"See {DOCS}.",
+                )
                 continue
             maps.append(ColumnMap(target, str(spec["from"]), mapping, set_name))
 
         sheet = raw.get("sheet")
         if problems:
             raise SurveyDataError(problems)
-        return cls(name=name, columns=tuple(maps), constants=dict(constants),
-                   missing_values=tuple(missing), sheet=None if sheet is None else str(sheet),
-                   description=str(raw.get("description") or ""))
+        return cls(
+            name=name,
+            columns=tuple(maps),
+            constants=dict(constants),
+            missing_values=tuple(missing),
+            sheet=None if sheet is None else str(sheet),
+            description=str(raw.get("description") or ""),
+        )
 
     @classmethod
     def read(cls, path: str | Path) -> Codebook:
@@ -236,9 +289,13 @@ class Codebook:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise SurveyDataError(Problem(
-                display_name(path), f"could not be opened ({exc.strerror or exc}).",
-                "Check the codebook's path.")) from None
+            raise SurveyDataError(
+                Problem(
+                    display_name(path),
+                    f"could not be opened ({exc.strerror or exc}).",
+                    "Check the codebook's path.",
+                )
+            ) from None
         return cls.from_yaml(data, display_name(path))
 
     # ---------------------------------------------------------------- apply
@@ -251,9 +308,13 @@ class Codebook:
                 found[m.target] = source
         return found
 
-    def apply(self, raw: pd.DataFrame, file: str,
-              value_labels: Mapping[str, Mapping] | None = None, first_row: int = 2
-              ) -> tuple[pd.DataFrame, list[Problem], list[str]]:
+    def apply(
+        self,
+        raw: pd.DataFrame,
+        file: str,
+        value_labels: Mapping[str, Mapping] | None = None,
+        first_row: int = 2,
+    ) -> tuple[pd.DataFrame, list[Problem], list[str]]:
         """Map a file as read onto contract columns.
 
         Parameters
@@ -282,28 +343,34 @@ class Codebook:
         for m in self.columns:
             source = _find(m.source, raw.columns)
             if source is None:
-                problems.append(Problem(
-                    self.name,
-                    f"the column '{m.source}' (for {m.target}) is not in {file}.",
-                    f"Correct the source name under columns: {m.target} (the file's columns "
-                    f"are {_list(raw.columns)}), or remove the line if the file lacks it.",
-                    column=f"columns: {m.target}"))
+                problems.append(
+                    Problem(
+                        self.name,
+                        f"the column '{m.source}' (for {m.target}) is not in {file}.",
+                        f"Correct the source name under columns: {m.target} (the file's columns "
+                        f"are {_list(raw.columns)}), or remove the line if the file lacks it.",
+                        column=f"columns: {m.target}",
+                    )
+                )
                 continue
             used.add(source)
             values = raw[source]
             if missing:
                 values = _blank(values, missing)
             if m.codes is not None:
-                values, problem, effects = _recode(values, m, source, file, self.name,
-                                                   value_labels.get(source, {}), first_row)
+                values, problem, effects = _recode(
+                    values, m, source, file, self.name, value_labels.get(source, {}), first_row
+                )
                 if problem:
                     problems.append(problem)
                 touched.extend(effects)
             out[m.target] = values
         for target, value in self.constants.items():
-            out[target] = pd.Series([value] * len(raw), index=raw.index, dtype=object) \
-                if not isinstance(value, (int, float)) else \
-                pd.Series(np.full(len(raw), value), index=raw.index)
+            out[target] = (
+                pd.Series([value] * len(raw), index=raw.index, dtype=object)
+                if not isinstance(value, (int, float))
+                else pd.Series(np.full(len(raw), value), index=raw.index)
+            )
         for column in raw.columns:
             if column in used or column in out:
                 continue
@@ -323,8 +390,11 @@ def value_words(value, labels: Mapping | None = None) -> str:
     >>> print(value_words(3.0, {3: "Prefer not to say"}), value_words("Agree"), value_words(2.0))
     3 (Prefer not to say) 'Agree' 2
     """
-    shown = int(value) if isinstance(value, (float, np.floating)) \
-        and float(value).is_integer() else value
+    shown = (
+        int(value)
+        if isinstance(value, (float, np.floating)) and float(value).is_integer()
+        else value
+    )
     label = None
     if labels:
         label = labels.get(value)
@@ -352,14 +422,19 @@ def code_notes(touched, file: str, codebook: str, shown: int = 4) -> list[str]:
         if not total:
             continue
         where = sorted(where, key=lambda x: -x[1])
-        columns = ", ".join(f"{t} {n:,}" for t, n in where[:shown]) + \
-            (f" and {len(where) - shown} more" if len(where) > shown else "")
-        count = (f"{total:,} answer{'s' if total != 1 else ''} in {len(where)} "
-                 f"column{'s' if len(where) != 1 else ''} ({columns})")
+        columns = ", ".join(f"{t} {n:,}" for t, n in where[:shown]) + (
+            f" and {len(where) - shown} more" if len(where) > shown else ""
+        )
+        count = (
+            f"{total:,} answer{'s' if total != 1 else ''} in {len(where)} "
+            f"column{'s' if len(where) != 1 else ''} ({columns})"
+        )
         if kind == NEUTRAL:
-            what = (f"{count} were {answer}, the scale's middle answer: coded neutral by "
-                    f"{codebook}, they are left out of those items' bases (as not answered) "
-                    "and out of their four-point distributions")
+            what = (
+                f"{count} were {answer}, the scale's middle answer: coded neutral by "
+                f"{codebook}, they are left out of those items' bases (as not answered) "
+                "and out of their four-point distributions"
+            )
         elif kind == "null":
             what = f"{count} were {answer}: {codebook} codes it null, so they count as not answered"
         else:
@@ -406,9 +481,15 @@ def _blank(values: pd.Series, missing: set[str]) -> pd.Series:
     return values.mask(mask)
 
 
-def _recode(values: pd.Series, m: ColumnMap, source: str, file: str, codebook: str,
-            labels: Mapping, first_row: int
-            ) -> tuple[pd.Series, Problem | None, list[tuple[str, str, str, str, int]]]:
+def _recode(
+    values: pd.Series,
+    m: ColumnMap,
+    source: str,
+    file: str,
+    codebook: str,
+    labels: Mapping,
+    first_row: int,
+) -> tuple[pd.Series, Problem | None, list[tuple[str, str, str, str, int]]]:
     """Translate source values to contract codes through ``m.codes``; also what
     the codes did beyond translating (see :func:`code_notes`)."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -433,8 +514,7 @@ def _recode(values: pd.Series, m: ColumnMap, source: str, file: str, codebook: s
             unknown.append(i)
     effects = _effects(codes, uniques, mapped, explicit, m.target, labels)
     mapped = [None if isinstance(v, str) and v.casefold() == NEUTRAL else v for v in mapped]
-    result_values = np.array([np.nan if v is None else v for v in mapped] + [np.nan],
-                             dtype=object)
+    result_values = np.array([np.nan if v is None else v for v in mapped] + [np.nan], dtype=object)
     out = pd.Series(result_values[codes], index=values.index, dtype=object)
     numeric = [v for v in mapped if v is not None]
     if numeric and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numeric):
@@ -454,12 +534,16 @@ def _recode(values: pd.Series, m: ColumnMap, source: str, file: str, codebook: s
             f"Add {'it' if len(found) == 1 else 'them'} to the {where} in {codebook}, or to "
             f"missing_values if {'it means' if len(found) == 1 else 'they mean'} "
             f"'not answered'.",
-            column=source, rows=tuple(int(r) + first_row for r in rows[:5]), n_rows=int(bad.sum()))
+            column=source,
+            rows=tuple(int(r) + first_row for r in rows[:5]),
+            n_rows=int(bad.sum()),
+        )
     return out, problem, effects
 
 
-def _effects(codes: np.ndarray, uniques, mapped: list, explicit: list[bool], target: str,
-             labels: Mapping) -> list[tuple[str, str, str, str, int]]:
+def _effects(
+    codes: np.ndarray, uniques, mapped: list, explicit: list[bool], target: str, labels: Mapping
+) -> list[tuple[str, str, str, str, int]]:
     """Answers a code left out (neutral, null) or counted with another answer."""
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     scale = None
@@ -490,8 +574,15 @@ def _effects(codes: np.ndarray, uniques, mapped: list, explicit: list[bool], tar
             if key == own or key == code_key(code):
                 continue
             label = words_of.get(code)
-            effects.append(("merged", value_words(uniques[i], labels), target,
-                            f"{code} ({label})" if label else str(code), int(counts[i])))
+            effects.append(
+                (
+                    "merged",
+                    value_words(uniques[i], labels),
+                    target,
+                    f"{code} ({label})" if label else str(code),
+                    int(counts[i]),
+                )
+            )
     return effects
 
 
@@ -503,17 +594,34 @@ def _item_scales() -> dict[str, str]:
 # Common names of the identifier and group columns in exports, and
 # abbreviations of block names; items are matched through survey.yml's labels.
 _ALIASES = {
-    "pupil_id": ("pupil", "pupil ref", "pupil reference", "pupil code", "pupil number",
-                 "pupil no", "student id", "id"),
+    "pupil_id": (
+        "pupil",
+        "pupil ref",
+        "pupil reference",
+        "pupil code",
+        "pupil number",
+        "pupil no",
+        "student id",
+        "id",
+    ),
     "school_id": ("school", "school ref", "school code", "school number", "school no"),
     "year_group": ("year", "nc year", "school year", "pupils year", "pupil s year", "yr"),
     "gender": ("sex",),
     "ethnicity": ("ethnic group", "ethnic", "ethnic origin"),
     "wave": ("survey wave", "sweep"),
 }
-_ABBREVIATIONS = {"fav": "favourite", "fave": "favourite", "favorite": "favourite",
-                  "enjoyment": "enjoy", "ease": "easy", "importance": "important",
-                  "and": "", "the": "", "in": "", "of": ""}
+_ABBREVIATIONS = {
+    "fav": "favourite",
+    "fave": "favourite",
+    "favorite": "favourite",
+    "enjoyment": "enjoy",
+    "ease": "easy",
+    "importance": "important",
+    "and": "",
+    "the": "",
+    "in": "",
+    "of": "",
+}
 
 
 def _squeeze(text: str) -> str:

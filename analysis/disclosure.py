@@ -145,7 +145,8 @@ except ImportError:  # pragma: no cover - a scipy that moved its private binding
         raise ImportError(
             "analysis.disclosure needs the HiGHS solver that scipy >= 1.15 ships "
             "(scipy.optimize._highspy); this scipy does not have it at that place. "
-            "Install scipy 1.15 or newer, or `pip install highspy`.") from err
+            "Install scipy 1.15 or newer, or `pip install highspy`."
+        ) from err
 
 from . import schema
 
@@ -159,8 +160,13 @@ from . import schema
 #: computed from. A table without it covers every school, so it is the margin
 #: of the common schools and an unpublished residual (the schools surveyed in
 #: one wave only), which is protected like any implicit cell.
-GROUP_DIMENSIONS: tuple[str, ...] = (*schema.GROUP_COLUMNS, "school_set", "school_id", "school",
-                                     "category")
+GROUP_DIMENSIONS: tuple[str, ...] = (
+    *schema.GROUP_COLUMNS,
+    "school_set",
+    "school_id",
+    "school",
+    "category",
+)
 #: The ``school_set`` value of the schools surveyed in both waves.
 COMMON_SCHOOLS = "common"
 
@@ -171,8 +177,10 @@ CATEGORY_MARGINS: Mapping[str, tuple] = {"agree": schema.positive_codes("agreeme
 
 #: Grouping columns a pupil may leave empty: their breakdowns miss the
 #: "not stated" pupils, who are in the total nonetheless.
-INCOMPLETE_DIMENSIONS: tuple[str, ...] = (*(
-    c for c in schema.GROUP_COLUMNS if c not in schema.REQUIRED_COLUMNS), "school_set")
+INCOMPLETE_DIMENSIONS: tuple[str, ...] = (
+    *(c for c in schema.GROUP_COLUMNS if c not in schema.REQUIRED_COLUMNS),
+    "school_set",
+)
 
 CONFIDENTIAL = "c"  # GSS symbol: hidden to protect confidentiality
 LOW_RELIABILITY = "u"  # GSS symbol: low base, not shown
@@ -198,19 +206,25 @@ def regime_sentence(regime: str, rules: "DisclosureRules | None" = None) -> str:
     """What a figure made under ``regime`` (:data:`INTERNAL_USE` or
     :data:`PUBLICATION`) hides, in one plain sentence for a page or a README."""
     r = rules or DisclosureRules()
-    primary = (f"a count, its complement or a base under {r.min_count:g} pupils is hidden "
-               f"(c); a share on fewer than {r.min_base:g} pupils or {r.min_schools} "
-               "schools is not shown (u)")
+    primary = (
+        f"a count, its complement or a base under {r.min_count:g} pupils is hidden "
+        f"(c); a share on fewer than {r.min_base:g} pupils or {r.min_schools} "
+        "schools is not shown (u)"
+    )
     if regime == INTERNAL_USE:
-        return (f"Figures for internal use: {primary}, each figure on its own. Figures "
-                "that a publication hides further, so that no hidden one can be worked out "
-                "from the others, are shown here: publish only through the publication "
-                "bundle or the disclosure-controlled summary, never from this output.")
+        return (
+            f"Figures for internal use: {primary}, each figure on its own. Figures "
+            "that a publication hides further, so that no hidden one can be worked out "
+            "from the others, are shown here: publish only through the publication "
+            "bundle or the disclosure-controlled summary, never from this output."
+        )
     if regime == PUBLICATION:
-        return (f"Figures protected for publication: {primary}, and further figures are "
-                "hidden so that no hidden one can be worked out from everything published "
-                "with it (every table of a block, the like-for-like comparisons, flags "
-                "and q-values together).")
+        return (
+            f"Figures protected for publication: {primary}, and further figures are "
+            "hidden so that no hidden one can be worked out from everything published "
+            "with it (every table of a block, the like-for-like comparisons, flags "
+            "and q-values together)."
+        )
     raise ValueError(f"unknown regime {regime!r}: {INTERNAL_USE!r} or {PUBLICATION!r}")
 
 
@@ -274,18 +288,21 @@ def _check_table(name: str, table: pd.DataFrame) -> None:
         raise ValueError(
             f"table '{name}': no column {', '.join(repr(c) for c in missing)}. "
             "protect() reads tables in the tidy shape of analysis.measures.shares "
-            "(group columns, item, label, n, count, share).")
+            "(group columns, item, label, n, count, share)."
+        )
     if "suppressed" in table.columns:
         raise ValueError(
             f"table '{name}' already has a 'suppressed' column: it has been protected. "
-            "Pass the unprotected tables of the whole view to protect() once.")
+            "Pass the unprotected tables of the whole view to protect() once."
+        )
     dims = _dimensions(table)
     dup = table.duplicated([*dims, "item"], keep=False)
     if dup.any():
         rows = [int(i) + 1 for i in np.flatnonzero(dup.to_numpy())[:5]]
         raise ValueError(
             f"table '{name}', rows {rows}: the same group and item appear more than "
-            f"once (group columns {dims}). Give each group one row.")
+            f"once (group columns {dims}). Give each group one row."
+        )
 
 
 def _key(dims: list[str], values) -> tuple:
@@ -306,8 +323,14 @@ def _plain(v):
 class _Item:
     """All cells of one item across the tables of a view, and the LP audit."""
 
-    def __init__(self, cells: dict[tuple, _Cell], categories: dict[str, list],
-                 rules: DisclosureRules, item: str, margins: Mapping | None = None):
+    def __init__(
+        self,
+        cells: dict[tuple, _Cell],
+        categories: dict[str, list],
+        rules: DisclosureRules,
+        item: str,
+        margins: Mapping | None = None,
+    ):
         self.cells = cells
         self.rules = rules
         self.item = item
@@ -337,13 +360,16 @@ class _Item:
             for d, v in key:
                 if d == "category":
                     wanted = self.margins.get(v, {v})
-                    count &= np.isin(self.finest[:, j],
-                                     [self.code[d][w] for w in wanted])
+                    count &= np.isin(self.finest[:, j], [self.code[d][w] for w in wanted])
             return count.astype(float), groups.astype(float)
         if len(key) == len(self.dims):  # a finest cell: its index, not a scan
-            index = np.ravel_multi_index(
-                [self.code[d][v] for d, v in key],
-                [len(self.categories[d]) for d in self.dims]) if self.dims else 0
+            index = (
+                np.ravel_multi_index(
+                    [self.code[d][v] for d, v in key], [len(self.categories[d]) for d in self.dims]
+                )
+                if self.dims
+                else 0
+            )
             one = np.zeros(self.n_finest)
             one[index] = 1.0
             return one
@@ -414,8 +440,10 @@ class _Item:
                 values.extend([1.0] * len(where))
                 pos += len(where)
             n_rows += 2
-        self._bounds = {"row": (np.full(n_rows, -_INF), np.full(n_rows, _INF)),
-                        "col": (np.zeros(2 * F), np.full(2 * F, _INF))}
+        self._bounds = {
+            "row": (np.full(n_rows, -_INF), np.full(n_rows, _INF)),
+            "col": (np.zeros(2 * F), np.full(2 * F, _INF)),
+        }
         self._bounds["row"][1][:F] = 0.0
         if self.by_category:  # each pupil of a finest cell has its code: count_f = n_f
             self._bounds["row"][0][:F] = 0.0
@@ -428,8 +456,14 @@ class _Item:
         # feasible and a new objective starts from it (about twice as fast as dual here)
         h.setOptionValue("simplex_strategy", 4)
         h.addVars(2 * F, *self._bounds["col"])
-        h.addRows(n_rows, *self._bounds["row"], len(indices), np.array(starts, dtype=np.int32),
-                  np.array(indices, dtype=np.int32), np.array(values, dtype=float))
+        h.addRows(
+            n_rows,
+            *self._bounds["row"],
+            len(indices),
+            np.array(starts, dtype=np.int32),
+            np.array(indices, dtype=np.int32),
+            np.array(values, dtype=float),
+        )
         self._highs = h
         self._columns = np.arange(2 * F, dtype=np.int32)
         self._solved: dict[tuple, float] = {}
@@ -443,28 +477,38 @@ class _Item:
         lower, upper = self._bounds[kind]
         free = -_INF if kind == "row" else 0.0  # a finest cell's columns stay >= 0
         step = 1 if kind == "row" else self.n_finest  # count then base
-        for i, hidden, value in ((index, cell.count_hidden, cell.count),
-                                 (index + step, cell.n_hidden, cell.n)):
+        for i, hidden, value in (
+            (index, cell.count_hidden, cell.count),
+            (index + step, cell.n_hidden, cell.n),
+        ):
             lo, hi = (free, _INF) if hidden else (value, value)
             if lower[i] != lo or upper[i] != hi:
                 lower[i], upper[i] = lo, hi
                 if sync:
-                    change = (self._highs.changeRowBounds if kind == "row"
-                              else self._highs.changeColBounds)
+                    change = (
+                        self._highs.changeRowBounds
+                        if kind == "row"
+                        else self._highs.changeColBounds
+                    )
                     change(i, lo, hi)
 
     def _objective(self, members, quantity: str) -> np.ndarray:
         count, base = members if isinstance(members, tuple) else (members, members)
         zero = np.zeros(self.n_finest)
-        return {"count": np.concatenate([count, zero]),
-                "n": np.concatenate([zero, base]),
-                "complement": np.concatenate([-count, base])}[quantity]
+        return {
+            "count": np.concatenate([count, zero]),
+            "n": np.concatenate([zero, base]),
+            "complement": np.concatenate([-count, base]),
+        }[quantity]
 
     def _solve(self, objective: np.ndarray) -> float:
         """Minimum of ``objective`` over the shown numbers' feasible set."""
         # the same question about the same shown numbers: the answer already found
-        state = (objective.tobytes(), self._bounds["row"][0].tobytes(),
-                 self._bounds["col"][1].tobytes())
+        state = (
+            objective.tobytes(),
+            self._bounds["row"][0].tobytes(),
+            self._bounds["col"][1].tobytes(),
+        )
         known = self._solved.get(state)
         if known is not None:
             return known
@@ -480,8 +524,11 @@ class _Item:
         if status == _STATUS.kUnboundedOrInfeasible:  # tell the two apart: no objective
             h.changeColsCost(len(objective), self._columns, np.zeros(len(objective)))
             h.run()
-            status = _STATUS.kInfeasible if h.getModelStatus() == _STATUS.kInfeasible \
+            status = (
+                _STATUS.kInfeasible
+                if h.getModelStatus() == _STATUS.kInfeasible
                 else _STATUS.kUnbounded
+            )
         if status == _STATUS.kUnbounded:
             return -math.inf
         if status == _STATUS.kInfeasible:
@@ -489,10 +536,12 @@ class _Item:
                 f"item '{self.item}': the tables of this view do not add up (a "
                 "breakdown's groups sum to more than its total, or a table lacks "
                 "rows another table has). Pass complete, unfiltered breakdowns "
-                "of the same pupils to protect().")
+                "of the same pupils to protect()."
+            )
         if status != _STATUS.kOptimal:
-            raise RuntimeError(f"item '{self.item}': linear programme failed: "
-                               f"{h.modelStatusToString(status)}")
+            raise RuntimeError(
+                f"item '{self.item}': linear programme failed: {h.modelStatusToString(status)}"
+            )
         return h.getInfo().objective_function_value
 
     def lowest(self, members: np.ndarray, quantity: str) -> float:
@@ -575,9 +624,12 @@ class _Item:
             residual = self.finest[:, j] == self.code[d][_NOT_STATED]
             parts = [residual]
             if not self._none_in(residual):
-                parts = [residual & (self.finest[:, k] == code)
-                         for k, other in enumerate(self.dims) if other != d
-                         for code in self.code[other].values()]
+                parts = [
+                    residual & (self.finest[:, k] == code)
+                    for k, other in enumerate(self.dims)
+                    if other != d
+                    for code in self.code[other].values()
+                ]
             for part in parts:
                 if part.any() and not (part <= empty).all() and self._none_in(part):
                     empty |= part
@@ -637,7 +689,7 @@ class _Item:
         return [cell, *(c for c in self._bases.get(groups, []) if c is not cell)]
 
     def _hide(self, cell: _Cell, system: str) -> None:
-        for c in (self._same_base(cell) if system == "n" else [cell]):
+        for c in self._same_base(cell) if system == "n" else [cell]:
             if c is cell or system == "n":
                 c.count_hidden = True
                 c.low_base_only = False
@@ -649,12 +701,20 @@ class _Item:
         """The cells whose numbers hiding ``extras`` (in ``system``) hides."""
         seen: dict[int, _Cell] = {}
         for extra in extras:
-            for c in (self._same_base(extra) if system == "n" else [extra]):
+            for c in self._same_base(extra) if system == "n" else [extra]:
                 seen.setdefault(id(c), c)
         return list(seen.values())
 
-    def _widens(self, cell: _Cell, quantity: str, extras: list[_Cell], system: str,
-                lo: float, hi: float, binding: Mapping) -> bool:
+    def _widens(
+        self,
+        cell: _Cell,
+        quantity: str,
+        extras: list[_Cell],
+        system: str,
+        lo: float,
+        hi: float,
+        binding: Mapping,
+    ) -> bool:
         """Would hiding all of ``extras`` (in ``system``) widen ``cell``'s range
         ``[lo, hi]`` of ``quantity``?
 
@@ -705,8 +765,10 @@ class _Item:
             if math.isfinite(value):
                 solution = self._highs.getSolution()
                 if solution.dual_valid:
-                    mask = {"row": np.abs(np.asarray(solution.row_dual)) > 1e-9,
-                            "col": np.abs(np.asarray(solution.col_dual)) > 1e-9}
+                    mask = {
+                        "row": np.abs(np.asarray(solution.row_dual)) > 1e-9,
+                        "col": np.abs(np.asarray(solution.col_dual)) > 1e-9,
+                    }
             values.append(sign * value)
             masks.append(mask)
         return values[0], values[1], {"min": masks[0], "max": masks[1]}
@@ -761,17 +823,29 @@ class _Item:
                 if not candidates:
                     raise RuntimeError(
                         f"item '{self.item}': cannot protect cell {dict(cell.key)}; "
-                        "every cell is already hidden")
-                hopeful = [c for c in candidates
-                           if self._may_widen([c], system, binding["min"])
-                           or self._may_widen([c], system, binding["max"])]
+                        "every cell is already hidden"
+                    )
+                hopeful = [
+                    c
+                    for c in candidates
+                    if self._may_widen([c], system, binding["min"])
+                    or self._may_widen([c], system, binding["max"])
+                ]
                 extra = candidates[0]
                 if hopeful and self._widens(cell, quantity, hopeful, system, lo, hi, binding):
-                    extra = next((c for c in hopeful if self._widens(
-                        cell, quantity, [c], system, lo, hi, binding)), extra)
+                    extra = next(
+                        (
+                            c
+                            for c in hopeful
+                            if self._widens(cell, quantity, [c], system, lo, hi, binding)
+                        ),
+                        extra,
+                    )
                 touched = self._same_base(extra) if system == "n" else [extra]
-                newly = [(c, not c.count_hidden or c.low_base_only,
-                          system == "n" and not c.n_hidden) for c in touched]
+                newly = [
+                    (c, not c.count_hidden or c.low_base_only, system == "n" and not c.n_hidden)
+                    for c in touched
+                ]
                 self._hide(extra, system)
                 for c, newly_count, newly_n in newly:
                     if newly_count:
@@ -795,8 +869,10 @@ def _lp2(a: float, b: float, rows: list[tuple[float, float, float]]) -> float:
     numbers of pupils are far smaller) is reported as ``-inf``.
     Returns NaN when no point satisfies the rows.
     """
-    A = np.array([*rows, (1.0, 0.0, _BOX), (-1.0, 0.0, _BOX), (0.0, 1.0, _BOX),
-                  (0.0, -1.0, _BOX)], dtype=float)
+    A = np.array(
+        [*rows, (1.0, 0.0, _BOX), (-1.0, 0.0, _BOX), (0.0, 1.0, _BOX), (0.0, -1.0, _BOX)],
+        dtype=float,
+    )
     i, j = _PAIRS[len(A)]
     ai, bi, gi = A[i, 0], A[i, 1], A[i, 2]
     aj, bj, gj = A[j, 0], A[j, 1], A[j, 2]
@@ -840,10 +916,13 @@ class _MarginItem(_Item):
     def applies(cells: dict[tuple, _Cell], categories: dict[str, list]) -> bool:
         if len(categories) != 1 or "category" in categories:
             return False
-        (d, values), = categories.items()
+        ((d, values),) = categories.items()
         children = {k for k in cells if len(k) == 1}
-        return (len(values) >= 2 and all(len(k) <= 1 for k in cells)
-                and children == {((d, v),) for v in values})
+        return (
+            len(values) >= 2
+            and all(len(k) <= 1 for k in cells)
+            and children == {((d, v),) for v in values}
+        )
 
     def members(self, key: tuple):
         """A group's index (no 0/1 vector over thousands of schools for each
@@ -881,8 +960,12 @@ class _MarginItem(_Item):
         if f is None:
             return
         shape, c, n = self._shape(cell)
-        new = {"point": (c, n, 0, 0, 0), "segment": (0, n, n, 0, 0), "cone": (0, 0, 0, 1, 0),
-               "ray": (c, c, 0, 0, 1)}[shape]
+        new = {
+            "point": (c, n, 0, 0, 0),
+            "segment": (0, n, n, 0, 0),
+            "cone": (0, 0, 0, 1, 0),
+            "ray": (c, c, 0, 0, 1),
+        }[shape]
         self._sums += np.subtract(new, self._contribution[f])
         self._contribution[f] = new
 
@@ -958,7 +1041,8 @@ class _MarginItem(_Item):
                 f"item '{self.item}': the tables of this view do not add up (a "
                 "breakdown's groups sum to more than its total, or a table lacks "
                 "rows another table has). Pass complete, unfiltered breakdowns "
-                "of the same pupils to protect().")
+                "of the same pupils to protect()."
+            )
         return value
 
 
@@ -993,7 +1077,8 @@ def _primary(cell: _Cell, rules: DisclosureRules) -> None:
     if cell.nil or cell.n <= 0:
         return
     base_hidden, confidential, few_schools, low_base = primary_rule(
-        cell.n, cell.count, cell.n_schools, rules)
+        cell.n, cell.count, cell.n_schools, rules
+    )
     if base_hidden:
         cell.n_hidden = True
     if confidential or cell.n_hidden:
@@ -1015,9 +1100,11 @@ def _share_columns(table: pd.DataFrame) -> list[str]:
     return [c for c in table.columns if _is_share_column(str(c))]
 
 
-def protect(tables: Mapping[str, pd.DataFrame],
-            rules: DisclosureRules = DisclosureRules(),
-            category_margins: Mapping[str, tuple] | None = None) -> dict[str, pd.DataFrame]:
+def protect(
+    tables: Mapping[str, pd.DataFrame],
+    rules: DisclosureRules = DisclosureRules(),
+    category_margins: Mapping[str, tuple] | None = None,
+) -> dict[str, pd.DataFrame]:
     """Hide what would disclose pupils, across all tables of one view.
 
     Parameters
@@ -1064,8 +1151,9 @@ def protect(tables: Mapping[str, pd.DataFrame],
         _check_table(name, table)
         prepared[name] = _Rows(table)
 
-    items = list(dict.fromkeys(
-        itertools.chain.from_iterable(rows.positions for rows in prepared.values())))
+    items = list(
+        dict.fromkeys(itertools.chain.from_iterable(rows.positions for rows in prepared.values()))
+    )
     status: dict[tuple[str, tuple], _Cell] = {}
     for item in items:
         cells: dict[tuple, _Cell] = {}
@@ -1088,28 +1176,35 @@ def protect(tables: Mapping[str, pd.DataFrame],
                         f"table '{name}', row {int(at[np.flatnonzero(empty)[0]]) + 1}: "
                         f"item '{item}' has rows with and without a category. Give every "
                         f"row of a distribution its answer code (or a margin such as "
-                        f"{', '.join(repr(m) for m in margins) or 'agree'}).")
+                        f"{', '.join(repr(m) for m in margins) or 'agree'})."
+                    )
             seen: dict[str, list] = {}
             for d in dims:
                 vals = rows.unique(d, at)
                 seen[d] = vals
                 cat = categories.setdefault(d, [])
                 known = set(cat)
-                cat.extend(v for v in vals if v not in known
-                           and not (d == "category" and str(v) in margin_keys))
+                cat.extend(
+                    v
+                    for v in vals
+                    if v not in known and not (d == "category" and str(v) in margin_keys)
+                )
                 if d == "category":
                     shown_margins.update(str(v) for v in vals if str(v) in margin_keys)
-            for row, (gv, nn, cc, ss) in enumerate(zip(group_values, rows.n[at], rows.count[at],
-                                                       rows.schools[at])):
+            for row, (gv, nn, cc, ss) in enumerate(
+                zip(group_values, rows.n[at], rows.count[at], rows.schools[at])
+            ):
                 if any(pd.isna(v) for v in gv):
                     raise ValueError(
                         f"table '{name}', row {int(at[row]) + 1}: a group "
                         "value is empty. Breakdowns leave out pupils with a missing group "
-                        "value (they are the 'not stated' residual); drop such rows.")
+                        "value (they are the 'not stated' residual); drop such rows."
+                    )
                 if math.isnan(nn) or math.isnan(cc):
                     raise ValueError(
                         f"table '{name}', row {int(at[row]) + 1}: n or count "
-                        "is empty. protect() needs every cell's base and count.")
+                        "is empty. protect() needs every cell's base and count."
+                    )
                 key = _key(dims, gv)
                 old = cells.get(key)
                 if old is not None and not old.nil:
@@ -1117,7 +1212,8 @@ def protect(tables: Mapping[str, pd.DataFrame],
                         raise ValueError(
                             f"item '{item}', group {dict(key) or 'all pupils'}: tables of the "
                             f"view disagree (n {old.n:g} vs {nn:g}, count {old.count:g} vs "
-                            f"{cc:g}). Protect tables computed from the same pupils.")
+                            f"{cc:g}). Protect tables computed from the same pupils."
+                        )
                     continue
                 cells[key] = _Cell(key, float(nn), float(cc), float(ss))
             lv = levels.setdefault(tuple(dims), {})
@@ -1132,7 +1228,8 @@ def protect(tables: Mapping[str, pd.DataFrame],
             raise ValueError(
                 f"item '{item}': some tables give it by answer category and some do not. "
                 "Give its share as a category margin (e.g. category 'agree') or leave "
-                "its distribution out of the view.")
+                "its distribution out of the view."
+            )
         item_margins = {}
         if "category" in categories:
             codes = categories["category"]
@@ -1174,8 +1271,10 @@ def protect(tables: Mapping[str, pd.DataFrame],
         table, dims = rows.table, rows.dims
         result = table.copy()
         symbols, hide_count, hide_n = [], [], []
-        for gv, item in zip(table[dims].to_numpy(dtype=object) if dims
-                            else np.empty((len(table), 0)), table["item"].astype(str)):
+        for gv, item in zip(
+            table[dims].to_numpy(dtype=object) if dims else np.empty((len(table), 0)),
+            table["item"].astype(str),
+        ):
             key = _key(dims, gv)
             if "category" in dims and _no_category(dict(key)["category"]):
                 key = tuple((d, v) for d, v in key if d != "category")
@@ -1221,22 +1320,31 @@ class _Rows:
     def __init__(self, table: pd.DataFrame):
         self.table = table
         self.dims = _dimensions(table)
-        self.schools = (table["n_schools"].astype(float).to_numpy()
-                        if "n_schools" in table.columns
-                        else np.full(len(table), 1.0 if "school_id" in self.dims else math.nan))
+        self.schools = (
+            table["n_schools"].astype(float).to_numpy()
+            if "n_schools" in table.columns
+            else np.full(len(table), 1.0 if "school_id" in self.dims else math.nan)
+        )
         self.n = table["n"].astype(float).to_numpy()
         self.count = table["count"].astype(float).to_numpy()
-        self.values = (table[self.dims].to_numpy(dtype=object) if self.dims
-                       else np.empty((len(table), 0), dtype=object))
+        self.values = (
+            table[self.dims].to_numpy(dtype=object)
+            if self.dims
+            else np.empty((len(table), 0), dtype=object)
+        )
         codes, names = pd.factorize(table["item"].astype(str), sort=False)
         order = np.argsort(codes, kind="stable")
         starts = np.searchsorted(codes[order], np.arange(len(names) + 1))
         #: each item's row positions, in table order; items in order of first row
-        self.positions = {str(names[k]): order[starts[k]:starts[k + 1]]
-                          for k in range(len(names))}
+        self.positions = {
+            str(names[k]): order[starts[k] : starts[k + 1]] for k in range(len(names))
+        }
         self._factors = {d: pd.factorize(table[d], sort=False) for d in self.dims}
-        self.no_category = (table["category"].map(_no_category).astype(bool).to_numpy()
-                            if "category" in self.dims else None)
+        self.no_category = (
+            table["category"].map(_no_category).astype(bool).to_numpy()
+            if "category" in self.dims
+            else None
+        )
 
     def unique(self, dimension: str, at: np.ndarray) -> list:
         """The values of ``dimension`` in rows ``at``, in order of first
@@ -1244,7 +1352,9 @@ class _Rows:
         codes, names = self._factors[dimension]
         picked = codes[at]
         picked = pd.unique(picked[picked >= 0])
-        values = names.to_numpy()[picked] if isinstance(names, pd.Index) else np.asarray(names)[picked]
+        values = (
+            names.to_numpy()[picked] if isinstance(names, pd.Index) else np.asarray(names)[picked]
+        )
         return [_plain(v) for v in values]
 
 
@@ -1287,22 +1397,26 @@ def format_for_display(table: pd.DataFrame, *, percent: bool = True) -> pd.DataF
     by :func:`display_value`, ``c`` / ``u`` where hidden, other columns as
     they are."""
     if "suppressed" not in table.columns:
-        raise ValueError("format_for_display() takes a table returned by protect() "
-                         "(it has no 'suppressed' column): protect it first.")
+        raise ValueError(
+            "format_for_display() takes a table returned by protect() "
+            "(it has no 'suppressed' column): protect it first."
+        )
     out = table.copy()
     numeric = [c for c in ("n", "count", "n_schools", *_share_columns(table)) if c in table.columns]
     records = table.to_dict("records")
     for c in numeric:
-        out[c] = pd.Series([display_value(r, c, percent=percent) for r in records],
-                           index=table.index, dtype=object)
+        out[c] = pd.Series(
+            [display_value(r, c, percent=percent) for r in records], index=table.index, dtype=object
+        )
     return out
 
 
 # ---------------------------------------------------------------- My school
 
 
-def school_view(by_school: pd.DataFrame, school_id: str,
-                rules: DisclosureRules = DisclosureRules()) -> pd.DataFrame:
+def school_view(
+    by_school: pd.DataFrame, school_id: str, rules: DisclosureRules = DisclosureRules()
+) -> pd.DataFrame:
     """One school against the other schools, protected.
 
     Parameters
@@ -1325,32 +1439,44 @@ def school_view(by_school: pd.DataFrame, school_id: str,
     from ``n`` and ``count`` of the unsuppressed rows.
     """
     if "school_id" not in by_school.columns:
-        raise ValueError("school_view() needs a table by school_id "
-                         "(measures.shares(..., by=['school_id', ...])).")
+        raise ValueError(
+            "school_view() needs a table by school_id "
+            "(measures.shares(..., by=['school_id', ...]))."
+        )
     ids = by_school["school_id"].astype(str)
     if school_id not in set(ids):
         known = sorted(set(ids))
-        raise ValueError(f"school '{school_id}' is not in the table; schools are "
-                         f"{', '.join(known[:10])}{' …' if len(known) > 10 else ''}.")
+        raise ValueError(
+            f"school '{school_id}' is not in the table; schools are "
+            f"{', '.join(known[:10])}{' …' if len(known) > 10 else ''}."
+        )
     others = [d for d in _dimensions(by_school) if d != "school_id"]
     keys = [*others, "item", "label"]
-    frame = by_school.assign(school=np.where(ids == school_id, THIS_SCHOOL, OTHER_SCHOOLS),
-                             _has=(by_school["n"].astype(float) > 0).astype(int))
-    agg = (frame.groupby(["school", *keys], observed=True, sort=False)
-           .agg(n=("n", "sum"), count=("count", "sum"), n_schools=("_has", "sum"))
-           .reset_index())
+    frame = by_school.assign(
+        school=np.where(ids == school_id, THIS_SCHOOL, OTHER_SCHOOLS),
+        _has=(by_school["n"].astype(float) > 0).astype(int),
+    )
+    agg = (
+        frame.groupby(["school", *keys], observed=True, sort=False)
+        .agg(n=("n", "sum"), count=("count", "sum"), n_schools=("_has", "sum"))
+        .reset_index()
+    )
     agg["n"] = agg["n"].astype(float)
     agg["count"] = agg["count"].astype(float)
     agg["n_schools"] = np.where(agg["school"] == THIS_SCHOOL, np.nan, agg["n_schools"])
     agg["share"] = agg["count"] / agg["n"].where(agg["n"] > 0)
-    total = (frame.groupby(keys, observed=True, sort=False)
-             .agg(n=("n", "sum"), count=("count", "sum")).reset_index())
+    total = (
+        frame.groupby(keys, observed=True, sort=False)
+        .agg(n=("n", "sum"), count=("count", "sum"))
+        .reset_index()
+    )
     total["n"] = total["n"].astype(float)
     total["count"] = total["count"].astype(float)
     total["share"] = total["count"] / total["n"].where(total["n"] > 0)
     order = {THIS_SCHOOL: 0, OTHER_SCHOOLS: 1}
-    agg = agg.sort_values([*others, "school"], key=lambda s: s.map(order) if s.name == "school" else s,
-                          kind="stable").reset_index(drop=True)
+    agg = agg.sort_values(
+        [*others, "school"], key=lambda s: s.map(order) if s.name == "school" else s, kind="stable"
+    ).reset_index(drop=True)
     agg = agg[["school", *keys, "n", "count", "share", "n_schools"]]
     out = protect({"school": agg, "all schools": total}, rules)["school"]
     out["n_schools"] = out["n_schools"].fillna(1.0)

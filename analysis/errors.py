@@ -29,7 +29,9 @@ class Problem:
             where.append(f"column '{self.column}'")
         if self.rows:
             shown = ", ".join(str(r) for r in self.rows)
-            more = f" and {self.n_rows - len(self.rows)} more" if self.n_rows > len(self.rows) else ""
+            more = (
+                f" and {self.n_rows - len(self.rows)} more" if self.n_rows > len(self.rows) else ""
+            )
             where.append(f"row{'s' if self.n_rows > 1 else ''} {shown}{more}")
         return f"{': '.join(where)}: {self.what} {self.todo}".strip()
 

@@ -50,8 +50,11 @@ def neutralise(value):
     >>> neutralise(-12.5), neutralise("-12.5"), neutralise("Maths")
     (-12.5, '-12.5', 'Maths')
     """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS) \
-            and not _PLAIN_NUMBER.match(value):
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and not _PLAIN_NUMBER.match(value)
+    ):
         return "'" + value
     return value
 
@@ -91,8 +94,9 @@ def neutralise_frame(table: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``table`` with every text cell and column name neutralised;
     numeric and boolean columns untouched, any other column ``object`` dtype
     (see :func:`neutralise_series`)."""
-    out = pd.DataFrame({i: neutralise_series(table.iloc[:, i]) for i in range(table.shape[1])},
-                       index=table.index)
+    out = pd.DataFrame(
+        {i: neutralise_series(table.iloc[:, i]) for i in range(table.shape[1])}, index=table.index
+    )
     out.columns = [neutralise(str(c)) for c in table.columns]
     return out
 
@@ -113,7 +117,7 @@ def sheet_name(name: str, taken: Sequence[str] = ()) -> str:
     lower = {t.lower() for t in taken}
     while candidate.lower() in lower:
         suffix = f" ({k})"
-        candidate = base[:_SHEET_MAX - len(suffix)] + suffix
+        candidate = base[: _SHEET_MAX - len(suffix)] + suffix
         k += 1
     return candidate
 
@@ -137,8 +141,10 @@ def _cells(column: pd.Series):
     values = column.tolist()
     if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
         return "string", [v if isinstance(v, str) else None for v in values]
-    return "any", [None if v is None or v is pd.NA or v is pd.NaT
-                   or (isinstance(v, float) and v != v) else v for v in values]
+    return "any", [
+        None if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v) else v
+        for v in values
+    ]
 
 
 def _write_any(ws, row: int, col: int, value) -> None:
@@ -155,8 +161,11 @@ def _write_any(ws, row: int, col: int, value) -> None:
         ws.write_string(row, col, str(value))
 
 
-def write_xlsx(sheets: Mapping[str, Sequence[tuple[str, pd.DataFrame]] | pd.DataFrame],
-               path: str | Path, filters: bool = False) -> Path:
+def write_xlsx(
+    sheets: Mapping[str, Sequence[tuple[str, pd.DataFrame]] | pd.DataFrame],
+    path: str | Path,
+    filters: bool = False,
+) -> Path:
     """Write an Excel workbook, one sheet per key, neutralised.
 
     Parameters
@@ -181,8 +190,12 @@ def write_xlsx(sheets: Mapping[str, Sequence[tuple[str, pd.DataFrame]] | pd.Data
 
     path = Path(path)
     taken: list[str] = []
-    options = {"constant_memory": True, "strings_to_formulas": False,
-               "strings_to_numbers": False, "strings_to_urls": False}
+    options = {
+        "constant_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_numbers": False,
+        "strings_to_urls": False,
+    }
     with xlsxwriter.Workbook(str(path), options) as book:
         bold = book.add_format({"bold": True})
         for name, content in sheets.items():
@@ -197,8 +210,11 @@ def write_xlsx(sheets: Mapping[str, Sequence[tuple[str, pd.DataFrame]] | pd.Data
                 if filters and table.shape[1]:
                     ws.autofilter(0, 0, len(table), table.shape[1] - 1)
                     for j, label in enumerate(table.columns):
-                        width = 90 if j == 0 and len(table.columns) > 1 and str(label) == "Finding" \
+                        width = (
+                            90
+                            if j == 0 and len(table.columns) > 1 and str(label) == "Finding"
                             else min(max(10, len(str(label)) + 2), 40)
+                        )
                         ws.set_column(j, j, width)
             row = 0
             for title, table in parts:
@@ -209,8 +225,11 @@ def write_xlsx(sheets: Mapping[str, Sequence[tuple[str, pd.DataFrame]] | pd.Data
                 for j, label in enumerate(safe.columns):
                     ws.write_string(row, j, label, bold)
                 row += 1
-                writers = {"number": ws.write_number, "boolean": ws.write_boolean,
-                           "string": ws.write_string}
+                writers = {
+                    "number": ws.write_number,
+                    "boolean": ws.write_boolean,
+                    "string": ws.write_string,
+                }
                 columns = []
                 for j in range(safe.shape[1]):
                     kind, values = _cells(safe.iloc[:, j])
@@ -231,9 +250,16 @@ def write_text_sheet(lines: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame({"README": [str(x) for x in lines]})
 
 
-__all__ = ["FORMULA_STARTS", "neutralise", "neutralise_frame", "neutralise_series", "sheet_name",
-           "write_csv", "write_text_sheet", "write_xlsx"]
-
+__all__ = [
+    "FORMULA_STARTS",
+    "neutralise",
+    "neutralise_frame",
+    "neutralise_series",
+    "sheet_name",
+    "write_csv",
+    "write_text_sheet",
+    "write_xlsx",
+]
 
 
 # ---------------------------------------------------------------- whole folders

@@ -42,15 +42,35 @@ LIKELY = "likely"
 UNSURE = "unsure"
 
 #: Values that usually mean "not answered", in any column.
-MISSING_WORDS = ("-9", "-99", "-8", "-98", "-1", "not answered", "no answer", "no response",
-                 "missing", "n/a", "na", "not stated", "not known", "unknown", "refused",
-                 "did not answer", "not applicable", "system missing", "blank")
+MISSING_WORDS = (
+    "-9",
+    "-99",
+    "-8",
+    "-98",
+    "-1",
+    "not answered",
+    "no answer",
+    "no response",
+    "missing",
+    "n/a",
+    "na",
+    "not stated",
+    "not known",
+    "unknown",
+    "refused",
+    "did not answer",
+    "not applicable",
+    "system missing",
+    "blank",
+)
 
 
 # ------------------------------------------------------------- text helpers
 _NUMBERING = re.compile(
     r"^\s*(?:(?:q|qu|question|v|var|item|x)\s*)?\d+[a-z]?(?:[._-]?\d+[a-z]?)*"
-    r"(?:\s*[._:)\-]\s*|\s+|(?=[A-Z]))", re.IGNORECASE)
+    r"(?:\s*[._:)\-]\s*|\s+|(?=[A-Z]))",
+    re.IGNORECASE,
+)
 
 
 def strip_numbering(text: str) -> str:
@@ -63,8 +83,9 @@ def strip_numbering(text: str) -> str:
     """
     text = str(text).strip()
     stripped = _NUMBERING.sub("", text, count=1)
-    if re.fullmatch(r"(?:q|qu|question|v|var|item|x)?\s*\d+[a-z]?(?:[._-]?\d+[a-z]?)*", text,
-                    re.IGNORECASE):
+    if re.fullmatch(
+        r"(?:q|qu|question|v|var|item|x)?\s*\d+[a-z]?(?:[._-]?\d+[a-z]?)*", text, re.IGNORECASE
+    ):
         return ""
     return stripped.strip()
 
@@ -85,22 +106,78 @@ def _has(text: str, phrase: str) -> bool:
 # Each block: phrases in a question's wording that say the block. Order
 # matters: the first block whose phrase is found is taken.
 _BLOCK_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("want_info", ("find out more about stem", "more about stem careers",
-                   "information about stem careers", "info about stem careers",
-                   "stem careers info", "stem careers information", "more stem careers")),
-    ("aim", ("qualification you aim", "qualification aim", "aim for", "highest qualification",
-             "qualifications aim", "hope to get", "aiming for", "plan to get")),
-    ("source", ("find out about jobs", "find out about careers", "careers info from",
-                "careers information from", "careers info source", "careers information source",
-                "source of careers", "go to find out", "ask about jobs", "ask about careers",
-                "info from", "source")),
+    (
+        "want_info",
+        (
+            "find out more about stem",
+            "more about stem careers",
+            "information about stem careers",
+            "info about stem careers",
+            "stem careers info",
+            "stem careers information",
+            "more stem careers",
+        ),
+    ),
+    (
+        "aim",
+        (
+            "qualification you aim",
+            "qualification aim",
+            "aim for",
+            "highest qualification",
+            "qualifications aim",
+            "hope to get",
+            "aiming for",
+            "plan to get",
+        ),
+    ),
+    (
+        "source",
+        (
+            "find out about jobs",
+            "find out about careers",
+            "careers info from",
+            "careers information from",
+            "careers info source",
+            "careers information source",
+            "source of careers",
+            "go to find out",
+            "ask about jobs",
+            "ask about careers",
+            "info from",
+            "source",
+        ),
+    ),
     ("aware", ("heard of", "aware of", "awareness", "know about", "know of", "aware")),
-    ("career", ("kinds of work", "kind of work", "types of work", "type of work", "career area",
-                "career areas", "work in", "job in", "jobs in")),
-    ("consider", ("career in", "consider a career", "would consider career", "consider career",
-                  "would consider", "consider")),
-    ("visitor", ("visitor", "visitors", "came to talk", "come to talk", "speaker",
-                 "talk about their work")),
+    (
+        "career",
+        (
+            "kinds of work",
+            "kind of work",
+            "types of work",
+            "type of work",
+            "career area",
+            "career areas",
+            "work in",
+            "job in",
+            "jobs in",
+        ),
+    ),
+    (
+        "consider",
+        (
+            "career in",
+            "consider a career",
+            "would consider career",
+            "consider career",
+            "would consider",
+            "consider",
+        ),
+    ),
+    (
+        "visitor",
+        ("visitor", "visitors", "came to talk", "come to talk", "speaker", "talk about their work"),
+    ),
     ("club", ("club", "clubs")),
     ("trip", ("trip", "trips", "outing", "school visit")),
     ("favourite", ("favourite", "favorite", "fav", "fave", "favourites")),
@@ -113,10 +190,22 @@ _SUBJECT_WORDS = {
     "english": ("english",),
     "maths": ("maths", "math", "mathematics"),
     "science": ("science", "sciences"),
-    "design_technology": ("design and technology", "design technology", "d and t", "dt", "d t",
-                          "design tech"),
-    "ict": ("ict", "computing", "information technology", "it", "computers",
-            "information and communication technology"),
+    "design_technology": (
+        "design and technology",
+        "design technology",
+        "d and t",
+        "dt",
+        "d t",
+        "design tech",
+    ),
+    "ict": (
+        "ict",
+        "computing",
+        "information technology",
+        "it",
+        "computers",
+        "information and communication technology",
+    ),
     "engineering": ("engineering",),
     "art": ("art", "art and design"),
     "pe": ("pe", "p e", "physical education"),
@@ -124,8 +213,14 @@ _SUBJECT_WORDS = {
     "drama": ("drama",),
     "history": ("history",),
     "geography": ("geography",),
-    "languages": ("languages", "language", "mfl", "modern foreign languages",
-                  "modern languages", "foreign languages"),
+    "languages": (
+        "languages",
+        "language",
+        "mfl",
+        "modern foreign languages",
+        "modern languages",
+        "foreign languages",
+    ),
 }
 _STEM_AREA_WORDS = {
     "science": ("science", "sciences"),
@@ -138,12 +233,17 @@ _ITEM_WORDS = {  # extra words for items whose labels alone are not enough
     "source_friends": ("friends", "friend"),
     "source_subject_teacher": ("subject teacher", "teacher", "teachers"),
     "source_form_tutor": ("form tutor", "tutor", "form teacher"),
-    "source_careers_adviser": ("careers adviser", "careers advisor", "adviser", "advisor",
-                               "connexions", "careers advisers"),
+    "source_careers_adviser": (
+        "careers adviser",
+        "careers advisor",
+        "adviser",
+        "advisor",
+        "connexions",
+        "careers advisers",
+    ),
     "source_careers_library": ("careers library", "library"),
     "source_internet": ("internet", "web", "online", "websites", "website"),
-    "source_social_networking": ("social networking", "social network", "social media",
-                                 "facebook"),
+    "source_social_networking": ("social networking", "social network", "social media", "facebook"),
     "source_tv_media": ("tv and media", "tv", "television", "media"),
     "aware_a_levels": ("a levels", "a level", "alevels", "alevel"),
     "aware_diplomas": ("diplomas", "diploma"),
@@ -219,53 +319,169 @@ def guess_from_wording(text: str) -> tuple[str | None, str]:
 # Identifier and group columns in a label's words, after the question blocks
 # (first found wins: 'survey year' is the wave, not the year group).
 _GROUP_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("pupil_id", ("pupil id", "pupil identifier", "pupil reference", "pupil ref", "pupil code",
-                  "student id", "respondent id", "case id", "pupil number")),
-    ("school_id", ("school id", "school code", "school reference", "school ref", "school number",
-                   "school", "centre")),
-    ("wave", ("survey year", "year of survey", "year of the survey", "wave", "sweep",
-              "survey round", "round of survey")),
-    ("year_group", ("year group", "school year", "nc year", "national curriculum year",
-                    "which year are you in", "year are you in", "yeargroup")),
-    ("gender", ("sex", "gender", "boy or a girl", "boy or girl", "girl or boy",
-                "girl or a boy")),
-    ("ethnicity", ("ethnic", "ethnicity", "ethnic group", "ethnic background",
-                   "ethnic origin")),
+    (
+        "pupil_id",
+        (
+            "pupil id",
+            "pupil identifier",
+            "pupil reference",
+            "pupil ref",
+            "pupil code",
+            "student id",
+            "respondent id",
+            "case id",
+            "pupil number",
+        ),
+    ),
+    (
+        "school_id",
+        (
+            "school id",
+            "school code",
+            "school reference",
+            "school ref",
+            "school number",
+            "school",
+            "centre",
+        ),
+    ),
+    (
+        "wave",
+        (
+            "survey year",
+            "year of survey",
+            "year of the survey",
+            "wave",
+            "sweep",
+            "survey round",
+            "round of survey",
+        ),
+    ),
+    (
+        "year_group",
+        (
+            "year group",
+            "school year",
+            "nc year",
+            "national curriculum year",
+            "which year are you in",
+            "year are you in",
+            "yeargroup",
+        ),
+    ),
+    ("gender", ("sex", "gender", "boy or a girl", "boy or girl", "girl or boy", "girl or a boy")),
+    ("ethnicity", ("ethnic", "ethnicity", "ethnic group", "ethnic background", "ethnic origin")),
 )
 
 
 # ----------------------------------------------------------- value codes
 _AGREE_WORDS = (  # (phrase, code), longest first
-    ("neither agree nor disagree", "neutral"), ("neither agree or disagree", "neutral"),
-    ("neither disagree nor agree", "neutral"), ("neither", "neutral"), ("neutral", "neutral"),
-    ("undecided", "neutral"), ("no opinion", "neutral"), ("in between", "neutral"),
-    ("strongly disagree", 1), ("disagree strongly", 1), ("disagree a lot", 1),
-    ("strongly agree", 4), ("agree strongly", 4), ("agree a lot", 4),
-    ("tend to disagree", 2), ("disagree a little", 2), ("slightly disagree", 2),
-    ("mostly disagree", 2), ("disagree", 2),
-    ("tend to agree", 3), ("agree a little", 3), ("slightly agree", 3), ("mostly agree", 3),
+    ("neither agree nor disagree", "neutral"),
+    ("neither agree or disagree", "neutral"),
+    ("neither disagree nor agree", "neutral"),
+    ("neither", "neutral"),
+    ("neutral", "neutral"),
+    ("undecided", "neutral"),
+    ("no opinion", "neutral"),
+    ("in between", "neutral"),
+    ("strongly disagree", 1),
+    ("disagree strongly", 1),
+    ("disagree a lot", 1),
+    ("strongly agree", 4),
+    ("agree strongly", 4),
+    ("agree a lot", 4),
+    ("tend to disagree", 2),
+    ("disagree a little", 2),
+    ("slightly disagree", 2),
+    ("mostly disagree", 2),
+    ("disagree", 2),
+    ("tend to agree", 3),
+    ("agree a little", 3),
+    ("slightly agree", 3),
+    ("mostly agree", 3),
     ("agree", 3),
 )
-_YES_WORDS = ("yes", "ticked", "tick", "selected", "checked", "chosen", "mentioned", "true",
-              "y", "yes ticked")
-_NO_WORDS = ("no", "not ticked", "unticked", "not selected", "unselected", "not checked",
-             "unchecked", "not chosen", "not mentioned", "false", "n", "no not ticked")
-_GENDER_WORDS = {"female": "girl", "girl": "girl", "f": "girl", "girls": "girl",
-                 "male": "boy", "boy": "boy", "m": "boy", "boys": "boy",
-                 "other": "other", "o": "other", "non binary": "other", "nonbinary": "other",
-                 "another gender": "other", "self describe": "other",
-                 "prefer to self describe": "other", "in another way": "other",
-                 "prefer not to say": None, "not stated": None, "rather not say": None,
-                 "not known": None, "unknown": None, "dont want to say": None}
-_AIM_WORDS = (("don't know", "dont_know"), ("dont know", "dont_know"), ("not sure", "dont_know"),
-              ("gcse", "gcses"), ("gcses", "gcses"), ("a level", "a_levels"),
-              ("a levels", "a_levels"), ("alevel", "a_levels"), ("alevels", "a_levels"),
-              ("diploma", "diploma"), ("diplomas", "diploma"), ("apprenticeship", "apprenticeship"),
-              ("apprenticeships", "apprenticeship"), ("vocational", "vocational"),
-              ("btec", "vocational"), ("nvq", "vocational"), ("degree", "degree"),
-              ("university", "degree"))
-_NOT_STATED = ("prefer not to say", "not stated", "refused", "not known", "unknown",
-               "rather not say", "information not obtained", "not given", "dont want to say")
+_YES_WORDS = (
+    "yes",
+    "ticked",
+    "tick",
+    "selected",
+    "checked",
+    "chosen",
+    "mentioned",
+    "true",
+    "y",
+    "yes ticked",
+)
+_NO_WORDS = (
+    "no",
+    "not ticked",
+    "unticked",
+    "not selected",
+    "unselected",
+    "not checked",
+    "unchecked",
+    "not chosen",
+    "not mentioned",
+    "false",
+    "n",
+    "no not ticked",
+)
+_GENDER_WORDS = {
+    "female": "girl",
+    "girl": "girl",
+    "f": "girl",
+    "girls": "girl",
+    "male": "boy",
+    "boy": "boy",
+    "m": "boy",
+    "boys": "boy",
+    "other": "other",
+    "o": "other",
+    "non binary": "other",
+    "nonbinary": "other",
+    "another gender": "other",
+    "self describe": "other",
+    "prefer to self describe": "other",
+    "in another way": "other",
+    "prefer not to say": None,
+    "not stated": None,
+    "rather not say": None,
+    "not known": None,
+    "unknown": None,
+    "dont want to say": None,
+}
+_AIM_WORDS = (
+    ("don't know", "dont_know"),
+    ("dont know", "dont_know"),
+    ("not sure", "dont_know"),
+    ("gcse", "gcses"),
+    ("gcses", "gcses"),
+    ("a level", "a_levels"),
+    ("a levels", "a_levels"),
+    ("alevel", "a_levels"),
+    ("alevels", "a_levels"),
+    ("diploma", "diploma"),
+    ("diplomas", "diploma"),
+    ("apprenticeship", "apprenticeship"),
+    ("apprenticeships", "apprenticeship"),
+    ("vocational", "vocational"),
+    ("btec", "vocational"),
+    ("nvq", "vocational"),
+    ("degree", "degree"),
+    ("university", "degree"),
+)
+_NOT_STATED = (
+    "prefer not to say",
+    "not stated",
+    "refused",
+    "not known",
+    "unknown",
+    "rather not say",
+    "information not obtained",
+    "not given",
+    "dont want to say",
+)
 
 
 def _is_missing_word(label) -> bool:
@@ -299,8 +515,12 @@ def _ethnicity_code(label):
     words = _words(label)
     if any(_has(words, p) for p in _NOT_STATED):
         return None
-    if _has(words, "white british") or _has(words, "white uk") \
-            or (_has(words, "white") and _has(words, "british")) or _has(words, "wbri"):
+    if (
+        _has(words, "white british")
+        or _has(words, "white uk")
+        or (_has(words, "white") and _has(words, "british"))
+        or _has(words, "wbri")
+    ):
         return "white_british"
     if words.strip() in ("white", "w"):
         return "?"  # white, but British or not: not known
@@ -325,8 +545,10 @@ def _year_code(label):
 
 def _wave_code(label):
     words = _words(label)
-    for code, marks in ((1, ("2008", "wave 1", "w1", "sweep 1", "2008 09")),
-                        (2, ("2010", "wave 2", "w2", "sweep 2", "2010 11"))):
+    for code, marks in (
+        (1, ("2008", "wave 1", "w1", "sweep 1", "2008 09")),
+        (2, ("2010", "wave 2", "w2", "sweep 2", "2010 11")),
+    ):
         if any(_has(words, m) for m in marks):
             return code
     if words.strip() in ("1", "2"):
@@ -383,22 +605,28 @@ def propose_codes(target: str, values: pd.Series, labels: Mapping) -> Codes | No
     None when no safe mapping is seen (the column is then offered as a choice).
     """
     pairs = [(v, lab) for v, lab in _values_and_labels(values, labels)]
-    answers = [(v, lab) for v, lab in pairs if not _is_missing_word(lab)
-               and not _is_missing_word(_plain(v))]
+    answers = [
+        (v, lab)
+        for v, lab in pairs
+        if not _is_missing_word(lab) and not _is_missing_word(_plain(v))
+    ]
     missing = [(v, lab) for v, lab in pairs if (v, lab) not in answers]
     numbers = _numbers(answers)
     labelled = any(lab != _plain(v) for v, lab in answers)
     if target in schema.ID_COLUMNS:
         return Codes(None, reason="identifiers, used as they are")
     if target == schema.WEIGHT_COLUMN:
-        return Codes(None) if numbers is not None or pd.api.types.is_numeric_dtype(values) \
-            else None
+        return Codes(None) if numbers is not None or pd.api.types.is_numeric_dtype(values) else None
     scale = None
     items = {i.column: i for i in schema.items()}
     if target in items:
         scale = items[target].scale
-    classify = {"gender": _gender_code, "ethnicity": _ethnicity_code,
-                "year_group": _year_code, "wave": _wave_code}.get(target)
+    classify = {
+        "gender": _gender_code,
+        "ethnicity": _ethnicity_code,
+        "year_group": _year_code,
+        "wave": _wave_code,
+    }.get(target)
     if scale == "binary":
         classify = _binary_code
     elif scale == "agreement":
@@ -416,9 +644,12 @@ def propose_codes(target: str, values: pd.Series, labels: Mapping) -> Codes | No
         if scale == "binary" and numbers <= {0, 1}:
             return Codes(None, reason="values 0 and 1")
         if scale == "agreement" and numbers <= {1, 2, 3, 4}:
-            return Codes(None, sure=LIKELY,
-                         reason="values 1-4 without labels: taken as 1 strongly disagree ... "
-                                "4 strongly agree; check the direction")
+            return Codes(
+                None,
+                sure=LIKELY,
+                reason="values 1-4 without labels: taken as 1 strongly disagree ... "
+                "4 strongly agree; check the direction",
+            )
         if target == "year_group" and numbers <= {7, 9}:
             return Codes(None, reason="values 7 and 9")
         if target == "wave" and numbers <= {1, 2}:
@@ -443,14 +674,17 @@ def propose_codes(target: str, values: pd.Series, labels: Mapping) -> Codes | No
     reason = ("labels " if labelled else "answers ") + ", ".join(f"'{k}'" for k in codes)
     if target == "ethnicity" and any(c == "other_ethnic_group" for c in codes.values()):
         sure = LIKELY
-        reason = ("every group but White British counted as other ethnic groups "
-                  "(the survey's two groups)")
+        reason = (
+            "every group but White British counted as other ethnic groups (the survey's two groups)"
+        )
     if any(c == "neutral" for c in codes.values()):
         reason += "; the middle answer is 'neutral': left out of the base, and noted on loading"
     codes.update(null_codes)
     if target == "gender" and any(c is None for c in codes.values()):
-        reason += ("; 'prefer not to say' is not stated (empty); write other instead to keep "
-                   "those pupils as a group")
+        reason += (
+            "; 'prefer not to say' is not stated (empty); write other instead to keep "
+            "those pupils as a group"
+        )
     named = None if null_codes else _shared_set(codes, scale)
     return Codes(codes, named, sure, reason)
 
@@ -462,7 +696,8 @@ def _shared_set(codes: Mapping, scale) -> str | None:
         if name.startswith(("yes", "agree4")) and any(v == NEUTRAL for v in keys.values()):
             continue
         if scale == _SHARED_SCALES[name] and all(
-                shared.get(k, "absent") == v for k, v in keys.items()):
+            shared.get(k, "absent") == v for k, v in keys.items()
+        ):
             return name
     return None
 
@@ -471,8 +706,10 @@ _SHARED_SCALES = {"yes_no": "binary", "agree4": "agreement", "agree5": "agreemen
 _SHARED_SETS = {
     "yes_no": {code_key(v): k for k, v in schema.scale_codes("binary").items()},
     "agree4": {code_key(v): k for k, v in schema.scale_codes("agreement").items()},
-    "agree5": {**{code_key(v): k for k, v in schema.scale_codes("agreement").items()},
-               "neither agree nor disagree": NEUTRAL},
+    "agree5": {
+        **{code_key(v): k for k, v in schema.scale_codes("agreement").items()},
+        "neither agree nor disagree": NEUTRAL,
+    },
 }
 
 
@@ -502,8 +739,9 @@ def _name_guess(name: str) -> tuple[str | None, str]:
     return None, ""
 
 
-def propose(frame: pd.DataFrame, value_labels: Mapping, column_labels: Mapping,
-            max_values: int = 6) -> list[Proposal]:
+def propose(
+    frame: pd.DataFrame, value_labels: Mapping, column_labels: Mapping, max_values: int = 6
+) -> list[Proposal]:
     """What each column of a file holds, as far as its name and labels say."""
     out = []
     for column in frame.columns:
@@ -531,9 +769,16 @@ def propose(frame: pd.DataFrame, value_labels: Mapping, column_labels: Mapping,
         else:
             by_words, why_words = None, ""
         if by_name and by_label and by_name != by_label:
-            out.append(Proposal(column, by_name, UNSURE,
-                                f"{why_name} says {by_name} but {why_label} says {by_label}",
-                                seen=seen, label=label))
+            out.append(
+                Proposal(
+                    column,
+                    by_name,
+                    UNSURE,
+                    f"{why_name} says {by_name} but {why_label} says {by_label}",
+                    seen=seen,
+                    label=label,
+                )
+            )
             continue
         if by_name:
             target, sure, why = by_name, SURE, why_name + (" and label" if by_label else "")
@@ -542,9 +787,16 @@ def propose(frame: pd.DataFrame, value_labels: Mapping, column_labels: Mapping,
             if by_words and by_words == by_label:
                 sure, why = SURE, why_label + " and its name"
             elif by_words and by_words != by_label:
-                out.append(Proposal(column, by_label, UNSURE,
-                                    f"{why_label} says {by_label} but {why_words} says {by_words}",
-                                    seen=seen, label=label))
+                out.append(
+                    Proposal(
+                        column,
+                        by_label,
+                        UNSURE,
+                        f"{why_label} says {by_label} but {why_words} says {by_words}",
+                        seen=seen,
+                        label=label,
+                    )
+                )
                 continue
         elif by_words:
             target, sure, why = by_words, LIKELY, why_words
@@ -553,10 +805,17 @@ def propose(frame: pd.DataFrame, value_labels: Mapping, column_labels: Mapping,
             continue
         codes = propose_codes(target, frame[column], labels)
         if codes is None:
-            out.append(Proposal(column, target, UNSURE,
-                                f"{why}, but its values ({', '.join(shown) or 'none'}) do not "
-                                f"say how they map onto {target}'s codes", seen=seen,
-                                label=label))
+            out.append(
+                Proposal(
+                    column,
+                    target,
+                    UNSURE,
+                    f"{why}, but its values ({', '.join(shown) or 'none'}) do not "
+                    f"say how they map onto {target}'s codes",
+                    seen=seen,
+                    label=label,
+                )
+            )
             continue
         if codes.sure == LIKELY and sure == SURE:
             sure = LIKELY
@@ -583,8 +842,11 @@ def _one_column_each(proposals: list[Proposal]) -> list[Proposal]:
         for i in idx:
             if len(keep) > 1 or i not in keep:
                 others = ", ".join(f"'{proposals[j].source}'" for j in idx if j != i)
-                out[i] = replace(proposals[i], sure=UNSURE,
-                                 why=f"{proposals[i].why}; {others} also looks like {target}")
+                out[i] = replace(
+                    proposals[i],
+                    sure=UNSURE,
+                    why=f"{proposals[i].why}; {others} also looks like {target}",
+                )
     return out
 
 
@@ -619,16 +881,22 @@ def codebook_template(file, *, max_values: int = 6) -> str:
     privacy.check_identifying(read.frame, read.name)
     proposals = propose(read.frame, read.value_labels, read.column_labels, max_values)
     missing = _missing_values(read)
-    constants = _wave_from_name(read.name) \
-        if not any(p.target == "wave" and p.sure != UNSURE for p in proposals) else {}
+    constants = (
+        _wave_from_name(read.name)
+        if not any(p.target == "wave" and p.sure != UNSURE for p in proposals)
+        else {}
+    )
     for _ in range(len(proposals) + 1):
         text = _render(read.name, proposals, missing, constants)
         refused = _refused(read, text)
         if not refused:
             return text
-        proposals = [replace(p, sure=UNSURE, why=f"{p.why}; but loading refuses it: "
-                                             f"{refused[p.source]}")
-                     if p.source in refused and p.sure != UNSURE else p for p in proposals]
+        proposals = [
+            replace(p, sure=UNSURE, why=f"{p.why}; but loading refuses it: {refused[p.source]}")
+            if p.source in refused and p.sure != UNSURE
+            else p
+            for p in proposals
+        ]
         if "__constants__" in refused:
             constants = {}
     return _render(read.name, [replace(p, sure=UNSURE) for p in proposals], missing, {})
@@ -647,9 +915,14 @@ def _missing_values(read) -> list[str]:
 
 def _wave_from_name(name: str) -> dict:
     stem = Path(name).stem.casefold()
-    waves = {w for w, marks in ((1, ("2008", "wave1", "wave_1", "wave 1", "w1")),
-                                (2, ("2010", "wave2", "wave_2", "wave 2", "w2")))
-             if any(m in stem for m in marks)}
+    waves = {
+        w
+        for w, marks in (
+            (1, ("2008", "wave1", "wave_1", "wave 1", "w1")),
+            (2, ("2010", "wave2", "wave_2", "wave 2", "w2")),
+        )
+        if any(m in stem for m in marks)
+    }
     return {"wave": waves.pop()} if len(waves) == 1 else {}
 
 
@@ -679,15 +952,24 @@ def _refused(read, text: str) -> dict[str, str]:
 def _render(name: str, proposals: list[Proposal], missing: list[str], constants: dict) -> str:
     binary = {v: k for k, v in schema.scale_codes("binary").items()}
     agree = {v: k for k, v in schema.scale_codes("agreement").items()}
-    used_sets = {p.codes.code_set for p in proposals
-                 if p.sure != UNSURE and p.codes and p.codes.code_set}
-    missing_line = ("missing_values: [" + ", ".join(
-        v if re.fullmatch(r"-?\d+", v) else _q(v) for v in missing) + "]"
-        + "  # values seen that usually mean 'not answered': check") if missing else \
-        "missing_values: []        # e.g. [-9, \"Not answered\"]"
-    constants_line = ("constants: " + _flow_plain(constants)
-                      + "         # from the file's name: check") if constants else \
-        "constants: {}             # e.g. {wave: 2} if the file has no wave column"
+    used_sets = {
+        p.codes.code_set for p in proposals if p.sure != UNSURE and p.codes and p.codes.code_set
+    }
+    missing_line = (
+        (
+            "missing_values: ["
+            + ", ".join(v if re.fullmatch(r"-?\d+", v) else _q(v) for v in missing)
+            + "]"
+            + "  # values seen that usually mean 'not answered': check"
+        )
+        if missing
+        else 'missing_values: []        # e.g. [-9, "Not answered"]'
+    )
+    constants_line = (
+        ("constants: " + _flow_plain(constants) + "         # from the file's name: check")
+        if constants
+        else "constants: {}             # e.g. {wave: 2} if the file has no wave column"
+    )
     n_sure = sum(p.sure == SURE and p.target is not None for p in proposals)
     n_likely = sum(p.sure == LIKELY for p in proposals)
     n_choose = sum(p.sure == UNSURE and p.target is not None for p in proposals)
@@ -704,10 +986,12 @@ def _render(name: str, proposals: list[Proposal], missing: list[str], constants:
         "  agree4: " + _flow(agree),
     ]
     if "agree5" in used_sets:
-        lines += ["  # five-point: the middle answer is 'neutral' (left out of the base and "
-                  "noted on loading);",
-                  "  # write 2 instead of neutral to count it as not agreeing (docs/codebook.md)",
-                  "  agree5: " + _flow({**agree, "Neither agree nor disagree": "neutral"})]
+        lines += [
+            "  # five-point: the middle answer is 'neutral' (left out of the base and "
+            "noted on loading);",
+            "  # write 2 instead of neutral to count it as not agreeing (docs/codebook.md)",
+            "  agree5: " + _flow({**agree, "Neither agree nor disagree": "neutral"}),
+        ]
     lines.append("columns:")
     mapped: set[str] = set()
     for p in proposals:

@@ -71,8 +71,11 @@ def link(table: pd.DataFrame) -> pd.DataFrame:
     ids = a.index.intersection(b.index)
     a, b = a.loc[ids], b.loc[ids]
     school_7 = a["school_id"].astype(str).to_numpy()
-    out = {"pupil_id": ids.to_numpy(), "school_id": school_7,
-           "moved": school_7 != b["school_id"].astype(str).to_numpy()}
+    out = {
+        "pupil_id": ids.to_numpy(),
+        "school_id": school_7,
+        "moved": school_7 != b["school_id"].astype(str).to_numpy(),
+    }
     for it in items:
         out[f"{it.column}_7"] = _positive(a[it.column], it)
         out[f"{it.column}_9"] = _positive(b[it.column], it)
@@ -80,8 +83,11 @@ def link(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _items(table: pd.DataFrame) -> list[schema.Item]:
-    return [it for it in schema.items() if it.scale in ("binary", "agreement")
-            and it.column in table.columns]
+    return [
+        it
+        for it in schema.items()
+        if it.scale in ("binary", "agreement") and it.column in table.columns
+    ]
 
 
 def _positive(values: pd.Series, it: schema.Item) -> np.ndarray:
@@ -99,10 +105,12 @@ def paired_change(y7, y9, schools, alpha: float = 0.05) -> dict:
     both = ~np.isnan(y7) & ~np.isnan(y9)
     y7, y9, schools = y7[both], y9[both], schools[both]
     n = len(y7)
-    cells = {"yes_both": int(((y7 == 1) & (y9 == 1)).sum()),
-             "gained": int(((y7 == 0) & (y9 == 1)).sum()),
-             "lost": int(((y7 == 1) & (y9 == 0)).sum()),
-             "never": int(((y7 == 0) & (y9 == 0)).sum())}
+    cells = {
+        "yes_both": int(((y7 == 1) & (y9 == 1)).sum()),
+        "gained": int(((y7 == 0) & (y9 == 1)).sum()),
+        "lost": int(((y7 == 1) & (y9 == 0)).sum()),
+        "never": int(((y7 == 0) & (y9 == 0)).sum()),
+    }
     codes, uniques = pd.factorize(pd.Series(schools), sort=True)
     g = len(uniques)
     if n == 0:
@@ -111,19 +119,36 @@ def paired_change(y7, y9, schools, alpha: float = 0.05) -> dict:
         d = y9 - y7
         theta = d.mean()
         z = np.bincount(codes, weights=d - theta, minlength=g) / n
-        variance = g / (g - 1) * (z ** 2).sum() if g > 1 else np.nan
+        variance = g / (g - 1) * (z**2).sum() if g > 1 else np.nan
     frame = pd.DataFrame({"n": [n]})
-    stats._t_test(frame, np.array([theta]), np.array([variance]), np.array([float(g)]),
-                  alpha, "change")
+    stats._t_test(
+        frame, np.array([theta]), np.array([variance]), np.array([float(g)]), alpha, "change"
+    )
     row = frame.iloc[0].to_dict()
-    return {**cells, "n": n, "share_7": y7.mean() if n else np.nan,
-            "share_9": y9.mean() if n else np.nan, **{k: row[k] for k in (
-                "change_pp", "se_pp", "ci_low_pp", "ci_high_pp", "t", "df", "p_value",
-                "n_schools")}}
+    return {
+        **cells,
+        "n": n,
+        "share_7": y7.mean() if n else np.nan,
+        "share_9": y9.mean() if n else np.nan,
+        **{
+            k: row[k]
+            for k in (
+                "change_pp",
+                "se_pp",
+                "ci_low_pp",
+                "ci_high_pp",
+                "t",
+                "df",
+                "p_value",
+                "n_schools",
+            )
+        },
+    }
 
 
-def transitions(table: pd.DataFrame, cohort: pd.DataFrame | None = None,
-                alpha: float = 0.05) -> pd.DataFrame:
+def transitions(
+    table: pd.DataFrame, cohort: pd.DataFrame | None = None, alpha: float = 0.05
+) -> pd.DataFrame:
     """For every item, the linked pupils' transition table and paired change.
 
     Parameters
@@ -141,9 +166,27 @@ def transitions(table: pd.DataFrame, cohort: pd.DataFrame | None = None,
     ``linked_minus_cohort_pp``. Empty if no pupil links.
     """
     pupils = link(table)
-    columns = ["block", "item", "label", "n", *TRANSITIONS, "share_7", "share_9", "change_pp",
-               "se_pp", "ci_low_pp", "ci_high_pp", "t", "df", "p_value", "q_value",
-               "significant_fdr", "n_schools", "cohort_pp", "linked_minus_cohort_pp"]
+    columns = [
+        "block",
+        "item",
+        "label",
+        "n",
+        *TRANSITIONS,
+        "share_7",
+        "share_9",
+        "change_pp",
+        "se_pp",
+        "ci_low_pp",
+        "ci_high_pp",
+        "t",
+        "df",
+        "p_value",
+        "q_value",
+        "significant_fdr",
+        "n_schools",
+        "cohort_pp",
+        "linked_minus_cohort_pp",
+    ]
     if pupils.empty:
         return pd.DataFrame(columns=columns)
     if cohort is None:
@@ -153,14 +196,22 @@ def transitions(table: pd.DataFrame, cohort: pd.DataFrame | None = None,
     cross = dict(zip(cohort["item"].astype(str), cohort["estimate_pp"].astype(float)))
     rows = []
     for it in _items(table):
-        r = paired_change(pupils[f"{it.column}_7"], pupils[f"{it.column}_9"],
-                          pupils["school_id"], alpha)
+        r = paired_change(
+            pupils[f"{it.column}_7"], pupils[f"{it.column}_9"], pupils["school_id"], alpha
+        )
         if r["n"] == 0:
             continue
         cohort_pp = cross.get(it.column, np.nan)
-        rows.append({"block": it.block, "item": it.column, "label": it.label, **r,
-                     "cohort_pp": cohort_pp,
-                     "linked_minus_cohort_pp": r["change_pp"] - cohort_pp})
+        rows.append(
+            {
+                "block": it.block,
+                "item": it.column,
+                "label": it.label,
+                **r,
+                "cohort_pp": cohort_pp,
+                "linked_minus_cohort_pp": r["change_pp"] - cohort_pp,
+            }
+        )
     out = pd.DataFrame(rows, columns=columns)
     out["q_value"] = np.nan
     out["significant_fdr"] = False
@@ -172,8 +223,9 @@ def transitions(table: pd.DataFrame, cohort: pd.DataFrame | None = None,
     return out
 
 
-def linked_vs_not(table: pd.DataFrame, rules: disclosure.DisclosureRules | None = None
-                  ) -> pd.DataFrame:
+def linked_vs_not(
+    table: pd.DataFrame, rules: disclosure.DisclosureRules | None = None
+) -> pd.DataFrame:
     """The year 7 pupils of 2008 who linked against those who did not, item by item:
     ``n`` and ``share`` of each, and the difference (linked − not, points).
 
@@ -200,16 +252,19 @@ def linked_vs_not(table: pd.DataFrame, rules: disclosure.DisclosureRules | None 
                     mark = disclosure.CONFIDENTIAL
                 elif n < rules.min_base or schools < rules.min_schools:
                     mark = disclosure.LOW_RELIABILITY
-            row |= {f"n_{name}": n, f"share_{name}": np.nan if mark else share,
-                    f"hidden_{name}": mark}
+            row |= {
+                f"n_{name}": n,
+                f"share_{name}": np.nan if mark else share,
+                f"hidden_{name}": mark,
+            }
         row["difference_pp"] = 100 * (row["share_linked"] - row["share_not_linked"])
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def protect_transitions(result: pd.DataFrame,
-                        rules: disclosure.DisclosureRules = disclosure.DisclosureRules()
-                        ) -> pd.DataFrame:
+def protect_transitions(
+    result: pd.DataFrame, rules: disclosure.DisclosureRules = disclosure.DisclosureRules()
+) -> pd.DataFrame:
     """``result`` of :func:`transitions` with disclosure control on its cells.
 
     The four cells of each item are a distribution adding up to ``n`` and go
@@ -220,11 +275,14 @@ def protect_transitions(result: pd.DataFrame,
     """
     if result.empty:
         return result.assign(suppressed=pd.Series(dtype=object))
-    long = result.melt(id_vars=["item", "label", "n", "n_schools"],
-                       value_vars=list(TRANSITIONS), var_name="category", value_name="count")
+    long = result.melt(
+        id_vars=["item", "label", "n", "n_schools"],
+        value_vars=list(TRANSITIONS),
+        var_name="category",
+        value_name="count",
+    )
     long = long.assign(share=long["count"] / long["n"])
-    protected = disclosure.protect({"transitions": long}, rules, category_margins={})[
-        "transitions"]
+    protected = disclosure.protect({"transitions": long}, rules, category_margins={})["transitions"]
     out = result.copy()
     marks = pd.Series("", index=out.index, dtype=object)
     position = {item: i for i, item in zip(out.index, out["item"])}
@@ -232,11 +290,25 @@ def protect_transitions(result: pd.DataFrame,
         if row.suppressed:
             i = position[row.item]
             out.loc[i, row.category] = np.nan
-            marks[i] = row.suppressed if marks[i] in ("", row.suppressed) else \
-                disclosure.CONFIDENTIAL
+            marks[i] = (
+                row.suppressed if marks[i] in ("", row.suppressed) else disclosure.CONFIDENTIAL
+            )
     hidden = marks != ""
-    out.loc[hidden, ["share_7", "share_9", "change_pp", "se_pp", "ci_low_pp", "ci_high_pp",
-                     "t", "p_value", "q_value", "linked_minus_cohort_pp"]] = np.nan
+    out.loc[
+        hidden,
+        [
+            "share_7",
+            "share_9",
+            "change_pp",
+            "se_pp",
+            "ci_low_pp",
+            "ci_high_pp",
+            "t",
+            "p_value",
+            "q_value",
+            "linked_minus_cohort_pp",
+        ],
+    ] = np.nan
     out["significant_fdr"] = out["significant_fdr"].astype(object)
     out.loc[hidden, "significant_fdr"] = np.nan
     hidden_n = protected.groupby("item")["n"].apply(lambda s: s.isna().any())
@@ -253,19 +325,30 @@ def summary_note(table: pd.DataFrame) -> str:
     first = len(_stage(table, FIRST))
     second = len(_stage(table, SECOND))
     if pupils.empty:
-        return ("No pupil links: no pupil_id of a year 7 pupil in wave 1 (2008) appears "
-                "among the year 9 pupils of wave 2 (2010).")
+        return (
+            "No pupil links: no pupil_id of a year 7 pupil in wave 1 (2008) appears "
+            "among the year 9 pupils of wave 2 (2010)."
+        )
     moved = int(pupils["moved"].sum())
-    return (f"{len(pupils):,} pupils link: surveyed in year 7 in 2008 (of {first:,}) and again "
-            f"in year 9 in 2010 (of {second:,}), with the same pupil_id, in "
-            f"{pupils['school_id'].nunique()} schools"
-            + (f"; {moved} of them in another school in 2010 (counted in their 2008 school)"
-               if moved else "") + ".")
+    return (
+        f"{len(pupils):,} pupils link: surveyed in year 7 in 2008 (of {first:,}) and again "
+        f"in year 9 in 2010 (of {second:,}), with the same pupil_id, in "
+        f"{pupils['school_id'].nunique()} schools"
+        + (
+            f"; {moved} of them in another school in 2010 (counted in their 2008 school)"
+            if moved
+            else ""
+        )
+        + "."
+    )
 
 
-def block_table(table: pd.DataFrame, block: str, cohort: pd.DataFrame,
-                rules: disclosure.DisclosureRules = disclosure.DisclosureRules()
-                ) -> pd.DataFrame:
+def block_table(
+    table: pd.DataFrame,
+    block: str,
+    cohort: pd.DataFrame,
+    rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
+) -> pd.DataFrame:
     """:func:`transitions` of one block's items, disclosure-controlled
     (:func:`protect_transitions`): what a page shows for a block."""
     return protect_transitions(transitions(block_columns(table, block), cohort), rules)
@@ -276,13 +359,19 @@ def block_columns(table: pd.DataFrame, blocks) -> pd.DataFrame:
     (a block key or several) only."""
     keys = [blocks] if isinstance(blocks, str) else list(blocks)
     items = {c for k in keys for c in schema.block(k).columns}
-    return table[[c for c in table.columns if c in schema.ID_COLUMNS
-                  or c in schema.GROUP_COLUMNS or c in items]]
+    return table[
+        [
+            c
+            for c in table.columns
+            if c in schema.ID_COLUMNS or c in schema.GROUP_COLUMNS or c in items
+        ]
+    ]
 
 
 def in_words(result: pd.DataFrame) -> pd.DataFrame:
     """A protected :func:`transitions` result for people: one row an item, counts and
     percentages as text, a hidden number as its mark (``c``), never as a number."""
+
     def count(v, mark):
         return mark or "c" if pd.isna(v) else f"{int(v):,}"
 
@@ -295,19 +384,29 @@ def in_words(result: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for r in result.itertuples():
         mark = r.suppressed
-        rows.append({
-            "Item": r.label, "Pupils": count(r.n, mark),
-            **{TRANSITIONS_SHORT[c]: count(getattr(r, c), mark) for c in TRANSITIONS},
-            "Year 7": percent(r.share_7, mark), "Year 9": percent(r.share_9, mark),
-            "Paired change (points, 95% interval)": mark or "c" if pd.isna(r.change_pp) else
-            f"{r.change_pp:+.1f} ({r.ci_low_pp:+.1f} to {r.ci_high_pp:+.1f})",
-            "Cross-sectional cohort change (points)": "" if pd.isna(r.cohort_pp) else
-            f"{r.cohort_pp:+.1f}",
-            "Paired minus cross-sectional (points)": points(r.linked_minus_cohort_pp, mark),
-        })
+        rows.append(
+            {
+                "Item": r.label,
+                "Pupils": count(r.n, mark),
+                **{TRANSITIONS_SHORT[c]: count(getattr(r, c), mark) for c in TRANSITIONS},
+                "Year 7": percent(r.share_7, mark),
+                "Year 9": percent(r.share_9, mark),
+                "Paired change (points, 95% interval)": mark or "c"
+                if pd.isna(r.change_pp)
+                else f"{r.change_pp:+.1f} ({r.ci_low_pp:+.1f} to {r.ci_high_pp:+.1f})",
+                "Cross-sectional cohort change (points)": ""
+                if pd.isna(r.cohort_pp)
+                else f"{r.cohort_pp:+.1f}",
+                "Paired minus cross-sectional (points)": points(r.linked_minus_cohort_pp, mark),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 #: Short column words for the four transition cells.
-TRANSITIONS_SHORT = {"yes_both": "Yes both years", "gained": "Gained", "lost": "Lost",
-                     "never": "Never"}
+TRANSITIONS_SHORT = {
+    "yes_both": "Yes both years",
+    "gained": "Gained",
+    "lost": "Lost",
+    "never": "Never",
+}

@@ -101,8 +101,12 @@ def _source_name(source) -> str:
 
 
 def _is_pair(x) -> bool:
-    return (isinstance(x, tuple) and len(x) == 2 and isinstance(x[0], (str, os.PathLike))
-            and isinstance(x[1], (bytes, bytearray, memoryview)))
+    return (
+        isinstance(x, tuple)
+        and len(x) == 2
+        and isinstance(x[0], (str, os.PathLike))
+        and isinstance(x[1], (bytes, bytearray, memoryview))
+    )
 
 
 def _bytes(source) -> bytes:
@@ -111,9 +115,12 @@ def _bytes(source) -> bytes:
     return Path(source).read_bytes()
 
 
-def read_file(source, sheet: str | None = None,
-              text_columns: Callable[[Sequence[str]], Sequence[str]] | None = None,
-              code_columns: Callable[[Sequence[str]], Sequence[str]] | None = None) -> RawFile:
+def read_file(
+    source,
+    sheet: str | None = None,
+    text_columns: Callable[[Sequence[str]], Sequence[str]] | None = None,
+    code_columns: Callable[[Sequence[str]], Sequence[str]] | None = None,
+) -> RawFile:
     """Read one file as it is (no mapping, no checks), by its extension.
 
     Parameters
@@ -143,18 +150,32 @@ def read_file(source, sheet: str | None = None,
     try:
         size = len(source[1]) if isinstance(source, tuple) else Path(source).stat().st_size
     except OSError as exc:
-        raise SurveyDataError(Problem(name, f"could not be opened ({exc.strerror or exc}).",
-                                      "Check the file's name and folder.")) from None
-    if ext not in (*TEXT_EXTENSIONS, *EXCEL_EXTENSIONS, *SPSS_EXTENSIONS, *STATA_EXTENSIONS,
-                   *PARQUET_EXTENSIONS):
+        raise SurveyDataError(
+            Problem(
+                name,
+                f"could not be opened ({exc.strerror or exc}).",
+                "Check the file's name and folder.",
+            )
+        ) from None
+    if ext not in (
+        *TEXT_EXTENSIONS,
+        *EXCEL_EXTENSIONS,
+        *SPSS_EXTENSIONS,
+        *STATA_EXTENSIONS,
+        *PARQUET_EXTENSIONS,
+    ):
         todo = f"Save or export it as {FORMATS}."
         if ext == ".xls":
             todo = "Open it in Excel and save it as an .xlsx workbook (or export it as CSV)."
-        raise SurveyDataError(Problem(name, f"is not a file type the loader reads ('{ext}').",
-                                      todo))
+        raise SurveyDataError(
+            Problem(name, f"is not a file type the loader reads ('{ext}').", todo)
+        )
     if size == 0:
-        raise SurveyDataError(Problem(name, "is empty (0 bytes).",
-                                      "Export the survey again and check the file has data."))
+        raise SurveyDataError(
+            Problem(
+                name, "is empty (0 bytes).", "Export the survey again and check the file has data."
+            )
+        )
     if ext in TEXT_EXTENSIONS:
         return _read_text(name, _bytes(source), text_columns, code_columns)
     try:
@@ -162,25 +183,36 @@ def read_file(source, sheet: str | None = None,
             return _read_excel(name, source, sheet)
         if ext in PARQUET_EXTENSIONS:
             data = source[1] if isinstance(source, tuple) else source
-            frame = pd.read_parquet(io.BytesIO(data) if isinstance(data, (bytes, bytearray))
-                                    else data)
+            frame = pd.read_parquet(
+                io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
+            )
             return RawFile(name, frame.reset_index(drop=True), {}, 1)
         return _read_stat(name, source, ext)
     except SurveyDataError:
         raise
     except Exception as exc:  # noqa: BLE001 - any reader failure becomes a message
-        kind = ("an Excel workbook" if ext in EXCEL_EXTENSIONS else
-                "a Parquet file" if ext in PARQUET_EXTENSIONS else
-                "an SPSS data file" if ext in SPSS_EXTENSIONS else "a Stata data file")
+        kind = (
+            "an Excel workbook"
+            if ext in EXCEL_EXTENSIONS
+            else "a Parquet file"
+            if ext in PARQUET_EXTENSIONS
+            else "an SPSS data file"
+            if ext in SPSS_EXTENSIONS
+            else "a Stata data file"
+        )
         reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise SurveyDataError(Problem(
-            name, f"could not be read as {kind} ({reason}).",
-            "Check that it opens in the program that made it and save it again, or export "
-            "it as CSV.")) from None
+        raise SurveyDataError(
+            Problem(
+                name,
+                f"could not be read as {kind} ({reason}).",
+                "Check that it opens in the program that made it and save it again, or export "
+                "it as CSV.",
+            )
+        ) from None
 
 
 #: A text file larger than this is read in chunks when its code columns are known.
-_CHUNK_BYTES = 16 * 2 ** 20
+_CHUNK_BYTES = 16 * 2**20
 
 #: Rows per chunk (about 90 MB of float64 for the survey's hundred columns).
 _CHUNK_ROWS = 100_000
@@ -215,12 +247,15 @@ def _read_chunks(data: bytes, sep: str, dtype: dict, codes: set) -> pd.DataFrame
     and reports any problem as it always has."""
     chunks = []
     try:
-        with pd.read_csv(io.BytesIO(data), sep=sep, dtype=dtype or None,
-                         chunksize=_CHUNK_ROWS) as reader:
+        with pd.read_csv(
+            io.BytesIO(data), sep=sep, dtype=dtype or None, chunksize=_CHUNK_ROWS
+        ) as reader:
             for chunk in reader:
                 chunk = _narrow(chunk, codes)
-                if chunks and (list(chunk.columns) != list(chunks[0].columns)
-                               or not chunk.dtypes.equals(chunks[0].dtypes)):
+                if chunks and (
+                    list(chunk.columns) != list(chunks[0].columns)
+                    or not chunk.dtypes.equals(chunks[0].dtypes)
+                ):
                     return None
                 chunks.append(chunk)
     except Exception:  # noqa: BLE001 - a parser error (or _NotNarrow): the whole read reports it
@@ -233,10 +268,14 @@ def _read_chunks(data: bytes, sep: str, dtype: dict, codes: set) -> pd.DataFrame
 def _read_text(name: str, data: bytes, text_columns, code_columns=None) -> RawFile:
     notes = []
     if b"\x00" in data[:65536]:
-        raise SurveyDataError(Problem(
-            name, "is not a text (CSV) file: it holds binary data.",
-            f"If it is a workbook or a statistics file, give it its own extension; "
-            f"the loader reads {FORMATS}."))
+        raise SurveyDataError(
+            Problem(
+                name,
+                "is not a text (CSV) file: it holds binary data.",
+                f"If it is a workbook or a statistics file, give it its own extension; "
+                f"the loader reads {FORMATS}.",
+            )
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     if not data.isascii():
@@ -248,8 +287,13 @@ def _read_text(name: str, data: bytes, text_columns, code_columns=None) -> RawFi
     end = data.find(b"\n")
     header = data[: end if end >= 0 else len(data)].decode("utf-8").rstrip("\r")
     if not header.strip():
-        raise SurveyDataError(Problem(name, "has no column names in its first line.",
-                                      "Put the column names in the first row."))
+        raise SurveyDataError(
+            Problem(
+                name,
+                "has no column names in its first line.",
+                "Put the column names in the first row.",
+            )
+        )
     sep = max([",", ";", "\t", "|"], key=lambda s: (header.count(s), s == ","))
     names = next(csv.reader([header], delimiter=sep))
     text = list(text_columns(names)) if text_columns else []
@@ -266,15 +310,20 @@ def _read_text(name: str, data: bytes, text_columns, code_columns=None) -> RawFi
             frame = pd.read_csv(io.BytesIO(data), sep=sep, dtype=dtype or None)
     except Exception as exc:  # noqa: BLE001 - said to the person below
         reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        todo = ("Open it in a spreadsheet, check every row has the same columns as the "
-                "header, and save it as CSV again.")
+        todo = (
+            "Open it in a spreadsheet, check every row has the same columns as the "
+            "header, and save it as CSV again."
+        )
         contract = {c.casefold() for c in schema.contract_columns()}
         if not any(n.strip().casefold() in contract for n in names) and not text:
-            todo += (" Its first line names no column of the survey either: if it is a "
-                     "survey export with its own column names, it needs a codebook "
-                     "(see docs/codebook.md).")
-        raise SurveyDataError(Problem(
-            name, f"could not be read as a CSV file ({reason}).", todo)) from None
+            todo += (
+                " Its first line names no column of the survey either: if it is a "
+                "survey export with its own column names, it needs a codebook "
+                "(see docs/codebook.md)."
+            )
+        raise SurveyDataError(
+            Problem(name, f"could not be read as a CSV file ({reason}).", todo)
+        ) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return RawFile(name, frame, {}, 2, tuple(notes))
 
@@ -282,14 +331,16 @@ def _read_text(name: str, data: bytes, text_columns, code_columns=None) -> RawFi
 def _read_excel(name: str, source, sheet: str | None) -> RawFile:
     data = io.BytesIO(source[1]) if isinstance(source, tuple) else source
     try:
-        frame = pd.read_excel(data, sheet_name=sheet if sheet is not None else 0,
-                              engine="openpyxl")
+        frame = pd.read_excel(data, sheet_name=sheet if sheet is not None else 0, engine="openpyxl")
     except ValueError as exc:
         if sheet is not None and "not found" in str(exc):
-            raise SurveyDataError(Problem(
-                name, f"has no sheet named '{sheet}' (the codebook's 'sheet').",
-                "Correct 'sheet' in the codebook, or remove it to read the first sheet.")) \
-                from None
+            raise SurveyDataError(
+                Problem(
+                    name,
+                    f"has no sheet named '{sheet}' (the codebook's 'sheet').",
+                    "Correct 'sheet' in the codebook, or remove it to read the first sheet.",
+                )
+            ) from None
         raise
     frame.columns = [str(c).strip() for c in frame.columns]
     return RawFile(name, frame, {}, 2)
@@ -304,8 +355,11 @@ def _read_stat(name: str, source, ext: str) -> RawFile:
     else:
         frame, meta = reader(str(source))
     labels = {col: dict(v) for col, v in (meta.variable_value_labels or {}).items()}
-    variable_labels = {col: str(label).strip() for col, label
-                       in (meta.column_names_to_labels or {}).items() if label and str(label).strip()}
+    variable_labels = {
+        col: str(label).strip()
+        for col, label in (meta.column_names_to_labels or {}).items()
+        if label and str(label).strip()
+    }
     return RawFile(name, frame, labels, 1, column_labels=variable_labels)
 
 
@@ -316,14 +370,17 @@ def _as_sources(files) -> list:
     sources = list(files)
     for s in sources:
         if not (isinstance(s, (str, os.PathLike)) or _is_pair(s)):
-            raise TypeError("files: give a path, a (filename, bytes) pair, or a list of those; "
-                            f"got {type(s).__name__}")
+            raise TypeError(
+                "files: give a path, a (filename, bytes) pair, or a list of those; "
+                f"got {type(s).__name__}"
+            )
     return sources
 
 
 def _as_codebooks(codebook, n: int) -> tuple[list[Codebook | None | bool], list[Problem]]:
     """One codebook (or None) per file; False where the file's codebook is wrong
     (its problems are returned, to be reported with everything else)."""
+
     def one(c) -> Codebook | None:
         if c is None or isinstance(c, Codebook):
             return c
@@ -331,14 +388,15 @@ def _as_codebooks(codebook, n: int) -> tuple[list[Codebook | None | bool], list[
             return Codebook.from_yaml(bytes(c[1]), display_name(c[0]))
         return Codebook.read(c)
 
-    if codebook is None or isinstance(codebook, (Codebook, str, os.PathLike)) \
-            or _is_pair(codebook):
+    if codebook is None or isinstance(codebook, (Codebook, str, os.PathLike)) or _is_pair(codebook):
         entries = [codebook] * n
     else:
         entries = list(codebook)
         if len(entries) != n:
-            raise ValueError(f"codebook: give one codebook (or None) for each of the {n} "
-                             f"files, or a single one for all; got {len(entries)}")
+            raise ValueError(
+                f"codebook: give one codebook (or None) for each of the {n} "
+                f"files, or a single one for all; got {len(entries)}"
+            )
     problems: list[Problem] = []
     parsed: dict[int, Codebook | None] = {}
     out = []
@@ -358,8 +416,9 @@ def _code_columns(header: Sequence[str]) -> list[str]:
     """Columns of a contract-layout header holding whole-number codes: wave,
     year group and the binary and agreement items (as :func:`_contract_names`
     recognises them)."""
-    coded = {"wave", "year_group"} | {it.column for it in schema.items()
-                                      if it.scale != "categorical"}
+    coded = {"wave", "year_group"} | {
+        it.column for it in schema.items() if it.scale != "categorical"
+    }
     contract = {c.casefold(): c for c in schema.contract_columns()}
     return [h for h in header if contract.get(str(h).strip().casefold()) in coded]
 
@@ -454,41 +513,60 @@ def _load(files, codebook) -> Survey:
             return ids
 
         try:
-            raw = read_file(source, book.sheet if book else None, text_columns,
-                            _code_columns if book is None else None)
+            raw = read_file(
+                source,
+                book.sheet if book else None,
+                text_columns,
+                _code_columns if book is None else None,
+            )
         except SurveyDataError as exc:
             problems.extend(exc.problems)
             continue
         notes.extend(raw.notes)
         if raw.frame.shape[1] == 0:
-            problems.append(Problem(raw.name, "holds no data: its first row has no column names.",
-                                    "Export the survey again and check the file has data."))
+            problems.append(
+                Problem(
+                    raw.name,
+                    "holds no data: its first row has no column names.",
+                    "Export the survey again and check the file has data.",
+                )
+            )
             continue
         found = privacy.identifying_columns(raw.frame, raw.name)
         if found:
             identifying.extend(found)
             continue
         if book is not None:
-            mapped, found, code_notes = book.apply(raw.frame, raw.name, raw.value_labels,
-                                                   raw.first_row)
+            mapped, found, code_notes = book.apply(
+                raw.frame, raw.name, raw.value_labels, raw.first_row
+            )
             problems.extend(found)
             notes.extend(code_notes)
             coded.extend(code_notes)
             # values with no code are reported once, by their source column
             sources = book.source_columns(raw.frame.columns)
-            recoded = {m.target for m in book.columns for p in found
-                       if p.file == raw.name and p.column == sources.get(m.target)}
+            recoded = {
+                m.target
+                for m in book.columns
+                for p in found
+                if p.file == raw.name and p.column == sources.get(m.target)
+            }
             # a plain rename of a labelled SPSS/Stata column: its labels, as without
             # a codebook
-            renamed = {m.target: raw.value_labels[sources[m.target]] for m in book.columns
-                       if m.codes is None and sources.get(m.target) in raw.value_labels}
+            renamed = {
+                m.target: raw.value_labels[sources[m.target]]
+                for m in book.columns
+                if m.codes is None and sources.get(m.target) in raw.value_labels
+            }
             mapped = _labelled_categories(mapped, renamed)
             labels = renamed
         else:
             named = _contract_names(raw.frame)
-            labels = {new: raw.value_labels[old] for old, new in zip(raw.frame.columns,
-                                                                      named.columns)
-                      if old in raw.value_labels}
+            labels = {
+                new: raw.value_labels[old]
+                for old, new in zip(raw.frame.columns, named.columns)
+                if old in raw.value_labels
+            }
             mapped = _labelled_categories(named, labels)
             recoded = set()
         table, found, file_notes = validate(mapped, raw.name, raw.first_row, labels)
@@ -509,9 +587,9 @@ def _load(files, codebook) -> Survey:
             f"'{schema.WEIGHT_COLUMN}' column but {', '.join(unweighted)} "
             f"{'has' if len(unweighted) == 1 else 'have'} none: weighted figures need a "
             "weight for every pupil. Add weights to every file (1 for every pupil of a "
-            "self-weighting sample), or remove the column to analyse unweighted.")
-    return Survey(_combine([t for _, t, _ in checked]), tuple(names), tuple(notes),
-                  tuple(coded))
+            "self-weighting sample), or remove the column to analyse unweighted."
+        )
+    return Survey(_combine([t for _, t, _ in checked]), tuple(names), tuple(notes), tuple(coded))
 
 
 def _give_back_memory() -> None:
@@ -524,11 +602,13 @@ def _give_back_memory() -> None:
     has no ``malloc_trim`` (not glibc) nothing happens."""
     try:
         import pyarrow as pa
+
         pa.default_memory_pool().release_unused()
     except Exception:  # noqa: BLE001 - pyarrow missing or without the call
         pass
     try:
         import ctypes
+
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):
         pass
@@ -543,8 +623,11 @@ def _combine(tables: list[pd.DataFrame]) -> pd.DataFrame:
     dtypes = schema.dtypes()
     columns = [c for c in schema.contract_columns() if c in table.columns]
     table = table[columns]
-    changes = {c: table[c].astype(dtypes[c]) for c in columns if table[c].dtype != dtypes[c]
-               or c == "school_id" and len(tables) > 1}
+    changes = {
+        c: table[c].astype(dtypes[c])
+        for c in columns
+        if table[c].dtype != dtypes[c] or c == "school_id" and len(tables) > 1
+    }
     if changes:
         table = table.assign(**changes)
     return table.reset_index(drop=True)

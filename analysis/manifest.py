@@ -19,8 +19,10 @@ SHARES = "shares.csv"
 COMPARISONS = "comparisons.csv"
 SCHOOL = "school.csv"
 #: What to do when a bundle cannot be used.
-FIX = ("Make the bundle again with `python -m analysis publish FILE... --out DIR` and "
-       "point KS3_BUNDLE at that folder.")
+FIX = (
+    "Make the bundle again with `python -m analysis publish FILE... --out DIR` and "
+    "point KS3_BUNDLE at that folder."
+)
 
 
 def read_manifest(path: str | Path) -> dict:
@@ -42,31 +44,43 @@ def read_manifest(path: str | Path) -> dict:
 
     name = MANIFEST
     if not path.is_dir():
-        raise SurveyDataError(Problem(
-            file=str(path), what="is not a folder (no such folder): no publication bundle here.",
-            todo="Give the folder written by `python -m analysis publish` (in KS3_BUNDLE, "
-                 "or to the server's --publish)."))
+        raise SurveyDataError(
+            Problem(
+                file=str(path),
+                what="is not a folder (no such folder): no publication bundle here.",
+                todo="Give the folder written by `python -m analysis publish` (in KS3_BUNDLE, "
+                "or to the server's --publish).",
+            )
+        )
     try:
         manifest = json.loads((path / name).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise problem(name, "is missing: this folder is not a publication bundle.",
-                      "Set KS3_BUNDLE to the folder written by "
-                      "`python -m analysis publish`.") from None
+        raise problem(
+            name,
+            "is missing: this folder is not a publication bundle.",
+            "Set KS3_BUNDLE to the folder written by `python -m analysis publish`.",
+        ) from None
     except (OSError, UnicodeDecodeError, ValueError) as err:
         raise problem(name, f"cannot be read as JSON ({err}).") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise problem(name, f"is not a publication bundle's manifest (its format is "
-                            f"not {FORMAT!r}).")
+        raise problem(
+            name, f"is not a publication bundle's manifest (its format is not {FORMAT!r})."
+        )
     version = manifest.get("bundle_version")
     if version != BUNDLE_VERSION:
-        raise problem(name, f"is bundle version {version!r}; these dashboards read "
-                            f"version {BUNDLE_VERSION}.")
-    missing = [k for k in ("rules", "files", "title", "source", "blocks", "created")
-               if k not in manifest]
+        raise problem(
+            name, f"is bundle version {version!r}; these dashboards read version {BUNDLE_VERSION}."
+        )
+    missing = [
+        k for k in ("rules", "files", "title", "source", "blocks", "created") if k not in manifest
+    ]
     rules = manifest.get("rules")
-    if not missing and not (isinstance(rules, dict) and all(
-            isinstance(rules.get(k), (int, float))
-            for k in ("min_count", "min_base", "min_schools"))):
+    if not missing and not (
+        isinstance(rules, dict)
+        and all(
+            isinstance(rules.get(k), (int, float)) for k in ("min_count", "min_base", "min_schools")
+        )
+    ):
         missing.append("rules.min_count/min_base/min_schools")
     if not missing and not isinstance(manifest["files"], dict):
         missing.append("files")

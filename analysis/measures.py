@@ -33,8 +33,9 @@ def _positive(table: pd.DataFrame, column: str) -> pd.Series:
     values = table[column]
     if it.scale == "categorical":
         raise ValueError(f"{column} is categorical: use a distribution, not a share")
-    positive = np.isin(values.to_numpy(dtype="float64", na_value=np.nan),
-                       schema.positive_codes(it.scale))
+    positive = np.isin(
+        values.to_numpy(dtype="float64", na_value=np.nan), schema.positive_codes(it.scale)
+    )
     return pd.Series(np.where(values.isna(), np.nan, positive.astype(float)), index=table.index)
 
 
@@ -86,8 +87,9 @@ def shares(table: pd.DataFrame, columns: Sequence[str], by: Sequence[str] = ()) 
     out = pd.concat(parts, ignore_index=True)
     out["share"] = out["count"] / out["n"].where(out["n"] > 0)
     order = {c: i for i, c in enumerate(columns)}
-    out = out.sort_values([*by, "item"], key=lambda s: s.map(order) if s.name == "item" else s,
-                          kind="stable").reset_index(drop=True)
+    out = out.sort_values(
+        [*by, "item"], key=lambda s: s.map(order) if s.name == "item" else s, kind="stable"
+    ).reset_index(drop=True)
     return out
 
 
@@ -107,16 +109,54 @@ from . import disclosure, stats  # noqa: E402
 #: Columns of a share result (measures ``share``, ``distribution``, ``aim``),
 #: after the group columns. See :class:`SurveyAggregates`.
 SHARE_COLUMNS: tuple[str, ...] = (
-    "measure", "schools", "block", "item", "label", "category", "category_label",
-    "n", "n_pupils", "count", "share", "se", "ci_low", "ci_high", "deff", "n_eff",
-    "n_schools", "rank", "low_base", "suppressed")
+    "measure",
+    "schools",
+    "block",
+    "item",
+    "label",
+    "category",
+    "category_label",
+    "n",
+    "n_pupils",
+    "count",
+    "share",
+    "se",
+    "ci_low",
+    "ci_high",
+    "deff",
+    "n_eff",
+    "n_schools",
+    "rank",
+    "low_base",
+    "suppressed",
+)
 
 #: Columns of a comparison result (gaps, changes, cohort), after the group columns.
 COMPARISON_COLUMNS: tuple[str, ...] = (
-    "measure", "schools", "block", "item", "label", "compared", "share_first",
-    "share_second", "n_first", "n_second", "estimate_pp", "se_pp", "ci_low_pp",
-    "ci_high_pp", "t", "df", "p_value", "q_value", "significant_fdr", "fdr_family",
-    "n_schools", "low_base", "suppressed")
+    "measure",
+    "schools",
+    "block",
+    "item",
+    "label",
+    "compared",
+    "share_first",
+    "share_second",
+    "n_first",
+    "n_second",
+    "estimate_pp",
+    "se_pp",
+    "ci_low_pp",
+    "ci_high_pp",
+    "t",
+    "df",
+    "p_value",
+    "q_value",
+    "significant_fdr",
+    "fdr_family",
+    "n_schools",
+    "low_base",
+    "suppressed",
+)
 
 #: Group columns a view may break down by (and filter on), finest first.
 BREAKDOWN_COLUMNS: tuple[str, ...] = (*schema.GROUP_COLUMNS, "school_id")
@@ -125,10 +165,16 @@ BREAKDOWN_COLUMNS: tuple[str, ...] = (*schema.GROUP_COLUMNS, "school_id")
 #: group, gender and ethnicity (the total included), and schools by wave and
 #: year group.
 STANDARD_BREAKDOWNS: tuple[tuple[str, ...], ...] = (
-    *(c for k in range(len(schema.GROUP_COLUMNS) + 1)
-      for c in combinations(schema.GROUP_COLUMNS, k)),
-    ("school_id",), ("wave", "school_id"), ("year_group", "school_id"),
-    ("wave", "year_group", "school_id"))
+    *(
+        c
+        for k in range(len(schema.GROUP_COLUMNS) + 1)
+        for c in combinations(schema.GROUP_COLUMNS, k)
+    ),
+    ("school_id",),
+    ("wave", "school_id"),
+    ("year_group", "school_id"),
+    ("wave", "year_group", "school_id"),
+)
 
 MIN_BASE = disclosure.DisclosureRules().min_base
 
@@ -149,8 +195,13 @@ def _slots(it: schema.Item) -> tuple[tuple, dict]:
 
 
 #: stats.change's column names in the comparison shape shared with gaps.
-_CHANGE_AS_COMPARISON = {"change_pp": "estimate_pp", "share_from": "share_first",
-                         "share_to": "share_second", "n_from": "n_first", "n_to": "n_second"}
+_CHANGE_AS_COMPARISON = {
+    "change_pp": "estimate_pp",
+    "share_from": "share_first",
+    "share_to": "share_second",
+    "n_from": "n_first",
+    "n_to": "n_second",
+}
 
 
 class SurveyAggregates:
@@ -222,15 +273,25 @@ class SurveyAggregates:
         self.weight = weight
         missing = [c for c in schema.REQUIRED_COLUMNS[1:] if c not in table.columns]
         if missing:
-            raise ValueError(f"the table has no column(s) {missing}: load it with "
-                             "analysis.load_survey so the contract's columns are there")
+            raise ValueError(
+                f"the table has no column(s) {missing}: load it with "
+                "analysis.load_survey so the contract's columns are there"
+            )
         self.items: tuple[schema.Item, ...] = tuple(
-            it for it in schema.items() if it.column in table.columns)
+            it for it in schema.items() if it.column in table.columns
+        )
         dtypes = schema.dtypes()
         groups = [c for c in BREAKDOWN_COLUMNS]
-        frame = pd.DataFrame({c: (table[c] if c in table.columns else
-                                  pd.Series(pd.NA, index=table.index, dtype=dtypes[c]))
-                              for c in groups})
+        frame = pd.DataFrame(
+            {
+                c: (
+                    table[c]
+                    if c in table.columns
+                    else pd.Series(pd.NA, index=table.index, dtype=dtypes[c])
+                )
+                for c in groups
+            }
+        )
         codes, uniques = [], []
         for c in groups:
             f, u = pd.factorize(frame[c], sort=True, use_na_sentinel=True)
@@ -248,8 +309,11 @@ class SurveyAggregates:
         for c, u, p in zip(groups, uniques, parts):
             values = pd.Series(u).reindex(p - 1).reset_index(drop=True)
             dt = table[c].dtype if c in table.columns else dtypes[c]
-            cells[c] = values.astype(dt) if not isinstance(dt, pd.CategoricalDtype) else \
-                pd.Categorical(values, dtype=dt)
+            cells[c] = (
+                values.astype(dt)
+                if not isinstance(dt, pd.CategoricalDtype)
+                else pd.Categorical(values, dtype=dt)
+            )
         self.cells = pd.DataFrame(cells)
         n_cells = len(self.cells)
 
@@ -268,7 +332,7 @@ class SurveyAggregates:
         pupils = np.zeros((n_cells, start), dtype=np.int64 if w is not None else "float64")
         every = bool(keep.all())
         cell_times: dict[int, np.ndarray] = {}  # cell index × answer slots
-        w2 = w ** 2 if w is not None else None
+        w2 = w**2 if w is not None else None
         wsum = np.zeros((n_cells, start)) if w is not None else None
         w2sum = np.zeros((n_cells, start)) if w is not None else None
         for it in self.items:
@@ -279,9 +343,11 @@ class SurveyAggregates:
                 answer = pd.Categorical(series, categories=list(codes_)).codes.astype(np.int64)
                 bad = series.notna().to_numpy() & (answer < 0)
                 if bad.any():
-                    raise ValueError(f"column '{it.column}', {stats._rows(bad)}: answers must "
-                                     f"be one of {list(codes_)} or empty. Load the file with "
-                                     "analysis.load_survey so answers are checked.")
+                    raise ValueError(
+                        f"column '{it.column}', {stats._rows(bad)}: answers must "
+                        f"be one of {list(codes_)} or empty. Load the file with "
+                        "analysis.load_survey so answers are checked."
+                    )
             else:
                 raw = stats._answer_codes(table, it.column)
                 lookup = np.full(stats._SLOTS, -1, dtype=np.int64)
@@ -297,12 +363,14 @@ class SurveyAggregates:
             idx = cell_times[k] + answer
             idx[answer < 0] = n_cells * k
             size = n_cells * k + 1
-            pupils[:, s0:s0 + k] = np.bincount(idx, minlength=size)[:-1].reshape(n_cells, k)
+            pupils[:, s0 : s0 + k] = np.bincount(idx, minlength=size)[:-1].reshape(n_cells, k)
             if w is not None:
-                wsum[:, s0:s0 + k] = np.bincount(idx, weights=w,
-                                                 minlength=size)[:-1].reshape(n_cells, k)
-                w2sum[:, s0:s0 + k] = np.bincount(idx, weights=w2,
-                                                  minlength=size)[:-1].reshape(n_cells, k)
+                wsum[:, s0 : s0 + k] = np.bincount(idx, weights=w, minlength=size)[:-1].reshape(
+                    n_cells, k
+                )
+                w2sum[:, s0 : s0 + k] = np.bincount(idx, weights=w2, minlength=size)[:-1].reshape(
+                    n_cells, k
+                )
         self._pupils = pupils
         self._wsum = wsum if wsum is not None else pupils
         self._w2sum = w2sum if w2sum is not None else self._wsum
@@ -327,21 +395,25 @@ class SurveyAggregates:
             schema.block(block)  # a KeyError naming the blocks if unknown
         else:
             keys = set(block)
-        return [it for it in self.items
-                if it.scale in scales and (keys is None or it.block in keys)]
+        return [
+            it for it in self.items if it.scale in scales and (keys is None or it.block in keys)
+        ]
 
     def _cell_mask(self, where: Mapping | None, schools: str) -> np.ndarray:
         mask = np.ones(len(self.cells), dtype=bool)
         for column, values in (where or {}).items():
             if column not in BREAKDOWN_COLUMNS:
-                raise ValueError(f"cannot filter on '{column}': filter on "
-                                 f"{', '.join(BREAKDOWN_COLUMNS)}")
+                raise ValueError(
+                    f"cannot filter on '{column}': filter on {', '.join(BREAKDOWN_COLUMNS)}"
+                )
             values = [values] if np.isscalar(values) or values is None else list(values)
             known = schema.groups().get(column)
             for v in values:
                 if known is not None and v not in known.values:
-                    raise ValueError(f"{column} = {v!r} is not a group of the survey; {column} "
-                                     f"is one of {list(known.values)}")
+                    raise ValueError(
+                        f"{column} = {v!r} is not a group of the survey; {column} "
+                        f"is one of {list(known.values)}"
+                    )
             col = self.cells[column]
             if column == "school_id":
                 col = col.astype(str)
@@ -362,8 +434,9 @@ class SurveyAggregates:
         keys = list(dict.fromkeys([*by, "school_id"]))
         for c in keys:
             if c not in BREAKDOWN_COLUMNS:
-                raise ValueError(f"cannot break down by '{c}': use any of "
-                                 f"{', '.join(BREAKDOWN_COLUMNS)}")
+                raise ValueError(
+                    f"cannot break down by '{c}': use any of {', '.join(BREAKDOWN_COLUMNS)}"
+                )
         cells, pupils, wsum, w2sum = self.cells, self._pupils, self._wsum, self._w2sum
         cache = self._group_cache
         if cache is not None and mask.all():
@@ -392,8 +465,9 @@ class SurveyAggregates:
         first = np.zeros(len(present), dtype=np.int64)
         first[group[::-1]] = np.arange(len(group))[::-1]
         key_frame = sub.iloc[first][keys].reset_index(drop=True)
-        summing = sparse.csr_matrix((np.ones(len(rows)), (group, rows)),
-                                    shape=(len(present), n_source))
+        summing = sparse.csr_matrix(
+            (np.ones(len(rows)), (group, rows)), shape=(len(present), n_source)
+        )
         pupils = np.asarray(summing @ pupils)  # float64, as the summing matrix
         wsum = pupils if self.weight is None else np.asarray(summing @ wsum)
         w2sum = wsum if self.weight is None else np.asarray(summing @ w2sum)
@@ -405,18 +479,26 @@ class SurveyAggregates:
         keys = list(keys)
         codes = [pd.factorize(self.cells[c], sort=True, use_na_sentinel=False)[0] for c in keys]
         rows = np.arange(len(self.cells))
-        return self._sum_cells(self.cells, rows, codes, keys, len(self.cells), self._pupils,
-                               self._wsum, self._w2sum)
+        return self._sum_cells(
+            self.cells, rows, codes, keys, len(self.cells), self._pupils, self._wsum, self._w2sum
+        )
 
-    def totals(self, by: Sequence[str] = (), items: Sequence[str] | None = None,
-               where: Mapping | None = None,
-               schools: Literal["all", "common"] = "all") -> pd.DataFrame:
+    def totals(
+        self,
+        by: Sequence[str] = (),
+        items: Sequence[str] | None = None,
+        where: Mapping | None = None,
+        schools: Literal["all", "common"] = "all",
+    ) -> pd.DataFrame:
         """School-level totals of binary/agreement items by ``by``, in the shape of
         :func:`analysis.stats.cluster_totals` (``[*by, school_id, item, n, count,
         sumw2, n_pupils]``), from the stored cells: equal to
         ``stats.cluster_totals(table, items, by, weight=...)`` on the pupil rows."""
-        chosen = [it for it in self.items if it.scale != "categorical"
-                  and (items is None or it.column in items)]
+        chosen = [
+            it
+            for it in self.items
+            if it.scale != "categorical" and (items is None or it.column in items)
+        ]
         keys, pupils, wsum, w2sum = self._grouped(by, self._cell_mask(where, schools))
         return self._long(keys, chosen, pupils, wsum, w2sum)
 
@@ -452,8 +534,14 @@ class SurveyAggregates:
 
     # ------------------------------------------------------------- shares
 
-    def shares(self, by: Sequence[str] = (), block=None, where: Mapping | None = None,
-               schools: Literal["all", "common"] = "all", alpha: float = 0.05) -> pd.DataFrame:
+    def shares(
+        self,
+        by: Sequence[str] = (),
+        block=None,
+        where: Mapping | None = None,
+        schools: Literal["all", "common"] = "all",
+        alpha: float = 0.05,
+    ) -> pd.DataFrame:
         """Share ticking / agreeing (3 or 4) per item and group, with intervals and ranks.
 
         Parameters
@@ -473,8 +561,9 @@ class SurveyAggregates:
         """
         return self._shares(by, block, where, schools, alpha)
 
-    def _shares(self, by, block=None, where=None, schools="all", alpha=0.05,
-                breakdown=None) -> pd.DataFrame:
+    def _shares(
+        self, by, block=None, where=None, schools="all", alpha=0.05, breakdown=None
+    ) -> pd.DataFrame:
         by = list(by)
         chosen = self._items(block)
         if not chosen:
@@ -483,9 +572,14 @@ class SurveyAggregates:
         result = self._share_cells(by, keys, chosen, pupils, wsum, w2sum, alpha)
         return self._share_shape(result, by, "share", schools, breakdown)
 
-    def distribution(self, by: Sequence[str] = (), block=None, where: Mapping | None = None,
-                     schools: Literal["all", "common"] = "all",
-                     alpha: float = 0.05) -> pd.DataFrame:
+    def distribution(
+        self,
+        by: Sequence[str] = (),
+        block=None,
+        where: Mapping | None = None,
+        schools: Literal["all", "common"] = "all",
+        alpha: float = 0.05,
+    ) -> pd.DataFrame:
         """Share at each answer code per item and group.
 
         For agreement items (enjoyment, ease, importance) the four-point
@@ -497,8 +591,9 @@ class SurveyAggregates:
         """
         return self._distribution(by, block, where, schools, alpha)
 
-    def _distribution(self, by, block=None, where=None, schools="all", alpha=0.05,
-                      breakdown=None) -> pd.DataFrame:
+    def _distribution(
+        self, by, block=None, where=None, schools="all", alpha=0.05, breakdown=None
+    ) -> pd.DataFrame:
         by = list(by)
         chosen = self._items(block, scales=("agreement", "categorical"))
         if not chosen:
@@ -509,8 +604,7 @@ class SurveyAggregates:
             these = [it for it in chosen if it.scale == scale]
             if not these:
                 continue
-            result = self._share_cells(by, keys, these, pupils, wsum, w2sum, alpha,
-                                       code="category")
+            result = self._share_cells(by, keys, these, pupils, wsum, w2sum, alpha, code="category")
             parts.append(self._share_shape(result, by, measure, schools, breakdown))
         if breakdown is not None:  # split by block: one dict (no block has both scales)
             return {k: v for part in parts for k, v in part.items()}
@@ -518,8 +612,7 @@ class SurveyAggregates:
             return self._share_shape(None, by, "distribution", schools)
         return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
-    def _share_cells(self, by, keys, chosen, pupils, wsum, w2sum, alpha,
-                     code=None) -> dict | None:
+    def _share_cells(self, by, keys, chosen, pupils, wsum, w2sum, alpha, code=None) -> dict | None:
         """:func:`analysis.stats.proportions` of ``self._long(...)`` by ``by`` (and
         ``code``), computed on the (group × school) × item matrices: no long
         per-school frame. Returns its columns as arrays (one frame is built, by
@@ -541,15 +634,20 @@ class SurveyAggregates:
                 of_item.extend([i] * len(codes_))
         of_item = np.asarray(of_item)
         group, cells = self._cells_of(keys, by)
-        summing = None if len(cells) == len(keys) and np.array_equal(
-            group, np.arange(len(keys))) else sparse.csr_matrix(
-                (np.ones(len(keys)), (group, np.arange(len(keys)))),
-                shape=(len(cells), len(keys)))
+        summing = (
+            None
+            if len(cells) == len(keys) and np.array_equal(group, np.arange(len(keys)))
+            else sparse.csr_matrix(
+                (np.ones(len(keys)), (group, np.arange(len(keys)))), shape=(len(cells), len(keys))
+            )
+        )
         # items a few at a time, so the (group × school) × answer temporaries
         # stay near 32 MB whatever the number of schools
         step = max(1, _CHUNK_CELLS // max(5 * len(keys), 1))
-        parts = [list(self._share_sums(chosen[i:i + step], code, pupils, wsum, w2sum, group,
-                                       summing)) for i in range(0, len(chosen), step)]
+        parts = [
+            list(self._share_sums(chosen[i : i + step], code, pupils, wsum, w2sum, group, summing))
+            for i in range(0, len(chosen), step)
+        ]
         N, C, n_p_sum, s2_sum, share, variance, G = _join_columns(parts)
         m = len(names)
         repeat = np.repeat(np.arange(len(cells)), m)
@@ -557,12 +655,24 @@ class SurveyAggregates:
         if code is not None:
             distinct = list(dict.fromkeys(codes_out))
             out[code] = pd.Categorical.from_codes(  # → str in _share_shape
-                np.tile([distinct.index(c) for c in codes_out], len(cells)), categories=distinct)
+                np.tile([distinct.index(c) for c in codes_out], len(cells)), categories=distinct
+            )
         out["item"] = pd.Categorical.from_codes(  # → object in _share_shape
-            np.tile(of_item, len(cells)), categories=[it.column for it in chosen])
+            np.tile(of_item, len(cells)), categories=[it.column for it in chosen]
+        )
         out["_cell"] = repeat  # the group of each row (for ranks; not a column)
-        out.update(stats._share_columns(N.ravel(), n_p_sum.ravel(), C.ravel(), s2_sum.ravel(),
-                                        share.ravel(), variance.ravel(), G.ravel(), alpha))
+        out.update(
+            stats._share_columns(
+                N.ravel(),
+                n_p_sum.ravel(),
+                C.ravel(),
+                s2_sum.ravel(),
+                share.ravel(),
+                variance.ravel(),
+                G.ravel(),
+                alpha,
+            )
+        )
         return out
 
     def _share_sums(self, chosen, code, pupils, wsum, w2sum, group, summing):
@@ -583,17 +693,24 @@ class SurveyAggregates:
                 of_item.extend([i] * len(codes_))
         cols, of_item = np.asarray(cols), np.asarray(of_item)
         pick = _columns(cols)  # a view when the columns are one run (no copy)
-        spread = (lambda a: a) if np.array_equal(of_item, np.arange(len(chosen))) else \
-            (lambda a: a[:, of_item])
+        spread = (
+            (lambda a: a)
+            if np.array_equal(of_item, np.arange(len(chosen)))
+            else (lambda a: a[:, of_item])
+        )
         w = pick(wsum)
         n = spread(np.add.reduceat(w, starts, axis=1))
         # without weights the pupils are the weights' matrix: the same sums
-        n_p = n if pupils is wsum else \
-            spread(np.add.reduceat(pick(pupils), starts, axis=1)).astype("float64")
+        n_p = (
+            n
+            if pupils is wsum
+            else spread(np.add.reduceat(pick(pupils), starts, axis=1)).astype("float64")
+        )
         s2 = n if self.weight is None else spread(np.add.reduceat(pick(w2sum), starts, axis=1))
         # (a copy: the result's columns never share memory with the stored sums)
-        count = np.array(w) if code is not None else \
-            np.add.reduceat(wsum[:, pos], pos_starts, axis=1)
+        count = (
+            np.array(w) if code is not None else np.add.reduceat(wsum[:, pos], pos_starts, axis=1)
+        )
         del w
         if summing is None:
             # one school per group (by school): nothing to sum, and with G <= 1
@@ -612,8 +729,9 @@ class SurveyAggregates:
                 share = C / np.where(N > 0, N, np.nan)
                 resid = count - np.where(np.isnan(share), 0.0, share)[group] * n
                 G = summing @ (n > 0).astype("float64")
-                variance = np.where(G >= 2, G / (G - 1.0) * (summing @ (resid * resid))
-                                    / N ** 2, np.nan)
+                variance = np.where(
+                    G >= 2, G / (G - 1.0) * (summing @ (resid * resid)) / N**2, np.nan
+                )
         variance = np.where(np.isnan(share), np.nan, variance)
         return N, C, n_p_sum, s2_sum, share, variance, G
 
@@ -622,8 +740,11 @@ class SurveyAggregates:
         groups (:func:`analysis.stats._group_codes`); kept with the grouping
         while :meth:`all_measures` runs."""
         cache = self._group_cache
-        if cache is not None and cache.get("codes", (None,))[0] is keys \
-                and tuple(by) in cache["codes"][1]:
+        if (
+            cache is not None
+            and cache.get("codes", (None,))[0] is keys
+            and tuple(by) in cache["codes"][1]
+        ):
             return cache["codes"][1][tuple(by)]
         if by:
             found = stats._group_codes(keys, by)
@@ -657,32 +778,47 @@ class SurveyAggregates:
         text = {}  # text columns: (distinct labels, code of each row)
         if breakdown is None:
             for column in ("block", "label"):
-                data[column] = np.array([getattr(items[c], column) for c in item_names],
-                                        dtype=object)[item_code]
+                data[column] = np.array(
+                    [getattr(items[c], column) for c in item_names], dtype=object
+                )[item_code]
         else:  # all_measures: block, label and item as codes too, for _assemble
             for column in ("block", "label"):
                 text[column] = ([getattr(items[c], column) for c in item_names], item_code)
             text["item"] = (list(item_names), item_code)
         block_of_item, block_names = pd.factorize(
-            np.array([items[c].block for c in item_names], dtype=object))
+            np.array([items[c].block for c in item_names], dtype=object)
+        )
         order = None
         if "category" in result:
             lookup = self._category_lookup()
             cat_code = result["category"].codes.astype(np.int64)
             cat_names = np.asarray(result["category"].categories, dtype=object)
             pair_code, pairs = pd.factorize(item_code * max(len(cat_names), 1) + cat_code)
-            found = [lookup[(item_names[p // max(len(cat_names), 1)],
-                             str(cat_names[p % max(len(cat_names), 1)]))] for p in pairs]
+            found = [
+                lookup[
+                    (
+                        item_names[p // max(len(cat_names), 1)],
+                        str(cat_names[p % max(len(cat_names), 1)]),
+                    )
+                ]
+                for p in pairs
+            ]
             text["category"] = (cat_names, cat_code)
             text["category_label"] = ([f[2] for f in found], pair_code)
             order = pd.DataFrame(
-                {**{c: result[c] for c in by},
-                 "_i": np.array([f[0] for f in found], dtype=np.int64)[pair_code],
-                 "_o": np.array([f[1] for f in found], dtype=np.int64)[pair_code]})
+                {
+                    **{c: result[c] for c in by},
+                    "_i": np.array([f[0] for f in found], dtype=np.int64)[pair_code],
+                    "_o": np.array([f[1] for f in found], dtype=np.int64)[pair_code],
+                }
+            )
             # rows come from _share_cells in this order already: check it (one
             # pass) rather than sort millions of rows by school
-            order = None if _in_order(order) else \
-                order.sort_values([*by, "_i", "_o"], kind="stable").index.to_numpy()
+            order = (
+                None
+                if _in_order(order)
+                else order.sort_values([*by, "_i", "_o"], kind="stable").index.to_numpy()
+            )
         if breakdown is None:
             data["item"] = item_names[item_code]
         if measure == "share":  # within group (a cell of by) and block
@@ -694,8 +830,8 @@ class SurveyAggregates:
                 data["rank"] = _rank_in_runs(result["share"].reshape(-1, m), pattern)
             else:
                 data["rank"] = _rank_within(
-                    cell * max(len(block_names), 1) + block_of_item[item_code],
-                    result["share"])
+                    cell * max(len(block_names), 1) + block_of_item[item_code], result["share"]
+                )
         else:
             data["rank"] = np.full(len(item_code), np.nan)
         data["low_base"] = result["n_pupils"] < MIN_BASE
@@ -709,6 +845,7 @@ class SurveyAggregates:
 
         def frame(rows) -> pd.DataFrame:
             index = pd.RangeIndex(len(rows) if rows is not None else len(item_code))
+
             def column(c):
                 if c in constant:
                     return _constant_text(constant[c], index)
@@ -728,8 +865,9 @@ class SurveyAggregates:
             return frame(order)
         # all_measures: a block's rows as arrays; _assemble joins a block's parts
         # into one frame. Codes of text columns in the smallest integer type.
-        text = {c: (labels, _small_codes(codes, len(labels)))
-                for c, (labels, codes) in text.items()}
+        text = {
+            c: (labels, _small_codes(codes, len(labels))) for c, (labels, codes) in text.items()
+        }
         block_code = block_of_item[item_code if order is None else item_code[order]]
         n = len(item_code)
         m = int(np.searchsorted(data.pop("_cell"), 1)) if n else 0  # rows a cell (same each)
@@ -738,8 +876,12 @@ class SurveyAggregates:
         pattern = block_of_item[item_code[:m]]
         if len(block_names) == 1:
             spans = {block_names[0]: None}  # all rows, in order
-        elif order is None and m and n % m == 0 and \
-                len(block_names) == 1 + int((np.diff(pattern) != 0).sum()):
+        elif (
+            order is None
+            and m
+            and n % m == 0
+            and len(block_names) == 1 + int((np.diff(pattern) != 0).sum())
+        ):
             # each block one run of items in every cell: a block's rows are columns
             # s:e of the (cells × items) arrays, copied by slicing, not gathered
             spans = {}
@@ -749,8 +891,9 @@ class SurveyAggregates:
         else:
             rows_of = np.argsort(block_code, kind="stable")
             bounds = np.cumsum(np.bincount(block_code, minlength=len(block_names)))[:-1]
-            spans = dict(zip(block_names, np.split(rows_of if order is None
-                                                   else order[rows_of], bounds)))
+            spans = dict(
+                zip(block_names, np.split(rows_of if order is None else order[rows_of], bounds))
+            )
             order = None  # within the rows taken
 
         def take(values, span):
@@ -758,15 +901,29 @@ class SurveyAggregates:
                 return values if order is None else values[order]
             if isinstance(span, tuple):
                 if isinstance(values, np.ndarray):
-                    return values.reshape(-1, m)[:, span[0]:span[1]].ravel()
-                span = (np.arange(n // m)[:, None] * m
-                        + np.arange(span[0], span[1])[None, :]).ravel()
+                    return values.reshape(-1, m)[:, span[0] : span[1]].ravel()
+                span = (
+                    np.arange(n // m)[:, None] * m + np.arange(span[0], span[1])[None, :]
+                ).ravel()
             return values[span]
 
-        lengths = {key: n if span is None else (n // m) * (span[1] - span[0])
-                   if isinstance(span, tuple) else len(span) for key, span in spans.items()}
-        out = {key: {"length": lengths[key], "columns": [*cols, "breakdown"], "arrays": {},
-                     "text": {"breakdown": ([breakdown], None)}} for key in spans}
+        lengths = {
+            key: n
+            if span is None
+            else (n // m) * (span[1] - span[0])
+            if isinstance(span, tuple)
+            else len(span)
+            for key, span in spans.items()
+        }
+        out = {
+            key: {
+                "length": lengths[key],
+                "columns": [*cols, "breakdown"],
+                "arrays": {},
+                "text": {"breakdown": ([breakdown], None)},
+            }
+            for key in spans
+        }
         taken = {}  # item, block and label share one code array: taken once a block
         for c in cols:  # column by column, each freed once split
             if c in constant:
@@ -840,8 +997,9 @@ class SurveyAggregates:
         pick = _columns(np.asarray(cols))
         n = np.add.reduceat(pick(wsum), starts, axis=1)
         count = np.add.reduceat(wsum[:, np.asarray(pos)], pos_starts, axis=1)
-        n_pupils = n if pupils is wsum else \
-            np.add.reduceat(pick(pupils), starts, axis=1).astype("float64")
+        n_pupils = (
+            n if pupils is wsum else np.add.reduceat(pick(pupils), starts, axis=1).astype("float64")
+        )
         sumw2 = n if self.weight is None else np.add.reduceat(pick(w2sum), starts, axis=1)
         sums = (n, count, n_pupils, sumw2)
         if usable:
@@ -873,8 +1031,7 @@ class SurveyAggregates:
         if not chosen:
             return None
         # per (cell of by × extra × school) row and item: n, count, n_pupils, sumw2
-        keys, sums = self._item_sums([*by, *extra], self._cell_mask(where, mask_schools),
-                                     chosen)
+        keys, sums = self._item_sums([*by, *extra], self._cell_mask(where, mask_schools), chosen)
         if not len(keys):
             return None
         T, M = len(terms), len(chosen)
@@ -918,7 +1075,8 @@ class SurveyAggregates:
 
         def per_term(v):  # (K·T) × M -> (K·M) × T, rows cell-major then item
             return np.ascontiguousarray(
-                (to_cell @ v).reshape(K, T, M).transpose(0, 2, 1).reshape(K * M, T))
+                (to_cell @ v).reshape(K, T, M).transpose(0, 2, 1).reshape(K * M, T)
+            )
 
         N_kt, C_kt = to_cell @ n, to_cell @ count
         a = np.array([t[0] for t in terms], dtype="float64")
@@ -931,10 +1089,10 @@ class SurveyAggregates:
             in_cell = (to_pair @ n > 0).astype("float64")
             to_key = sparse.csr_matrix((np.ones(P), (pair_key, np.arange(P))), shape=(K, P))
             schools = (to_key @ in_cell).ravel()
-            variance = np.where(schools >= 2, schools / (schools - 1.0)
-                                * (to_key @ z ** 2).ravel(), np.nan)
-        share = np.ascontiguousarray(
-            share_kt.reshape(K, T, M).transpose(0, 2, 1).reshape(K * M, T))
+            variance = np.where(
+                schools >= 2, schools / (schools - 1.0) * (to_key @ z**2).ravel(), np.nan
+            )
+        share = np.ascontiguousarray(share_kt.reshape(K, T, M).transpose(0, 2, 1).reshape(K * M, T))
         estimate = (a[None, :] * share).sum(axis=1)
         variance = np.where(np.isnan(estimate), np.nan, variance)
         out = cells.take(np.repeat(np.arange(K), M)).reset_index(drop=True)
@@ -944,9 +1102,16 @@ class SurveyAggregates:
         per["sumw2"] = per["n"] if sumw2 is n else per_term(sumw2)
         return out, per, estimate, variance, schools.astype(np.int64)
 
-    def gaps(self, by: Sequence[str] = (), block=None, compare: str = "gender",
-             where: Mapping | None = None, schools: Literal["all", "common"] = "all",
-             alpha: float = 0.05, fdr: bool = True) -> pd.DataFrame:
+    def gaps(
+        self,
+        by: Sequence[str] = (),
+        block=None,
+        compare: str = "gender",
+        where: Mapping | None = None,
+        schools: Literal["all", "common"] = "all",
+        alpha: float = 0.05,
+        fdr: bool = True,
+    ) -> pd.DataFrame:
         """Gap between two groups' shares per item and group, in percentage points.
 
         ``compare="gender"``: boys − girls; ``compare="ethnicity"``: other
@@ -958,12 +1123,17 @@ class SurveyAggregates:
         first, second = _gap_pair(compare)
         by = [c for c in by if c != compare]
         chosen = self._items(block)
-        fast = self._contrast(by, chosen, [compare], where, schools,
-                              [(1.0, {compare: first}), (-1.0, {compare: second})])
+        fast = self._contrast(
+            by,
+            chosen,
+            [compare],
+            where,
+            schools,
+            [(1.0, {compare: first}), (-1.0, {compare: second})],
+        )
         if fast is None:
             totals = self._comparison_totals(by, chosen, [compare], where, schools)
-            r = stats.gaps(totals, by=by, compare=compare, first=first, second=second,
-                           alpha=alpha)
+            r = stats.gaps(totals, by=by, compare=compare, first=first, second=second, alpha=alpha)
         else:
             r, cell, estimate, variance, n_schools = fast
             r["n_first"], r["n_second"] = cell["n"][:, 0], cell["n"][:, 1]
@@ -973,10 +1143,17 @@ class SurveyAggregates:
         r["compared"] = f"{compare}: {first} − {second}"
         return self._comparison_shape(r, by, f"{compare}_gap", schools, alpha, fdr)
 
-    def gap_change(self, by: Sequence[str] = (), block=None, compare: str = "gender",
-                   across: Literal["year_group", "wave"] = "year_group",
-                   where: Mapping | None = None, schools: Literal["all", "common"] = "all",
-                   alpha: float = 0.05, fdr: bool = True) -> pd.DataFrame:
+    def gap_change(
+        self,
+        by: Sequence[str] = (),
+        block=None,
+        compare: str = "gender",
+        across: Literal["year_group", "wave"] = "year_group",
+        where: Mapping | None = None,
+        schools: Literal["all", "common"] = "all",
+        alpha: float = 0.05,
+        fdr: bool = True,
+    ) -> pd.DataFrame:
         """How a gap changes from year 7 to year 9 (``across="year_group"``) or
         from wave 1 to wave 2 (``across="wave"``): ``gap_to − gap_from`` in pp
         (:func:`analysis.stats.gap_change`); ``schools="common"`` keeps, per
@@ -989,14 +1166,34 @@ class SurveyAggregates:
         chosen = self._items(block)
         stats._check_schools(schools)
         lo, hi = levels
-        terms = [(-1.0, {compare: first, across: lo}), (1.0, {compare: second, across: lo}),
-                 (1.0, {compare: first, across: hi}), (-1.0, {compare: second, across: hi})]
-        fast = self._contrast(by, chosen, [compare, across], where, "all", terms,
-                              common=[(0, 1), (2, 3)] if schools == "common" else None)
+        terms = [
+            (-1.0, {compare: first, across: lo}),
+            (1.0, {compare: second, across: lo}),
+            (1.0, {compare: first, across: hi}),
+            (-1.0, {compare: second, across: hi}),
+        ]
+        fast = self._contrast(
+            by,
+            chosen,
+            [compare, across],
+            where,
+            "all",
+            terms,
+            common=[(0, 1), (2, 3)] if schools == "common" else None,
+        )
         if fast is None:
             totals = self._comparison_totals(by, chosen, [compare, across], where, "all")
-            r = stats.gap_change(totals, by=by, compare=compare, first=first, second=second,
-                                 across=across, levels=levels, alpha=alpha, schools=schools)
+            r = stats.gap_change(
+                totals,
+                by=by,
+                compare=compare,
+                first=first,
+                second=second,
+                across=across,
+                levels=levels,
+                alpha=alpha,
+                schools=schools,
+            )
             r["n_first"] = r["n_first_from"] + r["n_second_from"]
             r["n_second"] = r["n_first_to"] + r["n_second_to"]
         else:
@@ -1009,16 +1206,23 @@ class SurveyAggregates:
             r = stats._t_test(r, estimate, variance, n_schools, alpha, "gap_change")
         r = r.rename(columns={"gap_change_pp": "estimate_pp"})
         r["share_first"], r["share_second"] = r["gap_from_pp"] / 100, r["gap_to_pp"] / 100
-        r["compared"] = (f"({first} − {second}) at {across} {levels[1]} − "
-                         f"({first} − {second}) at {across} {levels[0]}")
+        r["compared"] = (
+            f"({first} − {second}) at {across} {levels[1]} − "
+            f"({first} − {second}) at {across} {levels[0]}"
+        )
         suffix = "years" if across == "year_group" else "waves"
-        return self._comparison_shape(r, by, f"{compare}_gap_change_{suffix}", schools,
-                                      alpha, fdr)
+        return self._comparison_shape(r, by, f"{compare}_gap_change_{suffix}", schools, alpha, fdr)
 
-    def change(self, by: Sequence[str] = (), block=None,
-               across: Literal["wave", "year_group"] = "wave",
-               where: Mapping | None = None, schools: Literal["all", "common"] = "all",
-               alpha: float = 0.05, fdr: bool = True) -> pd.DataFrame:
+    def change(
+        self,
+        by: Sequence[str] = (),
+        block=None,
+        across: Literal["wave", "year_group"] = "wave",
+        where: Mapping | None = None,
+        schools: Literal["all", "common"] = "all",
+        alpha: float = 0.05,
+        fdr: bool = True,
+    ) -> pd.DataFrame:
         """Change of each share from wave 1 to wave 2 (or year 7 to year 9), in pp.
 
         ``schools="common"`` is like for like: only schools with pupils at
@@ -1030,13 +1234,20 @@ class SurveyAggregates:
         by = [c for c in by if c != across]
         chosen = self._items(block)
         stats._check_schools(schools)
-        fast = self._contrast(by, chosen, [across], where, "all",
-                              [(-1.0, {across: levels[0]}), (1.0, {across: levels[1]})],
-                              common=[(0,), (1,)] if schools == "common" else None)
+        fast = self._contrast(
+            by,
+            chosen,
+            [across],
+            where,
+            "all",
+            [(-1.0, {across: levels[0]}), (1.0, {across: levels[1]})],
+            common=[(0,), (1,)] if schools == "common" else None,
+        )
         if fast is None:
             totals = self._comparison_totals(by, chosen, [across], where, "all")
-            r = stats.change(totals, by=by, across=across, levels=levels, schools=schools,
-                             alpha=alpha)
+            r = stats.change(
+                totals, by=by, across=across, levels=levels, schools=schools, alpha=alpha
+            )
         else:
             r = self._change_frame(*fast, alpha)
         r = r.rename(columns=_CHANGE_AS_COMPARISON)
@@ -1044,9 +1255,15 @@ class SurveyAggregates:
         suffix = "waves" if across == "wave" else "years"
         return self._comparison_shape(r, by, f"change_{suffix}", schools, alpha, fdr)
 
-    def cohort(self, by: Sequence[str] = (), block=None, where: Mapping | None = None,
-               schools: Literal["all", "common"] = "all", alpha: float = 0.05,
-               fdr: bool = True) -> pd.DataFrame:
+    def cohort(
+        self,
+        by: Sequence[str] = (),
+        block=None,
+        where: Mapping | None = None,
+        schools: Literal["all", "common"] = "all",
+        alpha: float = 0.05,
+        fdr: bool = True,
+    ) -> pd.DataFrame:
         """The cohort view: year 9 in wave 2 − year 7 in wave 1 (the same
         cohort two years on), per item and group, in pp. ``schools="common"``
         keeps only schools with pupils in both. ``measure = "cohort"``."""
@@ -1054,18 +1271,31 @@ class SurveyAggregates:
         chosen = self._items(block)
         stats._check_schools(schools)
         cell_of = {level: c for c, level in _COHORT_CELLS.items()}
-        terms = [(a, dict(zip(("wave", "year_group"), cell_of[level])))
-                 for a, level in zip((-1.0, 1.0), COHORT_LEVELS)]
-        fast = self._contrast(by, chosen, ["wave", "year_group"], where, "all", terms,
-                              common=[(0,), (1,)] if schools == "common" else None)
+        terms = [
+            (a, dict(zip(("wave", "year_group"), cell_of[level])))
+            for a, level in zip((-1.0, 1.0), COHORT_LEVELS)
+        ]
+        fast = self._contrast(
+            by,
+            chosen,
+            ["wave", "year_group"],
+            where,
+            "all",
+            terms,
+            common=[(0,), (1,)] if schools == "common" else None,
+        )
         if fast is None:
             totals = self._comparison_totals(by, chosen, ["wave", "year_group"], where, "all")
-            stage = [_COHORT_CELLS.get((int(w), int(y))) for w, y in
-                     zip(totals["wave"], totals["year_group"])]
+            stage = [
+                _COHORT_CELLS.get((int(w), int(y)))
+                for w, y in zip(totals["wave"], totals["year_group"])
+            ]
             totals = totals.drop(columns=["wave", "year_group"]).assign(
-                **{COHORT: pd.Series(stage, dtype=object)})
-            r = stats.change(totals, by=by, across=COHORT, levels=COHORT_LEVELS,
-                             schools=schools, alpha=alpha)
+                **{COHORT: pd.Series(stage, dtype=object)}
+            )
+            r = stats.change(
+                totals, by=by, across=COHORT, levels=COHORT_LEVELS, schools=schools, alpha=alpha
+            )
         else:
             r = self._change_frame(*fast, alpha)
         r = r.rename(columns=_CHANGE_AS_COMPARISON)
@@ -1100,8 +1330,9 @@ class SurveyAggregates:
                 idx = np.flatnonzero(block_code == j)
                 q[idx], reject[idx] = stats.benjamini_hochberg(p[idx], alpha)
                 m = int(np.isfinite(p[idx]).sum())
-                family[idx] = (f"Benjamini-Hochberg at {alpha:g} over the {m} "
-                               f"{measure} tests of block '{key}'")
+                family[idx] = (
+                    f"Benjamini-Hochberg at {alpha:g} over the {m} {measure} tests of block '{key}'"
+                )
             r["q_value"], r["significant_fdr"] = q, reject
             r["fdr_family"] = pd.Series(family, index=r.index, dtype=r["fdr_family"].dtype)
         small = np.minimum(r["n_first"].astype(float), r["n_second"].astype(float))
@@ -1114,9 +1345,13 @@ class SurveyAggregates:
 
     # ------------------------------------------------------------- everything
 
-    def all_measures(self, breakdowns: Sequence[Sequence[str]] = STANDARD_BREAKDOWNS,
-                     comparisons: bool = True, progress=None,
-                     categorical: bool = True) -> dict[str, dict[str, pd.DataFrame]]:
+    def all_measures(
+        self,
+        breakdowns: Sequence[Sequence[str]] = STANDARD_BREAKDOWNS,
+        comparisons: bool = True,
+        progress=None,
+        categorical: bool = True,
+    ) -> dict[str, dict[str, pd.DataFrame]]:
         """Every measure of every block for every breakdown.
 
         Returns ``{block_key: {"shares": ..., "comparisons": ...}}``. The shares
@@ -1134,22 +1369,27 @@ class SurveyAggregates:
         such a column with ``observed=True``; ``categorical=False`` gives the
         dtypes of :meth:`shares` and :meth:`distribution`.
         """
-        found: dict[str, dict[str, list]] = {b.key: {"shares": [], "comparisons": []}
-                                             for b in self.blocks}
+        found: dict[str, dict[str, list]] = {
+            b.key: {"shares": [], "comparisons": []} for b in self.blocks
+        }
         # groupings summed once and reused (see _grouped): wave × year group ×
         # school serves every breakdown without gender or ethnicity, and the
         # changes and cohort; with gender, the gender breakdowns and gaps
         self._group_cache = {"coarse": {}}
         try:
-            for keys in (("wave", "year_group", "gender", "school_id"),
-                         ("wave", "year_group", "school_id")):
+            for keys in (
+                ("wave", "year_group", "gender", "school_id"),
+                ("wave", "year_group", "school_id"),
+            ):
                 self._group_cache["coarse"][keys] = self._coarsened(keys)
             for by in breakdowns:
                 # the tables come out split by block (_share_shape): no split of
                 # millions of rows afterwards
                 name = " × ".join(by) or "all pupils"
-                for split in (self._shares(by, breakdown=name),
-                              self._distribution(by, breakdown=name)):
+                for split in (
+                    self._shares(by, breakdown=name),
+                    self._distribution(by, breakdown=name),
+                ):
                     for key, part in split.items():
                         if key in found:
                             found[key]["shares"].append(part)
@@ -1160,8 +1400,12 @@ class SurveyAggregates:
                     progress(f"shares by {' × '.join(by) or 'all pupils'}")
             if comparisons:
                 for frame in self.comparisons():
-                    _collect(found, "comparisons", frame,
-                             [c for c in frame.columns if c in BREAKDOWN_COLUMNS])
+                    _collect(
+                        found,
+                        "comparisons",
+                        frame,
+                        [c for c in frame.columns if c in BREAKDOWN_COLUMNS],
+                    )
                 if progress:
                     progress("comparisons")
         finally:
@@ -1170,9 +1414,13 @@ class SurveyAggregates:
         out = {}
         for k in list(found):  # each block's parts freed once joined
             parts = found.pop(k)
-            out[k] = {kind: _assemble(parts.pop(kind), categorical) if kind == "shares" else
-                      pd.concat(parts.pop(kind), ignore_index=True)
-                      for kind in list(parts) if parts[kind]}
+            out[k] = {
+                kind: _assemble(parts.pop(kind), categorical)
+                if kind == "shares"
+                else pd.concat(parts.pop(kind), ignore_index=True)
+                for kind in list(parts)
+                if parts[kind]
+            }
             _give_back_memory()  # the block's parts, freed
         return out
 
@@ -1186,8 +1434,9 @@ class SurveyAggregates:
             out.append(self.gaps(["wave", "year_group"], compare=compare))
             out.append(self.gap_change(["wave"], compare=compare, across="year_group"))
             for schools in ("all", "common"):
-                out.append(self.gap_change(["year_group"], compare=compare, across="wave",
-                                           schools=schools))
+                out.append(
+                    self.gap_change(["year_group"], compare=compare, across="wave", schools=schools)
+                )
         for schools in ("all", "common"):
             out.append(self.change(["year_group"], schools=schools))
             out.append(self.cohort(schools=schools))
@@ -1210,14 +1459,23 @@ def _collect(out: dict, kind: str, frame: pd.DataFrame, by) -> None:
 
 #: Elements of a (group × school) × answer temporary in _share_sums, about
 #: (2**22 × 8 bytes = 32 MB); items are taken a few at a time to stay near it.
-_CHUNK_CELLS = 2 ** 22
+_CHUNK_CELLS = 2**22
 
 #: Text columns of the share shape kept as Python objects (the others are ``str``).
 _OBJECT = ("block", "label", "item")
 
 #: The text columns of a share table (``all_measures`` makes them categorical).
-TEXT_COLUMNS: tuple[str, ...] = ("measure", "schools", "block", "item", "label", "category",
-                                 "category_label", "suppressed", "breakdown")
+TEXT_COLUMNS: tuple[str, ...] = (
+    "measure",
+    "schools",
+    "block",
+    "item",
+    "label",
+    "category",
+    "category_label",
+    "suppressed",
+    "breakdown",
+)
 
 #: Values ``suppressed`` takes (shown, confidential, unreliable).
 _SUPPRESSED = ("", disclosure.CONFIDENTIAL, disclosure.LOW_RELIABILITY)
@@ -1235,8 +1493,9 @@ def _text_column(labels, codes: np.ndarray, index: pd.RangeIndex) -> pd.Series:
     import pyarrow as pa
 
     distinct = pa.array([str(x) for x in labels], type=pa.large_string())
-    return pd.Series(_str_array(distinct.take(pa.array(np.asarray(codes, dtype=np.int64)))),
-                     index=index)
+    return pd.Series(
+        _str_array(distinct.take(pa.array(np.asarray(codes, dtype=np.int64)))), index=index
+    )
 
 
 def _str_array(array):
@@ -1289,7 +1548,7 @@ def _join_columns(parts: list[list[np.ndarray]]) -> list[np.ndarray]:
         joined = np.empty((a.shape[0], sum(widths)), dtype=a.dtype)
         at = 0
         for p, w in zip(parts, widths):
-            joined[:, at:at + w] = p[j]
+            joined[:, at : at + w] = p[j]
             at += w
         out.append(joined)
         for p in parts:  # the parts' copies are no longer needed
@@ -1326,18 +1585,23 @@ def _assemble(parts: list[dict], categorical: bool = False) -> pd.DataFrame:
             if categorical and c == "suppressed":  # so c/u can be set, as in a str column
                 labels += [x for x in _SUPPRESSED if x not in labels]
             at = {x: i for i, x in enumerate(labels)}
-            small = np.int8 if len(labels) < 127 else np.int16 if len(labels) < 32767 \
-                else np.int64
-            codes = [np.full(n, at[p["text"][c][0][0]], dtype=small) if p["text"][c][1] is None
-                     else np.array([at[x] for x in p["text"][c][0]], dtype=small)[
-                         p["text"][c][1]] for p, n in zip(parts, lengths)]
+            small = np.int8 if len(labels) < 127 else np.int16 if len(labels) < 32767 else np.int64
+            codes = [
+                np.full(n, at[p["text"][c][0][0]], dtype=small)
+                if p["text"][c][1] is None
+                else np.array([at[x] for x in p["text"][c][0]], dtype=small)[p["text"][c][1]]
+                for p, n in zip(parts, lengths)
+            ]
             codes = np.concatenate(codes)
             if categorical:
-                out[c] = pd.Series(pd.Categorical.from_codes(
-                    codes, categories=pd.Index(labels, dtype=object)), index=index)
+                out[c] = pd.Series(
+                    pd.Categorical.from_codes(codes, categories=pd.Index(labels, dtype=object)),
+                    index=index,
+                )
             elif c in _OBJECT:  # block, label and item stay Python objects
-                out[c] = pd.Series(np.asarray(labels, dtype=object)[codes], index=index,
-                                   dtype=object)
+                out[c] = pd.Series(
+                    np.asarray(labels, dtype=object)[codes], index=index, dtype=object
+                )
             else:
                 out[c] = _text_column(labels, codes, index)
             continue
@@ -1361,8 +1625,9 @@ def _missing(dtype, n: int):
     if isinstance(dtype, pd.CategoricalDtype):
         return pd.Categorical.from_codes(np.full(n, -1), dtype=dtype)
     if isinstance(dtype, pd.core.dtypes.dtypes.BaseMaskedDtype):  # Int8 …: all masked
-        return dtype.construct_array_type()(np.zeros(n, dtype=dtype.numpy_dtype),
-                                            np.ones(n, dtype=bool))
+        return dtype.construct_array_type()(
+            np.zeros(n, dtype=dtype.numpy_dtype), np.ones(n, dtype=bool)
+        )
     return pd.array(np.full(n, None, dtype=object), dtype=dtype)
 
 
@@ -1390,8 +1655,10 @@ def _in_order(frame: pd.DataFrame) -> bool:
 
 def _gap_pair(compare: str) -> tuple[str, str]:
     if compare not in _GAP_GROUPS:
-        raise ValueError(f"compare={compare!r}: gaps are between genders ('gender') or "
-                         "ethnic groups ('ethnicity')")
+        raise ValueError(
+            f"compare={compare!r}: gaps are between genders ('gender') or "
+            "ethnic groups ('ethnicity')"
+        )
     return _GAP_GROUPS[compare]
 
 
@@ -1425,11 +1692,11 @@ def _rank_in_runs(share: np.ndarray, runs: np.ndarray) -> np.ndarray:
     for s, e in zip(starts, np.r_[starts[1:], len(runs)]):
         part = share[:, s:e]
         # rows a few thousand at a time: (rows × items × items) comparisons
-        step = max(1, 2 ** 22 // max((e - s) ** 2, 1))
+        step = max(1, 2**22 // max((e - s) ** 2, 1))
         for r in range(0, len(part), step):
-            p = part[r:r + step]
+            p = part[r : r + step]
             above = (p[:, None, :] > p[:, :, None]).sum(axis=2)
-            out[r:r + step, s:e] = np.where(np.isnan(p), np.nan, above + 1.0)
+            out[r : r + step, s:e] = np.where(np.isnan(p), np.nan, above + 1.0)
     return out.ravel()
 
 
@@ -1437,8 +1704,11 @@ def _ranks(frame: pd.DataFrame, by: Sequence[str]) -> np.ndarray:
     """Rank of each item's share within its group and block (1 = highest; ties
     share the lower rank; NaN shares get no rank)."""
     keys = [*by, "block", "measure", "schools"]
-    return (frame.groupby(keys, observed=True, dropna=False, sort=False)["share"]
-            .rank(method="min", ascending=False).to_numpy())
+    return (
+        frame.groupby(keys, observed=True, dropna=False, sort=False)["share"]
+        .rank(method="min", ascending=False)
+        .to_numpy()
+    )
 
 
 # ===========================================================================
@@ -1453,10 +1723,14 @@ def margins(by: Sequence[str]) -> list[tuple[str, ...]]:
     return [c for k in range(len(by) + 1) for c in combinations(by, k)]
 
 
-def protect_view(aggregates: SurveyAggregates, by: Sequence[str], block=None,
-                 rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
-                 schools: Literal["all", "common"] = "all",
-                 distributions: bool = True) -> dict[str, pd.DataFrame]:
+def protect_view(
+    aggregates: SurveyAggregates,
+    by: Sequence[str],
+    block=None,
+    rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
+    schools: Literal["all", "common"] = "all",
+    distributions: bool = True,
+) -> dict[str, pd.DataFrame]:
     """A breakdown and all its margins, protected together for publication.
 
     Computes :meth:`SurveyAggregates.shares` (and, with ``distributions``,
@@ -1473,8 +1747,9 @@ def protect_view(aggregates: SurveyAggregates, by: Sequence[str], block=None,
     for sub in margins(by):
         frame = aggregates.shares(sub, block, schools=schools)
         if distributions:
-            frame = pd.concat([frame, aggregates.distribution(sub, block, schools=schools)],
-                              ignore_index=True)
+            frame = pd.concat(
+                [frame, aggregates.distribution(sub, block, schools=schools)], ignore_index=True
+            )
         tables[" × ".join(sub) or "all pupils"] = frame
     return protect_tables(tables, rules)
 
@@ -1483,8 +1758,9 @@ def _hidden_columns() -> tuple[str, ...]:
     return ("count", "share", "se", "ci_low", "ci_high", "deff", "n_eff")
 
 
-def _shared_hidden_bases(prepared: Mapping[str, pd.DataFrame],
-                         done: Mapping[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+def _shared_hidden_bases(
+    prepared: Mapping[str, pd.DataFrame], done: Mapping[str, pd.DataFrame]
+) -> dict[str, np.ndarray]:
     """Rows whose base must be hidden because another item's same base is.
 
     Items answered by the same pupils (every item of a tick-all block, say)
@@ -1498,14 +1774,26 @@ def _shared_hidden_bases(prepared: Mapping[str, pd.DataFrame],
     parts = []
     for name, frame in prepared.items():
         dims = [c for c in frame.columns if c in disclosure.GROUP_DIMENSIONS and c != "category"]
-        key = (frame[dims].astype(str).agg("|".join, axis=1).to_numpy() if dims
-               else np.full(len(frame), ""))
-        parts.append(pd.DataFrame({"table": name, "key": key, "item": frame["item"].to_numpy(),
-                                   "n": frame["n"].to_numpy(dtype=float),
-                                   "hidden": done[name]["n"].isna().to_numpy()}))
+        key = (
+            frame[dims].astype(str).agg("|".join, axis=1).to_numpy()
+            if dims
+            else np.full(len(frame), "")
+        )
+        parts.append(
+            pd.DataFrame(
+                {
+                    "table": name,
+                    "key": key,
+                    "item": frame["item"].to_numpy(),
+                    "n": frame["n"].to_numpy(dtype=float),
+                    "hidden": done[name]["n"].isna().to_numpy(),
+                }
+            )
+        )
     long = pd.concat(parts, ignore_index=True)
     cells = long.groupby(["table", "key", "item"], sort=False).agg(
-        n=("n", "first"), hidden=("hidden", "max"))
+        n=("n", "first"), hidden=("hidden", "max")
+    )
     bases = cells["n"].unstack("item")
     hidden = cells["hidden"].unstack("item").fillna(False).astype(bool)
     signature = {item: tuple(bases[item].fillna(-1.0)) for item in bases.columns}
@@ -1517,20 +1805,26 @@ def _shared_hidden_bases(prepared: Mapping[str, pd.DataFrame],
         if len(items) < 2:
             continue
         any_hidden = hidden[items].any(axis=1)
-        for (table, key) in any_hidden.index[any_hidden.to_numpy()]:
+        for table, key in any_hidden.index[any_hidden.to_numpy()]:
             extra_cells.update((table, key, item) for item in items)
     out = {}
     for name in prepared:
         part = long[long["table"] == name]
-        out[name] = np.fromiter(((name, k, i) in extra_cells
-                                 for k, i in zip(part["key"], part["item"])),
-                                dtype=bool, count=len(part)) & ~part["hidden"].to_numpy()
+        out[name] = (
+            np.fromiter(
+                ((name, k, i) in extra_cells for k, i in zip(part["key"], part["item"])),
+                dtype=bool,
+                count=len(part),
+            )
+            & ~part["hidden"].to_numpy()
+        )
     return out
 
 
-def protect_tables(tables: Mapping[str, pd.DataFrame],
-                   rules: disclosure.DisclosureRules = disclosure.DisclosureRules()
-                   ) -> dict[str, pd.DataFrame]:
+def protect_tables(
+    tables: Mapping[str, pd.DataFrame],
+    rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
+) -> dict[str, pd.DataFrame]:
     """Protect share-shaped tables of one view with :func:`analysis.disclosure.protect`.
 
     Every table must be a complete breakdown (unfiltered) of the same pupils;
@@ -1547,8 +1841,11 @@ def protect_tables(tables: Mapping[str, pd.DataFrame],
     ``suppressed`` is ``c`` or ``u``; ``rank`` is recomputed among the shares
     shown, so a hidden share's place in the order is not revealed.
     """
-    (agree,) = [m for m, codes in disclosure.CATEGORY_MARGINS.items()
-                if tuple(codes) == schema.positive_codes("agreement")]
+    (agree,) = [
+        m
+        for m, codes in disclosure.CATEGORY_MARGINS.items()
+        if tuple(codes) == schema.positive_codes("agreement")
+    ]
     with_codes = set()  # items shown with a distribution in some table of the view
     for table in tables.values():
         coded = table["category"].fillna("").astype(str) != ""
@@ -1556,12 +1853,16 @@ def protect_tables(tables: Mapping[str, pd.DataFrame],
     keyed, prepared = {}, {}
     for name, table in tables.items():
         t = table.reset_index(drop=True)
-        dims = [c for c in disclosure.GROUP_DIMENSIONS
-                if c != "category" and c in t.columns and t[c].notna().any()]
+        dims = [
+            c
+            for c in disclosure.GROUP_DIMENSIONS
+            if c != "category" and c in t.columns and t[c].notna().any()
+        ]
         category = t["category"].fillna("").astype(str)
         # the agree share of an item whose codes are shown too: the margin 3 + 4
-        share_of_coded = ((t["measure"] == "share") & (category == "")
-                          & t["item"].astype(str).isin(with_codes)).to_numpy()
+        share_of_coded = (
+            (t["measure"] == "share") & (category == "") & t["item"].astype(str).isin(with_codes)
+        ).to_numpy()
         frame = t[dims].copy()
         frame["category"] = category.where(~share_of_coded, agree).to_numpy()
         frame["item"] = t["item"].astype(str).to_numpy()
@@ -1579,8 +1880,11 @@ def protect_tables(tables: Mapping[str, pd.DataFrame],
         hide_count = p["count"].isna().to_numpy() & t["count"].notna().to_numpy()
         hide_n = (p["n"].isna().to_numpy() | shared[name]) & t["n"].notna().to_numpy()
         hide_count |= hide_n
-        t["suppressed"] = np.where(shared[name] & (p["suppressed"].to_numpy() != disclosure.CONFIDENTIAL),
-                                   disclosure.CONFIDENTIAL, p["suppressed"].to_numpy())
+        t["suppressed"] = np.where(
+            shared[name] & (p["suppressed"].to_numpy() != disclosure.CONFIDENTIAL),
+            disclosure.CONFIDENTIAL,
+            p["suppressed"].to_numpy(),
+        )
         for c in _hidden_columns():
             t[c] = t[c].astype(float).mask(hide_count | hide_n)
         for c in ("n", "n_pupils"):
@@ -1589,8 +1893,11 @@ def protect_tables(tables: Mapping[str, pd.DataFrame],
         # pupils?) and, where its base is hidden, whether the base is under 30
         t["n_schools"] = t["n_schools"].astype(float).mask(t["suppressed"] != "")
         t["low_base"] = t["low_base"].astype(object).mask(hide_n, "")
-        t["rank"] = np.where(t["measure"] == "share", _ranks(t, [
-            c for c in BREAKDOWN_COLUMNS if c in t.columns]), np.nan)
+        t["rank"] = np.where(
+            t["measure"] == "share",
+            _ranks(t, [c for c in BREAKDOWN_COLUMNS if c in t.columns]),
+            np.nan,
+        )
         out[name] = t
     return out
 
@@ -1604,7 +1911,8 @@ def protect_tables(tables: Mapping[str, pd.DataFrame],
 #: three-school rule, so all its shares would be ``u``; a school's own figures
 #: are :func:`analysis.disclosure.school_view`).
 PUBLISHED_BREAKDOWNS: tuple[tuple[str, ...], ...] = tuple(
-    b for b in STANDARD_BREAKDOWNS if "school_id" not in b)
+    b for b in STANDARD_BREAKDOWNS if "school_id" not in b
+)
 
 
 #: The tables like-for-like comparisons are computed from (schools surveyed in
@@ -1614,13 +1922,21 @@ PUBLISHED_BREAKDOWNS: tuple[tuple[str, ...], ...] = tuple(
 #: all-schools shares says as much as they would, so the audit treats the cells
 #: a shown comparison uses as published (see :func:`summary_tables`).
 COMMON_COMPONENT_BREAKDOWNS: tuple[tuple[str, ...], ...] = (
-    ("wave", "year_group"), ("wave", "year_group", "gender"), ("wave", "year_group", "ethnicity"))
+    ("wave", "year_group"),
+    ("wave", "year_group", "gender"),
+    ("wave", "year_group", "ethnicity"),
+)
 
 #: Decimal places of published comparison columns: what a reader needs (a
 #: tenth of a percentage point), not the float's 16 digits, whose exact value
 #: would pin the shares behind a difference to one fraction count / base.
-PUBLISHED_DECIMALS: Mapping[str, int] = {"estimate_pp": 1, "ci_low_pp": 1, "ci_high_pp": 1,
-                                         "se_pp": 2, "t": 2}
+PUBLISHED_DECIMALS: Mapping[str, int] = {
+    "estimate_pp": 1,
+    "ci_low_pp": 1,
+    "ci_high_pp": 1,
+    "se_pp": 2,
+    "t": 2,
+}
 #: Significant figures of published p- and q-values.
 PUBLISHED_P_DIGITS = 2
 
@@ -1644,8 +1960,7 @@ def _components(measure: str) -> tuple[tuple[str, ...], list[dict]]:
     if measure == "change_years":
         return ("wave", "year_group"), [{"year_group": 7}, {"year_group": 9}]
     if measure == "cohort":
-        return ("wave", "year_group"), [{"wave": 1, "year_group": 7},
-                                        {"wave": 2, "year_group": 9}]
+        return ("wave", "year_group"), [{"wave": 1, "year_group": 7}, {"wave": 2, "year_group": 9}]
     raise KeyError(measure)
 
 
@@ -1660,9 +1975,11 @@ def _round_significant(values: np.ndarray, digits: int) -> np.ndarray:
     return out
 
 
-def protect_comparisons(comparisons: pd.DataFrame,
-                        protected: Mapping[tuple[str, ...], pd.DataFrame],
-                        alpha: float = 0.05) -> pd.DataFrame:
+def protect_comparisons(
+    comparisons: pd.DataFrame,
+    protected: Mapping[tuple[str, ...], pd.DataFrame],
+    alpha: float = 0.05,
+) -> pd.DataFrame:
     """Comparisons as a publication may show them, next to the protected shares.
 
     * A comparison is hidden (``suppressed = "c"``) when any cell it is
@@ -1698,9 +2015,14 @@ def protect_comparisons(comparisons: pd.DataFrame,
                 statuses[key_by] = {}
             else:
                 table = table[table["measure"] == "share"]
-                statuses[key_by] = dict(zip(zip(*(table[c].astype(object) for c in table_by),
-                                                table["item"].astype(str)),
-                                            table["suppressed"]))
+                statuses[key_by] = dict(
+                    zip(
+                        zip(
+                            *(table[c].astype(object) for c in table_by), table["item"].astype(str)
+                        ),
+                        table["suppressed"],
+                    )
+                )
         status = statuses[key_by]
         for i in idx:
             row = out.loc[i]
@@ -1709,8 +2031,17 @@ def protect_comparisons(comparisons: pd.DataFrame,
                 if status.get((*key, str(row["item"])), "missing") != "":
                     hidden[out.index.get_loc(i)] = True
                     break
-    cols = ["estimate_pp", "se_pp", "ci_low_pp", "ci_high_pp", "t", "df", "p_value",
-            "q_value", "n_schools"]
+    cols = [
+        "estimate_pp",
+        "se_pp",
+        "ci_low_pp",
+        "ci_high_pp",
+        "t",
+        "df",
+        "p_value",
+        "q_value",
+        "n_schools",
+    ]
     for c in cols:
         if c in out.columns:
             out[c] = out[c].astype(float).mask(hidden)
@@ -1755,11 +2086,15 @@ def _plain_value(v):
     return v
 
 
-def summary_tables(aggregates: SurveyAggregates, protect: bool = True,
-                   rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
-                   breakdowns: Sequence[Sequence[str]] | None = None, blocks=None,
-                   progress=None, distributions: bool = True,
-                   ) -> dict[str, dict[str, pd.DataFrame]]:
+def summary_tables(
+    aggregates: SurveyAggregates,
+    protect: bool = True,
+    rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
+    breakdowns: Sequence[Sequence[str]] | None = None,
+    blocks=None,
+    progress=None,
+    distributions: bool = True,
+) -> dict[str, dict[str, pd.DataFrame]]:
     """Every table of every block, as the command line publishes them.
 
     Per block: ``shares`` (share, distribution and aim rows of every breakdown
@@ -1783,8 +2118,10 @@ def summary_tables(aggregates: SurveyAggregates, protect: bool = True,
         needed = {m for b in breakdowns for m in margins(b)}
         missing = sorted(needed - set(breakdowns))
         if missing:
-            raise ValueError(f"breakdowns {missing} are margins of others and must be "
-                             "published (and protected) with them")
+            raise ValueError(
+                f"breakdowns {missing} are margins of others and must be "
+                "published (and protected) with them"
+            )
     comparisons = aggregates.comparisons()
     keys = [b.key for b in chosen]
     every = {}
@@ -1803,33 +2140,50 @@ def summary_tables(aggregates: SurveyAggregates, protect: bool = True,
             common[by] = dict(tuple(frame.groupby("block", sort=False)))
     out = {}
     for b in chosen:
-        tables = {by: parts[b.key].reset_index(drop=True)
-                  for by, parts in every.items() if b.key in parts}
+        tables = {
+            by: parts[b.key].reset_index(drop=True) for by, parts in every.items() if b.key in parts
+        }
         comp = [c[c["block"] == b.key] for c in comparisons]
-        comp = pd.concat([c for c in comp if len(c)], ignore_index=True) if any(
-            len(c) for c in comp) else None
+        comp = (
+            pd.concat([c for c in comp if len(c)], ignore_index=True)
+            if any(len(c) for c in comp)
+            else None
+        )
         if protect:
             audited = {" × ".join(k) or "all pupils": v for k, v in tables.items()}
             for by, parts in common.items():
                 if b.key in parts and len(parts[b.key]):
-                    audited[common_table_name(by)] = parts[b.key].reset_index(drop=True).assign(
-                        school_set=disclosure.COMMON_SCHOOLS)
+                    audited[common_table_name(by)] = (
+                        parts[b.key]
+                        .reset_index(drop=True)
+                        .assign(school_set=disclosure.COMMON_SCHOOLS)
+                    )
             named = protect_tables(audited, rules)
             tables = {k: named[" × ".join(k) or "all pupils"] for k in tables}
             if comp is not None:
-                comp = protect_comparisons(comp, {
-                    **tables, **{(*by, "school_set"): named[common_table_name(by)]
-                                 for by in common if common_table_name(by) in named}})
+                comp = protect_comparisons(
+                    comp,
+                    {
+                        **tables,
+                        **{
+                            (*by, "school_set"): named[common_table_name(by)]
+                            for by in common
+                            if common_table_name(by) in named
+                        },
+                    },
+                )
         shares_table = pd.concat(
             [t.assign(breakdown=" × ".join(k) or "all pupils") for k, t in tables.items()],
-            ignore_index=True)
+            ignore_index=True,
+        )
         groups = [c for c in BREAKDOWN_COLUMNS if c in shares_table.columns]
         shares_table = shares_table[["breakdown", *groups, *SHARE_COLUMNS]]
         out[b.key] = {"shares": shares_table}
         if comp is not None:
             groups = [c for c in BREAKDOWN_COLUMNS if c in comp.columns]
-            out[b.key]["comparisons"] = comp[[*groups, *[c for c in comp.columns
-                                                         if c not in groups]]]
+            out[b.key]["comparisons"] = comp[
+                [*groups, *[c for c in comp.columns if c not in groups]]
+            ]
         if progress:
             progress(b.key)
     return out

@@ -40,13 +40,17 @@ VALUE_SHARE = 0.5  # share of sampled values that must match a pattern
 DOB_MIN_SPREAD_DAYS = 180
 DOB_MAX_SPREAD_YEARS = 6
 
-TODO = ("Remove this column from the file (pupils must be pseudonymous: use a "
-        "pupil code such as P00123 instead) and load it again.")
+TODO = (
+    "Remove this column from the file (pupils must be pseudonymous: use a "
+    "pupil code such as P00123 instead) and load it again."
+)
 
 # Column names: matched against the column's words joined by single spaces.
 _NAME_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"\b(fore|first|last|sur|given|family|middle|full|pupil|student|child|legal|preferred)\s?names?\b",
-     "a pupil's name"),
+    (
+        r"\b(fore|first|last|sur|given|family|middle|full|pupil|student|child|legal|preferred)\s?names?\b",
+        "a pupil's name",
+    ),
     (r"^names?$", "a pupil's name"),
     (r"\b(dob|d o b|birth\s?date|date of birth|birthday)\b", "a date of birth"),
     (r"\bpost\s?codes?\b|\bzip\b", "a postcode"),
@@ -110,8 +114,11 @@ def _by_values(values: pd.Series) -> str | None:
     if pd.api.types.is_datetime64_any_dtype(values):
         sample = _sample(values)
         return "dates of birth" if _looks_like_birthdays(sample) else None
-    if pd.api.types.is_numeric_dtype(values) or isinstance(values.dtype, pd.CategoricalDtype) \
-            and not pd.api.types.is_string_dtype(values.dtype.categories):
+    if (
+        pd.api.types.is_numeric_dtype(values)
+        or isinstance(values.dtype, pd.CategoricalDtype)
+        and not pd.api.types.is_string_dtype(values.dtype.categories)
+    ):
         return None
     sample = _sample(values)
     if sample.empty:
@@ -129,8 +136,9 @@ def _by_values(values: pd.Series) -> str | None:
     looks_dated = text.str.fullmatch(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}( 00:00(:00)?)?")
     if looks_dated.mean() >= VALUE_SHARE:
         dayfirst = not text.str.match(r"\d{4}").any()
-        dates = pd.to_datetime(text[looks_dated], errors="coerce", dayfirst=dayfirst,
-                               format="mixed")
+        dates = pd.to_datetime(
+            text[looks_dated], errors="coerce", dayfirst=dayfirst, format="mixed"
+        )
         if _looks_like_birthdays(dates):
             return "dates of birth"
     return None
@@ -169,8 +177,7 @@ def identifying_columns(table: pd.DataFrame, file: str) -> list[Problem]:
     return problems
 
 
-def check_identifying(table: pd.DataFrame, file: str,
-                      also: Sequence[Problem] = ()) -> None:
+def check_identifying(table: pd.DataFrame, file: str, also: Sequence[Problem] = ()) -> None:
     """Raise :class:`~analysis.errors.IdentifyingDataError` if any column identifies a pupil.
 
     ``also``: further problems found in the same load, reported with these.

@@ -136,9 +136,13 @@ def published_code_notes(notes) -> list[str]:
     out = []
     for note in notes:
         text = str(note).split(": ", 1)[-1]
-        text = _ANSWERS_COUNTED.sub(lambda m: f"{_about(int(m['n'].replace(',', '')))} "
-                                    f"answers in {m['k']} column{'' if m['k'] == '1' else 's'}",
-                                    text)
+        text = _ANSWERS_COUNTED.sub(
+            lambda m: (
+                f"{_about(int(m['n'].replace(',', '')))} "
+                f"answers in {m['k']} column{'' if m['k'] == '1' else 's'}"
+            ),
+            text,
+        )
         out.append(text[:1].upper() + text[1:])
     return out
 
@@ -155,8 +159,9 @@ def source_text(table: pd.DataFrame) -> str:
     for wave, part in table.groupby("wave", observed=True):
         label = waves.get(int(wave), f"Wave {int(wave)}")
         schools = int(part["school_id"].nunique())
-        parts.append(f"{label}: {_about(len(part))} pupils in {schools} "
-                     f"school{'s' if schools != 1 else ''}")
+        parts.append(
+            f"{label}: {_about(len(part))} pupils in {schools} school{'s' if schools != 1 else ''}"
+        )
     return "; ".join(parts) + "."
 
 
@@ -166,13 +171,14 @@ def _problem(folder: Path, what: str, todo: str) -> SurveyDataError:
 
 def _check_out_dir(out: Path) -> None:
     if out.exists() and not out.is_dir():
-        raise _problem(out, "is a file, not a folder.",
-                       "Choose a new folder name for --out.")
+        raise _problem(out, "is a file, not a folder.", "Choose a new folder name for --out.")
     if out.is_dir() and any(out.iterdir()) and not is_bundle(out):
-        raise _problem(out, "is not empty and is not a publication bundle; nothing was "
-                            "written, to keep what is in it.",
-                       "Choose an empty or new folder for --out (an existing bundle is "
-                       "replaced).")
+        raise _problem(
+            out,
+            "is not empty and is not a publication bundle; nothing was "
+            "written, to keep what is in it.",
+            "Choose an empty or new folder for --out (an existing bundle is replaced).",
+        )
 
 
 # ---------------------------------------------------------------- tables
@@ -203,9 +209,14 @@ def _comparisons_table(tables) -> pd.DataFrame:
     return frame[[*groups, *[c for c in frame.columns if c not in groups]]]
 
 
-def school_table(aggregates: measures.SurveyAggregates, school_id: str, label: str,
-                 shares: pd.DataFrame, rules: DisclosureRules = DisclosureRules(),
-                 blocks: Iterable[str] | None = None) -> pd.DataFrame:
+def school_table(
+    aggregates: measures.SurveyAggregates,
+    school_id: str,
+    label: str,
+    shares: pd.DataFrame,
+    rules: DisclosureRules = DisclosureRules(),
+    blocks: Iterable[str] | None = None,
+) -> pd.DataFrame:
     """The named school against the other schools, by wave and year group, protected.
 
     :func:`analysis.disclosure.school_view` of the agree / tick shares, with
@@ -215,16 +226,21 @@ def school_table(aggregates: measures.SurveyAggregates, school_id: str, label: s
     :func:`_hide_against_total` hides more school rows where needed so that
     no hidden number is the difference of two shown ones.
     """
-    by_school = aggregates.shares(["school_id", *SCHOOL_BREAKDOWN],
-                                  list(blocks) if blocks else None)
+    by_school = aggregates.shares(
+        ["school_id", *SCHOOL_BREAKDOWN], list(blocks) if blocks else None
+    )
     by_school = by_school[(by_school["measure"] == "share") & (by_school["schools"] == "all")]
-    frame = by_school[["school_id", *SCHOOL_BREAKDOWN, "item", "label", "n", "count",
-                       "share"]].copy()
+    frame = by_school[
+        ["school_id", *SCHOOL_BREAKDOWN, "item", "label", "n", "count", "share"]
+    ].copy()
     frame["school_id"] = frame["school_id"].astype(str)
     view = disclosure.school_view(frame.reset_index(drop=True), str(school_id), rules)
     view["school"] = view["school"].replace({disclosure.THIS_SCHOOL: label})
-    view.insert(view.columns.get_loc("item"), "block",
-                [schema.item(i).block for i in view["item"].astype(str)])
+    view.insert(
+        view.columns.get_loc("item"),
+        "block",
+        [schema.item(i).block for i in view["item"].astype(str)],
+    )
     return _hide_against_total(view, shares)
 
 
@@ -240,8 +256,9 @@ def _hide_against_total(view: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFram
     and share of its row as well. Repeated until nothing changes.
     """
     view = view.reset_index(drop=True)
-    total = shares[(shares["breakdown"] == breakdown_name(SCHOOL_BREAKDOWN))
-                   & (shares["measure"] == "share")]
+    total = shares[
+        (shares["breakdown"] == breakdown_name(SCHOOL_BREAKDOWN)) & (shares["measure"] == "share")
+    ]
     key = [*SCHOOL_BREAKDOWN, "item"]
 
     def keys(frame):
@@ -259,7 +276,8 @@ def _hide_against_total(view: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFram
                 by_cell.setdefault(cell, []).append(i)
             for cell, parts in by_cell.items():
                 unknown = sum(not shown[i] for i in parts) + (
-                    0 if shown_total[q].get(cell, False) else 1)
+                    0 if shown_total[q].get(cell, False) else 1
+                )
                 if unknown == 1:  # a part absent (no pupils) is a known 0
                     hide = [i for i in parts if shown[i]]
                     cols = ("n", "count", "share") if q == "n" else ("count", "share")
@@ -313,12 +331,17 @@ def _file_texts(path: Path) -> list[str]:
         walk(json.loads(path.read_text(encoding="utf-8")))
         return out
     with open(path, encoding="utf-8-sig", newline="") as f:
-        return [cell for row in csv.reader(f) for cell in row
-                if cell and not export._PLAIN_NUMBER.match(cell)]
+        return [
+            cell
+            for row in csv.reader(f)
+            for cell in row
+            if cell and not export._PLAIN_NUMBER.match(cell)
+        ]
 
 
-def identifier_hits(paths: Iterable[str | Path],
-                    identifiers: Iterable[str]) -> list[tuple[str, str]]:
+def identifier_hits(
+    paths: Iterable[str | Path], identifiers: Iterable[str]
+) -> list[tuple[str, str]]:
     """``(file name, identifier)`` for every identifier found in a file's text.
 
     A file's text values (CSV cells that are not numbers, JSON strings and
@@ -335,8 +358,9 @@ def identifier_hits(paths: Iterable[str | Path],
     return hits
 
 
-def threshold_problems(shares: pd.DataFrame, rules: DisclosureRules,
-                       file: str = SHARES, *, check_schools: bool = True) -> list[str]:
+def threshold_problems(
+    shares: pd.DataFrame, rules: DisclosureRules, file: str = SHARES, *, check_schools: bool = True
+) -> list[str]:
     """Rows of a share-shaped table that show what the rules forbid, in words.
 
     A shown count (``count`` present, base ``n`` > 0) must be at least
@@ -361,16 +385,19 @@ def threshold_problems(shares: pd.DataFrame, rules: DisclosureRules,
         (shown & (count < rules.min_count), f"a shown count under {rules.min_count:g}"),
         (shown & (n - count < rules.min_count), f"a shown complement under {rules.min_count:g}"),
         (n.notna() & some & (n < rules.min_count), f"a shown base under {rules.min_count:g}"),
-        (shares["share"].notna() & (base < rules.min_base),
-         f"a shown share on a base under {rules.min_base:g}"),
+        (
+            shares["share"].notna() & (base < rules.min_base),
+            f"a shown share on a base under {rules.min_base:g}",
+        ),
     ):
         if mask.any():
             out.append(f"{file} rows {rows(mask)}: {what}")
     if check_schools and "n_schools" in shares:
         mask = shares["share"].notna() & (shares["n_schools"].astype(float) < rules.min_schools)
         if mask.any():
-            out.append(f"{file} rows {rows(mask)}: a shown share from under "
-                       f"{rules.min_schools} schools")
+            out.append(
+                f"{file} rows {rows(mask)}: a shown share from under {rules.min_schools} schools"
+            )
     hidden = shares["suppressed"].astype(object).fillna("").astype(str) != ""
     mask = hidden & shares["share"].notna()
     if mask.any():
@@ -392,24 +419,34 @@ def check_bundle(folder: str | Path, identifiers: Iterable[str] = ()) -> None:
     folder = Path(folder)
     problems: list[Problem] = []
 
-    def add(file: str, what: str, todo: str = "The bundle must not be published; "
-            "report this as a bug.") -> None:
+    def add(
+        file: str, what: str, todo: str = "The bundle must not be published; report this as a bug."
+    ) -> None:
         problems.append(Problem(file=str(folder / file), what=what, todo=todo))
 
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     if manifest.get("format") != FORMAT or manifest.get("bundle_version") != BUNDLE_VERSION:
         add(MANIFEST, "is not a version-1 publication bundle manifest.")
-    rules = DisclosureRules(**{k: manifest["rules"][k] for k in
-                               ("min_count", "min_base", "min_schools")})
+    rules = DisclosureRules(
+        **{k: manifest["rules"][k] for k in ("min_count", "min_base", "min_schools")}
+    )
     for name, digest in manifest["files"].items():
         if not (folder / name).is_file() or sha256(folder / name) != digest:
             add(name, "does not match the hash in the manifest.")
     files = [folder / MANIFEST, *(folder / n for n in manifest["files"])]
     for name, ident in identifier_hits([f for f in files if f.is_file()], identifiers):
         add(name, f"contains the survey identifier {ident!r}.")
-    tables = {name: pd.read_csv(folder / name, encoding="utf-8-sig", keep_default_na=False,
-                                na_values=[""], low_memory=False)
-              for name in manifest["files"] if name.endswith(".csv")}
+    tables = {
+        name: pd.read_csv(
+            folder / name,
+            encoding="utf-8-sig",
+            keep_default_na=False,
+            na_values=[""],
+            low_memory=False,
+        )
+        for name in manifest["files"]
+        if name.endswith(".csv")
+    }
     for name, t in tables.items():
         bad = [c for c in IDENTIFYING_COLUMNS if c in t.columns]
         if bad:
@@ -424,8 +461,10 @@ def check_bundle(folder: str | Path, identifiers: Iterable[str] = ()) -> None:
         c = tables[COMPARISONS]
         mask = c["estimate_pp"].notna() & (c["n_schools"].astype(float) < rules.min_schools)
         if mask.any():
-            add(COMPARISONS, f"{int(mask.sum())} shown estimate(s) from under "
-                             f"{rules.min_schools} schools.")
+            add(
+                COMPARISONS,
+                f"{int(mask.sum())} shown estimate(s) from under {rules.min_schools} schools.",
+            )
     if problems:
         raise SurveyDataError(problems)
 
@@ -433,12 +472,21 @@ def check_bundle(folder: str | Path, identifiers: Iterable[str] = ()) -> None:
 # ---------------------------------------------------------------- building
 
 
-def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = DisclosureRules(), *,
-                 school: str | None = None, school_label: str = "School A",
-                 requested_by: str = "", distributions: bool = False,
-                 title: str = DEFAULT_TITLE, stated_only: bool = True,
-                 progress: Callable[[str], None] | None = None,
-                 ledger: str | Path | None = None, withdraw_earlier: bool = False) -> Path:
+def build_bundle(
+    survey,
+    out_dir: str | Path,
+    rules: DisclosureRules = DisclosureRules(),
+    *,
+    school: str | None = None,
+    school_label: str = "School A",
+    requested_by: str = "",
+    distributions: bool = False,
+    title: str = DEFAULT_TITLE,
+    stated_only: bool = True,
+    progress: Callable[[str], None] | None = None,
+    ledger: str | Path | None = None,
+    withdraw_earlier: bool = False,
+) -> Path:
     """Write a publication bundle of ``survey`` into ``out_dir``.
 
     Parameters
@@ -504,15 +552,23 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
         school = str(school)
         if school not in set(school_ids):
             known = sorted(school_ids)
-            raise SurveyDataError(Problem(
-                file=", ".join(str(f) for f in survey.files), column="school_id",
-                what=f"has no school '{school}' (schools: {', '.join(known[:10])}"
-                     f"{' …' if len(known) > 10 else ''}).",
-                todo="Name a school of the survey with --school."))
+            raise SurveyDataError(
+                Problem(
+                    file=", ".join(str(f) for f in survey.files),
+                    column="school_id",
+                    what=f"has no school '{school}' (schools: {', '.join(known[:10])}"
+                    f"{' …' if len(known) > 10 else ''}).",
+                    todo="Name a school of the survey with --school.",
+                )
+            )
         if not school_label.strip() or set(_text_tokens([school_label])) & set(school_ids):
-            raise SurveyDataError(Problem(
-                file="--school-label", what=f"{school_label!r} is empty or holds a school id.",
-                todo="Give the school a pseudonym such as 'School A'."))
+            raise SurveyDataError(
+                Problem(
+                    file="--school-label",
+                    what=f"{school_label!r} is empty or holds a school id.",
+                    todo="Give the school a pseudonym such as 'School A'.",
+                )
+            )
     source = source_text(table)
     fingerprint = survey_fingerprint(table)
     kept, population = published_pupils(survey, stated_only)
@@ -520,17 +576,25 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
     table = kept.table
     aggregates = measures.SurveyAggregates(table)
     blocks = _share_blocks(aggregates, distributions)
-    tables = measures.summary_tables(aggregates, protect=True, rules=rules, blocks=blocks,
-                                     distributions=distributions, progress=progress)
+    tables = measures.summary_tables(
+        aggregates,
+        protect=True,
+        rules=rules,
+        blocks=blocks,
+        distributions=distributions,
+        progress=progress,
+    )
     shares = _shares_table(tables)
     comparisons = _comparisons_table(tables)
     with export.whole_folder(out) as work:
-        written = {SHARES: export.write_csv(shares, work / SHARES),
-                   COMPARISONS: export.write_csv(comparisons, work / COMPARISONS)}
+        written = {
+            SHARES: export.write_csv(shares, work / SHARES),
+            COMPARISONS: export.write_csv(comparisons, work / COMPARISONS),
+        }
         if school is not None:
             written[SCHOOL] = export.write_csv(
-                school_table(aggregates, school, school_label, shares, rules, blocks),
-                work / SCHOOL)
+                school_table(aggregates, school, school_label, shares, rules, blocks), work / SCHOOL
+            )
         manifest = {
             "format": FORMAT,
             "bundle_version": BUNDLE_VERSION,
@@ -538,20 +602,25 @@ def build_bundle(survey, out_dir: str | Path, rules: DisclosureRules = Disclosur
             "title": title,
             "source": f"{source} Figures describe {population}.",
             "population": population,
-            "rules": {"min_count": rules.min_count, "min_base": rules.min_base,
-                      "min_schools": rules.min_schools},
+            "rules": {
+                "min_count": rules.min_count,
+                "min_base": rules.min_base,
+                "min_schools": rules.min_schools,
+            },
             "breakdowns": [list(b) for b in measures.PUBLISHED_BREAKDOWNS],
             "blocks": list(tables),
             "distributions": bool(distributions),
-            "school": None if school is None else {"label": school_label,
-                                                   "requested_by": requested_by},
+            "school": None
+            if school is None
+            else {"label": school_label, "requested_by": requested_by},
             "survey": fingerprint,
             # what a codebook's codes did to answers (a scale's middle answer left out…)
             "code_notes": published_code_notes(getattr(survey, "code_notes", ())),
             "files": {name: sha256(path) for name, path in written.items()},
         }
-        (work / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-                                     encoding="utf-8")
+        (work / MANIFEST).write_text(
+            json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         check_bundle(work, [*pupil_ids, *school_ids])
         _check_out_dir(out)  # again: the folder may have changed while the tables were made
     record_population(fingerprint, population, out, ledger)
@@ -569,8 +638,9 @@ ledger_path = settings.ledger_path
 def survey_fingerprint(table: pd.DataFrame) -> str:
     """SHA-256 of the survey's sorted (pupil id, wave) pairs: the same survey gives the
     same fingerprint whatever population of it is published; no id can be read back."""
-    pairs = sorted(f"{p}\x1f{w}" for p, w in zip(table["pupil_id"].astype(str),
-                                                 table["wave"].astype(str)))
+    pairs = sorted(
+        f"{p}\x1f{w}" for p, w in zip(table["pupil_id"].astype(str), table["wave"].astype(str))
+    )
     return hashlib.sha256("\x1e".join(pairs).encode("utf-8")).hexdigest()
 
 
@@ -580,15 +650,24 @@ def _read_ledger(path: Path) -> dict:
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as err:
-        raise SurveyDataError(Problem(
-            file=str(path), what=f"cannot be read as the publication ledger ({err}).",
-            todo="Repair or remove the file (it records which population of each survey "
-                 "was published), or name another with KS3_PUBLICATIONS.")) from None
+        raise SurveyDataError(
+            Problem(
+                file=str(path),
+                what=f"cannot be read as the publication ledger ({err}).",
+                todo="Repair or remove the file (it records which population of each survey "
+                "was published), or name another with KS3_PUBLICATIONS.",
+            )
+        ) from None
     return data if isinstance(data, dict) else {}
 
 
-def check_population(fingerprint: str, population: str, out: Path,
-                     ledger: str | Path | None = None, withdraw_earlier: bool = False) -> None:
+def check_population(
+    fingerprint: str,
+    population: str,
+    out: Path,
+    ledger: str | Path | None = None,
+    withdraw_earlier: bool = False,
+) -> None:
     """Refuse a bundle of a population other than the one already published of a survey.
 
     Two bundles of one survey, one of every pupil and one of the pupils who
@@ -598,8 +677,10 @@ def check_population(fingerprint: str, population: str, out: Path,
     (:func:`ledger_path`) and among the bundles beside ``out``.
     """
     path = Path(ledger) if ledger is not None else ledger_path()
-    earlier = [(entry.get("population"), entry.get("bundle", "?"))
-               for entry in _read_ledger(path).get(fingerprint, [])]
+    earlier = [
+        (entry.get("population"), entry.get("bundle", "?"))
+        for entry in _read_ledger(path).get(fingerprint, [])
+    ]
     parent = out.resolve().parent
     if parent.is_dir():
         for sibling in parent.iterdir():
@@ -614,23 +695,33 @@ def check_population(fingerprint: str, population: str, out: Path,
     other = [(p, where) for p, where in earlier if p != population]
     if other and not withdraw_earlier:
         p, where = other[0]
-        raise SurveyDataError(Problem(
-            file=str(out), what=f"would publish {population}, but a bundle of this survey "
-                                f"describing {p} was published before ({where}). Each protected "
-                                "alone, the two give hidden counts away by subtraction.",
-            todo="Publish the same population again (with or without --all-pupils, as "
-                 "before). If the earlier bundle was never released or has been taken "
-                 "down, say so with --withdraw-earlier."))
+        raise SurveyDataError(
+            Problem(
+                file=str(out),
+                what=f"would publish {population}, but a bundle of this survey "
+                f"describing {p} was published before ({where}). Each protected "
+                "alone, the two give hidden counts away by subtraction.",
+                todo="Publish the same population again (with or without --all-pupils, as "
+                "before). If the earlier bundle was never released or has been taken "
+                "down, say so with --withdraw-earlier.",
+            )
+        )
 
 
-def record_population(fingerprint: str, population: str, out: Path,
-                      ledger: str | Path | None = None) -> None:
+def record_population(
+    fingerprint: str, population: str, out: Path, ledger: str | Path | None = None
+) -> None:
     """Write into the ledger that ``population`` of the survey was published at ``out``
     (replacing what it said of that survey: one population per survey)."""
     path = Path(ledger) if ledger is not None else ledger_path()
     data = _read_ledger(path)
-    data[fingerprint] = [{"population": population, "bundle": str(out.resolve()),
-                          "created": datetime.now(UTC).isoformat(timespec="seconds")}]
+    data[fingerprint] = [
+        {
+            "population": population,
+            "bundle": str(out.resolve()),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+    ]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".publications.", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -651,8 +742,10 @@ def published_pupils(survey: Survey, stated_only: bool = True) -> tuple[Survey, 
     if not stated_only:
         return survey, "every pupil of the survey"
     kept = stated_pupils(table)
-    words = (f"only the pupils who stated their gender (girl or boy) and ethnicity: "
-             f"{_about(int(kept.sum()))} of {_about(len(table))} pupils")
+    words = (
+        f"only the pupils who stated their gender (girl or boy) and ethnicity: "
+        f"{_about(int(kept.sum()))} of {_about(len(table))} pupils"
+    )
     return replace(survey, table=table[kept].reset_index(drop=True)), words
 
 
@@ -681,5 +774,3 @@ def stated_pupils(table: pd.DataFrame) -> np.ndarray:
         if column in table:
             keep &= table[column].astype(object).isin(list(pair)).to_numpy()
     return keep
-
-

@@ -58,9 +58,13 @@ def _answers(table: pd.DataFrame, column: str) -> tuple[pd.Series, dict]:
     return table[column].astype("Float64").astype(object), labels
 
 
-def related(table: pd.DataFrame, item: str, by_item: str,
-            where: Mapping[str, object] | None = None, alpha: float = 0.05
-            ) -> tuple[pd.DataFrame, dict]:
+def related(
+    table: pd.DataFrame,
+    item: str,
+    by_item: str,
+    where: Mapping[str, object] | None = None,
+    alpha: float = 0.05,
+) -> tuple[pd.DataFrame, dict]:
     """``item``'s share by the answer to ``by_item``, among pupils ``where`` says.
 
     Parameters
@@ -80,8 +84,10 @@ def related(table: pd.DataFrame, item: str, by_item: str,
         "p_value", "n", "n_schools"}`` (see the module's docstring)
     """
     if schema.item(item).scale == "categorical":
-        raise ValueError(f"{item} is a qualification aim (categorical): choose a yes/no or "
-                         "agreement item, whose share can be compared")
+        raise ValueError(
+            f"{item} is a qualification aim (categorical): choose a yes/no or "
+            "agreement item, whose share can be compared"
+        )
     keep = np.ones(len(table), dtype=bool)
     for column, value in (where or {}).items():
         keep &= (table[column].astype(object) == value).fillna(False).to_numpy(bool)
@@ -117,8 +123,14 @@ def rao_scott(totals: pd.DataFrame, answer: str = ANSWER) -> dict:
     n_j, count_j = n_gj.sum(0), count_gj.sum(0)
     out = {"n": float(n_j.sum()), "n_schools": g, "df1": c - 1}
     if c < 2 or g < 2:
-        return out | {"chi2": np.nan, "deff": np.nan, "chi2_rs": np.nan, "df2": np.nan,
-                      "F": np.nan, "p_value": np.nan}
+        return out | {
+            "chi2": np.nan,
+            "deff": np.nan,
+            "chi2_rs": np.nan,
+            "df2": np.nan,
+            "F": np.nan,
+            "p_value": np.nan,
+        }
     p_j = count_j / n_j
     p = count_j.sum() / n_j.sum()
     chi2 = float((n_j * (p_j - p) ** 2).sum() / (p * (1 - p)))
@@ -131,8 +143,14 @@ def rao_scott(totals: pd.DataFrame, answer: str = ANSWER) -> dict:
     chi2_rs = chi2 / deff
     df2 = (c - 1) * (g - 1)
     f = chi2_rs / (c - 1)
-    return out | {"chi2": chi2, "deff": deff, "chi2_rs": chi2_rs, "df2": df2, "F": f,
-                  "p_value": float(_dist.f.sf(f, c - 1, df2))}
+    return out | {
+        "chi2": chi2,
+        "deff": deff,
+        "chi2_rs": chi2_rs,
+        "df2": df2,
+        "F": f,
+        "p_value": float(_dist.f.sf(f, c - 1, df2)),
+    }
 
 
 #: :func:`analysis.disclosure.protect` models a grouping a pupil may leave empty (whose
@@ -151,9 +169,13 @@ def _total_row(table: pd.DataFrame, item: str) -> dict:
     """``item``'s base and count of yes/agree over every pupil who answered it: the
     all-pupils share a summary publishes beside the pair."""
     totals = stats.cluster_totals(table, [item])
-    return {"item": item, "label": item, "n": float(totals["n"].sum()),
-            "count": float(totals["count"].sum()),
-            "n_schools": float(table.loc[table[item].notna(), "school_id"].nunique())}
+    return {
+        "item": item,
+        "label": item,
+        "n": float(totals["n"].sum()),
+        "count": float(totals["count"].sum()),
+        "n_schools": float(table.loc[table[item].notna(), "school_id"].nunique()),
+    }
 
 
 def _other_side(table: pd.DataFrame, by_item: str, shares: pd.DataFrame) -> dict:
@@ -169,27 +191,62 @@ def _other_side(table: pd.DataFrame, by_item: str, shares: pd.DataFrame) -> dict
     answered = answers.notna()
     both = shares.assign(code=[_plain(a) for a in shares[ANSWER]])
     if it.scale == "binary":
-        total = pd.DataFrame([{"item": by_item, "label": by_item,
-                               "n": float(answered.sum()),
-                               "count": float((answers[answered] == 1).sum())}])
-        pair = pd.DataFrame([{_ANSWER_AS: _ANSWERED_BOTH, "item": by_item, "label": by_item,
-                              "n": float(both["n"].sum()),
-                              "count": float(both.loc[both["code"] == 1, "n"].sum())}])
+        total = pd.DataFrame(
+            [
+                {
+                    "item": by_item,
+                    "label": by_item,
+                    "n": float(answered.sum()),
+                    "count": float((answers[answered] == 1).sum()),
+                }
+            ]
+        )
+        pair = pd.DataFrame(
+            [
+                {
+                    _ANSWER_AS: _ANSWERED_BOTH,
+                    "item": by_item,
+                    "label": by_item,
+                    "n": float(both["n"].sum()),
+                    "count": float(both.loc[both["code"] == 1, "n"].sum()),
+                }
+            ]
+        )
     else:
         codes = [_plain(c) for c in pd.unique(answers[answered])]
         counts = answers[answered].map(_plain).value_counts()
-        total = pd.DataFrame([{"category": c, "item": by_item, "label": by_item,
-                               "n": float(answered.sum()), "count": float(counts.get(c, 0))}
-                              for c in codes])
+        total = pd.DataFrame(
+            [
+                {
+                    "category": c,
+                    "item": by_item,
+                    "label": by_item,
+                    "n": float(answered.sum()),
+                    "count": float(counts.get(c, 0)),
+                }
+                for c in codes
+            ]
+        )
         in_pair = both.set_index("code")["n"]
-        pair = pd.DataFrame([{_ANSWER_AS: _ANSWERED_BOTH, "category": c, "item": by_item,
-                              "label": by_item, "n": float(both["n"].sum()),
-                              "count": float(in_pair.get(c, 0))} for c in codes])
+        pair = pd.DataFrame(
+            [
+                {
+                    _ANSWER_AS: _ANSWERED_BOTH,
+                    "category": c,
+                    "item": by_item,
+                    "label": by_item,
+                    "n": float(both["n"].sum()),
+                    "count": float(in_pair.get(c, 0)),
+                }
+                for c in codes
+            ]
+        )
     return {"total": total, "pair": pair}
 
 
-def protect_pairs(table: pd.DataFrame, item: str, by_item: str, shares: pd.DataFrame,
-                  rules) -> pd.DataFrame:
+def protect_pairs(
+    table: pd.DataFrame, item: str, by_item: str, shares: pd.DataFrame, rules
+) -> pd.DataFrame:
     """The pair's rows (:func:`related`'s ``shares``) with ``suppressed`` and hidden
     figures NaN, audited with what a summary publishes beside them.
 
@@ -208,15 +265,16 @@ def protect_pairs(table: pd.DataFrame, item: str, by_item: str, shares: pd.DataF
     """
     from . import disclosure
 
-    own = shares.assign(**{_ANSWER_AS: [_plain(a) for a in shares[ANSWER]],
-                           "item": item, "label": item})[
-        [_ANSWER_AS, "item", "label", "n", "count", "share", "n_schools"]]
+    own = shares.assign(
+        **{_ANSWER_AS: [_plain(a) for a in shares[ANSWER]], "item": item, "label": item}
+    )[[_ANSWER_AS, "item", "label", "n", "count", "share", "n_schools"]]
     total = pd.DataFrame([_total_row(table, item)])
     total["share"] = total["count"] / total["n"]
     mine = disclosure.protect({"total": total, "pair": own}, rules)
     other = disclosure.protect(_other_side(table, by_item, shares), rules)
-    whole = ((mine["total"]["suppressed"] != "").any()
-             or any((t["suppressed"] != "").any() for t in other.values()))
+    whole = (mine["total"]["suppressed"] != "").any() or any(
+        (t["suppressed"] != "").any() for t in other.values()
+    )
     out = shares.copy()
     if whole:
         out["suppressed"] = disclosure.CONFIDENTIAL
@@ -230,8 +288,7 @@ def protect_pairs(table: pd.DataFrame, item: str, by_item: str, shares: pd.DataF
     return out
 
 
-def pairs_table(table: pd.DataFrame, pairs, rules=None, *, audited: bool = False
-                ) -> pd.DataFrame:
+def pairs_table(table: pd.DataFrame, pairs, rules=None, *, audited: bool = False) -> pd.DataFrame:
     """One tidy table for ``pairs`` of ``(item, by_item)``: each answer's share
     with its interval, and the pair's Rao-Scott test on every row.
 
@@ -250,11 +307,18 @@ def pairs_table(table: pd.DataFrame, pairs, rules=None, *, audited: bool = False
         shares, test = related(table, item, by_item)
         if shares.empty:
             continue
-        rows = shares.assign(item=item, label=schema.item(item).label, by_item=by_item,
-                             by_label=schema.item(by_item).label,
-                             rao_scott_F=test["F"], df1=test["df1"], df2=test["df2"],
-                             rao_scott_p=test["p_value"], design_effect=test["deff"],
-                             pearson_chi2=test["chi2"])
+        rows = shares.assign(
+            item=item,
+            label=schema.item(item).label,
+            by_item=by_item,
+            by_label=schema.item(by_item).label,
+            rao_scott_F=test["F"],
+            df1=test["df1"],
+            df2=test["df2"],
+            rao_scott_p=test["p_value"],
+            design_effect=test["deff"],
+            pearson_chi2=test["chi2"],
+        )
         rows["suppressed"] = ""
         if rules is not None and audited:
             marked = protect_pairs(table, item, by_item, shares, rules)
@@ -264,13 +328,26 @@ def pairs_table(table: pd.DataFrame, pairs, rules=None, *, audited: bool = False
             if (rows["suppressed"] != "").any():
                 rows[["rao_scott_F", "rao_scott_p", "pearson_chi2", "design_effect"]] = np.nan
         elif rules is not None:
-            small = np.minimum.reduce([rows["count"], rows["n"] - rows["count"],
-                                       rows["n"]]) < rules.min_count
+            small = (
+                np.minimum.reduce([rows["count"], rows["n"] - rows["count"], rows["n"]])
+                < rules.min_count
+            )
             low = (rows["n"] < rules.min_base) | (rows["n_schools"] < rules.min_schools)
             if small.any():
                 rows["suppressed"] = disclosure.CONFIDENTIAL
-                rows[["n", "count", "share", "se", "ci_low", "ci_high", "rao_scott_F",
-                      "rao_scott_p", "pearson_chi2"]] = np.nan
+                rows[
+                    [
+                        "n",
+                        "count",
+                        "share",
+                        "se",
+                        "ci_low",
+                        "ci_high",
+                        "rao_scott_F",
+                        "rao_scott_p",
+                        "pearson_chi2",
+                    ]
+                ] = np.nan
             else:
                 rows.loc[low, "suppressed"] = disclosure.LOW_RELIABILITY
                 rows.loc[low, ["count", "share", "se", "ci_low", "ci_high"]] = np.nan

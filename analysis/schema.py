@@ -121,15 +121,31 @@ def _schema() -> Schema:
         else:
             items = tuple(
                 Item(
-                    i["column"], b["key"], i["label"], scale, i.get("subject"),
-                    i.get("stem", i.get("subject") in stem_subjects
-                          or i.get("subject") in ("technology", "engineering")),
+                    i["column"],
+                    b["key"],
+                    i["label"],
+                    scale,
+                    i.get("subject"),
+                    i.get(
+                        "stem",
+                        i.get("subject") in stem_subjects
+                        or i.get("subject") in ("technology", "engineering"),
+                    ),
                 )
                 for i in b["items"]
             )
         blocks.append(
-            Block(b["key"], b["section"], b["label"], b["question"], scale, items,
-                  dict(b.get("categories", {})), b.get("max_ticks"), b.get("short", ""))
+            Block(
+                b["key"],
+                b["section"],
+                b["label"],
+                b["question"],
+                scale,
+                items,
+                dict(b.get("categories", {})),
+                b.get("max_ticks"),
+                b.get("short", ""),
+            )
         )
     groups = {k: Group(k, g["label"], dict(g["values"])) for k, g in raw["groups"].items()}
     return Schema(groups, subjects, raw["scales"], tuple(blocks))
@@ -205,7 +221,8 @@ def dtypes() -> dict[str, object]:
     for b in blocks():
         for i in b.items:
             out[i.column] = (
-                pd.CategoricalDtype(list(b.categories)) if b.scale == "categorical"
+                pd.CategoricalDtype(list(b.categories))
+                if b.scale == "categorical"
                 else pd.Int8Dtype()
             )
     return out

@@ -71,17 +71,18 @@ class DataSource:
 
 def data_source(environ: Mapping[str, str] | None = None) -> DataSource:
     """The files named by ``KS3_SURVEY_FILES`` / ``KS3_SURVEY_CODEBOOK``, else the sample."""
-    files = [p.strip() for p in (named(SURVEY_FILES, environ) or "").split(os.pathsep)
-             if p.strip()]
+    files = [p.strip() for p in (named(SURVEY_FILES, environ) or "").split(os.pathsep) if p.strip()]
     codebook = named(SURVEY_CODEBOOK, environ)
     if not files:
         return DataSource(SAMPLE_FILES, Path(codebook) if codebook else None, True)
-    return DataSource(tuple(Path(p).expanduser() for p in files),
-                      Path(codebook).expanduser() if codebook else None, False)
+    return DataSource(
+        tuple(Path(p).expanduser() for p in files),
+        Path(codebook).expanduser() if codebook else None,
+        False,
+    )
 
 
-def _path_or_home(variable: str, *default: str,
-                  environ: Mapping[str, str] | None = None) -> Path:
+def _path_or_home(variable: str, *default: str, environ: Mapping[str, str] | None = None) -> Path:
     value = named(variable, environ)
     return Path(value).expanduser() if value else Path.home().joinpath(*default)
 

@@ -87,8 +87,9 @@ _SLOTS = 6
 # grouping helpers
 
 
-def _group_codes(frame: pd.DataFrame, columns: Sequence[str],
-                 keep_order: Sequence[str] = ()) -> tuple[np.ndarray, pd.DataFrame]:
+def _group_codes(
+    frame: pd.DataFrame, columns: Sequence[str], keep_order: Sequence[str] = ()
+) -> tuple[np.ndarray, pd.DataFrame]:
     """One integer per row naming its combination of ``columns``.
 
     Returns ``(codes, keys)``: ``codes[i]`` is the row of ``keys`` (one row per
@@ -141,20 +142,26 @@ def _bad_codes(table: pd.DataFrame, column: str) -> ValueError:
     bad = ~np.isnan(values) & ~np.isin(values, valid)
     return ValueError(
         f"column '{column}', {_rows(bad)}: answers must be codes {valid} or empty. "
-        "Load the file with analysis.load so codes are checked and recoded.")
+        "Load the file with analysis.load so codes are checked and recoded."
+    )
 
 
 def _answer_codes(table: pd.DataFrame, column: str) -> np.ndarray:
     """Codes 0..4 as int16, missing as ``_MISSING_SLOT``; refuses other values."""
     series = table[column]
     missing = series.isna().to_numpy()
-    if not (pd.api.types.is_integer_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)):
+    if not (
+        pd.api.types.is_integer_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)
+    ):
         as_float = series.to_numpy(dtype="float64", na_value=np.nan)
         if (~missing & ((as_float != np.round(as_float)) | (as_float < 0) | (as_float > 4))).any():
             raise _bad_codes(table, column)
     codes = series.to_numpy(dtype="int16", na_value=_MISSING_SLOT)
-    if codes.min(initial=0) < 0 or codes.max(initial=0) > _MISSING_SLOT or (
-            np.count_nonzero(codes == _MISSING_SLOT) != np.count_nonzero(missing)):
+    if (
+        codes.min(initial=0) < 0
+        or codes.max(initial=0) > _MISSING_SLOT
+        or (np.count_nonzero(codes == _MISSING_SLOT) != np.count_nonzero(missing))
+    ):
         raise _bad_codes(table, column)
     return codes
 
@@ -172,19 +179,28 @@ def survey_weights(table: pd.DataFrame, weight: str) -> np.ndarray:
     if bad.any():
         empty = np.isnan(w)
         if empty.all() or not empty[bad].all():
-            raise ValueError(f"column '{weight}', {_rows(bad)}: a survey weight must be a "
-                             "number of 0 or more. Fill in or correct these weights, or "
-                             "drop the weight column to analyse unweighted.")
-        raise ValueError(f"column '{weight}' is empty for {int(empty.sum()):,} of {len(w):,} "
-                         f"pupils ({_rows(bad)} of the table): a survey weight is needed for "
-                         "every pupil. When several files were read, one of them may have no "
-                         "weight column: add weights to every file (1 for every pupil of a "
-                         "self-weighting sample), or remove the column to analyse unweighted.")
+            raise ValueError(
+                f"column '{weight}', {_rows(bad)}: a survey weight must be a "
+                "number of 0 or more. Fill in or correct these weights, or "
+                "drop the weight column to analyse unweighted."
+            )
+        raise ValueError(
+            f"column '{weight}' is empty for {int(empty.sum()):,} of {len(w):,} "
+            f"pupils ({_rows(bad)} of the table): a survey weight is needed for "
+            "every pupil. When several files were read, one of them may have no "
+            "weight column: add weights to every file (1 for every pupil of a "
+            "self-weighting sample), or remove the column to analyse unweighted."
+        )
     return w
 
 
-def cluster_totals(table: pd.DataFrame, items: Sequence[str], by: Sequence[str] = (),
-                   cluster: str = "school_id", weight: str | None = None) -> pd.DataFrame:
+def cluster_totals(
+    table: pd.DataFrame,
+    items: Sequence[str],
+    by: Sequence[str] = (),
+    cluster: str = "school_id",
+    weight: str | None = None,
+) -> pd.DataFrame:
     """Per group cell, school and item: weighted base and count of "yes"/"agree".
 
     The one pass over pupil rows; every estimate in this module is computed
@@ -252,13 +268,15 @@ def cluster_totals(table: pd.DataFrame, items: Sequence[str], by: Sequence[str] 
         raise ValueError(f"'{cluster}' is the cluster column; leave it out of by={by}")
     missing_cols = [c for c in [*by, cluster] if c not in table.columns]
     if missing_cols:
-        raise ValueError(f"the table has no column(s) {missing_cols}; columns are "
-                         f"{list(table.columns)[:12]}…")
+        raise ValueError(
+            f"the table has no column(s) {missing_cols}; columns are {list(table.columns)[:12]}…"
+        )
     columns = [c for c in dict.fromkeys(items) if c in table.columns]
     for c in columns:
         if schema.item(c).scale == "categorical":
-            raise ValueError(f"'{c}' is categorical: use a distribution of its answers, "
-                             "not a share")
+            raise ValueError(
+                f"'{c}' is categorical: use a distribution of its answers, not a share"
+            )
 
     cell, keys = _group_codes(table, [*by, cluster])
     if weight is not None:
@@ -312,11 +330,17 @@ def _require(totals: pd.DataFrame, columns: Sequence[str]) -> None:
         raise ValueError(
             f"the totals have no column(s) {missing}: compute them with "
             f"cluster_totals(table, items, by=[...]) with {missing} in by "
-            "(and cluster= the school column)")
+            "(and cluster= the school column)"
+        )
 
 
-def _contrast(totals: pd.DataFrame, keys: Sequence[str], terms: Sequence[tuple[float, Mapping]],
-              cluster: str, common: tuple[str, Sequence] | None = None):
+def _contrast(
+    totals: pd.DataFrame,
+    keys: Sequence[str],
+    terms: Sequence[tuple[float, Mapping]],
+    cluster: str,
+    common: tuple[str, Sequence] | None = None,
+):
     """Estimate ``Σ_j a_j p_j`` per cell of ``keys`` with its CR variance.
 
     ``terms`` are ``(a_j, {column: value, ...})``: the rows of ``totals`` that
@@ -328,14 +352,15 @@ def _contrast(totals: pd.DataFrame, keys: Sequence[str], terms: Sequence[tuple[f
     sumw2, share``.
     """
     keys = list(keys)
-    _require(totals, [*keys, cluster, *TOTAL_COLUMNS,
-                      *{c for _, cond in terms for c in cond}])
+    _require(totals, [*keys, cluster, *TOTAL_COLUMNS, *{c for _, cond in terms for c in cond}])
     known = schema.groups()
     for _, cond in terms:
         for c, v in cond.items():
             if c in known and v not in known[c].values:
-                raise ValueError(f"{c} = {v!r} is not a group of the survey; {c} is one of "
-                                 f"{list(known[c].values)}")
+                raise ValueError(
+                    f"{c} = {v!r} is not a group of the survey; {c} is one of "
+                    f"{list(known[c].values)}"
+                )
     term = np.full(len(totals), -1, dtype=np.int64)
     for j, (_, cond) in enumerate(terms):
         mask = np.ones(len(totals), dtype=bool)
@@ -380,16 +405,25 @@ def _contrast(totals: pd.DataFrame, keys: Sequence[str], terms: Sequence[tuple[f
         z = np.bincount(pair, weights=influence, minlength=P)  # each school's influence on θ
         in_cell = np.bincount(pair, weights=n_row, minlength=P) > 0
         schools = np.bincount(pair_key[in_cell], minlength=K)
-        variance = np.where(schools >= 2, schools / (schools - 1.0)
-                            * np.bincount(pair_key, weights=z ** 2, minlength=K), np.nan)
+        variance = np.where(
+            schools >= 2,
+            schools / (schools - 1.0) * np.bincount(pair_key, weights=z**2, minlength=K),
+            np.nan,
+        )
     estimate = (a[None, :] * share).sum(axis=1)  # NaN when a cell has no pupils
     variance = np.where(np.isnan(estimate), np.nan, variance)
     per_term = {"n": N, "count": count, "n_pupils": n_pupils, "sumw2": sumw2, "share": share}
     return key_frame, per_term, estimate, variance, schools
 
 
-def _t_test(frame: pd.DataFrame, estimate: np.ndarray, variance: np.ndarray,
-            schools: np.ndarray, alpha: float, name: str) -> pd.DataFrame:
+def _t_test(
+    frame: pd.DataFrame,
+    estimate: np.ndarray,
+    variance: np.ndarray,
+    schools: np.ndarray,
+    alpha: float,
+    name: str,
+) -> pd.DataFrame:
     """Add ``<name>_pp, se_pp, t, df, p_value, ci_low_pp, ci_high_pp`` (t on G-1 df)."""
     se = np.sqrt(variance)
     df = np.where((schools >= 2) & ~np.isnan(estimate), schools - 1.0, np.nan)
@@ -443,17 +477,18 @@ def wilson_interval(share, n_eff, quantile):
     n = np.asarray(n_eff, dtype="float64")
     q = np.asarray(quantile, dtype="float64")
     with np.errstate(invalid="ignore", divide="ignore"):
-        q2 = q ** 2  # once (the same numbers as squaring it in each term)
+        q2 = q**2  # once (the same numbers as squaring it in each term)
         denom = 1 + q2 / n
         centre = (p + q2 / (2 * n)) / denom
-        half = q / denom * np.sqrt(p * (1 - p) / n + q2 / (4 * n ** 2))
+        half = q / denom * np.sqrt(p * (1 - p) / n + q2 / (4 * n**2))
     low = np.where(p == 0, 0.0, np.clip(centre - half, 0, 1))  # exact at the edges,
     high = np.where(p == 1, 1.0, np.clip(centre + half, 0, 1))  # not 1e-17 off
     return low, high
 
 
-def proportions(totals: pd.DataFrame, by: Sequence[str] = (), alpha: float = 0.05,
-                cluster: str = "school_id") -> pd.DataFrame:
+def proportions(
+    totals: pd.DataFrame, by: Sequence[str] = (), alpha: float = 0.05, cluster: str = "school_id"
+) -> pd.DataFrame:
     """Share per group and item with a school-clustered standard error and interval.
 
     Parameters
@@ -517,25 +552,39 @@ def proportions(totals: pd.DataFrame, by: Sequence[str] = (), alpha: float = 0.0
     (0.25, 0.0573)
     """
     by = list(by)
-    keys, cell, estimate, variance, schools = _contrast(
-        totals, [*by, "item"], [(1.0, {})], cluster)
-    return _share_table(keys, cell["n"][:, 0], cell["n_pupils"][:, 0], cell["count"][:, 0],
-                        cell["sumw2"][:, 0], estimate, variance, schools, alpha)
+    keys, cell, estimate, variance, schools = _contrast(totals, [*by, "item"], [(1.0, {})], cluster)
+    return _share_table(
+        keys,
+        cell["n"][:, 0],
+        cell["n_pupils"][:, 0],
+        cell["count"][:, 0],
+        cell["sumw2"][:, 0],
+        estimate,
+        variance,
+        schools,
+        alpha,
+    )
 
 
-def _share_table(keys: pd.DataFrame, n, n_pupils, count, sumw2, share, variance, schools,
-                 alpha: float) -> pd.DataFrame:
+def _share_table(
+    keys: pd.DataFrame, n, n_pupils, count, sumw2, share, variance, schools, alpha: float
+) -> pd.DataFrame:
     """The result of :func:`proportions` from per-cell totals, ``share = count / n``,
     its cluster-robust ``variance`` and ``schools`` (G); one row per row of ``keys``."""
     # one frame from a dict: inserting twelve columns one by one costs more
     # than the arithmetic on small tables
-    return pd.DataFrame({**{c: keys[c] for c in keys.columns},
-                         **_share_columns(n, n_pupils, count, sumw2, share, variance, schools,
-                                          alpha)}, index=keys.index)
+    return pd.DataFrame(
+        {
+            **{c: keys[c] for c in keys.columns},
+            **_share_columns(n, n_pupils, count, sumw2, share, variance, schools, alpha),
+        },
+        index=keys.index,
+    )
 
 
-def _share_columns(n, n_pupils, count, sumw2, share, variance, schools,
-                   alpha: float) -> dict[str, np.ndarray]:
+def _share_columns(
+    n, n_pupils, count, sumw2, share, variance, schools, alpha: float
+) -> dict[str, np.ndarray]:
     """The columns of :func:`_share_table` after the keys, as arrays."""
     p = share
     several = schools >= 2
@@ -544,18 +593,26 @@ def _share_columns(n, n_pupils, count, sumw2, share, variance, schools,
         # n_eff = n²/Σw², the normal quantile; what the general formulas give there
         with np.errstate(invalid="ignore", divide="ignore"):
             deff = np.full(np.shape(p), np.nan)
-            n_eff = np.where(n > 0, n ** 2 / sumw2, np.nan)
+            n_eff = np.where(n > 0, n**2 / sumw2, np.nan)
         df = np.full(np.shape(p), np.nan)
         low, high = wilson_interval(p, n_eff, _dist.norm.ppf(1 - alpha / 2))
-        return {"n": n, "n_pupils": n_pupils.astype(np.int64), "count": count,
-                "share": p, "se": np.sqrt(variance), "deff": deff,
-                "n_eff": n_eff, "n_schools": schools.astype(np.int64), "df": df,
-                "ci_low": low, "ci_high": high}
+        return {
+            "n": n,
+            "n_pupils": n_pupils.astype(np.int64),
+            "count": count,
+            "share": p,
+            "se": np.sqrt(variance),
+            "deff": deff,
+            "n_eff": n_eff,
+            "n_schools": schools.astype(np.int64),
+            "df": df,
+            "ci_low": low,
+            "ci_high": high,
+        }
     with np.errstate(invalid="ignore", divide="ignore"):
         srs_variance = p * (1 - p) / n_pupils
         deff = np.where(several & (p > 0) & (p < 1), variance / srs_variance, np.nan)
-        n_eff = np.where(np.isnan(deff), n ** 2 / sumw2,
-                         np.minimum(n_pupils, n_pupils / deff))
+        n_eff = np.where(np.isnan(deff), n**2 / sumw2, np.minimum(n_pupils, n_pupils / deff))
         n_eff = np.where(n > 0, n_eff, np.nan)
     df = np.where(several, schools - 1.0, np.nan)
     # the t quantile once per distinct number of schools, not once per cell
@@ -563,19 +620,35 @@ def _share_columns(n, n_pupils, count, sumw2, share, variance, schools,
     distinct, which = np.unique(df[several], return_inverse=True)
     quantile[several] = _dist.t.ppf(1 - alpha / 2, distinct)[which]
     low, high = wilson_interval(p, n_eff, quantile)
-    return {"n": n, "n_pupils": n_pupils.astype(np.int64), "count": count,
-            "share": p, "se": np.sqrt(variance), "deff": deff,
-            "n_eff": n_eff, "n_schools": schools.astype(np.int64), "df": df,
-            "ci_low": low, "ci_high": high}
+    return {
+        "n": n,
+        "n_pupils": n_pupils.astype(np.int64),
+        "count": count,
+        "share": p,
+        "se": np.sqrt(variance),
+        "deff": deff,
+        "n_eff": n_eff,
+        "n_schools": schools.astype(np.int64),
+        "df": df,
+        "ci_low": low,
+        "ci_high": high,
+    }
 
 
 # ---------------------------------------------------------------------------
 # gaps and changes
 
 
-def gaps(totals: pd.DataFrame, by: Sequence[str] = (), compare: str = "gender",
-         first: object = "boy", second: object = "girl", alpha: float = 0.05,
-         fdr: bool = False, cluster: str = "school_id") -> pd.DataFrame:
+def gaps(
+    totals: pd.DataFrame,
+    by: Sequence[str] = (),
+    compare: str = "gender",
+    first: object = "boy",
+    second: object = "girl",
+    alpha: float = 0.05,
+    fdr: bool = False,
+    cluster: str = "school_id",
+) -> pd.DataFrame:
     """Gap between two groups' shares, ``first - second``, per item and group.
 
     ``gap = p_first - p_second`` with the cluster-robust variance of the
@@ -615,7 +688,8 @@ def gaps(totals: pd.DataFrame, by: Sequence[str] = (), compare: str = "gender",
     """
     by = _remaining(by, compare)
     keys, cell, estimate, variance, schools = _contrast(
-        totals, [*by, "item"], [(1.0, {compare: first}), (-1.0, {compare: second})], cluster)
+        totals, [*by, "item"], [(1.0, {compare: first}), (-1.0, {compare: second})], cluster
+    )
     out = keys.copy()
     out["first"] = first
     out["second"] = second
@@ -629,11 +703,19 @@ def gaps(totals: pd.DataFrame, by: Sequence[str] = (), compare: str = "gender",
     return _add_fdr(out, alpha) if fdr else out
 
 
-def gap_change(totals: pd.DataFrame, by: Sequence[str] = (), compare: str = "gender",
-               first: object = "boy", second: object = "girl",
-               across: str = "year_group", levels: tuple = (7, 9), alpha: float = 0.05,
-               schools: Literal["all", "common"] = "all", fdr: bool = False,
-               cluster: str = "school_id") -> pd.DataFrame:
+def gap_change(
+    totals: pd.DataFrame,
+    by: Sequence[str] = (),
+    compare: str = "gender",
+    first: object = "boy",
+    second: object = "girl",
+    across: str = "year_group",
+    levels: tuple = (7, 9),
+    alpha: float = 0.05,
+    schools: Literal["all", "common"] = "all",
+    fdr: bool = False,
+    cluster: str = "school_id",
+) -> pd.DataFrame:
     """Change of a gap between two levels (difference in differences).
 
     ``Δ = (p_{first,L2} - p_{second,L2}) - (p_{first,L1} - p_{second,L1})``
@@ -668,11 +750,19 @@ def gap_change(totals: pd.DataFrame, by: Sequence[str] = (), compare: str = "gen
     _check_schools(schools)
     by = _remaining(by, compare, across)
     lo, hi = levels
-    terms = [(-1.0, {compare: first, across: lo}), (1.0, {compare: second, across: lo}),
-             (1.0, {compare: first, across: hi}), (-1.0, {compare: second, across: hi})]
+    terms = [
+        (-1.0, {compare: first, across: lo}),
+        (1.0, {compare: second, across: lo}),
+        (1.0, {compare: first, across: hi}),
+        (-1.0, {compare: second, across: hi}),
+    ]
     keys, cell, estimate, variance, n_schools = _contrast(
-        totals, [*by, "item"], terms, cluster,
-        common=(across, levels) if schools == "common" else None)
+        totals,
+        [*by, "item"],
+        terms,
+        cluster,
+        common=(across, levels) if schools == "common" else None,
+    )
     out = keys.copy()
     out["first"], out["second"] = first, second
     out["across"], out["from_level"], out["to_level"] = across, lo, hi
@@ -688,14 +778,22 @@ def gap_change(totals: pd.DataFrame, by: Sequence[str] = (), compare: str = "gen
 
 def _check_schools(schools: str) -> None:
     if schools not in ("all", "common"):
-        raise ValueError(f"schools={schools!r}: use 'all' (every school) or 'common' "
-                         "(only schools present at both levels)")
+        raise ValueError(
+            f"schools={schools!r}: use 'all' (every school) or 'common' "
+            "(only schools present at both levels)"
+        )
 
 
-def change(totals: pd.DataFrame, by: Sequence[str] = (), across: str = "wave",
-           levels: tuple = (1, 2), schools: Literal["all", "common"] = "all",
-           alpha: float = 0.05, fdr: bool = False,
-           cluster: str = "school_id") -> pd.DataFrame:
+def change(
+    totals: pd.DataFrame,
+    by: Sequence[str] = (),
+    across: str = "wave",
+    levels: tuple = (1, 2),
+    schools: Literal["all", "common"] = "all",
+    alpha: float = 0.05,
+    fdr: bool = False,
+    cluster: str = "school_id",
+) -> pd.DataFrame:
     """Change of a share between two levels: ``p_to - p_from``.
 
     Between waves (``across="wave"``, 2008 → 2010) or year groups
@@ -729,8 +827,12 @@ def change(totals: pd.DataFrame, by: Sequence[str] = (), across: str = "wave",
     by = _remaining(by, across)
     lo, hi = levels
     keys, cell, estimate, variance, n_schools = _contrast(
-        totals, [*by, "item"], [(-1.0, {across: lo}), (1.0, {across: hi})], cluster,
-        common=(across, levels) if schools == "common" else None)
+        totals,
+        [*by, "item"],
+        [(-1.0, {across: lo}), (1.0, {across: hi})],
+        cluster,
+        common=(across, levels) if schools == "common" else None,
+    )
     out = keys.copy()
     out["across"], out["from_level"], out["to_level"] = across, lo, hi
     out["schools"] = schools
@@ -834,6 +936,6 @@ def icc_anova(y, cluster) -> float:
     ssb = float((n_g * (mean_g - grand) ** 2).sum())
     ssw = float(((y - mean_g[codes]) ** 2).sum())
     msb, msw = ssb / (G - 1), ssw / (N - G)
-    n0 = (N - (n_g ** 2).sum() / N) / (G - 1)
+    n0 = (N - (n_g**2).sum() / N) / (G - 1)
     denom = msb + (n0 - 1) * msw
     return float((msb - msw) / denom) if denom > 0 else float("nan")

@@ -112,7 +112,8 @@ class Conflict(Exception):
         super().__init__(
             f"'{latest.name}' was saved again{who} at {latest.saved_at} (version "
             f"{latest.version}) after this copy was opened (version {expected or 'none'}). "
-            "Choose: keep yours as a new version, or open theirs.")
+            "Choose: keep yours as a new version, or open theirs."
+        )
 
 
 def default_path() -> Path:
@@ -154,11 +155,28 @@ class Store:
 
     @staticmethod
     def _saved(row: sqlite3.Row) -> Saved:
-        return Saved(row["kind"], row["owner"], row["name"], row["version"], row["saved_at"],
-                     row["saved_by"], row["note"], json.loads(row["document"]))
+        return Saved(
+            row["kind"],
+            row["owner"],
+            row["name"],
+            row["version"],
+            row["saved_at"],
+            row["saved_by"],
+            row["note"],
+            json.loads(row["document"]),
+        )
 
-    def save(self, kind: str, owner: str, name: str, document: dict, *,
-             expected: int | None, saved_by: str = "", note: str = "") -> Saved:
+    def save(
+        self,
+        kind: str,
+        owner: str,
+        name: str,
+        document: dict,
+        *,
+        expected: int | None,
+        saved_by: str = "",
+        note: str = "",
+    ) -> Saved:
         """Save ``document`` as the next version of ``name``.
 
         ``expected`` is the version this edit started from (``None`` for a
@@ -172,7 +190,9 @@ class Store:
         try:
             row = db.execute(
                 "SELECT * FROM documents WHERE kind=? AND owner=? AND name=? "
-                "ORDER BY version DESC LIMIT 1", (kind, owner, name)).fetchone()
+                "ORDER BY version DESC LIMIT 1",
+                (kind, owner, name),
+            ).fetchone()
             latest = None if row is None else row["version"]
             if latest != expected:
                 if row is None:  # the document was never saved: nothing to lose
@@ -181,8 +201,10 @@ class Store:
                     raise Conflict(self._saved(row), expected)
             saved_at = datetime.now(UTC).isoformat(timespec="seconds")
             version = (latest or 0) + 1
-            db.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                       (kind, owner, name, version, saved_at, saved_by, note, text))
+            db.execute(
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (kind, owner, name, version, saved_at, saved_by, note, text),
+            )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -192,17 +214,28 @@ class Store:
     def latest(self, kind: str, owner: str, name: str) -> Saved | None:
         """The newest saved version of ``name``, or ``None``."""
         _check(kind, owner, name)
-        row = self._connect().execute(
-            "SELECT * FROM documents WHERE kind=? AND owner=? AND name=? "
-            "ORDER BY version DESC LIMIT 1", (kind, owner, name)).fetchone()
+        row = (
+            self._connect()
+            .execute(
+                "SELECT * FROM documents WHERE kind=? AND owner=? AND name=? "
+                "ORDER BY version DESC LIMIT 1",
+                (kind, owner, name),
+            )
+            .fetchone()
+        )
         return None if row is None else self._saved(row)
 
     def get(self, kind: str, owner: str, name: str, version: int) -> Saved:
         """One saved version; ``KeyError`` if there is none."""
         _check(kind, owner, name)
-        row = self._connect().execute(
-            "SELECT * FROM documents WHERE kind=? AND owner=? AND name=? AND version=?",
-            (kind, owner, name, int(version))).fetchone()
+        row = (
+            self._connect()
+            .execute(
+                "SELECT * FROM documents WHERE kind=? AND owner=? AND name=? AND version=?",
+                (kind, owner, name, int(version)),
+            )
+            .fetchone()
+        )
         if row is None:
             raise KeyError(f"no version {version} of '{name}'")
         return self._saved(row)
@@ -210,24 +243,38 @@ class Store:
     def versions(self, kind: str, owner: str, name: str) -> list[Version]:
         """Every saved version of ``name``, newest first."""
         _check(kind, owner, name)
-        rows = self._connect().execute(
-            "SELECT version, saved_at, saved_by, note FROM documents WHERE kind=? AND "
-            "owner=? AND name=? ORDER BY version DESC", (kind, owner, name)).fetchall()
+        rows = (
+            self._connect()
+            .execute(
+                "SELECT version, saved_at, saved_by, note FROM documents WHERE kind=? AND "
+                "owner=? AND name=? ORDER BY version DESC",
+                (kind, owner, name),
+            )
+            .fetchall()
+        )
         return [Version(r["version"], r["saved_at"], r["saved_by"], r["note"]) for r in rows]
 
     def names(self, kind: str, owner: str) -> list[str]:
         """The owner's documents of ``kind``, most recently saved first."""
         _check(kind, owner)
-        rows = self._connect().execute(
-            "SELECT name, MAX(saved_at) AS last FROM documents WHERE kind=? AND owner=? "
-            "GROUP BY name ORDER BY last DESC, name", (kind, owner)).fetchall()
+        rows = (
+            self._connect()
+            .execute(
+                "SELECT name, MAX(saved_at) AS last FROM documents WHERE kind=? AND owner=? "
+                "GROUP BY name ORDER BY last DESC, name",
+                (kind, owner),
+            )
+            .fetchall()
+        )
         return [r["name"] for r in rows]
 
     def owners(self, kind: str) -> list[str]:
         """Every owner with a document of ``kind`` (for a network lead's view)."""
         if kind not in KINDS:
             raise StoreError(f"unknown kind of document {kind!r}.")
-        rows = self._connect().execute(
-            "SELECT DISTINCT owner FROM documents WHERE kind=? ORDER BY owner",
-            (kind,)).fetchall()
+        rows = (
+            self._connect()
+            .execute("SELECT DISTINCT owner FROM documents WHERE kind=? ORDER BY owner", (kind,))
+            .fetchall()
+        )
         return [r["owner"] for r in rows]

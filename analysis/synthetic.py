@@ -141,155 +141,184 @@ class Target:
         return float(np.mean(self.shares))
 
 
-def _t(w1y7: float, w1y9: float, w2y7: float | None = None, w2y9: float | None = None,
-       girl: float = 0.0, girl9: float | None = None, eth: float = 0.0) -> Target:
+def _t(
+    w1y7: float,
+    w1y9: float,
+    w2y7: float | None = None,
+    w2y9: float | None = None,
+    girl: float = 0.0,
+    girl9: float | None = None,
+    eth: float = 0.0,
+) -> Target:
     """Target by wave and year group (wave 2 defaults to wave 1)."""
-    return Target((w1y7, w1y9, w1y7 if w2y7 is None else w2y7, w1y9 if w2y9 is None else w2y9),
-                  (girl, girl if girl9 is None else girl9), eth)
+    return Target(
+        (w1y7, w1y9, w1y7 if w2y7 is None else w2y7, w1y9 if w2y9 is None else w2y9),
+        (girl, girl if girl9 is None else girl9),
+        eth,
+    )
 
 
-def _tw(wave1: float, wave2: float, year_gap: float, girl: float = 0.0,
-        girl9: float | None = None, eth: float = 0.0) -> Target:
+def _tw(
+    wave1: float,
+    wave2: float,
+    year_gap: float,
+    girl: float = 0.0,
+    girl9: float | None = None,
+    eth: float = 0.0,
+) -> Target:
     """Target for all pupils of each wave, year 9 ``year_gap`` above year 7."""
-    return Target((wave1, wave2), (girl, girl if girl9 is None else girl9), eth,
-                  wave_level=True, year_gap=year_gap)
+    return Target(
+        (wave1, wave2),
+        (girl, girl if girl9 is None else girl9),
+        eth,
+        wave_level=True,
+        year_gap=year_gap,
+    )
 
 
 # Subject blocks, by subject key. Published: PE, art, design and technology the
 # three favourites and science fourth in both waves; girls as likely as boys to
 # choose maths or science (no gap).
 _FAVOURITE = {
-    "english": _t(.15, .15, girl=.04),
-    "maths": _t(.19, .18),
-    "science": _t(.28, .28),
-    "design_technology": _t(.35, .33, girl=-.04),
-    "ict": _t(.21, .19, girl=-.10),
-    "engineering": _t(.02, .02, girl=-.02),
-    "art": _t(.39, .37, girl=.10),
-    "pe": _t(.47, .45, girl=-.16),
-    "music": _t(.16, .14, girl=.06),
-    "drama": _t(.21, .20, girl=.10),
-    "history": _t(.12, .13),
-    "geography": _t(.10, .10),
-    "languages": _t(.08, .07, girl=.04),
+    "english": _t(0.15, 0.15, girl=0.04),
+    "maths": _t(0.19, 0.18),
+    "science": _t(0.28, 0.28),
+    "design_technology": _t(0.35, 0.33, girl=-0.04),
+    "ict": _t(0.21, 0.19, girl=-0.10),
+    "engineering": _t(0.02, 0.02, girl=-0.02),
+    "art": _t(0.39, 0.37, girl=0.10),
+    "pe": _t(0.47, 0.45, girl=-0.16),
+    "music": _t(0.16, 0.14, girl=0.06),
+    "drama": _t(0.21, 0.20, girl=0.10),
+    "history": _t(0.12, 0.13),
+    "geography": _t(0.10, 0.10),
+    "languages": _t(0.08, 0.07, girl=0.04),
 }
 # Enjoyment of maths falls by 12 points between the waves; every STEM subject
 # is enjoyed / found easy less in year 9 than in year 7, and a little less in
 # wave 2; about half find science easy.
 _ENJOY = {
-    "english": _t(.70, .65, girl=.10),
-    "maths": _tw(.70, .58, year_gap=-.08, girl=-.04),
-    "science": _t(.78, .70, .75, .67, girl=-.03, eth=.03),
-    "design_technology": _t(.84, .78, .82, .75),
-    "ict": _t(.80, .72, .77, .69, girl=-.06),
-    "engineering": _t(.45, .38, .42, .35, girl=-.15),
-    "art": _t(.72, .66, girl=.10),
-    "pe": _t(.82, .74, girl=-.10),
-    "music": _t(.66, .56, girl=.08),
-    "drama": _t(.72, .64, girl=.14),
-    "history": _t(.62, .58),
-    "geography": _t(.60, .55),
-    "languages": _t(.55, .45, girl=.08),
+    "english": _t(0.70, 0.65, girl=0.10),
+    "maths": _tw(0.70, 0.58, year_gap=-0.08, girl=-0.04),
+    "science": _t(0.78, 0.70, 0.75, 0.67, girl=-0.03, eth=0.03),
+    "design_technology": _t(0.84, 0.78, 0.82, 0.75),
+    "ict": _t(0.80, 0.72, 0.77, 0.69, girl=-0.06),
+    "engineering": _t(0.45, 0.38, 0.42, 0.35, girl=-0.15),
+    "art": _t(0.72, 0.66, girl=0.10),
+    "pe": _t(0.82, 0.74, girl=-0.10),
+    "music": _t(0.66, 0.56, girl=0.08),
+    "drama": _t(0.72, 0.64, girl=0.14),
+    "history": _t(0.62, 0.58),
+    "geography": _t(0.60, 0.55),
+    "languages": _t(0.55, 0.45, girl=0.08),
 }
 _EASY = {
-    "english": _t(.60, .58, girl=.06),
-    "maths": _t(.62, .52, .59, .50, girl=-.04),
-    "science": _t(.53, .47, .52, .46, girl=-.03),
-    "design_technology": _t(.76, .70, .74, .68),
-    "ict": _t(.74, .66, .72, .64, girl=-.05),
-    "engineering": _t(.38, .32, .36, .30, girl=-.10),
-    "art": _t(.62, .58, girl=.08),
-    "pe": _t(.78, .72, girl=-.08),
-    "music": _t(.50, .45, girl=.06),
-    "drama": _t(.66, .60, girl=.10),
-    "history": _t(.55, .50),
-    "geography": _t(.58, .54),
-    "languages": _t(.38, .32, girl=.05),
+    "english": _t(0.60, 0.58, girl=0.06),
+    "maths": _t(0.62, 0.52, 0.59, 0.50, girl=-0.04),
+    "science": _t(0.53, 0.47, 0.52, 0.46, girl=-0.03),
+    "design_technology": _t(0.76, 0.70, 0.74, 0.68),
+    "ict": _t(0.74, 0.66, 0.72, 0.64, girl=-0.05),
+    "engineering": _t(0.38, 0.32, 0.36, 0.30, girl=-0.10),
+    "art": _t(0.62, 0.58, girl=0.08),
+    "pe": _t(0.78, 0.72, girl=-0.08),
+    "music": _t(0.50, 0.45, girl=0.06),
+    "drama": _t(0.66, 0.60, girl=0.10),
+    "history": _t(0.55, 0.50),
+    "geography": _t(0.58, 0.54),
+    "languages": _t(0.38, 0.32, girl=0.05),
 }
 # Engineering and technology less important in year 9, science and maths more.
 _IMPORTANT = {
-    "english": _t(.92, .94),
-    "maths": _t(.90, .94, .91, .95),
-    "science": _t(.78, .84, .80, .86),
-    "design_technology": _t(.66, .56, .64, .54),
-    "ict": _t(.74, .66, .72, .64),
-    "engineering": _t(.48, .40, .46, .38, girl=-.08),
-    "art": _t(.45, .40, girl=.08),
-    "pe": _t(.60, .52, girl=-.06),
-    "music": _t(.38, .32),
-    "drama": _t(.40, .35, girl=.06),
-    "history": _t(.50, .48),
-    "geography": _t(.52, .50),
-    "languages": _t(.58, .55, girl=.04),
+    "english": _t(0.92, 0.94),
+    "maths": _t(0.90, 0.94, 0.91, 0.95),
+    "science": _t(0.78, 0.84, 0.80, 0.86),
+    "design_technology": _t(0.66, 0.56, 0.64, 0.54),
+    "ict": _t(0.74, 0.66, 0.72, 0.64),
+    "engineering": _t(0.48, 0.40, 0.46, 0.38, girl=-0.08),
+    "art": _t(0.45, 0.40, girl=0.08),
+    "pe": _t(0.60, 0.52, girl=-0.06),
+    "music": _t(0.38, 0.32),
+    "drama": _t(0.40, 0.35, girl=0.06),
+    "history": _t(0.50, 0.48),
+    "geography": _t(0.52, 0.50),
+    "languages": _t(0.58, 0.55, girl=0.04),
 }
 # Other items, by contract column.
 _ITEMS = {
     # Enrichment rises from year 7 to year 9; pupils of other ethnic groups take
     # part more. Year 9: 45% science trip, 19% science club (each wave); 13% of
     # all pupils in a maths club (each wave); 37% recall a visitor (each wave).
-    "club_science": _t(.14, .19, eth=.06),
-    "club_maths": _tw(.13, .13, year_gap=.04, eth=.05),
-    "club_technology": _t(.08, .11, girl=-.04, eth=.04),
-    "club_engineering": _t(.04, .06, girl=-.03, eth=.03),
-    "trip_science": _t(.30, .45, eth=.08),
-    "trip_maths": _t(.06, .09, eth=.04),
-    "trip_technology": _t(.07, .10, eth=.04),
-    "trip_engineering": _t(.04, .07, eth=.03),
-    "visitor_talk": _tw(.37, .37, year_gap=.08, eth=.05),
+    "club_science": _t(0.14, 0.19, eth=0.06),
+    "club_maths": _tw(0.13, 0.13, year_gap=0.04, eth=0.05),
+    "club_technology": _t(0.08, 0.11, girl=-0.04, eth=0.04),
+    "club_engineering": _t(0.04, 0.06, girl=-0.03, eth=0.03),
+    "trip_science": _t(0.30, 0.45, eth=0.08),
+    "trip_maths": _t(0.06, 0.09, eth=0.04),
+    "trip_technology": _t(0.07, 0.10, eth=0.04),
+    "trip_engineering": _t(0.04, 0.07, eth=0.03),
+    "visitor_talk": _tw(0.37, 0.37, year_gap=0.08, eth=0.05),
     # Family the first source; subject teacher 48% of year 7 in wave 1 and 59%
     # of year 9 in wave 2; over half of year 9 the internet; few social networking.
-    "source_family": _t(.72, .70, girl=.04),
-    "source_friends": _t(.36, .40, girl=.04),
-    "source_subject_teacher": _t(.48, .55, .50, .59),
-    "source_form_tutor": _t(.30, .28),
-    "source_careers_adviser": _t(.22, .32, .23, .33),
-    "source_careers_library": _t(.12, .16),
-    "source_internet": _t(.44, .56, .46, .58, girl=-.04),
-    "source_social_networking": _t(.06, .08),
-    "source_tv_media": _t(.18, .20),
+    "source_family": _t(0.72, 0.70, girl=0.04),
+    "source_friends": _t(0.36, 0.40, girl=0.04),
+    "source_subject_teacher": _t(0.48, 0.55, 0.50, 0.59),
+    "source_form_tutor": _t(0.30, 0.28),
+    "source_careers_adviser": _t(0.22, 0.32, 0.23, 0.33),
+    "source_careers_library": _t(0.12, 0.16),
+    "source_internet": _t(0.44, 0.56, 0.46, 0.58, girl=-0.04),
+    "source_social_networking": _t(0.06, 0.08),
+    "source_tv_media": _t(0.18, 0.20),
     # Most know of A-levels, diplomas, apprenticeships; under a third of
     # vocational qualifications; girls know less of the last two.
-    "aware_a_levels": _t(.66, .80, .68, .82, girl=.02),
-    "aware_diplomas": _t(.60, .72, .62, .74),
-    "aware_apprenticeships": _t(.62, .74, .63, .75, girl=-.08),
-    "aware_vocational": _t(.20, .28, .21, .28, girl=-.06),
+    "aware_a_levels": _t(0.66, 0.80, 0.68, 0.82, girl=0.02),
+    "aware_diplomas": _t(0.60, 0.72, 0.62, 0.74),
+    "aware_apprenticeships": _t(0.62, 0.74, 0.63, 0.75, girl=-0.08),
+    "aware_vocational": _t(0.20, 0.28, 0.21, 0.28, girl=-0.06),
     # Most would consider science, technology or maths, under half engineering;
     # science and maths rise between the waves, engineering and technology fall.
-    "consider_science": _t(.58, .56, .63, .61, girl=-.04, eth=.05),
-    "consider_technology": _t(.64, .60, .59, .55, girl=-.10),
-    "consider_engineering": _t(.40, .38, .35, .33, girl=-.20, eth=.04),
-    "consider_maths": _t(.56, .54, .61, .59, girl=-.02, eth=.04),
+    "consider_science": _t(0.58, 0.56, 0.63, 0.61, girl=-0.04, eth=0.05),
+    "consider_technology": _t(0.64, 0.60, 0.59, 0.55, girl=-0.10),
+    "consider_engineering": _t(0.40, 0.38, 0.35, 0.33, girl=-0.20, eth=0.04),
+    "consider_maths": _t(0.56, 0.54, 0.61, 0.59, girl=-0.02, eth=0.04),
     # Boys and pupils of other ethnic groups want more STEM careers information.
-    "want_stem_careers_info": _t(.42, .38, girl=-.10, eth=.10),
+    "want_stem_careers_info": _t(0.42, 0.38, girl=-0.10, eth=0.10),
     # Career areas: design/arts/crafts, performing arts, leisure/sport/tourism
     # the most chosen; education and training rises between waves, STEM areas
     # fall a little; gender gaps widen from year 7 to year 9; over half of
     # girls design, arts and crafts, about 10% engineering.
-    "career_design_arts_crafts": _t(.46, .44, girl=.16, girl9=.24),
-    "career_performing_arts": _t(.38, .36, girl=.14, girl9=.22),
-    "career_leisure_sport_tourism": _t(.36, .35, girl=-.06, girl9=-.10),
-    "career_education_training": _t(.20, .18, .25, .23, girl=.10, girl9=.16),
-    "career_engineering_manufacturing": _t(.235, .245, .215, .225, girl=-.24, girl9=-.28),
-    "career_science_research": _t(.20, .20, .19, .19, girl=-.02, girl9=-.04, eth=.03),
-    "career_health_medical": _t(.26, .28, girl=.12, girl9=.18, eth=.03),
-    "career_computing_ict": _t(.24, .22, .22, .20, girl=-.12, girl9=-.18),
-    "career_construction": _t(.16, .15, girl=-.16, girl9=-.22),
-    "career_business_finance": _t(.22, .24, girl=-.02, girl9=-.04),
-    "career_law_public_services": _t(.20, .22, girl=.04, girl9=.06),
-    "career_animals_land_environment": _t(.22, .18, girl=.12, girl9=.16),
-    "career_hair_beauty": _t(.14, .13, girl=.18, girl9=.24),
-    "career_armed_forces": _t(.15, .14, girl=-.14, girl9=-.20),
-    "career_media_publishing": _t(.18, .19, girl=.04, girl9=.06),
+    "career_design_arts_crafts": _t(0.46, 0.44, girl=0.16, girl9=0.24),
+    "career_performing_arts": _t(0.38, 0.36, girl=0.14, girl9=0.22),
+    "career_leisure_sport_tourism": _t(0.36, 0.35, girl=-0.06, girl9=-0.10),
+    "career_education_training": _t(0.20, 0.18, 0.25, 0.23, girl=0.10, girl9=0.16),
+    "career_engineering_manufacturing": _t(0.235, 0.245, 0.215, 0.225, girl=-0.24, girl9=-0.28),
+    "career_science_research": _t(0.20, 0.20, 0.19, 0.19, girl=-0.02, girl9=-0.04, eth=0.03),
+    "career_health_medical": _t(0.26, 0.28, girl=0.12, girl9=0.18, eth=0.03),
+    "career_computing_ict": _t(0.24, 0.22, 0.22, 0.20, girl=-0.12, girl9=-0.18),
+    "career_construction": _t(0.16, 0.15, girl=-0.16, girl9=-0.22),
+    "career_business_finance": _t(0.22, 0.24, girl=-0.02, girl9=-0.04),
+    "career_law_public_services": _t(0.20, 0.22, girl=0.04, girl9=0.06),
+    "career_animals_land_environment": _t(0.22, 0.18, girl=0.12, girl9=0.16),
+    "career_hair_beauty": _t(0.14, 0.13, girl=0.18, girl9=0.24),
+    "career_armed_forces": _t(0.15, 0.14, girl=-0.14, girl9=-0.20),
+    "career_media_publishing": _t(0.18, 0.19, girl=0.04, girl9=0.06),
 }
-_SUBJECT_TARGETS = {"favourite": _FAVOURITE, "enjoy": _ENJOY, "easy": _EASY,
-                    "important": _IMPORTANT}
+_SUBJECT_TARGETS = {
+    "favourite": _FAVOURITE,
+    "enjoy": _ENJOY,
+    "easy": _EASY,
+    "important": _IMPORTANT,
+}
 
 #: Qualification aim, share of each category in year 7 and year 9 (both
 #: waves); most aim for A-levels.
 AIM_SHARES: dict[str, tuple[float, float]] = {
-    "a_levels": (.55, .55), "degree": (.14, .17), "gcses": (.07, .06),
-    "diploma": (.04, .04), "apprenticeship": (.05, .06), "vocational": (.03, .03),
-    "dont_know": (.12, .09),
+    "a_levels": (0.55, 0.55),
+    "degree": (0.14, 0.17),
+    "gcses": (0.07, 0.06),
+    "diploma": (0.04, 0.04),
+    "apprenticeship": (0.05, 0.06),
+    "vocational": (0.03, 0.03),
+    "dont_know": (0.12, 0.09),
 }
 
 
@@ -366,8 +395,13 @@ def _apportion(total: int, quotas: np.ndarray, caps: np.ndarray) -> np.ndarray:
     return out
 
 
-def _select(cells: list[np.ndarray], k: np.ndarray, logw: np.ndarray, eligible: np.ndarray,
-            rng: np.random.Generator) -> np.ndarray:
+def _select(
+    cells: list[np.ndarray],
+    k: np.ndarray,
+    logw: np.ndarray,
+    eligible: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Choose exactly ``k[c]`` eligible pupils among the rows ``cells[c]`` of each cell.
 
     Weighted sampling without replacement (Efraimidis-Spirakis): a pupil's
@@ -428,8 +462,10 @@ class _Pupils:
 def _sizes(total: int, weights: np.ndarray, minimum: int) -> np.ndarray:
     n = len(weights)
     if total < minimum * n:
-        raise ValueError(f"{total} pupils are too few for {n} schools: "
-                         f"use a larger scale (at least {minimum} pupils a school).")
+        raise ValueError(
+            f"{total} pupils are too few for {n} schools: "
+            f"use a larger scale (at least {minimum} pupils a school)."
+        )
     return minimum + _apportion(total - minimum * n, weights, np.full(n, total))
 
 
@@ -451,8 +487,14 @@ def _design(n1: int, n2: int, s1: int, s2: int, seed: int) -> tuple[_Pupils, np.
     wave = np.concatenate(waves)
     school = np.concatenate(schools)
     year = np.concatenate(years)
-    pupils = _Pupils(wave, year, school, np.zeros(len(wave), np.int8),
-                     np.zeros(len(wave), np.int8), np.zeros(len(wave), np.int64))
+    pupils = _Pupils(
+        wave,
+        year,
+        school,
+        np.zeros(len(wave), np.int8),
+        np.zeros(len(wave), np.int8),
+        np.zeros(len(wave), np.int64),
+    )
     return pupils, in_wave2
 
 
@@ -464,8 +506,15 @@ def _demography(p: _Pupils, n_schools: int, seed: int) -> None:
     u = rng.random(n)
     g = girls[p.school]
     not_stated, other = 0.015, 0.007
-    p.gender[:] = np.where(u < not_stated, 3, np.where(u < not_stated + other, 2,
-                           np.where(u < not_stated + other + g * (1 - not_stated - other), 0, 1)))
+    p.gender[:] = np.where(
+        u < not_stated,
+        3,
+        np.where(
+            u < not_stated + other,
+            2,
+            np.where(u < not_stated + other + g * (1 - not_stated - other), 0, 1),
+        ),
+    )
     u = rng.random(n)
     o = other_ethnic[p.school] * 0.97
     p.ethnicity[:] = np.where(u < 0.03, 2, np.where(u < 0.03 + o, 1, 0))
@@ -554,7 +603,7 @@ class _Generator:
         schools), drifting a little between waves."""
         rng = _rng(self.seed, f"school:{name}")
         z1 = _standardise(rng.standard_normal(self.n_schools))
-        z2 = 0.95 * z1 + np.sqrt(1 - 0.95 ** 2) * rng.standard_normal(self.n_schools)
+        z2 = 0.95 * z1 + np.sqrt(1 - 0.95**2) * rng.standard_normal(self.n_schools)
         z2[self.in_wave2] = _standardise(z2[self.in_wave2])
         z = np.where(self.pupils.wave == 1, z1[self.pupils.school], z2[self.pupils.school])
         return sigma * z
@@ -573,22 +622,33 @@ class _Generator:
             if n.sum() == 0:
                 continue
             gap = target.girl_gap[0 if year == 7 else 1]
-            offset = (0.5 * gap * _GENDER_SIGN[:, None]
-                      + 0.5 * target.ethnic_gap * _ETHNIC_SIGN[None, :])
+            offset = (
+                0.5 * gap * _GENDER_SIGN[:, None] + 0.5 * target.ethnic_gap * _ETHNIC_SIGN[None, :]
+            )
             base = shares[(wave, year)]
             p = np.clip(base + offset - (n * offset).sum() / n.sum(), 0.002, 0.998)
             total = int(_round(base * n.sum()))
             k[g] = _apportion(total, (p * n).ravel(), n.ravel()).reshape(n.shape)
         return k.ravel()
 
-    def choose(self, column: str, target: Target, answered: np.ndarray,
-               k: np.ndarray | None = None, extra_logw: np.ndarray | float = 0.0,
-               eligible: np.ndarray | None = None, trait: str | None = None) -> np.ndarray:
+    def choose(
+        self,
+        column: str,
+        target: Target,
+        answered: np.ndarray,
+        k: np.ndarray | None = None,
+        extra_logw: np.ndarray | float = 0.0,
+        eligible: np.ndarray | None = None,
+        trait: str | None = None,
+    ) -> np.ndarray:
         it = schema.item(column)
         k = self.counts(target, answered) if k is None else k
         sigma = _school_sigma(target.mean, self.icc[column])
-        logw = (self.school_effect(column, sigma)
-                + _TRAIT * self.trait(trait or self.trait_name(it)) + extra_logw)
+        logw = (
+            self.school_effect(column, sigma)
+            + _TRAIT * self.trait(trait or self.trait_name(it))
+            + extra_logw
+        )
         eligible = answered if eligible is None else eligible & answered
         return _select(self.cells, k, logw, eligible, _rng(self.seed, f"select:{column}"))
 
@@ -614,15 +674,17 @@ class _Generator:
         """Tick up to three: subjects filled from the most chosen, room first."""
         answered = ~self.missing[b.items[0].column]
         rng = _rng(self.seed, "favourite:ticks")
-        room = 1 + np.searchsorted(np.cumsum(_FAVOURITE_TICKS), rng.random(len(answered)),
-                                   side="right")
+        room = 1 + np.searchsorted(
+            np.cumsum(_FAVOURITE_TICKS), rng.random(len(answered)), side="right"
+        )
         room = np.minimum(room, b.max_ticks or 3)
         ticked = np.zeros(len(answered), dtype=np.int8)
         order = sorted(b.items, key=lambda it: -TARGETS[it.column].mean)
         out = {}
         for it in order:
-            chosen = self.choose(it.column, TARGETS[it.column], answered,
-                                 extra_logw=-2.0 * ticked, eligible=room > 0)
+            chosen = self.choose(
+                it.column, TARGETS[it.column], answered, extra_logw=-2.0 * ticked, eligible=room > 0
+            )
             room = room - chosen
             ticked = ticked + chosen
             out[it.column] = np.where(answered, chosen.astype(np.int8), -1).astype(np.int8)
@@ -645,8 +707,12 @@ class _Generator:
             # shares of all answering pupils, asked of those still free
             k = self.counts(target, answered)
             sigma = _school_sigma(target.mean, self.icc[it.column])
-            logw = self.school_effect(f"{it.column}:{cat}", sigma) + _TRAIT * self.trait(f"aim:{cat}")
-            chosen = _select(self.cells, k, logw, free, _rng(self.seed, f"select:{it.column}:{cat}"))
+            logw = self.school_effect(f"{it.column}:{cat}", sigma) + _TRAIT * self.trait(
+                f"aim:{cat}"
+            )
+            chosen = _select(
+                self.cells, k, logw, free, _rng(self.seed, f"select:{it.column}:{cat}")
+            )
             assigned[chosen] = i
         return assigned
 
@@ -656,25 +722,32 @@ class _Generator:
         dtypes = schema.dtypes()
         width = self.id_width
         school_width = max(2, len(str(self.n_schools)))
-        school_names = np.array([f"S{i + 1:0{school_width}d}" for i in range(self.n_schools)],
-                                dtype=object)
+        school_names = np.array(
+            [f"S{i + 1:0{school_width}d}" for i in range(self.n_schools)], dtype=object
+        )
         data: dict[str, object] = {
-            "pupil_id": pd.array(np.char.add("P", np.char.zfill(self.numbers.astype(str), width)),
-                                 dtype=dtypes["pupil_id"]),
+            "pupil_id": pd.array(
+                np.char.add("P", np.char.zfill(self.numbers.astype(str), width)),
+                dtype=dtypes["pupil_id"],
+            ),
             "school_id": pd.Categorical.from_codes(p.school, categories=school_names),
             "wave": pd.array(p.wave, dtype=dtypes["wave"]),
             "year_group": pd.array(p.year, dtype=dtypes["year_group"]),
         }
-        for column, values, codes in (("gender", GENDERS, p.gender),
-                                      ("ethnicity", ETHNICITIES, p.ethnicity)):
+        for column, values, codes in (
+            ("gender", GENDERS, p.gender),
+            ("ethnicity", ETHNICITIES, p.ethnicity),
+        ):
             cats = [v for v in values if v is not None]
             data[column] = pd.Categorical.from_codes(
-                np.where(codes < len(cats), codes, -1), dtype=dtypes[column])
+                np.where(codes < len(cats), codes, -1), dtype=dtypes[column]
+            )
         for b in schema.blocks():
             if b.scale == "categorical":
                 codes = self.categorical(b)
                 data[b.items[0].column] = pd.Categorical.from_codes(
-                    codes, dtype=dtypes[b.items[0].column])
+                    codes, dtype=dtypes[b.items[0].column]
+                )
                 continue
             if b.key == "favourite":
                 values = self.favourites(b)
@@ -723,8 +796,9 @@ def make_survey(seed: int = SEED, scale: float = 1.0) -> pd.DataFrame:
         raise ValueError(f"scale must be positive, not {scale}")
     s1 = max(WAVE_SCHOOLS[1], int(_round(WAVE_SCHOOLS[1] * scale)))
     s2 = int(_round(s1 * WAVE_SCHOOLS[2] / WAVE_SCHOOLS[1]))
-    return _make(int(_round(WAVE_PUPILS[1] * scale)), int(_round(WAVE_PUPILS[2] * scale)),
-                 s1, s2, seed)
+    return _make(
+        int(_round(WAVE_PUPILS[1] * scale)), int(_round(WAVE_PUPILS[2] * scale)), s1, s2, seed
+    )
 
 
 # --------------------------------------------------------------------------
@@ -741,12 +815,16 @@ def _write_csv(table: pd.DataFrame, path: Path) -> None:
         if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == "string" or s.dtype == object:
             arrays[column] = _strings(s)
         else:
-            arrays[column] = pa.array(s.to_numpy(dtype="int8", na_value=0),
-                                      mask=s.isna().to_numpy(), type=pa.int8())
+            arrays[column] = pa.array(
+                s.to_numpy(dtype="int8", na_value=0), mask=s.isna().to_numpy(), type=pa.int8()
+            )
     with open(path, "wb") as f:
         f.write((",".join(table.columns) + "\n").encode("utf-8"))
-        pacsv.write_csv(pa.table(arrays), f, write_options=pacsv.WriteOptions(
-            include_header=False, quoting_style="none"))
+        pacsv.write_csv(
+            pa.table(arrays),
+            f,
+            write_options=pacsv.WriteOptions(include_header=False, quoting_style="none"),
+        )
 
 
 def _strings(s: pd.Series):
@@ -760,8 +838,9 @@ def _strings(s: pd.Series):
     return pa.array(s.to_numpy(dtype=object, na_value=None), type=pa.string())
 
 
-def write_large(path: str | Path | None = None, n_pupils: int = 1_000_000,
-                seed: int = SEED + 1) -> Path:
+def write_large(
+    path: str | Path | None = None, n_pupils: int = 1_000_000, seed: int = SEED + 1
+) -> Path:
     """Write a large survey file of ``n_pupils`` pupils for benchmarks.
 
     Both waves in one CSV in the contract layout, in the proportions of the
@@ -825,18 +904,36 @@ _YES_NO = {1: "Yes", 0: "No"}
 _SEX = {"girl": "F", "boy": "M", "other": "O"}
 _ETHNIC_WORDS = {"white_british": "White British", "other_ethnic_group": "Other ethnic group"}
 _YEAR_WORDS = {7: "Year 7", 9: "Year 9"}
-_AIM_WORDS = {"gcses": "GCSEs", "a_levels": "A levels", "diploma": "Diploma",
-              "apprenticeship": "Apprenticeship", "vocational": "Vocational qualification",
-              "degree": "University degree", "dont_know": "Don\u2019t know"}
+_AIM_WORDS = {
+    "gcses": "GCSEs",
+    "a_levels": "A levels",
+    "diploma": "Diploma",
+    "apprenticeship": "Apprenticeship",
+    "vocational": "Vocational qualification",
+    "degree": "University degree",
+    "dont_know": "Don\u2019t know",
+}
 _NOT_ANSWERED = "Not answered"
 _MINUS_NINE = "-9"
 # Blocks in the export, and how the researcher wrote each one.
-_EXPORT_BLOCKS = {"favourite": "tick", "enjoy": "agree4", "club": "yes_no",
-                  "trip": "yes_no", "source": "yes_no", "aim": "aim",
-                  "consider": "yes_no"}
-_EXPORT_NAMES = {"favourite": "Fav {}", "enjoy": "Enjoy {}", "club": "{}",
-                 "trip": "{}", "source": "Careers info from: {}",
-                 "aim": "Highest qualification aimed for", "consider": "Would consider: {}"}
+_EXPORT_BLOCKS = {
+    "favourite": "tick",
+    "enjoy": "agree4",
+    "club": "yes_no",
+    "trip": "yes_no",
+    "source": "yes_no",
+    "aim": "aim",
+    "consider": "yes_no",
+}
+_EXPORT_NAMES = {
+    "favourite": "Fav {}",
+    "enjoy": "Enjoy {}",
+    "club": "{}",
+    "trip": "{}",
+    "source": "Careers info from: {}",
+    "aim": "Highest qualification aimed for",
+    "consider": "Would consider: {}",
+}
 
 
 def _q(value) -> str:
@@ -865,8 +962,10 @@ def example_export(wave2: pd.DataFrame) -> tuple[pd.DataFrame, str]:
         "Pupil Ref": part["pupil_id"].astype(object),
         "School": part["school_id"].astype(str).astype(object),
         "Pupil\u2019s year": words(part["year_group"], _YEAR_WORDS, _NOT_ANSWERED),
-        "Form": pd.Series([f"{y}{'RKSTHB'[i % 6]}" for i, y in
-                           enumerate(part["year_group"].astype(int))], dtype=object),
+        "Form": pd.Series(
+            [f"{y}{'RKSTHB'[i % 6]}" for i, y in enumerate(part["year_group"].astype(int))],
+            dtype=object,
+        ),
         "Sex": words(part["gender"], _SEX, _NOT_ANSWERED),
         "Ethnic group": words(part["ethnicity"], _ETHNIC_WORDS, _NOT_ANSWERED),
     }
@@ -894,7 +993,7 @@ def _codebook_text(sources: dict[str, str], n_pupils: int, n_schools: int) -> st
         "#",
         "# The export is how a researcher might save part of wave 2 from Excel:",
         "# Windows-1252 text, their own column names (one with a curly apostrophe,",
-        "# \"Pupil\u2019s year\"), words instead of codes, and -9 or \"Not answered\" for a",
+        '# "Pupil\u2019s year"), words instead of codes, and -9 or "Not answered" for a',
         "# missing answer. This codebook tells the loader which of those columns is",
         "# which survey column, and how the words become the survey's codes. Loading",
         "# the export with it gives exactly the wave 2 rows of the same pupils in",
@@ -910,8 +1009,8 @@ def _codebook_text(sources: dict[str, str], n_pupils: int, n_schools: int) -> st
         f"  Example export: wave 2 (autumn 2010), the {n_pupils} pupils of {n_schools} schools,",
         "  saved from Excel as CSV (Windows-1252). Synthetic data.",
         "",
-        "# Values that mean \"no answer\" in every column, besides empty cells. They are",
-        "# compared as text after trimming spaces, so -9 matches the cell \"-9\".",
+        '# Values that mean "no answer" in every column, besides empty cells. They are',
+        '# compared as text after trimming spaces, so -9 matches the cell "-9".',
         f"missing_values: [-9, {_q(_NOT_ANSWERED)}]",
         "",
         "# Columns the file does not have because they are the same for every row:",
@@ -923,7 +1022,7 @@ def _codebook_text(sources: dict[str, str], n_pupils: int, n_schools: int) -> st
         "# code. Keys are quoted so that YAML keeps Yes and No as words (unquoted, YAML",
         "# would read them as true and false).",
         "code_sets:",
-        "  # \"Yes\"/\"No\" answers -> 1 (yes) / 0 (no)",
+        '  # "Yes"/"No" answers -> 1 (yes) / 0 (no)',
         "  yes_no: {" + ", ".join(f"{_q(w)}: {c}" for c, w in _YES_NO.items()) + "}",
         "  # the four-point agreement scale -> 1 strongly disagree ... 4 strongly agree",
         "  agree4: {" + ", ".join(f"{_q(w)}: {c}" for c, w in _AGREE_WORDS.items()) + "}",
@@ -931,7 +1030,7 @@ def _codebook_text(sources: dict[str, str], n_pupils: int, n_schools: int) -> st
         "# Survey (contract) column -> the export's column. Either just the export's",
         "# column name, when its values are already the survey's codes, or",
         "# {from: <export column>, codes: <a code set above, or a mapping>}.",
-        "# The export's \"Form\" (tutor group) column is not named here: the loader",
+        '# The export\'s "Form" (tutor group) column is not named here: the loader',
         "# reports it and leaves it out. Survey blocks the export lacks (ease,",
         "# importance, visitors, awareness, career areas...) are simply absent.",
         "columns:",
@@ -940,11 +1039,14 @@ def _codebook_text(sources: dict[str, str], n_pupils: int, n_schools: int) -> st
         f"  school_id: {_q('School')}",
         "  # groups: the export's words -> the survey's codes",
         f"  year_group: {{from: {_q('Pupil’s year')}, codes: {{"
-        + ", ".join(f"{_q(w)}: {c}" for c, w in _YEAR_WORDS.items()) + "}}",
+        + ", ".join(f"{_q(w)}: {c}" for c, w in _YEAR_WORDS.items())
+        + "}}",
         f"  gender: {{from: {_q('Sex')}, codes: {{"
-        + ", ".join(f"{_q(w)}: {_q(c)}" for c, w in _SEX.items()) + "}}",
+        + ", ".join(f"{_q(w)}: {_q(c)}" for c, w in _SEX.items())
+        + "}}",
         f"  ethnicity: {{from: {_q('Ethnic group')}, codes: {{"
-        + ", ".join(f"{_q(w)}: {_q(c)}" for c, w in _ETHNIC_WORDS.items()) + "}}",
+        + ", ".join(f"{_q(w)}: {_q(c)}" for c, w in _ETHNIC_WORDS.items())
+        + "}}",
     ]
     notes = {
         "tick": "ticks already 1 (ticked) / 0 (not ticked): no codes needed",
@@ -972,7 +1074,8 @@ def _codebook_text(sources: dict[str, str], n_pupils: int, n_schools: int) -> st
 
 def _readme(table: pd.DataFrame, seed: int) -> str:
     by_wave = table.groupby("wave", observed=True).agg(
-        pupils=("pupil_id", "size"), schools=("school_id", "nunique"))
+        pupils=("pupil_id", "size"), schools=("school_id", "nunique")
+    )
     n1, n2 = (int(by_wave.loc[w, "pupils"]) for w in (1, 2))
     s1, s2 = (int(by_wave.loc[w, "schools"]) for w in (1, 2))
     return f"""# The synthetic sample

@@ -95,9 +95,16 @@ def _int8(arr: np.ndarray, ok: np.ndarray) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(np.where(keep, arr, 0).astype(np.int8), ~keep)
 
 
-def _codes_column(values: pd.Series, column: str, codes: Sequence[int], meaning: str,
-                  file: str, first_row: int, required: bool, labels=None
-                  ) -> tuple[pd.arrays.IntegerArray, list[Problem]]:
+def _codes_column(
+    values: pd.Series,
+    column: str,
+    codes: Sequence[int],
+    meaning: str,
+    file: str,
+    first_row: int,
+    required: bool,
+    labels=None,
+) -> tuple[pd.arrays.IntegerArray, list[Problem]]:
     """Integer codes (items, wave, year group) -> Int8, with problems; values
     are named with their SPSS/Stata ``labels`` if given ("5 (Strongly agree)")."""
     arr, bad_text, texts = _as_numbers(values)
@@ -113,23 +120,41 @@ def _codes_column(values: pd.Series, column: str, codes: Sequence[int], meaning:
             from .codebook import value_words
 
             words = [value_words(v, labels) for v in dict.fromkeys(found)]
-            said = (f"value {words[0]} is" if len(words) == 1 else
-                    f"values {', '.join(words[:6])}{' and more' if len(words) > 6 else ''} are")
-        problems.append(Problem(
-            file, f"{said} not {'a code' if len(set(found)) == 1 else 'codes'} of "
-                  f"{column} ({meaning}).",
-            "Correct them in the file, or map the file's codes onto these in a codebook "
-            f"(see {DOCS}).", column=column, rows=rows, n_rows=n))
+            said = (
+                f"value {words[0]} is"
+                if len(words) == 1
+                else f"values {', '.join(words[:6])}{' and more' if len(words) > 6 else ''} are"
+            )
+        problems.append(
+            Problem(
+                file,
+                f"{said} not {'a code' if len(set(found)) == 1 else 'codes'} of "
+                f"{column} ({meaning}).",
+                "Correct them in the file, or map the file's codes onto these in a codebook "
+                f"(see {DOCS}).",
+                column=column,
+                rows=rows,
+                n_rows=n,
+            )
+        )
     if required and empty.any():
         rows, n = _rows(empty, first_row)
-        problems.append(Problem(
-            file, f"{column} is empty.", f"Fill in {column} for every pupil ({meaning}).",
-            column=column, rows=rows, n_rows=n))
+        problems.append(
+            Problem(
+                file,
+                f"{column} is empty.",
+                f"Fill in {column} for every pupil ({meaning}).",
+                column=column,
+                rows=rows,
+                n_rows=n,
+            )
+        )
     return _int8(arr, ok), problems
 
 
-def _category_column(values: pd.Series, column: str, categories: Sequence[str], file: str,
-                     first_row: int) -> tuple[pd.Categorical, list[Problem]]:
+def _category_column(
+    values: pd.Series, column: str, categories: Sequence[str], file: str, first_row: int
+) -> tuple[pd.Categorical, list[Problem]]:
     """Text codes (gender, ethnicity, qualification aim) -> categorical."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     position = {c: i for i, c in enumerate(categories)}
@@ -149,18 +174,27 @@ def _category_column(values: pd.Series, column: str, categories: Sequence[str], 
         bad = np.isin(codes, bad_uniques)
         rows, n = _rows(bad, first_row)
         allowed = ", ".join(categories)
-        problems.append(Problem(
-            file, f"{_values_are([uniques[i] for i in bad_uniques])} not "
-                  f"{'a code' if len(bad_uniques) == 1 else 'codes'} of {column} "
-                  f"(allowed: {allowed}, or empty for not stated).",
-            "Correct them in the file, or map them onto these codes in a codebook "
-            f"(see {DOCS}).", column=column, rows=rows, n_rows=n))
-    return pd.Categorical.from_codes(out_codes, dtype=pd.CategoricalDtype(list(categories))), \
-        problems
+        problems.append(
+            Problem(
+                file,
+                f"{_values_are([uniques[i] for i in bad_uniques])} not "
+                f"{'a code' if len(bad_uniques) == 1 else 'codes'} of {column} "
+                f"(allowed: {allowed}, or empty for not stated).",
+                "Correct them in the file, or map them onto these codes in a codebook "
+                f"(see {DOCS}).",
+                column=column,
+                rows=rows,
+                n_rows=n,
+            )
+        )
+    return pd.Categorical.from_codes(
+        out_codes, dtype=pd.CategoricalDtype(list(categories))
+    ), problems
 
 
-def _id_column(values: pd.Series, column: str, file: str, first_row: int
-               ) -> tuple[pd.Series, list[Problem]]:
+def _id_column(
+    values: pd.Series, column: str, file: str, first_row: int
+) -> tuple[pd.Series, list[Problem]]:
     if pd.api.types.is_float_dtype(values):
         arr = values.to_numpy(dtype="float64", na_value=np.nan)
         whole = np.isnan(arr) | (arr == np.round(arr))
@@ -172,15 +206,22 @@ def _id_column(values: pd.Series, column: str, file: str, first_row: int
     problems = []
     if empty.any():
         rows, n = _rows(empty, first_row)
-        problems.append(Problem(
-            file, f"{column} is empty.",
-            f"Fill in {column} for every pupil, or remove rows that hold no pupil.",
-            column=column, rows=rows, n_rows=n))
+        problems.append(
+            Problem(
+                file,
+                f"{column} is empty.",
+                f"Fill in {column} for every pupil, or remove rows that hold no pupil.",
+                column=column,
+                rows=rows,
+                n_rows=n,
+            )
+        )
     return text, problems
 
 
-def _weight_column(values: pd.Series, file: str, first_row: int
-                   ) -> tuple[pd.arrays.FloatingArray, list[Problem]]:
+def _weight_column(
+    values: pd.Series, file: str, first_row: int
+) -> tuple[pd.arrays.FloatingArray, list[Problem]]:
     column = schema.WEIGHT_COLUMN
     arr, bad_text, texts = _as_numbers(values)
     problems = []
@@ -188,16 +229,24 @@ def _weight_column(values: pd.Series, file: str, first_row: int
     if bad.any():
         rows, n = _rows(bad, first_row)
         found = texts + ["(empty)" if np.isnan(v) else v for v in pd.unique(arr[bad & ~bad_text])]
-        problems.append(Problem(
-            file, f"the weight is not a positive number (found {_shown(found)}).",
-            "Every pupil needs a weight above 0; correct them, or remove the weight column "
-            "if the file is unweighted.", column=column, rows=rows, n_rows=n))
+        problems.append(
+            Problem(
+                file,
+                f"the weight is not a positive number (found {_shown(found)}).",
+                "Every pupil needs a weight above 0; correct them, or remove the weight column "
+                "if the file is unweighted.",
+                column=column,
+                rows=rows,
+                n_rows=n,
+            )
+        )
     keep = ~bad
     return pd.arrays.FloatingArray(np.where(keep, arr, 0.0), ~keep), problems
 
 
-def validate(table: pd.DataFrame, file: str, first_row: int = 2, value_labels=None
-             ) -> tuple[pd.DataFrame, list[Problem], list[str]]:
+def validate(
+    table: pd.DataFrame, file: str, first_row: int = 2, value_labels=None
+) -> tuple[pd.DataFrame, list[Problem], list[str]]:
     """Check one file's table against the data contract and type its columns.
 
     Parameters
@@ -229,29 +278,44 @@ def validate(table: pd.DataFrame, file: str, first_row: int = 2, value_labels=No
     unknown = [str(c) for c in table.columns if c not in set(contract)]
     if not present:
         shown = ", ".join(f"'{c}'" for c in unknown[:8]) + (" …" if len(unknown) > 8 else "")
-        return pd.DataFrame(), [Problem(
-            file, f"does not look like a KS3 survey file: none of its columns ({shown or 'none'}) "
-                  "is a column of the survey.",
-            f"If it is a survey export with its own column names, load it with a codebook that "
-            f"maps them (see {DOCS}); otherwise choose the survey file.")], []
+        return (
+            pd.DataFrame(),
+            [
+                Problem(
+                    file,
+                    f"does not look like a KS3 survey file: none of its columns ({shown or 'none'}) "
+                    "is a column of the survey.",
+                    f"If it is a survey export with its own column names, load it with a codebook that "
+                    f"maps them (see {DOCS}); otherwise choose the survey file.",
+                )
+            ],
+            [],
+        )
 
     problems: list[Problem] = []
     notes: list[str] = []
     if len(table) == 0:
-        problems.append(Problem(file, "has column names but no data rows.",
-                                "Check that the export holds the pupils' answers."))
+        problems.append(
+            Problem(
+                file,
+                "has column names but no data rows.",
+                "Check that the export holds the pupils' answers.",
+            )
+        )
     for column in schema.REQUIRED_COLUMNS:
         if column not in table.columns:
-            todo = ("Add it, or map the file's own column onto it in a codebook "
-                    f"(see {DOCS}).")
+            todo = f"Add it, or map the file's own column onto it in a codebook (see {DOCS})."
             if column == "wave":
                 todo += " For a file of one wave, the codebook's 'constants: {wave: 2}' sets it."
-            problems.append(Problem(file, f"the required column {column} is missing.", todo,
-                                    column=column))
+            problems.append(
+                Problem(file, f"the required column {column} is missing.", todo, column=column)
+            )
     if unknown:
-        notes.append(f"{file}: {len(unknown)} column{'s' if len(unknown) > 1 else ''} not part "
-                     f"of the survey left out: {', '.join(unknown[:10])}"
-                     f"{' …' if len(unknown) > 10 else ''}.")
+        notes.append(
+            f"{file}: {len(unknown)} column{'s' if len(unknown) > 1 else ''} not part "
+            f"of the survey left out: {', '.join(unknown[:10])}"
+            f"{' …' if len(unknown) > 10 else ''}."
+        )
 
     groups = schema.groups()
     out: dict[str, object] = {}
@@ -264,27 +328,44 @@ def validate(table: pd.DataFrame, file: str, first_row: int = 2, value_labels=No
         elif column in ("wave", "year_group"):
             codes = list(groups[column].values)
             meaning = " or ".join(map(str, codes))
-            out[column], found = _codes_column(values, column, codes, meaning, file,
-                                               first_row, required=True,
-                                               labels=(value_labels or {}).get(column))
+            out[column], found = _codes_column(
+                values,
+                column,
+                codes,
+                meaning,
+                file,
+                first_row,
+                required=True,
+                labels=(value_labels or {}).get(column),
+            )
         elif column in groups:
-            out[column], found = _category_column(values, column, list(groups[column].values),
-                                                  file, first_row)
+            out[column], found = _category_column(
+                values, column, list(groups[column].values), file, first_row
+            )
         elif column == schema.WEIGHT_COLUMN:
             out[column], found = _weight_column(values, file, first_row)
         else:
             item = schema.item(column)
             if item.scale == "categorical":
                 categories = list(schema.block(item.block).categories)
-                out[column], found = _category_column(values, column, categories, file,
-                                                      first_row)
+                out[column], found = _category_column(values, column, categories, file, first_row)
             else:
                 scale = schema.scale_codes(item.scale)
-                meaning = (f"{item.scale}: " + ", ".join(f"{k} {v}" for k, v in scale.items())
-                           + ", empty = not answered")
-                out[column], found = _codes_column(values, column, list(scale), meaning, file,
-                                                   first_row, required=False,
-                                                   labels=(value_labels or {}).get(column))
+                meaning = (
+                    f"{item.scale}: "
+                    + ", ".join(f"{k} {v}" for k, v in scale.items())
+                    + ", empty = not answered"
+                )
+                out[column], found = _codes_column(
+                    values,
+                    column,
+                    list(scale),
+                    meaning,
+                    file,
+                    first_row,
+                    required=False,
+                    labels=(value_labels or {}).get(column),
+                )
         problems.extend(found)
 
     validated = pd.DataFrame(out, index=pd.RangeIndex(len(table)))
@@ -302,22 +383,29 @@ def _block_notes(validated: pd.DataFrame, file: str, first_row: int) -> list[str
             continue
         lacking = [c for c in block.columns if c not in validated.columns]
         if lacking:
-            notes.append(f"{file}: the block '{block.label}' has {len(have)} of its "
-                         f"{len(block.columns)} columns; missing: {', '.join(lacking)}.")
+            notes.append(
+                f"{file}: the block '{block.label}' has {len(have)} of its "
+                f"{len(block.columns)} columns; missing: {', '.join(lacking)}."
+            )
         if block.max_ticks is not None and len(validated):
             ticks = sum(validated[c].fillna(0).to_numpy(dtype=np.int16) for c in have)
             over = ticks > block.max_ticks
             if over.any():
                 rows, n = _rows(over, first_row)
-                shown = ", ".join(map(str, rows)) + (f" and {n - len(rows)} more"
-                                                     if n > len(rows) else "")
-                notes.append(f"{file}: {n} pupil{'s' if n > 1 else ''} ticked more than "
-                             f"{block.max_ticks} in '{block.label}' (row{'s' if n > 1 else ''} "
-                             f"{shown}); their answers are kept as given.")
+                shown = ", ".join(map(str, rows)) + (
+                    f" and {n - len(rows)} more" if n > len(rows) else ""
+                )
+                notes.append(
+                    f"{file}: {n} pupil{'s' if n > 1 else ''} ticked more than "
+                    f"{block.max_ticks} in '{block.label}' (row{'s' if n > 1 else ''} "
+                    f"{shown}); their answers are kept as given."
+                )
     if absent:
-        notes.append(f"{file}: no columns of {len(absent)} question block"
-                     f"{'s' if len(absent) > 1 else ''}, left out of the dashboards: "
-                     f"{', '.join(absent)}.")
+        notes.append(
+            f"{file}: no columns of {len(absent)} question block"
+            f"{'s' if len(absent) > 1 else ''}, left out of the dashboards: "
+            f"{', '.join(absent)}."
+        )
     return notes
 
 
@@ -337,12 +425,14 @@ def duplicate_pupils(tables: Sequence[tuple[str, pd.DataFrame, int]]) -> list[Pr
     for k, (_, t, first_row) in enumerate(tables):
         if "pupil_id" not in t.columns or len(t) == 0:
             continue
-        part = pd.DataFrame({
-            "pupil_id": t["pupil_id"],
-            "wave": t["wave"] if "wave" in t.columns else pd.array([pd.NA] * len(t), "Int8"),
-            "file": np.full(len(t), k, dtype=np.int32),
-            "row": np.arange(len(t), dtype=np.int64) + first_row,
-        })
+        part = pd.DataFrame(
+            {
+                "pupil_id": t["pupil_id"],
+                "wave": t["wave"] if "wave" in t.columns else pd.array([pd.NA] * len(t), "Int8"),
+                "file": np.full(len(t), k, dtype=np.int32),
+                "row": np.arange(len(t), dtype=np.int64) + first_row,
+            }
+        )
         parts.append(part[part["pupil_id"].notna()])
     if not parts:
         return []
@@ -356,12 +446,20 @@ def duplicate_pupils(tables: Sequence[tuple[str, pd.DataFrame, int]]) -> list[Pr
         file = tables[int(k)][0]
         ids = rows["pupil_id"].unique()
         others = copies[copies["pupil_id"].isin(ids) & (copies["file"] != k)]["file"].unique()
-        also = (" Copies are also in " + ", ".join(tables[int(o)][0] for o in sorted(others))
-                + ".") if len(others) else ""
-        problems.append(Problem(
-            file, f"{len(ids)} pupil_id{'s appear' if len(ids) > 1 else ' appears'} more than once in "
-                  f"the same wave ({_shown(list(ids[:6]))}).{also}",
-            "Each pupil has one row a wave: remove the repeated rows, or correct the ids.",
-            column="pupil_id", rows=tuple(int(r) for r in rows["row"].iloc[:MAX_ROWS_SHOWN]),
-            n_rows=len(rows)))
+        also = (
+            (" Copies are also in " + ", ".join(tables[int(o)][0] for o in sorted(others)) + ".")
+            if len(others)
+            else ""
+        )
+        problems.append(
+            Problem(
+                file,
+                f"{len(ids)} pupil_id{'s appear' if len(ids) > 1 else ' appears'} more than once in "
+                f"the same wave ({_shown(list(ids[:6]))}).{also}",
+                "Each pupil has one row a wave: remove the repeated rows, or correct the ids.",
+                column="pupil_id",
+                rows=tuple(int(r) for r in rows["row"].iloc[:MAX_ROWS_SHOWN]),
+                n_rows=len(rows),
+            )
+        )
     return problems

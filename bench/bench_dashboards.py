@@ -66,14 +66,23 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dashboards.home import DASHBOARDS  # noqa: E402
-from dashboards.server import (DASHBOARDS_DIR, HOME, free_port, stop_process,  # noqa: E402
-                               voila_command)
+from dashboards.server import (  # noqa: E402
+    DASHBOARDS_DIR,
+    HOME,
+    free_port,
+    stop_process,
+    voila_command,
+)
 from machine import describe as machine  # noqa: E402  (bench/ is on sys.path)
 
 LARGE = ROOT / "data" / "sample" / "large" / "ks3_survey_1000000.csv"
 CHROMIUM_ARGS = [  # as tests/browser/conftest.py
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 BASELINE_NOTEBOOK = "baseline.ipynb"
 BASELINE_SOURCE = """import plotly.graph_objects as go
@@ -167,25 +176,32 @@ class Server:
     the machine while one is measured).
     """
 
-    def __init__(self, root: Path, *, preheat: int = 0, notebook: str | None = None,
-                 env: dict | None = None):
+    def __init__(
+        self, root: Path, *, preheat: int = 0, notebook: str | None = None, env: dict | None = None
+    ):
         self.root, self.preheat, self.notebook = Path(root), preheat, notebook
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, **(env or {})}
-        self.log = tempfile.NamedTemporaryFile("w+", prefix="bench-voila-", suffix=".log",
-                                               delete=False)
+        self.log = tempfile.NamedTemporaryFile(
+            "w+", prefix="bench-voila-", suffix=".log", delete=False
+        )
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "Server":
         extra = []
         if self.preheat:
-            pools = {"default": {"pool_size": 0},
-                     self.notebook: {"pool_size": self.preheat}}
+            pools = {"default": {"pool_size": 0}, self.notebook: {"pool_size": self.preheat}}
             extra.append(f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}")
         argv = voila_command(self.port, root=self.root, preheat=self.preheat, extra=extra)
-        self.process = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
-                                        env=self.env, cwd=self.root, start_new_session=True)
+        self.process = subprocess.Popen(
+            argv,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env=self.env,
+            cwd=self.root,
+            start_new_session=True,
+        )
         import urllib.error
         import urllib.request
 
@@ -221,8 +237,9 @@ class Server:
         deadline = time.monotonic() + timeout
         while self.pool_fills() < fills:
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the kernel pool of {self.notebook} was not refilled "
-                                   f"within {timeout:.0f} s")
+                raise RuntimeError(
+                    f"the kernel pool of {self.notebook} was not refilled within {timeout:.0f} s"
+                )
             time.sleep(0.2)
         self.wait_quiet()
 
@@ -297,8 +314,17 @@ def first_chart(browser, server: Server, notebook: str, *, changes: int = 0) -> 
     return out
 
 
-def measure(browser, root: Path, notebook: str, *, preheat: int, repeats: int, changes: int,
-            env: dict | None = None, warmup: bool = True) -> dict:
+def measure(
+    browser,
+    root: Path,
+    notebook: str,
+    *,
+    preheat: int,
+    repeats: int,
+    changes: int,
+    env: dict | None = None,
+    warmup: bool = True,
+) -> dict:
     """First-chart times over ``repeats`` loads (and filter changes on the last load).
 
     ``warmup``: one untimed load first (the server's first page compiles
@@ -317,9 +343,14 @@ def measure(browser, root: Path, notebook: str, *, preheat: int, repeats: int, c
             if i == repeats - 1:
                 change = r
             time.sleep(1.0)
-    return {"loads": loads, "first_chart_s": statistics.median(loads),
-            "changes_ms": change.get("changes_ms", []), "control": change.get("control"),
-            "change_how": change.get("change_how", []), "errors": change.get("errors", [])}
+    return {
+        "loads": loads,
+        "first_chart_s": statistics.median(loads),
+        "changes_ms": change.get("changes_ms", []),
+        "control": change.get("control"),
+        "change_how": change.get("change_how", []),
+        "errors": change.get("errors", []),
+    }
 
 
 def importable(notebook: str) -> str | None:
@@ -336,11 +367,23 @@ def importable(notebook: str) -> str | None:
 
 def baseline_folder() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="bench-baseline-"))
-    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": "baseline",
-                     "metadata": {}, "outputs": [], "source": BASELINE_SOURCE}],
-          "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
-                                      "name": "python3"}},
-          "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "baseline",
+                "metadata": {},
+                "outputs": [],
+                "source": BASELINE_SOURCE,
+            }
+        ],
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     (folder / BASELINE_NOTEBOOK).write_text(json.dumps(nb), encoding="utf-8")
     return folder
 
@@ -352,8 +395,10 @@ def median_ms(values: list[float]) -> str:
 def report(rows: list[dict]) -> None:
     """Print the table of results (markdown)."""
     base = {(r["data"], r["preheat"]): r["first_chart_s"] for r in rows if r["page"] == "baseline"}
-    print("\n| page | data | preheat | first chart s (median) | loads s | x baseline | "
-          "filter change ms (median) | changes | min–max ms | control |")
+    print(
+        "\n| page | data | preheat | first chart s (median) | loads s | x baseline | "
+        "filter change ms (median) | changes | min–max ms | control |"
+    )
     print("|---|---|---:|---:|---|---:|---:|---:|---|---|")
     for r in rows:
         if "skipped" in r:
@@ -364,23 +409,30 @@ def report(rows: list[dict]) -> None:
         ch = r.get("changes_ms", [])
         spread = f"{min(ch):.0f}–{max(ch):.0f}" if ch else ""
         control = r.get("control") or ("; ".join(r.get("errors", [])) or "")
-        print(f"| {r['page']} | {r['data']} | {r['preheat']} | {r['first_chart_s']:.2f} | "
-              f"{', '.join(f'{x:.2f}' for x in r['loads'])} | {ratio} | {median_ms(ch)} | "
-              f"{len(ch)} | {spread} | {control} |")
+        print(
+            f"| {r['page']} | {r['data']} | {r['preheat']} | {r['first_chart_s']:.2f} | "
+            f"{', '.join(f'{x:.2f}' for x in r['loads'])} | {ratio} | {median_ms(ch)} | "
+            f"{len(ch)} | {spread} | {control} |"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3, help="page loads per measurement")
     parser.add_argument("--changes", type=int, default=10, help="filter changes per page")
-    parser.add_argument("--preheat", type=int, default=1,
-                        help="preheated kernels for the notebook measured (0: no preheat runs)")
+    parser.add_argument(
+        "--preheat",
+        type=int,
+        default=1,
+        help="preheated kernels for the notebook measured (0: no preheat runs)",
+    )
     parser.add_argument("--no-large", action="store_true", help="skip the 1M-pupil file")
     parser.add_argument("--large", type=Path, default=LARGE)
     parser.add_argument("--large-repeats", type=int, default=1)
     parser.add_argument("--only", nargs="*", help="notebook names (without .ipynb) to measure")
-    parser.add_argument("--no-warmup", action="store_true",
-                        help="no untimed first load on each server")
+    parser.add_argument(
+        "--no-warmup", action="store_true", help="no untimed first load on each server"
+    )
     args = parser.parse_args(argv)
 
     print(f"machine: {machine()}")
@@ -403,36 +455,62 @@ def main(argv: list[str] | None = None) -> int:
     chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     folder = baseline_folder()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS,
-                                             headless=True)
+        browser = playwright.chromium.launch(
+            executable_path=chromium, args=CHROMIUM_ARGS, headless=True
+        )
         try:
             for preheat in preheats:
-                r = measure(browser, folder, BASELINE_NOTEBOOK, preheat=preheat,
-                            repeats=args.repeats, changes=0, env=sample_env,
-                            warmup=not args.no_warmup)
+                r = measure(
+                    browser,
+                    folder,
+                    BASELINE_NOTEBOOK,
+                    preheat=preheat,
+                    repeats=args.repeats,
+                    changes=0,
+                    env=sample_env,
+                    warmup=not args.no_warmup,
+                )
                 rows.append({"page": "baseline", "data": "sample", "preheat": preheat, **r})
                 print(f"baseline preheat={preheat}: {r['loads']}", flush=True)
             for notebook in notebooks:
                 for preheat in preheats:
                     try:
-                        r = measure(browser, DASHBOARDS_DIR, notebook, preheat=preheat,
-                                    repeats=args.repeats, changes=args.changes, env=sample_env,
-                                    warmup=not args.no_warmup)
+                        r = measure(
+                            browser,
+                            DASHBOARDS_DIR,
+                            notebook,
+                            preheat=preheat,
+                            repeats=args.repeats,
+                            changes=args.changes,
+                            env=sample_env,
+                            warmup=not args.no_warmup,
+                        )
                     except Exception as error:  # noqa: BLE001 - one page failing is a result
                         traceback.print_exc()
-                        rows.append({"page": notebook, "data": "sample",
-                                     "skipped": f"failed: {type(error).__name__}: "
-                                                f"{str(error).splitlines()[0][:120]}"})
+                        rows.append(
+                            {
+                                "page": notebook,
+                                "data": "sample",
+                                "skipped": f"failed: {type(error).__name__}: "
+                                f"{str(error).splitlines()[0][:120]}",
+                            }
+                        )
                         break
                     rows.append({"page": notebook, "data": "sample", "preheat": preheat, **r})
-                    print(f"{notebook} preheat={preheat}: loads {r['loads']}, changes "
-                          f"{[round(x) for x in r['changes_ms']]} ({r['control']}) "
-                          f"{r['errors']}", flush=True)
+                    print(
+                        f"{notebook} preheat={preheat}: loads {r['loads']}, changes "
+                        f"{[round(x) for x in r['changes_ms']]} ({r['control']}) "
+                        f"{r['errors']}",
+                        flush=True,
+                    )
             if not args.no_large:
                 if not args.large.exists():
                     print(f"making {args.large} (python -m analysis make-sample --large)")
-                    subprocess.run([sys.executable, "-m", "analysis", "make-sample", "--large",
-                                    "1000000"], check=True, cwd=ROOT)
+                    subprocess.run(
+                        [sys.executable, "-m", "analysis", "make-sample", "--large", "1000000"],
+                        check=True,
+                        cwd=ROOT,
+                    )
                 large_env = {**sample_env, "KS3_SURVEY_FILES": str(args.large)}
                 pupils = "1M"
                 for notebook in notebooks:
@@ -441,19 +519,34 @@ def main(argv: list[str] | None = None) -> int:
                     try:
                         # no warm-up load: the server's one-off costs are small next to
                         # loading a million pupils, and the files are in the disk cache
-                        r = measure(browser, DASHBOARDS_DIR, notebook, preheat=0,
-                                    repeats=args.large_repeats, changes=args.changes,
-                                    env=large_env, warmup=False)
+                        r = measure(
+                            browser,
+                            DASHBOARDS_DIR,
+                            notebook,
+                            preheat=0,
+                            repeats=args.large_repeats,
+                            changes=args.changes,
+                            env=large_env,
+                            warmup=False,
+                        )
                     except Exception as error:  # noqa: BLE001
                         traceback.print_exc()
-                        rows.append({"page": notebook, "data": pupils,
-                                     "skipped": f"failed: {type(error).__name__}: "
-                                                f"{str(error).splitlines()[0][:120]}"})
+                        rows.append(
+                            {
+                                "page": notebook,
+                                "data": pupils,
+                                "skipped": f"failed: {type(error).__name__}: "
+                                f"{str(error).splitlines()[0][:120]}",
+                            }
+                        )
                         continue
                     rows.append({"page": notebook, "data": pupils, "preheat": 0, **r})
-                    print(f"{notebook} 1M: loads {r['loads']}, changes "
-                          f"{[round(x) for x in r['changes_ms']]} ({r['control']}) "
-                          f"{r['errors']}", flush=True)
+                    print(
+                        f"{notebook} 1M: loads {r['loads']}, changes "
+                        f"{[round(x) for x in r['changes_ms']]} ({r['control']}) "
+                        f"{r['errors']}",
+                        flush=True,
+                    )
         finally:
             browser.close()
     report(rows)

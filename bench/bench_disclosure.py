@@ -44,17 +44,31 @@ from analysis.load import load_survey
 from machine import describe as machine
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = [ROOT / "data/sample/ks3_survey_wave1_2008.csv", ROOT / "data/sample/ks3_survey_wave2_2010.csv"]
+SAMPLE = [
+    ROOT / "data/sample/ks3_survey_wave1_2008.csv",
+    ROOT / "data/sample/ks3_survey_wave2_2010.csv",
+]
 #: the last commit before the speed work: one scipy.optimize.linprog per range
 BEFORE = "4803717~1"
-BREAKDOWNS = {"total": [], "gender": ["gender"], "wave x year x gender": ["wave", "year_group", "gender"],
-              "ethnicity": ["ethnicity"], "school": ["school_id"], "school x gender": ["school_id", "gender"]}
+BREAKDOWNS = {
+    "total": [],
+    "gender": ["gender"],
+    "wave x year x gender": ["wave", "year_group", "gender"],
+    "ethnicity": ["ethnicity"],
+    "school": ["school_id"],
+    "school x gender": ["school_id", "gender"],
+}
 
 
 def load_before(rev: str) -> types.ModuleType:
     """``analysis/disclosure.py`` at ``rev``, as a module beside the current one."""
-    source = subprocess.run(["git", "show", f"{rev}:analysis/disclosure.py"], cwd=ROOT,
-                            capture_output=True, text=True, check=True).stdout
+    source = subprocess.run(
+        ["git", "show", f"{rev}:analysis/disclosure.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     module = types.ModuleType("analysis._disclosure_before")
     module.__package__ = "analysis"
     sys.modules[module.__name__] = module  # dataclasses look their module up
@@ -64,8 +78,12 @@ def load_before(rev: str) -> types.ModuleType:
 
 def views(table: pd.DataFrame, items: list[str]) -> dict[str, dict[str, pd.DataFrame]]:
     total = measures.shares(table, items)
-    return {name: {"total": total} if not by else {"total": total, name: measures.shares(table, items, by)}
-            for name, by in BREAKDOWNS.items()}
+    return {
+        name: {"total": total}
+        if not by
+        else {"total": total, name: measures.shares(table, items, by)}
+        for name, by in BREAKDOWNS.items()
+    }
 
 
 def best_time(protect, tables, repeat: int):
@@ -78,19 +96,33 @@ def best_time(protect, tables, repeat: int):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--items", type=int, default=None, help="first N binary items (default: all)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--items", type=int, default=None, help="first N binary items (default: all)"
+    )
     parser.add_argument("--repeat", type=int, default=1, help="best of N runs of each")
     parser.add_argument("--before", default=BEFORE, help="git revision of the baseline")
     parser.add_argument("--large", type=Path, default=None, help="also time 'after' on this file")
-    parser.add_argument("--large-views", default="total,gender,wave x year x gender,ethnicity,school",
-                        help="views timed on --large, comma-separated (school x gender on thousands "
-                             "of schools still goes through the general LP and takes minutes an item: "
-                             "see bench/README.md)")
-    parser.add_argument("--distributions", default=None, metavar="BLOCK",
-                        help="also time measures.protect_view with distributions of this block")
-    parser.add_argument("--distribution-views", default="gender,ethnicity,wave x year x gender",
-                        help="views (breakdowns and their margins) for --distributions")
+    parser.add_argument(
+        "--large-views",
+        default="total,gender,wave x year x gender,ethnicity,school",
+        help="views timed on --large, comma-separated (school x gender on thousands "
+        "of schools still goes through the general LP and takes minutes an item: "
+        "see bench/README.md)",
+    )
+    parser.add_argument(
+        "--distributions",
+        default=None,
+        metavar="BLOCK",
+        help="also time measures.protect_view with distributions of this block",
+    )
+    parser.add_argument(
+        "--distribution-views",
+        default="gender,ethnicity,wave x year x gender",
+        help="views (breakdowns and their margins) for --distributions",
+    )
     parser.add_argument("--skip-binary", action="store_true", help="only --distributions")
     args = parser.parse_args()
     if args.skip_binary:
@@ -99,13 +131,17 @@ def main() -> None:
         return
 
     print(machine())
-    items = [i.column for i in schema.items() if i.scale == "binary"][:args.items]
+    items = [i.column for i in schema.items() if i.scale == "binary"][: args.items]
     before = load_before(args.before)
     table = load_survey(SAMPLE).table
-    print(f"sample: {len(table):,} pupils, {table['school_id'].nunique()} schools, "
-          f"{len(items)} binary items; baseline {args.before}")
-    print(f"{'view (total + ...)':24} {'cells':>7} {'c':>5} {'before s':>9} {'after s':>8} "
-          f"{'speed-up':>8}  same")
+    print(
+        f"sample: {len(table):,} pupils, {table['school_id'].nunique()} schools, "
+        f"{len(items)} binary items; baseline {args.before}"
+    )
+    print(
+        f"{'view (total + ...)':24} {'cells':>7} {'c':>5} {'before s':>9} {'after s':>8} "
+        f"{'speed-up':>8}  same"
+    )
     sums = [0.0, 0.0]
     for name, tables in views(table, items).items():
         t_after, out_after = best_time(disclosure.protect, tables, args.repeat)
@@ -115,15 +151,19 @@ def main() -> None:
         hidden = sum(int((t["suppressed"] == "c").sum()) for t in out_after.values())
         sums[0] += t_before
         sums[1] += t_after
-        print(f"{name:24} {cells:7,} {hidden:5} {t_before:9.2f} {t_after:8.2f} "
-              f"{t_before / t_after:8.1f}  {'yes' if same else 'NO'}")
+        print(
+            f"{name:24} {cells:7,} {hidden:5} {t_before:9.2f} {t_after:8.2f} "
+            f"{t_before / t_after:8.1f}  {'yes' if same else 'NO'}"
+        )
     print(f"{'all views':24} {'':7} {'':5} {sums[0]:9.2f} {sums[1]:8.2f} {sums[0] / sums[1]:8.1f}")
 
     if args.large is not None:
         start = time.perf_counter()
         large = load_survey(args.large).table
-        print(f"\n{args.large.name}: {len(large):,} pupils, {large['school_id'].nunique():,} schools "
-              f"(loaded in {time.perf_counter() - start:.1f} s); 'after' only")
+        print(
+            f"\n{args.large.name}: {len(large):,} pupils, {large['school_id'].nunique():,} schools "
+            f"(loaded in {time.perf_counter() - start:.1f} s); 'after' only"
+        )
         total = 0.0
         wanted = [v.strip() for v in args.large_views.split(",")]
         for name, tables in views(large, items).items():

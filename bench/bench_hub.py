@@ -74,8 +74,9 @@ def network(folder: Path, users: int) -> list[str]:
 def single_server(browser, notebook: str, repeats: int, store: Path) -> list[float]:
     """First-chart seconds of ``repeats`` loads on one Voilà (after an untimed load)."""
     env = {"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": "", "KS3_STORE": str(store)}
-    return bd.measure(browser, DASHBOARDS_DIR, notebook, preheat=0, repeats=repeats,
-                      changes=0, env=env)["loads"]
+    return bd.measure(
+        browser, DASHBOARDS_DIR, notebook, preheat=0, repeats=repeats, changes=0, env=env
+    )["loads"]
 
 
 async def sign_in_to_first_chart(browser, url: str, user: str, notebook: str) -> dict:
@@ -90,14 +91,18 @@ async def sign_in_to_first_chart(browser, url: str, user: str, notebook: str) ->
         await page.fill("#password_input", PASSWORD)
         start = time.monotonic()
         await page.click("input[type=submit], button[type=submit]")
-        await page.wait_for_url(lambda u: f"/user/{user}/" in u and "spawn" not in u,
-                                wait_until="commit")  # their server started and routed
+        await page.wait_for_url(
+            lambda u: f"/user/{user}/" in u and "spawn" not in u, wait_until="commit"
+        )  # their server started and routed
         spawn = time.monotonic() - start
         await page.goto(f"{url}/user/{user}/voila/render/{notebook}", wait_until="commit")
         await page.wait_for_function(bd.FIRST_CHART_JS, polling="raf")
-        return {"user": user, "spawn_s": round(spawn, 2),
-                "sign_in_to_first_chart_s": round(time.monotonic() - start, 2),
-                "context": context}
+        return {
+            "user": user,
+            "spawn_s": round(spawn, 2),
+            "sign_in_to_first_chart_s": round(time.monotonic() - start, 2),
+            "context": context,
+        }
     except Exception:
         await context.close()
         raise
@@ -127,13 +132,21 @@ def pss_mib(folder: Path) -> dict[str, float]:
             environ = (proc / "environ").read_bytes().split(b"\0")
             if marker not in environ:
                 continue
-            user = next((e.split(b"=", 1)[1].decode() for e in environ
-                         if e.startswith(b"JUPYTERHUB_USER=")), None)
+            user = next(
+                (
+                    e.split(b"=", 1)[1].decode()
+                    for e in environ
+                    if e.startswith(b"JUPYTERHUB_USER=")
+                ),
+                None,
+            )
             if not user:
                 continue
-            pss = next(int(line.split()[1]) for line in
-                       (proc / "smaps_rollup").read_text().splitlines()
-                       if line.startswith("Pss:"))
+            pss = next(
+                int(line.split()[1])
+                for line in (proc / "smaps_rollup").read_text().splitlines()
+                if line.startswith("Pss:")
+            )
         except (OSError, StopIteration, ValueError):
             continue
         out[user] = out.get(user, 0.0) + pss / 1024
@@ -146,21 +159,30 @@ async def on_the_hub(folder: Path, leads: list[str], notebook: str, repeats: int
     with hub.HubServer(folder, timeout=300) as server:
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(
-                executable_path=CHROMIUM, args=bd.CHROMIUM_ARGS, headless=True)
+                executable_path=CHROMIUM, args=bd.CHROMIUM_ARGS, headless=True
+            )
             first = await sign_in_to_first_chart(browser, server.url, leads[0], notebook)
             reloads = []
             for _ in range(repeats):
-                reloads.append(await reload_first_chart(first["context"], server.url,
-                                                        leads[0], notebook))
+                reloads.append(
+                    await reload_first_chart(first["context"], server.url, leads[0], notebook)
+                )
             await first.pop("context").close()
-            print(json.dumps({"hub_alone": first,
-                              "hub_alone_reloads_s": [round(r, 2) for r in reloads]}),
-                  flush=True)
+            print(
+                json.dumps(
+                    {"hub_alone": first, "hub_alone_reloads_s": [round(r, 2) for r in reloads]}
+                ),
+                flush=True,
+            )
             load_before = uptime()
             started = time.monotonic()
             crowd = await asyncio.gather(
-                *(sign_in_to_first_chart(browser, server.url, user, notebook)
-                  for user in leads[1:]), return_exceptions=True)
+                *(
+                    sign_in_to_first_chart(browser, server.url, user, notebook)
+                    for user in leads[1:]
+                ),
+                return_exceptions=True,
+            )
             wall = time.monotonic() - started
             memory = pss_mib(server.folder)
             errors = [repr(r) for r in crowd if isinstance(r, BaseException)]
@@ -168,9 +190,15 @@ async def on_the_hub(folder: Path, leads: list[str], notebook: str, repeats: int
             for r in done:
                 await r.pop("context").close()
             await browser.close()
-    return {"alone": first, "alone_reloads_s": reloads, "crowd": done, "crowd_errors": errors,
-            "crowd_wall_s": round(wall, 1), "load_before_crowd": load_before,
-            "memory_mib": memory}
+    return {
+        "alone": first,
+        "alone_reloads_s": reloads,
+        "crowd": done,
+        "crowd_errors": errors,
+        "crowd_wall_s": round(wall, 1),
+        "load_before_crowd": load_before,
+        "memory_mib": memory,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,12 +214,14 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-hub-") as tmp:
         tmp = Path(tmp)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                                 args=bd.CHROMIUM_ARGS, headless=True)
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=bd.CHROMIUM_ARGS, headless=True
+            )
             single = single_server(browser, args.notebook, args.repeats, tmp / "single.sqlite")
             browser.close()
-        print(json.dumps({"single_server_first_chart_s": [round(s, 2) for s in single]}),
-              flush=True)
+        print(
+            json.dumps({"single_server_first_chart_s": [round(s, 2) for s in single]}), flush=True
+        )
         leads = network(tmp / "hub", args.users)
         result = asyncio.run(on_the_hub(tmp / "hub", leads, args.notebook, args.repeats))
     alone = result["alone"]
@@ -202,24 +232,32 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({"memory_pss_mib": {k: round(v) for k, v in sorted(memory.items())}}))
     single_median = statistics.median(single)
     reload_median = statistics.median(result["alone_reloads_s"])
-    print(f"\nsingle server, first chart of {args.notebook}: median {single_median:.2f} s "
-          f"({', '.join(f'{s:.2f}' for s in single)})")
-    print(f"hub, one lead alone: sign-in to first chart {alone['sign_in_to_first_chart_s']:.1f} s"
-          f" (of which their server starting {alone['spawn_s']:.1f} s); then "
-          f"first chart on their running server: median {reload_median:.2f} s, "
-          f"{reload_median / single_median:.2f}x the single server")
+    print(
+        f"\nsingle server, first chart of {args.notebook}: median {single_median:.2f} s "
+        f"({', '.join(f'{s:.2f}' for s in single)})"
+    )
+    print(
+        f"hub, one lead alone: sign-in to first chart {alone['sign_in_to_first_chart_s']:.1f} s"
+        f" (of which their server starting {alone['spawn_s']:.1f} s); then "
+        f"first chart on their running server: median {reload_median:.2f} s, "
+        f"{reload_median / single_median:.2f}x the single server"
+    )
     if crowd:
         times = sorted(r["sign_in_to_first_chart_s"] for r in crowd)
-        print(f"hub, {len(crowd)} leads signing in at once ({result['load_before_crowd']}): "
-              f"sign-in to first chart median {statistics.median(times):.1f} s, slowest "
-              f"{times[-1]:.1f} s; all done in {result['crowd_wall_s']:.0f} s")
+        print(
+            f"hub, {len(crowd)} leads signing in at once ({result['load_before_crowd']}): "
+            f"sign-in to first chart median {statistics.median(times):.1f} s, slowest "
+            f"{times[-1]:.1f} s; all done in {result['crowd_wall_s']:.0f} s"
+        )
     if result["crowd_errors"]:
         print(f"{len(result['crowd_errors'])} sign-ins failed: {result['crowd_errors'][:3]}")
     if memory:
         values = sorted(memory.values())
-        print(f"memory per user (PSS of their Voilà and kernels, {len(values)} users): median "
-              f"{statistics.median(values):.0f} MiB, largest {values[-1]:.0f} MiB, total "
-              f"{sum(values) / 1024:.1f} GiB")
+        print(
+            f"memory per user (PSS of their Voilà and kernels, {len(values)} users): median "
+            f"{statistics.median(values):.0f} MiB, largest {values[-1]:.0f} MiB, total "
+            f"{sum(values) / 1024:.1f} GiB"
+        )
     print("after:", uptime())
     return 1 if result["crowd_errors"] else 0
 

@@ -99,8 +99,9 @@ def main(argv=None) -> int:
         rows.append(bench(f"{args.pupils:,} pupils", [path], args.large_repeat))
 
     table = pd.DataFrame(rows)
-    with pd.option_context("display.width", 200, "display.max_columns", 20,
-                           "display.float_format", "{:,.2f}".format):
+    with pd.option_context(
+        "display.width", 200, "display.max_columns", 20, "display.float_format", "{:,.2f}".format
+    ):
         print(table.to_string(index=False))
     print(f"\nmachine: {machine()}")
     return 0

@@ -47,14 +47,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = [ROOT / "data" / "sample" / "ks3_survey_wave1_2008.csv",
-          ROOT / "data" / "sample" / "ks3_survey_wave2_2010.csv"]
+SAMPLE = [
+    ROOT / "data" / "sample" / "ks3_survey_wave1_2008.csv",
+    ROOT / "data" / "sample" / "ks3_survey_wave2_2010.csv",
+]
 LARGE = ROOT / "data" / "sample" / "large" / "ks3_survey_1000000.csv"
 
 
 def peak_rss_gib() -> float:
     """Peak resident memory of this process so far (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
 def baseline(table) -> int:
@@ -71,8 +73,11 @@ def baseline(table) -> int:
     rows = 0
     cols = [it.column for it in items]
     for by in measures.STANDARD_BREAKDOWNS:
-        rows += (frame[cols].mean().size if not by
-                 else frame.groupby(list(by), observed=True)[cols].mean().size)
+        rows += (
+            frame[cols].mean().size
+            if not by
+            else frame.groupby(list(by), observed=True)[cols].mean().size
+        )
     return rows
 
 
@@ -83,8 +88,11 @@ def child(kind: str, files: list[str], disclosure: bool) -> dict:
 
     start = time.perf_counter()
     table = load_survey(files).table
-    out = {"pupils": len(table), "load_s": time.perf_counter() - start,
-           "load_peak_gib": peak_rss_gib()}
+    out = {
+        "pupils": len(table),
+        "load_s": time.perf_counter() - start,
+        "load_peak_gib": peak_rss_gib(),
+    }
     if kind == "pandas":
         start = time.perf_counter()
         out["rows"] = baseline(table)
@@ -110,11 +118,20 @@ def child(kind: str, files: list[str], disclosure: bool) -> dict:
 def run_child(kind: str, files, before_dir: str | None, disclosure: bool) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
-        [p for p in (before_dir if kind == "before" else None, str(ROOT),
-                     env.get("PYTHONPATH")) if p])
-    args = [sys.executable, __file__, "--child", "pandas" if kind == "pandas" else "measures",
-            *(["--disclosure"] if disclosure and kind != "pandas" else []),
-            *[str(f) for f in files]]
+        [
+            p
+            for p in (before_dir if kind == "before" else None, str(ROOT), env.get("PYTHONPATH"))
+            if p
+        ]
+    )
+    args = [
+        sys.executable,
+        __file__,
+        "--child",
+        "pandas" if kind == "pandas" else "measures",
+        *(["--disclosure"] if disclosure and kind != "pandas" else []),
+        *[str(f) for f in files],
+    ]
     done = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{kind} run failed:\n{done.stderr}")
@@ -123,8 +140,12 @@ def run_child(kind: str, files, before_dir: str | None, disclosure: bool) -> dic
 
 def export_commit(commit: str, folder: str) -> None:
     """That commit's analysis/ package into ``folder`` (nothing in the checkout changes)."""
-    archive = subprocess.run(["git", "archive", "--format=tar", commit, "analysis"], cwd=ROOT,
-                             capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", commit, "analysis"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
     with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
 
@@ -135,8 +156,11 @@ def main() -> None:
     ap.add_argument("--large", default=str(LARGE), help="the large file (made if missing)")
     ap.add_argument("--before", metavar="COMMIT", help="also time that commit's analysis/")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each kind (best shown)")
-    ap.add_argument("--disclosure", action="store_true",
-                    help="also time summary_tables(protect=True) of the visitor block")
+    ap.add_argument(
+        "--disclosure",
+        action="store_true",
+        help="also time summary_tables(protect=True) of the visitor block",
+    )
     ap.add_argument("--child", choices=["measures", "pandas"], help=argparse.SUPPRESS)
     ap.add_argument("files", nargs="*", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -152,6 +176,7 @@ def main() -> None:
         path = Path(args.large)
         if not path.exists():
             from analysis import synthetic
+
             synthetic.write_large(path, n_pupils=1_000_000)
         inputs.append(("1,000,000", [path]))
     kinds = ["pandas", "measures"] + (["before"] if args.before else [])
@@ -159,9 +184,11 @@ def main() -> None:
         if args.before:
             export_commit(args.before, before_dir)
         print(machine())
-        print(f"{'input':<11}{'code':<22}{'pupils':>10}{'load s':>8}{'build s':>9}"
-              f"{'measures s':>11}{'total s':>9}{'rows':>11}{'load peak GiB':>14}"
-              f"{'peak GiB':>9}")
+        print(
+            f"{'input':<11}{'code':<22}{'pupils':>10}{'load s':>8}{'build s':>9}"
+            f"{'measures s':>11}{'total s':>9}{'rows':>11}{'load peak GiB':>14}"
+            f"{'peak GiB':>9}"
+        )
         for name, files in inputs:
             runs: dict[str, list[dict]] = {k: [] for k in kinds}
             for _ in range(args.repeat):
@@ -170,22 +197,31 @@ def main() -> None:
             for kind in kinds:
                 r = runs[kind]
                 best = min(r, key=lambda x: x["total_s"])
-                label = {"pandas": "pandas groupby", "measures": "all_measures",
-                         "before": f"all_measures {(args.before or '')[:7]}"}[kind]
+                label = {
+                    "pandas": "pandas groupby",
+                    "measures": "all_measures",
+                    "before": f"all_measures {(args.before or '')[:7]}",
+                }[kind]
                 build = f"{best['build_s']:>9.2f}" if "build_s" in best else f"{'':>9}"
                 meas = f"{best['all_s']:>11.2f}" if "all_s" in best else f"{'':>11}"
                 load_s = min(x["load_s"] for x in r)
-                print(f"{name:<11}{label:<22}{best['pupils']:>10,}{load_s:>8.2f}"
-                      f"{build}{meas}{best['total_s']:>9.2f}{best['rows']:>11,}"
-                      f"{max(x['load_peak_gib'] for x in r):>14.2f}"
-                      f"{max(x['peak_gib'] for x in r):>9.2f}")
+                print(
+                    f"{name:<11}{label:<22}{best['pupils']:>10,}{load_s:>8.2f}"
+                    f"{build}{meas}{best['total_s']:>9.2f}{best['rows']:>11,}"
+                    f"{max(x['load_peak_gib'] for x in r):>14.2f}"
+                    f"{max(x['peak_gib'] for x in r):>9.2f}"
+                )
                 if "disclosure_s" in best:
-                    print(f"{'':<11}  disclosure, one block (visitor, 16 breakdowns): "
-                          f"{best['disclosure_s']:.1f} s")
+                    print(
+                        f"{'':<11}  disclosure, one block (visitor, 16 breakdowns): "
+                        f"{best['disclosure_s']:.1f} s"
+                    )
             if args.repeat > 1:
                 for kind in kinds:
-                    print(f"{'':<11}  {kind} totals: "
-                          + ", ".join(f"{x['total_s']:.2f}" for x in runs[kind]))
+                    print(
+                        f"{'':<11}  {kind} totals: "
+                        + ", ".join(f"{x['total_s']:.2f}" for x in runs[kind])
+                    )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,10 @@ import pandas as pd
 from machine import describe
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = [ROOT / "data" / "sample" / "ks3_survey_wave1_2008.csv",
-          ROOT / "data" / "sample" / "ks3_survey_wave2_2010.csv"]
+SAMPLE = [
+    ROOT / "data" / "sample" / "ks3_survey_wave1_2008.csv",
+    ROOT / "data" / "sample" / "ks3_survey_wave2_2010.csv",
+]
 
 
 def load_before(rev: str) -> types.ModuleType:
@@ -46,14 +48,21 @@ def load_before(rev: str) -> types.ModuleType:
 
     modules = {}
     for name in ("disclosure", "measures"):
-        source = subprocess.run(["git", "show", f"{rev}:analysis/{name}.py"], cwd=ROOT,
-                                capture_output=True, text=True, check=True).stdout
+        source = subprocess.run(
+            ["git", "show", f"{rev}:analysis/{name}.py"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         module = types.ModuleType(f"analysis._{name}_before")
         module.__package__ = "analysis"
         sys.modules[module.__name__] = module  # dataclasses look their module up there
         if name == "measures":  # its "from . import disclosure" must find the old one
-            source = source.replace("from . import disclosure, stats",
-                                    "from . import stats\ndisclosure = _disclosure_before")
+            source = source.replace(
+                "from . import disclosure, stats",
+                "from . import stats\ndisclosure = _disclosure_before",
+            )
             module.__dict__["_disclosure_before"] = modules["disclosure"]
         exec(compile(source, f"{rev}:analysis/{name}.py", "exec"), module.__dict__)
         modules[name] = module
@@ -69,8 +78,9 @@ def hidden_report(tables: dict) -> dict[str, float]:
     for name in ("all pupils", "year_group", "wave", "wave × year_group"):
         part = shares["breakdown"].astype(str) == name
         out[f"  {name}"] = hidden[part].mean()
-    comparisons = pd.concat([t["comparisons"] for t in tables.values() if "comparisons" in t],
-                            ignore_index=True)
+    comparisons = pd.concat(
+        [t["comparisons"] for t in tables.values() if "comparisons" in t], ignore_index=True
+    )
     for (measure, schools), part in comparisons.groupby(["measure", "schools"], sort=True):
         out[f"{measure} ({schools})"] = (part["suppressed"].astype(str) != "").mean()
     return out
@@ -80,8 +90,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default="d52b414")
     parser.add_argument("--all-pupils", action="store_true")
-    parser.add_argument("--blocks", help="comma-separated block keys (default: every binary "
-                                         "and agreement block)")
+    parser.add_argument(
+        "--blocks", help="comma-separated block keys (default: every binary and agreement block)"
+    )
     args = parser.parse_args()
 
     from analysis import measures, publish
@@ -97,8 +108,7 @@ def main() -> None:
         aggregates = module.SurveyAggregates(kept.table)
         keys = blocks or [b.key for b in aggregates.blocks if b.scale != "categorical"]
         start, cpu = time.perf_counter(), time.process_time()
-        tables = module.summary_tables(aggregates, protect=True, blocks=keys,
-                                       distributions=False)
+        tables = module.summary_tables(aggregates, protect=True, blocks=keys, distributions=False)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         results[name] = {"seconds": seconds, "CPU seconds": cpu, **hidden_report(tables)}
         print(f"{name}: {seconds:.1f} s ({cpu:.1f} s of CPU)", flush=True)

@@ -43,11 +43,17 @@ from dashboards import server  # noqa: E402
 from machine import describe as machine  # noqa: E402  (bench/ is on sys.path)
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 CHART = ".js-plotly-plot"
-MIB = 2 ** 20
+MIB = 2**20
 
 
 def make_bundle(folder: Path) -> Path:
@@ -85,8 +91,9 @@ async def wait_for_pools(srv: server.VoilaServer, notebooks: int, limit: float) 
         await asyncio.sleep(0.5)
     parent = psutil.Process(srv.process.pid)
     while time.monotonic() - start < limit:
-        kernels = [p for p in parent.children(recursive=True)
-                   if "ipykernel" in " ".join(p.cmdline())]
+        kernels = [
+            p for p in parent.children(recursive=True) if "ipykernel" in " ".join(p.cmdline())
+        ]
         for p in kernels:
             p.cpu_percent(None)
         await asyncio.sleep(2)
@@ -135,18 +142,22 @@ async def run(args) -> dict:
     with tempfile.TemporaryDirectory(prefix="ks3-load-") as tmp:
         bundle = Path(args.bundle) if args.bundle else make_bundle(Path(tmp))
         options = {"max_kernels": args.max_kernels}
-        with server.VoilaServer(published=bundle, timeout=180,
-                                published_options=options) as srv:
+        with server.VoilaServer(published=bundle, timeout=180, published_options=options) as srv:
             notebooks = len(list(srv.root.glob("*.ipynb")))
             warm = await wait_for_pools(srv, notebooks, 300)
             url = srv.url + server.HOME.replace("index.ipynb", args.notebook)
             async with async_playwright() as pw:
-                browsers = [await pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                     args=CHROMIUM_ARGS)
-                            for _ in range(-(-args.viewers // args.per_browser))]
+                browsers = [
+                    await pw.chromium.launch(
+                        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+                    )
+                    for _ in range(-(-args.viewers // args.per_browser))
+                ]
                 start = time.monotonic()
-                tasks = [reader(browsers[i // args.per_browser], url, start, args.timeout)
-                         for i in range(args.viewers)]
+                tasks = [
+                    reader(browsers[i // args.per_browser], url, start, args.timeout)
+                    for i in range(args.viewers)
+                ]
                 results = await asyncio.wait_for(asyncio.gather(*tasks), args.timeout + 60)
                 wall = time.monotonic() - start
                 kernels, server_rss = kernel_memory(srv.process.pid)
@@ -157,15 +168,23 @@ async def run(args) -> dict:
                 await asyncio.sleep(10)  # shutdowns and the pool's refill
                 left = len(kernel_memory(srv.process.pid)[0])
                 # after the load: one more reader, alone, must get a chart
-                browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                                   args=CHROMIUM_ARGS)
+                browser = await pw.chromium.launch(
+                    executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+                )
                 after = await reader(browser, url, time.monotonic(), args.timeout)
                 await leave(after)
                 await browser.close()
             log = srv.read_log()
-    return {"results": results, "wall": wall, "warm": warm, "kernels": kernels,
-            "server_rss": server_rss, "after": after, "left": left,
-            "refused": log.count("Kernel cap reached")}
+    return {
+        "results": results,
+        "wall": wall,
+        "warm": warm,
+        "kernels": kernels,
+        "server_rss": server_rss,
+        "after": after,
+        "left": left,
+        "refused": log.count("Kernel cap reached"),
+    }
 
 
 def report(args, figures: dict) -> None:
@@ -176,41 +195,62 @@ def report(args, figures: dict) -> None:
         if not r["ok"]:
             others[r["what"]] = others.get(r["what"], 0) + 1
     print(f"machine: {machine()}")
-    print(f"published server: {args.notebook}, {args.viewers} readers at once "
-          f"({-(-args.viewers // args.per_browser)} Chromium, one context each), "
-          f"kernel cap {args.max_kernels}, time-out {args.timeout:.0f} s; "
-          f"preheated kernels started and idle after {figures['warm']:.0f} s")
-    print(f"first chart: {len(ok)} of {len(results)} readers"
-          + (f"; others: {others}" if others else ""))
+    print(
+        f"published server: {args.notebook}, {args.viewers} readers at once "
+        f"({-(-args.viewers // args.per_browser)} Chromium, one context each), "
+        f"kernel cap {args.max_kernels}, time-out {args.timeout:.0f} s; "
+        f"preheated kernels started and idle after {figures['warm']:.0f} s"
+    )
+    print(
+        f"first chart: {len(ok)} of {len(results)} readers"
+        + (f"; others: {others}" if others else "")
+    )
     if ok:
         ok.sort()
         p90 = ok[min(len(ok) - 1, int(round(0.9 * (len(ok) - 1))))]
-        print(f"seconds to first chart: min {ok[0]:.1f}, median {statistics.median(ok):.1f}, "
-              f"90th percentile {p90:.1f}, max {ok[-1]:.1f} (all readers started together)")
+        print(
+            f"seconds to first chart: min {ok[0]:.1f}, median {statistics.median(ok):.1f}, "
+            f"90th percentile {p90:.1f}, max {ok[-1]:.1f} (all readers started together)"
+        )
     kernels = figures["kernels"]
     if kernels:
-        print(f"kernels running with every page open: {len(kernels)}; RSS per kernel: "
-              f"median {statistics.median(kernels) / MIB:.0f} MiB "
-              f"(min {min(kernels) / MIB:.0f}, max {max(kernels) / MIB:.0f}), "
-              f"all kernels {sum(kernels) / 2 ** 30:.2f} GiB; "
-              f"server process {figures['server_rss'] / MIB:.0f} MiB")
-    print(f"kernel starts refused at the cap: {figures['refused']}; kernels left 10 s after "
-          f"every reader closed their tab: {figures['left']}")
+        print(
+            f"kernels running with every page open: {len(kernels)}; RSS per kernel: "
+            f"median {statistics.median(kernels) / MIB:.0f} MiB "
+            f"(min {min(kernels) / MIB:.0f}, max {max(kernels) / MIB:.0f}), "
+            f"all kernels {sum(kernels) / 2**30:.2f} GiB; "
+            f"server process {figures['server_rss'] / MIB:.0f} MiB"
+        )
+    print(
+        f"kernel starts refused at the cap: {figures['refused']}; kernels left 10 s after "
+        f"every reader closed their tab: {figures['left']}"
+    )
     after = figures["after"]
-    print("after the load: " + (f"a new reader got its chart in {after['seconds']:.1f} s"
-                                if after["ok"] else f"a new reader got {after['what']}"))
+    print(
+        "after the load: "
+        + (
+            f"a new reader got its chart in {after['seconds']:.1f} s"
+            if after["ok"]
+            else f"a new reader got {after['what']}"
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--viewers", type=int, default=20, help="readers at once (default 20)")
-    parser.add_argument("--per-browser", type=int, default=10,
-                        help="readers per Chromium process (default 10)")
+    parser.add_argument(
+        "--per-browser", type=int, default=10, help="readers per Chromium process (default 10)"
+    )
     parser.add_argument("--notebook", default="subjects.ipynb")
     parser.add_argument("--bundle", help="a publication bundle (default: made from the sample)")
     parser.add_argument("--max-kernels", type=int, default=server.MAX_KERNELS)
-    parser.add_argument("--timeout", type=float, default=300.0,
-                        help="seconds a reader waits for its first chart (default 300)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        help="seconds a reader waits for its first chart (default 300)",
+    )
     args = parser.parse_args(argv)
     if args.viewers < 1 or args.viewers > 100:
         parser.error("--viewers: between 1 and 100")

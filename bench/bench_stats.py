@@ -28,8 +28,12 @@ import pandas as pd
 
 from analysis import schema, stats
 
-BREAKDOWNS = (["wave"], ["wave", "year_group"], ["wave", "year_group", "gender"],
-              ["year_group", "ethnicity"])
+BREAKDOWNS = (
+    ["wave"],
+    ["wave", "year_group"],
+    ["wave", "year_group", "gender"],
+    ["year_group", "ethnicity"],
+)
 
 
 def make_table(n: int, seed: int = 0, weighted: bool = False) -> pd.DataFrame:
@@ -40,10 +44,14 @@ def make_table(n: int, seed: int = 0, weighted: bool = False) -> pd.DataFrame:
         "school_id": pd.Categorical([f"S{g:03d}" for g in rng.integers(0, 600, n)]),
         "wave": pd.array(rng.integers(1, 3, n), dtype="Int8"),
         "year_group": pd.array(rng.choice(list(groups["year_group"].values), n), dtype="Int8"),
-        "gender": pd.Categorical(rng.choice(["girl", "boy", "other", None], n, p=[.48, .48, .01, .03]),
-                                 dtype=dtypes["gender"]),
-        "ethnicity": pd.Categorical(rng.choice(["white_british", "other_ethnic_group", None], n,
-                                               p=[.7, .27, .03]), dtype=dtypes["ethnicity"]),
+        "gender": pd.Categorical(
+            rng.choice(["girl", "boy", "other", None], n, p=[0.48, 0.48, 0.01, 0.03]),
+            dtype=dtypes["gender"],
+        ),
+        "ethnicity": pd.Categorical(
+            rng.choice(["white_british", "other_ethnic_group", None], n, p=[0.7, 0.27, 0.03]),
+            dtype=dtypes["ethnicity"],
+        ),
     }
     if weighted:
         data["weight"] = rng.uniform(0.5, 2.0, n)
@@ -70,8 +78,21 @@ def baseline(table: pd.DataFrame, by: list[str], weighted: bool) -> pd.DataFrame
         return frame.groupby(by, observed=True).mean()
     w = table["weight"]
     cols = [it.column for it in items()]
-    num = frame[cols].mul(w, axis=0).assign(**{c: frame[c] for c in by}).groupby(by, observed=True).sum()
-    den = frame[cols].notna().mul(w, axis=0).assign(**{c: frame[c] for c in by}).groupby(by, observed=True).sum()
+    num = (
+        frame[cols]
+        .mul(w, axis=0)
+        .assign(**{c: frame[c] for c in by})
+        .groupby(by, observed=True)
+        .sum()
+    )
+    den = (
+        frame[cols]
+        .notna()
+        .mul(w, axis=0)
+        .assign(**{c: frame[c] for c in by})
+        .groupby(by, observed=True)
+        .sum()
+    )
     return num / den
 
 
@@ -95,14 +116,19 @@ def main() -> None:
     table = make_table(args.pupils, weighted=args.weighted)
     columns = [it.column for it in items()]
     weight = "weight" if args.weighted else None
-    print(f"{args.pupils:,} pupils × {len(columns)} items, 600 schools"
-          f"{', weighted' if weight else ''} (table built in {time.perf_counter() - t0:.1f} s)")
-    print(f"{'breakdown':<32}{'cluster_totals':>15}{'proportions':>13}{'stats total':>13}"
-          f"{'baseline':>10}")
+    print(
+        f"{args.pupils:,} pupils × {len(columns)} items, 600 schools"
+        f"{', weighted' if weight else ''} (table built in {time.perf_counter() - t0:.1f} s)"
+    )
+    print(
+        f"{'breakdown':<32}{'cluster_totals':>15}{'proportions':>13}{'stats total':>13}"
+        f"{'baseline':>10}"
+    )
     sum_stats = sum_base = 0.0
     for by in BREAKDOWNS:
-        t_tot, totals = best(partial(stats.cluster_totals, table, columns, by=by, weight=weight),
-                             args.repeat)
+        t_tot, totals = best(
+            partial(stats.cluster_totals, table, columns, by=by, weight=weight), args.repeat
+        )
         t_prop, props = best(partial(stats.proportions, totals, by=by), args.repeat)
         t_base, base = best(partial(baseline, table, by, args.weighted), args.repeat)
         mine = props.pivot_table(index=by, columns="item", values="share", observed=True)
@@ -110,8 +136,10 @@ def main() -> None:
         assert diff < 1e-9, f"shares differ from the baseline by {diff}"
         sum_stats += t_tot + t_prop
         sum_base += t_base
-        print(f"{' × '.join(by):<32}{t_tot:>14.2f}s{t_prop:>12.3f}s{t_tot + t_prop:>12.2f}s"
-              f"{t_base:>9.2f}s")
+        print(
+            f"{' × '.join(by):<32}{t_tot:>14.2f}s{t_prop:>12.3f}s{t_tot + t_prop:>12.2f}s"
+            f"{t_base:>9.2f}s"
+        )
     print(f"{'all breakdowns':<32}{'':>15}{'':>13}{sum_stats:>12.2f}s{sum_base:>9.2f}s")
     print("stats: shares + school-clustered se + Wilson intervals; baseline: shares only")
 

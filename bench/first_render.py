@@ -143,19 +143,26 @@ def summary(o: dict) -> dict:
     trace = marks.get("first_trace") or float("inf")
     biggest = sorted((w for w in ws if w["dir"] == "in"), key=lambda w: -w.get("size", 0))[:2]
     return dict(
-        html_end=ms(nav["responseEnd"]), html_kb=round(nav["html_bytes"] / 1024),
-        dcl=ms(nav["dcl"]), load=ms(nav["load"]),
+        html_end=ms(nav["responseEnd"]),
+        html_kb=round(nav["html_bytes"] / 1024),
+        dcl=ms(nav["dcl"]),
+        load=ms(nav["load"]),
         ws_create=ms(first(lambda w: w["dir"] == "create")),
         ws_open=ms(first(lambda w: w["dir"] == "open")),
-        states_reply=ms(states.get("t")), n_models=states.get("nstates"),
+        states_reply=ms(states.get("t")),
+        n_models=states.get("nstates"),
         states_kb=round(states.get("size", 0) / 1024),
-        first_widget=ms(marks.get("first_widget")), first_control=ms(marks.get("first_control")),
-        plotly_global=ms(marks.get("plotly_global")), plot_div=ms(marks.get("plot_div")),
+        first_widget=ms(marks.get("first_widget")),
+        first_control=ms(marks.get("first_control")),
+        plotly_global=ms(marks.get("plotly_global")),
+        plot_div=ms(marks.get("plot_div")),
         first_trace=ms(marks.get("first_trace")),
-        msgs_before_trace=[sum(1 for w in ws if w["dir"] == d and w["t"] <= trace)
-                           for d in ("in", "out")],
+        msgs_before_trace=[
+            sum(1 for w in ws if w["dir"] == d and w["t"] <= trace) for d in ("in", "out")
+        ],
         plot_json_kb=[round(p / 1024) for p in o["plots"]],
-        biggest_in=[(w["type"], w["extra"], round(w["size"] / 1024)) for w in biggest])
+        biggest_in=[(w["type"], w["extra"], round(w["size"] / 1024)) for w in biggest],
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     notebooks = [bd.BASELINE_NOTEBOOK] + [
         n if n.endswith(".ipynb") else f"{n}.ipynb"
-        for n in (args.notebooks or [nb for nb, _, _ in bd.DASHBOARDS])]
+        for n in (args.notebooks or [nb for nb, _, _ in bd.DASHBOARDS])
+    ]
     env = {"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": "", "KS3_BUNDLE": ""}
     print(f"machine: {bd.machine()}")
     from playwright.sync_api import sync_playwright
@@ -174,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
-            args=bd.CHROMIUM_ARGS, headless=True)
+            args=bd.CHROMIUM_ARGS,
+            headless=True,
+        )
         baseline = bd.baseline_folder()
         try:
             for nb in notebooks:

@@ -29,14 +29,16 @@ def describe() -> str:
 
     cpu = _proc_field("/proc/cpuinfo", "model name") or platform.processor() or platform.machine()
     mem = _proc_field("/proc/meminfo", "MemTotal")
-    ram = f"{int(mem.split()[0]) / 2 ** 20:.0f} GiB RAM" if mem else "RAM unknown"
+    ram = f"{int(mem.split()[0]) / 2**20:.0f} GiB RAM" if mem else "RAM unknown"
     cores = os.cpu_count()
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cores
     load = f"load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
-    return (f"{cpu}, {cores} cores ({usable} usable), {ram}, {load}; Python "
-            f"{platform.python_version()}, pandas {pandas.__version__}, numpy "
-            f"{numpy.__version__}, scipy {scipy.__version__}; {platform.system()} "
-            f"{platform.release()}")
+    return (
+        f"{cpu}, {cores} cores ({usable} usable), {ram}, {load}; Python "
+        f"{platform.python_version()}, pandas {pandas.__version__}, numpy "
+        f"{numpy.__version__}, scipy {scipy.__version__}; {platform.system()} "
+        f"{platform.release()}"
+    )
 
 
 if __name__ == "__main__":

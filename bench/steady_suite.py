@@ -73,16 +73,30 @@ def read_junit(path: Path, run: str) -> tuple[int, tuple[Failure, ...]]:
 def run_suite(name: str, out: Path, pytest_args: list[str]) -> Run:
     """One run of the browser suite; its JUnit XML in ``out/<name>.xml``."""
     xml = out / f"{name}.xml"
-    command = [sys.executable, "-m", "pytest", "-m", "browser", "-q", "-p", "no:cacheprovider",
-               f"--junitxml={xml}", *pytest_args]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-m",
+        "browser",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={xml}",
+        *pytest_args,
+    ]
     start = time.perf_counter()
     with open(out / f"{name}.log", "w", encoding="utf-8") as log:  # pytest's own output
-        done = subprocess.run(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                              check=False)
+        done = subprocess.run(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=False)
     seconds = time.perf_counter() - start
     if not xml.exists():
-        return Run(name, 0, (Failure(name, "(pytest)", f"exited {done.returncode} with no "
-                                     "report"),), seconds, done.returncode)
+        return Run(
+            name,
+            0,
+            (Failure(name, "(pytest)", f"exited {done.returncode} with no report"),),
+            seconds,
+            done.returncode,
+        )
     tests, failures = read_junit(xml, name)
     return Run(name, tests, failures, seconds, done.returncode)
 
@@ -90,8 +104,9 @@ def run_suite(name: str, out: Path, pytest_args: list[str]) -> Run:
 def report(runs: list[Run]) -> str:
     lines = []
     for run in runs:
-        state = "passed" if not run.failures and run.returncode == 0 else \
-            f"{len(run.failures)} failed"
+        state = (
+            "passed" if not run.failures and run.returncode == 0 else f"{len(run.failures)} failed"
+        )
         lines.append(f"{run.name}: {run.tests} tests, {state}, {run.seconds / 60:.1f} min")
         lines += [f"    {f.test}: {f.error}" for f in run.failures]
     good = sum(1 for r in runs if not r.failures and r.returncode == 0)
@@ -104,13 +119,18 @@ def main(argv: list[str] | None = None) -> int:
     pytest_args: list[str] = []
     if "--" in argv:
         at = argv.index("--")
-        argv, pytest_args = argv[:at], argv[at + 1:]
+        argv, pytest_args = argv[:at], argv[at + 1 :]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="plain runs (default 3)")
-    parser.add_argument("--hog-runs", type=int, default=2,
-                        help="runs with every core kept busy (default 2)")
-    parser.add_argument("--hog", type=int, default=os.cpu_count() or 2,
-                        help="busy-looping processes during the hog runs (default: cores)")
+    parser.add_argument(
+        "--hog-runs", type=int, default=2, help="runs with every core kept busy (default 2)"
+    )
+    parser.add_argument(
+        "--hog",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="busy-looping processes during the hog runs (default: cores)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "tests" / "artefacts" / "steady")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)

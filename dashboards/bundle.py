@@ -33,8 +33,21 @@ from analysis.manifest import read_manifest
 from .results import COMPARISONS, Results, check_comparison, ordered
 
 #: Text columns of the share and comparison tables (read as text, never as numbers).
-_TEXT = {"breakdown", "measure", "schools", "block", "item", "label", "category",
-         "category_label", "suppressed", "compared", "fdr_family", "significant_fdr", "school"}
+_TEXT = {
+    "breakdown",
+    "measure",
+    "schools",
+    "block",
+    "item",
+    "label",
+    "category",
+    "category_label",
+    "suppressed",
+    "compared",
+    "fdr_family",
+    "significant_fdr",
+    "school",
+}
 _BOOL = {"low_base"}
 _FIX = manifest.FIX
 
@@ -70,50 +83,78 @@ class BundleResults(Results):
         self.path = Path(path).expanduser()
         self.manifest = read_manifest(self.path)
         rules = self.manifest["rules"]
-        self.rules = disclosure.DisclosureRules(min_count=rules["min_count"],
-                                                min_base=rules["min_base"],
-                                                min_schools=int(rules["min_schools"]))
+        self.rules = disclosure.DisclosureRules(
+            min_count=rules["min_count"],
+            min_base=rules["min_base"],
+            min_schools=int(rules["min_schools"]),
+        )
         self.has_distributions = bool(self.manifest.get("distributions", False))
         self.title = str(self.manifest.get("title", ""))
         school = self.manifest.get("school")
         self.school_label = str(school["label"]) if school else None
         self._check_hashes()
-        self._shares = self._read(publish.SHARES,
-                                  ["breakdown", *publish.GROUP_COLUMNS, *measures.SHARE_COLUMNS])
-        comparison_columns = [c for c in measures.COMPARISON_COLUMNS
-                              if c not in ("share_first", "share_second", "n_first", "n_second")]
+        self._shares = self._read(
+            publish.SHARES, ["breakdown", *publish.GROUP_COLUMNS, *measures.SHARE_COLUMNS]
+        )
+        comparison_columns = [
+            c
+            for c in measures.COMPARISON_COLUMNS
+            if c not in ("share_first", "share_second", "n_first", "n_second")
+        ]
         self._comparisons = self._read(publish.COMPARISONS, comparison_columns)
         self._school = None
         if self.school_label is not None:
-            self._school = self._read(publish.SCHOOL, [
-                "school", *publish.SCHOOL_BREAKDOWN, "block", "item", "label", "n", "count",
-                "share", "n_schools", "suppressed"])
+            self._school = self._read(
+                publish.SCHOOL,
+                [
+                    "school",
+                    *publish.SCHOOL_BREAKDOWN,
+                    "block",
+                    "item",
+                    "label",
+                    "n",
+                    "count",
+                    "share",
+                    "n_schools",
+                    "suppressed",
+                ],
+            )
         self._cache: dict[tuple, pd.DataFrame] = {}
 
     # -- opening ------------------------------------------------------------
 
     def _problem(self, name: str, what: str, todo: str = _FIX, column: str | None = None):
-        return SurveyDataError(Problem(file=str(self.path / name), what=what, todo=todo,
-                                       column=column))
+        return SurveyDataError(
+            Problem(file=str(self.path / name), what=what, todo=todo, column=column)
+        )
 
     def _check_hashes(self) -> None:
         for name, digest in self.manifest["files"].items():
             path = self.path / name
             if Path(name).name != name:
-                raise self._problem(publish.MANIFEST, f"lists {name!r}, which is not a file "
-                                                      "name in the bundle's folder.")
+                raise self._problem(
+                    publish.MANIFEST,
+                    f"lists {name!r}, which is not a file name in the bundle's folder.",
+                )
             if not path.is_file():
                 raise self._problem(name, "is missing (the manifest lists it).")
             if publish.sha256(path) != digest:
-                raise self._problem(name, "has changed since the bundle was made (its SHA-256 "
-                                          "does not match the manifest's).")
+                raise self._problem(
+                    name,
+                    "has changed since the bundle was made (its SHA-256 "
+                    "does not match the manifest's).",
+                )
 
     def _read(self, name: str, columns: list[str]) -> pd.DataFrame:
         path = self.path / name
         try:
             raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError, pd.errors.ParserError,
-                pd.errors.EmptyDataError) as err:
+        except (
+            OSError,
+            UnicodeDecodeError,
+            pd.errors.ParserError,
+            pd.errors.EmptyDataError,
+        ) as err:
             raise self._problem(name, f"cannot be read as CSV ({err}).") from None
         missing = [c for c in columns if c not in raw.columns]
         if missing:
@@ -125,8 +166,11 @@ class BundleResults(Results):
             if c in dtypes and c in (*schema.GROUP_COLUMNS,):
                 out[c] = _group_values(values, c, dtypes[c], self._problem, name)
             elif c == "significant_fdr":  # True / False where a test was shown, else ""
-                out[c] = values.map({"True": True, "False": False}).astype(object).where(
-                    values.isin(["True", "False"]), "")
+                out[c] = (
+                    values.map({"True": True, "False": False})
+                    .astype(object)
+                    .where(values.isin(["True", "False"]), "")
+                )
             elif c in _TEXT:
                 out[c] = values.astype("str")
             elif c in _BOOL:
@@ -136,9 +180,16 @@ class BundleResults(Results):
                 bad = number.isna() & (values != "")
                 if bad.any():
                     rows = [int(i) + 2 for i in np.flatnonzero(bad.to_numpy())[:5]]
-                    raise SurveyDataError(Problem(
-                        file=str(path), column=c, rows=tuple(rows), n_rows=int(bad.sum()),
-                        what="holds text where a number belongs.", todo=_FIX))
+                    raise SurveyDataError(
+                        Problem(
+                            file=str(path),
+                            column=c,
+                            rows=tuple(rows),
+                            n_rows=int(bad.sum()),
+                            what="holds text where a number belongs.",
+                            todo=_FIX,
+                        )
+                    )
                 out[c] = number.astype(float)
         frame = pd.DataFrame(out)
         if "n_schools" in frame and frame["n_schools"].notna().all():
@@ -156,8 +207,10 @@ class BundleResults(Results):
                 name = publish.breakdown_name(by)
                 rows = self._shares[self._shares["breakdown"] == name]
                 if not len(rows):
-                    raise ValueError(f"the bundle has no table by {name}; it has "
-                                     f"{', '.join(sorted(set(self._shares['breakdown'])))}")
+                    raise ValueError(
+                        f"the bundle has no table by {name}; it has "
+                        f"{', '.join(sorted(set(self._shares['breakdown'])))}"
+                    )
                 self._cache[by] = rows[[*by, *measures.SHARE_COLUMNS]].reset_index(drop=True)
             table = self._cache[by]
         if blocks is not None:
@@ -170,17 +223,30 @@ class BundleResults(Results):
             raise ValueError("this bundle publishes no school's figures")
         wanted = ("school_id", *publish.SCHOOL_BREAKDOWN)
         if set(by) != set(wanted):
-            raise ValueError(f"the bundle has the school's figures by "
-                             f"{', '.join(wanted)} only, not by {', '.join(by)}")
+            raise ValueError(
+                f"the bundle has the school's figures by "
+                f"{', '.join(wanted)} only, not by {', '.join(by)}"
+            )
         key = ("school", by)
         if key not in self._cache:
             s = self._school[self._school["school"] == self.school_label].reset_index(drop=True)
-            frame = pd.DataFrame({
-                "school_id": pd.Categorical([self.school_label] * len(s)),
-                **{c: s[c] for c in publish.SCHOOL_BREAKDOWN},
-                "measure": "share", "schools": "all", "block": s["block"], "item": s["item"],
-                "label": s["label"], "category": "", "category_label": "",
-                "n": s["n"], "n_pupils": s["n"], "count": s["count"], "share": s["share"]})
+            frame = pd.DataFrame(
+                {
+                    "school_id": pd.Categorical([self.school_label] * len(s)),
+                    **{c: s[c] for c in publish.SCHOOL_BREAKDOWN},
+                    "measure": "share",
+                    "schools": "all",
+                    "block": s["block"],
+                    "item": s["item"],
+                    "label": s["label"],
+                    "category": "",
+                    "category_label": "",
+                    "n": s["n"],
+                    "n_pupils": s["n"],
+                    "count": s["count"],
+                    "share": s["share"],
+                }
+            )
             for c in ("se", "ci_low", "ci_high", "deff", "n_eff"):
                 frame[c] = np.nan
             frame["n_schools"] = 1
@@ -194,16 +260,28 @@ class BundleResults(Results):
         """``school.csv``: the named school (its label) and ``"other schools"``,
         by wave and year group; empty when the bundle has no school."""
         if self._school is None:
-            return pd.DataFrame(columns=["school", *publish.SCHOOL_BREAKDOWN, "block", "item",
-                                         "label", "n", "count", "share", "n_schools",
-                                         "suppressed"])
+            return pd.DataFrame(
+                columns=[
+                    "school",
+                    *publish.SCHOOL_BREAKDOWN,
+                    "block",
+                    "item",
+                    "label",
+                    "n",
+                    "count",
+                    "share",
+                    "n_schools",
+                    "suppressed",
+                ]
+            )
         table = self._school
         if blocks is not None:
             table = table[table["block"].isin(list(blocks))]
         return table.reset_index(drop=True)
 
-    def comparisons(self, measure: str, blocks: Sequence[str] | None = None,
-                    schools: str = "all") -> pd.DataFrame:
+    def comparisons(
+        self, measure: str, blocks: Sequence[str] | None = None, schools: str = "all"
+    ) -> pd.DataFrame:
         check_comparison(measure, schools)
         key = ("comparison", measure, schools)
         if key not in self._cache:
@@ -233,8 +311,12 @@ class BundleResults(Results):
         gaps = self.comparisons(f"{compare}_gap")
         gaps = gaps[gaps["suppressed"].astype(str) == ""]
         by = ("wave", "year_group")
-        lookup = _lookup(gaps, by, gaps["estimate_pp"].astype(float) / 100,
-                         gaps["n_first"].astype(float) + gaps["n_second"].astype(float))
+        lookup = _lookup(
+            gaps,
+            by,
+            gaps["estimate_pp"].astype(float) / 100,
+            gaps["n_first"].astype(float) + gaps["n_second"].astype(float),
+        )
         cells = [{across: _plain(level)} for level in self.levels(across)]
         return _read_back(rows, by, cells, lookup)
 
@@ -248,8 +330,7 @@ class BundleResults(Results):
         table_by, cells = measures._components(measure)
         shares = self.shares(table_by)
         shares = shares[(shares["measure"] == "share") & (shares["suppressed"] == "")]
-        lookup = _lookup(shares, table_by, shares["share"].astype(float),
-                         shares["n"].astype(float))
+        lookup = _lookup(shares, table_by, shares["share"].astype(float), shares["n"].astype(float))
         return _read_back(rows, table_by, cells, lookup)
 
     def levels(self, column: str) -> list:
@@ -268,12 +349,18 @@ class BundleResults(Results):
 
         r = self.rules
         created = str(self.manifest.get("created", ""))[:10]
-        school = (f" The view of one school, shown as {html.escape(self.school_label)}, is "
-                  "published at its request." if self.school_label else "")
-        text = (f"<b>Published figures</b>: {html.escape(self.title)}. "
-                f"{html.escape(str(self.manifest.get('source', '')))} "
-                f"{html.escape(disclosure.regime_sentence(disclosure.PUBLICATION, r))}"
-                f"{school} Made {html.escape(created)}.")
+        school = (
+            f" The view of one school, shown as {html.escape(self.school_label)}, is "
+            "published at its request."
+            if self.school_label
+            else ""
+        )
+        text = (
+            f"<b>Published figures</b>: {html.escape(self.title)}. "
+            f"{html.escape(str(self.manifest.get('source', '')))} "
+            f"{html.escape(disclosure.regime_sentence(disclosure.PUBLICATION, r))}"
+            f"{school} Made {html.escape(created)}."
+        )
         text += "".join(f"<br>{html.escape(str(n))}" for n in self.manifest.get("code_notes", ()))
         return page.html_widget(f'<div class="ks3-source">{text}</div>')
 
@@ -281,8 +368,9 @@ class BundleResults(Results):
 def _lookup(table: pd.DataFrame, by, share: pd.Series, n: pd.Series) -> dict:
     """``{(*group values of by, item): (share, n)}`` of ``table``'s rows."""
     keys = zip(*(table[c].astype(object) for c in by), table["item"].astype(str))
-    return {(*(_plain(v) for v in key[:-1]), key[-1]): (sh, nn)
-            for key, sh, nn in zip(keys, share, n)}
+    return {
+        (*(_plain(v) for v in key[:-1]), key[-1]): (sh, nn) for key, sh, nn in zip(keys, share, n)
+    }
 
 
 def _read_back(rows: pd.DataFrame, by, cells: list[dict], lookup: dict) -> pd.DataFrame:
@@ -292,11 +380,17 @@ def _read_back(rows: pd.DataFrame, by, cells: list[dict], lookup: dict) -> pd.Da
     rows = rows.copy()
     shown = (rows["suppressed"].astype(str) == "").to_numpy()
     records = rows.to_dict("records")
-    for cell, (share_col, n_col) in zip(cells, (("share_first", "n_first"),
-                                               ("share_second", "n_second"))):
-        found = [lookup.get((*(_plain(cell.get(c, row.get(c))) for c in by), str(row["item"])),
-                            (np.nan, np.nan)) if ok else (np.nan, np.nan)
-                 for ok, row in zip(shown, records)]
+    for cell, (share_col, n_col) in zip(
+        cells, (("share_first", "n_first"), ("share_second", "n_second"))
+    ):
+        found = [
+            lookup.get(
+                (*(_plain(cell.get(c, row.get(c))) for c in by), str(row["item"])), (np.nan, np.nan)
+            )
+            if ok
+            else (np.nan, np.nan)
+            for ok, row in zip(shown, records)
+        ]
         rows[share_col] = [f[0] for f in found]
         rows[n_col] = [f[1] for f in found]
     return rows

@@ -44,10 +44,18 @@ CSS = """
 #: Columns that name a row, in the order the table shows them, with their headers.
 #: A column is shown when the rows hold more than one value of it (one value is in the
 #: caption already); the item's label always.
-NAME_COLUMNS = {"school": "School", "schools": "Schools", "wave": "Wave",
-                "year_group": "Year group", "gender": "Gender", "ethnicity": "Ethnicity",
-                "school_id": "School", "block": "Question block", "label": "Item",
-                "category_label": "Answer"}
+NAME_COLUMNS = {
+    "school": "School",
+    "schools": "Schools",
+    "wave": "Wave",
+    "year_group": "Year group",
+    "gender": "Gender",
+    "ethnicity": "Ethnicity",
+    "school_id": "School",
+    "block": "Question block",
+    "label": "Item",
+    "category_label": "Answer",
+}
 #: Where a hidden figure's value would be.
 HIDDEN = "hidden ({})"
 #: A figure the data do not have (nobody in the group answered).
@@ -69,8 +77,7 @@ def _level(column: str, value) -> str:
         except (KeyError, ValueError):
             return str(value)
     if column == "schools":
-        return {"all": "all schools", "common": "schools in both waves"}.get(str(value),
-                                                                            str(value))
+        return {"all": "all schools", "common": "schools in both waves"}.get(str(value), str(value))
     return str(value)
 
 
@@ -95,13 +102,15 @@ def name_columns(rows: pd.DataFrame, records: list[dict] | None = None) -> list[
     return out
 
 
-def row_names(rows: pd.DataFrame, columns: Sequence[str] | None = None,
-              records: list[dict] | None = None) -> list[str]:
+def row_names(
+    rows: pd.DataFrame, columns: Sequence[str] | None = None, records: list[dict] | None = None
+) -> list[str]:
     """Each row's name in words: its item, then its groups ("Maths, Year 9")."""
     records = _records(rows) if records is None else records
     columns = name_columns(rows, records) if columns is None else list(columns)
-    order = [c for c in ("label", "category_label") if c in columns] + \
-            [c for c in columns if c not in ("label", "category_label")]
+    order = [c for c in ("label", "category_label") if c in columns] + [
+        c for c in columns if c not in ("label", "category_label")
+    ]
     return [", ".join(_level(c, r[c]) for c in order if not _blank(r[c])) for r in records]
 
 
@@ -162,19 +171,31 @@ def is_comparison(rows: pd.DataFrame) -> bool:
     return "estimate_pp" in rows and "share" not in rows
 
 
-def value_cells(rows: pd.DataFrame, records: list[dict] | None = None
-                ) -> tuple[list[str], list[list[str]]]:
+def value_cells(
+    rows: pd.DataFrame, records: list[dict] | None = None
+) -> tuple[list[str], list[list[str]]]:
     """The figure columns' headers, and each row's cells in words: a number, a hidden
     mark (``hidden (c)``), or :data:`NO_FIGURE`."""
     if is_comparison(rows):
         first, second, gaps = comparison_parts(rows)
         what = "Gap, {} (percentage points)" if gaps else "Share, {} (%)"
-        headers = [what.format(first), what.format(second),
-                   "Difference (percentage points)", "95% interval (percentage points)",
-                   f"Base, {first} (pupils)", f"Base, {second} (pupils)"]
+        headers = [
+            what.format(first),
+            what.format(second),
+            "Difference (percentage points)",
+            "95% interval (percentage points)",
+            f"Base, {first} (pupils)",
+            f"Base, {second} (pupils)",
+        ]
         # (column or interval's columns, scale, decimals)
-        specs = [("share_first", 100, 1), ("share_second", 100, 1), ("estimate_pp", 1, 1),
-                 (("ci_low_pp", "ci_high_pp"), 1, 1), ("n_first", 1, 0), ("n_second", 1, 0)]
+        specs = [
+            ("share_first", 100, 1),
+            ("share_second", 100, 1),
+            ("estimate_pp", 1, 1),
+            (("ci_low_pp", "ci_high_pp"), 1, 1),
+            ("n_first", 1, 0),
+            ("n_second", 1, 0),
+        ]
     else:
         headers = ["Share (%)", "95% interval (%)", "Base (pupils)"]
         specs = [("share", 100, 1), (("ci_low", "ci_high"), 100, 1), ("n", 1, 0)]
@@ -198,17 +219,26 @@ def table_html(rows: pd.DataFrame, caption: str, records: list[dict] | None = No
     records = _records(rows) if records is None else records
     columns = name_columns(rows, records)
     headers, cells = value_cells(rows, records)
-    head = "".join(f'<th scope="col">{html.escape(h)}</th>'
-                   for h in [NAME_COLUMNS[c] for c in columns] + headers)
+    head = "".join(
+        f'<th scope="col">{html.escape(h)}</th>'
+        for h in [NAME_COLUMNS[c] for c in columns] + headers
+    )
     body = []
     for row, values in zip(records, cells):
         names = "".join(
             f'<th scope="row">{"" if _blank(row[c]) else html.escape(_level(c, row[c]))}</th>'
-            for c in columns)
-        body.append("<tr>" + names + "".join(f'<td class="num">{html.escape(v)}</td>'
-                                             for v in values) + "</tr>")
-    return (f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>")
+            for c in columns
+        )
+        body.append(
+            "<tr>"
+            + names
+            + "".join(f'<td class="num">{html.escape(v)}</td>' for v in values)
+            + "</tr>"
+        )
+    return (
+        f"<table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def summary(rows: pd.DataFrame, caption: str, records: list[dict] | None = None) -> str:
@@ -230,10 +260,14 @@ def summary(rows: pd.DataFrame, caption: str, records: list[dict] | None = None)
         words[0] += f" and {len(hidden)} hidden figure{'s' if len(hidden) > 1 else ''}"
     words[0] += "."
     if shown.any():
-        top, bottom = int(np.nanargmax(np.where(shown, values, -np.inf))), \
-            int(np.nanargmin(np.where(shown, values, np.inf)))
-        words.append(f"Largest: {names[top]}, {values[top]:,.1f}{unit}. "
-                     f"Smallest: {names[bottom]}, {values[bottom]:,.1f}{unit}.")
+        top, bottom = (
+            int(np.nanargmax(np.where(shown, values, -np.inf))),
+            int(np.nanargmin(np.where(shown, values, np.inf))),
+        )
+        words.append(
+            f"Largest: {names[top]}, {values[top]:,.1f}{unit}. "
+            f"Smallest: {names[bottom]}, {values[bottom]:,.1f}{unit}."
+        )
     if hidden:
         more = len(hidden) - NAMED_HIDDEN
         listed = "; ".join(hidden[:NAMED_HIDDEN]) + (f"; and {more} more" if more > 0 else "")
@@ -258,5 +292,5 @@ def chart_text(rows: pd.DataFrame, caption: str) -> str:
     records = _records(rows)
     text = summary(rows, caption, records)
     table = table_html(rows, caption, records) if len(rows) else ""
-    details = (f"<details><summary>Data table</summary>{table}</details>" if table else "")
+    details = f"<details><summary>Data table</summary>{table}</details>" if table else ""
     return f'<div class="ks3-chart-text"><p>{html.escape(text)}</p>{details}</div>'

@@ -26,8 +26,16 @@ from .results import LiveResults, Results
 
 FILES_VARIABLE = settings.SURVEY_FILES
 CODEBOOK_VARIABLE = settings.SURVEY_CODEBOOK
-__all__ = ["CODEBOOK_VARIABLE", "FILES_VARIABLE", "ROOT", "SAMPLE_FILES", "DataSource",
-           "current", "data_source", "survey"]
+__all__ = [
+    "CODEBOOK_VARIABLE",
+    "FILES_VARIABLE",
+    "ROOT",
+    "SAMPLE_FILES",
+    "DataSource",
+    "current",
+    "data_source",
+    "survey",
+]
 
 
 _loaded: dict[DataSource, object] = {}
@@ -50,8 +58,10 @@ def survey(source: DataSource | None = None):
 
     source = data_source() if source is None else source
     if source not in _loaded:
-        _loaded[source] = load_survey([str(p) for p in source.files],
-                                      codebook=str(source.codebook) if source.codebook else None)
+        _loaded[source] = load_survey(
+            [str(p) for p in source.files],
+            codebook=str(source.codebook) if source.codebook else None,
+        )
     return _loaded[source]
 
 

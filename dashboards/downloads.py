@@ -31,8 +31,13 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _plain(table: pd.DataFrame) -> pd.DataFrame:
     """Categorical columns as their plain values, so every writer takes them."""
-    return table.assign(**{c: table[c].astype(object) for c in table.columns
-                           if isinstance(table[c].dtype, pd.CategoricalDtype)})
+    return table.assign(
+        **{
+            c: table[c].astype(object)
+            for c in table.columns
+            if isinstance(table[c].dtype, pd.CategoricalDtype)
+        }
+    )
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
@@ -49,8 +54,12 @@ def xlsx_bytes(table: pd.DataFrame, sheet: str = "table") -> bytes:
     neutralising above.
     """
     buffer = io.BytesIO()
-    options = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-               "strings_to_numbers": False}
+    options = {
+        "in_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+    }
     with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as out:
         neutralise_frame(_plain(table)).to_excel(out, sheet_name=sheet[:31], index=False)
     return buffer.getvalue()
@@ -65,11 +74,14 @@ def links_html(table: pd.DataFrame, filename: str) -> str:
     """Two links, CSV and XLSX, downloading ``table`` as ``<filename>.csv`` / ``.xlsx``."""
     parts = []
     for text, extension, content, media_type in (
-            ("Download table (CSV)", "csv", csv_bytes(table), CSV_TYPE),
-            ("Download table (XLSX)", "xlsx", xlsx_bytes(table), XLSX_TYPE)):
+        ("Download table (CSV)", "csv", csv_bytes(table), CSV_TYPE),
+        ("Download table (XLSX)", "xlsx", xlsx_bytes(table), XLSX_TYPE),
+    ):
         name = html.escape(f"{filename}.{extension}")
-        parts.append(f'<a class="ks3-download" href="{data_uri(content, media_type)}" '
-                     f'download="{name}">{text}</a>')
+        parts.append(
+            f'<a class="ks3-download" href="{data_uri(content, media_type)}" '
+            f'download="{name}">{text}</a>'
+        )
     return " · ".join(parts)
 
 
@@ -95,8 +107,10 @@ class DownloadLinks:
 
     def update(self, table: pd.DataFrame, filename: str) -> None:
         self.table, self.filename = table, filename
-        self.widget.value = (f'{CSS}<div class="ks3-page"><p class="ks3-note">'
-                             f"{links_html(table, filename)}</p></div>")
+        self.widget.value = (
+            f'{CSS}<div class="ks3-page"><p class="ks3-note">'
+            f"{links_html(table, filename)}</p></div>"
+        )
 
 
 #: plotly ``config`` of every chart: no plotly logo, and no "Share chart..." button in the
@@ -110,5 +124,8 @@ def image_config(filename: str, scale: int = 2) -> dict:
     ``<filename>.png`` at ``scale``; ``responsive``, so the chart takes its
     container's size on a window ``resize`` (which :data:`dashboards.page.CHART_SIZING_JS`
     also fires when the container alone changes); and :data:`CHART_CONFIG`."""
-    return {"toImageButtonOptions": {"format": "png", "filename": filename, "scale": scale},
-            "responsive": True, **CHART_CONFIG}
+    return {
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": scale},
+        "responsive": True,
+        **CHART_CONFIG,
+    }

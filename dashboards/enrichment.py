@@ -14,12 +14,14 @@ from . import explorer, shell
 SETUP = explorer.Setup(
     name="enrichment",
     topics=(
-        explorer.Topic("Clubs, trips and visitors", ("club", "trip", "visitor"),
-                       "share who have taken part"),
+        explorer.Topic(
+            "Clubs, trips and visitors", ("club", "trip", "visitor"), "share who have taken part"
+        ),
         explorer.Topic("Clubs", ("club",), "share who have been to each club"),
         explorer.Topic("Trips", ("trip",), "share who have been on each trip"),
-        explorer.Topic("Visitors", ("visitor",),
-                       "share who have heard a visitor talk about their work"),
+        explorer.Topic(
+            "Visitors", ("visitor",), "share who have heard a visitor talk about their work"
+        ),
     ),
     compare="year_group",
     compares=("year_group", "ethnicity", "gender", "wave"),
@@ -28,7 +30,8 @@ INTRO = (
     "<p>STEM enrichment pupils remember: clubs and school trips about science, maths, "
     "technology and engineering, and visitors who came to talk about their work. Compare "
     "year 7 with year 9, the two ethnic groups, girls with boys, or the two waves, among the "
-    "pupils the filters choose.</p>")
+    "pupils the filters choose.</p>"
+)
 
 
 def make(results) -> explorer.BlockExplorer:

@@ -47,14 +47,18 @@ from .filters import TITLES, Filters
 from .results import GROUPS, Results, describe, legend_note
 
 #: What each scale's share means, said in a chart's title.
-SCALE_WORDS = {"binary": "share saying yes", "agreement": "share agreeing",
-               "categorical": "share giving each answer"}
+SCALE_WORDS = {
+    "binary": "share saying yes",
+    "agreement": "share agreeing",
+    "categorical": "share giving each answer",
+}
 #: How to read a chart of shares (HTML; the page and the static site say it).
 HOW_TO_READ = (
     "Dots and bars are shares of the pupils in the group who answered; lines are 95% "
     "intervals that allow for pupils being taught in the same schools (Wilson, on the "
     "effective sample size). Hover over a point for its share, interval, base n, effective "
-    "n, design effect and schools.")
+    "n, design effect and schools."
+)
 #: How the agreement items can be shown: value -> words on the button.
 SHOW_AS = {"share": "Share agreeing", "distribution": "All four answers"}
 
@@ -128,8 +132,11 @@ def _slug(text: str) -> str:
 def present_topics(results: Results, setup: Setup) -> list[Topic]:
     """The setup's topics the results have figures for, each with its blocks present."""
     present = {b.key for b in results.blocks()}
-    return [Topic(t.label, tuple(b for b in t.blocks if b in present), t.words)
-            for t in setup.topics if any(b in present for b in t.blocks)]
+    return [
+        Topic(t.label, tuple(b for b in t.blocks if b in present), t.words)
+        for t in setup.topics
+        if any(b in present for b in t.blocks)
+    ]
 
 
 def topic_kind(results: Results, topic: Topic, show_as: str = "share") -> str:
@@ -142,8 +149,9 @@ def topic_kind(results: Results, topic: Topic, show_as: str = "share") -> str:
     return "share"
 
 
-def topic_rows(results: Results, topic: Topic, kind: str, compare: str | None,
-               where: dict) -> pd.DataFrame:
+def topic_rows(
+    results: Results, topic: Topic, kind: str, compare: str | None, where: dict
+) -> pd.DataFrame:
     """The rows a topic's chart draws: groups of ``compare`` among the pupils ``where``
     chooses (which must not name ``compare``)."""
     rows = results.view([compare] if compare else [], where, list(topic.blocks))
@@ -154,26 +162,32 @@ def topic_rows(results: Results, topic: Topic, kind: str, compare: str | None,
     return rows.reset_index(drop=True)
 
 
-def topic_title(rows: pd.DataFrame, topic: Topic, kind: str, compare: str | None,
-                where: dict) -> tuple[str, str]:
+def topic_title(
+    rows: pd.DataFrame, topic: Topic, kind: str, compare: str | None, where: dict
+) -> tuple[str, str]:
     """Title and subtitle of a topic's chart: what is shown, for whom."""
-    what = {"share": topic.share_words(), "aim": topic.share_words(),
-            "distribution": "all four answers"}[kind]
+    what = {
+        "share": topic.share_words(),
+        "aim": topic.share_words(),
+        "distribution": "all four answers",
+    }[kind]
     groups = [label for _, label in style.group_levels(rows, compare)] if compare else []
     versus = " vs ".join(groups)
     who = describe(where)
     title = ", ".join(p for p in (f"{topic.label}: {what}", versus, who) if p)
     question = topic.question()
-    how = {"share": "95% intervals · ranked from the highest share",
-           "aim": "95% intervals · answers in the questionnaire's order",
-           "distribution": "ranked by the share agreeing · hover for each share's 95% "
-                           "interval"}[kind]
+    how = {
+        "share": "95% intervals · ranked from the highest share",
+        "aim": "95% intervals · answers in the questionnaire's order",
+        "distribution": "ranked by the share agreeing · hover for each share's 95% interval",
+    }[kind]
     subtitle = (f"“{question}” · " if question else "") + how
     return html.escape(title, quote=False), html.escape(subtitle, quote=False)
 
 
-def topic_figure(rows: pd.DataFrame, topic: Topic, kind: str, compare: str | None,
-                 where: dict) -> go.Figure:
+def topic_figure(
+    rows: pd.DataFrame, topic: Topic, kind: str, compare: str | None, where: dict
+) -> go.Figure:
     """The finished figure of a topic's rows (:mod:`analysis.figures.shares`), its base
     and the meaning of c/u written under it, so a downloaded image says what the page
     says beside it."""
@@ -183,14 +197,15 @@ def topic_figure(rows: pd.DataFrame, topic: Topic, kind: str, compare: str | Non
     elif kind == "aim":
         figure = shares.aim_bars(rows, compare, title=title, subtitle=subtitle)
     else:
-        figure = shares.ranked_dots(rows, compare, title=title, subtitle=subtitle,
-                                    x_title=f"{topic_axis(topic)} (%)")
-    return text.with_footer(figure, [f"Base: {shares.base_text(rows, compare)}",
-                                     hidden.hidden_key(rows)])
+        figure = shares.ranked_dots(
+            rows, compare, title=title, subtitle=subtitle, x_title=f"{topic_axis(topic)} (%)"
+        )
+    return text.with_footer(
+        figure, [f"Base: {shares.base_text(rows, compare)}", hidden.hidden_key(rows)]
+    )
 
 
-def topic_filename(setup: Setup, topic: Topic, kind: str, compare: str | None,
-                   where: dict) -> str:
+def topic_filename(setup: Setup, topic: Topic, kind: str, compare: str | None, where: dict) -> str:
     """File name (no extension) of a chart's downloads: dashboard, topic, view, pupils."""
     parts = [setup.name, topic.key, kind]
     if compare:
@@ -242,32 +257,47 @@ class BlockExplorer:
         if not self.topics:
             columns = [c for t in setup.topics for b in t.blocks for c in schema.block(b).columns]
             files = getattr(getattr(results, "survey", None), "files", ()) or ()
-            raise SurveyDataError(Problem(
-                ", ".join(str(f) for f in files) or "The data shown",
-                f"has no answers to the questions of this dashboard (no column "
-                f"{', '.join(columns[:3])}{', …' if len(columns) > 3 else ''}).",
-                "Add those columns, or a codebook that says which of your columns they are "
-                "(see docs/codebook.md)."))
+            raise SurveyDataError(
+                Problem(
+                    ", ".join(str(f) for f in files) or "The data shown",
+                    f"has no answers to the questions of this dashboard (no column "
+                    f"{', '.join(columns[:3])}{', …' if len(columns) > 3 else ''}).",
+                    "Add those columns, or a codebook that says which of your columns they are "
+                    "(see docs/codebook.md).",
+                )
+            )
         compares = [c for c in setup.compares if len(self._levels(c)) >= 2]
         first = setup.compare if setup.compare in compares else (compares or [None])[0]
         self.topic = widgets.Dropdown(
-            options=[(t.label, i) for i, t in enumerate(self.topics)], value=0,
-            description="Question", style={"description_width": "initial"},
-            layout=widgets.Layout(width="auto"))
+            options=[(t.label, i) for i, t in enumerate(self.topics)],
+            value=0,
+            description="Question",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="auto"),
+        )
         self.compare = widgets.ToggleButtons(
-            options=[(TITLES[c], c) for c in compares] or [("Nothing", None)], value=first,
-            description="Compare", style={"button_width": "auto", "description_width": "initial"},
-            tooltips=[f"{' against '.join(label for _, label in self._levels(c))}" for c in compares])
+            options=[(TITLES[c], c) for c in compares] or [("Nothing", None)],
+            value=first,
+            description="Compare",
+            style={"button_width": "auto", "description_width": "initial"},
+            tooltips=[
+                f"{' against '.join(label for _, label in self._levels(c))}" for c in compares
+            ],
+        )
         self.show_as = widgets.ToggleButtons(
-            options=[(words, key) for key, words in SHOW_AS.items()], value="share",
-            description="Show", style={"button_width": "auto", "description_width": "initial"})
+            options=[(words, key) for key, words in SHOW_AS.items()],
+            value="share",
+            description="Show",
+            style={"button_width": "auto", "description_width": "initial"},
+        )
         self.filters = Filters(results, GROUPS, on_change=lambda _where: self.show())
         self.status = widgets.HTML()
         self.base = widgets.HTML()
         self.footnote = page.html_widget(
             f'<p class="ks3-note">{HOW_TO_READ} {legend_note(results.rules)} The camera icon '
             "above the chart downloads it as a PNG; the links below download the table it "
-            "shows.</p>")
+            "shows.</p>"
+        )
         self.rows = pd.DataFrame()
         self.figure = go.Figure()
         self.chart = widgets.Output()
@@ -278,19 +308,31 @@ class BlockExplorer:
         self.topic.observe(lambda _c: self.show(), names="value")
         self.show_as.observe(lambda _c: self.show(), names="value")
         self.compare.observe(self._compare_changed, names="value")
-        choices = widgets.HBox([self.topic, self.show_as],
-                               layout=widgets.Layout(flex_flow="row wrap",
-                                                     align_items="center"))
-        self.widget = widgets.VBox([choices, self.compare, self.filters.widget, self.status,
-                                    self.chart, self.text, self.base, self.downloads.widget,
-                                    self.footnote])
+        choices = widgets.HBox(
+            [self.topic, self.show_as],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center"),
+        )
+        self.widget = widgets.VBox(
+            [
+                choices,
+                self.compare,
+                self.filters.widget,
+                self.status,
+                self.chart,
+                self.text,
+                self.base,
+                self.downloads.widget,
+                self.footnote,
+            ]
+        )
         self.widget.add_class("ks3-explorer")
 
     # -- state ---------------------------------------------------------------
 
     def _levels(self, column: str) -> list[tuple[object, str]]:
-        values = [v for v in self.results.levels(column)
-                  if not (column == "gender" and v == "other")]
+        values = [
+            v for v in self.results.levels(column) if not (column == "gender" and v == "other")
+        ]
         return [(v, style.group_label(column, v)) for v in values]
 
     @property
@@ -308,24 +350,29 @@ class BlockExplorer:
 
     def table(self) -> pd.DataFrame:
         """The rows the chart draws: groups of the compared column among the chosen pupils."""
-        return topic_rows(self.results, self.current_topic, self.kind(), self.compare.value,
-                          self.where)
+        return topic_rows(
+            self.results, self.current_topic, self.kind(), self.compare.value, self.where
+        )
 
     def filename(self) -> str:
         """File name (no extension) of the downloads (:func:`topic_filename`)."""
-        return topic_filename(self.setup, self.current_topic, self.kind(), self.compare.value,
-                              self.where)
+        return topic_filename(
+            self.setup, self.current_topic, self.kind(), self.compare.value, self.where
+        )
 
     def show(self, first_time: bool = False) -> None:
         """Redraw everything for the current choices; on failure keep what is shown."""
         try:
             self.show_as.layout.display = (
-                "" if self.current_topic.scale == "agreement" and self.results.has_distributions
-                else "none")
+                ""
+                if self.current_topic.scale == "agreement" and self.results.has_distributions
+                else "none"
+            )
             rows = self.table()
             base = shares.base_text(rows, self.compare.value)
-            new = topic_figure(rows, self.current_topic, self.kind(), self.compare.value,
-                               self.where)
+            new = topic_figure(
+                rows, self.current_topic, self.kind(), self.compare.value, self.where
+            )
         except Exception:
             if first_time:
                 raise  # the page frame says the dashboard could not be drawn
@@ -345,12 +392,16 @@ class BlockExplorer:
         self.text.value = page.described(rows, new)
         self.downloads.update(rows, name)
         self.base.value = page.html_widget(
-            f'<p class="ks3-note"><b>Base</b>: {html.escape(base)}</p>').value
+            f'<p class="ks3-note"><b>Base</b>: {html.escape(base)}</p>'
+        ).value
         problem = self.filters.problem
         if not len(rows):
             problem = "No pupils in the data match these choices: choose fewer filters."
-        self.status.value = (page.html_widget(f'<p class="ks3-note">{html.escape(problem)}</p>')
-                             .value if problem else "")
+        self.status.value = (
+            page.html_widget(f'<p class="ks3-note">{html.escape(problem)}</p>').value
+            if problem
+            else ""
+        )
         self.filters.problem = ""
 
     def _hide_compared(self) -> None:
@@ -382,9 +433,14 @@ def chart_output(figure: go.Figure, config: dict) -> dict:
     the ``jupyterlab-plotly`` extension Voilà loads, without a FigureWidget.
     """
     spec = json.loads(pio.to_json(figure, validate=False))
-    return {"output_type": "display_data", "metadata": {},
-            "data": {"application/vnd.plotly.v1+json": {**spec, "config": config},
-                     "text/plain": "<a chart>"}}
+    return {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {
+            "application/vnd.plotly.v1+json": {**spec, "config": config},
+            "text/plain": "<a chart>",
+        },
+    }
 
 
 def topic_axis(topic: Topic) -> str:

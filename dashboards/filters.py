@@ -24,8 +24,13 @@ from .results import GROUPS, Results, describe
 
 ALL = "all"
 #: The words on each dropdown.
-TITLES = {"wave": "Wave", "year_group": "Year group", "gender": "Gender",
-          "ethnicity": "Ethnicity", "school_id": "School"}
+TITLES = {
+    "wave": "Wave",
+    "year_group": "Year group",
+    "gender": "Gender",
+    "ethnicity": "Ethnicity",
+    "school_id": "School",
+}
 
 
 def option_label(column: str, value) -> str:
@@ -56,8 +61,12 @@ class Filters:
         The last refused value, in words ("" when none).
     """
 
-    def __init__(self, results: Results, columns: Sequence[str] = GROUPS,
-                 on_change: Callable[[dict], None] | None = None):
+    def __init__(
+        self,
+        results: Results,
+        columns: Sequence[str] = GROUPS,
+        on_change: Callable[[dict], None] | None = None,
+    ):
         self.on_change = on_change
         self.problem = ""
         self._resetting = False
@@ -67,16 +76,19 @@ class Filters:
             if not levels:
                 continue
             options = [("All", ALL)] + [(option_label(column, v), v) for v in levels]
-            dropdown = widgets.Dropdown(options=options, value=ALL,
-                                        description=TITLES.get(column, column),
-                                        style={"description_width": "initial"},
-                                        layout=widgets.Layout(width="auto",
-                                                              margin="0 1.2em 0 0"))
+            dropdown = widgets.Dropdown(
+                options=options,
+                value=ALL,
+                description=TITLES.get(column, column),
+                style={"description_width": "initial"},
+                layout=widgets.Layout(width="auto", margin="0 1.2em 0 0"),
+            )
             dropdown.observe(self._changed, names="value")
             self.dropdowns[column] = dropdown
         self.allowed = {c: {v for _, v in d.options} for c, d in self.dropdowns.items()}
-        self.widget = widgets.HBox(list(self.dropdowns.values()),
-                                   layout=widgets.Layout(flex_flow="row wrap"))
+        self.widget = widgets.HBox(
+            list(self.dropdowns.values()), layout=widgets.Layout(flex_flow="row wrap")
+        )
 
     @property
     def value(self) -> dict:

@@ -52,13 +52,15 @@ FIRST_BLOCK = "consider"
 #: second group); the gap is first − second.
 COMPARES: dict[str, tuple[str, str, str, str]] = {
     "gender": ("Boys − girls", "Gender gap (boys − girls)", "Boys", "Girls"),
-    "ethnicity": ("Other ethnic groups − white British",
-                  "Ethnicity gap (other ethnic groups − White British)",
-                  "Other ethnic groups", "White British"),
+    "ethnicity": (
+        "Other ethnic groups − white British",
+        "Ethnicity gap (other ethnic groups − White British)",
+        "Other ethnic groups",
+        "White British",
+    ),
 }
 #: Words for the schools a between-waves figure uses (``{n}``: how many common schools).
-SCHOOLS_WORDS = {"all": "all schools",
-                 "common": "only the {n} schools surveyed in both waves"}
+SCHOOLS_WORDS = {"all": "all schools", "common": "only the {n} schools surveyed in both waves"}
 
 
 #: Each chart's heading (the question it answers) and how to read it (HTML written here).
@@ -66,29 +68,35 @@ PANELS: dict[str, tuple[str, str]] = {
     "gaps": (
         "How big is each gap?",
         "Each dot is a gap in percentage points, the line its 95% interval. Right of the "
-        "zero line, the first group (boys; other ethnic groups) is higher."),
+        "zero line, the first group (boys; other ethnic groups) is higher.",
+    ),
     "years": (
         "Does the gap change from year 7 to year 9?",
         "Left: each item's gap in year 7 and in year 9 (same wave). Right: the change of "
         "the gap (year 9 − year 7) with its 95% interval; right of zero, the gap moved "
         "towards the first group, e.g. girls fell further behind boys when boys were "
-        "ahead. A hollow dot is a change that could be noise."),
+        "ahead. A hollow dot is a change that could be noise.",
+    ),
     "waves": (
         "Did the gap change between 2008 and 2010?",
         "Left: each item's gap in wave 1 (2008) and wave 2 (2010), same year group. "
         "Right: the change of the gap (2010 − 2008) with its 95% interval. Wave 2 "
         "surveyed fewer schools: choose “Only the schools surveyed in both waves” to "
-        "compare like with like."),
+        "compare like with like.",
+    ),
 }
 #: A measure's tests in words, for the false discovery rate sentence.
 MEASURE_WORDS = {
-    "gender_gap": "gender gaps", "ethnicity_gap": "ethnicity gaps",
+    "gender_gap": "gender gaps",
+    "ethnicity_gap": "ethnicity gaps",
     "gender_gap_change_years": "changes of the gender gap from year 7 to year 9",
     "ethnicity_gap_change_years": "changes of the ethnicity gap from year 7 to year 9",
     "gender_gap_change_waves": "changes of the gender gap between the waves",
     "ethnicity_gap_change_waves": "changes of the ethnicity gap between the waves",
-    "change_waves": "changes between the waves", "change_years": "changes from year 7 to 9",
-    "cohort": "cohort changes"}
+    "change_waves": "changes between the waves",
+    "change_years": "changes from year 7 to 9",
+    "cohort": "cohort changes",
+}
 
 
 def fdr_sentence(table: pd.DataFrame) -> str:
@@ -100,20 +108,31 @@ def fdr_sentence(table: pd.DataFrame) -> str:
     families = [f for f in pd.unique(table["fdr_family"].astype(str)) if f]
     if len(families) == 1:
         words = families[0]
-        found = re.fullmatch(r"Benjamini-Hochberg at ([\d.]+) over the (\d+) (\w+) tests of "
-                             r"block '(\w+)'", words)
+        found = re.fullmatch(
+            r"Benjamini-Hochberg at ([\d.]+) over the (\d+) (\w+) tests of "
+            r"block '(\w+)'",
+            words,
+        )
         if found and found[3] in MEASURE_WORDS and found[4] in {b.key for b in schema.blocks()}:
             alpha, m, measure, block = found.groups()
-            words = (f"Benjamini-Hochberg at {float(alpha):.0%} over the {m} "
-                     f"{MEASURE_WORDS[measure]} of the block “{schema.block(block).label}”")
-        return ("False discovery rate controlled per block: " + html.escape(words)
-                + " (every group of the table, not only the rows shown).")
-    alphas = sorted({a for f in families
-                     for a in re.findall(r"Benjamini-Hochberg at ([\d.]+)", f)}, key=float)
+            words = (
+                f"Benjamini-Hochberg at {float(alpha):.0%} over the {m} "
+                f"{MEASURE_WORDS[measure]} of the block “{schema.block(block).label}”"
+            )
+        return (
+            "False discovery rate controlled per block: "
+            + html.escape(words)
+            + " (every group of the table, not only the rows shown)."
+        )
+    alphas = sorted(
+        {a for f in families for a in re.findall(r"Benjamini-Hochberg at ([\d.]+)", f)}, key=float
+    )
     at = f" at {float(alphas[0]):.0%}" if len(alphas) == 1 else ""
-    return (f"False discovery rate controlled per block: Benjamini-Hochberg{at} over "
-            "each block's tests, each block its own family (column <code>fdr_family</code> "
-            "of the download).")
+    return (
+        f"False discovery rate controlled per block: Benjamini-Hochberg{at} over "
+        "each block's tests, each block its own family (column <code>fdr_family</code> "
+        "of the download)."
+    )
 
 
 class ChartPanel:
@@ -153,19 +172,29 @@ class ChartPanel:
         self.pending: str | None = None
         self.table = pd.DataFrame()
         self.figure: go.Figure | None = None
-        self.heading = page.html_widget(f"<h2>{html.escape(heading)}</h2>"
-                                        f'<p class="ks3-note">{how_to_read}</p>')
+        self.heading = page.html_widget(
+            f'<h2>{html.escape(heading)}</h2><p class="ks3-note">{how_to_read}</p>'
+        )
         self.output = widgets.Output()
         self.downloads = downloads.DownloadLinks(self.table, "table")
         self.fdr = page.html_widget("")
         self.text = page.html_widget("")  # the chart's summary and data table
         self.problem = page.html_widget("")
-        self.widget = widgets.VBox([self.heading, *([controls] if controls else []),
-                                    self.problem, self.output, self.text, self.fdr,
-                                    self.downloads.widget])
+        self.widget = widgets.VBox(
+            [
+                self.heading,
+                *([controls] if controls else []),
+                self.problem,
+                self.output,
+                self.text,
+                self.fdr,
+                self.downloads.widget,
+            ]
+        )
 
-    def show(self, key: tuple, draw: Callable[[], tuple[go.Figure, pd.DataFrame]],
-             filename: str) -> None:
+    def show(
+        self, key: tuple, draw: Callable[[], tuple[go.Figure, pd.DataFrame]], filename: str
+    ) -> None:
         """Draw ``draw()`` (a figure and the rows it shows, :func:`finished` here) unless
         ``key`` is shown.
 
@@ -202,7 +231,8 @@ class ChartPanel:
         self.text.value = page.described(table, self.figure)
         self.downloads.update(table, self.pending)
         self.fdr.value = page.html_widget(
-            f'<p class="ks3-note">{fdr_sentence(table)}</p>' if len(table) else "").value
+            f'<p class="ks3-note">{fdr_sentence(table)}</p>' if len(table) else ""
+        ).value
         self.pending = None
 
 
@@ -228,28 +258,33 @@ def nothing_to_compare(results: Results, column: str, heading: str) -> widgets.W
         f"<h2>{html.escape(heading)}</h2>"
         f'<p class="ks3-note">These data hold only one {what} ({html.escape(held)}), so '
         f"there is nothing to compare here. The other charts and dashboards show the {what} "
-        "there is.</p>")
+        "there is.</p>"
+    )
 
 
 def toggle(options: Sequence[tuple[str, object]], value=None) -> widgets.ToggleButtons:
     """Toggle buttons as wide as their words."""
-    return widgets.ToggleButtons(options=list(options),
-                                 value=options[0][1] if value is None else value,
-                                 style={"button_width": "auto"})
+    return widgets.ToggleButtons(
+        options=list(options),
+        value=options[0][1] if value is None else value,
+        style={"button_width": "auto"},
+    )
 
 
 def labelled(label: str, control: widgets.Widget) -> widgets.HBox:
     """A control named by its own label (:func:`page.named`, 7em wide), in a row of
     its own (so a dropdown is as wide as its choices)."""
-    return widgets.HBox([page.named(control, label, width="7em")],
-                        layout=widgets.Layout(align_items="center"))
+    return widgets.HBox(
+        [page.named(control, label, width="7em")], layout=widgets.Layout(align_items="center")
+    )
 
 
 def block_options(results: Results, measure: str) -> list[tuple[str, str]]:
     """("All blocks", "all") and every block with rows of ``measure``, questionnaire order."""
     present = set(results.comparisons(measure)["block"].astype(str))
-    return [("All blocks", ALL_BLOCKS)] + [(b.label, b.key) for b in schema.blocks()
-                                            if b.key in present]
+    return [("All blocks", ALL_BLOCKS)] + [
+        (b.label, b.key) for b in schema.blocks() if b.key in present
+    ]
 
 
 def first_block(options: Sequence[tuple[str, str]]) -> str:
@@ -268,11 +303,14 @@ def common_schools(results: Results) -> int:
 
 
 def schools_toggle(n_common: int) -> widgets.ToggleButtons:
-    """"All schools" / "Only the N schools surveyed in both waves" (off when there are none)."""
+    """ "All schools" / "Only the N schools surveyed in both waves" (off when there are none)."""
     if not n_common:
         return widgets.ToggleButtons(
-            options=[("All schools", "all")], value="all", style={"button_width": "auto"},
-            tooltips=["No school was surveyed in both waves: like for like is not possible."])
+            options=[("All schools", "all")],
+            value="all",
+            style={"button_width": "auto"},
+            tooltips=["No school was surveyed in both waves: like for like is not possible."],
+        )
     return toggle(schools_options(n_common))
 
 
@@ -280,7 +318,8 @@ def schools_options(n_common: int) -> list[tuple[str, str]]:
     """The schools a between-waves figure can use: all, and (when there are some)
     only the ``n_common`` schools surveyed in both waves."""
     return [("All schools", "all")] + (
-        [(f"Only the {n_common} schools surveyed in both waves", "common")] if n_common else [])
+        [(f"Only the {n_common} schools surveyed in both waves", "common")] if n_common else []
+    )
 
 
 def schools_words(schools: str, n_common: int) -> str:
@@ -293,11 +332,11 @@ def schools_words(schools: str, n_common: int) -> str:
 # c or u mark means (ChartPanel.show does, so a downloaded image keeps it).
 
 
-def comparison_rows(results: Results, measure: str, block: str, schools: str = "all",
-                    **where) -> pd.DataFrame:
+def comparison_rows(
+    results: Results, measure: str, block: str, schools: str = "all", **where
+) -> pd.DataFrame:
     """Rows of ``measure`` for ``block`` (or :data:`ALL_BLOCKS`) and the groups in ``where``."""
-    table = results.comparisons(measure, None if block == ALL_BLOCKS else [block],
-                                schools=schools)
+    table = results.comparisons(measure, None if block == ALL_BLOCKS else [block], schools=schools)
     for column, value in where.items():
         table = table[table[column].astype(object) == value]
     return table.reset_index(drop=True)
@@ -308,40 +347,51 @@ def finished(figure: go.Figure, rows: pd.DataFrame) -> tuple[go.Figure, pd.DataF
     return text.with_footer(figure, [hidden.hidden_key(rows)]), rows
 
 
-def gap_chart(results: Results, compare: str, block: str, wave: int,
-              year: int) -> tuple[go.Figure, pd.DataFrame]:
+def gap_chart(
+    results: Results, compare: str, block: str, wave: int, year: int
+) -> tuple[go.Figure, pd.DataFrame]:
     """How big is each gap: one wave and year group."""
     _, what, first, second = COMPARES[compare]
     rows = comparison_rows(results, f"{compare}_gap", block, wave=wave, year_group=year)
-    title = (f"{what}: {block_words(block)}, {short_level('wave', wave)}, "
-             f"{short_level('year_group', year)}")
+    title = (
+        f"{what}: {block_words(block)}, {short_level('wave', wave)}, "
+        f"{short_level('year_group', year)}"
+    )
     return charts.gap_dots(rows, first=first, second=second, title=title), rows
 
 
-def gap_change_years_chart(results: Results, compare: str, block: str,
-                           wave: int) -> tuple[go.Figure, pd.DataFrame]:
+def gap_change_years_chart(
+    results: Results, compare: str, block: str, wave: int
+) -> tuple[go.Figure, pd.DataFrame]:
     """Each gap in year 7 and year 9 of one wave, and its change."""
     _, what, first, second = COMPARES[compare]
     rows = comparison_rows(results, f"{compare}_gap_change_years", block, wave=wave)
-    title = (f"{what}, year 7 and year 9: {block_words(block)}, "
-             f"{short_level('wave', wave)}")
-    figure = charts.gap_change_dumbbell(rows, across="year_group", first=first, second=second,
-                                        title=title)
+    title = f"{what}, year 7 and year 9: {block_words(block)}, {short_level('wave', wave)}"
+    figure = charts.gap_change_dumbbell(
+        rows, across="year_group", first=first, second=second, title=title
+    )
     return figure, rows
 
 
-def gap_change_waves_chart(results: Results, compare: str, block: str, year: int,
-                           schools: str, n_common: int) -> tuple[go.Figure, pd.DataFrame]:
+def gap_change_waves_chart(
+    results: Results, compare: str, block: str, year: int, schools: str, n_common: int
+) -> tuple[go.Figure, pd.DataFrame]:
     """Each gap in 2008 and 2010 in one year group (all schools, or like for like), and
     its change."""
     _, what, first, second = COMPARES[compare]
-    rows = comparison_rows(results, f"{compare}_gap_change_waves", block, schools,
-                           year_group=year)
-    title = (f"{what}, 2008 and 2010: {block_words(block)}, "
-             f"{short_level('year_group', year)}, {schools_words(schools, n_common)}")
-    figure = charts.gap_change_dumbbell(rows, across="wave", first=first, second=second,
-                                        title=title,
-                                        in_both=results.wave_schools().in_both_words())
+    rows = comparison_rows(results, f"{compare}_gap_change_waves", block, schools, year_group=year)
+    title = (
+        f"{what}, 2008 and 2010: {block_words(block)}, "
+        f"{short_level('year_group', year)}, {schools_words(schools, n_common)}"
+    )
+    figure = charts.gap_change_dumbbell(
+        rows,
+        across="wave",
+        first=first,
+        second=second,
+        title=title,
+        in_both=results.wave_schools().in_both_words(),
+    )
     return figure, rows
 
 
@@ -378,28 +428,43 @@ class GenderGaps:
         self.compare = toggle([(words[0], key) for key, words in COMPARES.items()])
         options = block_options(results, "gender_gap")
         first = first_block(options)
-        self.block = widgets.Dropdown(options=options, value=first,
-                                      layout=widgets.Layout(width="auto"))
+        self.block = widgets.Dropdown(
+            options=options, value=first, layout=widgets.Layout(width="auto")
+        )
         self.wave = toggle([(option_label("wave", w), w) for w in results.levels("wave")])
-        self.year_group = toggle([(option_label("year_group", y), y)
-                                  for y in results.levels("year_group")])
+        self.year_group = toggle(
+            [(option_label("year_group", y), y) for y in results.levels("year_group")]
+        )
         self.schools = schools_toggle(self.n_common)
         self.gaps = ChartPanel(*PANELS["gaps"])
         self.years = ChartPanel(*PANELS["years"])
         self.waves = ChartPanel(*PANELS["waves"], labelled("Schools:", self.schools))
         for control in (self.compare, self.block, self.wave, self.year_group, self.schools):
             control.observe(lambda _change: self.show(), names="value")
-        controls = widgets.VBox([
-            labelled("Compare:", self.compare), labelled("Block:", self.block),
-            labelled("Wave:", self.wave), labelled("Year group:", self.year_group)])
+        controls = widgets.VBox(
+            [
+                labelled("Compare:", self.compare),
+                labelled("Block:", self.block),
+                labelled("Wave:", self.wave),
+                labelled("Year group:", self.year_group),
+            ]
+        )
         #: A note in place of a chart whose two levels the data do not both hold.
         self.notes = {
-            self.years: nothing_to_compare(results, "year_group",
-                                           "Does the gap change from year 7 to year 9?"),
-            self.waves: nothing_to_compare(results, "wave",
-                                           "Did the gap change between 2008 and 2010?")}
-        self.widget = widgets.VBox([controls, self.gaps.widget,
-                                    *(self.notes[p] or p.widget for p in (self.years, self.waves))])
+            self.years: nothing_to_compare(
+                results, "year_group", "Does the gap change from year 7 to year 9?"
+            ),
+            self.waves: nothing_to_compare(
+                results, "wave", "Did the gap change between 2008 and 2010?"
+            ),
+        }
+        self.widget = widgets.VBox(
+            [
+                controls,
+                self.gaps.widget,
+                *(self.notes[p] or p.widget for p in (self.years, self.waves)),
+            ]
+        )
         self.show()
 
     # -- tables ---------------------------------------------------------
@@ -417,15 +482,25 @@ class GenderGaps:
         name = f"{compare}_gaps_{block}"
         results, n_common = self.results, self.n_common
         panels = [
-            (self.gaps, (compare, block, wave, year),
-             lambda: gap_chart(results, compare, block, wave, year),
-             f"{name}_wave{wave}_year{year}"),
-            (self.years, (compare, block, wave),
-             lambda: gap_change_years_chart(results, compare, block, wave),
-             f"{name}_year7_to_9_wave{wave}"),
-            (self.waves, (compare, block, year, schools),
-             lambda: gap_change_waves_chart(results, compare, block, year, schools, n_common),
-             f"{name}_2008_to_2010_year{year}_{schools}_schools")]
+            (
+                self.gaps,
+                (compare, block, wave, year),
+                lambda: gap_chart(results, compare, block, wave, year),
+                f"{name}_wave{wave}_year{year}",
+            ),
+            (
+                self.years,
+                (compare, block, wave),
+                lambda: gap_change_years_chart(results, compare, block, wave),
+                f"{name}_year7_to_9_wave{wave}",
+            ),
+            (
+                self.waves,
+                (compare, block, year, schools),
+                lambda: gap_change_waves_chart(results, compare, block, year, schools, n_common),
+                f"{name}_2008_to_2010_year{year}_{schools}_schools",
+            ),
+        ]
         show_all([p for p in panels if self.notes.get(p[0]) is None])
 
 
@@ -439,20 +514,22 @@ INTRO = (
     "<p><b>Filled dots are significant</b> after controlling the false discovery rate per "
     "block (Benjamini-Hochberg, 5%: every test of that measure in the block, across the "
     "waves and year groups, is one family; the download's <code>fdr_family</code> column "
-    "names it); <b>hollow dots are not</b>.</p>")
+    "names it); <b>hollow dots are not</b>.</p>"
+)
 
 
 def footnote(results: Results | None = None) -> str:
     rules = results.rules if results is not None else Results.rules
-    return ("Gaps and their changes are differences of shares (yes, or agree = 3 or 4 on the "
-            "four-point scale), in percentage points. Intervals and tests are school-clustered "
-            "(t on schools − 1 degrees of freedom). n: pupils who answered, in each of the "
-            "two groups compared. Hover over a dot for the two shares, the bases, p and the "
-            "Benjamini-Hochberg q. The camera icon above a chart downloads it as a PNG; the "
-            "links below it download its table. " + legend_note(rules))
+    return (
+        "Gaps and their changes are differences of shares (yes, or agree = 3 or 4 on the "
+        "four-point scale), in percentage points. Intervals and tests are school-clustered "
+        "(t on schools − 1 degrees of freedom). n: pupils who answered, in each of the "
+        "two groups compared. Hover over a dot for the two shares, the bases, p and the "
+        "Benjamini-Hochberg q. The camera icon above a chart downloads it as a PNG; the "
+        "links below it download its table. " + legend_note(rules)
+    )
 
 
 def main() -> None:
     """What the notebook runs."""
-    shell.main(GenderGaps, title="Gender and ethnicity gaps", intro=INTRO,
-               footnote=footnote())
+    shell.main(GenderGaps, title="Gender and ethnicity gaps", intro=INTRO, footnote=footnote())

@@ -88,13 +88,15 @@ class NetworkError(ValueError):
 
 # ------------------------------------------------------------------ the network file
 
+
 def read_network(folder: Path) -> dict:
     path = Path(folder) / NETWORK_FILE
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise NetworkError(f"{path}: no network here. Make one with "
-                           "`scripts/hub init FOLDER --lead NAME`.") from None
+        raise NetworkError(
+            f"{path}: no network here. Make one with `scripts/hub init FOLDER --lead NAME`."
+        ) from None
 
 
 def write_network(folder: Path, network: dict) -> None:
@@ -119,7 +121,9 @@ def _add_account(network: dict, name: str, password: str | None = None) -> str |
     if name in network["accounts"]:
         return None
     password = password or secrets.token_urlsafe(9)
-    network["accounts"][name] = bcrypt.hashpw(password.encode(), bcrypt.gensalt(BCRYPT_ROUNDS)).decode()
+    network["accounts"][name] = bcrypt.hashpw(
+        password.encode(), bcrypt.gensalt(BCRYPT_ROUNDS)
+    ).decode()
     return password
 
 
@@ -131,19 +135,21 @@ def init(folder: Path, lead: str, port: int = 8000, password: str | None = None)
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
     lead = _check_name(lead)
-    network = {"lead": lead, "port": int(port), "schools": {}, "researchers": [],
-               "accounts": {}}
+    network = {"lead": lead, "port": int(port), "schools": {}, "researchers": [], "accounts": {}}
     first = _add_account(network, lead, password)
     write_network(folder, network)
     return first
 
 
-def add_school(folder: Path, school: str, leads=(), colleagues=(),
-               passwords: dict | None = None) -> dict[str, str]:
+def add_school(
+    folder: Path, school: str, leads=(), colleagues=(), passwords: dict | None = None
+) -> dict[str, str]:
     """Add a school (or people to it); returns ``{new user: first password}``."""
     if not identity.SCHOOL_ID.match(school):
-        raise NetworkError(f"{school!r} is not a school id: use letters, digits and . _ -, "
-                           "as in the survey's school_id column.")
+        raise NetworkError(
+            f"{school!r} is not a school id: use letters, digits and . _ -, "
+            "as in the survey's school_id column."
+        )
     network = read_network(folder)
     entry = network["schools"].setdefault(school, {"leads": [], "colleagues": []})
     new = {}
@@ -170,17 +176,22 @@ def add_researcher(folder: Path, name: str, password: str | None = None) -> dict
 
 def groups(network: dict) -> dict[str, list[str]]:
     """The hub groups of the network (:data:`dashboards.identity.GROUPS`)."""
-    out = {identity.GROUPS["network_lead"]: [network["lead"]],
-           identity.GROUPS["school_lead"]: sorted({n for s in network["schools"].values()
-                                                   for n in s["leads"]}),
-           identity.GROUPS["researcher"]: sorted(network["researchers"])}
+    out = {
+        identity.GROUPS["network_lead"]: [network["lead"]],
+        identity.GROUPS["school_lead"]: sorted(
+            {n for s in network["schools"].values() for n in s["leads"]}
+        ),
+        identity.GROUPS["researcher"]: sorted(network["researchers"]),
+    }
     for school, entry in sorted(network["schools"].items()):
-        out[identity.SCHOOL_GROUP_PREFIX + school] = sorted(set(entry["leads"])
-                                                            | set(entry["colleagues"]))
+        out[identity.SCHOOL_GROUP_PREFIX + school] = sorted(
+            set(entry["leads"]) | set(entry["colleagues"])
+        )
     return out
 
 
 # ------------------------------------------------------------------ what a user's server serves
+
 
 def bundle_for(visitor: identity.Visitor, folder: Path) -> Path | None:
     """The bundle a member's pages read: their school's, else the network's, if published."""
@@ -202,8 +213,11 @@ def pages_for(visitor: identity.Visitor, folder: Path) -> tuple[list[str], Path 
     if visitor.role == "researcher":
         return [pages.HOME_NOTEBOOK, *(p.name for p in pages.PAGES)], None
     bundle = bundle_for(visitor, folder)
-    own = {"school_lead": SCHOOL_PAGES, "colleague": SCHOOL_PAGES,
-           "network_lead": (*PLANNER_PAGES, *NETWORK_LEAD_PAGES)}.get(visitor.role, ())
+    own = {
+        "school_lead": SCHOOL_PAGES,
+        "colleague": SCHOOL_PAGES,
+        "network_lead": (*PLANNER_PAGES, *NETWORK_LEAD_PAGES),
+    }.get(visitor.role, ())
     public = list(server.PUBLIC_NOTEBOOKS) if bundle is not None else ["index"]
     if bundle is None:
         own = tuple(p for p in own if p in (*PLANNER_PAGES, *NETWORK_LEAD_PAGES))
@@ -225,8 +239,9 @@ def _dashboards():
     return DASHBOARDS
 
 
-def singleuser_command(environ: dict[str, str], root: Path, ipython_dir: Path
-                       ) -> tuple[list[str], dict[str, str]]:
+def singleuser_command(
+    environ: dict[str, str], root: Path, ipython_dir: Path
+) -> tuple[list[str], dict[str, str]]:
     """The argv and environment of a user's Voilà, started by the hub's spawner.
 
     Copies the user's notebooks (:func:`pages_for`) into the empty folder ``root``.
@@ -240,9 +255,16 @@ def singleuser_command(environ: dict[str, str], root: Path, ipython_dir: Path
         shutil.copyfile(notebook_path(name), root / f"{name}.ipynb")
     server.prepare_kernel_profile(ipython_dir)
     argv = server.published_command(
-        url.port, root, ip=url.hostname or "127.0.0.1", preheat=0, max_kernels=8,
-        extra=[f"--Voila.base_url={prefix}",
-               "--Voila.identity_provider_class=dashboards.hub_auth.OwnerOnlyIdentityProvider"])
+        url.port,
+        root,
+        ip=url.hostname or "127.0.0.1",
+        preheat=0,
+        max_kernels=8,
+        extra=[
+            f"--Voila.base_url={prefix}",
+            "--Voila.identity_provider_class=dashboards.hub_auth.OwnerOnlyIdentityProvider",
+        ],
+    )
     if bundle is not None:
         env = server.published_env(bundle, environ, ipython_dir)
     else:
@@ -275,6 +297,7 @@ def singleuser(environ: dict[str, str] | None = None) -> int:
 
 # ------------------------------------------------------------------ the hub's configuration
 
+
 def proxy_command() -> str:
     """configurable-http-proxy: ``KS3_HUB_PROXY``, the venv's (scripts/setup-env.sh), or PATH."""
     named = os.environ.get(PROXY_VARIABLE, "").strip()
@@ -282,12 +305,20 @@ def proxy_command() -> str:
     for candidate in (named, str(venv), shutil.which("configurable-http-proxy") or ""):
         if candidate and Path(candidate).exists():
             return candidate
-    raise NetworkError("configurable-http-proxy is not installed: run scripts/hub (it "
-                       "installs it with npm), or set KS3_HUB_PROXY to its path.")
+    raise NetworkError(
+        "configurable-http-proxy is not installed: run scripts/hub (it "
+        "installs it with npm), or set KS3_HUB_PROXY to its path."
+    )
 
 
-def configure(c, folder: Path, *, port: int | None = None, hub_port: int | None = None,
-              proxy_port: int | None = None) -> None:
+def configure(
+    c,
+    folder: Path,
+    *,
+    port: int | None = None,
+    hub_port: int | None = None,
+    proxy_port: int | None = None,
+) -> None:
     """Fill JupyterHub's configuration ``c`` for the network in ``folder``.
 
     Called by the ``jupyterhub_config.py`` that :func:`start` writes. Ports:
@@ -323,20 +354,27 @@ def configure(c, folder: Path, *, port: int | None = None, hub_port: int | None 
     c.Spawner.cmd = [sys.executable, "-m", "dashboards.hub", "singleuser"]
     c.Spawner.default_url = HOME
     c.Spawner.environment = {settings.HUB_DIR: str(folder)}
-    c.Spawner.server_token_scopes = ["access:servers!server", "users:activity!user",
-                                     "read:users:name!user", "read:users:groups!user"]
+    c.Spawner.server_token_scopes = [
+        "access:servers!server",
+        "users:activity!user",
+        "read:users:name!user",
+        "read:users:groups!user",
+    ]
     c.Spawner.start_timeout = START_TIMEOUT
     c.Spawner.http_timeout = START_TIMEOUT
-    c.JupyterHub.template_vars = {"announcement_login": network.get(
-        "welcome", "Sign in with the account your network lead gave you.")}
+    c.JupyterHub.template_vars = {
+        "announcement_login": network.get(
+            "welcome", "Sign in with the account your network lead gave you."
+        )
+    }
 
 
-CONFIG = '''\
+CONFIG = """\
 # Written by `python -m dashboards.hub start`; edit network.json, not this file.
 from pathlib import Path
 from dashboards.hub import configure
 configure(c, Path(__file__).parent)  # noqa: F821
-'''
+"""
 
 
 def start(folder: Path, extra: list[str] | None = None) -> int:
@@ -373,8 +411,9 @@ def _authenticator_class():
             added = False
             for name, hashed in accounts.items():
                 if UserInfo.find(self.db, name) is None:
-                    self.db.add(UserInfo(username=name, password=hashed.encode(),
-                                         is_authorized=True))
+                    self.db.add(
+                        UserInfo(username=name, password=hashed.encode(), is_authorized=True)
+                    )
                     added = True
             if added:
                 self.db.commit()
@@ -409,7 +448,8 @@ class HubServer:
         self.timeout = timeout
         network = read_network(self.folder)
         network["port"], network["hub_port"], network["proxy_port"] = (
-            server.free_port() for _ in range(3))
+            server.free_port() for _ in range(3)
+        )
         write_network(self.folder, network)
         self.url = f"http://127.0.0.1:{network['port']}"
         self.log = self.folder / "hub.log"
@@ -429,20 +469,26 @@ class HubServer:
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "dashboards.hub", "start", str(self.folder)],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the hub exited ({self.process.returncode}):\n"
-                                   + self.log.read_text(errors="replace"))
+                raise RuntimeError(
+                    f"the hub exited ({self.process.returncode}):\n"
+                    + self.log.read_text(errors="replace")
+                )
             try:  # 200 once the hub's route is in the proxy (404 before)
                 with urllib.request.urlopen(self.url + "/hub/health", timeout=2):
                     return
             except OSError:  # urllib.error.HTTPError included
                 time.sleep(0.5)
         self.stop()
-        raise RuntimeError(f"the hub did not answer on {self.url}:\n"
-                           + self.log.read_text(errors="replace"))
+        raise RuntimeError(
+            f"the hub did not answer on {self.url}:\n" + self.log.read_text(errors="replace")
+        )
 
     def stop(self) -> None:
         """SIGTERM the hub (it stops the users' servers and the proxy it started); then
@@ -457,8 +503,10 @@ class HubServer:
         try:  # the proxy runs in a session of its own: ours if it serves our port
             pid = int((self.folder / "proxy.pid").read_text().strip())
             argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            if b"--port" in argv and argv[argv.index(b"--port") + 1] == \
-                    self.url.rsplit(":", 1)[1].encode():
+            if (
+                b"--port" in argv
+                and argv[argv.index(b"--port") + 1] == self.url.rsplit(":", 1)[1].encode()
+            ):
                 groups.add(os.getpgid(pid))
         except (OSError, ValueError, IndexError, ProcessLookupError):
             pass
@@ -485,10 +533,13 @@ class HubServer:
 
 # ------------------------------------------------------------------ the command line
 
+
 def _print_accounts(new: dict[str, str]) -> None:
     for name, password in new.items():
-        print(f"  account {name}: first password {password} (give it to them; they change "
-              "it at /hub/change-password)")
+        print(
+            f"  account {name}: first password {password} (give it to them; they change "
+            "it at /hub/change-password)"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -543,12 +594,21 @@ def publish(folder: Path, files: list[Path], codebook: Path | None = None) -> in
     folder = Path(folder).resolve()
     network = read_network(folder)
     files = [Path(f).resolve() for f in files]
-    network["survey"] = {"files": [str(f) for f in files],
-                         "codebook": str(Path(codebook).resolve()) if codebook else ""}
-    common = [sys.executable, "-m", "analysis", "publish", *map(str, files),
-              *(["--codebook", str(codebook)] if codebook else [])]
-    targets = [(NETWORK_BUNDLE, [])] + [(f"school-{s}", ["--school", s])
-                                        for s in sorted(network["schools"])]
+    network["survey"] = {
+        "files": [str(f) for f in files],
+        "codebook": str(Path(codebook).resolve()) if codebook else "",
+    }
+    common = [
+        sys.executable,
+        "-m",
+        "analysis",
+        "publish",
+        *map(str, files),
+        *(["--codebook", str(codebook)] if codebook else []),
+    ]
+    targets = [(NETWORK_BUNDLE, [])] + [
+        (f"school-{s}", ["--school", s]) for s in sorted(network["schools"])
+    ]
     for name, more in targets:
         out = folder / BUNDLES / name
         fresh = out.with_name(name + ".new")

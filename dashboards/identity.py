@@ -63,8 +63,11 @@ import ipywidgets as widgets
 #: hub but given no role or school yet.
 ROLES = ("network_lead", "school_lead", "researcher", "local", "colleague", "member")
 #: Hub group of each role; a school's members are in ``SCHOOL_GROUP_PREFIX + ID``.
-GROUPS = {"network_lead": "role-network-lead", "school_lead": "role-school-lead",
-          "researcher": "role-researcher"}
+GROUPS = {
+    "network_lead": "role-network-lead",
+    "school_lead": "role-school-lead",
+    "researcher": "role-researcher",
+}
 SCHOOL_GROUP_PREFIX = "school-"
 #: A school id as hub groups and the store spell it.
 SCHOOL_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -106,8 +109,10 @@ class Visitor:
             raise Refused(f"{school!r} is not a school id.")
         if not self.on_hub or school in self.schools:
             return school
-        raise Refused(f"{self.user or 'This visitor'} is not a member of school {school}; "
-                      "its views and plans are not shown.")
+        raise Refused(
+            f"{self.user or 'This visitor'} is not a member of school {school}; "
+            "its views and plans are not shown."
+        )
 
     def owner_for(self, school: object) -> str:
         """The store owner of ``school``'s documents, if this visitor may see them."""
@@ -133,9 +138,13 @@ def visitor_from_groups(user: str, groups: list[str] | tuple[str, ...]) -> Visit
     'user:nia'
     """
     groups = set(groups)
-    schools = tuple(sorted(
-        g[len(SCHOOL_GROUP_PREFIX):] for g in groups
-        if g.startswith(SCHOOL_GROUP_PREFIX) and SCHOOL_ID.match(g[len(SCHOOL_GROUP_PREFIX):])))
+    schools = tuple(
+        sorted(
+            g[len(SCHOOL_GROUP_PREFIX) :]
+            for g in groups
+            if g.startswith(SCHOOL_GROUP_PREFIX) and SCHOOL_ID.match(g[len(SCHOOL_GROUP_PREFIX) :])
+        )
+    )
     if GROUPS["network_lead"] in groups:
         role = "network_lead"
     elif schools and GROUPS["school_lead"] in groups:
@@ -172,10 +181,10 @@ def hub_visitor(environ: Mapping[str, str] | None = None, timeout: float = 10) -
     """
     environ = os.environ if environ is None else environ
     user = environ["JUPYTERHUB_USER"]
-    url = (environ["JUPYTERHUB_API_URL"].rstrip("/") + "/users/"
-           + urllib.parse.quote(user, safe=""))
+    url = environ["JUPYTERHUB_API_URL"].rstrip("/") + "/users/" + urllib.parse.quote(user, safe="")
     request = urllib.request.Request(
-        url, headers={"Authorization": f"token {environ.get('JUPYTERHUB_API_TOKEN', '')}"})
+        url, headers={"Authorization": f"token {environ.get('JUPYTERHUB_API_TOKEN', '')}"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:
             model = json.load(answer)
@@ -183,8 +192,9 @@ def hub_visitor(environ: Mapping[str, str] | None = None, timeout: float = 10) -
         if model.get("name") != user or not isinstance(groups, list):
             raise ValueError(f"the hub answered for {model.get('name')!r}, not {user!r}")
     except (OSError, ValueError) as error:
-        print(f"dashboards.identity: could not read {user}'s hub groups: {error}",
-              file=sys.__stderr__)
+        print(
+            f"dashboards.identity: could not read {user}'s hub groups: {error}", file=sys.__stderr__
+        )
         groups = []
     return visitor_from_groups(user, [str(g) for g in groups])
 
@@ -216,14 +226,18 @@ class Arrival(anywidget.AnyWidget):
 
     _esm = ARRIVAL_ESM
 
-    def __init__(self, callback: Callable[[Visitor], None],
-                 environ: Mapping[str, str] | None = None):
+    def __init__(
+        self, callback: Callable[[Visitor], None], environ: Mapping[str, str] | None = None
+    ):
         super().__init__(layout=widgets.Layout(width="0", height="0", overflow="hidden"))
         self._callback = callback
         self._environ = environ
         self.visitor: Visitor | None = None
-        self.on_msg(lambda _widget, content, _buffers: self.arrive(
-            content.get("arrived") if isinstance(content, dict) else None))
+        self.on_msg(
+            lambda _widget, content, _buffers: self.arrive(
+                content.get("arrived") if isinstance(content, dict) else None
+            )
+        )
 
     def arrive(self, key: object) -> Visitor | None:
         """The browser says it is here with ``key``: decide the visitor (once) and call back.
@@ -245,7 +259,8 @@ class Arrival(anywidget.AnyWidget):
         return visitor
 
 
-def on_arrival(callback: Callable[[Visitor], None],
-               environ: Mapping[str, str] | None = None) -> widgets.Widget:
+def on_arrival(
+    callback: Callable[[Visitor], None], environ: Mapping[str, str] | None = None
+) -> widgets.Widget:
     """Call ``callback(visitor)`` once the visitor is known; return a widget for the page."""
     return Arrival(callback, environ)

@@ -51,10 +51,23 @@ import plotly.graph_objects as go
 from analysis import settings
 from analysis.errors import SurveyDataError
 from analysis.manager import figure, files, links
-from analysis.manager.framework import (Framework, FrameworkError, configured_framework,
-                                        default_framework)
-from analysis.manager.review import (SCALE_TEXT, STATUS_MEANINGS, STATUSES, ActionReview,
-                                     Review, ReviewValueError, progress, scores, summary)
+from analysis.manager.framework import (
+    Framework,
+    FrameworkError,
+    configured_framework,
+    default_framework,
+)
+from analysis.manager.review import (
+    SCALE_TEXT,
+    STATUS_MEANINGS,
+    STATUSES,
+    ActionReview,
+    Review,
+    ReviewValueError,
+    progress,
+    scores,
+    summary,
+)
 from analysis.planner import files as plan_files
 from analysis.planner.model import Plan
 from analysis.store import Conflict, Store, StoreError
@@ -115,8 +128,11 @@ class HexagonClicks(anywidget.AnyWidget):
         super().__init__(layout=widgets.Layout(width="0", height="0", overflow="hidden"))
         self._themes = frozenset(themes)
         self._callback = callback
-        self.on_msg(lambda _widget, content, _buffers: self.clicked(
-            content.get("theme") if isinstance(content, dict) else None))
+        self.on_msg(
+            lambda _widget, content, _buffers: self.clicked(
+                content.get("theme") if isinstance(content, dict) else None
+            )
+        )
 
     def clicked(self, theme: object) -> bool:
         if not isinstance(theme, str) or theme not in self._themes:
@@ -143,8 +159,10 @@ def _html(body: str) -> str:
 
 def _problem(title: str, items: list[str], todo: str = "") -> str:
     lis = "".join(f"<li>{html.escape(i)}</li>" for i in items)
-    return _html(f'<div class="ks3-problem"><h2>{html.escape(title)}</h2><ul>{lis}</ul>'
-                 f"{f'<p>{html.escape(todo)}</p>' if todo else ''}</div>")
+    return _html(
+        f'<div class="ks3-problem"><h2>{html.escape(title)}</h2><ul>{lis}</ul>'
+        f"{f'<p>{html.escape(todo)}</p>' if todo else ''}</div>"
+    )
 
 
 def _note(text: str) -> str:
@@ -175,8 +193,14 @@ class Manager:
         Returns a loaded survey for the evidence panel (default :func:`dashboards.data.survey`).
     """
 
-    def __init__(self, owner: str, store: Store | None = None,
-                 framework: Framework | None = None, survey=None, saved_by: str = ""):
+    def __init__(
+        self,
+        owner: str,
+        store: Store | None = None,
+        framework: Framework | None = None,
+        survey=None,
+        saved_by: str = "",
+    ):
         self.owner = owner
         self.store = store if store is not None else Store()
         self.framework = framework or configured_framework()
@@ -196,61 +220,88 @@ class Manager:
         self.ask_bar = widgets.VBox([])
         self.save_message = widgets.HTML()
         self.school = widgets.Text(description="School:", style=wide, continuous_update=False)
-        self.reviewer = widgets.Text(description="Reviewed by (role):", style=wide,
-                                     continuous_update=False)
+        self.reviewer = widgets.Text(
+            description="Reviewed by (role):", style=wide, continuous_update=False
+        )
         self.school.observe(lambda _: self._settings_changed(), names="value")
         self.reviewer.observe(lambda _: self._settings_changed(), names="value")
         self.heading = widgets.HTML()
-        self.new_date = widgets.DatePicker(description="New review dated:", style=wide,
-                                           value=date.today())
-        self.new_button = widgets.Button(description="Start a new review", icon="copy",
-                                         tooltip="A copy of the review on screen, with this date")
+        self.new_date = widgets.DatePicker(
+            description="New review dated:", style=wide, value=date.today()
+        )
+        self.new_button = widgets.Button(
+            description="Start a new review",
+            icon="copy",
+            tooltip="A copy of the review on screen, with this date",
+        )
         self.new_button.on_click(lambda _: self.start_new_review(self.new_date.value))
-        self.saved_reviews = widgets.Dropdown(description="Your saved reviews:", style=wide,
-                                              layout=widgets.Layout(width="420px"))
-        self.saved_reviews.observe(lambda c: c["new"] and self.ask_then(
-            f"open your review {c['new']}", lambda: self.open_saved(c["new"])), names="value")
+        self.saved_reviews = widgets.Dropdown(
+            description="Your saved reviews:", style=wide, layout=widgets.Layout(width="420px")
+        )
+        self.saved_reviews.observe(
+            lambda c: (
+                c["new"]
+                and self.ask_then(f"open your review {c['new']}", lambda: self.open_saved(c["new"]))
+            ),
+            names="value",
+        )
 
         # the hexagon (a plain figure: see the module notes), its summary and table
         self.picture = widgets.Output()
         self.picture.add_class("ks3-hexagon")
-        self.hexagon_clicks = HexagonClicks([t.id for t in self.framework.themes],
-                                            self.open_theme)
+        self.hexagon_clicks = HexagonClicks([t.id for t in self.framework.themes], self.open_theme)
         self.figure: go.Figure | None = None
         self.summary = widgets.HTML()
         self.table = widgets.HTML()
 
         # the theme
         self.theme = widgets.ToggleButtons(
-            options=[(t.title, t.id) for t in self.framework.themes], value=self.theme_id,
-            description="Open a theme:", style={**wide, "button_width": "auto"})
+            options=[(t.title, t.id) for t in self.framework.themes],
+            value=self.theme_id,
+            description="Open a theme:",
+            style={**wide, "button_width": "auto"},
+        )
         self.theme.observe(lambda c: self.open_theme(c["new"]), names="value")
         self.theme_panel = widgets.VBox([])
 
         # the plan, files, evidence, progress
-        self.plan_choice = widgets.Dropdown(description="Link a STEM plan:", style=wide,
-                                            layout=widgets.Layout(width="460px"))
-        self.plan_choice.observe(lambda c: c["new"] and self.link_plan_choice(c["new"]),
-                                 names="value")
-        self.plan_upload = widgets.FileUpload(accept=".json,.csv", multiple=False,
-                                              description="Link a plan file")
+        self.plan_choice = widgets.Dropdown(
+            description="Link a STEM plan:", style=wide, layout=widgets.Layout(width="460px")
+        )
+        self.plan_choice.observe(
+            lambda c: c["new"] and self.link_plan_choice(c["new"]), names="value"
+        )
+        self.plan_upload = widgets.FileUpload(
+            accept=".json,.csv", multiple=False, description="Link a plan file"
+        )
         self.plan_upload.observe(lambda _: self.link_plan_upload(), names="value")
         self.plan_message = widgets.HTML()
         self.coverage = widgets.HTML()
         self.example = widgets.Dropdown(
             options=[("Choose an example review…", "")]
             + [(label, str(path)) for label, path in examples().items()],
-            description="Example review:", style=wide, layout=widgets.Layout(width="460px"))
-        self.example.observe(lambda c: c["new"] and self.ask_then(
-            "open the example", lambda: self.open_example(c["new"])), names="value")
-        self.upload = widgets.FileUpload(accept=".json,.csv", multiple=False,
-                                         description="Open a review file")
+            description="Example review:",
+            style=wide,
+            layout=widgets.Layout(width="460px"),
+        )
+        self.example.observe(
+            lambda c: (
+                c["new"] and self.ask_then("open the example", lambda: self.open_example(c["new"]))
+            ),
+            names="value",
+        )
+        self.upload = widgets.FileUpload(
+            accept=".json,.csv", multiple=False, description="Open a review file"
+        )
         self.upload.add_class("ks3-manager-upload")
         self.upload.observe(lambda _: self.open_upload(), names="value")
         self.links = widgets.HTML()
         self.file_message = widgets.HTML()
-        self.survey_button = widgets.Button(description="Compare with the survey", icon="search",
-                                            layout=widgets.Layout(width="auto"))
+        self.survey_button = widgets.Button(
+            description="Compare with the survey",
+            icon="search",
+            layout=widgets.Layout(width="auto"),
+        )
         self.survey_button.on_click(lambda _: self.compare_with_survey())
         self.evidence = widgets.HTML()
         self.progress_box = widgets.VBox([])
@@ -264,33 +315,53 @@ class Manager:
     # ------------------------------------------------------------- layout
 
     def _layout(self) -> widgets.VBox:
-        picture = widgets.VBox([self.picture, self.hexagon_clicks],
-                               layout=widgets.Layout(width="60%"))
-        beside = widgets.VBox([page.html_widget("<h3>Where the school stands</h3>"),
-                               self.summary, self.table], layout=widgets.Layout(width="40%"))
-        return widgets.VBox([
-            self.restore_bar, self.ask_bar, self.heading,
-            widgets.HBox([self.school, self.reviewer]),
-            widgets.HBox([self.saved_reviews, self.new_date, self.new_button]),
-            self.save_message,
-            widgets.HBox([picture, beside]),
-            page.html_widget("<h2>Review a theme</h2><p class='ks3-note'>Open a theme with its "
-                             "button (it is outlined on the hexagon). For each action choose the status that "
-                             "fits best, who owns it and by when, and tick “In the action "
-                             "plan” "
-                             "for the actions the school commits to. Every change is saved at "
-                             "once.</p>"),
-            self.theme, self.theme_panel,
-            page.html_widget("<h2>The school's STEM plan</h2><p class='ks3-note'>Link the plan "
-                             "made in the STEM Planner: actions then show the events that carry "
-                             "them out, and the plan's balance points to the objectives it "
-                             "bears on.</p>"),
-            widgets.HBox([self.plan_choice, self.plan_upload]), self.plan_message, self.coverage,
-            page.html_widget("<h2>Evidence</h2>"), self.evidence,
-            planner_page.Planner._survey_source_note(), self.survey_button,
-            page.html_widget("<h2>Progress between reviews</h2>"), self.progress_box,
-            page.html_widget("<h2>Action plan and files</h2>"), self.links,
-            widgets.HBox([self.example, self.upload]), self.file_message])
+        picture = widgets.VBox(
+            [self.picture, self.hexagon_clicks], layout=widgets.Layout(width="60%")
+        )
+        beside = widgets.VBox(
+            [page.html_widget("<h3>Where the school stands</h3>"), self.summary, self.table],
+            layout=widgets.Layout(width="40%"),
+        )
+        return widgets.VBox(
+            [
+                self.restore_bar,
+                self.ask_bar,
+                self.heading,
+                widgets.HBox([self.school, self.reviewer]),
+                widgets.HBox([self.saved_reviews, self.new_date, self.new_button]),
+                self.save_message,
+                widgets.HBox([picture, beside]),
+                page.html_widget(
+                    "<h2>Review a theme</h2><p class='ks3-note'>Open a theme with its "
+                    "button (it is outlined on the hexagon). For each action choose the status that "
+                    "fits best, who owns it and by when, and tick “In the action "
+                    "plan” "
+                    "for the actions the school commits to. Every change is saved at "
+                    "once.</p>"
+                ),
+                self.theme,
+                self.theme_panel,
+                page.html_widget(
+                    "<h2>The school's STEM plan</h2><p class='ks3-note'>Link the plan "
+                    "made in the STEM Planner: actions then show the events that carry "
+                    "them out, and the plan's balance points to the objectives it "
+                    "bears on.</p>"
+                ),
+                widgets.HBox([self.plan_choice, self.plan_upload]),
+                self.plan_message,
+                self.coverage,
+                page.html_widget("<h2>Evidence</h2>"),
+                self.evidence,
+                planner_page.Planner._survey_source_note(),
+                self.survey_button,
+                page.html_widget("<h2>Progress between reviews</h2>"),
+                self.progress_box,
+                page.html_widget("<h2>Action plan and files</h2>"),
+                self.links,
+                widgets.HBox([self.example, self.upload]),
+                self.file_message,
+            ]
+        )
 
     # ------------------------------------------------------------- drawing
 
@@ -299,13 +370,16 @@ class Manager:
         score = scores(self.review, self.framework)
         self.figure = figure.hexagon(score, self.framework, selected=self.theme_id)
         put_chart(self.picture, self.figure, downloads.image_config("stem_manager_hexagon"))
-        self.summary.value = _html(f"<p class='ks3-manager-summary'>"
-                                   f"{html.escape(summary(self.review, self.framework, score))}"
-                                   f"</p><p class='ks3-note'>{html.escape(SCALE_TEXT)}</p>")
+        self.summary.value = _html(
+            f"<p class='ks3-manager-summary'>"
+            f"{html.escape(summary(self.review, self.framework, score))}"
+            f"</p><p class='ks3-note'>{html.escape(SCALE_TEXT)}</p>"
+        )
         self.table.value = _html(figure.hexagon_table_html(score))
         self.heading.value = _html(
             f"<h2>Review of {self.review.reviewed_on:%d %B %Y}"
-            f"{' – ' + html.escape(self.review.school) if self.review.school else ''}</h2>")
+            f"{' – ' + html.escape(self.review.school) if self.review.school else ''}</h2>"
+        )
         self.links.value = self.links_html(score)
         self.coverage.value = self.coverage_html()
         self.evidence.value = self.evidence_html()
@@ -333,21 +407,31 @@ class Manager:
         self.theme_id = self._shown_theme = theme_id
         theme = self.framework.theme(theme_id)
         self.action_widgets = {}
-        parts = [page.html_widget(
-            f"<h3>{html.escape(theme.title)}</h3><p class='ks3-note'>Overseen by: "
-            f"{html.escape(theme.overseen_by or 'not said')}. "
-            f"<span class='ks3-provenance'>{html.escape(theme.provenance.text)}</span></p>")]
+        parts = [
+            page.html_widget(
+                f"<h3>{html.escape(theme.title)}</h3><p class='ks3-note'>Overseen by: "
+                f"{html.escape(theme.overseen_by or 'not said')}. "
+                f"<span class='ks3-provenance'>{html.escape(theme.provenance.text)}</span></p>"
+            )
+        ]
         for objective in theme.objectives:
-            parts.append(page.html_widget(
-                CSS + f"<h4>{html.escape(objective.title)}</h4><p class='ks3-provenance'>"
-                f"{html.escape(objective.provenance.text)}</p>"))
+            parts.append(
+                page.html_widget(
+                    CSS + f"<h4>{html.escape(objective.title)}</h4><p class='ks3-provenance'>"
+                    f"{html.escape(objective.provenance.text)}</p>"
+                )
+            )
             parts += [self._action_box(action) for action in objective.actions]
         self.theme_panel.children = parts
         self.redraw()
 
     #: An action's fields shown only when its details are opened: (field, label).
-    DETAILS = (("evidence", "Evidence:"), ("next_step", "Next step:"),
-               ("resources", "Resources:"), ("success_criteria", "Success criteria:"))
+    DETAILS = (
+        ("evidence", "Evidence:"),
+        ("next_step", "Next step:"),
+        ("resources", "Resources:"),
+        ("success_criteria", "Success criteria:"),
+    )
 
     def _action_box(self, action) -> widgets.VBox:
         """One action: status, owner, target date and "in the action plan" in a row;
@@ -355,24 +439,37 @@ class Manager:
         "Details", made when first opened (a theme opens fast)."""
         entry = self.review.entry(action.id)
         wide = {"description_width": "initial"}
-        status = widgets.Dropdown(options=[(label, key) for key, label in STATUSES.items()],
-                                  value=entry.status, description="Status:", style=wide)
-        owner = widgets.Text(value=entry.owner, description="Owner (role):", style=wide,
-                             placeholder="e.g. STEM coordinator", continuous_update=False)
-        target = widgets.DatePicker(value=entry.target_date, description="Target date:",
-                                    style=wide)
-        committed = widgets.Checkbox(value=entry.committed, description="In the action plan",
-                                     indent=False)
+        status = widgets.Dropdown(
+            options=[(label, key) for key, label in STATUSES.items()],
+            value=entry.status,
+            description="Status:",
+            style=wide,
+        )
+        owner = widgets.Text(
+            value=entry.owner,
+            description="Owner (role):",
+            style=wide,
+            placeholder="e.g. STEM coordinator",
+            continuous_update=False,
+        )
+        target = widgets.DatePicker(value=entry.target_date, description="Target date:", style=wide)
+        committed = widgets.Checkbox(
+            value=entry.committed, description="In the action plan", indent=False
+        )
         details_button = widgets.ToggleButton(
-            description="Details", icon="pencil", value=False,
-            tooltip="Evidence, next step, resources, success criteria, linked plan events")
+            description="Details",
+            icon="pencil",
+            value=False,
+            tooltip="Evidence, next step, resources, success criteria, linked plan events",
+        )
         details = widgets.VBox([])
         events_note = widgets.HTML(self._events_note(action.id))
-        resources = "".join(f"<li>{html.escape(r.title)} <span class='ks3-provenance'>"
-                            f"({html.escape(r.provenance.text)})</span></li>"
-                            for r in action.resources)
-        filled = [label.rstrip(":").lower() for name, label in self.DETAILS
-                  if getattr(entry, name)]
+        resources = "".join(
+            f"<li>{html.escape(r.title)} <span class='ks3-provenance'>"
+            f"({html.escape(r.provenance.text)})</span></li>"
+            for r in action.resources
+        )
+        filled = [label.rstrip(":").lower() for name, label in self.DETAILS if getattr(entry, name)]
         written = f" <span class=ks3-note>({', '.join(filled)} written)</span>" if filled else ""
         head = page.html_widget(
             CSS + f"<div class='ks3-action'><b>{html.escape(action.title)}</b>"
@@ -380,19 +477,31 @@ class Manager:
             f"<details><summary class='ks3-note'>Where this comes from"
             f"{' and documents' if action.resources else ''}</summary>"
             f"<p class='ks3-provenance'>{html.escape(action.provenance.text)}</p>"
-            f"{f'<ul>{resources}</ul>' if resources else ''}</details></div>")
+            f"{f'<ul>{resources}</ul>' if resources else ''}</details></div>"
+        )
         message = widgets.HTML()
-        parts = {"status": status, "owner": owner, "target_date": target,
-                 "committed": committed, "events_note": events_note, "message": message,
-                 "details": details}
+        parts = {
+            "status": status,
+            "owner": owner,
+            "target_date": target,
+            "committed": committed,
+            "events_note": events_note,
+            "message": message,
+            "details": details,
+        }
         self.action_widgets[action.id] = parts
         for name in ("status", "owner", "target_date", "committed"):
             parts[name].observe(lambda _c, a=action.id: self._entry_changed(a), names="value")
-        details_button.observe(lambda c, a=action.id: self.show_details(a, c["new"]),
-                               names="value")
-        box = widgets.VBox([head, widgets.HBox([status, owner, target, committed,
-                                                details_button]),
-                            details, events_note, message])
+        details_button.observe(lambda c, a=action.id: self.show_details(a, c["new"]), names="value")
+        box = widgets.VBox(
+            [
+                head,
+                widgets.HBox([status, owner, target, committed, details_button]),
+                details,
+                events_note,
+                message,
+            ]
+        )
         box.add_class("ks3-action-box")
         box.add_class("ks3-action-" + action.id.replace(".", "-"))
         return box
@@ -409,18 +518,28 @@ class Manager:
         entry = self.review.entry(action_id)
         wide = {"description_width": "initial"}
         for name, label in self.DETAILS:
-            parts[name] = widgets.Textarea(value=getattr(entry, name), description=label,
-                                           style=wide, continuous_update=False,
-                                           layout=widgets.Layout(width="48%", height="52px"))
-        events = widgets.SelectMultiple(description="Linked plan events:", style=wide, rows=4,
-                                        layout=widgets.Layout(width="70%"))
+            parts[name] = widgets.Textarea(
+                value=getattr(entry, name),
+                description=label,
+                style=wide,
+                continuous_update=False,
+                layout=widgets.Layout(width="48%", height="52px"),
+            )
+        events = widgets.SelectMultiple(
+            description="Linked plan events:",
+            style=wide,
+            rows=4,
+            layout=widgets.Layout(width="70%"),
+        )
         self._event_options(events, entry)
         parts["plan_events"] = events
         for name in (*(n for n, _ in self.DETAILS), "plan_events"):
             parts[name].observe(lambda _c, a=action_id: self._entry_changed(a), names="value")
         parts["details"].children = [
             widgets.HBox([parts["evidence"], parts["next_step"]]),
-            widgets.HBox([parts["resources"], parts["success_criteria"]]), events]
+            widgets.HBox([parts["resources"], parts["success_criteria"]]),
+            events,
+        ]
 
     def _event_options(self, control: widgets.SelectMultiple, entry: ActionReview) -> None:
         plan = self.review.plan
@@ -431,24 +550,30 @@ class Manager:
                 return
             control.disabled = False
             control.options = [(f"{e.when} · {e.title}", e.id) for e in plan.events]
-            control.value = tuple(i for i in entry.plan_events
-                                  if i in {e.id for e in plan.events})
+            control.value = tuple(i for i in entry.plan_events if i in {e.id for e in plan.events})
         finally:
             self._filling = False
 
     def _events_note(self, action_id: str) -> str:
         action = self.framework.action(action_id)
         if self.review.plan is None:
-            looks = f" (it would look for: {action.plan_events.text})" if action.plan_events \
-                else ""
+            looks = f" (it would look for: {action.plan_events.text})" if action.plan_events else ""
             return _note(f"No STEM plan linked{looks}.")
         found = links.planned_events(self.review, action)
         if not found:
-            return _html("<p class='ks3-note ks3-none'>No planned event in the STEM plan"
-                         + (f" (looked for: {html.escape(action.plan_events.text)})"
-                            if action.plan_events else "") + ".</p>")
-        items = ", ".join(f"{html.escape(e.title)} ({html.escape(e.when)}"
-                          f"{', linked' if how == 'linked' else ''})" for e, how in found[:6])
+            return _html(
+                "<p class='ks3-note ks3-none'>No planned event in the STEM plan"
+                + (
+                    f" (looked for: {html.escape(action.plan_events.text)})"
+                    if action.plan_events
+                    else ""
+                )
+                + ".</p>"
+            )
+        items = ", ".join(
+            f"{html.escape(e.title)} ({html.escape(e.when)}{', linked' if how == 'linked' else ''})"
+            for e, how in found[:6]
+        )
         more = f" and {len(found) - 6} more" if len(found) > 6 else ""
         return _html(f"<p class='ks3-note'>Planned events: {items}{more}.</p>")
 
@@ -459,19 +584,31 @@ class Manager:
             return
         parts = self.action_widgets[action_id]
         current = self.review.entry(action_id)
-        details = {name: parts[name].value if name in parts else getattr(current, name)
-                   for name, _ in self.DETAILS}
-        links_chosen = (self._kept_links(action_id, parts["plan_events"].value)
-                        if "plan_events" in parts else current.plan_events)
+        details = {
+            name: parts[name].value if name in parts else getattr(current, name)
+            for name, _ in self.DETAILS
+        }
+        links_chosen = (
+            self._kept_links(action_id, parts["plan_events"].value)
+            if "plan_events" in parts
+            else current.plan_events
+        )
         try:
             entry = ActionReview(
-                action_id, status=parts["status"].value, owner=parts["owner"].value,
-                target_date=parts["target_date"].value, committed=bool(parts["committed"].value),
-                plan_events=links_chosen, **details)
+                action_id,
+                status=parts["status"].value,
+                owner=parts["owner"].value,
+                target_date=parts["target_date"].value,
+                committed=bool(parts["committed"].value),
+                plan_events=links_chosen,
+                **details,
+            )
         except ReviewValueError as error:
-            parts["message"].value = _problem("This change was not kept",
-                                              [str(p) for p in error.problems],
-                                              "The action is as it was.")
+            parts["message"].value = _problem(
+                "This change was not kept",
+                [str(p) for p in error.problems],
+                "The action is as it was.",
+            )
             return
         parts["message"].value = ""
         self.set_review(self.review.with_entry(entry))
@@ -488,8 +625,9 @@ class Manager:
         try:
             review = replace(self.review, school=self.school.value, reviewer=self.reviewer.value)
         except ReviewValueError as error:
-            self.save_message.value = _problem("This change was not kept",
-                                               [str(p) for p in error.problems])
+            self.save_message.value = _problem(
+                "This change was not kept", [str(p) for p in error.problems]
+            )
             return
         self.set_review(review)
 
@@ -511,8 +649,14 @@ class Manager:
         """Save the review on screen as a new version; on a conflict, ask (nothing lost)."""
         name = self.review.name
         try:
-            saved = self.store.save(KIND, self.owner, name, files.review_document(
-                self.review), expected=self.version, saved_by=self.saved_by)
+            saved = self.store.save(
+                KIND,
+                self.owner,
+                name,
+                files.review_document(self.review),
+                expected=self.version,
+                saved_by=self.saved_by,
+            )
         except Conflict as conflict:
             self.dirty = True
             self._ask_conflict(conflict)
@@ -521,12 +665,15 @@ class Manager:
             traceback.print_exc(file=sys.__stderr__)
             self.dirty = True
             self.save_message.value = _problem(
-                "Not saved", [f"The review could not be saved ({type(error).__name__})."],
-                "Your review is still on this page: download it as JSON below to keep it.")
+                "Not saved",
+                [f"The review could not be saved ({type(error).__name__})."],
+                "Your review is still on this page: download it as JSON below to keep it.",
+            )
             return False
         self.version, self.dirty = saved.version, False
-        self.save_message.value = _note(f"Saved {self.review.name} (version {saved.version}, "
-                                        f"{_when(saved.saved_at)}).")
+        self.save_message.value = _note(
+            f"Saved {self.review.name} (version {saved.version}, {_when(saved.saved_at)})."
+        )
         self._saved_options()
         self.show_progress()
         return True
@@ -541,15 +688,20 @@ class Manager:
 
         def take_theirs():
             self.ask_bar.children = ()
-            self.use_review(files.review_from_dict(latest.document, latest.name,
-                                                   self.framework), latest.version,
-                            f"the saved {latest.name}")
+            self.use_review(
+                files.review_from_dict(latest.document, latest.name, self.framework),
+                latest.version,
+                f"the saved {latest.name}",
+            )
 
         who = f" by {latest.saved_by}" if latest.saved_by else ""
-        self._ask(f"{latest.name} was saved{who} on {_when(latest.saved_at)} (version "
-                  f"{latest.version}), not from this page's copy. Your changes on screen are "
-                  "not saved yet.", ("Keep mine as a new version", keep_mine),
-                  ("Open the saved one", take_theirs))
+        self._ask(
+            f"{latest.name} was saved{who} on {_when(latest.saved_at)} (version "
+            f"{latest.version}), not from this page's copy. Your changes on screen are "
+            "not saved yet.",
+            ("Keep mine as a new version", keep_mine),
+            ("Open the saved one", take_theirs),
+        )
 
     def _ask(self, question: str, *choices) -> None:
         buttons = []
@@ -558,9 +710,10 @@ class Manager:
             button.on_click(lambda _b, do=do: do())
             buttons.append(button)
         buttons[0].button_style = "primary"
-        self.ask_bar.children = [page.html_widget(f'<div class="ks3-source">'
-                                                  f"{html.escape(question)}</div>"),
-                                 widgets.HBox(buttons)]
+        self.ask_bar.children = [
+            page.html_widget(f'<div class="ks3-source">{html.escape(question)}</div>'),
+            widgets.HBox(buttons),
+        ]
 
     def ask_then(self, what: str, do) -> None:
         """Do ``do()`` at once if nothing on screen is unsaved, else ask first."""
@@ -576,9 +729,12 @@ class Manager:
             self.ask_bar.children = ()
             self._reset_choosers()
 
-        self._ask(f"The review on screen has changes that are not saved. To {what}, they "
-                  "would be replaced. Download the review (JSON) first to keep them.",
-                  ("Keep the review on screen", keep), (f"Replace it and {what}", go_on))
+        self._ask(
+            f"The review on screen has changes that are not saved. To {what}, they "
+            "would be replaced. Download the review (JSON) first to keep them.",
+            ("Keep the review on screen", keep),
+            (f"Replace it and {what}", go_on),
+        )
 
     def _reset_choosers(self) -> None:
         self._filling = True
@@ -607,8 +763,9 @@ class Manager:
         try:
             review = files.review_from_dict(saved.document, name, self.framework)
         except files.ReviewFileError as error:
-            self.file_message.value = _problem(f"{name} could not be opened",
-                                               [str(p) for p in error.problems])
+            self.file_message.value = _problem(
+                f"{name} could not be opened", [str(p) for p in error.problems]
+            )
             return False
         self.use_review(review, saved.version, f"your {name} (version {saved.version})")
         return True
@@ -629,10 +786,13 @@ class Manager:
 
         restore.on_click(take)
         dismiss.on_click(lambda _: setattr(self.restore_bar, "children", ()))
-        self.restore_bar.children = [page.html_widget(
-            f'<div class="ks3-source">Your latest review is saved: {html.escape(latest.name)}'
-            f", last saved {_when(latest.saved_at)} (version {latest.version}).</div>"),
-            widgets.HBox([restore, dismiss])]
+        self.restore_bar.children = [
+            page.html_widget(
+                f'<div class="ks3-source">Your latest review is saved: {html.escape(latest.name)}'
+                f", last saved {_when(latest.saved_at)} (version {latest.version}).</div>"
+            ),
+            widgets.HBox([restore, dismiss]),
+        ]
 
     def _saved_options(self) -> None:
         names = sorted(self.store.names(KIND, self.owner), reverse=True)
@@ -651,7 +811,8 @@ class Manager:
         if self.store.latest(KIND, self.owner, f"review {when.isoformat()}") is not None:
             self.save_message.value = _note(
                 f"A review dated {when:%d %B %Y} is already saved: open it from your saved "
-                "reviews, or choose another date.")
+                "reviews, or choose another date."
+            )
             return False
         self.review, self.version = self.review.next_review(when), None
         self.show_review()
@@ -665,29 +826,40 @@ class Manager:
                 found = files.review_from_dict(saved.document, name, self.framework)
             except files.ReviewFileError:
                 continue
-            if found.school == self.review.school and found.reviewed_on != \
-                    self.review.reviewed_on:
+            if found.school == self.review.school and found.reviewed_on != self.review.reviewed_on:
                 reviews.append(found)
         reviews.append(self.review)
         if len(reviews) < 2:
-            self.progress_box.children = [page.html_widget(
-                "<p class='ks3-note'>One review so far. Review again next term (Start a new "
-                "review: it begins as a copy of this one) to see progress here.</p>")]
+            self.progress_box.children = [
+                page.html_widget(
+                    "<p class='ks3-note'>One review so far. Review again next term (Start a new "
+                    "review: it begins as a copy of this one) to see progress here.</p>"
+                )
+            ]
             return
         table = progress(reviews, self.framework)
         rows = "".join(
             f"<tr><th scope='row'>{html.escape(r.title)}</th><td>{r.reviewed_on:%d %b %Y}</td>"
             f"<td>{r.in_place} of {r.actions} ({r.score:.0%})</td><td>"
-            + ("–" if r.change != r.change else f"{r.change * 100:+.0f} points") + "</td></tr>"
-            for r in table.sort_values(["id", "reviewed_on"], kind="stable").itertuples())
+            + ("–" if r.change != r.change else f"{r.change * 100:+.0f} points")
+            + "</td></tr>"
+            for r in table.sort_values(["id", "reviewed_on"], kind="stable").itertuples()
+        )
         chart = widgets.Output()
-        put_chart(chart, figure.progress_figure(table, self.framework),
-                  downloads.image_config("stem_manager_progress"))
-        self.progress_box.children = [chart, page.html_widget(
-            CSS + "<table class='ks3-manager-table'><caption>Score at each review and change "
-            "since the one before</caption><tr><th scope='col'>Theme</th><th scope='col'>"
-            "Review</th><th scope='col'>In place</th><th scope='col'>Change</th></tr>"
-            f"{rows}</table>")]
+        put_chart(
+            chart,
+            figure.progress_figure(table, self.framework),
+            downloads.image_config("stem_manager_progress"),
+        )
+        self.progress_box.children = [
+            chart,
+            page.html_widget(
+                CSS + "<table class='ks3-manager-table'><caption>Score at each review and change "
+                "since the one before</caption><tr><th scope='col'>Theme</th><th scope='col'>"
+                "Review</th><th scope='col'>In place</th><th scope='col'>Change</th></tr>"
+                f"{rows}</table>"
+            ),
+        ]
 
     # ------------------------------------------------------------- files
 
@@ -695,8 +867,9 @@ class Manager:
         try:
             review = files.load_review(path, self.framework)
         except files.ReviewFileError as error:
-            self.file_message.value = _problem("The example could not be opened",
-                                               [str(p) for p in error.problems])
+            self.file_message.value = _problem(
+                "The example could not be opened", [str(p) for p in error.problems]
+            )
             return False
         self._open_unsaved(review, f"the example review of {review.school}")
         return True
@@ -710,8 +883,10 @@ class Manager:
             review = files.read_review(content, name, self.framework)
         except files.ReviewFileError as error:
             self.file_message.value = _problem(
-                f"{name} could not be opened", [str(p) for p in error.problems],
-                "Correct the file and open it again; the review on screen is as it was.")
+                f"{name} could not be opened",
+                [str(p) for p in error.problems],
+                "Correct the file and open it again; the review on screen is as it was.",
+            )
             return False
         finally:
             self._filling = True
@@ -738,35 +913,61 @@ class Manager:
             self.ask_bar.children = ()
             self._reset_choosers()
 
-        self._ask(f"You have a saved {saved.name} (version {saved.version}, "
-                  f"{_when(saved.saved_at)}). Opening {what} would save it as the next version "
-                  "of that review (the saved one stays as an earlier version).",
-                  ("Keep the saved review", keep_saved), (f"Open {what}", replace_saved))
+        self._ask(
+            f"You have a saved {saved.name} (version {saved.version}, "
+            f"{_when(saved.saved_at)}). Opening {what} would save it as the next version "
+            "of that review (the saved one stays as an earlier version).",
+            ("Keep the saved review", keep_saved),
+            (f"Open {what}", replace_saved),
+        )
 
     def links_html(self, score=None) -> str:
         """Downloads: the review (JSON, CSV) and the action plan (printable page, CSV, XLSX)."""
         plan_table = files.action_plan(self.review, self.framework)
         items = [
-            ("Save review (JSON)", f"{FILENAME}.json", files.review_to_json(self.review)
-             .encode("utf-8"), "application/json"),
-            ("Save review (CSV, one row per action)", f"{FILENAME}.csv",
-             files.review_to_csv(self.review, self.framework).encode("utf-8-sig"),
-             downloads.CSV_TYPE),
-            ("Action plan (printable page)", "stem_action_plan.html",
-             files.action_plan_html(self.review, self.framework, score).encode("utf-8"),
-             "text/html"),
-            ("Action plan (CSV)", "stem_action_plan.csv", downloads.csv_bytes(plan_table),
-             downloads.CSV_TYPE),
-            ("Action plan (XLSX)", "stem_action_plan.xlsx",
-             downloads.xlsx_bytes(plan_table, "action plan"), downloads.XLSX_TYPE)]
+            (
+                "Save review (JSON)",
+                f"{FILENAME}.json",
+                files.review_to_json(self.review).encode("utf-8"),
+                "application/json",
+            ),
+            (
+                "Save review (CSV, one row per action)",
+                f"{FILENAME}.csv",
+                files.review_to_csv(self.review, self.framework).encode("utf-8-sig"),
+                downloads.CSV_TYPE,
+            ),
+            (
+                "Action plan (printable page)",
+                "stem_action_plan.html",
+                files.action_plan_html(self.review, self.framework, score).encode("utf-8"),
+                "text/html",
+            ),
+            (
+                "Action plan (CSV)",
+                "stem_action_plan.csv",
+                downloads.csv_bytes(plan_table),
+                downloads.CSV_TYPE,
+            ),
+            (
+                "Action plan (XLSX)",
+                "stem_action_plan.xlsx",
+                downloads.xlsx_bytes(plan_table, "action plan"),
+                downloads.XLSX_TYPE,
+            ),
+        ]
         anchors = " · ".join(
             f'<a class="ks3-download" href="{downloads.data_uri(content, kind)}" '
-            f'download="{name}">{text}</a>' for text, name, content, kind in items)
+            f'download="{name}">{text}</a>'
+            for text, name, content, kind in items
+        )
         n = len(plan_table)
-        return _html(f"<p>{anchors}</p><p class='ks3-note'>The action plan holds the {n} "
-                     f"action{'' if n == 1 else 's'} marked “In the action plan”, with owner, "
-                     "target date, next step, resources, success criteria and planned "
-                     "events.</p>")
+        return _html(
+            f"<p>{anchors}</p><p class='ks3-note'>The action plan holds the {n} "
+            f"action{'' if n == 1 else 's'} marked “In the action plan”, with owner, "
+            "target date, next step, resources, success criteria and planned "
+            "events.</p>"
+        )
 
     # ------------------------------------------------------------- the plan
 
@@ -774,8 +975,10 @@ class Manager:
         options = [("Choose a plan…", "")]
         for name in self.store.names("plan", self.owner):
             options.append((f"Saved plan: {name}", f"store:{name}"))
-        options += [(f"Example plan: {name}", f"example:{path}")
-                    for name, path in planner_page.examples().items()]
+        options += [
+            (f"Example plan: {name}", f"example:{path}")
+            for name, path in planner_page.examples().items()
+        ]
         self.plan_choice.options = options
 
     def link_plan_choice(self, choice: str) -> bool:
@@ -787,8 +990,9 @@ class Manager:
             else:
                 plan = plan_files.load_plan(rest)
         except plan_files.PlanFileError as error:
-            self.plan_message.value = _problem("The plan could not be linked",
-                                               [str(p) for p in error.problems])
+            self.plan_message.value = _problem(
+                "The plan could not be linked", [str(p) for p in error.problems]
+            )
             return False
         finally:
             self.plan_choice.value = ""
@@ -803,9 +1007,11 @@ class Manager:
         try:
             plan = plan_files.read_plan(content, name)
         except plan_files.PlanFileError as error:
-            self.plan_message.value = _problem(f"{name} could not be linked",
-                                               [str(p) for p in error.problems],
-                                               "The review is as it was.")
+            self.plan_message.value = _problem(
+                f"{name} could not be linked",
+                [str(p) for p in error.problems],
+                "The review is as it was.",
+            )
             return False
         finally:
             self.plan_upload.value = ()
@@ -818,7 +1024,8 @@ class Manager:
         self.plan_message.value = _note(
             f"Linked “{plan.title}”{', ' + plan.school if plan.school else ''}: {n} event"
             f"{'' if n == 1 else 's'}. A copy is kept with the review; link it again after "
-            "changing the plan in the Planner.")
+            "changing the plan in the Planner."
+        )
         self.survey_findings = None
         self.set_review(replace(self.review, plan=plan))
         self.open_theme(self.theme_id, rebuild=True)
@@ -832,48 +1039,64 @@ class Manager:
         titles = {o.id: o.title for o in self.framework.objectives}
 
         def items(part):
-            return "".join(f"<li>{html.escape(r.action)} <span class='ks3-note'>("
-                           f"{html.escape(titles[r.objective])})</span></li>"
-                           for r in part.itertuples())
-        committed_none = none[none["action_id"].map(
-            lambda a: self.review.entry(a).committed)]
+            return "".join(
+                f"<li>{html.escape(r.action)} <span class='ks3-note'>("
+                f"{html.escape(titles[r.objective])})</span></li>"
+                for r in part.itertuples()
+            )
+
+        committed_none = none[none["action_id"].map(lambda a: self.review.entry(a).committed)]
         return _html(
             f"<p>{len(with_events)} of {len(table)} actions have planned events in "
             f"“{html.escape(self.review.plan.title)}”; {len(none)} have none.</p>"
-            + (f"<p class='ks3-none'>In the action plan but with no planned event:</p>"
-               f"<ul>{items(committed_none)}</ul>" if len(committed_none) else "")
+            + (
+                f"<p class='ks3-none'>In the action plan but with no planned event:</p>"
+                f"<ul>{items(committed_none)}</ul>"
+                if len(committed_none)
+                else ""
+            )
             + f"<details><summary>Actions with planned events ({len(with_events)})</summary>"
             f"<ul>{items(with_events)}</ul></details>"
             f"<details><summary>Actions with none ({len(none)})</summary>"
-            f"<ul>{items(none)}</ul></details>")
+            f"<ul>{items(none)}</ul></details>"
+        )
 
     # ------------------------------------------------------------- evidence
 
     def evidence_html(self) -> str:
         table = links.evidence_for(self.framework, self.review.plan, self.survey_findings)
         if not len(table):
-            what = "the linked plan's balance" if self.review.plan is not None else \
-                "a STEM plan (link one above)"
+            what = (
+                "the linked plan's balance"
+                if self.review.plan is not None
+                else "a STEM plan (link one above)"
+            )
             survey = " and the survey" if self.survey_findings is not None else ""
             return _note(f"Nothing in {what}{survey} points to an objective of this framework.")
         parts = []
         for (theme, _objective), part in table.groupby(["theme", "objective"], sort=False):
             items = "".join(
-                f"<li>{'Plan' if r.source == 'plan' else 'Survey'}: {html.escape(r.finding)}"
-                "</li>" for r in part.drop_duplicates("finding").itertuples())
-            parts.append(f"<p><b>{html.escape(self.framework.theme(theme).title)} › "
-                         f"{html.escape(part['objective_title'].iloc[0])}</b></p><ul>{items}</ul>")
-        return _html("".join(parts) + "<p class='ks3-note'>Survey findings are shown only when "
-                     "their 95% interval excludes 0 (one comparison at a time), never from a "
-                     "hidden or small base.</p>")
+                f"<li>{'Plan' if r.source == 'plan' else 'Survey'}: {html.escape(r.finding)}</li>"
+                for r in part.drop_duplicates("finding").itertuples()
+            )
+            parts.append(
+                f"<p><b>{html.escape(self.framework.theme(theme).title)} › "
+                f"{html.escape(part['objective_title'].iloc[0])}</b></p><ul>{items}</ul>"
+            )
+        return _html(
+            "".join(parts) + "<p class='ks3-note'>Survey findings are shown only when "
+            "their 95% interval excludes 0 (one comparison at a time), never from a "
+            "hidden or small base.</p>"
+        )
 
     def compare_with_survey(self) -> bool:
         from analysis.measures import SurveyAggregates
 
         try:
             survey = (self._survey or data.survey)()
-            self.survey_findings = links.survey_findings(SurveyAggregates(survey.table),
-                                                         self.review.plan)
+            self.survey_findings = links.survey_findings(
+                SurveyAggregates(survey.table), self.review.plan
+            )
         except (SurveyDataError, OSError) as error:
             self.evidence.value = page.problem_message(error).value
             return False
@@ -893,10 +1116,16 @@ def build() -> widgets.Widget:
         try:
             framework = configured_framework()
         except FrameworkError as error:
-            body.children = [widgets.HTML(_problem(
-                "The STEM Manager's framework file cannot be used", [str(error)],
-                f"Correct the file named by {settings.FRAMEWORK}, or unset it to use the "
-                "project's framework."))]
+            body.children = [
+                widgets.HTML(
+                    _problem(
+                        "The STEM Manager's framework file cannot be used",
+                        [str(error)],
+                        f"Correct the file named by {settings.FRAMEWORK}, or unset it to use the "
+                        "project's framework.",
+                    )
+                )
+            ]
             return
         try:
             manager = Manager(visitor.owner, saved_by=visitor.user, framework=framework)
@@ -913,15 +1142,18 @@ def build() -> widgets.Widget:
         "themes of the report's STEM Manager, drawn as a hexagon. Review a theme at a time, "
         "choose for each action where it stands, and mark the actions the school commits to: "
         "they make the action plan, which you can print or download. Link the school's STEM "
-        "plan from the Planner to see which actions have planned events.</p>")
-    scale = "; ".join(f"<b>{html.escape(STATUSES[k])}</b>: {html.escape(v)}"
-                      for k, v in STATUS_MEANINGS.items())
+        "plan from the Planner to see which actions have planned events.</p>"
+    )
+    scale = "; ".join(
+        f"<b>{html.escape(STATUSES[k])}</b>: {html.escape(v)}" for k, v in STATUS_MEANINGS.items()
+    )
     footnote = page.html_widget(
         f"<p class='ks3-note'>The scale (choose the best fit): {scale}. {html.escape(SCALE_TEXT)}"
         " Reviews are kept for you, one a date, every saved version; nobody else sees them. "
         "The themes come from the report; Leadership's objectives and the actions of a STEM "
         "ethos are the report's own, the rest were written for this project from its findings "
-        "and case studies (each says where it comes from).</p>")
+        "and case studies (each says where it comes from).</p>"
+    )
     return widgets.VBox([heading, identity.on_arrival(arrived), body, footnote])
 
 

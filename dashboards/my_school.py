@@ -78,8 +78,22 @@ FILENAME = "my_school"
 NO_SCHOOL_VIEW = "This publication has no school view."
 #: Columns of :func:`school_table`, in order.
 COLUMNS: tuple[str, ...] = (
-    "school_id", "school", *SPLIT, "block", "item", "label", "n", "count", "share",
-    "ci_low", "ci_high", "n_eff", "deff", "n_schools", "suppressed")
+    "school_id",
+    "school",
+    *SPLIT,
+    "block",
+    "item",
+    "label",
+    "n",
+    "count",
+    "share",
+    "ci_low",
+    "ci_high",
+    "n_eff",
+    "deff",
+    "n_schools",
+    "suppressed",
+)
 
 
 def share_blocks() -> list[schema.Block]:
@@ -114,9 +128,13 @@ def _z() -> float:
     return float(scipy_stats.norm.ppf(0.5 + LEVEL / 2))
 
 
-def school_table(by_school: pd.DataFrame, school_id: str, block: str,
-                 rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
-                 others: pd.DataFrame | None = None) -> pd.DataFrame:
+def school_table(
+    by_school: pd.DataFrame,
+    school_id: str,
+    block: str,
+    rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
+    others: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """One school against the other schools for one block, protected, with intervals.
 
     Parameters
@@ -145,10 +163,13 @@ def school_table(by_school: pd.DataFrame, school_id: str, block: str,
     """
     part = by_school[by_school["block"].astype(str) == block]
     if part.empty:
-        raise ValueError(f"block '{block}' has no share items in the table; blocks are "
-                         f"{', '.join(pd.unique(by_school['block'].astype(str)))}")
+        raise ValueError(
+            f"block '{block}' has no share items in the table; blocks are "
+            f"{', '.join(pd.unique(by_school['block'].astype(str)))}"
+        )
     view = disclosure.school_view(
-        part[["school_id", *SPLIT, "item", "label", "n", "count"]], school_id, rules)
+        part[["school_id", *SPLIT, "item", "label", "n", "count"]], school_id, rules
+    )
     view = view.astype({c: "int64" for c in SPLIT})
     keys = [*SPLIT, "item"]
     this = disclosure.THIS_SCHOOL
@@ -167,14 +188,18 @@ def school_table(by_school: pd.DataFrame, school_id: str, block: str,
 
     # other schools: the school-clustered figures of every school but this one
     if others is not None:
-        got = others.astype({c: "int64" for c in SPLIT}).assign(item=lambda f: f["item"].astype(str))
-        merged = view[keys].merge(got[[*keys, "ci_low", "ci_high", "n_eff", "deff"]],
-                                  on=keys, how="left")
+        got = others.astype({c: "int64" for c in SPLIT}).assign(
+            item=lambda f: f["item"].astype(str)
+        )
+        merged = view[keys].merge(
+            got[[*keys, "ci_low", "ci_high", "n_eff", "deff"]], on=keys, how="left"
+        )
         for c in ("ci_low", "ci_high", "n_eff", "deff"):
             view[c] = np.where(is_this, view[c], merged[c].to_numpy(dtype=float))
     else:
-        low, high = survey_stats.wilson_interval(view["share"].to_numpy(dtype=float),
-                                                 view["n"].to_numpy(dtype=float), z)
+        low, high = survey_stats.wilson_interval(
+            view["share"].to_numpy(dtype=float), view["n"].to_numpy(dtype=float), z
+        )
         view["ci_low"] = np.where(is_this, view["ci_low"], low)
         view["ci_high"] = np.where(is_this, view["ci_high"], high)
     for c in ("ci_low", "ci_high", "n_eff", "deff"):
@@ -196,8 +221,9 @@ def published_school_table(view: pd.DataFrame, school_label: str, block: str) ->
     would be too narrow).
     """
     part = view[view["block"].astype(str) == block].copy()
-    part["school"] = np.where(part["school"].astype(str) == school_label,
-                              disclosure.THIS_SCHOOL, disclosure.OTHER_SCHOOLS)
+    part["school"] = np.where(
+        part["school"].astype(str) == school_label, disclosure.THIS_SCHOOL, disclosure.OTHER_SCHOOLS
+    )
     part = part.astype({c: "int64" for c in SPLIT})
     is_this = (part["school"] == disclosure.THIS_SCHOOL).to_numpy()
     shown = part["suppressed"].fillna("").astype(str).to_numpy() == ""
@@ -212,8 +238,9 @@ def published_school_table(view: pd.DataFrame, school_label: str, block: str) ->
     part["item"] = part["item"].astype(str)
     part["n_schools"] = np.where(is_this, 1.0, part["n_schools"].to_numpy(dtype=float))
     order = {disclosure.THIS_SCHOOL: 0, disclosure.OTHER_SCHOOLS: 1}
-    part = part.sort_values([*SPLIT, "school"], key=lambda c: c.map(order) if c.name == "school"
-                            else c, kind="stable")
+    part = part.sort_values(
+        [*SPLIT, "school"], key=lambda c: c.map(order) if c.name == "school" else c, kind="stable"
+    )
     return part[list(COLUMNS)].reset_index(drop=True)
 
 
@@ -251,8 +278,11 @@ class MySchool:
         self.downloads = None
         self.message = page.html_widget("")
         if not self.schools:
-            text = NO_SCHOOL_VIEW if results.published else \
-                "These data name no schools, so there is no school view."
+            text = (
+                NO_SCHOOL_VIEW
+                if results.published
+                else "These data name no schools, so there is no school view."
+            )
             self.message = page.html_widget(f"<p>{html.escape(text)}</p>")
             self.choices = {}
             self.widget = widgets.VBox([self.message])
@@ -262,35 +292,48 @@ class MySchool:
             # by-school rows are made per block when first shown (on a large file the
             # table of every block by school, wave and year group is the slow part)
             self._by_school: dict[str, pd.DataFrame] = {}
-            surveyed = results.aggregates.cells[["school_id", *SPLIT]].astype(
-                {"school_id": str}).drop_duplicates()
+            surveyed = (
+                results.aggregates.cells[["school_id", *SPLIT]]
+                .astype({"school_id": str})
+                .drop_duplicates()
+            )
         else:
             # a bundle made for a named school: its view, protected when published
             self.by_school = results.school_view().astype({c: "int64" for c in SPLIT})
             surveyed = self.by_school[
                 (self.by_school["school"].astype(str) != disclosure.OTHER_SCHOOLS)
-                & ~(self.by_school["n"].astype(float) == 0)].assign(school_id=self.schools[0])
+                & ~(self.by_school["n"].astype(float) == 0)
+            ].assign(school_id=self.schools[0])
         self._where: dict[str, set[tuple[int, int]]] = {}
-        for school, wave, year in surveyed[["school_id", *SPLIT]].astype(
-                {"school_id": str}).drop_duplicates().itertuples(index=False):
+        for school, wave, year in (
+            surveyed[["school_id", *SPLIT]]
+            .astype({"school_id": str})
+            .drop_duplicates()
+            .itertuples(index=False)
+        ):
             self._where.setdefault(school, set()).add((int(wave), int(year)))
-        present = ({b.key for b in results.aggregates.blocks} if self.live
-                   else set(self.by_school["block"].astype(str)))
+        present = (
+            {b.key for b in results.aggregates.blocks}
+            if self.live
+            else set(self.by_school["block"].astype(str))
+        )
         self.blocks = [b for b in share_blocks() if b.key in present]
         self._tables: dict[tuple[str, str], pd.DataFrame] = {}
         self._specs: dict[tuple, dict] = {}
         self._busy = False
         self.choices = {
             "school_id": widgets.Dropdown(
-                options=[(school_name(s), s) for s in self.schools],
-                value=self.schools[0]),
-            "block": widgets.Dropdown(options=[(b.label, b.key) for b in self.blocks],
-                                      value=self.blocks[0].key),
+                options=[(school_name(s), s) for s in self.schools], value=self.schools[0]
+            ),
+            "block": widgets.Dropdown(
+                options=[(b.label, b.key) for b in self.blocks], value=self.blocks[0].key
+            ),
         }
         for column in SPLIT:
             levels = [int(v) for v in results.levels(column)]
             self.choices[column] = widgets.Dropdown(
-                options=[(option_label(column, v), v) for v in levels], value=levels[0])
+                options=[(option_label(column, v), v) for v in levels], value=levels[0]
+            )
         titles = {**TITLES, "block": "Questions"}
         for key, dropdown in self.choices.items():
             dropdown.description = titles[key]
@@ -304,9 +347,15 @@ class MySchool:
         self.text = page.html_widget("")  # the chart's summary and data table
         self.downloads = downloads.DownloadLinks(table, self.filename())
         self._draw(table, self.value)
-        self.widget = widgets.VBox([
-            page.row(self.choices.values()),
-            self.message, self.chart, self.text, self.downloads.widget])
+        self.widget = widgets.VBox(
+            [
+                page.row(self.choices.values()),
+                self.message,
+                self.chart,
+                self.text,
+                self.downloads.widget,
+            ]
+        )
         from .pack_panel import PackPanel  # the staff-meeting pack reads this page's tables
 
         self.pack_panel = PackPanel(self)
@@ -335,12 +384,16 @@ class MySchool:
                 self._tables[key] = published_school_table(self.by_school, school_id, block)
                 return self._tables[key]
             rest = [s for s in self.schools if s != school_id]
-            others = self.results.aggregates.shares(
-                list(SPLIT), block=block, where={"school_id": rest}) if rest else None
+            others = (
+                self.results.aggregates.shares(list(SPLIT), block=block, where={"school_id": rest})
+                if rest
+                else None
+            )
             if block not in self._by_school:
                 self._by_school[block] = by_school_table(self.results, [block])
-            self._tables[key] = school_table(self._by_school[block], school_id, block, self.rules,
-                                             others)
+            self._tables[key] = school_table(
+                self._by_school[block], school_id, block, self.rules, others
+            )
         return self._tables[key]
 
     def table(self, choice: dict | None = None) -> pd.DataFrame:
@@ -368,8 +421,13 @@ class MySchool:
         key = tuple(c[k] for k in ("school_id", "block", *SPLIT))
         if key not in self._specs:
             self._specs[key] = school_figure_spec(
-                table, school_id=c["school_id"], block=c["block"], wave=c["wave"],
-                year_group=c["year_group"], rules=self.rules)
+                table,
+                school_id=c["school_id"],
+                block=c["block"],
+                wave=c["wave"],
+                year_group=c["year_group"],
+                rules=self.rules,
+            )
         return self._specs[key]
 
     def _surveyed(self, school_id: str) -> set[tuple[int, int]]:
@@ -379,8 +437,9 @@ class MySchool:
     def _restrict_waves(self) -> None:
         """Offer only the waves the chosen school took part in."""
         school = self.choices["school_id"].value
-        waves = sorted({w for w, _ in self._surveyed(school)}) or \
-            [v for _, v in self.choices["wave"].options]
+        waves = sorted({w for w, _ in self._surveyed(school)}) or [
+            v for _, v in self.choices["wave"].options
+        ]
         dropdown = self.choices["wave"]
         current = dropdown.value
         self._busy = True
@@ -411,7 +470,8 @@ class MySchool:
         if (choice["wave"], choice["year_group"]) not in surveyed:
             self.message.value = page.html_widget(
                 f"<p>{html.escape(school_name(choice['school_id']))} has no pupils in year "
-                f"{choice['year_group']} of wave {choice['wave']} in these data.</p>").value
+                f"{choice['year_group']} of wave {choice['wave']} in these data.</p>"
+            ).value
         else:
             self.message.value = ""
         # the chart goes out before the download links
@@ -434,15 +494,21 @@ def _spec_output(spec: dict, config: dict) -> dict:
     from plotly.utils import PlotlyJSONEncoder
 
     plain = json.loads(json.dumps(spec, cls=PlotlyJSONEncoder))
-    return {"output_type": "display_data", "metadata": {},
-            "data": {"application/vnd.plotly.v1+json": {**plain, "config": config},
-                     "text/plain": "<a chart>"}}
+    return {
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {
+            "application/vnd.plotly.v1+json": {**plain, "config": config},
+            "text/plain": "<a chart>",
+        },
+    }
 
 
 INTRO = (
     "<p>One school against all the other schools together: for every question of a block, "
     "the share of this school's pupils next to the share of the other schools' pupils, for "
-    "one wave and one year group.</p>")
+    "one wave and one year group.</p>"
+)
 
 
 def footnote(rules: disclosure.DisclosureRules = disclosure.DisclosureRules()) -> str:
@@ -457,7 +523,8 @@ def footnote(rules: disclosure.DisclosureRules = disclosure.DisclosureRules()) -
         "dashboards. This school's own figures are exempt from the 3-school rule (this is the "
         f"school's own page); the other schools must number at least {rules.min_schools}. "
         "Figures are never pooled over waves or year groups here, and a school's rank among "
-        f"schools is never shown. {legend_note(rules)}")
+        f"schools is never shown. {legend_note(rules)}"
+    )
 
 
 def main() -> None:

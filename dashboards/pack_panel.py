@@ -52,12 +52,19 @@ def source_words(results) -> str:
 def school_data(view: MySchool, school_id: str) -> SchoolData:
     """One school's protected My school tables, every block, wave and year group."""
     if school_id not in view.schools:
-        raise ValueError(f"no school '{school_id}' in these data; schools are "
-                         f"{', '.join(view.schools[:10])}{' …' if len(view.schools) > 10 else ''}")
+        raise ValueError(
+            f"no school '{school_id}' in these data; schools are "
+            f"{', '.join(view.schools[:10])}{' …' if len(view.schools) > 10 else ''}"
+        )
     tables = {b.key: view.school_block(school_id, b.key) for b in view.blocks}
-    return SchoolData(school_id=school_id, name=school_name(school_id), tables=tables,
-                      survey_text=survey_text(view.results),
-                      source=source_words(view.results), rules=view.rules)
+    return SchoolData(
+        school_id=school_id,
+        name=school_name(school_id),
+        tables=tables,
+        survey_text=survey_text(view.results),
+        source=source_words(view.results),
+        rules=view.rules,
+    )
 
 
 #: Media type of a PowerPoint file.
@@ -75,7 +82,7 @@ PAGE_OF_FINDINGS = 12
 
 
 class PackPanel:
-    """"Make a pack" under My school: choose findings (strongest first), then download.
+    """ "Make a pack" under My school: choose findings (strongest first), then download.
 
     Nothing is computed until the reader asks: "List this school's findings"
     reads the chosen school's protected tables (:func:`school_data`) and lists
@@ -99,39 +106,60 @@ class PackPanel:
         self.boxes: list = []
         self.shown = 0
         self.heading = page.html_widget(
-            PANEL_CSS + "<h2>Make a pack for a staff meeting</h2><p>Slides (PowerPoint) and a printable "
+            PANEL_CSS
+            + "<h2>Make a pack for a staff meeting</h2><p>Slides (PowerPoint) and a printable "
             "report of this school's findings against the other schools, with the same "
             "figures hidden as on this page. List the findings, tick the ones to show, add "
-            "the school's STEM plan and review if you have them, then make the pack.</p>")
-        self.list_button = widgets.Button(description="List this school's findings",
-                                          icon="list", layout=widgets.Layout(width="auto"))
+            "the school's STEM plan and review if you have them, then make the pack.</p>"
+        )
+        self.list_button = widgets.Button(
+            description="List this school's findings",
+            icon="list",
+            layout=widgets.Layout(width="auto"),
+        )
         self.list_button.on_click(lambda _: self.list_findings())
         self.findings_box = widgets.VBox([])
-        self.more_button = widgets.Button(description="Show more findings",
-                                          layout=widgets.Layout(width="auto", display="none"))
+        self.more_button = widgets.Button(
+            description="Show more findings", layout=widgets.Layout(width="auto", display="none")
+        )
         self.more_button.on_click(lambda _: self.show_more())
-        self.plan_upload = widgets.FileUpload(accept=".json,.csv", multiple=False,
-                                              description="STEM plan (optional)")
-        self.review_upload = widgets.FileUpload(accept=".json,.csv", multiple=False,
-                                                description="STEM review (optional)")
+        self.plan_upload = widgets.FileUpload(
+            accept=".json,.csv", multiple=False, description="STEM plan (optional)"
+        )
+        self.review_upload = widgets.FileUpload(
+            accept=".json,.csv", multiple=False, description="STEM review (optional)"
+        )
         for upload in (self.plan_upload, self.review_upload):
             upload.layout = widgets.Layout(width="auto")
-        self.make_button = widgets.Button(description="Make the pack", button_style="primary",
-                                          icon="file", disabled=True,
-                                          layout=widgets.Layout(width="auto"))
+        self.make_button = widgets.Button(
+            description="Make the pack",
+            button_style="primary",
+            icon="file",
+            disabled=True,
+            layout=widgets.Layout(width="auto"),
+        )
         self.make_button.on_click(lambda _: self.make())
         self.message = page.html_widget("")
         self.links = page.html_widget("")
-        self.widget = widgets.VBox([
-            self.heading, self.list_button, self.findings_box, self.more_button,
-            page.row([self.plan_upload, self.review_upload]),
-            self.make_button, self.message, self.links])
+        self.widget = widgets.VBox(
+            [
+                self.heading,
+                self.list_button,
+                self.findings_box,
+                self.more_button,
+                page.row([self.plan_upload, self.review_upload]),
+                self.make_button,
+                self.message,
+                self.links,
+            ]
+        )
         self.widget.add_class("ks3-pack")
 
     def _say(self, text: str, problem: bool = False) -> None:
         css = "ks3-problem" if problem else "ks3-note"
         self.message.value = page.html_widget(
-            f'<p class="{css}" role="status">{html.escape(text)}</p>').value
+            f'<p class="{css}" role="status">{html.escape(text)}</p>'
+        ).value
 
     def list_findings(self) -> None:
         """Read the chosen school's tables and list its findings, strongest first."""
@@ -145,18 +173,23 @@ class PackPanel:
         self.show_more()
         self.make_button.disabled = False
         clear = int(self.candidates["clear"].astype(bool).sum())
-        self._say(f"{len(self.candidates)} findings for {self.school.name}, {clear} of them "
-                  "clear (their 95% interval excludes 0), strongest first. Figures this page "
-                  "hides are not among them.")
+        self._say(
+            f"{len(self.candidates)} findings for {self.school.name}, {clear} of them "
+            "clear (their 95% interval excludes 0), strongest first. Figures this page "
+            "hides are not among them."
+        )
 
     def show_more(self) -> None:
         """Add the next :data:`PAGE_OF_FINDINGS` findings as checkboxes."""
-        rows = self.candidates.iloc[self.shown:self.shown + PAGE_OF_FINDINGS]
+        rows = self.candidates.iloc[self.shown : self.shown + PAGE_OF_FINDINGS]
         new = []
         for i, r in enumerate(rows.itertuples(), start=self.shown):
-            box = widgets.Checkbox(value=bool(r.clear) and i < DEFAULT_FINDINGS,
-                                   description=r.sentence, indent=False,
-                                   layout=widgets.Layout(width="auto"))
+            box = widgets.Checkbox(
+                value=bool(r.clear) and i < DEFAULT_FINDINGS,
+                description=r.sentence,
+                indent=False,
+                layout=widgets.Layout(width="auto"),
+            )
             box.finding_id = r.id
             new.append(box)
         self.boxes += new
@@ -178,8 +211,9 @@ class PackPanel:
         try:
             return reader(content, name)
         except SurveyDataError as error:
-            raise ValueError(f"The {what} {name} could not be read: "
-                             + "; ".join(str(p) for p in error.problems)) from error
+            raise ValueError(
+                f"The {what} {name} could not be read: " + "; ".join(str(p) for p in error.problems)
+            ) from error
 
     def make(self) -> None:
         """Make the slides and the report, and show them as download links."""
@@ -190,13 +224,20 @@ class PackPanel:
         framework = configured_framework()
         try:
             plan = self._read(self.plan_upload, read_plan, "plan")
-            review = self._read(self.review_upload,
-                                lambda c, n: read_review(c, n, framework), "review")
+            review = self._read(
+                self.review_upload, lambda c, n: read_review(c, n, framework), "review"
+            )
         except ValueError as error:
             self._say(f"{error} The pack was not made; choose another file.", problem=True)
             return
-        pack = make_pack(self.school, finding_ids=ids, n_findings=0, plan=plan, review=review,
-                         framework=framework)
+        pack = make_pack(
+            self.school,
+            finding_ids=ids,
+            n_findings=0,
+            plan=plan,
+            review=review,
+            framework=framework,
+        )
         safe = "".join(ch for ch in self.school.school_id if ch.isalnum() or ch in "-_")
         slides_uri = downloads.data_uri(pptx_bytes(pack), PPTX_TYPE)
         report_uri = downloads.data_uri(report_html(pack).encode("utf-8"), "text/html")
@@ -207,5 +248,7 @@ class PackPanel:
             "<p class='ks3-note'>Open the report in a browser and print it, or save it as "
             f"PDF. {len(pack.chosen)} findings chosen"
             + (", with the plan" if plan is not None else "")
-            + (", with the review" if review is not None else "") + ".</p>").value
+            + (", with the review" if review is not None else "")
+            + ".</p>"
+        ).value
         self._say(f"The pack for {self.school.name} is ready.")

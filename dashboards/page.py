@@ -88,12 +88,14 @@ def html_widget(body: str, css_class: str = "") -> widgets.HTML:
 
 def loading(what: str = "Loading the survey data…") -> widgets.HTML:
     """A spinner and a sentence, shown while the data load."""
-    return html_widget(f'<div class="ks3-loading"><div class="ks3-spinner"></div>'
-                       f'{html.escape(what)}</div>')
+    return html_widget(
+        f'<div class="ks3-loading"><div class="ks3-spinner"></div>{html.escape(what)}</div>'
+    )
 
 
-def source_note(survey, source: DataSource | None = None, *,
-                uploaded: bool = False) -> widgets.HTML:
+def source_note(
+    survey, source: DataSource | None = None, *, uploaded: bool = False
+) -> widgets.HTML:
     """One line saying which data the page shows: the synthetic sample, or the user's files.
 
     ``uploaded``: the survey came from files the visitor uploaded
@@ -111,15 +113,19 @@ def source_note(survey, source: DataSource | None = None, *,
     )
     if uploaded:
         names = ", ".join(html.escape(str(f)) for f in survey.files)
-        text = (f"<b>Showing your data</b>: {names}, which you uploaded in this visit. Every "
-                "research page you open in this browser shows them until you close them "
-                "(\u201cClose these files\u201d, at the foot of the page) or upload others. ")
+        text = (
+            f"<b>Showing your data</b>: {names}, which you uploaded in this visit. Every "
+            "research page you open in this browser shows them until you close them "
+            "(\u201cClose these files\u201d, at the foot of the page) or upload others. "
+        )
         css = "ks3-source"
     elif source.is_sample:
-        text = ("<b>Showing the synthetic sample</b>, made up to reproduce the published "
-                "figures; it describes no real pupil. To show your own survey files, upload "
-                "them at the foot of the page, or start the dashboards with them "
-                f"(<code>scripts/start FILE…</code>, or set <code>{FILES_VARIABLE}</code>). ")
+        text = (
+            "<b>Showing the synthetic sample</b>, made up to reproduce the published "
+            "figures; it describes no real pupil. To show your own survey files, upload "
+            "them at the foot of the page, or start the dashboards with them "
+            f"(<code>scripts/start FILE…</code>, or set <code>{FILES_VARIABLE}</code>). "
+        )
         css = "ks3-source sample"
     else:
         names = ", ".join(html.escape(str(f)) for f in survey.files)
@@ -130,8 +136,10 @@ def source_note(survey, source: DataSource | None = None, *,
     notes = tuple(dict.fromkeys((*getattr(survey, "code_notes", ()), *notes)))
     coded = "".join(f"<br>{html.escape(str(n))}" for n in notes)
     rules = disclosure.regime_sentence(disclosure.INTERNAL_USE)
-    return html_widget(f'<div class="{css}">{text}({html.escape(counts)}){coded}'
-                       f'<br><span class="ks3-note">{html.escape(rules)}</span></div>')
+    return html_widget(
+        f'<div class="{css}">{text}({html.escape(counts)}){coded}'
+        f'<br><span class="ks3-note">{html.escape(rules)}</span></div>'
+    )
 
 
 def problem_list(error: SurveyDataError) -> str:
@@ -157,15 +165,21 @@ def bundle_problem_message(error: BaseException, bundle: str) -> widgets.HTML:
         file = os.path.basename(str(getattr(error, "filename", "") or "")) or name
         what = f"<ul><li>{tidy(file)}: {tidy(error.strerror or str(error))}.</li></ul>"
     else:
-        what = ("<p>Something unexpected went wrong while reading the published figures; the "
-                "details are in the log of the dashboard server.</p>")
-    fix = (f"This server shows the publication bundle {tidy(name)} (named by "
-           f"<code>{BUNDLE_VARIABLE}</code>). Make the bundle again with "
-           "<code>python -m analysis publish</code>, then restart the server with "
-           "<code>python -m dashboards.server --publish BUNDLE</code>. If you are reading "
-           "these dashboards, please try again later.")
-    return html_widget(f'<div class="ks3-problem"><h2>The published figures could not be '
-                       f"loaded</h2>{what}<p>{fix}</p></div>")
+        what = (
+            "<p>Something unexpected went wrong while reading the published figures; the "
+            "details are in the log of the dashboard server.</p>"
+        )
+    fix = (
+        f"This server shows the publication bundle {tidy(name)} (named by "
+        f"<code>{BUNDLE_VARIABLE}</code>). Make the bundle again with "
+        "<code>python -m analysis publish</code>, then restart the server with "
+        "<code>python -m dashboards.server --publish BUNDLE</code>. If you are reading "
+        "these dashboards, please try again later."
+    )
+    return html_widget(
+        f'<div class="ks3-problem"><h2>The published figures could not be '
+        f"loaded</h2>{what}<p>{fix}</p></div>"
+    )
 
 
 def problem_message(error: BaseException, source: DataSource | None = None) -> widgets.HTML:
@@ -182,27 +196,36 @@ def problem_message(error: BaseException, source: DataSource | None = None) -> w
         what = problem_list(error)
     elif isinstance(error, OSError):
         name = getattr(error, "filename", None) or ""
-        what = (f"<ul><li>{html.escape(str(name))}: {html.escape(error.strerror or str(error))}"
-                f". Check the path and that the file can be read.</li></ul>")
+        what = (
+            f"<ul><li>{html.escape(str(name))}: {html.escape(error.strerror or str(error))}"
+            f". Check the path and that the file can be read.</li></ul>"
+        )
     else:
-        what = ("<p>Something unexpected went wrong while reading the data; the details are "
-                "in the log of the dashboard server.</p>")
+        what = (
+            "<p>Something unexpected went wrong while reading the data; the details are "
+            "in the log of the dashboard server.</p>"
+        )
     files = ", ".join(html.escape(str(f)) for f in source.files)
     if source.is_sample:
-        fix = ("The dashboards were reading the synthetic sample "
-               f"({files}). Regenerate it with <code>python -m analysis make-sample "
-               "--out data/sample</code>, then reload this page.")
+        fix = (
+            "The dashboards were reading the synthetic sample "
+            f"({files}). Regenerate it with <code>python -m analysis make-sample "
+            "--out data/sample</code>, then reload this page."
+        )
     else:
-        fix = (f"The dashboards were reading {files}"
-               + (f" with the codebook {html.escape(str(source.codebook))}"
-                  if source.codebook else "")
-               + f" (set by <code>{FILES_VARIABLE}</code>"
-               + (f" and <code>{CODEBOOK_VARIABLE}</code>" if source.codebook else "")
-               + "). Correct the file as described above, or check it first with "
-               "<code>python -m analysis check FILE…</code>; then restart the dashboards. "
-               f"To see the synthetic sample instead, unset <code>{FILES_VARIABLE}</code>.")
-    return html_widget(f'<div class="ks3-problem"><h2>The survey data could not be loaded</h2>'
-                       f"{what}<p>{fix}</p></div>")
+        fix = (
+            f"The dashboards were reading {files}"
+            + (f" with the codebook {html.escape(str(source.codebook))}" if source.codebook else "")
+            + f" (set by <code>{FILES_VARIABLE}</code>"
+            + (f" and <code>{CODEBOOK_VARIABLE}</code>" if source.codebook else "")
+            + "). Correct the file as described above, or check it first with "
+            "<code>python -m analysis check FILE…</code>; then restart the dashboards. "
+            f"To see the synthetic sample instead, unset <code>{FILES_VARIABLE}</code>."
+        )
+    return html_widget(
+        f'<div class="ks3-problem"><h2>The survey data could not be loaded</h2>'
+        f"{what}<p>{fix}</p></div>"
+    )
 
 
 def unexpected_message() -> widgets.HTML:
@@ -210,7 +233,8 @@ def unexpected_message() -> widgets.HTML:
     return html_widget(
         '<div class="ks3-problem"><h2>This dashboard could not be drawn</h2>'
         "<p>Something unexpected went wrong; the details are in the log of the dashboard "
-        "server. Reload the page; if it happens again, report it with that log.</p></div>")
+        "server. Reload the page; if it happens again, report it with that log.</p></div>"
+    )
 
 
 def redraw_problem() -> str:
@@ -219,7 +243,8 @@ def redraw_problem() -> str:
     return html_widget(
         '<div class="ks3-problem">This chart could not be redrawn; the chart below is '
         "the one shown before. The details are in the log of the dashboard server."
-        "</div>").value
+        "</div>"
+    ).value
 
 
 #: An empty plotly figure the page displays first, so the browser evaluates
@@ -229,9 +254,16 @@ def redraw_problem() -> str:
 #: its first figure, and a page's widgets (an Output holding its chart) are
 #: attached to the page only once every one of them is drawn. ``meta`` names it
 #: for :data:`PLOTLY_WARMUP_JS`.
-PLOTLY_WARMUP = {"data": [], "layout": {"height": 1, "width": 1, "meta": "ks3-warmup",
-                                        "margin": {"l": 0, "r": 0, "t": 0, "b": 0}},
-                 "config": {"staticPlot": True, "displayModeBar": False}}
+PLOTLY_WARMUP = {
+    "data": [],
+    "layout": {
+        "height": 1,
+        "width": 1,
+        "meta": "ks3-warmup",
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+    },
+    "config": {"staticPlot": True, "displayModeBar": False},
+}
 #: Removes the warm-up figure from the page as soon as plotly has made it a plot
 #: (a mutation observer runs before the next frame is drawn), so the page never
 #: shows it and holds only the dashboard's own charts.
@@ -322,8 +354,9 @@ def row(children) -> widgets.HBox:
     return box
 
 
-def named(control: widgets.Widget, name: str, *, shown: bool = True,
-          width: str = "initial") -> widgets.Widget:
+def named(
+    control: widgets.Widget, name: str, *, shown: bool = True, width: str = "initial"
+) -> widgets.Widget:
     """Give ``control`` its accessible name: its own ``<label>`` (the widget's
     ``description``), ``width`` wide, left-aligned; ``shown=False`` keeps the label for
     screen readers only (for a control named by the heading just above it). Returns
@@ -353,8 +386,12 @@ def plotly_warmup() -> None:
     display({"application/vnd.plotly.v1+json": PLOTLY_WARMUP, "text/plain": ""}, raw=True)
 
 
-def show(build: Callable[[], widgets.Widget], what: str = "Loading the survey data…", *,
-         warm_plotly: bool = False) -> widgets.Box:
+def show(
+    build: Callable[[], widgets.Widget],
+    what: str = "Loading the survey data…",
+    *,
+    warm_plotly: bool = False,
+) -> widgets.Box:
     """Display a loading indicator, then the widget ``build()`` returns, or a message.
 
     Every page first gets :func:`chart_sizing`, so its charts take their

@@ -31,38 +31,76 @@ class Page:
 
 
 PAGES: tuple[Page, ...] = (
-    Page("subjects", "Subjects", "public",
-         "Favourite subjects, and how many pupils enjoy each subject, find it easy and think it "
-         "important: year 7 against year 9, 2008 against 2010, by gender and ethnicity."),
-    Page("careers", "Careers", "public",
-         "Where pupils would look for careers information, the qualifications they know of and "
-         "aim for, the STEM careers they would consider and the career areas they like."),
-    Page("enrichment", "Enrichment", "public",
-         "Clubs, trips and visitors pupils remember, by subject, year group and ethnicity."),
-    Page("gender_gaps", "Gender and ethnicity gaps", "public",
-         "Every item's gap between boys and girls (or ethnic groups) with its interval, and "
-         "whether it widens from year 7 to year 9."),
-    Page("waves", "Waves and cohort", "public",
-         "What changed between 2008 and 2010, in all schools or like for like, and the 2008 "
-         "year 7 cohort seen again in year 9."),
-    Page("related", "Related items", "research",
-         "Any item against any other: for example, whether pupils who enjoy science consider a "
-         "science career more often, with any filter and a design-based test."),
-    Page("my_school", "My school", "school",
-         "For a school's STEM lead: one school against all the others, with disclosure "
-         "control applied."),
-    Page("planner", "STEM Planner", "planning",
-         "Lay out a key stage's STEM activity on a clock-face, check its balance, and see "
-         "where the survey calls for activity the plan lacks."),
-    Page("manager", "STEM Manager", "planning",
-         "A school's self-review across the six themes of making STEM work (leadership, staff, "
-         "curriculum, enrichment, careers, the physical environment), drawn as a hexagon, with "
-         "an action plan linked to the STEM plan."),
+    Page(
+        "subjects",
+        "Subjects",
+        "public",
+        "Favourite subjects, and how many pupils enjoy each subject, find it easy and think it "
+        "important: year 7 against year 9, 2008 against 2010, by gender and ethnicity.",
+    ),
+    Page(
+        "careers",
+        "Careers",
+        "public",
+        "Where pupils would look for careers information, the qualifications they know of and "
+        "aim for, the STEM careers they would consider and the career areas they like.",
+    ),
+    Page(
+        "enrichment",
+        "Enrichment",
+        "public",
+        "Clubs, trips and visitors pupils remember, by subject, year group and ethnicity.",
+    ),
+    Page(
+        "gender_gaps",
+        "Gender and ethnicity gaps",
+        "public",
+        "Every item's gap between boys and girls (or ethnic groups) with its interval, and "
+        "whether it widens from year 7 to year 9.",
+    ),
+    Page(
+        "waves",
+        "Waves and cohort",
+        "public",
+        "What changed between 2008 and 2010, in all schools or like for like, and the 2008 "
+        "year 7 cohort seen again in year 9.",
+    ),
+    Page(
+        "related",
+        "Related items",
+        "research",
+        "Any item against any other: for example, whether pupils who enjoy science consider a "
+        "science career more often, with any filter and a design-based test.",
+    ),
+    Page(
+        "my_school",
+        "My school",
+        "school",
+        "For a school's STEM lead: one school against all the others, with disclosure "
+        "control applied.",
+    ),
+    Page(
+        "planner",
+        "STEM Planner",
+        "planning",
+        "Lay out a key stage's STEM activity on a clock-face, check its balance, and see "
+        "where the survey calls for activity the plan lacks.",
+    ),
+    Page(
+        "manager",
+        "STEM Manager",
+        "planning",
+        "A school's self-review across the six themes of making STEM work (leadership, staff, "
+        "curriculum, enrichment, careers, the physical environment), drawn as a hexagon, with "
+        "an action plan linked to the STEM plan.",
+    ),
 )
 
 #: The notebooks a published server serves (``my_school`` only when the bundle names a school).
 PUBLIC_NOTEBOOKS: tuple[str, ...] = (
-    HOME_NOTEBOOK, *(p.name for p in PAGES if p.audience == "public"))
+    HOME_NOTEBOOK,
+    *(p.name for p in PAGES if p.audience == "public"),
+)
 SCHOOL_NOTEBOOK = "my_school"
 #: The planning tools: a network lead's, and a school's on a hub.
 PLANNER_PAGES: tuple[str, ...] = tuple(p.name for p in PAGES if p.audience == "planning")

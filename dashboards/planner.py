@@ -43,9 +43,20 @@ from analysis.errors import SurveyDataError
 from analysis.store import Conflict, Saved, Store, StoreError
 from analysis.planner import balance as balance_module
 from analysis.planner import evidence, figure, files
-from analysis.planner.model import (HALF_TERMS, STAGES_IN_HALF_TERM, Event, KeyStage, Plan,
-                                    PlanValueError, kinds, slot_name, stages, subjects,
-                                    teacher_kinds, terms)
+from analysis.planner.model import (
+    HALF_TERMS,
+    STAGES_IN_HALF_TERM,
+    Event,
+    KeyStage,
+    Plan,
+    PlanValueError,
+    kinds,
+    slot_name,
+    stages,
+    subjects,
+    teacher_kinds,
+    terms,
+)
 
 from . import data, downloads, identity, page
 from .data import ROOT
@@ -67,10 +78,20 @@ KEY_STAGES: dict[str, tuple[int, ...]] = {
     "Years 10 and 11 (Key Stage 4)": (10, 11),
 }
 #: Human names of the form's fields, for messages.
-FIELD_NAMES = {"title": "Title", "subjects": "Subjects", "year_groups": "Year groups",
-               "term": "Term", "half_term": "Half-term", "stage": "Stage", "kind": "Kind",
-               "careers_linked": "Careers-linked", "lead": "Lead", "partner": "Partner",
-               "notes": "Notes", "id": "Id"}
+FIELD_NAMES = {
+    "title": "Title",
+    "subjects": "Subjects",
+    "year_groups": "Year groups",
+    "term": "Term",
+    "half_term": "Half-term",
+    "stage": "Stage",
+    "kind": "Kind",
+    "careers_linked": "Careers-linked",
+    "lead": "Lead",
+    "partner": "Partner",
+    "notes": "Notes",
+    "id": "Id",
+}
 NOTE_CSS = f"<style>{balance_module.CSS}</style>"
 
 
@@ -87,9 +108,11 @@ def examples() -> dict[str, Path]:
 
 def _problem_html(title: str, items: list[str], todo: str = "") -> str:
     lis = "".join(f"<li>{html.escape(i)}</li>" for i in items)
-    return page.html_widget(f'<div class="ks3-problem"><h2>{html.escape(title)}</h2>'
-                            f"<ul>{lis}</ul>{f'<p>{html.escape(todo)}</p>' if todo else ''}"
-                            "</div>").value
+    return page.html_widget(
+        f'<div class="ks3-problem"><h2>{html.escape(title)}</h2>'
+        f"<ul>{lis}</ul>{f'<p>{html.escape(todo)}</p>' if todo else ''}"
+        "</div>"
+    ).value
 
 
 def _note_html(text: str) -> str:
@@ -128,8 +151,13 @@ class Planner:
     widget : ipywidgets.VBox
     """
 
-    def __init__(self, plan: Plan | None = None, store: Store | None | bool = None,
-                 survey=None, visitor: identity.Visitor | None = None):
+    def __init__(
+        self,
+        plan: Plan | None = None,
+        store: Store | None | bool = None,
+        survey=None,
+        visitor: identity.Visitor | None = None,
+    ):
         self.plan = plan if plan is not None else Plan()
         self.selected: str | None = None
         self._store_choice = store
@@ -148,49 +176,87 @@ class Planner:
         typed = {"continuous_update": False}
 
         # -- settings
-        self.school = widgets.Text(value=self.plan.school, description="School:", style=wide,
-                                   **typed)
-        self.plan_title = widgets.Text(value=self.plan.title, description="Plan title:",
-                                       style=wide, **typed)
+        self.school = widgets.Text(
+            value=self.plan.school, description="School:", style=wide, **typed
+        )
+        self.plan_title = widgets.Text(
+            value=self.plan.title, description="Plan title:", style=wide, **typed
+        )
         self.key_stage = widgets.Dropdown(
-            options=self._key_stage_options(ks.year_groups), value=ks.year_groups,
-            description="Key stage:", style=wide)
-        self.school_year = widgets.Text(value=ks.school_year, description="School year:",
-                                        placeholder="e.g. 2010/11", style=wide, **typed,
-                                        layout=widgets.Layout(width="220px"))
+            options=self._key_stage_options(ks.year_groups),
+            value=ks.year_groups,
+            description="Key stage:",
+            style=wide,
+        )
+        self.school_year = widgets.Text(
+            value=ks.school_year,
+            description="School year:",
+            placeholder="e.g. 2010/11",
+            style=wide,
+            **typed,
+            layout=widgets.Layout(width="220px"),
+        )
         self.apply_settings_button = widgets.Button(description="Apply settings", icon="check")
         self.apply_settings_button.on_click(lambda _: self.apply_settings())
         self.settings_message = widgets.HTML()
 
         # -- the form
-        self.title = widgets.Text(description="Title:", placeholder="e.g. Perfume Project",
-                                  style=wide, **typed, layout=widgets.Layout(width="98%"))
+        self.title = widgets.Text(
+            description="Title:",
+            placeholder="e.g. Perfume Project",
+            style=wide,
+            **typed,
+            layout=widgets.Layout(width="98%"),
+        )
         self.subjects = widgets.SelectMultiple(
-            options=[(label, key) for key, label in subjects().items()], description="Subjects:",
-            rows=len(subjects()), style=wide)
+            options=[(label, key) for key, label in subjects().items()],
+            description="Subjects:",
+            rows=len(subjects()),
+            style=wide,
+        )
         self.year_groups = widgets.SelectMultiple(
-            options=self._year_options(), description="Year groups:", rows=3, style=wide)
-        self.term = widgets.Dropdown(options=[(label, key) for key, label in terms().items()],
-                                     description="Term:", style=wide)
+            options=self._year_options(), description="Year groups:", rows=3, style=wide
+        )
+        self.term = widgets.Dropdown(
+            options=[(label, key) for key, label in terms().items()],
+            description="Term:",
+            style=wide,
+        )
         self.half_term = widgets.ToggleButtons(
-            options=[("1st half", 1), ("2nd half", 2)], description="Half-term:", style=wide)
-        self.stage = widgets.Dropdown(options=[(label, key) for key, label in stages().items()],
-                                      value="middle", description="Stage:", style=wide)
-        self.kind = widgets.Dropdown(options=[(label, key) for key, label in kinds().items()],
-                                     description="Kind:", style=wide)
-        self.kind.observe(lambda change: setattr(
-            self.year_groups, "disabled", change["new"] in teacher_kinds()), names="value")
+            options=[("1st half", 1), ("2nd half", 2)], description="Half-term:", style=wide
+        )
+        self.stage = widgets.Dropdown(
+            options=[(label, key) for key, label in stages().items()],
+            value="middle",
+            description="Stage:",
+            style=wide,
+        )
+        self.kind = widgets.Dropdown(
+            options=[(label, key) for key, label in kinds().items()],
+            description="Kind:",
+            style=wide,
+        )
+        self.kind.observe(
+            lambda change: setattr(self.year_groups, "disabled", change["new"] in teacher_kinds()),
+            names="value",
+        )
         self.careers_linked = widgets.Checkbox(description="Linked to careers", indent=False)
-        self.lead = widgets.Text(description="Lead:", placeholder="who leads it", style=wide,
-                                 **typed)
-        self.partner = widgets.Text(description="Partner:", placeholder="employer, university…",
-                                    style=wide, **typed)
-        self.notes = widgets.Textarea(description="Notes:", style=wide, **typed,
-                                      layout=widgets.Layout(width="98%", height="60px"))
-        self.add_button = widgets.Button(description="Add event", button_style="primary",
-                                         icon="plus")
-        self.save_button = widgets.Button(description="Save changes", icon="save",
-                                          disabled=True)
+        self.lead = widgets.Text(
+            description="Lead:", placeholder="who leads it", style=wide, **typed
+        )
+        self.partner = widgets.Text(
+            description="Partner:", placeholder="employer, university…", style=wide, **typed
+        )
+        self.notes = widgets.Textarea(
+            description="Notes:",
+            style=wide,
+            **typed,
+            layout=widgets.Layout(width="98%", height="60px"),
+        )
+        self.add_button = widgets.Button(
+            description="Add event", button_style="primary", icon="plus"
+        )
+        self.save_button = widgets.Button(description="Save changes", icon="save", disabled=True)
         self.clear_button = widgets.Button(description="Clear form", icon="eraser")
         self.add_button.on_click(lambda _: self.add_event())
         self.save_button.on_click(lambda _: self.save_event())
@@ -198,33 +264,49 @@ class Planner:
         self.form_message = widgets.HTML()
 
         # -- the list of events
-        self.events = page.named(widgets.Select(options=[], rows=14, layout=widgets.Layout(
-            width="98%")), "All events", shown=False)
+        self.events = page.named(
+            widgets.Select(options=[], rows=14, layout=widgets.Layout(width="98%")),
+            "All events",
+            shown=False,
+        )
         self._listing = False  # True while the list's options are being replaced
-        self.events.observe(lambda change: self._listing or self.select(change["new"]),
-                            names="value")
-        self.delete_button = widgets.Button(description="Delete", icon="trash",
-                                            button_style="danger", disabled=True)
+        self.events.observe(
+            lambda change: self._listing or self.select(change["new"]), names="value"
+        )
+        self.delete_button = widgets.Button(
+            description="Delete", icon="trash", button_style="danger", disabled=True
+        )
         self.delete_button.on_click(lambda _: self.delete_selected())
-        self.duplicate_years = page.named(widgets.SelectMultiple(
-            options=self._year_options(), rows=3, layout=widgets.Layout(width="110px")),
-            "Year groups to copy the event to", shown=False)
-        self.duplicate_button = widgets.Button(description="Duplicate to years", icon="copy",
-                                               disabled=True)
+        self.duplicate_years = page.named(
+            widgets.SelectMultiple(
+                options=self._year_options(), rows=3, layout=widgets.Layout(width="110px")
+            ),
+            "Year groups to copy the event to",
+            shown=False,
+        )
+        self.duplicate_button = widgets.Button(
+            description="Duplicate to years", icon="copy", disabled=True
+        )
         self.duplicate_button.on_click(lambda _: self.duplicate_selected())
 
         # -- picture, balance, files, evidence
         self.picture = widgets.VBox([])
         self.figure = self._figure_widget()
         self.balance = widgets.HTML()
-        self.example = page.named(widgets.Dropdown(
-            options=[("Choose an example plan…", "")]
-            + [(name, str(path)) for name, path in examples().items()],
-            layout=widgets.Layout(width="auto")), "Example plan:")
-        self.example.observe(lambda change: change["new"] and self.load_example(change["new"]),
-                             names="value")
-        self.upload = widgets.FileUpload(accept=".json,.csv", multiple=False,
-                                         description="Open a plan file")
+        self.example = page.named(
+            widgets.Dropdown(
+                options=[("Choose an example plan…", "")]
+                + [(name, str(path)) for name, path in examples().items()],
+                layout=widgets.Layout(width="auto"),
+            ),
+            "Example plan:",
+        )
+        self.example.observe(
+            lambda change: change["new"] and self.load_example(change["new"]), names="value"
+        )
+        self.upload = widgets.FileUpload(
+            accept=".json,.csv", multiple=False, description="Open a plan file"
+        )
         self.upload.add_class("ks3-planner-upload")
         self.upload.observe(lambda change: self.open_upload(), names="value")
         self.links = widgets.HTML()
@@ -233,23 +315,38 @@ class Planner:
         self.restore_bar = widgets.VBox([])  # the offer to open the saved plan
         self.ask_bar = widgets.VBox([])  # a question before the plan on screen is replaced
         self.conflict_bar = widgets.VBox([])  # someone else saved since this copy was opened
-        self.versions = widgets.Dropdown(options=[], description="Saved versions:",
-                                         style=wide, layout=widgets.Layout(width="420px"))
-        self.restore_version_button = widgets.Button(description="Open this version",
-                                                     icon="history", disabled=True)
+        self.versions = widgets.Dropdown(
+            options=[],
+            description="Saved versions:",
+            style=wide,
+            layout=widgets.Layout(width="420px"),
+        )
+        self.restore_version_button = widgets.Button(
+            description="Open this version", icon="history", disabled=True
+        )
         self.restore_version_button.on_click(lambda _: self.open_version(self.versions.value))
-        self.survey_button = widgets.Button(description="Compare with the survey",
-                                            icon="search", layout=widgets.Layout(width="auto"))
+        self.survey_button = widgets.Button(
+            description="Compare with the survey",
+            icon="search",
+            layout=widgets.Layout(width="auto"),
+        )
         self.survey_button.on_click(lambda _: self.compare_with_survey())
-        self.evidence = widgets.HTML(_note_html(
-            "Press the button to read the survey results next to this plan: gender gaps and "
-            "falls in pupils' attitudes, for the plan's years and subjects."))
+        self.evidence = widgets.HTML(
+            _note_html(
+                "Press the button to read the survey results next to this plan: gender gaps and "
+                "falls in pupils' attitudes, for the plan's years and subjects."
+            )
+        )
         self.survey_note = widgets.VBox([self._survey_source_note()])
         # the school whose own figures the panel reads (My school's, disclosure-controlled)
         self.survey_school = widgets.Dropdown(
-            options=[(EVERY_SCHOOL, "")], value="", disabled=True,
-            description="Your school in the survey:", style={"description_width": "initial"},
-            layout=widgets.Layout(width="auto"))
+            options=[(EVERY_SCHOOL, "")],
+            value="",
+            disabled=True,
+            description="Your school in the survey:",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="auto"),
+        )
         self.survey_school.observe(lambda _: self._show_evidence(), names="value")
         self._survey_data = None
         self._school_view = None
@@ -263,39 +360,68 @@ class Planner:
     # ------------------------------------------------------------- layout
 
     def _layout(self) -> widgets.VBox:
-        settings = widgets.VBox([
-            widgets.HBox([self.school, self.plan_title]),
-            widgets.HBox([self.key_stage, self.school_year, self.apply_settings_button]),
-            self.settings_message])
-        form = widgets.VBox([
-            page.html_widget("<h2>Event</h2>"), self.title,
-            widgets.HBox([self.subjects, self.year_groups]),
-            widgets.HBox([self.term, self.stage]), self.half_term,
-            widgets.HBox([self.kind, self.careers_linked]),
-            widgets.HBox([self.lead, self.partner]), self.notes,
-            widgets.HBox([self.add_button, self.save_button, self.clear_button]),
-            self.form_message], layout=widgets.Layout(width="55%"))
-        table = widgets.VBox([
-            page.html_widget("<h2>All events</h2><p class='ks3-note'>Pick one (or click it on "
-                             "the clock-face) to edit, delete or copy it.</p>"),
-            self.events,
-            widgets.HBox([self.delete_button, self.duplicate_button, self.duplicate_years])],
-            layout=widgets.Layout(width="45%"))
-        picture = widgets.VBox([self.picture],
-                               layout=widgets.Layout(width="62%"))
-        report = widgets.VBox([page.html_widget("<h2>Balance</h2>"), self.balance],
-                              layout=widgets.Layout(width="38%"))
-        file_row = widgets.VBox([
-            widgets.HBox([self.example, self.upload]),
-            self.links, self.file_message, self.autosave_message,
-            widgets.HBox([self.versions, self.restore_version_button])])
-        return widgets.VBox([
-            self.restore_bar, self.conflict_bar, self.ask_bar, settings,
-            widgets.HBox([picture, report]),
-            widgets.HBox([form, table]), page.html_widget("<h2>Files</h2>"), file_row,
-            page.html_widget("<h2>The survey meets the plan</h2>"),
-            widgets.VBox([self.survey_button, self.survey_school, self.survey_note,
-                          self.evidence])])
+        settings = widgets.VBox(
+            [
+                widgets.HBox([self.school, self.plan_title]),
+                widgets.HBox([self.key_stage, self.school_year, self.apply_settings_button]),
+                self.settings_message,
+            ]
+        )
+        form = widgets.VBox(
+            [
+                page.html_widget("<h2>Event</h2>"),
+                self.title,
+                widgets.HBox([self.subjects, self.year_groups]),
+                widgets.HBox([self.term, self.stage]),
+                self.half_term,
+                widgets.HBox([self.kind, self.careers_linked]),
+                widgets.HBox([self.lead, self.partner]),
+                self.notes,
+                widgets.HBox([self.add_button, self.save_button, self.clear_button]),
+                self.form_message,
+            ],
+            layout=widgets.Layout(width="55%"),
+        )
+        table = widgets.VBox(
+            [
+                page.html_widget(
+                    "<h2>All events</h2><p class='ks3-note'>Pick one (or click it on "
+                    "the clock-face) to edit, delete or copy it.</p>"
+                ),
+                self.events,
+                widgets.HBox([self.delete_button, self.duplicate_button, self.duplicate_years]),
+            ],
+            layout=widgets.Layout(width="45%"),
+        )
+        picture = widgets.VBox([self.picture], layout=widgets.Layout(width="62%"))
+        report = widgets.VBox(
+            [page.html_widget("<h2>Balance</h2>"), self.balance], layout=widgets.Layout(width="38%")
+        )
+        file_row = widgets.VBox(
+            [
+                widgets.HBox([self.example, self.upload]),
+                self.links,
+                self.file_message,
+                self.autosave_message,
+                widgets.HBox([self.versions, self.restore_version_button]),
+            ]
+        )
+        return widgets.VBox(
+            [
+                self.restore_bar,
+                self.conflict_bar,
+                self.ask_bar,
+                settings,
+                widgets.HBox([picture, report]),
+                widgets.HBox([form, table]),
+                page.html_widget("<h2>Files</h2>"),
+                file_row,
+                page.html_widget("<h2>The survey meets the plan</h2>"),
+                widgets.VBox(
+                    [self.survey_button, self.survey_school, self.survey_note, self.evidence]
+                ),
+            ]
+        )
 
     # ------------------------------------------------------------- helpers
 
@@ -319,27 +445,36 @@ class Planner:
         self.picture.children = [shown]
         return shown
 
-
-
     def form_values(self) -> dict:
         """The form's values as :class:`Event` fields (no id)."""
-        return {"title": self.title.value, "subjects": tuple(self.subjects.value),
-                "year_groups": tuple(self.year_groups.value), "term": self.term.value,
-                "half_term": self.half_term.value, "stage": self.stage.value,
-                "kind": self.kind.value, "careers_linked": bool(self.careers_linked.value),
-                "lead": self.lead.value, "partner": self.partner.value,
-                "notes": self.notes.value}
+        return {
+            "title": self.title.value,
+            "subjects": tuple(self.subjects.value),
+            "year_groups": tuple(self.year_groups.value),
+            "term": self.term.value,
+            "half_term": self.half_term.value,
+            "stage": self.stage.value,
+            "kind": self.kind.value,
+            "careers_linked": bool(self.careers_linked.value),
+            "lead": self.lead.value,
+            "partner": self.partner.value,
+            "notes": self.notes.value,
+        }
 
     def fill_form(self, event: Event) -> None:
         self.title.value = event.title
         self.subjects.value = tuple(event.subjects)
-        self.year_groups.value = tuple(y for y in event.year_groups
-                                       if y in self.plan.key_stage.year_groups)
+        self.year_groups.value = tuple(
+            y for y in event.year_groups if y in self.plan.key_stage.year_groups
+        )
         self.term.value, self.half_term.value = event.term, event.half_term
         self.stage.value, self.kind.value = event.stage, event.kind
         self.careers_linked.value = event.careers_linked
         self.lead.value, self.partner.value, self.notes.value = (
-            event.lead, event.partner, event.notes)
+            event.lead,
+            event.partner,
+            event.notes,
+        )
 
     def clear_form(self) -> None:
         """Empty the form and forget the selection."""
@@ -363,9 +498,10 @@ class Planner:
             return Event(**values)
         except PlanValueError as error:
             self.form_message.value = _problem_html(
-                "The event was not saved", [f"{FIELD_NAMES.get(p.field, p.field)}: {p.what} "
-                                            f"{p.todo}" for p in error.problems],
-                "Correct the form and press the button again; the plan is as it was.")
+                "The event was not saved",
+                [f"{FIELD_NAMES.get(p.field, p.field)}: {p.what} {p.todo}" for p in error.problems],
+                "Correct the form and press the button again; the plan is as it was.",
+            )
             return None
 
     # ------------------------------------------------------------- changes
@@ -385,8 +521,9 @@ class Planner:
         try:
             plan = self.plan.add(event)
         except PlanValueError as error:
-            self.form_message.value = _problem_html("The event was not added",
-                                                    [p.what for p in error.problems])
+            self.form_message.value = _problem_html(
+                "The event was not added", [p.what for p in error.problems]
+            )
             return False
         self.selected = event.id  # drawn selected in the one redraw below
         self.set_plan(plan)
@@ -413,8 +550,9 @@ class Planner:
         plan = self.plan.remove(self.selected)
         self.selected = None
         self.set_plan(plan)
-        self.form_message.value = _note_html(f"Deleted “{title}”. The form still holds it: "
-                                             "press Add event to put it back.")
+        self.form_message.value = _note_html(
+            f"Deleted “{title}”. The form still holds it: press Add event to put it back."
+        )
         return True
 
     def duplicate_selected(self) -> bool:
@@ -424,13 +562,15 @@ class Planner:
             return False
         original = self.plan.event(self.selected)
         if original.for_teachers:
-            self.form_message.value = _note_html("Teacher planning and CPD events have no "
-                                                 "year group to copy to.")
+            self.form_message.value = _note_html(
+                "Teacher planning and CPD events have no year group to copy to."
+            )
             return False
         years = tuple(self.duplicate_years.value)
         self.set_plan(self.plan.duplicate(self.selected, years))
         self.form_message.value = _note_html(
-            f"Copied “{original.title}” to year {', '.join(map(str, years))}.")
+            f"Copied “{original.title}” to year {', '.join(map(str, years))}."
+        )
         self.duplicate_years.value = ()
         return True
 
@@ -478,21 +618,30 @@ class Planner:
                 self.kind.value = "lesson"
             self.year_groups.value = (int(ring),)
         self.form_message.value = _note_html(
-            f"New event at {slot_name(slot)}: fill in the title and subjects, then Add event.")
+            f"New event at {slot_name(slot)}: fill in the title and subjects, then Add event."
+        )
 
     def apply_settings(self) -> bool:
         """Use the settings' values; refused (and said why) if an event would not fit."""
         try:
-            ks = KeyStage(tuple(self.key_stage.value),
-                          name="Key Stage 3" if max(self.key_stage.value) <= 9 else "Key Stage 4",
-                          school_year=self.school_year.value)
-            plan = Plan(key_stage=ks, events=self.plan.events, school=self.school.value,
-                        title=self.plan_title.value, notes=self.plan.notes)
+            ks = KeyStage(
+                tuple(self.key_stage.value),
+                name="Key Stage 3" if max(self.key_stage.value) <= 9 else "Key Stage 4",
+                school_year=self.school_year.value,
+            )
+            plan = Plan(
+                key_stage=ks,
+                events=self.plan.events,
+                school=self.school.value,
+                title=self.plan_title.value,
+                notes=self.plan.notes,
+            )
         except PlanValueError as error:
             self.settings_message.value = _problem_html(
-                "The settings were not changed", [f"{p.field}: {p.what} {p.todo}"
-                                                  for p in error.problems],
-                "The plan is as it was.")
+                "The settings were not changed",
+                [f"{p.field}: {p.what} {p.todo}" for p in error.problems],
+                "The plan is as it was.",
+            )
             self._show_settings()
             return False
         self.settings_message.value = ""
@@ -525,6 +674,7 @@ class Planner:
         :attr:`ask_bar` holds the question and its two buttons). ``then`` is
         called after opening (e.g. to say which version it was).
         """
+
         def go():
             self.use_file_plan(plan, what, autosave=autosave)
             if then is not None:
@@ -535,8 +685,7 @@ class Planner:
             return True
         n = len(self.plan.events)
         if self.version is not None and self.conflict is None:
-            kept = (f"It is saved (version {self.version}) and stays in the list of saved "
-                    "versions.")
+            kept = f"It is saved (version {self.version}) and stays in the list of saved versions."
         else:
             kept = "It is <b>not saved</b>: save it with the JSON link below first to keep it."
         self.ask_bar.children = _question(
@@ -544,15 +693,17 @@ class Planner:
             f"plan on screen (“{html.escape(self.plan.title)}”, {n} event"
             f"{'' if n == 1 else 's'})? {kept}</div>",
             (f"Open {_short(what)}", "warning", go),
-            ("Keep the plan on screen", "primary", lambda: setattr(self.ask_bar, "children", ())))
+            ("Keep the plan on screen", "primary", lambda: setattr(self.ask_bar, "children", ())),
+        )
         return False
 
     def load_example(self, path: str) -> bool:
         try:
             plan = files.load_plan(path)
         except files.PlanFileError as error:
-            self.file_message.value = _problem_html("The example could not be opened",
-                                                    [str(p) for p in error.problems])
+            self.file_message.value = _problem_html(
+                "The example could not be opened", [str(p) for p in error.problems]
+            )
             return False
         self.example.value = ""  # so the same example can be opened again
         return self.open_asking(plan, f"the example plan for {plan.school}")
@@ -567,8 +718,10 @@ class Planner:
             plan = files.read_plan(content, name)
         except files.PlanFileError as error:
             self.file_message.value = _problem_html(
-                f"{name} could not be opened", [str(p) for p in error.problems],
-                "Correct the file and open it again; the plan on screen is as it was.")
+                f"{name} could not be opened",
+                [str(p) for p in error.problems],
+                "Correct the file and open it again; the plan on screen is as it was.",
+            )
             return False
         finally:
             self.upload.value = ()
@@ -576,21 +729,26 @@ class Planner:
 
     def links_html(self) -> str:
         """Download links: the plan as JSON and CSV, and the printable page."""
-        json_uri = downloads.data_uri(files.plan_to_json(self.plan).encode("utf-8"),
-                                      "application/json")
-        csv_uri = downloads.data_uri(files.plan_to_csv(self.plan).encode("utf-8-sig"),
-                                     downloads.CSV_TYPE)
-        page_uri = downloads.data_uri(figure.plan_page_html(self.plan, self.report)
-                                      .encode("utf-8"), "text/html")
-        svg_uri = downloads.data_uri(figure.clock_face_svg(self.plan).encode("utf-8"),
-                                     "image/svg+xml")
+        json_uri = downloads.data_uri(
+            files.plan_to_json(self.plan).encode("utf-8"), "application/json"
+        )
+        csv_uri = downloads.data_uri(
+            files.plan_to_csv(self.plan).encode("utf-8-sig"), downloads.CSV_TYPE
+        )
+        page_uri = downloads.data_uri(
+            figure.plan_page_html(self.plan, self.report).encode("utf-8"), "text/html"
+        )
+        svg_uri = downloads.data_uri(
+            figure.clock_face_svg(self.plan).encode("utf-8"), "image/svg+xml"
+        )
         return page.html_widget(
             f'<p class="ks3-note"><a href="{json_uri}" download="{FILENAME}.json">Save plan '
             f'(JSON)</a> · <a href="{csv_uri}" download="{FILENAME}.csv">Save plan (CSV, one '
             f'row per event)</a> · <a href="{page_uri}" download="{FILENAME}.html" '
             f'target="_blank">Printable page (HTML)</a> · <a href="{svg_uri}" '
             f'download="{FILENAME}_clock_face.svg">Clock-face picture (SVG)</a> · the camera '
-            f"icon on the clock-face saves it as a PNG.</p>").value
+            f"icon on the clock-face saves it as a PNG.</p>"
+        ).value
 
     # ------------------------------------------------------------- the store
 
@@ -600,8 +758,7 @@ class Planner:
         if self._store_choice is False:
             return
         try:
-            self.store = (self._store_choice if isinstance(self._store_choice, Store)
-                          else Store())
+            self.store = self._store_choice if isinstance(self._store_choice, Store) else Store()
             latest = self.store.latest("plan", visitor.owner, PLAN_NAME)
         except (StoreError, sqlite3.Error, OSError) as error:
             self.store = None
@@ -616,7 +773,9 @@ class Planner:
             f'<div class="ks3-source">{self._whose()} saved plan is here: '
             f"{_describe(latest)}. Open it, or start afresh (it stays in the list of saved "
             "versions).</div>",
-            ("Open it", "primary", self.open_latest), ("Start afresh", "", self.start_afresh))
+            ("Open it", "primary", self.open_latest),
+            ("Start afresh", "", self.start_afresh),
+        )
 
     def _whose(self) -> str:
         if self.visitor is not None and self.visitor.owner.startswith("school:"):
@@ -662,8 +821,9 @@ class Planner:
         try:
             plan = files.plan_from_json(json.dumps(saved.document))
         except files.PlanFileError as error:
-            self.file_message.value = _problem_html(f"{what.capitalize()} could not be opened",
-                                                    [str(p) for p in error.problems])
+            self.file_message.value = _problem_html(
+                f"{what.capitalize()} could not be opened", [str(p) for p in error.problems]
+            )
             return False
         key = self._key()
 
@@ -686,12 +846,14 @@ class Planner:
         if self.conflict is not None:
             self.autosave_message.value = _note_html(
                 "Not saved: someone else saved this plan since you opened it. Choose above "
-                "which to keep.")
+                "which to keep."
+            )
             return False
         document = json.loads(files.plan_to_json(self.plan))
         try:
-            saved = self.store.save(*key, document, expected=self.version,
-                                    saved_by=self.visitor.user)
+            saved = self.store.save(
+                *key, document, expected=self.version, saved_by=self.visitor.user
+            )
         except Conflict as conflict:
             self._conflicted(conflict)
             return False
@@ -701,7 +863,8 @@ class Planner:
         self.version = saved.version
         self.restore_bar.children = ()
         self.autosave_message.value = _note_html(
-            f"Saved at {datetime.now():%H:%M:%S} (version {saved.version}).")
+            f"Saved at {datetime.now():%H:%M:%S} (version {saved.version})."
+        )
         self._list_versions()
         return True
 
@@ -711,22 +874,24 @@ class Planner:
             '<div class="ks3-problem"><h2>Autosave failed</h2><p>The plan could not be saved '
             "on the server. Your plan is still on this page: save it with the JSON link above, "
             "and tell whoever runs the dashboards (the details are in the server's log).</p>"
-            "</div>").value
+            "</div>"
+        ).value
 
     def _conflicted(self, conflict: Conflict) -> None:
         """Someone saved a newer version: show who and when, and let the person choose."""
         self.conflict = conflict
         latest = conflict.latest
-        mine = downloads.data_uri(files.plan_to_json(self.plan).encode("utf-8"),
-                                  "application/json")
+        mine = downloads.data_uri(files.plan_to_json(self.plan).encode("utf-8"), "application/json")
         self.conflict_bar.children = _question(
             f'<div class="ks3-problem" role="alert"><h2>Someone else saved this plan</h2><p>'
             f"{_describe(latest)}, after you opened it. Your changes are on this page and are "
             "<b>not saved</b>. Keep yours as the newest version (theirs stays in the list of "
             "saved versions), or open theirs (keep yours first with this link: "
             f'<a href="{mine}" download="{FILENAME}_mine.json">your plan as JSON</a>).</p>'
-            "</div>", ("Keep mine as the newest", "primary", self.keep_mine),
-            ("Open theirs", "", self.open_theirs))
+            "</div>",
+            ("Keep mine as the newest", "primary", self.keep_mine),
+            ("Open theirs", "", self.open_theirs),
+        )
         self.autosave_message.value = _note_html("Not saved: choose above which to keep.")
 
     def keep_mine(self) -> bool:
@@ -747,8 +912,9 @@ class Planner:
         if latest is None:
             return False
         plan = files.plan_from_json(json.dumps(latest.document))
-        self.use_file_plan(plan, f"the newest saved plan (version {latest.version})",
-                           autosave=False)
+        self.use_file_plan(
+            plan, f"the newest saved plan (version {latest.version})", autosave=False
+        )
         self.version = latest.version
         self._list_versions()
         return True
@@ -762,8 +928,12 @@ class Planner:
         except (StoreError, sqlite3.Error):
             return
         self.versions.options = [
-            (f"version {v.version}, {_when(v.saved_at)}{' by ' + v.saved_by if v.saved_by else ''}",
-             v.version) for v in versions]
+            (
+                f"version {v.version}, {_when(v.saved_at)}{' by ' + v.saved_by if v.saved_by else ''}",
+                v.version,
+            )
+            for v in versions
+        ]
         self.versions.value = versions[0].version if versions else None
         self.restore_version_button.disabled = not versions
 
@@ -794,10 +964,12 @@ class Planner:
         """Which survey the comparison will read, said before it is read (nothing loads)."""
         source = data.data_source()
         if source.is_sample:
-            text = ("<b>Showing the synthetic sample</b> in this comparison: made up to "
-                    "reproduce the published figures, it describes no real pupil. To compare "
-                    f"with your own survey files, set <code>{data.FILES_VARIABLE}</code> and "
-                    "restart the dashboards.")
+            text = (
+                "<b>Showing the synthetic sample</b> in this comparison: made up to "
+                "reproduce the published figures, it describes no real pupil. To compare "
+                f"with your own survey files, set <code>{data.FILES_VARIABLE}</code> and "
+                "restart the dashboards."
+            )
             css = "ks3-source sample"
         else:
             # file names only: a page never shows where the server keeps them
@@ -814,8 +986,7 @@ class Planner:
         if self.visitor is not None and self.visitor.owner.startswith("school:"):
             own = self.visitor.owner.split(":", 1)[1]
             schools = [s for s in schools if s == own]
-        self.survey_school.options = [(EVERY_SCHOOL, ""),
-                                      *((f"School {s}", s) for s in schools)]
+        self.survey_school.options = [(EVERY_SCHOOL, ""), *((f"School {s}", s) for s in schools)]
         self.survey_school.value = own if own in schools else ""
         self.survey_school.disabled = not schools
 
@@ -843,9 +1014,13 @@ class Planner:
         if school:
             from .my_school import school_name
 
-            text = (evidence.school_findings_html(self._findings_of(school), self.plan,
-                                                  school_name(school))
-                    + "<p><b>Every school together</b>:</p>" + evidence.findings_html(result))
+            text = (
+                evidence.school_findings_html(
+                    self._findings_of(school), self.plan, school_name(school)
+                )
+                + "<p><b>Every school together</b>:</p>"
+                + evidence.findings_html(result)
+            )
         else:
             text = evidence.findings_html(result)
         self.evidence.value = page.html_widget(text).value
@@ -868,10 +1043,15 @@ class Planner:
         """Redraw the picture, balance, list and links from ``self.plan``."""
         self.report = balance_module.balance(self.plan)
         self._redraw()
-        self.balance.value = NOTE_CSS + page.html_widget(
-            balance_module.balance_html(self.report, self.plan)).value
-        options = [(self._event_label(e), e.id) for e in sorted(
-            self.plan.events, key=lambda e: (e.slots[0], e.year_groups or (99,), e.title))]
+        self.balance.value = (
+            NOTE_CSS + page.html_widget(balance_module.balance_html(self.report, self.plan)).value
+        )
+        options = [
+            (self._event_label(e), e.id)
+            for e in sorted(
+                self.plan.events, key=lambda e: (e.slots[0], e.year_groups or (99,), e.title)
+            )
+        ]
         self._listing = True
         try:
             self.events.options = options
@@ -925,9 +1105,11 @@ def _describe(saved: Saved) -> str:
     title = html.escape(str(document.get("title") or "untitled plan"))
     school = html.escape(str(document.get("school") or ""))
     who = f" by {html.escape(saved.saved_by)}" if saved.saved_by else ""
-    return (f"“{title}”{', ' + school if school else ''}, {len(events)} event"
-            f"{'' if len(events) == 1 else 's'}, saved {_when(saved.saved_at)}{who} "
-            f"(version {saved.version})")
+    return (
+        f"“{title}”{', ' + school if school else ''}, {len(events)} event"
+        f"{'' if len(events) == 1 else 's'}, saved {_when(saved.saved_at)}{who} "
+        f"(version {saved.version})"
+    )
 
 
 def build() -> widgets.Widget:
@@ -946,13 +1128,15 @@ def build() -> widgets.Widget:
         "CPD on the outer ring, September at 12 o'clock and the year running clockwise. "
         "The balance report beside it shows empty subjects, long gaps and careers links. "
         "Start from an example plan (built from the report's case studies) or an empty "
-        "one.</p>")
+        "one.</p>"
+    )
     footnote = page.html_widget(
         '<p class="ks3-note">Stages: each half-term is cut into early, middle and late thirds; '
         "an event “throughout the half-term” fills all three. Terms are drawn as equal "
         "thirds of the year. Every change is saved on the server as a new version, kept for "
         "you only (for your school when you sign in to a network's hub); any saved version "
-        "can be opened again. Save the plan as JSON to keep a copy of your own.</p>")
+        "can be opened again. Save the plan as JSON to keep a copy of your own.</p>"
+    )
     return widgets.VBox([heading, arrival, planner.widget, footnote])
 
 

@@ -56,8 +56,17 @@ COMPARISONS: dict[str, tuple[str, ...]] = {
     "cohort": (),
 }
 _SHARE_HIDDEN = ("count", "share", "se", "ci_low", "ci_high", "deff", "n_eff")
-_COMPARISON_HIDDEN = ("share_first", "share_second", "estimate_pp", "se_pp", "ci_low_pp",
-                      "ci_high_pp", "t", "p_value", "q_value")
+_COMPARISON_HIDDEN = (
+    "share_first",
+    "share_second",
+    "estimate_pp",
+    "se_pp",
+    "ci_low_pp",
+    "ci_high_pp",
+    "t",
+    "p_value",
+    "q_value",
+)
 
 
 def marker(row: Mapping) -> str:
@@ -68,14 +77,17 @@ def marker(row: Mapping) -> str:
 
 def legend_note(rules: disclosure.DisclosureRules = disclosure.DisclosureRules()) -> str:
     """One sentence explaining ``c`` and ``u`` for a chart's footnote (HTML)."""
-    return (f"<b>c</b>: hidden to protect confidentiality (fewer than {rules.min_count:g} "
-            f"pupils gave, or did not give, the answer). <b>u</b>: not shown, the base is "
-            f"under {rules.min_base:g} pupils or under {rules.min_schools} schools, too few "
-            "for a reliable figure.")
+    return (
+        f"<b>c</b>: hidden to protect confidentiality (fewer than {rules.min_count:g} "
+        f"pupils gave, or did not give, the answer). <b>u</b>: not shown, the base is "
+        f"under {rules.min_base:g} pupils or under {rules.min_schools} schools, too few "
+        "for a reliable figure."
+    )
 
 
-def mark_shares(frame: pd.DataFrame,
-                rules: disclosure.DisclosureRules = disclosure.DisclosureRules()) -> pd.DataFrame:
+def mark_shares(
+    frame: pd.DataFrame, rules: disclosure.DisclosureRules = disclosure.DisclosureRules()
+) -> pd.DataFrame:
     """Share-shaped rows marked by the primary rules, hidden numbers set to NaN.
 
     A row is ``c`` when its base, its count or its complement (base - count)
@@ -108,15 +120,20 @@ def mark_shares(frame: pd.DataFrame,
     return out
 
 
-def _mark(out: pd.DataFrame, conf: np.ndarray, low: np.ndarray, hidden: Sequence[str]
-          ) -> np.ndarray:
+def _mark(
+    out: pd.DataFrame, conf: np.ndarray, low: np.ndarray, hidden: Sequence[str]
+) -> np.ndarray:
     """Set ``suppressed`` (``c`` where ``conf``, else ``u`` where ``low``, else what
     it was) and NaN the ``hidden`` columns of every marked row, in place; returns
     which rows are marked."""
-    previous = out["suppressed"].fillna("").astype(str).to_numpy() if "suppressed" in out \
+    previous = (
+        out["suppressed"].fillna("").astype(str).to_numpy()
+        if "suppressed" in out
         else np.full(len(out), "", dtype=object)
-    out["suppressed"] = np.where(conf, disclosure.CONFIDENTIAL,
-                                 np.where(low, disclosure.LOW_RELIABILITY, previous))
+    )
+    out["suppressed"] = np.where(
+        conf, disclosure.CONFIDENTIAL, np.where(low, disclosure.LOW_RELIABILITY, previous)
+    )
     hide = out["suppressed"].to_numpy() != ""
     for c in hidden:
         if c in out:
@@ -124,9 +141,11 @@ def _mark(out: pd.DataFrame, conf: np.ndarray, low: np.ndarray, hidden: Sequence
     return hide
 
 
-def mark_comparisons(frame: pd.DataFrame,
-                     rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
-                     hidden_parts: np.ndarray | None = None) -> pd.DataFrame:
+def mark_comparisons(
+    frame: pd.DataFrame,
+    rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
+    hidden_parts: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Comparison-shaped rows marked by the primary rules, hidden numbers NaN.
 
     A gap, change or cohort difference is computed from two shares
@@ -144,8 +163,9 @@ def mark_comparisons(frame: pd.DataFrame,
     schools = out["n_schools"].astype(float).to_numpy()
     with np.errstate(invalid="ignore"):
         # the smaller base decides the base rules (and the schools rule)
-        smaller_hidden, _, _, low = disclosure.primary_rule(np.minimum(n1, n2), np.nan,
-                                                            schools, rules)
+        smaller_hidden, _, _, low = disclosure.primary_rule(
+            np.minimum(n1, n2), np.nan, schools, rules
+        )
         if hidden_parts is None:
             conf = np.zeros(len(out), dtype=bool)
             for s, n in (("share_first", n1), ("share_second", n2)):
@@ -165,8 +185,9 @@ def check_comparison(measure: str, schools: str) -> None:
     other than ``"all"`` / ``"common"`` (a crafted request must not reach the
     analysis)."""
     if measure not in COMPARISONS:
-        raise ValueError(f"unknown comparison {measure!r}; comparisons are "
-                         f"{', '.join(COMPARISONS)}")
+        raise ValueError(
+            f"unknown comparison {measure!r}; comparisons are {', '.join(COMPARISONS)}"
+        )
     if schools not in ("all", "common"):
         raise ValueError(f"schools={schools!r}: 'all' or 'common'")
 
@@ -176,8 +197,10 @@ def ordered(columns: Iterable[str]) -> list[str]:
     columns = set(columns)
     unknown = columns - set(measures.BREAKDOWN_COLUMNS)
     if unknown:
-        raise ValueError(f"unknown group column(s) {sorted(unknown)}; groups are "
-                         f"{', '.join(measures.BREAKDOWN_COLUMNS)}")
+        raise ValueError(
+            f"unknown group column(s) {sorted(unknown)}; groups are "
+            f"{', '.join(measures.BREAKDOWN_COLUMNS)}"
+        )
     return [c for c in measures.BREAKDOWN_COLUMNS if c in columns]
 
 
@@ -218,15 +241,19 @@ class WaveSchools:
         if len(self.per_wave) < 2:
             return ""
         if self.all_in_both:
-            return (f"All {self.total} schools were surveyed in both waves, so all schools "
-                    "and like for like are the same schools.")
+            return (
+                f"All {self.total} schools were surveyed in both waves, so all schools "
+                "and like for like are the same schools."
+            )
         (w1, n1), (w2, n2) = list(sorted(self.per_wave.items()))[:2]
         more = ("fewer" if n2 < n1 else "more") if n1 != n2 else "as many"
-        return (f"Wave {w2} surveyed {more} schools than wave {w1} ({n2} against {n1}; "
-                f"{self.both or 'none'} in both waves), so a change between waves in all "
-                "schools mixes a change in answers with a change in which schools answered: "
-                "choose only the schools surveyed in both waves to compare like with like. "
-                "Every chart's title says which schools it uses.")
+        return (
+            f"Wave {w2} surveyed {more} schools than wave {w1} ({n2} against {n1}; "
+            f"{self.both or 'none'} in both waves), so a change between waves in all "
+            "schools mixes a change in answers with a change in which schools answered: "
+            "choose only the schools surveyed in both waves to compare like with like. "
+            "Every chart's title says which schools it uses."
+        )
 
 
 class Results:
@@ -259,8 +286,9 @@ class Results:
         first, in :func:`ordered` order."""
         raise NotImplementedError
 
-    def comparisons(self, measure: str, blocks: Sequence[str] | None = None,
-                    schools: str = "all") -> pd.DataFrame:
+    def comparisons(
+        self, measure: str, blocks: Sequence[str] | None = None, schools: str = "all"
+    ) -> pd.DataFrame:
         """The standard comparison ``measure`` (a key of :data:`COMPARISONS`),
         broken down by ``COMPARISONS[measure]``, for ``schools`` ``"all"`` or
         ``"common"`` (schools surveyed in both waves; only for
@@ -288,25 +316,32 @@ class Results:
         like-for-like comparison between waves."""
         if getattr(self, "_wave_schools", None) is None:
             by_wave = self.shares(["wave"])
-            per_wave = {int(w): int(n) for w, n in by_wave.groupby(
-                "wave", observed=True)["n_schools"].max().dropna().items()}
+            per_wave = {
+                int(w): int(n)
+                for w, n in by_wave.groupby("wave", observed=True)["n_schools"]
+                .max()
+                .dropna()
+                .items()
+            }
             total = self.shares(())["n_schools"].max()
             both = 0
             if len(per_wave) >= 2:
                 common = self.comparisons("change_waves", schools="common")["n_schools"].max()
                 both = int(common) if pd.notna(common) else 0
-            self._wave_schools = WaveSchools(per_wave, int(total) if pd.notna(total) else 0,
-                                             both)
+            self._wave_schools = WaveSchools(per_wave, int(total) if pd.notna(total) else 0, both)
         return self._wave_schools
-
 
     def blocks(self) -> list[schema.Block]:
         """The survey's blocks this source has figures for, in questionnaire order."""
         present = set(self.shares((), None)["block"].astype(str))
         return [b for b in schema.blocks() if b.key in present]
 
-    def view(self, split: Sequence[str] = (), where: Mapping[str, object] | None = None,
-             blocks: Sequence[str] | None = None) -> pd.DataFrame:
+    def view(
+        self,
+        split: Sequence[str] = (),
+        where: Mapping[str, object] | None = None,
+        blocks: Sequence[str] | None = None,
+    ) -> pd.DataFrame:
         """Rows for the groups in ``split``, among the pupils chosen by ``where``.
 
         ``where`` maps group columns to one value each (``{"gender": "girl",
@@ -340,8 +375,13 @@ class LiveResults(Results):
 
     published = False
 
-    def __init__(self, survey, rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
-                 *, uploaded: bool = False):
+    def __init__(
+        self,
+        survey,
+        rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
+        *,
+        uploaded: bool = False,
+    ):
         self.survey = survey
         self.rules = rules
         self.uploaded = uploaded
@@ -353,16 +393,16 @@ class LiveResults(Results):
         by = tuple(ordered(by))
         if by not in self._shares:
             agg = self.aggregates
-            frame = pd.concat([agg.shares(list(by)), agg.distribution(list(by))],
-                              ignore_index=True)
+            frame = pd.concat([agg.shares(list(by)), agg.distribution(list(by))], ignore_index=True)
             self._shares[by] = mark_shares(frame, self.rules)
         table = self._shares[by]
         if blocks is not None:
             table = table[table["block"].isin(list(blocks))].reset_index(drop=True)
         return table
 
-    def comparisons(self, measure: str, blocks: Sequence[str] | None = None,
-                    schools: str = "all") -> pd.DataFrame:
+    def comparisons(
+        self, measure: str, blocks: Sequence[str] | None = None, schools: str = "all"
+    ) -> pd.DataFrame:
         check_comparison(measure, schools)
         key = (measure, schools)
         if key not in self._comparisons:
@@ -386,8 +426,9 @@ class LiveResults(Results):
             hidden = gaps["suppressed"].astype(str) == disclosure.CONFIDENTIAL
             keys = [*by, "item"]
             bad = set(map(tuple, gaps.loc[hidden, keys].astype(object).to_numpy().tolist()))
-            parts = np.array([tuple(k) in bad for k in
-                              r[keys].astype(object).to_numpy().tolist()], dtype=bool)
+            parts = np.array(
+                [tuple(k) in bad for k in r[keys].astype(object).to_numpy().tolist()], dtype=bool
+            )
             return mark_comparisons(r, self.rules, hidden_parts=parts)
         if measure == "change_waves":
             return mark_comparisons(agg.change(by, across="wave", schools=schools), self.rules)

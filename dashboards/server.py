@@ -78,26 +78,29 @@ PUBLISHED_FILE_DENYLIST: tuple[str, ...] = (r".*",)
 #: What a published page may load: its own server only ('self', and the websocket to it);
 #: inline scripts and styles, ``data:`` and ``blob:`` URIs, which Voilà, the widgets and plotly
 #: use; no other host.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self' data:",
-    "connect-src 'self'",
-    "worker-src 'self' blob:",
-    "frame-ancestors 'self'",
-    "form-action 'self'",
-    "base-uri 'self'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "worker-src 'self' blob:",
+        "frame-ancestors 'self'",
+        "form-action 'self'",
+        "base-uri 'self'",
+    ]
+)
 #: Defaults of a published server, sized for a 2-core machine with a few GB free.
 MAX_KERNELS = 40
 CULL_IDLE_SECONDS = 900
 CULL_INTERVAL_SECONDS = 60
 
 
-def voila_command(port: int, root: Path = DASHBOARDS_DIR, *, preheat: int = 0,
-                  extra: Sequence[str] = ()) -> list[str]:
+def voila_command(
+    port: int, root: Path = DASHBOARDS_DIR, *, preheat: int = 0, extra: Sequence[str] = ()
+) -> list[str]:
     """The argv that starts Voilà on ``127.0.0.1:port`` serving ``root``.
 
     Sources are stripped and tracebacks hidden (both Voilà's defaults, stated
@@ -109,7 +112,8 @@ def voila_command(port: int, root: Path = DASHBOARDS_DIR, *, preheat: int = 0,
     from .upload import WEBSOCKET_MAX_BYTES
 
     return [
-        _voila(), str(root),
+        _voila(),
+        str(root),
         "--no-browser",
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
@@ -129,10 +133,17 @@ def _voila() -> str:
     return shutil.which("voila", path=str(Path(sys.executable).parent)) or "voila"
 
 
-def published_command(port: int, root: Path, *, ip: str = "127.0.0.1", preheat: int = 1,
-                      max_kernels: int = MAX_KERNELS, cull_idle: int = CULL_IDLE_SECONDS,
-                      cull_interval: int = CULL_INTERVAL_SECONDS,
-                      extra: Sequence[str] = ()) -> list[str]:
+def published_command(
+    port: int,
+    root: Path,
+    *,
+    ip: str = "127.0.0.1",
+    preheat: int = 1,
+    max_kernels: int = MAX_KERNELS,
+    cull_idle: int = CULL_IDLE_SECONDS,
+    cull_interval: int = CULL_INTERVAL_SECONDS,
+    extra: Sequence[str] = (),
+) -> list[str]:
     """The argv of a published (public, read-only) Voilà server serving ``root``.
 
     ``root`` is a folder made by :func:`prepare_published_root`; run the
@@ -168,7 +179,8 @@ def published_command(port: int, root: Path, *, ip: str = "127.0.0.1", preheat: 
         "disable_check_xsrf": True,
     }
     return [
-        _voila(), str(root),
+        _voila(),
+        str(root),
         "--no-browser",
         f"--port={port}",
         f"--Voila.ip={ip}",
@@ -228,7 +240,7 @@ def prepare_published_root(bundle: Path, root: Path) -> list[str]:
 #: log instead. Output written to file descriptor 2 (``sys.__stderr__``, where
 #: the dashboards log what went wrong) stays in the log too, instead of being
 #: forwarded to the browser as a ``stream`` message (``capture_fd_output``).
-KERNEL_CONFIG = '''\
+KERNEL_CONFIG = """\
 # Written by dashboards.server for a published (public) server's kernels.
 c = get_config()  # noqa: F821
 c.IPKernelApp.capture_fd_output = False
@@ -239,7 +251,7 @@ c.IPKernelApp.exec_lines = [
     "get_ipython().showtraceback = _ks3_log_traceback\\n"
     "del _ks3_log_traceback",
 ]
-'''
+"""
 
 
 def prepare_kernel_profile(ipython_dir: Path) -> Path:
@@ -251,8 +263,9 @@ def prepare_kernel_profile(ipython_dir: Path) -> Path:
     return path
 
 
-def published_env(bundle: Path, base: Mapping[str, str] | None = None,
-                  ipython_dir: Path | None = None) -> dict[str, str]:
+def published_env(
+    bundle: Path, base: Mapping[str, str] | None = None, ipython_dir: Path | None = None
+) -> dict[str, str]:
     """The environment of a published server and its kernels.
 
     ``KS3_BUNDLE`` names the bundle (absolute path), the survey-file
@@ -268,7 +281,8 @@ def published_env(bundle: Path, base: Mapping[str, str] | None = None,
     env[settings.SURVEY_FILES] = ""
     env[settings.SURVEY_CODEBOOK] = ""
     env["JUPYTER_PATH"] = os.pathsep.join(
-        [str(TEMPLATES_DIR), *([env["JUPYTER_PATH"]] if env.get("JUPYTER_PATH") else [])])
+        [str(TEMPLATES_DIR), *([env["JUPYTER_PATH"]] if env.get("JUPYTER_PATH") else [])]
+    )
     return env
 
 
@@ -284,8 +298,9 @@ class CappedKernelManager(AsyncMappingKernelManager):
     preheating resumes once there is room.
     """
 
-    max_kernels = Integer(MAX_KERNELS, config=True,
-                          help="The most kernels running at once (0: no cap).")
+    max_kernels = Integer(
+        MAX_KERNELS, config=True, help="The most kernels running at once (0: no cap)."
+    )
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -298,15 +313,17 @@ class CappedKernelManager(AsyncMappingKernelManager):
 
     async def start_kernel(self, *args, **kwargs):
         if self.max_kernels > 0 and self.running() >= self.max_kernels:
-            self.log.warning("Kernel cap reached (%d kernels): refusing a new one",
-                             self.max_kernels)
+            self.log.warning(
+                "Kernel cap reached (%d kernels): refusing a new one", self.max_kernels
+            )
             if (kwargs.get("env") or {}).get("VOILA_PREHEAT") == "True":
                 # a refused preheat leaves a failed entry in Voilà's pool, and Voilà's
                 # shutdown_kernel raises on such an entry (so no kernel could be shut
                 # down any more): drop it as soon as it has failed
                 asyncio.get_running_loop().call_later(0.1, self._drop_failed_preheats)
-            raise web.HTTPError(503, "%d kernels are running, the cap", self.max_kernels,
-                                reason="Too many readers")
+            raise web.HTTPError(
+                503, "%d kernels are running, the cap", self.max_kernels, reason="Too many readers"
+            )
         self._starting += 1
         try:
             return await super().start_kernel(*args, **kwargs)
@@ -325,8 +342,11 @@ class CappedKernelManager(AsyncMappingKernelManager):
 
     def _drop_failed_preheats(self) -> None:
         for pool in (getattr(self, "_pools", None) or {}).values():  # only when preheating
-            pool[:] = [task for task in pool if not (task.done() and (
-                task.cancelled() or task.exception() is not None))]
+            pool[:] = [
+                task
+                for task in pool
+                if not (task.done() and (task.cancelled() or task.exception() is not None))
+            ]
 
     def _refill_pools(self) -> None:
         self._drop_failed_preheats()
@@ -377,10 +397,15 @@ class VoilaServer:
         ``cull_idle``…); ``preheat`` defaults to 1 when published.
     """
 
-    def __init__(self, env: Mapping[str, str] | None = None, timeout: float = 60.0,
-                 preheat: int | None = None, extra: Sequence[str] = (),
-                 published: Path | str | None = None,
-                 published_options: Mapping[str, object] | None = None):
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        timeout: float = 60.0,
+        preheat: int | None = None,
+        extra: Sequence[str] = (),
+        published: Path | str | None = None,
+        published_options: Mapping[str, object] | None = None,
+    ):
         self.port = free_port()
         self.published = Path(published) if published is not None else None
         self.published_options = dict(published_options or {})
@@ -407,27 +432,39 @@ class VoilaServer:
     def command(self) -> tuple[list[str], dict[str, str], Path]:
         """The argv, environment and working folder :meth:`start` uses."""
         if self.published is None:
-            return (voila_command(self.port, preheat=self.preheat, extra=self.extra),
-                    self.env, DASHBOARDS_DIR)
+            return (
+                voila_command(self.port, preheat=self.preheat, extra=self.extra),
+                self.env,
+                DASHBOARDS_DIR,
+            )
         if self.root is None:
             self.root = Path(tempfile.mkdtemp(prefix="ks3-published-"))
             self.ipython_dir = Path(tempfile.mkdtemp(prefix="ks3-published-ipython-"))
             prepare_published_root(self.published, self.root)
             prepare_kernel_profile(self.ipython_dir)
-        argv = published_command(self.port, self.root, preheat=self.preheat, extra=self.extra,
-                                 **self.published_options)
+        argv = published_command(
+            self.port, self.root, preheat=self.preheat, extra=self.extra, **self.published_options
+        )
         return argv, published_env(self.published, self.env, self.ipython_dir), self.root
 
     def start(self) -> None:
         argv, env, cwd = self.command()
-        self.process = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
-                                        env=env, cwd=cwd, start_new_session=True)
+        self.process = subprocess.Popen(
+            argv,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 self._remove_folders()
-                raise RuntimeError(f"Voilà exited with code {self.process.returncode} before "
-                                   f"answering. Its log:\n{self.read_log()}")
+                raise RuntimeError(
+                    f"Voilà exited with code {self.process.returncode} before "
+                    f"answering. Its log:\n{self.read_log()}"
+                )
             try:
                 with urllib.request.urlopen(self.url + "/voila/static/", timeout=2):
                     pass
@@ -437,8 +474,10 @@ class VoilaServer:
             except OSError:
                 time.sleep(0.3)
         self.stop()
-        raise RuntimeError(f"Voilà did not answer on {self.url} within {self.timeout:.0f} s. "
-                           f"Its log:\n{self.read_log()}")
+        raise RuntimeError(
+            f"Voilà did not answer on {self.url} within {self.timeout:.0f} s. "
+            f"Its log:\n{self.read_log()}"
+        )
 
     def _remove_folders(self) -> None:
         for folder in (self.root, self.ipython_dir):
@@ -462,23 +501,41 @@ def main(argv: list[str] | None = None) -> int:
     ``--publish BUNDLE`` serves a publication bundle as the public sees it
     (:func:`published_command`), on loopback unless ``--ip`` says otherwise.
     """
-    parser = argparse.ArgumentParser(prog="python -m dashboards.server",
-                                     description="Serve the dashboards with Voilà.")
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboards.server", description="Serve the dashboards with Voilà."
+    )
     parser.add_argument("--port", type=int, default=8866)
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    parser.add_argument("--publish", metavar="BUNDLE", type=Path,
-                        help="serve this publication bundle read-only, hardened for the public")
-    parser.add_argument("--ip", default="127.0.0.1",
-                        help="address to listen on with --publish (default 127.0.0.1)")
-    parser.add_argument("--max-kernels", type=int, default=MAX_KERNELS,
-                        help=f"with --publish: most kernels at once (default {MAX_KERNELS})")
-    parser.add_argument("--cull-idle", type=int, default=CULL_IDLE_SECONDS,
-                        help="with --publish: seconds before an idle kernel is shut down "
-                             f"(default {CULL_IDLE_SECONDS})")
-    parser.add_argument("--preheat", type=int, default=None,
-                        help="kernels per notebook started and run ahead, each holding the data "
-                             "(default 1 with --publish and on the sample, about 0.25 GB a "
-                             "notebook; 0 on your own files, which may be large)")
+    parser.add_argument(
+        "--publish",
+        metavar="BUNDLE",
+        type=Path,
+        help="serve this publication bundle read-only, hardened for the public",
+    )
+    parser.add_argument(
+        "--ip", default="127.0.0.1", help="address to listen on with --publish (default 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--max-kernels",
+        type=int,
+        default=MAX_KERNELS,
+        help=f"with --publish: most kernels at once (default {MAX_KERNELS})",
+    )
+    parser.add_argument(
+        "--cull-idle",
+        type=int,
+        default=CULL_IDLE_SECONDS,
+        help="with --publish: seconds before an idle kernel is shut down "
+        f"(default {CULL_IDLE_SECONDS})",
+    )
+    parser.add_argument(
+        "--preheat",
+        type=int,
+        default=None,
+        help="kernels per notebook started and run ahead, each holding the data "
+        "(default 1 with --publish and on the sample, about 0.25 GB a "
+        "notebook; 0 on your own files, which may be large)",
+    )
     args = parser.parse_args(argv)
     home = f"http://127.0.0.1:{args.port}{HOME}"
     folders: list[Path] = []
@@ -494,11 +551,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Cannot publish: {error}", file=sys.stderr)
             return 2
         prepare_kernel_profile(ipython_dir)
-        command = published_command(args.port, root, ip=args.ip,
-                                    preheat=1 if args.preheat is None else args.preheat,
-                                    max_kernels=args.max_kernels, cull_idle=args.cull_idle)
-        process = subprocess.Popen(command, cwd=root,
-                                   env=published_env(args.publish, ipython_dir=ipython_dir))
+        command = published_command(
+            args.port,
+            root,
+            ip=args.ip,
+            preheat=1 if args.preheat is None else args.preheat,
+            max_kernels=args.max_kernels,
+            cull_idle=args.cull_idle,
+        )
+        process = subprocess.Popen(
+            command, cwd=root, env=published_env(args.publish, ipython_dir=ipython_dir)
+        )
         print(f"Publishing {args.publish} ({', '.join(served)}) at {home}", flush=True)
     else:
         # a preheated kernel has run the notebook before the page is asked for: the

@@ -56,8 +56,13 @@ class DashboardPage:
     widget : ipywidgets.VBox
     """
 
-    def __init__(self, results: results_module.Results, make: Callable, allow_upload: bool = True,
-                 visits_root=None):
+    def __init__(
+        self,
+        results: results_module.Results,
+        make: Callable,
+        allow_upload: bool = True,
+        visits_root=None,
+    ):
         self.results = results
         self.started = results  # the server's data, shown again when an upload is closed
         self.make = make
@@ -95,8 +100,9 @@ class DashboardPage:
             kept = self.visit.read()
         except (OSError, ValueError):
             traceback.print_exc(file=sys.__stderr__)
-            self.upload.message.value = self.upload.unexpected_html("kept from this visit "
-                                                                    "could not be read")
+            self.upload.message.value = self.upload.unexpected_html(
+                "kept from this visit could not be read"
+            )
             self.upload.close.layout.display = None
             return
         if kept is not None:
@@ -107,20 +113,25 @@ class DashboardPage:
         if self.visit is None:  # the browser has not said who it is (yet)
             return "This page shows them until it is closed."
         self.visit.save(files, codebook)
-        return ("Every research page you open in this browser shows them until you close "
-                "them or upload others.")
+        return (
+            "Every research page you open in this browser shows them until you close "
+            "them or upload others."
+        )
 
     def close(self) -> str:
         """Delete the kept files and show the server's data again; say so."""
         if self.visit is not None:
             self.visit.close()
         self.show(self.started)
-        return ("Your files are closed and deleted from the server; the pages show the data "
-                "the dashboards were started with.")
+        return (
+            "Your files are closed and deleted from the server; the pages show the data "
+            "the dashboards were started with."
+        )
 
 
-def build(make: Callable, *, title: str, intro: str = "", footnote: str = "",
-          allow_upload: bool = True) -> widgets.Widget:
+def build(
+    make: Callable, *, title: str, intro: str = "", footnote: str = "", allow_upload: bool = True
+) -> widgets.Widget:
     """The whole page: heading and introduction, the dashboard, the footnote.
 
     ``intro`` and ``footnote`` are HTML written by the dashboard's module

@@ -78,26 +78,45 @@ class Topic:
 
 
 TOPICS: tuple[Topic, ...] = (
-    Topic("subjects", "Subjects",
-          "Favourite subjects, and how many pupils enjoy each subject, find it easy and think "
-          "it important for their future: year 7 against year 9.", setup=subjects.SETUP),
-    Topic("careers", "Careers",
-          "Where pupils would look for careers information, the qualifications they know of, "
-          "the STEM careers they would consider and the kinds of work they like.",
-          setup=careers.SETUP),
-    Topic("enrichment", "Enrichment",
-          "STEM clubs, trips and visitors that pupils remember: year 7 against year 9.",
-          setup=enrichment.SETUP),
-    Topic("gaps", "Gender and ethnicity gaps",
-          "Each item's gap between boys and girls, and between pupils of other ethnic groups "
-          "and white British pupils, in percentage points with its 95% interval; whether it "
-          "changes from year 7 to year 9, and between 2008 and 2010.", charts="gaps"),
-    Topic("waves", "Waves and cohort",
-          "What changed between 2008 and 2010 in each year group, in all schools or like for "
-          "like, and the 2008 year 7 cohort seen again in year 9 in 2010.", charts="waves"),
+    Topic(
+        "subjects",
+        "Subjects",
+        "Favourite subjects, and how many pupils enjoy each subject, find it easy and think "
+        "it important for their future: year 7 against year 9.",
+        setup=subjects.SETUP,
+    ),
+    Topic(
+        "careers",
+        "Careers",
+        "Where pupils would look for careers information, the qualifications they know of, "
+        "the STEM careers they would consider and the kinds of work they like.",
+        setup=careers.SETUP,
+    ),
+    Topic(
+        "enrichment",
+        "Enrichment",
+        "STEM clubs, trips and visitors that pupils remember: year 7 against year 9.",
+        setup=enrichment.SETUP,
+    ),
+    Topic(
+        "gaps",
+        "Gender and ethnicity gaps",
+        "Each item's gap between boys and girls, and between pupils of other ethnic groups "
+        "and white British pupils, in percentage points with its 95% interval; whether it "
+        "changes from year 7 to year 9, and between 2008 and 2010.",
+        charts="gaps",
+    ),
+    Topic(
+        "waves",
+        "Waves and cohort",
+        "What changed between 2008 and 2010 in each year group, in all schools or like for "
+        "like, and the 2008 year 7 cohort seen again in year 9 in 2010.",
+        charts="waves",
+    ),
 )
 
-_CSS = """
+_CSS = (
+    """
 body { font-family: Helvetica, Arial, sans-serif; color: #222; margin: 0; line-height: 1.5; }
 header { background: #0072B2; color: white; padding: 0.6em 1.2em; }
 header a { color: white; margin-right: 1.1em; text-decoration: none; }
@@ -113,7 +132,10 @@ h2 { font-size: 1.25em; margin: 1.4em 0 0.3em 0; }
 .plot { width: 100%; min-height: 420px; }
 footer, .note { color: #555; font-size: 0.9em; }
 footer { border-top: 1px solid #ddd; margin-top: 2em; padding-top: 0.6em; }
-""" + page.FOCUS_CSS + chart_text.CSS
+"""
+    + page.FOCUS_CSS
+    + chart_text.CSS
+)
 
 #: The client side: draw the figure of every chart's choices, again when a choice
 #: changes, and show its summary, table and download (``responsive``, and
@@ -172,8 +194,10 @@ class Chart:
 def _options(results: BundleResults, column: str) -> list[tuple[str, str]]:
     """A filter's options: every pupil, then each level the bundle holds."""
     return [("All", EVERYONE)] + [
-        (option_label(column, v), str(v)) for v in results.levels(column)
-        if not (column == "gender" and v == "other")]
+        (option_label(column, v), str(v))
+        for v in results.levels(column)
+        if not (column == "gender" and v == "other")
+    ]
 
 
 def _value(results: BundleResults, column: str, text: str):
@@ -194,18 +218,28 @@ def share_charts(results: BundleResults, setup: explorer.Setup) -> list[Chart]:
         return []
     compare = setup.compare
     filters = [c for c in FILTERS if c != compare and len(results.levels(c)) >= 2]
-    controls = [Control("Question", [(t.label, str(i)) for i, t in enumerate(topics)]),
-                *(Control(TITLES[c], _options(results, c)) for c in filters)]
-    chart = Chart(f"{setup.name.capitalize()}: {TITLES[compare].lower()}s compared",
-                  explorer.HOW_TO_READ, controls)
+    controls = [
+        Control("Question", [(t.label, str(i)) for i, t in enumerate(topics)]),
+        *(Control(TITLES[c], _options(results, c)) for c in filters),
+    ]
+    chart = Chart(
+        f"{setup.name.capitalize()}: {TITLES[compare].lower()}s compared",
+        explorer.HOW_TO_READ,
+        controls,
+    )
     for key in _every(controls):
         topic = topics[int(key[0])]
         where = {c: _value(results, c, v) for c, v in zip(filters, key[1:]) if v != EVERYONE}
         kind = explorer.topic_kind(results, topic)
         rows = explorer.topic_rows(results, topic, kind, compare, where)
-        chart.drawn.append(Drawn(key, explorer.topic_figure(rows, topic, kind, compare, where),
-                                 rows, explorer.topic_filename(setup, topic, kind, compare,
-                                                               where)))
+        chart.drawn.append(
+            Drawn(
+                key,
+                explorer.topic_figure(rows, topic, kind, compare, where),
+                rows,
+                explorer.topic_filename(setup, topic, kind, compare, where),
+            )
+        )
     return [chart]
 
 
@@ -214,8 +248,9 @@ def _block_control(results: BundleResults, measure: str) -> Control:
 
 
 def _level_control(results: BundleResults, column: str) -> Control:
-    return Control(TITLES[column], [(option_label(column, v), str(v))
-                                    for v in results.levels(column)])
+    return Control(
+        TITLES[column], [(option_label(column, v), str(v)) for v in results.levels(column)]
+    )
 
 
 def _schools_control(n_common: int) -> Control:
@@ -225,8 +260,7 @@ def _schools_control(n_common: int) -> Control:
 def gap_charts(results: BundleResults) -> list[Chart]:
     """The gaps page's three charts (:mod:`dashboards.gender_gaps`)."""
     n_common = gender_gaps.common_schools(results)
-    compare = Control("Compare", [(words[0], key)
-                                  for key, words in gender_gaps.COMPARES.items()])
+    compare = Control("Compare", [(words[0], key) for key, words in gender_gaps.COMPARES.items()])
     blocks = _block_control(results, "gender_gap")
     wave, year = _level_control(results, "wave"), _level_control(results, "year_group")
     schools = _schools_control(n_common)
@@ -271,13 +305,19 @@ def wave_charts(results: BundleResults) -> list[Chart]:
     for block, y, s in _every(change.controls):
         year_group = _value(results, "year_group", y)
         drawn = waves_page.change_chart(results, block, year_group, s, n_common)
-        change.drawn.append(Drawn((block, y, s), *gender_gaps.finished(*drawn),
-                                  f"waves_{block}_{s}_schools_year{year_group}"))
+        change.drawn.append(
+            Drawn(
+                (block, y, s),
+                *gender_gaps.finished(*drawn),
+                f"waves_{block}_{s}_schools_year{year_group}",
+            )
+        )
     cohort = Chart(*panels["cohort"], [blocks, schools])
     for block, s in _every(cohort.controls):
         drawn = waves_page.cohort_chart(results, block, s, n_common)
-        cohort.drawn.append(Drawn((block, s), *gender_gaps.finished(*drawn),
-                                  f"cohort_{block}_{s}_schools"))
+        cohort.drawn.append(
+            Drawn((block, s), *gender_gaps.finished(*drawn), f"cohort_{block}_{s}_schools")
+        )
     return [change, cohort]
 
 
@@ -291,18 +331,20 @@ def topic_charts(results: BundleResults, topic: Topic) -> list[Chart]:
 def _figure_json(chart: Chart) -> str:
     """The chart's figures, their keys and plotly configs as JSON safe inside
     ``<script>`` (``</`` escaped)."""
-    figures = ",".join(pio.to_json(d.figure, validate=False, remove_uids=True)
-                       for d in chart.drawn)
-    text = (f'{{"keys": {json.dumps(["|".join(d.key) for d in chart.drawn])}, '
-            f'"configs": {json.dumps([downloads.image_config(d.filename) for d in chart.drawn])}, '
-            f'"figures": [{figures}]}}')
+    figures = ",".join(pio.to_json(d.figure, validate=False, remove_uids=True) for d in chart.drawn)
+    text = (
+        f'{{"keys": {json.dumps(["|".join(d.key) for d in chart.drawn])}, '
+        f'"configs": {json.dumps([downloads.image_config(d.filename) for d in chart.drawn])}, '
+        f'"figures": [{figures}]}}'
+    )
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
 def _table_link(drawn: Drawn) -> str:
     name = html.escape(f"{drawn.filename}.csv")
-    return (f'<p class="note"><a href="{TABLES}/{name}" download="{name}">'
-            f"Download table (CSV)</a></p>")
+    return (
+        f'<p class="note"><a href="{TABLES}/{name}" download="{name}">Download table (CSV)</a></p>'
+    )
 
 
 def _chart_html(chart: Chart, cid: str) -> str:
@@ -312,32 +354,46 @@ def _chart_html(chart: Chart, cid: str) -> str:
     selects = []
     for k, control in enumerate(chart.controls):
         sid = f"{cid}-choice-{k + 1}"
-        opts = "".join(f'<option value="{html.escape(v)}">{html.escape(words)}</option>'
-                       for words, v in control.options)
-        selects.append(f'<span><label for="{sid}">{html.escape(control.label)}:</label>'
-                       f'<select id="{sid}" data-control="{k}">{opts}</select></span>')
+        opts = "".join(
+            f'<option value="{html.escape(v)}">{html.escape(words)}</option>'
+            for words, v in control.options
+        )
+        selects.append(
+            f'<span><label for="{sid}">{html.escape(control.label)}:</label>'
+            f'<select id="{sid}" data-control="{k}">{opts}</select></span>'
+        )
     texts = []
     for j, drawn in enumerate(chart.drawn):
         fdr = ""
         if "fdr_family" in drawn.rows and len(drawn.rows):
             fdr = f'<p class="note">{gender_gaps.fdr_sentence(drawn.rows)}</p>'
-        texts.append(f'<div class="chart-text"{" hidden" if j else ""}>'
-                     f"{chart_text.chart_text(drawn.rows, chart_text.figure_title(drawn.figure))}"
-                     f"{fdr}{_table_link(drawn)}</div>")
-    return (f'<section class="chart" id="{cid}"><h2>{html.escape(chart.heading)}</h2>'
-            f'<p class="note">{chart.about}</p><div class="choices">{"".join(selects)}</div>'
-            f'<div class="plot"></div>{"".join(texts)}'
-            f'<script type="application/json" class="figures">{_figure_json(chart)}</script>'
-            "</section>")
+        texts.append(
+            f'<div class="chart-text"{" hidden" if j else ""}>'
+            f"{chart_text.chart_text(drawn.rows, chart_text.figure_title(drawn.figure))}"
+            f"{fdr}{_table_link(drawn)}</div>"
+        )
+    return (
+        f'<section class="chart" id="{cid}"><h2>{html.escape(chart.heading)}</h2>'
+        f'<p class="note">{chart.about}</p><div class="choices">{"".join(selects)}</div>'
+        f'<div class="plot"></div>{"".join(texts)}'
+        f'<script type="application/json" class="figures">{_figure_json(chart)}</script>'
+        "</section>"
+    )
 
 
 def _page(title: str, body: str, results: BundleResults, here: str, *, charts: bool) -> str:
     nav = "".join(
         f'<a href="{t.name}.html"{" class=here" if t.name == here else ""}>'
-        f"{html.escape(t.title)}</a>" for t in TOPICS)
+        f"{html.escape(t.title)}</a>"
+        for t in TOPICS
+    )
     # the charts take their containers' width whenever it changes, as on the server
-    script = (f'<script src="{PLOTLY_JS}"></script>\n<script>{CHART_SIZING_JS}</script>\n'
-              f"<script>{_SCRIPT}</script>" if charts else "")
+    script = (
+        f'<script src="{PLOTLY_JS}"></script>\n<script>{CHART_SIZING_JS}</script>\n'
+        f"<script>{_SCRIPT}</script>"
+        if charts
+        else ""
+    )
     created = html.escape(str(results.manifest.get("created", ""))[:10])
     return f"""<!DOCTYPE html>
 <html lang="en-GB">
@@ -369,26 +425,33 @@ only; no pupil-level data.</p>
 
 
 def _source_note(results: BundleResults) -> str:
-    return (f'<p class="source"><b>{html.escape(results.title)}</b>. '
-            f'{html.escape(str(results.manifest.get("source", "")))}</p>')
+    return (
+        f'<p class="source"><b>{html.escape(results.title)}</b>. '
+        f"{html.escape(str(results.manifest.get('source', '')))}</p>"
+    )
 
 
-def topic_page(results: BundleResults, topic: Topic,
-               charts: Sequence[Chart] | None = None) -> str:
+def topic_page(results: BundleResults, topic: Topic, charts: Sequence[Chart] | None = None) -> str:
     """The HTML of one topic page (``charts``: :func:`topic_charts`, made here if not given)."""
     charts = topic_charts(results, topic) if charts is None else charts
     sections = [f"<p>{html.escape(topic.about)}</p>"]
     sections += [_chart_html(chart, f"chart-{i + 1}") for i, chart in enumerate(charts)]
-    return _page(f"{topic.title}: {results.title}", "\n".join(sections), results, topic.name,
-                 charts=True)
+    return _page(
+        f"{topic.title}: {results.title}", "\n".join(sections), results, topic.name, charts=True
+    )
 
 
 def index_page(results: BundleResults) -> str:
     """The HTML of the home page: one link per topic."""
-    items = "".join(f'<li><a href="{t.name}.html"><b>{html.escape(t.title)}</b></a><br>'
-                    f"{html.escape(t.about)}</li>" for t in TOPICS)
-    body = (f"<p>Charts of the survey's published figures; hover over a point for its "
-            f"numbers, drag to zoom, double-click to zoom out.</p><ul>{items}</ul>")
+    items = "".join(
+        f'<li><a href="{t.name}.html"><b>{html.escape(t.title)}</b></a><br>'
+        f"{html.escape(t.about)}</li>"
+        for t in TOPICS
+    )
+    body = (
+        f"<p>Charts of the survey's published figures; hover over a point for its "
+        f"numbers, drag to zoom, double-click to zoom out.</p><ul>{items}</ul>"
+    )
     return _page(results.title, body, results, "index", charts=False)
 
 
@@ -403,8 +466,9 @@ def _is_site(folder: Path) -> bool:
         return False
 
 
-def build_site(bundle: str | Path, out_dir: str | Path,
-               progress: Callable[[str], None] | None = None) -> Path:
+def build_site(
+    bundle: str | Path, out_dir: str | Path, progress: Callable[[str], None] | None = None
+) -> Path:
     """Write the static site of ``bundle`` into ``out_dir``; returns ``out_dir``.
 
     ``out_dir`` must be new, empty or a site this function wrote (it is then
@@ -421,18 +485,27 @@ def build_site(bundle: str | Path, out_dir: str | Path,
 
     out = Path(out_dir)
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not _is_site(out))):
-        raise SurveyDataError(Problem(
-            file=str(out), what="is not empty and is not a site made from a bundle; nothing "
-                                "was written, to keep what is in it.",
-            todo="Choose an empty or new folder for --out (a site made before is replaced)."))
+        raise SurveyDataError(
+            Problem(
+                file=str(out),
+                what="is not empty and is not a site made from a bundle; nothing "
+                "was written, to keep what is in it.",
+                todo="Choose an empty or new folder for --out (a site made before is replaced).",
+            )
+        )
     results = BundleResults(bundle)
     pages = {"index.html": index_page(results)}
     tables: dict[str, bytes] = {}
     for topic in TOPICS:
         charts = topic_charts(results, topic)
         pages[f"{topic.name}.html"] = topic_page(results, topic, charts)
-        tables.update({f"{d.filename}.csv": downloads.csv_bytes(d.rows)
-                       for chart in charts for d in chart.drawn})
+        tables.update(
+            {
+                f"{d.filename}.csv": downloads.csv_bytes(d.rows)
+                for chart in charts
+                for d in chart.drawn
+            }
+        )
         if progress:
             progress(topic.name)
     with export.whole_folder(out) as work:
@@ -449,20 +522,26 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m dashboards.static_site BUNDLE --out DIR``."""
     parser = argparse.ArgumentParser(
         prog="python -m dashboards.static_site",
-        description="Write a static site (HTML and client-side plotly) from a publication "
-                    "bundle.")
+        description="Write a static site (HTML and client-side plotly) from a publication bundle.",
+    )
     parser.add_argument("bundle", help="the bundle's folder (python -m analysis publish)")
-    parser.add_argument("--out", required=True, help="the site's folder (new, empty, or a "
-                                                     "site made before, replaced)")
+    parser.add_argument(
+        "--out",
+        required=True,
+        help="the site's folder (new, empty, or a site made before, replaced)",
+    )
     args = parser.parse_args(argv)
     try:
-        out = build_site(args.bundle, args.out,
-                         progress=lambda name: print(f"  {name}.html", file=sys.stderr))
+        out = build_site(
+            args.bundle, args.out, progress=lambda name: print(f"  {name}.html", file=sys.stderr)
+        )
     except SurveyDataError as err:
         print(f"Nothing was written:\n{err}", file=sys.stderr)
         return 1
-    print(f"wrote the static site to {out} (open {out / 'index.html'}; plotly.js is served "
-          "from the site itself)")
+    print(
+        f"wrote the static site to {out} (open {out / 'index.html'}; plotly.js is served "
+        "from the site itself)"
+    )
     return 0
 
 

@@ -13,12 +13,14 @@ from . import explorer, shell
 SETUP = explorer.Setup(
     name="subjects",
     topics=(
-        explorer.Topic("Favourite subjects", ("favourite",),
-                       "share choosing the subject as a favourite"),
+        explorer.Topic(
+            "Favourite subjects", ("favourite",), "share choosing the subject as a favourite"
+        ),
         explorer.Topic("Enjoyment", ("enjoy",), "share who enjoy the subject"),
         explorer.Topic("Ease", ("easy",), "share who find the subject easy"),
-        explorer.Topic("Importance", ("important",),
-                       "share who think the subject important for their future"),
+        explorer.Topic(
+            "Importance", ("important",), "share who think the subject important for their future"
+        ),
     ),
     compare="year_group",
 )
@@ -29,7 +31,8 @@ INTRO = (
     "girls with boys, or the two ethnic groups, among the pupils the filters choose. For "
     "enjoyment, ease and importance, <i>All four answers</i> (where the data hold every "
     "answer; published figures may give the share agreeing only) shows how strongly pupils "
-    "agree or disagree.</p>")
+    "agree or disagree.</p>"
+)
 
 
 def make(results) -> explorer.BlockExplorer:

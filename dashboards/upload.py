@@ -41,8 +41,12 @@ MAX_BYTES = 200 * 1024 * 1024
 WEBSOCKET_MAX_BYTES = MAX_BYTES + 16 * 1024 * 1024
 #: The survey formats :func:`analysis.load.load_survey` reads, for the file chooser.
 SURVEY_EXTENSIONS: tuple[str, ...] = (
-    *load.TEXT_EXTENSIONS, *load.EXCEL_EXTENSIONS, *load.SPSS_EXTENSIONS,
-    *load.STATA_EXTENSIONS, *load.PARQUET_EXTENSIONS)
+    *load.TEXT_EXTENSIONS,
+    *load.EXCEL_EXTENSIONS,
+    *load.SPSS_EXTENSIONS,
+    *load.STATA_EXTENSIONS,
+    *load.PARQUET_EXTENSIONS,
+)
 CODEBOOK_EXTENSIONS: tuple[str, ...] = (".yml", ".yaml")
 
 
@@ -73,16 +77,23 @@ def check_size(files: Sequence[tuple[str, bytes]], max_bytes: int = MAX_BYTES) -
     if total <= max_bytes:
         return
     sizes = ", ".join(f"{name} ({_megabytes(len(content))})" for name, content in files)
-    raise SurveyDataError(Problem(
-        sizes, f"{'are' if len(files) > 1 else 'is'} {_megabytes(total)} in all, more than "
-        f"the {_megabytes(max_bytes)} this page accepts.",
-        "Leave out the columns the dashboards do not use (names, free text) or save as "
-        "Parquet, which is smaller; or start the dashboards on your own computer with "
-        "KS3_SURVEY_FILES naming the files (see README.md), which has no size limit."))
+    raise SurveyDataError(
+        Problem(
+            sizes,
+            f"{'are' if len(files) > 1 else 'is'} {_megabytes(total)} in all, more than "
+            f"the {_megabytes(max_bytes)} this page accepts.",
+            "Leave out the columns the dashboards do not use (names, free text) or save as "
+            "Parquet, which is smaller; or start the dashboards on your own computer with "
+            "KS3_SURVEY_FILES naming the files (see README.md), which has no size limit.",
+        )
+    )
 
 
-def read_upload(files: Sequence[tuple[str, bytes]], codebook: tuple[str, bytes] | None = None,
-                max_bytes: int = MAX_BYTES) -> load.Survey:
+def read_upload(
+    files: Sequence[tuple[str, bytes]],
+    codebook: tuple[str, bytes] | None = None,
+    max_bytes: int = MAX_BYTES,
+) -> load.Survey:
     """The survey in the uploaded files, read from memory.
 
     Parameters
@@ -98,9 +109,13 @@ def read_upload(files: Sequence[tuple[str, bytes]], codebook: tuple[str, bytes] 
         no file given, too large, or the loader's problems with the files.
     """
     if not files:
-        raise SurveyDataError(Problem(
-            "Survey files", "none chosen.",
-            "Press 'Survey files' and choose your file(s), one a wave, then 'Use these files'."))
+        raise SurveyDataError(
+            Problem(
+                "Survey files",
+                "none chosen.",
+                "Press 'Survey files' and choose your file(s), one a wave, then 'Use these files'.",
+            )
+        )
     check_size(files, max_bytes)
     return load.load_survey(list(files), codebook=codebook)
 
@@ -127,27 +142,46 @@ class SurveyUpload:
         The whole panel, ready to display.
     """
 
-    def __init__(self, on_survey: Callable[[load.Survey], None], max_bytes: int = MAX_BYTES,
-                 on_files: Callable[[list, tuple | None], str] | None = None,
-                 on_close: Callable[[], str] | None = None):
+    def __init__(
+        self,
+        on_survey: Callable[[load.Survey], None],
+        max_bytes: int = MAX_BYTES,
+        on_files: Callable[[list, tuple | None], str] | None = None,
+        on_close: Callable[[], str] | None = None,
+    ):
         self.on_survey = on_survey
         self.on_files = on_files
         self.on_close = on_close
         self.max_bytes = max_bytes
-        self.files = widgets.FileUpload(accept=",".join(SURVEY_EXTENSIONS), multiple=True,
-                                        description="Survey files", icon="upload",
-                                        layout=widgets.Layout(width="auto"))
+        self.files = widgets.FileUpload(
+            accept=",".join(SURVEY_EXTENSIONS),
+            multiple=True,
+            description="Survey files",
+            icon="upload",
+            layout=widgets.Layout(width="auto"),
+        )
         self.files.add_class("ks3-upload-files")
-        self.codebook = widgets.FileUpload(accept=",".join(CODEBOOK_EXTENSIONS), multiple=False,
-                                           description="Codebook (optional)", icon="upload",
-                                           layout=widgets.Layout(width="auto"))
+        self.codebook = widgets.FileUpload(
+            accept=",".join(CODEBOOK_EXTENSIONS),
+            multiple=False,
+            description="Codebook (optional)",
+            icon="upload",
+            layout=widgets.Layout(width="auto"),
+        )
         self.codebook.add_class("ks3-upload-codebook")
-        self.button = widgets.Button(description="Use these files", button_style="primary",
-                                     icon="check", layout=widgets.Layout(width="auto"))
+        self.button = widgets.Button(
+            description="Use these files",
+            button_style="primary",
+            icon="check",
+            layout=widgets.Layout(width="auto"),
+        )
         self.button.add_class("ks3-upload-use")
         self.button.on_click(self.use_files)
-        self.close = widgets.Button(description="Close these files", icon="times",
-                                    layout=widgets.Layout(width="auto", display="none"))
+        self.close = widgets.Button(
+            description="Close these files",
+            icon="times",
+            layout=widgets.Layout(width="auto", display="none"),
+        )
         self.close.add_class("ks3-upload-close")
         self.close.on_click(self.close_files)
         self.message = widgets.HTML()
@@ -158,15 +192,24 @@ class SurveyUpload:
             f"<p class='ks3-note'>One file a wave ({html.escape(formats)}), up to "
             f"{_megabytes(max_bytes)} in all. If your columns or codes differ from the "
             "survey's, add a codebook (see docs/codebook.md). "
-            + ("Every research page you open in this browser shows them until you close them "
-               "or upload others; they are kept on this server for you only, and deleted "
-               "when you close them.</p>" if on_files else
-               "The files are kept for this page only, not stored on the server.</p>"))
-        self.widget = widgets.VBox([
-            about,
-            widgets.HBox([self.files, self.codebook, self.button, self.close],
-                         layout=widgets.Layout(flex_flow="row wrap")),
-            self.message])
+            + (
+                "Every research page you open in this browser shows them until you close them "
+                "or upload others; they are kept on this server for you only, and deleted "
+                "when you close them.</p>"
+                if on_files
+                else "The files are kept for this page only, not stored on the server.</p>"
+            )
+        )
+        self.widget = widgets.VBox(
+            [
+                about,
+                widgets.HBox(
+                    [self.files, self.codebook, self.button, self.close],
+                    layout=widgets.Layout(flex_flow="row wrap"),
+                ),
+                self.message,
+            ]
+        )
 
     def use_files(self, _button=None) -> bool:
         """Read the uploads and hand the survey on; True if the page now shows it."""
@@ -180,23 +223,29 @@ class SurveyUpload:
                 kept = self.on_files(files, codebooks[0] if codebooks else None)
             except Exception:  # noqa: BLE001 - shown on this page even if they cannot be kept
                 traceback.print_exc(file=sys.__stderr__)
-                kept = ("They could not be kept for your other pages (the details are in the "
-                        "log of the dashboard server): this page shows them until it is closed.")
+                kept = (
+                    "They could not be kept for your other pages (the details are in the "
+                    "log of the dashboard server): this page shows them until it is closed."
+                )
         self._showing(files, kept)
         # the page keeps the survey; the raw bytes need not stay in the widgets
         self.files.value = ()
         self.codebook.value = ()
         return True
 
-    def use_kept(self, files: Sequence[tuple[str, bytes]],
-                 codebook: tuple[str, bytes] | None) -> bool:
+    def use_kept(
+        self, files: Sequence[tuple[str, bytes]], codebook: tuple[str, bytes] | None
+    ) -> bool:
         """Show files kept from earlier in the visit; True if the page now shows them."""
         if not self._use(files, codebook, kept=True):
             if self.on_close is not None:  # they can still be closed (deleted)
                 self.close.layout.display = None
             return False
-        self._showing(files, "You uploaded them earlier in this visit; they stay until you "
-                      "close them or upload others.")
+        self._showing(
+            files,
+            "You uploaded them earlier in this visit; they stay until you "
+            "close them or upload others.",
+        )
         return True
 
     def close_files(self, _button=None) -> None:
@@ -221,8 +270,9 @@ class SurveyUpload:
         except SurveyDataError as error:
             # files kept from earlier that read but answer none of this page's questions
             # stay kept for the pages that can show them
-            self.message.value = (self.not_this_page_html(error) if kept and read
-                                  else self.problem_html(error, kept))
+            self.message.value = (
+                self.not_this_page_html(error) if kept and read else self.problem_html(error, kept)
+            )
             return False
         except Exception:  # noqa: BLE001 - a viewer must never see a traceback
             traceback.print_exc(file=sys.__stderr__)
@@ -238,7 +288,8 @@ class SurveyUpload:
         names = ", ".join(html.escape(name) for name, _ in files)
         self.message.value = html_widget(
             f'<p class="ks3-note">Now showing {names}: {self.pupils:,} pupils. '
-            f"{html.escape(said)}</p>").value
+            f"{html.escape(said)}</p>"
+        ).value
         if self.on_close is not None:
             self.close.layout.display = None
 
@@ -251,11 +302,13 @@ class SurveyUpload:
                 '<div class="ks3-problem"><h2>The files you uploaded earlier in this visit '
                 f"could not be used</h2>{problem_list(error)}<p>The page shows the data the "
                 "dashboards were started with. Upload corrected files, or close these.</p>"
-                "</div>").value
+                "</div>"
+            ).value
         return html_widget(
             '<div class="ks3-problem"><h2>These files could not be used</h2>'
             f"{problem_list(error)}<p>The page still shows the data it showed before. "
-            "Correct the files as described, then upload them again.</p></div>").value
+            "Correct the files as described, then upload them again.</p></div>"
+        ).value
 
     @staticmethod
     def not_this_page_html(error: SurveyDataError) -> str:
@@ -264,7 +317,8 @@ class SurveyUpload:
             '<div class="ks3-problem"><h2>This page cannot show the files you uploaded '
             f"earlier in this visit</h2>{problem_list(error)}<p>It shows the data the "
             "dashboards were started with. Your files stay kept for the other research "
-            "pages until you close them.</p></div>").value
+            "pages until you close them.</p></div>"
+        ).value
 
     @staticmethod
     def unexpected_html(what: str = "could not be used") -> str:
@@ -273,4 +327,5 @@ class SurveyUpload:
             "<p>Something unexpected went wrong; the details are in the "
             "log of the dashboard server. The page still shows the data it showed before. "
             "Check the files with <code>python -m analysis check FILE…</code>, or report it "
-            "with that log.</p></div>").value
+            "with that log.</p></div>"
+        ).value

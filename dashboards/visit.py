@@ -142,8 +142,9 @@ class VisitFiles:
         finally:
             os.close(handle)
 
-    def save(self, files: Sequence[tuple[str, bytes]],
-             codebook: tuple[str, bytes] | None = None) -> None:
+    def save(
+        self, files: Sequence[tuple[str, bytes]], codebook: tuple[str, bytes] | None = None
+    ) -> None:
         """Keep these files for the visit, replacing any kept before."""
         if not files:
             raise ValueError("no survey file to keep")
@@ -153,15 +154,19 @@ class VisitFiles:
     def _save(self, files, codebook) -> None:
         _private_folder(self.folder)
         entries = []
-        for role, (name, content) in [*(("survey", f) for f in files),
-                                      *((("codebook", codebook),) if codebook else ())]:
+        for role, (name, content) in [
+            *(("survey", f) for f in files),
+            *((("codebook", codebook),) if codebook else ()),
+        ]:
             content = bytes(content)
             blob = hashlib.sha256(content).hexdigest()
             if not (self.folder / blob).is_file():
                 _write_private(self.folder / blob, content)
             entries.append({"role": role, "name": str(name), "blob": blob})
-        manifest = {"saved": datetime.datetime.now(datetime.UTC).isoformat(
-            timespec="seconds"), "files": entries}
+        manifest = {
+            "saved": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "files": entries,
+        }
         _write_private(self.folder / MANIFEST, json.dumps(manifest, indent=1).encode("utf-8"))
         named = {e["blob"] for e in entries} | {MANIFEST}
         for path in self.folder.iterdir():
@@ -207,8 +212,11 @@ def kept_notice(visitor: Visitor, root: Path | None = None) -> list:
     if kept is None:
         return []
     names = ", ".join(html.escape(n) for n in kept.names)
-    return [page.html_widget(
-        f'<div class="ks3-source"><b>Your files</b>: {names}, which you uploaded in this '
-        "visit. Every research page you open in this browser shows them, not the data "
-        "above, until you close them (\u201cClose these files\u201d, at the foot of any "
-        "research page) or upload others.</div>")]
+    return [
+        page.html_widget(
+            f'<div class="ks3-source"><b>Your files</b>: {names}, which you uploaded in this '
+            "visit. Every research page you open in this browser shows them, not the data "
+            "above, until you close them (\u201cClose these files\u201d, at the foot of any "
+            "research page) or upload others.</div>"
+        )
+    ]

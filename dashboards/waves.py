@@ -35,9 +35,22 @@ from analysis.figures.style import WAVE_COLOURS, YEAR_GROUP_COLOURS, short_level
 
 from . import downloads, page, shell
 from .filters import option_label
-from .gender_gaps import (ALL_BLOCKS, SCHOOLS_WORDS, ChartPanel, block_options, block_words,
-                          common_schools, comparison_rows, first_block, labelled,
-                          nothing_to_compare, schools_toggle, schools_words, show_all, toggle)
+from .gender_gaps import (
+    ALL_BLOCKS,
+    SCHOOLS_WORDS,
+    ChartPanel,
+    block_options,
+    block_words,
+    common_schools,
+    comparison_rows,
+    first_block,
+    labelled,
+    nothing_to_compare,
+    schools_toggle,
+    schools_words,
+    show_all,
+    toggle,
+)
 from .results import Results, legend_note
 
 #: The two groups of the cohort view, in words.
@@ -49,13 +62,15 @@ PANELS: dict[str, tuple[str, str]] = {
         "What changed between 2008 and 2010?",
         "Left: each item's share in wave 1 (2008) and wave 2 (2010), same year group. "
         "Right: the change (2010 − 2008) in percentage points with its 95% interval; "
-        "filled dots are significant after Benjamini-Hochberg, hollow dots could be noise."),
+        "filled dots are significant after Benjamini-Hochberg, hollow dots could be noise.",
+    ),
     "cohort": (
         "The cohort two years on: year 7 in 2008, year 9 in 2010",
         "The pupils in year 7 in autumn 2008 were in year 9 in autumn 2010. Left: each "
         "item's share among year 7 pupils in 2008 and among year 9 pupils in 2010. Right: "
         "the change (2010 − 2008) with its 95% interval. The two groups are compared as "
-        "surveyed: pupils who answered both times are not matched."),
+        "surveyed: pupils who answered both times are not matched.",
+    ),
 }
 
 
@@ -63,31 +78,47 @@ PANELS: dict[str, tuple[str, str]] = {
 # (:mod:`dashboards.static_site`) draw the same chart from the same choice.
 
 
-def change_chart(results: Results, block: str, year: int, schools: str,
-                 n_common: int) -> tuple[go.Figure, pd.DataFrame]:
+def change_chart(
+    results: Results, block: str, year: int, schools: str, n_common: int
+) -> tuple[go.Figure, pd.DataFrame]:
     """What changed between 2008 and 2010 in one year group (all schools, or like for
     like): each item's two shares and the change."""
     waves = schema.groups()["wave"].values
     rows = comparison_rows(results, "change_waves", block, schools, year_group=year)
-    title = (f"Change between waves, share yes or agreeing: {block_words(block)}, "
-             f"{short_level('year_group', year)}, {schools_words(schools, n_common)}")
+    title = (
+        f"Change between waves, share yes or agreeing: {block_words(block)}, "
+        f"{short_level('year_group', year)}, {schools_words(schools, n_common)}"
+    )
     figure = charts.change_dots(
-        rows, first=waves[1], second=waves[2], first_colour=WAVE_COLOURS[1],
-        second_colour=WAVE_COLOURS[2], title=title,
-        in_both=results.wave_schools().in_both_words())
+        rows,
+        first=waves[1],
+        second=waves[2],
+        first_colour=WAVE_COLOURS[1],
+        second_colour=WAVE_COLOURS[2],
+        title=title,
+        in_both=results.wave_schools().in_both_words(),
+    )
     return figure, rows
 
 
-def cohort_chart(results: Results, block: str, schools: str,
-                 n_common: int) -> tuple[go.Figure, pd.DataFrame]:
+def cohort_chart(
+    results: Results, block: str, schools: str, n_common: int
+) -> tuple[go.Figure, pd.DataFrame]:
     """The 2008 year 7 cohort in year 9 in 2010: each item's two shares and the change."""
     rows = comparison_rows(results, "cohort", block, schools)
-    title = (f"Cohort, year 7 in 2008 and year 9 in 2010: {block_words(block)}, "
-             f"{schools_words(schools, n_common)}")
+    title = (
+        f"Cohort, year 7 in 2008 and year 9 in 2010: {block_words(block)}, "
+        f"{schools_words(schools, n_common)}"
+    )
     figure = charts.change_dots(
-        rows, first=COHORT_FIRST, second=COHORT_SECOND, first_colour=YEAR_GROUP_COLOURS[7],
-        second_colour=YEAR_GROUP_COLOURS[9], title=title,
-        in_both=results.wave_schools().in_both_words())
+        rows,
+        first=COHORT_FIRST,
+        second=COHORT_SECOND,
+        first_colour=YEAR_GROUP_COLOURS[7],
+        second_colour=YEAR_GROUP_COLOURS[9],
+        title=title,
+        in_both=results.wave_schools().in_both_words(),
+    )
     return figure, rows
 
 
@@ -125,42 +156,61 @@ class Waves:
             results.comparisons("cohort", schools=schools)
         options = block_options(results, "change_waves")
         first = first_block(options)
-        self.block = widgets.Dropdown(options=options, value=first,
-                                      layout=widgets.Layout(width="auto"))
-        self.year_group = toggle([(option_label("year_group", y), y)
-                                  for y in results.levels("year_group")])
+        self.block = widgets.Dropdown(
+            options=options, value=first, layout=widgets.Layout(width="auto")
+        )
+        self.year_group = toggle(
+            [(option_label("year_group", y), y) for y in results.levels("year_group")]
+        )
         self.schools = schools_toggle(self.n_common)
         self.change = ChartPanel(*PANELS["change"], labelled("Year group:", self.year_group))
         self.cohort = ChartPanel(*PANELS["cohort"])
         for control in (self.block, self.year_group, self.schools):
             control.observe(lambda _change: self.show(), names="value")
-        controls = widgets.VBox([
-            labelled("Block:", self.block), labelled("Schools:", self.schools)])
+        controls = widgets.VBox(
+            [labelled("Block:", self.block), labelled("Schools:", self.schools)]
+        )
         # which schools each wave surveyed, said from the data shown
         self.schools_note = page.html_widget(
-            f'<p class="ks3-note">{html.escape(results.wave_schools().like_for_like())}</p>')
+            f'<p class="ks3-note">{html.escape(results.wave_schools().like_for_like())}</p>'
+        )
         self.linked = LinkedPanel(results)
-        self.widget = widgets.VBox([
-            self.schools_note, controls, self.change.widget, self.cohort.widget,
-            self.linked.widget])
+        self.widget = widgets.VBox(
+            [
+                self.schools_note,
+                controls,
+                self.change.widget,
+                self.cohort.widget,
+                self.linked.widget,
+            ]
+        )
         self.show()
 
     def rows(self, measure: str, **where) -> pd.DataFrame:
         """Rows of ``measure`` for the chosen block and schools, and the groups in ``where``."""
-        return comparison_rows(self.results, measure, self.block.value, self.schools.value,
-                               **where)
+        return comparison_rows(self.results, measure, self.block.value, self.schools.value, **where)
 
     def show(self) -> None:
         """Redraw the charts whose choices changed."""
         block, year, schools = self.block.value, self.year_group.value, self.schools.value
         name = f"waves_{block}_{schools}_schools"
         results, n_common = self.results, self.n_common
-        show_all([(self.change, (block, year, schools),
-                   lambda: change_chart(results, block, year, schools, n_common),
-                   f"{name}_year{year}"),
-                  (self.cohort, (block, schools),
-                   lambda: cohort_chart(results, block, schools, n_common),
-                   f"cohort_{block}_{schools}_schools")])
+        show_all(
+            [
+                (
+                    self.change,
+                    (block, year, schools),
+                    lambda: change_chart(results, block, year, schools, n_common),
+                    f"{name}_year{year}",
+                ),
+                (
+                    self.cohort,
+                    (block, schools),
+                    lambda: cohort_chart(results, block, schools, n_common),
+                    f"cohort_{block}_{schools}_schools",
+                ),
+            ]
+        )
         self.linked.show(block)
 
 
@@ -181,17 +231,24 @@ class LinkedPanel:
         self.block = None
         self.table = pd.DataFrame()
         self.heading = page.html_widget(
-            "<h2>The same pupils followed: year 7 in 2008 to year 9 in 2010</h2>")
+            "<h2>The same pupils followed: year 7 in 2008 to year 9 in 2010</h2>"
+        )
         self.body = page.html_widget("")
         self.downloads = downloads.DownloadLinks(self.table, "linked_pupils")
         self.widget = widgets.VBox([self.heading, self.body, self.downloads.widget])
         self.linked = self.survey is not None and not linked.link(self.survey.table).empty
         if not self.linked:
-            self.body.value = ('<p class="ks3-note">' + html.escape(
-                "No pupil can be followed here: these data link no year 7 pupil of 2008 to a "
-                "year 9 pupil of 2010 by pupil_id" if self.survey is not None else
-                "Published pages show no linked pupils: a publication bundle holds no "
-                "pupil rows.") + "</p>")
+            self.body.value = (
+                '<p class="ks3-note">'
+                + html.escape(
+                    "No pupil can be followed here: these data link no year 7 pupil of 2008 to a "
+                    "year 9 pupil of 2010 by pupil_id"
+                    if self.survey is not None
+                    else "Published pages show no linked pupils: a publication bundle holds no "
+                    "pupil rows."
+                )
+                + "</p>"
+            )
             self.downloads.widget.layout.display = "none"
             return
         self.cohort = results.aggregates.cohort(fdr=False)
@@ -203,26 +260,36 @@ class LinkedPanel:
             return
         self.block = block
         if block == ALL_BLOCKS:
-            self.body.value = (f'<p class="ks3-note">{html.escape(self.note)} Choose a block '
-                               "above to see its items' transitions.</p>")
+            self.body.value = (
+                f'<p class="ks3-note">{html.escape(self.note)} Choose a block '
+                "above to see its items' transitions.</p>"
+            )
             self.downloads.widget.layout.display = "none"
             return
         table = self.survey.table
         self.table = linked.block_table(table, block, self.cohort, self.rules)
         versus = linked.linked_vs_not(linked.block_columns(table, block), self.rules)
         versus = versus["difference_pp"].abs().dropna()
-        differ = (f" Before, in year 7, their shares differed from the {block_words(block)} "
-                  f"shares of the year 7 pupils who did not link by {versus.median():.1f} "
-                  f"percentage points at the median and {versus.max():.1f} at most."
-                  if len(versus) else "")
+        differ = (
+            f" Before, in year 7, their shares differed from the {block_words(block)} "
+            f"shares of the year 7 pupils who did not link by {versus.median():.1f} "
+            f"percentage points at the median and {versus.max():.1f} at most."
+            if len(versus)
+            else ""
+        )
         shown = linked.in_words(self.table)
         rows = "".join(
-            "<tr>" + f'<th scope="row">{html.escape(str(r[0]))}</th>'
-            + "".join(f"<td>{html.escape(str(v))}</td>" for v in r[1:]) + "</tr>"
-            for r in shown.itertuples(index=False))
+            "<tr>"
+            + f'<th scope="row">{html.escape(str(r[0]))}</th>'
+            + "".join(f"<td>{html.escape(str(v))}</td>" for v in r[1:])
+            + "</tr>"
+            for r in shown.itertuples(index=False)
+        )
         head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in shown.columns)
-        caption = (f"Linked pupils, {block_words(block)}: yes or agreeing in year 7 (2008) and "
-                   "year 9 (2010), counts of pupils who answered both times")
+        caption = (
+            f"Linked pupils, {block_words(block)}: yes or agreeing in year 7 (2008) and "
+            "year 9 (2010), counts of pupils who answered both times"
+        )
         self.body.value = (
             f'<p class="ks3-note">{html.escape(self.note + differ)} Gained: no in year 7, '
             "yes in year 9; lost: yes, then no. The paired change is year 9 minus year 7 for "
@@ -230,7 +297,8 @@ class LinkedPanel:
             "change compares all year 7 pupils of 2008 with all year 9 pupils of 2010, as "
             f"the chart above. c: hidden for confidentiality.</p>"
             f'<table class="ks3-table"><caption>{html.escape(caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+        )
         self.downloads.update(self.table, f"linked_pupils_{block}")
         self.downloads.widget.layout.display = None
 
@@ -243,17 +311,20 @@ INTRO = (
     "<p><b>Filled dots are significant</b> after controlling the false discovery rate per "
     "block (Benjamini-Hochberg, 5%: every test of that measure in the block is one family; "
     "the download's <code>fdr_family</code> column names it); <b>hollow dots are "
-    "not</b>.</p>")
+    "not</b>.</p>"
+)
 
 
 def footnote(results: Results | None = None) -> str:
     rules = results.rules if results is not None else Results.rules
-    return ("Shares: pupils answering yes, or agreeing (3 or 4 on the four-point scale), "
-            "among those who answered. Changes are in percentage points; intervals and "
-            "tests are school-clustered (t on schools − 1 degrees of freedom). n: pupils who "
-            "answered in each of the two groups. Hover over a dot for the shares, bases, p "
-            "and the Benjamini-Hochberg q. The camera icon above a chart downloads it as a "
-            "PNG; the links below it download its table. " + legend_note(rules))
+    return (
+        "Shares: pupils answering yes, or agreeing (3 or 4 on the four-point scale), "
+        "among those who answered. Changes are in percentage points; intervals and "
+        "tests are school-clustered (t on schools − 1 degrees of freedom). n: pupils who "
+        "answered in each of the two groups. Hover over a dot for the shares, bases, p "
+        "and the Benjamini-Hochberg q. The camera icon above a chart downloads it as a "
+        "PNG; the links below it download its table. " + legend_note(rules)
+    )
 
 
 def main() -> None:

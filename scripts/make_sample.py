@@ -18,15 +18,30 @@ from analysis import synthetic
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, default=synthetic.SAMPLE_DIR,
-                        help="folder for the sample (default: data/sample)")
-    parser.add_argument("--seed", type=int, default=None,
-                        help=f"random seed (default {synthetic.SEED} for the sample, "
-                             f"{synthetic.SEED + 1} for --large)")
-    parser.add_argument("--large", type=int, metavar="N",
-                        help="write one CSV of N pupils (both waves) for benchmarks instead")
-    parser.add_argument("--path", type=Path,
-                        help="where --large writes (default data/sample/large/ks3_survey_N.csv)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=synthetic.SAMPLE_DIR,
+        help="folder for the sample (default: data/sample)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help=f"random seed (default {synthetic.SEED} for the sample, "
+        f"{synthetic.SEED + 1} for --large)",
+    )
+    parser.add_argument(
+        "--large",
+        type=int,
+        metavar="N",
+        help="write one CSV of N pupils (both waves) for benchmarks instead",
+    )
+    parser.add_argument(
+        "--path",
+        type=Path,
+        help="where --large writes (default data/sample/large/ks3_survey_N.csv)",
+    )
     args = parser.parse_args(argv)
     if args.large:
         kwargs = {} if args.seed is None else {"seed": args.seed}

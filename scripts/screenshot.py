@@ -19,8 +19,14 @@ from playwright.sync_api import sync_playwright
 from dashboards.server import HOME, VoilaServer
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,11 +35,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     if not Path(chromium).exists():
-        print(f"Chromium is not at {chromium}: install it with `apt-get install chromium` "
-              "or set CHROMIUM.", file=sys.stderr)
+        print(
+            f"Chromium is not at {chromium}: install it with `apt-get install chromium` "
+            "or set CHROMIUM.",
+            file=sys.stderr,
+        )
         return 1
-    with VoilaServer(env={"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": ""}) as server, \
-            sync_playwright() as playwright:
+    with (
+        VoilaServer(env={"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": ""}) as server,
+        sync_playwright() as playwright,
+    ):
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 800}, device_scale_factor=1)
         page.set_default_timeout(90_000)

@@ -14,9 +14,19 @@ def manifest_only_bundle(folder: Path, school: dict | None = None) -> Path:
     if school:
         files[publish.SCHOOL] = "0" * 64
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / publish.MANIFEST).write_text(json.dumps({
-        "format": publish.FORMAT, "bundle_version": publish.BUNDLE_VERSION,
-        "rules": {"min_count": 10, "min_base": 30, "min_schools": 3}, "files": files,
-        "title": "A test bundle", "source": "No survey.", "blocks": [],
-        "created": "2026-12-02T00:00:00+00:00", "school": school}))
+    (folder / publish.MANIFEST).write_text(
+        json.dumps(
+            {
+                "format": publish.FORMAT,
+                "bundle_version": publish.BUNDLE_VERSION,
+                "rules": {"min_count": 10, "min_base": 30, "min_schools": 3},
+                "files": files,
+                "title": "A test bundle",
+                "source": "No survey.",
+                "blocks": [],
+                "created": "2026-12-02T00:00:00+00:00",
+                "school": school,
+            }
+        )
+    )
     return folder

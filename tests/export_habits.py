@@ -42,15 +42,19 @@ NEUTRAL_SHARE = 0.12
 def sample(schools: int = SCHOOLS) -> pd.DataFrame:
     """The sample's pupils of the first ``schools`` schools that are in both waves."""
     table = load_survey([SAMPLE_DIR / f for f in WAVE_FILES.values()]).table
-    both = sorted(set(table.loc[table.wave == 1, "school_id"]) &
-                  set(table.loc[table.wave == 2, "school_id"]))[:schools]
+    both = sorted(
+        set(table.loc[table.wave == 1, "school_id"]) & set(table.loc[table.wave == 2, "school_id"])
+    )[:schools]
     return table[table.school_id.isin(both)].reset_index(drop=True)
 
 
 def _agree_label(it) -> str:
     s = it.label.lower() if it.label not in ("ICT", "PE") else it.label
-    return {"enjoy": f"I enjoy {s}", "easy": f"I find {s} easy",
-            "important": f"{it.label} is important for my future"}[it.block]
+    return {
+        "enjoy": f"I enjoy {s}",
+        "easy": f"I find {s} easy",
+        "important": f"{it.label} is important for my future",
+    }[it.block]
 
 
 def _question(it) -> str:
@@ -83,8 +87,15 @@ def _five_point(codes: pd.Series, rng) -> pd.Series:
     return out
 
 
-ETHNIC_LABELS = {1: "White British", 2: "White other", 3: "Mixed", 4: "Asian or Asian British",
-                 5: "Black or Black British", 6: "Other ethnic group", 9: "Prefer not to say"}
+ETHNIC_LABELS = {
+    1: "White British",
+    2: "White other",
+    3: "Mixed",
+    4: "Asian or Asian British",
+    5: "Black or Black British",
+    6: "Other ethnic group",
+    9: "Prefer not to say",
+}
 
 
 def labels_only_sav(folder: Path, table: pd.DataFrame | None = None, seed: int = 17):
@@ -111,21 +122,39 @@ def labels_only_sav(folder: Path, table: pd.DataFrame | None = None, seed: int =
 
     add(t.pupil_id.astype(str), "Pupil ID", "pupil_id")
     add(t.school_id.astype(str), "School code", "school_id")
-    add(t.wave.astype(float).map({1: 2008, 2: 2010}), "Survey year", "wave",
-        {2008: "Autumn 2008", 2010: "Autumn 2010"})
-    add(t.year_group.astype(float).map({7: 1, 9: 2}), "Year group", "year_group",
-        {1: "Year 7", 2: "Year 9"})
-    add(t.gender.astype(object).map({"boy": 1, "girl": 2, "other": 3}).astype(float),
-        "Sex of pupil", "gender", {1: "Male", 2: "Female", 3: "Prefer not to say"})
+    add(
+        t.wave.astype(float).map({1: 2008, 2: 2010}),
+        "Survey year",
+        "wave",
+        {2008: "Autumn 2008", 2010: "Autumn 2010"},
+    )
+    add(
+        t.year_group.astype(float).map({7: 1, 9: 2}),
+        "Year group",
+        "year_group",
+        {1: "Year 7", 2: "Year 9"},
+    )
+    add(
+        t.gender.astype(object).map({"boy": 1, "girl": 2, "other": 3}).astype(float),
+        "Sex of pupil",
+        "gender",
+        {1: "Male", 2: "Female", 3: "Prefer not to say"},
+    )
     expected["gender"] = expected.gender.where(expected.gender != "other")
     other = rng.choice([2, 3, 4, 5, 6], len(t))
-    eth = np.where(t.ethnicity.astype(object) == "white_british", 1,
-                   np.where(t.ethnicity.isna(), 9, other)).astype(float)
+    eth = np.where(
+        t.ethnicity.astype(object) == "white_british", 1, np.where(t.ethnicity.isna(), 9, other)
+    ).astype(float)
     add(eth, "Ethnic background", "ethnicity", ETHNIC_LABELS)
     expected["ethnicity"] = expected.ethnicity.astype(object).where(eth != 9)
     add(rng.choice(["A", "B", "C"], len(t)), "Tutor group", None)
-    agree5 = {1: "Strongly disagree", 2: "Disagree", 3: "Neither agree nor disagree",
-              4: "Agree", 5: "Strongly agree"}
+    agree5 = {
+        1: "Strongly disagree",
+        2: "Disagree",
+        3: "Neither agree nor disagree",
+        4: "Agree",
+        5: "Strongly agree",
+    }
     for it in schema.items():
         if it.column not in t.columns:
             continue
@@ -135,25 +164,39 @@ def labels_only_sav(folder: Path, table: pd.DataFrame | None = None, seed: int =
             expected[it.column] = col.astype("Int8").where(five.to_numpy() != 3)
             add(five, _question(it), it.column, agree5)
         elif it.scale == "binary":
-            add(col.astype(float).map({1: 1, 0: 2}), _question(it), it.column,
-                {1: "Yes", 2: "No"})
+            add(col.astype(float).map({1: 1, 0: 2}), _question(it), it.column, {1: "Yes", 2: "No"})
         else:
             cats = list(schema.block(it.block).categories)
-            add(col.astype(object).map({c: i + 1 for i, c in enumerate(cats)}).astype(float),
-                _question(it), it.column,
-                {i + 1: lab for i, lab in enumerate(schema.block(it.block).categories.values())})
-    add(np.where(rng.random(len(t)) < 0.1, "likes the robots club", ""),
-        "Anything else you want to tell us?", None)
+            add(
+                col.astype(object).map({c: i + 1 for i, c in enumerate(cats)}).astype(float),
+                _question(it),
+                it.column,
+                {i + 1: lab for i, lab in enumerate(schema.block(it.block).categories.values())},
+            )
+    add(
+        np.where(rng.random(len(t)) < 0.1, "likes the robots club", ""),
+        "Anything else you want to tell us?",
+        None,
+    )
     # questions the survey does not have, some in words close to its own
     add(rng.integers(1, 5, len(t)).astype(float), "I enjoy maths and science", None, agree5)
     add(rng.integers(1, 6, len(t)).astype(float), "Do you like school?", None, agree5)
     add(rng.integers(1, 5, len(t)).astype(float), "Maths set", None)
-    add(rng.integers(0, 4, len(t)).astype(float), "How many brothers and sisters do you have?",
-        None)
-    add(rng.integers(1, 3, len(t)).astype(float), "Do you have a computer at home?", None,
-        {1: "Yes", 2: "No"})
-    add(rng.integers(1, 3, len(t)).astype(float), "Would you consider going to university?",
-        None, {1: "Yes", 2: "No"})
+    add(
+        rng.integers(0, 4, len(t)).astype(float), "How many brothers and sisters do you have?", None
+    )
+    add(
+        rng.integers(1, 3, len(t)).astype(float),
+        "Do you have a computer at home?",
+        None,
+        {1: "Yes", 2: "No"},
+    )
+    add(
+        rng.integers(1, 3, len(t)).astype(float),
+        "Would you consider going to university?",
+        None,
+        {1: "Yes", 2: "No"},
+    )
     frame = pd.DataFrame(data)
     path = Path(folder) / "my_survey.sav"
     pyreadstat.write_sav(frame, str(path), column_labels=labels, variable_value_labels=values)
@@ -180,8 +223,12 @@ def numbered_sav(folder: Path, table: pd.DataFrame | None = None):
     add("SchoolID", t.school_id.astype(str), "school_id")
     add("Wave", t.wave.astype(float), "wave")
     add("YearGroup", t.year_group.astype(float), "year_group")
-    add("Gender", t.gender.astype(object).map({"girl": 1, "boy": 2, "other": 3}).astype(float),
-        "gender", {1: "Girl", 2: "Boy", 3: "Other"})
+    add(
+        "Gender",
+        t.gender.astype(object).map({"girl": 1, "boy": 2, "other": 3}).astype(float),
+        "gender",
+        {1: "Girl", 2: "Boy", 3: "Other"},
+    )
     add("Form", np.full(len(t), "7X"), None)
     agree4 = dict(schema.scale_codes("agreement"))
     for it in schema.items():
@@ -259,8 +306,12 @@ def numbered_labels_sav(folder: Path, table: pd.DataFrame | None = None):
     add(t.school_id.astype(str), "School", "school_id")
     add(t.wave.astype(float), "Wave", "wave", {1: "Wave 1 (2008)", 2: "Wave 2 (2010)"})
     add(t.year_group.astype(float), "NC year", "year_group", {7: "Year 7", 9: "Year 9"})
-    add(t.gender.astype(object).map({"girl": 1, "boy": 2, "other": 3}).astype(float),
-        "Are you a boy or a girl?", "gender", {1: "Girl", 2: "Boy", 3: "Other"})
+    add(
+        t.gender.astype(object).map({"girl": 1, "boy": 2, "other": 3}).astype(float),
+        "Are you a boy or a girl?",
+        "gender",
+        {1: "Girl", 2: "Boy", 3: "Other"},
+    )
     agree4 = dict(schema.scale_codes("agreement"))
     for it in schema.items():
         if it.column not in t.columns or it.scale == "categorical":
@@ -268,15 +319,21 @@ def numbered_labels_sav(folder: Path, table: pd.DataFrame | None = None):
         if it.scale == "agreement":
             add(t[it.column].astype(float), _question(it), it.column, agree4)
         else:
-            add(t[it.column].astype(float), _question(it), it.column, {1: "Ticked", 0: "Not ticked"})
+            add(
+                t[it.column].astype(float), _question(it), it.column, {1: "Ticked", 0: "Not ticked"}
+            )
     frame = pd.DataFrame(data)
     path = Path(folder) / "ks3_q_numbers.sav"
     pyreadstat.write_sav(frame, str(path), column_labels=labels, variable_value_labels=values)
     return path, truth, t
 
 
-HABITS = {"labels only (SPSS)": labels_only_sav, "question numbers (SPSS)": numbered_sav,
-          "mixed case (CSV)": mixed_case_csv, "numbered labels (SPSS)": numbered_labels_sav}
+HABITS = {
+    "labels only (SPSS)": labels_only_sav,
+    "question numbers (SPSS)": numbered_sav,
+    "mixed case (CSV)": mixed_case_csv,
+    "numbered labels (SPSS)": numbered_labels_sav,
+}
 
 
 def score(template: str, truth: dict) -> dict:
@@ -291,5 +348,10 @@ def score(template: str, truth: dict) -> dict:
     wanted = {s for s, t in truth.items() if t is not None}
     right = sorted(s for s, t in mapped.items() if truth.get(s) == t)
     wrong = sorted(s for s, t in mapped.items() if truth.get(s) != t)
-    return {"columns": len(truth), "survey columns": len(wanted), "right": len(right),
-            "wrong": wrong, "not mapped": sorted(wanted - set(mapped))}
+    return {
+        "columns": len(truth),
+        "survey columns": len(wanted),
+        "right": len(right),
+        "wrong": wrong,
+        "not mapped": sorted(wanted - set(mapped)),
+    }

@@ -63,18 +63,22 @@ def test_shown_shares_are_the_pupils_shares(by, published, pupils):
     table = table[table["measure"] == "share"]
     items = sorted(set(table["item"]))
     plain = plain_shares(pupils, by, items)
-    keyed = table.assign(**{c: table[c].astype(object).astype(float if c in ("wave", "year_group")
-                                                                  else str) for c in by})
-    plain = plain.assign(**{c: plain[c].astype(float if c in ("wave", "year_group") else str)
-                            for c in by})
+    keyed = table.assign(
+        **{
+            c: table[c].astype(object).astype(float if c in ("wave", "year_group") else str)
+            for c in by
+        }
+    )
+    plain = plain.assign(
+        **{c: plain[c].astype(float if c in ("wave", "year_group") else str) for c in by}
+    )
     merged = keyed.merge(plain, on=[*by, "item"], how="left", validate="one_to_one")
     assert len(merged) == len(keyed)
     shown = merged[merged["suppressed"] == ""]
     assert len(shown) > 0
     np.testing.assert_array_equal(shown["count"], shown["count_plain"])
     np.testing.assert_array_equal(shown["n"], shown["n_plain"])
-    np.testing.assert_allclose(shown["share"], shown["count_plain"] / shown["n_plain"],
-                               rtol=1e-12)
+    np.testing.assert_allclose(shown["share"], shown["count_plain"] / shown["n_plain"], rtol=1e-12)
     hidden = merged[merged["suppressed"] != ""]
     assert set(hidden["suppressed"]) <= {"c", "u"}
     assert hidden[["count", "share", "ci_low", "ci_high"]].isna().all().all()
@@ -89,22 +93,31 @@ def test_bundle_and_live_results_agree_on_every_shown_cell(by, published, live):
         assert b[c].dtype == lv[c].dtype, c
     assert list(b.columns) == list(lv.columns)
     keys = [*by, "item"]
-    merged = b.merge(lv, on=keys, how="outer", suffixes=("", "_live"), validate="one_to_one",
-                     indicator=True)
+    merged = b.merge(
+        lv, on=keys, how="outer", suffixes=("", "_live"), validate="one_to_one", indicator=True
+    )
     assert (merged["_merge"] == "both").all()  # the same groups and items
     shown = merged[merged["suppressed"] == ""]
     # a cell the bundle shows passes the primary rules live too, with the same numbers
     assert (shown["suppressed_live"] == "").all()
     for c in ("n", "count", "share", "se", "ci_low", "ci_high", "deff", "n_eff", "n_schools"):
-        np.testing.assert_allclose(shown[c].astype(float), shown[f"{c}_live"].astype(float),
-                                   rtol=1e-9, err_msg=c)
+        np.testing.assert_allclose(
+            shown[c].astype(float), shown[f"{c}_live"].astype(float), rtol=1e-9, err_msg=c
+        )
     # what the primary rules hide live is hidden in the bundle too
     assert (merged.loc[merged["suppressed_live"] != "", "suppressed"] != "").all()
 
 
-@pytest.mark.parametrize("measure, schools", [
-    *((m, "all") for m in COMPARISONS), ("change_waves", "common"), ("cohort", "common"),
-    ("gender_gap_change_waves", "common"), ("ethnicity_gap_change_waves", "common")])
+@pytest.mark.parametrize(
+    "measure, schools",
+    [
+        *((m, "all") for m in COMPARISONS),
+        ("change_waves", "common"),
+        ("cohort", "common"),
+        ("gender_gap_change_waves", "common"),
+        ("ethnicity_gap_change_waves", "common"),
+    ],
+)
 def test_bundle_and_live_comparisons_agree_where_shown(measure, schools, published, live):
     b = published.comparisons(measure, schools=schools)
     lv = live.comparisons(measure, schools=schools)
@@ -119,12 +132,18 @@ def test_bundle_and_live_comparisons_agree_where_shown(measure, schools, publish
     assert (shown["suppressed"] == "").all()
     # published to a tenth of a point (se to 0.01, p to two significant figures); the
     # q-values are over the shown tests only, so they are compared in test_publish
-    for c, within in (("estimate_pp", 0.05), ("ci_low_pp", 0.05), ("ci_high_pp", 0.05),
-                      ("se_pp", 0.005)):
-        np.testing.assert_allclose(shown[c], shown[f"{c}_live"], rtol=0, atol=within + 1e-9,
-                                   err_msg=c)
-    np.testing.assert_allclose(shown["p_value"], shown["p_value_live"], rtol=0.05 + 1e-9,
-                               atol=0, err_msg="p_value")
+    for c, within in (
+        ("estimate_pp", 0.05),
+        ("ci_low_pp", 0.05),
+        ("ci_high_pp", 0.05),
+        ("se_pp", 0.005),
+    ):
+        np.testing.assert_allclose(
+            shown[c], shown[f"{c}_live"], rtol=0, atol=within + 1e-9, err_msg=c
+        )
+    np.testing.assert_allclose(
+        shown["p_value"], shown["p_value_live"], rtol=0.05 + 1e-9, atol=0, err_msg="p_value"
+    )
     parts = ["share_first", "share_second", "n_first", "n_second"]
     if schools == "common":
         assert b[parts].isna().all().all()  # not published
@@ -136,8 +155,13 @@ def test_bundle_and_live_comparisons_agree_where_shown(measure, schools, publish
             # a gap change's parts are the two gaps (proportions), published to a tenth
             # of a point; the other comparisons' parts are shares, published exactly
             within = 0.0005 if "gap_change" in measure and c.startswith("share") else 0
-            np.testing.assert_allclose(shown[c].astype(float), shown[f"{c}_live"].astype(float),
-                                       rtol=1e-9, atol=within + 1e-12, err_msg=c)
+            np.testing.assert_allclose(
+                shown[c].astype(float),
+                shown[f"{c}_live"].astype(float),
+                rtol=1e-9,
+                atol=within + 1e-12,
+                err_msg=c,
+            )
         assert hidden[parts].isna().all().all()
 
 
@@ -146,7 +170,8 @@ def test_levels_blocks_and_filters_match_the_live_results(published, live):
         assert published.levels(column) == live.levels(column)
     assert published.levels("wave") == [1, 2] and type(published.levels("wave")[0]) is int
     assert [b.key for b in published.blocks()] == [
-        b.key for b in live.blocks() if b.scale != "categorical"]
+        b.key for b in live.blocks() if b.scale != "categorical"
+    ]
     assert published.published and not published.has_distributions
     assert published.rules == live.rules
     f = filters.Filters(published)
@@ -240,11 +265,14 @@ def test_missing_manifest_or_folder(copy, tmp_path):
     assert "not a folder" in str(err)
 
 
-@pytest.mark.parametrize("changes, said", [
-    ({"format": "something-else"}, "not a publication bundle"),
-    ({"bundle_version": 2}, "version 2"),
-    ({"rules": {"min_count": "ten"}}, "rules"),
-])
+@pytest.mark.parametrize(
+    "changes, said",
+    [
+        ({"format": "something-else"}, "not a publication bundle"),
+        ({"bundle_version": 2}, "version 2"),
+        ({"rules": {"min_count": "ten"}}, "rules"),
+    ],
+)
 def test_wrong_format_or_version(copy, changes, said):
     edit_manifest(copy, **changes)
     err = broken(copy)

@@ -52,8 +52,9 @@ def test_export_with_codebook_gives_contract_values():
 
 def test_codebook_from_bytes_pair_and_object_give_the_same():
     a = load_survey(EXPORT, codebook=CODEBOOK).table
-    b = load_survey(("export.csv", EXPORT.read_bytes()),
-                    codebook=("cb.yml", CODEBOOK.read_bytes())).table
+    b = load_survey(
+        ("export.csv", EXPORT.read_bytes()), codebook=("cb.yml", CODEBOOK.read_bytes())
+    ).table
     c = load_survey(EXPORT, codebook=Codebook.read(CODEBOOK)).table
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(a, c)
@@ -77,27 +78,38 @@ def test_value_with_no_code_names_file_both_columns_rows_values_and_fix():
 
 def test_numeric_keys_match_text_and_float_values():
     assert code_key(1) == code_key("1") == code_key(1.0) == code_key(" 1 ") == "1"
-    book = Codebook.from_yaml("codebook_version: 1\nconstants: {wave: 2}\ncolumns:\n"
-                              "  pupil_id: id\n  school_id: sch\n"
-                              "  year_group: {from: yr, codes: {1: 7, '2': 9}}\n")
+    book = Codebook.from_yaml(
+        "codebook_version: 1\nconstants: {wave: 2}\ncolumns:\n"
+        "  pupil_id: id\n  school_id: sch\n"
+        "  year_group: {from: yr, codes: {1: 7, '2': 9}}\n"
+    )
     data = b"id,sch,yr\nA,S,1\nB,S,2.0\nC,S, 1\n"
     t = load_survey(("x.csv", data), codebook=book).table
     assert t["year_group"].tolist() == [7, 9, 7]
 
 
-@pytest.mark.parametrize("text,key,words", [
-    ("codebook_version: 1\ncolumns: [oops\n", None, "not valid YAML at line"),
-    ("codebook_version: 2\ncolumns: {}\n", "codebook_version", "codebook_version is 2"),
-    ("columns: {}\n", "codebook_version", "codebook_version is None"),
-    (MINIMAL + "  enjoy_math: {from: E, codes: agree4}\n", "columns: enjoy_math",
-     "Did you mean enjoy_maths"),
-    (MINIMAL + "  enjoy_maths: {from: E, codes: agree5}\n", "columns: enjoy_maths",
-     "code set 'agree5' is not defined"),
-    (MINIMAL.replace("columns", "colums"), "colums", "'colums' is not a codebook key"),
-    (MINIMAL + "constants: {waves: 2}\n", "constants: waves", "not a column of the survey"),
-    (MINIMAL + "  enjoy_maths: {source: E}\n", "columns: enjoy_maths", "from: <source column>"),
-    (MINIMAL + "constants: {pupil_id: X}\n", "columns: pupil_id", "both under constants"),
-])
+@pytest.mark.parametrize(
+    "text,key,words",
+    [
+        ("codebook_version: 1\ncolumns: [oops\n", None, "not valid YAML at line"),
+        ("codebook_version: 2\ncolumns: {}\n", "codebook_version", "codebook_version is 2"),
+        ("columns: {}\n", "codebook_version", "codebook_version is None"),
+        (
+            MINIMAL + "  enjoy_math: {from: E, codes: agree4}\n",
+            "columns: enjoy_math",
+            "Did you mean enjoy_maths",
+        ),
+        (
+            MINIMAL + "  enjoy_maths: {from: E, codes: agree5}\n",
+            "columns: enjoy_maths",
+            "code set 'agree5' is not defined",
+        ),
+        (MINIMAL.replace("columns", "colums"), "colums", "'colums' is not a codebook key"),
+        (MINIMAL + "constants: {waves: 2}\n", "constants: waves", "not a column of the survey"),
+        (MINIMAL + "  enjoy_maths: {source: E}\n", "columns: enjoy_maths", "from: <source column>"),
+        (MINIMAL + "constants: {pupil_id: X}\n", "columns: pupil_id", "both under constants"),
+    ],
+)
 def test_wrong_codebook_names_the_codebook_and_key(text, key, words):
     found = book_problems(text, "my_codebook.yml")
     assert all(p.file == "my_codebook.yml" for p in found)
@@ -121,8 +133,10 @@ def test_source_column_not_in_file_names_codebook_key_and_file():
 
 
 def test_source_columns_match_ignoring_case_and_spaces():
-    book = Codebook.from_yaml(MINIMAL.replace("Pupil Ref", " pupil ref ")
-                              + "  school_id: school\nconstants: {wave: 1, year_group: 7}\n")
+    book = Codebook.from_yaml(
+        MINIMAL.replace("Pupil Ref", " pupil ref ")
+        + "  school_id: school\nconstants: {wave: 1, year_group: 7}\n"
+    )
     t = load_survey(EXPORT, codebook=book).table
     assert t["pupil_id"].tolist()[0] == "R-101" and t["year_group"].tolist() == [7] * 4
 
@@ -165,10 +179,13 @@ def test_template_of_an_export_parses_and_lists_every_column():
     assert raw["missing_values"] == [-9, "Not answered"]
     agree = {"codes": "agree4"}
     assert raw["columns"] == {
-        "pupil_id": "Pupil Ref", "school_id": "School",
+        "pupil_id": "Pupil Ref",
+        "school_id": "School",
         "year_group": {"from": "NC Year", "codes": {"Year 7": 7, "Year 9": 9}},
-        "gender": {"from": "Sex", "codes": {"Female": "girl", "Male": "boy",
-                                            "Prefer not to say": None}},
+        "gender": {
+            "from": "Sex",
+            "codes": {"Female": "girl", "Male": "boy", "Prefer not to say": None},
+        },
         "enjoy_maths": {"from": "Enjoy Maths", **agree},
         "enjoy_science": {"from": "Enjoy Science", **agree},
         "favourite_maths": {"from": "Fav Maths", "codes": "yes_no"},
@@ -200,14 +217,17 @@ def test_template_refuses_identifying_file():
 def test_docs_describe_every_top_level_key():
     docs = (REPO / "docs" / "codebook.md").read_text()
     from analysis.codebook import TOP_LEVEL_KEYS
+
     for key in TOP_LEVEL_KEYS:
         assert f"`{key}`" in docs
 
 
 def test_unquoted_yes_no_keys_stay_words():
-    book = Codebook.from_yaml("codebook_version: 1\ncolumns:\n"
-                              "  favourite_maths: {from: Fav Maths, codes: {Yes: 1, No: 0}}\n"
-                              "  pupil_id: Pupil Ref\n  school_id: School\n"
-                              "constants: {wave: 1, year_group: 7}\nmissing_values: [-9]\n")
+    book = Codebook.from_yaml(
+        "codebook_version: 1\ncolumns:\n"
+        "  favourite_maths: {from: Fav Maths, codes: {Yes: 1, No: 0}}\n"
+        "  pupil_id: Pupil Ref\n  school_id: School\n"
+        "constants: {wave: 1, year_group: 7}\nmissing_values: [-9]\n"
+    )
     t = load_survey(EXPORT, codebook=book).table
     assert t["favourite_maths"].tolist()[:3] == [1, 0, 1]

@@ -28,18 +28,35 @@ def table() -> pd.DataFrame:
         for year in (7, 9):
             for gender, n in (("girl", 40), ("boy", 40), ("other", 3)):
                 for i in range(n):
-                    rows.append({"pupil_id": f"P{len(rows)}", "school_id": f"S{i % 4}",
-                                 "wave": wave, "year_group": year, "gender": gender,
-                                 **{c: int(rng.random() < 0.3) for c in FAVOURITES}})
+                    rows.append(
+                        {
+                            "pupil_id": f"P{len(rows)}",
+                            "school_id": f"S{i % 4}",
+                            "wave": wave,
+                            "year_group": year,
+                            "gender": gender,
+                            **{c: int(rng.random() < 0.3) for c in FAVOURITES},
+                        }
+                    )
     t = pd.DataFrame(rows)
-    return t.astype({"wave": "Int8", "year_group": "Int8", **{c: "Int8" for c in FAVOURITES},
-                     "gender": pd.CategoricalDtype(list(schema.groups()["gender"].values))})
+    return t.astype(
+        {
+            "wave": "Int8",
+            "year_group": "Int8",
+            **{c: "Int8" for c in FAVOURITES},
+            "gender": pd.CategoricalDtype(list(schema.groups()["gender"].values)),
+        }
+    )
 
 
 def favourites_shown(figure) -> dict:
     """{(year group, item): percent} of the share dots of a Subjects figure."""
-    return {(trace.meta["group"], custom[0]): x for trace in figure.data
-            if trace.meta.get("kind") == "share" for custom, x in zip(trace.customdata, trace.x)}
+    return {
+        (trace.meta["group"], custom[0]): x
+        for trace in figure.data
+        if trace.meta.get("kind") == "share"
+        for custom, x in zip(trace.customdata, trace.x)
+    }
 
 
 def test_data_source_defaults_to_the_sample():
@@ -50,16 +67,23 @@ def test_data_source_defaults_to_the_sample():
 
 
 def test_data_source_reads_the_environment():
-    source = data.data_source({"KS3_SURVEY_FILES": os.pathsep.join(["/a/w1.sav", "/b/w2.sav"]),
-                               "KS3_SURVEY_CODEBOOK": "/a/codebook.yml"})
+    source = data.data_source(
+        {
+            "KS3_SURVEY_FILES": os.pathsep.join(["/a/w1.sav", "/b/w2.sav"]),
+            "KS3_SURVEY_CODEBOOK": "/a/codebook.yml",
+        }
+    )
     assert not source.is_sample
     assert source.files == (Path("/a/w1.sav"), Path("/b/w2.sav"))
     assert source.codebook == Path("/a/codebook.yml")
 
 
 def test_problem_message_shows_the_loaders_words_escaped():
-    error = SurveyDataError(Problem("w1.csv", "values <5> are not codes.", "Fix them.",
-                                    column="wave", rows=(2, 7), n_rows=2))
+    error = SurveyDataError(
+        Problem(
+            "w1.csv", "values <5> are not codes.", "Fix them.", column="wave", rows=(2, 7), n_rows=2
+        )
+    )
     source = data.DataSource((Path("/x/w1.csv"),), None, False)
     shown = page.problem_message(error, source).value
     assert "w1.csv: column &#x27;wave&#x27;: rows 2, 7: values &lt;5&gt; are not codes." in shown
@@ -130,8 +154,10 @@ def test_a_small_gender_group_is_neither_offered_nor_compared(table):
     board = subjects.make(results.LiveResults(Survey(table, ("t.csv",))))
     assert [key for _, key in board.filters.dropdowns["gender"].options] == ["all", "boy", "girl"]
     board.compare.value = "gender"
-    assert {t.meta["group"] for t in board.figure.data if t.meta.get("kind") == "share"} \
-        == {"boy", "girl"}  # "other": 3 pupils a cell
+    assert {t.meta["group"] for t in board.figure.data if t.meta.get("kind") == "share"} == {
+        "boy",
+        "girl",
+    }  # "other": 3 pupils a cell
 
 
 def test_voila_command_serves_the_folder_on_loopback_without_sources():

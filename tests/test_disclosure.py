@@ -27,8 +27,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.disclosure import (DisclosureRules, display_value, format_for_display, protect,
-                                 school_view)
+from analysis.disclosure import (
+    DisclosureRules,
+    display_value,
+    format_for_display,
+    protect,
+    school_view,
+)
 
 ITEM, LABEL = "visitor_talk", "Visitor talk"
 NS = "<not stated>"
@@ -40,8 +45,14 @@ DIMS = ("wave", "year_group", "gender", "ethnicity", "school_set", "school_id", 
 
 
 def row(n, count, **groups):
-    return {**groups, "item": ITEM, "label": LABEL, "n": float(n), "count": float(count),
-            "share": count / n if n else math.nan}
+    return {
+        **groups,
+        "item": ITEM,
+        "label": LABEL,
+        "n": float(n),
+        "count": float(count),
+        "share": count / n if n else math.nan,
+    }
 
 
 def table(*rows):
@@ -53,7 +64,9 @@ def breakdown(pupils: pd.DataFrame, by: list[str], items=(ITEM,)) -> pd.DataFram
     parts = []
     for item in items:
         frame = pupils[[*by, item]].dropna(subset=by)
-        frame = frame.assign(n=frame[item].notna().astype(float), count=(frame[item] == 1).astype(float))
+        frame = frame.assign(
+            n=frame[item].notna().astype(float), count=(frame[item] == 1).astype(float)
+        )
         if by:
             agg = frame.groupby(by, dropna=True)[["n", "count"]].sum().reset_index()
         else:
@@ -158,8 +171,9 @@ def rank_attack(view: View, targets) -> dict[str, set]:
 
     def indicator(key):
         k = dict(key)
-        return np.array([all(k[d] == f[i] for i, d in enumerate(dims) if d in k) for f in finest],
-                        dtype=float)
+        return np.array(
+            [all(k[d] == f[i] for i, d in enumerate(dims) if d in k) for f in finest], dtype=float
+        )
 
     out = {}
     for q in ("n", "count"):
@@ -193,8 +207,9 @@ def assert_no_recovery(tables, pupils=None, rules=DisclosureRules(), item=ITEM):
         for dims in view.levels:
             for key in view.level_cells(list(dims)):
                 n, count = truth(pupils, key, item)
-                if n > 0 and (count < rules.min_count or n - count < rules.min_count
-                              or n < rules.min_count):
+                if n > 0 and (
+                    count < rules.min_count or n - count < rules.min_count or n < rules.min_count
+                ):
                     sensitive[key] = (n, count)
         targets |= set(sensitive)
     ranks = rank_attack(view, targets)
@@ -204,10 +219,12 @@ def assert_no_recovery(tables, pupils=None, rules=DisclosureRules(), item=ITEM):
     for key, (n, count) in sensitive.items():
         got_n = key in view.shown["n"] or key in sub["n"] or key in ranks["n"]
         got_count = key in view.shown["count"] or key in sub["count"] or key in ranks["count"]
-        assert not (got_count and count < rules.min_count), \
+        assert not (got_count and count < rules.min_count), (
             f"count {count:g} of {dict(key)} recovered"
-        assert not (got_count and got_n and n - count < rules.min_count), \
+        )
+        assert not (got_count and got_n and n - count < rules.min_count), (
             f"complement {n - count:g} of {dict(key)} recovered"
+        )
         assert not (got_n and n < rules.min_count), f"base {n:g} of {dict(key)} recovered"
 
 
@@ -227,15 +244,18 @@ def assert_thresholds(tables, rules=DisclosureRules()):
 # ----------------------------------------------------------------- primary rules
 
 
-@pytest.mark.parametrize("n, count, symbol", [
-    (100, 9, "c"),     # count under 10
-    (100, 10, ""),     # exactly 10 may be shown
-    (100, 91, "c"),    # 9 did not tick: the complement is a count too
-    (100, 90, ""),
-    (8, 4, "c"),       # base itself under 10
-    (29, 15, "u"),     # base under 30: share unreliable
-    (30, 15, ""),
-])
+@pytest.mark.parametrize(
+    "n, count, symbol",
+    [
+        (100, 9, "c"),  # count under 10
+        (100, 10, ""),  # exactly 10 may be shown
+        (100, 91, "c"),  # 9 did not tick: the complement is a count too
+        (100, 90, ""),
+        (8, 4, "c"),  # base itself under 10
+        (29, 15, "u"),  # base under 30: share unreliable
+        (30, 15, ""),
+    ],
+)
 def test_primary_rules_single_cell(n, count, symbol):
     t = table(row(n, count)).assign(ci_low=0.1, ci_high=0.9, se=0.05)
     out = protect({"total": t})["total"]
@@ -293,13 +313,27 @@ def test_the_same_cell_in_two_tables_is_hidden_in_both():
 
 def test_two_way_table_with_margins():
     # one small cell in a 2 x 3 table with both margins and the total
-    cells = {(7, "girl"): (50, 20), (7, "boy"): (55, 3), (7, "other"): (40, 15),
-             (9, "girl"): (60, 30), (9, "boy"): (45, 25), (9, "other"): (42, 21)}
+    cells = {
+        (7, "girl"): (50, 20),
+        (7, "boy"): (55, 3),
+        (7, "other"): (40, 15),
+        (9, "girl"): (60, 30),
+        (9, "boy"): (45, 25),
+        (9, "other"): (42, 21),
+    }
     inner = table(*[row(n, c, year_group=y, gender=g) for (y, g), (n, c) in cells.items()])
-    by_year = inner.groupby("year_group")[["n", "count"]].sum().reset_index().assign(
-        item=ITEM, label=LABEL, share=lambda t: t["count"] / t["n"])
-    by_gender = inner.groupby("gender")[["n", "count"]].sum().reset_index().assign(
-        item=ITEM, label=LABEL, share=lambda t: t["count"] / t["n"])
+    by_year = (
+        inner.groupby("year_group")[["n", "count"]]
+        .sum()
+        .reset_index()
+        .assign(item=ITEM, label=LABEL, share=lambda t: t["count"] / t["n"])
+    )
+    by_gender = (
+        inner.groupby("gender")[["n", "count"]]
+        .sum()
+        .reset_index()
+        .assign(item=ITEM, label=LABEL, share=lambda t: t["count"] / t["n"])
+    )
     total = table(row(inner["n"].sum(), inner["count"].sum()))
     out = protect({"inner": inner, "year": by_year, "gender": by_gender, "total": total})
     hidden = out["inner"].loc[out["inner"]["suppressed"] == "c", ["year_group", "gender"]]
@@ -312,8 +346,9 @@ def test_two_small_cells_do_not_protect_each_other():
     # girls 2 and boys 1 both hidden while 'other' and the total are shown:
     # total - other = 3 would tell that both are at most 3, so a third cell goes
     total = table(row(150, 33))
-    by_gender = table(row(50, 2, gender="girl"), row(50, 1, gender="boy"),
-                      row(50, 30, gender="other"))
+    by_gender = table(
+        row(50, 2, gender="girl"), row(50, 1, gender="boy"), row(50, 30, gender="other")
+    )
     out = protect({"total": total, "gender": by_gender})
     assert (out["gender"]["suppressed"] == "c").all() or (out["total"]["suppressed"] == "c").all()
     assert_no_recovery(out)
@@ -333,8 +368,12 @@ def test_not_stated_residual_is_an_implicit_cell():
     out = protect({"total": total, "gender": by_gender})
     assert (out["gender"]["suppressed"] == "c").any()
     # count and base of the residual are not recoverable
-    pupils = pd.DataFrame({"gender": ["girl"] * 50 + ["boy"] * 47 + [None] * 3,
-                           ITEM: [1] * 20 + [0] * 30 + [1] * 18 + [0] * 29 + [1, 1, 0]})
+    pupils = pd.DataFrame(
+        {
+            "gender": ["girl"] * 50 + ["boy"] * 47 + [None] * 3,
+            ITEM: [1] * 20 + [0] * 30 + [1] * 18 + [0] * 29 + [1, 1, 0],
+        }
+    )
     assert_no_recovery(out, pupils)
 
 
@@ -349,17 +388,24 @@ def test_a_residual_empty_in_one_wave_is_still_protected_in_the_other():
     rng = np.random.default_rng(3)
     gender = np.array(["girl", "boy"] * 60 + ["girl", "boy"] * 50 + [None] * 3, dtype=object)
     wave = np.array([1] * 120 + [2] * 100 + [1] * 3)
-    pupils = pd.DataFrame({"wave": wave, "gender": gender,
-                           ITEM: (rng.random(len(wave)) < 0.4).astype(float)})
-    tables = {",".join(b) or "total": breakdown(pupils, list(b))
-              for b in [(), ("wave",), ("gender",), ("wave", "gender")]}
+    pupils = pd.DataFrame(
+        {"wave": wave, "gender": gender, ITEM: (rng.random(len(wave)) < 0.4).astype(float)}
+    )
+    tables = {
+        ",".join(b) or "total": breakdown(pupils, list(b))
+        for b in [(), ("wave",), ("gender",), ("wave", "gender")]
+    }
     proven = {}
     original = disclosure._Item._provably_empty
 
     def recording(self):
         empty = original(self)
-        proven.update({tuple(self.categories[d][i] for d, i in zip(self.dims, f)): bool(e)
-                       for f, e in zip(self.finest, empty)})
+        proven.update(
+            {
+                tuple(self.categories[d][i] for d, i in zip(self.dims, f)): bool(e)
+                for f, e in zip(self.finest, empty)
+            }
+        )
         return empty
 
     with pytest.MonkeyPatch.context() as mp:
@@ -413,8 +459,17 @@ def test_rules_are_frozen():
 # ----------------------------------------------------------------- property-based
 
 
-BREAKDOWNS = [(), ("gender",), ("year_group",), ("year_group", "gender"), ("school_id",),
-              ("school_id", "year_group"), ("wave",), ("wave", "gender")]
+BREAKDOWNS = [
+    (),
+    ("gender",),
+    ("year_group",),
+    ("year_group", "gender"),
+    ("school_id",),
+    ("school_id", "year_group"),
+    ("wave",),
+    ("wave", "gender"),
+]
+
 
 @st.composite
 def pupils_strategy(draw, min_size=20, max_size=300):
@@ -427,22 +482,34 @@ def pupils_strategy(draw, min_size=20, max_size=300):
     p_other = draw(st.sampled_from([0.0, 0.03, 0.2]))
     rng = np.random.default_rng(seed)
     p_girl = (1 - p_missing_gender - p_other) / 2
-    gender = rng.choice(np.array(["girl", "boy", "other", None], dtype=object), size,
-                        p=[p_girl, p_girl, p_other, p_missing_gender])
+    gender = rng.choice(
+        np.array(["girl", "boy", "other", None], dtype=object),
+        size,
+        p=[p_girl, p_girl, p_other, p_missing_gender],
+    )
     answer = np.where(rng.random(size) < p_tick, 1.0, 0.0)
     answer[rng.random(size) < 0.05] = np.nan
-    return pd.DataFrame({"wave": rng.choice([1, 2], size), "year_group": rng.choice([7, 9], size),
-                         "gender": gender, "school_id": rng.choice(list("ABCD"), size,
-                                                                   p=[0.4, 0.3, 0.2, 0.1]),
-                         ITEM: answer})
+    return pd.DataFrame(
+        {
+            "wave": rng.choice([1, 2], size),
+            "year_group": rng.choice([7, 9], size),
+            "gender": gender,
+            "school_id": rng.choice(list("ABCD"), size, p=[0.4, 0.3, 0.2, 0.1]),
+            ITEM: answer,
+        }
+    )
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(pupils=pupils_strategy(),
-       chosen=st.sets(st.sampled_from(range(len(BREAKDOWNS))), min_size=1, max_size=4))
+@given(
+    pupils=pupils_strategy(),
+    chosen=st.sets(st.sampled_from(range(len(BREAKDOWNS))), min_size=1, max_size=4),
+)
 def test_random_views_resist_differencing(pupils, chosen):
-    tables = {"by " + ",".join(BREAKDOWNS[i]) or "total": breakdown(pupils, list(BREAKDOWNS[i]))
-              for i in sorted(chosen)}
+    tables = {
+        "by " + ",".join(BREAKDOWNS[i]) or "total": breakdown(pupils, list(BREAKDOWNS[i]))
+        for i in sorted(chosen)
+    }
     out = protect(tables)
     assert_thresholds(out)
     assert_no_recovery(out, pupils)
@@ -451,7 +518,9 @@ def test_random_views_resist_differencing(pupils, chosen):
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pupils=pupils_strategy(min_size=20, max_size=200))
 def test_random_views_with_min_count_5(pupils):
-    tables = {str(b): breakdown(pupils, list(b)) for b in [(), ("gender",), ("year_group", "gender")]}
+    tables = {
+        str(b): breakdown(pupils, list(b)) for b in [(), ("gender",), ("year_group", "gender")]
+    }
     rules = DisclosureRules(min_count=5)
     out = protect(tables, rules)
     assert_thresholds(out, rules)
@@ -471,10 +540,12 @@ def school_pupils_strategy(draw):
     return pupils
 
 
-SCHOOL_VIEWS = [[(), ("school_id",), ("school_id", "gender")],
-                [(), ("school_id", "gender")],
-                [(), ("gender",), ("school_id", "gender")],
-                [(), ("school_id",), ("school_id", "year_group", "gender")]]
+SCHOOL_VIEWS = [
+    [(), ("school_id",), ("school_id", "gender")],
+    [(), ("school_id", "gender")],
+    [(), ("gender",), ("school_id", "gender")],
+    [(), ("school_id",), ("school_id", "year_group", "gender")],
+]
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -489,9 +560,15 @@ def test_random_school_views_resist_differencing(pupils, which):
 def test_school_by_gender_small_cells_and_residuals():
     # every school x gender cell is a finest cell; school C's girls (4) are small,
     # and 2 pupils of school B did not state a gender (total - the rest gives them)
-    spec = {("A", "girl"): (40, 15), ("A", "boy"): (38, 20), ("B", "girl"): (30, 12),
-            ("B", "boy"): (33, 14), ("B", None): (2, 1), ("C", "girl"): (4, 2),
-            ("C", "boy"): (45, 22)}
+    spec = {
+        ("A", "girl"): (40, 15),
+        ("A", "boy"): (38, 20),
+        ("B", "girl"): (30, 12),
+        ("B", "boy"): (33, 14),
+        ("B", None): (2, 1),
+        ("C", "girl"): (4, 2),
+        ("C", "boy"): (45, 22),
+    }
     rows = []
     for (school, gender), (n, count) in spec.items():
         rows += [{"school_id": school, "gender": gender, ITEM: float(i < count)} for i in range(n)]
@@ -511,8 +588,9 @@ def test_school_by_gender_small_cells_and_residuals():
 
 def test_school_view_protects_own_small_counts_against_the_total():
     rng = np.random.default_rng(7)
-    pupils = pd.DataFrame({"school_id": rng.choice(list("ABCDEF"), 600),
-                           "year_group": rng.choice([7, 9], 600)})
+    pupils = pd.DataFrame(
+        {"school_id": rng.choice(list("ABCDEF"), 600), "year_group": rng.choice([7, 9], 600)}
+    )
     pupils[ITEM] = (rng.random(600) < 0.4).astype(float)
     pupils.loc[(pupils.school_id == "A") & (pupils.year_group == 7), ITEM] = 0.0
     pupils.loc[pupils[(pupils.school_id == "A") & (pupils.year_group == 7)].index[:3], ITEM] = 1.0
@@ -544,16 +622,25 @@ def test_school_view_unknown_school():
 def test_format_for_display():
     total = table(row(125, 44)).assign(ci_low=0.27, ci_high=0.44)
     by_year = table(row(60, 4, year_group=7), row(65, 40, year_group=9)).assign(
-        ci_low=0.0, ci_high=0.5)
+        ci_low=0.0, ci_high=0.5
+    )
     out = protect({"total": total, "y": by_year})
     shown = format_for_display(out["total"])
-    assert shown.loc[0, ["n", "count", "share", "ci_low"]].tolist() == ["125", "44", "35.2%", "27.0%"]
+    assert shown.loc[0, ["n", "count", "share", "ci_low"]].tolist() == [
+        "125",
+        "44",
+        "35.2%",
+        "27.0%",
+    ]
     hidden = format_for_display(out["y"])
     assert hidden.loc[0, ["n", "count", "share", "ci_high"]].tolist() == ["60", "c", "c", "c"]
     low = protect({"t": table(row(20, 10))})["t"]
     assert format_for_display(low).loc[0, ["n", "count", "share"]].tolist() == ["20", "u", "u"]
     assert display_value(low.iloc[0], "share", percent=False) == "u"
-    assert display_value({"n": 40.0, "share": 0.25, "suppressed": ""}, "share", percent=False) == "0.250"
+    assert (
+        display_value({"n": 40.0, "share": 0.25, "suppressed": ""}, "share", percent=False)
+        == "0.250"
+    )
     with pytest.raises(ValueError, match="protect it first"):
         format_for_display(total)
 
@@ -594,13 +681,24 @@ from analysis import disclosure  # noqa: E402
 
 
 @settings(max_examples=200, deadline=None)
-@given(a=st.sampled_from([-1.0, 0.0, 1.0]), b=st.sampled_from([-1.0, 0.0, 1.0]),
-       rows=st.lists(st.tuples(st.integers(-2, 2), st.integers(-2, 2), st.integers(-30, 30)),
-                     min_size=1, max_size=8))
+@given(
+    a=st.sampled_from([-1.0, 0.0, 1.0]),
+    b=st.sampled_from([-1.0, 0.0, 1.0]),
+    rows=st.lists(
+        st.tuples(st.integers(-2, 2), st.integers(-2, 2), st.integers(-30, 30)),
+        min_size=1,
+        max_size=8,
+    ),
+)
 def test_two_variable_lp_matches_linprog(a, b, rows):
     got = disclosure._lp2(a, b, [tuple(map(float, r)) for r in rows])
-    res = linprog([a, b], A_ub=[r[:2] for r in rows], b_ub=[r[2] for r in rows],
-                  bounds=[(None, None), (None, None)], method="highs")
+    res = linprog(
+        [a, b],
+        A_ub=[r[:2] for r in rows],
+        b_ub=[r[2] for r in rows],
+        bounds=[(None, None), (None, None)],
+        method="highs",
+    )
     if res.status == 2:
         assert math.isnan(got)
     elif res.status == 3:
@@ -688,8 +786,11 @@ def test_a_breakdown_over_one_school_is_that_school():
         rows += [{"school_id": school, "gender": gender, ITEM: float(i < count)} for i in range(n)]
     pupils = pd.DataFrame(rows)
     pupils.loc[len(pupils) - 2, ITEM] = np.nan  # a girl skipped the item: 14 answered
-    tables = {"total": breakdown(pupils, []), "gender": breakdown(pupils, ["gender"]),
-              "sg": breakdown(pupils, ["school_id", "gender"])}
+    tables = {
+        "total": breakdown(pupils, []),
+        "gender": breakdown(pupils, ["gender"]),
+        "sg": breakdown(pupils, ["school_id", "gender"]),
+    }
     out = protect(tables)
     assert_thresholds(out)
     assert_no_recovery(out, pupils)
@@ -712,14 +813,23 @@ def distribution(pupils: pd.DataFrame, by: list[str], agree=True, item=ITEM) -> 
     the agree margin (codes 3 + 4), with plain pandas."""
     frame = pupils[[*by, item]].dropna(subset=[*by, item])
     rows = []
-    for g, part in (frame.groupby(by) if by else [((), frame)]):
+    for g, part in frame.groupby(by) if by else [((), frame)]:
         g = g if isinstance(g, tuple) else (g,)
         groups = {d: (v.item() if hasattr(v, "item") else v) for d, v in zip(by, g)}
         n = float(len(part))
         for cat in (*CODES, "agree") if agree else CODES:
             c = float(part[item].astype(int).astype(str).isin(AGREE[cat]).sum())
-            rows.append({**groups, "item": item, "label": item, "category": cat, "n": n,
-                         "count": c, "share": c / n})
+            rows.append(
+                {
+                    **groups,
+                    "item": item,
+                    "label": item,
+                    "category": cat,
+                    "n": n,
+                    "count": c,
+                    "share": c / n,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -752,7 +862,10 @@ class CodeView:
                 key = {d: (r[d].item() if hasattr(r[d], "item") else r[d]) for d in dims}
                 present.add(tuple(key.values()))
                 cat = str(r["category"])
-                for q, form in (("count", self.form(key, AGREE[cat])), ("n", self.form(key, set(CODES)))):
+                for q, form in (
+                    ("count", self.form(key, AGREE[cat])),
+                    ("n", self.form(key, set(CODES))),
+                ):
                     if pd.notna(r[q]):
                         self.shown.append((form, float(r[q])))
                     elif q == "n" or r["suppressed"] == "c":
@@ -764,8 +877,13 @@ class CodeView:
                     self.shown.append((self.form(dict(zip(dims, combo)), set(CODES)), 0.0))
 
     def form(self, key: dict, codes: set) -> np.ndarray:
-        return np.array([all(g[self.dims.index(d)] == v for d, v in key.items()) and c in codes
-                         for g, c in self.cols], dtype=float)
+        return np.array(
+            [
+                all(g[self.dims.index(d)] == v for d, v in key.items()) and c in codes
+                for g, c in self.cols
+            ],
+            dtype=float,
+        )
 
 
 def code_subtraction_attack(view: CodeView) -> list:
@@ -851,8 +969,9 @@ def assert_codes_safe(out, pupils=None, rules=DisclosureRules(), item=ITEM):
                 for value, f in ((count, form), (n - count, base - form), (n, base)):
                     if value < rules.min_count:
                         lo, hi = code_range(view, f)
-                        assert hi - lo >= width - 1e-6, \
+                        assert hi - lo >= width - 1e-6, (
                             f"{dict(key)} code {cat}: {value} pinned to [{lo:g}, {hi:g}]"
+                        )
 
 
 def code_pupils(spec: dict) -> pd.DataFrame:
@@ -889,8 +1008,13 @@ def test_hidden_code_not_agree_minus_the_other_agree_code():
 def test_agree_share_alone_keeps_the_other_codes_unknown():
     # only the agree margin of the item is published: codes 1 + 2 are its complement
     pupils = code_pupils({("girl", 7): [3, 4, 50, 60], ("boy", 7): [30, 40, 5, 3]})
-    tables = {name: t[t.category == "agree"].reset_index(drop=True) for name, t in
-              {"total": distribution(pupils, []), "gender": distribution(pupils, ["gender"])}.items()}
+    tables = {
+        name: t[t.category == "agree"].reset_index(drop=True)
+        for name, t in {
+            "total": distribution(pupils, []),
+            "gender": distribution(pupils, ["gender"]),
+        }.items()
+    }
     out = protect(tables)
     s = out["gender"].set_index("gender")["suppressed"]
     assert s["girl"] == "c" and s["boy"] == "c"  # 7 girls disagree: total minus boys gives it
@@ -899,8 +1023,10 @@ def test_agree_share_alone_keeps_the_other_codes_unknown():
 
 def test_without_agree_margins_codes_are_plain_categories():
     pupils = code_pupils({("girl", 7): [30, 40, 50, 60], ("boy", 7): [30, 40, 50, 60]})
-    tables = {"total": distribution(pupils, [], agree=False),
-              "gender": distribution(pupils, ["gender"], agree=False)}
+    tables = {
+        "total": distribution(pupils, [], agree=False),
+        "gender": distribution(pupils, ["gender"], agree=False),
+    }
     out = protect(tables, category_margins={})
     assert (out["gender"]["suppressed"] == "").all()
     # 'agree' not declared a margin is one more code: the codes then exceed the base
@@ -923,24 +1049,41 @@ def code_pupils_strategy(draw):
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     p = rng.dirichlet(np.full(4, draw(st.sampled_from([0.3, 1.0, 3.0]))))
     p_ns = draw(st.sampled_from([0.0, 0.03, 0.1]))
-    gender = rng.choice(np.array(["girl", "boy", "other", None], dtype=object), size,
-                        p=[(1 - p_ns) * 0.47, (1 - p_ns) * 0.47, (1 - p_ns) * 0.06, p_ns])
+    gender = rng.choice(
+        np.array(["girl", "boy", "other", None], dtype=object),
+        size,
+        p=[(1 - p_ns) * 0.47, (1 - p_ns) * 0.47, (1 - p_ns) * 0.06, p_ns],
+    )
     answer = rng.choice([1.0, 2.0, 3.0, 4.0], size, p=p)
     answer[rng.random(size) < 0.05] = np.nan
-    return pd.DataFrame({"gender": gender, "year_group": rng.choice([7, 9], size),
-                         "school_id": rng.choice(list("ABC"), size), ITEM: answer})
+    return pd.DataFrame(
+        {
+            "gender": gender,
+            "year_group": rng.choice([7, 9], size),
+            "school_id": rng.choice(list("ABC"), size),
+            ITEM: answer,
+        }
+    )
 
 
-CODE_VIEWS = [[(), ("gender",)], [(), ("year_group",), ("year_group", "gender")],
-              [(), ("school_id",)], [("gender",)]]
+CODE_VIEWS = [
+    [(), ("gender",)],
+    [(), ("year_group",), ("year_group", "gender")],
+    [(), ("school_id",)],
+    [("gender",)],
+]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(pupils=code_pupils_strategy(), which=st.sampled_from(range(len(CODE_VIEWS))),
-       agree=st.booleans())
+@given(
+    pupils=code_pupils_strategy(),
+    which=st.sampled_from(range(len(CODE_VIEWS))),
+    agree=st.booleans(),
+)
 def test_random_distributions_resist_differencing(pupils, which, agree):
-    tables = {",".join(b) or "total": distribution(pupils, list(b), agree)
-              for b in CODE_VIEWS[which]}
+    tables = {
+        ",".join(b) or "total": distribution(pupils, list(b), agree) for b in CODE_VIEWS[which]
+    }
     out = protect(tables)
     assert_thresholds(out)
     assert_codes_safe(out, pupils)
@@ -981,7 +1124,8 @@ def _check_skips(tables, seen):
             moved = lo - new_lo if side == "min" else new_hi - hi
             assert moved <= 1e-6, (
                 f"{self.item}: hiding {[dict(e.key) for e in extras]} ({system}) moves the "
-                f"{side} of {quantity} by {moved} but it was not solved")
+                f"{side} of {quantity} by {moved} but it was not solved"
+            )
         return answer
 
     with pytest.MonkeyPatch.context() as mp:
@@ -995,13 +1139,18 @@ def _check_skips(tables, seen):
 def test_skipped_candidates_cannot_widen(pupils, distributions):
     seen = []
     if distributions:
-        pupils = pupils.assign(**{ITEM: np.where(pupils[ITEM].isna(), np.nan,
-                                                 (np.arange(len(pupils)) % 4) + 1.0)})
-        tables = {",".join(b) or "total": distribution(pupils, list(b))
-                  for b in [(), ("year_group",), ("year_group", "gender")]}
+        pupils = pupils.assign(
+            **{ITEM: np.where(pupils[ITEM].isna(), np.nan, (np.arange(len(pupils)) % 4) + 1.0)}
+        )
+        tables = {
+            ",".join(b) or "total": distribution(pupils, list(b))
+            for b in [(), ("year_group",), ("year_group", "gender")]
+        }
     else:
-        tables = {",".join(b) or "total": breakdown(pupils, list(b))
-                  for b in [(), ("wave",), ("wave", "year_group"), ("wave", "year_group", "gender")]}
+        tables = {
+            ",".join(b) or "total": breakdown(pupils, list(b))
+            for b in [(), ("wave",), ("wave", "year_group"), ("wave", "year_group", "gender")]
+        }
     _check_skips(tables, seen)
 
 
@@ -1012,16 +1161,27 @@ def test_candidates_are_skipped_on_a_summary_like_view():
     still resists differencing."""
     rng = np.random.default_rng(5)
     size = 400
-    pupils = pd.DataFrame({
-        "wave": rng.choice([1, 2], size), "year_group": rng.choice([7, 9], size),
-        "gender": rng.choice(np.array(["girl", "boy", "other", None], dtype=object), size,
-                             p=[0.47, 0.47, 0.04, 0.02]),
-        "ethnicity": rng.choice(np.array(["a", "b", "c", None], dtype=object), size,
-                                p=[0.8, 0.1, 0.05, 0.05]),
-        ITEM: np.where(rng.random(size) < 0.05, 1.0, 0.0)})
+    pupils = pd.DataFrame(
+        {
+            "wave": rng.choice([1, 2], size),
+            "year_group": rng.choice([7, 9], size),
+            "gender": rng.choice(
+                np.array(["girl", "boy", "other", None], dtype=object),
+                size,
+                p=[0.47, 0.47, 0.04, 0.02],
+            ),
+            "ethnicity": rng.choice(
+                np.array(["a", "b", "c", None], dtype=object), size, p=[0.8, 0.1, 0.05, 0.05]
+            ),
+            ITEM: np.where(rng.random(size) < 0.05, 1.0, 0.0),
+        }
+    )
     dims = ["wave", "year_group", "gender", "ethnicity"]
-    tables = {",".join(b) or "total": breakdown(pupils, list(b))
-              for r in range(len(dims) + 1) for b in itertools.combinations(dims, r)}
+    tables = {
+        ",".join(b) or "total": breakdown(pupils, list(b))
+        for r in range(len(dims) + 1)
+        for b in itertools.combinations(dims, r)
+    }
     seen = []
     out = _check_skips(tables, seen)
     assert len(seen) > 100, f"only {len(seen)} candidates skipped"
@@ -1038,15 +1198,23 @@ def test_trying_all_candidates_at_once_changes_no_result():
 
     rng = np.random.default_rng(11)
     size = 600
-    pupils = pd.DataFrame({
-        "wave": rng.choice([1, 2], size), "year_group": rng.choice([7, 9], size),
-        "gender": rng.choice(np.array(["girl", "boy"], dtype=object), size),
-        "ethnicity": rng.choice(np.array(["a", "b", None], dtype=object), size,
-                                p=[0.75, 0.2, 0.05]),
-        ITEM: np.where(rng.random(size) < 0.04, 1.0, 0.0)})
+    pupils = pd.DataFrame(
+        {
+            "wave": rng.choice([1, 2], size),
+            "year_group": rng.choice([7, 9], size),
+            "gender": rng.choice(np.array(["girl", "boy"], dtype=object), size),
+            "ethnicity": rng.choice(
+                np.array(["a", "b", None], dtype=object), size, p=[0.75, 0.2, 0.05]
+            ),
+            ITEM: np.where(rng.random(size) < 0.04, 1.0, 0.0),
+        }
+    )
     dims = ["wave", "year_group", "gender", "ethnicity"]
-    tables = {",".join(b) or "total": breakdown(pupils, list(b))
-              for r in range(len(dims) + 1) for b in itertools.combinations(dims, r)}
+    tables = {
+        ",".join(b) or "total": breakdown(pupils, list(b))
+        for r in range(len(dims) + 1)
+        for b in itertools.combinations(dims, r)
+    }
     widens = disclosure._Item._widens
     calls = {"joint": 0}
 

@@ -30,7 +30,8 @@ def modules_with_examples() -> list[str]:
 def test_examples_are_found():
     """The finder sees the modules known to have examples (it cannot pass by finding none)."""
     assert {"analysis.settings", "analysis.codebook", "analysis.store"} <= set(
-        modules_with_examples())
+        modules_with_examples()
+    )
 
 
 @pytest.mark.parametrize("name", modules_with_examples())

@@ -27,12 +27,26 @@ def table() -> pd.DataFrame:
         for year in (7, 9):
             for gender in ("girl", "boy"):
                 for _ in range(40):
-                    rows.append({"wave": wave, "year_group": year, "gender": gender,
-                                 **{c: (None if rng.random() < 0.1 else int(rng.random() < 0.4))
-                                    for c in FAVOURITES}})
+                    rows.append(
+                        {
+                            "wave": wave,
+                            "year_group": year,
+                            "gender": gender,
+                            **{
+                                c: (None if rng.random() < 0.1 else int(rng.random() < 0.4))
+                                for c in FAVOURITES
+                            },
+                        }
+                    )
     t = pd.DataFrame(rows)
-    return t.astype({"wave": "Int8", "year_group": "Int8", **{c: "Int8" for c in FAVOURITES},
-                     "gender": pd.CategoricalDtype(list(schema.groups()["gender"].values))})
+    return t.astype(
+        {
+            "wave": "Int8",
+            "year_group": "Int8",
+            **{c: "Int8" for c in FAVOURITES},
+            "gender": pd.CategoricalDtype(list(schema.groups()["gender"].values)),
+        }
+    )
 
 
 def links(value: str) -> dict[str, tuple[str, bytes]]:
@@ -47,9 +61,15 @@ def plain_pandas_shares(table: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     for keys, part in table.groupby(by, observed=True):
         for column in FAVOURITES:
             answered = part[column].dropna().astype(int)
-            rows.append({**dict(zip(by, keys)), "label": schema.item(column).label,
-                         "n": len(answered), "count": int(answered.sum()),
-                         "share": answered.mean()})
+            rows.append(
+                {
+                    **dict(zip(by, keys)),
+                    "label": schema.item(column).label,
+                    "n": len(answered),
+                    "count": int(answered.sum()),
+                    "share": answered.mean(),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -80,20 +100,22 @@ def test_xlsx_link_opens_with_openpyxl_and_holds_the_same_numbers(table):
     assert rows[0] == ("wave", "year_group", "item", "label", "n", "count", "share")
     assert len(rows) == 1 + len(shown)
     expected = plain_pandas_shares(table, ["wave", "year_group"]).set_index(
-        ["wave", "year_group", "label"])
+        ["wave", "year_group", "label"]
+    )
     for wave, year, _item, label, n, count, share in rows[1:]:
         assert isinstance(share, float)
         assert (n, count) == tuple(expected.loc[(wave, year, label), ["n", "count"]])
         assert share == pytest.approx(expected.loc[(wave, year, label), "share"], rel=1e-12)
 
 
-DANGEROUS = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "Maths"]
+DANGEROUS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "Maths"]
 
 
 @pytest.fixture
 def dangerous() -> pd.DataFrame:
-    return pd.DataFrame({"label": DANGEROUS, "n": [-1.5, 2, 3, 4, 5, 6],
-                         "share": [-0.25, 0.5, 0.1, 0.2, 0.3, 0.4]})
+    return pd.DataFrame(
+        {"label": DANGEROUS, "n": [-1.5, 2, 3, 4, 5, 6], "share": [-0.25, 0.5, 0.1, 0.2, 0.3, 0.4]}
+    )
 
 
 def test_csv_neutralises_text_that_a_spreadsheet_would_run(dangerous):
@@ -152,15 +174,17 @@ def test_dashboard_links_follow_the_filter(table):
     # the XLSX link holds the same rows
     media, content = links(value)[f"{name}_girls.xlsx"]
     book = pd.read_excel(io.BytesIO(content))
-    pd.testing.assert_frame_equal(book[["year_group", "label", "n", "share"]],
-                                  got[["year_group", "label", "n", "share"]], check_dtype=False)
+    pd.testing.assert_frame_equal(
+        book[["year_group", "label", "n", "share"]],
+        got[["year_group", "label", "n", "share"]],
+        check_dtype=False,
+    )
     config = board.chart.outputs[0]["data"]["application/vnd.plotly.v1+json"]["config"]
     assert config["toImageButtonOptions"]["filename"] == f"{name}_girls"
 
 
 def test_image_config_names_a_png():
     config = downloads.image_config("subjects")
-    assert config["toImageButtonOptions"] == {"format": "png", "filename": "subjects",
-                                              "scale": 2}
+    assert config["toImageButtonOptions"] == {"format": "png", "filename": "subjects", "scale": 2}
     # the chart follows its container (tests/browser/test_chart_width.py)
     assert config["responsive"] is True

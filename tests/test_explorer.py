@@ -36,10 +36,15 @@ def points(figure, kind="share") -> pd.DataFrame:
         if (trace.meta or {}).get("kind") != kind:
             continue
         for custom, x in zip(trace.customdata, trace.x):
-            rows.append({"group": trace.meta.get("group"), "item": custom[0],
-                         "category": trace.meta.get("category", custom[9]),
-                         "group_label": custom[10] if len(custom) > 10 else trace.name,
-                         "x": None if x is None or np.isnan(x) else x})
+            rows.append(
+                {
+                    "group": trace.meta.get("group"),
+                    "item": custom[0],
+                    "category": trace.meta.get("category", custom[9]),
+                    "group_label": custom[10] if len(custom) > 10 else trace.name,
+                    "x": None if x is None or np.isnan(x) else x,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -90,8 +95,10 @@ def test_compare_by_ethnicity_hides_that_filter_and_ignores_its_value(live, samp
     # the figure carries the same base (a downloaded image says it too), counted by hand
     footer = [a for a in board.figure.layout.annotations if a.name == "footer"]
     assert len(footer) == 1
-    for label, code in (("White British", "white_british"),
-                        ("Other ethnic groups", "other_ethnic_group")):
+    for label, code in (
+        ("White British", "white_british"),
+        ("Other ethnic groups", "other_ethnic_group"),
+    ):
         pupils = year9[year9["ethnicity"] == code]
         answered = pupils[sorted(set(board.rows["item"].astype(str)))]  # the items drawn
         n = answered.notna().sum()
@@ -142,20 +149,29 @@ def test_four_answers_draw_hidden_answers_as_hidden_in_their_place(eight_schools
     board.filters.set(wave=2, gender="girl", ethnicity="other_ethnic_group")
     shown = points(board.figure, "distribution")
     t = eight_schools.table
-    pupils = t[(t["wave"] == 2) & (t["gender"] == "girl")
-               & (t["ethnicity"] == "other_ethnic_group")]
+    pupils = t[
+        (t["wave"] == 2) & (t["gender"] == "girl") & (t["ethnicity"] == "other_ethnic_group")
+    ]
     hidden_rows = board.rows[board.rows["suppressed"].fillna("") != ""]
     assert len(hidden_rows), "this small group should have hidden answers"
     parts = [tr for tr in board.figure.data if tr.type == "bar" and tr.meta["kind"] == "hidden"]
     (withheld,) = [tr for tr in board.figure.data if tr.type == "scatter"]
     assert parts and len(withheld.x)  # both ways of drawing hidden answers are here
     part_at = {round(y, 6): abs(x) for tr in parts for x, y in zip(tr.x, tr.y)}
-    ys = {(c[10], c[0]): y for tr in board.figure.data if tr.meta["kind"] == "distribution"
-          for c, y in zip(tr.customdata, tr.y)}
+    ys = {
+        (c[10], c[0]): y
+        for tr in board.figure.data
+        if tr.meta["kind"] == "distribution"
+        for c, y in zip(tr.customdata, tr.y)
+    }
     for (label, item), row in shown.groupby(["group_label", "item"]):
         answers = pupils[pupils["year_group"] == int(label.split()[-1])][item].dropna()
-        hidden = set(hidden_rows[(hidden_rows["item"] == item) & (
-            hidden_rows["year_group"] == int(label.split()[-1]))]["category"].astype(int))
+        hidden = set(
+            hidden_rows[
+                (hidden_rows["item"] == item)
+                & (hidden_rows["year_group"] == int(label.split()[-1]))
+            ]["category"].astype(int)
+        )
         y = round(ys[(label, item)], 6)
         if not hidden:
             for r in row.itertuples():
@@ -192,8 +208,9 @@ def test_a_small_group_is_marked_not_drawn(live, sample):
     board.filters.set(wave=2, gender="girl", ethnicity="other_ethnic_group")
     shown = points(board.figure)
     t = sample.table
-    pupils = t[(t["wave"] == 2) & (t["gender"] == "girl")
-               & (t["ethnicity"] == "other_ethnic_group")]
+    pupils = t[
+        (t["wave"] == 2) & (t["gender"] == "girl") & (t["ethnicity"] == "other_ethnic_group")
+    ]
     hidden = 0
     for row in shown.itertuples():
         answers = pupils[pupils["year_group"] == row.group][row.item].dropna()
@@ -249,8 +266,16 @@ def test_a_failed_redraw_keeps_the_chart_and_says_so(live, monkeypatch):
 
 
 def test_a_file_without_the_dashboards_questions_is_refused_with_a_message(sample):
-    table = sample.table[["pupil_id", "school_id", "wave", "year_group", "gender",
-                          *schema.block("favourite").columns]]
+    table = sample.table[
+        [
+            "pupil_id",
+            "school_id",
+            "wave",
+            "year_group",
+            "gender",
+            *schema.block("favourite").columns,
+        ]
+    ]
 
     class Survey:
         files = ("favourites_only.csv",)
@@ -274,8 +299,12 @@ def test_setups_name_real_blocks_and_groups():
             assert len(scales) == 1, topic
         assert setup.compare in setup.compares
         assert set(setup.compares) <= set(results.GROUPS)
-    covered = {b for s in (subjects.SETUP, careers.SETUP, enrichment.SETUP)
-               for t in s.topics for b in t.blocks}
+    covered = {
+        b
+        for s in (subjects.SETUP, careers.SETUP, enrichment.SETUP)
+        for t in s.topics
+        for b in t.blocks
+    }
     assert covered == {b.key for b in schema.blocks()}
     assert explorer.topic_axis(subjects.SETUP.topics[0]).startswith("Share choosing")
     assert np.isfinite(len(covered))
@@ -288,8 +317,9 @@ def test_uploaded_files_replace_the_dashboard_and_a_missing_wave_is_not_offered(
     sample = data.ROOT / "data" / "sample"
     framed = shell.DashboardPage(live, subjects.make)
     first = framed.dashboard
-    survey = load_survey([str(sample / "example_export.csv")],
-                         codebook=str(sample / "example_export_codebook.yml"))
+    survey = load_survey(
+        [str(sample / "example_export.csv")], codebook=str(sample / "example_export_codebook.yml")
+    )
     framed.use(survey)
     board = framed.dashboard
     assert board is not first and framed.body.children == (board.widget,)

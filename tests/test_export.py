@@ -11,8 +11,10 @@ import pytest
 from analysis import export
 
 
-@pytest.mark.parametrize("text", ['=HYPERLINK("http://evil.example","click")', "+1+2",
-                                  "-2+3", "@SUM(A1)", "\t=1", "\r=1"])
+@pytest.mark.parametrize(
+    "text",
+    ['=HYPERLINK("http://evil.example","click")', "+1+2", "-2+3", "@SUM(A1)", "\t=1", "\r=1"],
+)
 def test_formula_starts_are_neutralised(text):
     assert export.neutralise(text) == "'" + text
 
@@ -23,9 +25,14 @@ def test_numbers_and_plain_text_are_kept(value):
 
 
 def table():
-    return pd.DataFrame({"label": ['=HYPERLINK("http://evil.example","click")', "Maths"],
-                         "estimate_pp": [-12.5, 3.0], "n": [100, 200],
-                         "flag": [True, False]})
+    return pd.DataFrame(
+        {
+            "label": ['=HYPERLINK("http://evil.example","click")', "Maths"],
+            "estimate_pp": [-12.5, 3.0],
+            "n": [100, 200],
+            "flag": [True, False],
+        }
+    )
 
 
 def test_csv_keeps_negative_numbers_and_neutralises_labels(tmp_path):
@@ -38,10 +45,14 @@ def test_csv_keeps_negative_numbers_and_neutralises_labels(tmp_path):
 
 
 def test_xlsx_has_a_sheet_per_key_numbers_stay_numbers_no_formula(tmp_path):
-    path = export.write_xlsx({"README": export.write_text_sheet(["=cmd|' /C calc'!A0"]),
-                              "Enjoyment": [("Enjoyment: shares", table()),
-                                            ("Enjoyment: comparisons", table())],
-                              "a/b:c?" * 10: table()}, tmp_path / "t.xlsx")
+    path = export.write_xlsx(
+        {
+            "README": export.write_text_sheet(["=cmd|' /C calc'!A0"]),
+            "Enjoyment": [("Enjoyment: shares", table()), ("Enjoyment: comparisons", table())],
+            "a/b:c?" * 10: table(),
+        },
+        tmp_path / "t.xlsx",
+    )
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[:2] == ["README", "Enjoyment"] and len(wb.sheetnames) == 3
     assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in wb.sheetnames)
@@ -65,20 +76,55 @@ def test_sheet_names_are_unique():
 
 
 def mixed_table():
-    texts = ["=a", "+1", "-3", "-3\n", "@x", "\t=1", "\r=1", "Maths", "", "-", "'=a", ".5",
-             "-.5e3", "+4.", "-x"]
-    return pd.DataFrame({
-        "string": pd.Series(texts, dtype="string"),
-        "object": pd.Series(texts, dtype=object),
-        "category": pd.Categorical(texts),
-        "mixed": pd.Series([1, "=a", None, 2.5, float("nan"), "-3", True, "x", pd.NA, "@",
-                            "b", 3, "c", "-d", "e"], dtype=object),
-        "with_na": pd.Series(texts[:12] + [None, pd.NA, float("nan")], dtype="string"),
-        "number": [float(x) for x in range(-7, 8)],
-        "Int64": pd.array([None, *range(-6, 8)], dtype="Int64"),
-        "flag": [True, False] * 7 + [True],
-        "=SUM(A1)": ["a"] * 15,
-    })
+    texts = [
+        "=a",
+        "+1",
+        "-3",
+        "-3\n",
+        "@x",
+        "\t=1",
+        "\r=1",
+        "Maths",
+        "",
+        "-",
+        "'=a",
+        ".5",
+        "-.5e3",
+        "+4.",
+        "-x",
+    ]
+    return pd.DataFrame(
+        {
+            "string": pd.Series(texts, dtype="string"),
+            "object": pd.Series(texts, dtype=object),
+            "category": pd.Categorical(texts),
+            "mixed": pd.Series(
+                [
+                    1,
+                    "=a",
+                    None,
+                    2.5,
+                    float("nan"),
+                    "-3",
+                    True,
+                    "x",
+                    pd.NA,
+                    "@",
+                    "b",
+                    3,
+                    "c",
+                    "-d",
+                    "e",
+                ],
+                dtype=object,
+            ),
+            "with_na": pd.Series(texts[:12] + [None, pd.NA, float("nan")], dtype="string"),
+            "number": [float(x) for x in range(-7, 8)],
+            "Int64": pd.array([None, *range(-6, 8)], dtype="Int64"),
+            "flag": [True, False] * 7 + [True],
+            "=SUM(A1)": ["a"] * 15,
+        }
+    )
 
 
 def test_neutralise_frame_is_neutralise_on_every_cell():
@@ -91,8 +137,7 @@ def test_neutralise_frame_is_neutralise_on_every_cell():
         got = out[column].tolist()
         assert len(got) == len(expected)
         for g, e in zip(got, expected):
-            assert type(g) is type(e) and (g is e or g == e or (g != g and e != e)), \
-                (source, g, e)
+            assert type(g) is type(e) and (g is e or g == e or (g != g and e != e)), (source, g, e)
     assert out["number"].tolist() == t["number"].tolist()  # numbers untouched
     assert out["string"].tolist()[4:8] == ["'@x", "'\t=1", "'\r=1", "Maths"]
     assert out["mixed"].tolist()[:2] == [1, "'=a"] and out["mixed"].tolist()[13] == "'-d"
@@ -107,8 +152,10 @@ def test_xlsx_cells_have_the_right_types_and_missing_values_are_empty(tmp_path):
     assert ws.freeze_panes == "A2"  # one untitled table: its header stays in view
     header = [c.value for c in ws[1]]
     assert header == list(export.neutralise_frame(t).columns)
-    col = {name: [ws.cell(row=r, column=j + 1).value for r in range(2, 17)]
-           for j, name in enumerate(header)}
+    col = {
+        name: [ws.cell(row=r, column=j + 1).value for r in range(2, 17)]
+        for j, name in enumerate(header)
+    }
     for cells in ws.iter_rows():
         assert all(c.data_type != "f" for c in cells)
     # text stays text, even text that is a plain number

@@ -18,33 +18,70 @@ from analysis.figures import style
 
 def comparison(rows: list[dict]) -> pd.DataFrame:
     """Comparison-shaped rows: unset columns get plain defaults."""
-    base = {"measure": "gender_gap", "schools": "all", "block": "consider", "compared": "",
-            "se_pp": 1.0, "t": 1.0, "df": 26.0, "p_value": 0.5, "q_value": 0.5,
-            "significant_fdr": False, "fdr_family": "Benjamini-Hochberg at 0.05 over the 16 "
-            "gender_gap tests of block 'consider'", "n_schools": 27, "low_base": False,
-            "suppressed": ""}
+    base = {
+        "measure": "gender_gap",
+        "schools": "all",
+        "block": "consider",
+        "compared": "",
+        "se_pp": 1.0,
+        "t": 1.0,
+        "df": 26.0,
+        "p_value": 0.5,
+        "q_value": 0.5,
+        "significant_fdr": False,
+        "fdr_family": "Benjamini-Hochberg at 0.05 over the 16 gender_gap tests of block 'consider'",
+        "n_schools": 27,
+        "low_base": False,
+        "suppressed": "",
+    }
     table = pd.DataFrame([{**base, **r} for r in rows])
     return table[list(measures.COMPARISON_COLUMNS)]
 
 
 def row(item, label, first, second, ci, significant=False, n=(100.0, 90.0), **more):
     """One gap: shares ``first``/``second`` (proportions), interval ``ci`` in pp."""
-    return {"item": item, "label": label, "share_first": first, "share_second": second,
-            "n_first": n[0], "n_second": n[1], "estimate_pp": 100 * (first - second),
-            "ci_low_pp": ci[0], "ci_high_pp": ci[1], "significant_fdr": significant, **more}
+    return {
+        "item": item,
+        "label": label,
+        "share_first": first,
+        "share_second": second,
+        "n_first": n[0],
+        "n_second": n[1],
+        "estimate_pp": 100 * (first - second),
+        "ci_low_pp": ci[0],
+        "ci_high_pp": ci[1],
+        "significant_fdr": significant,
+        **more,
+    }
 
 
 @pytest.fixture
 def gaps() -> pd.DataFrame:
     # gaps: science 5 pp, engineering 20 pp (significant), maths -3 pp; technology hidden
-    return comparison([
-        row("consider_science", "Science", 0.60, 0.55, (-1.0, 11.0)),
-        row("consider_technology", "Technology", np.nan, np.nan, (np.nan, np.nan),
-            suppressed="c", n=(8.0, 90.0)),
-        row("consider_engineering", "Engineering", 0.50, 0.30, (15.0, 25.0), significant=True,
-            n=(120.0, 95.0)),
-        row("consider_maths", "Maths", 0.52, 0.55, (-8.0, 2.0)),
-    ])
+    return comparison(
+        [
+            row("consider_science", "Science", 0.60, 0.55, (-1.0, 11.0)),
+            row(
+                "consider_technology",
+                "Technology",
+                np.nan,
+                np.nan,
+                (np.nan, np.nan),
+                suppressed="c",
+                n=(8.0, 90.0),
+            ),
+            row(
+                "consider_engineering",
+                "Engineering",
+                0.50,
+                0.30,
+                (15.0, 25.0),
+                significant=True,
+                n=(120.0, 95.0),
+            ),
+            row("consider_maths", "Maths", 0.52, 0.55, (-8.0, 2.0)),
+        ]
+    )
 
 
 def points(fig, role="estimate", **meta):
@@ -79,8 +116,7 @@ def test_gap_dots_draw_each_gap_with_its_interval(gaps):
 
 def test_gap_dots_are_sorted_largest_first_hidden_last(gaps):
     fig = charts.gap_dots(gaps)
-    assert list(fig.layout.yaxis.categoryarray) == ["Engineering", "Science", "Maths",
-                                                    "Technology"]
+    assert list(fig.layout.yaxis.categoryarray) == ["Engineering", "Science", "Maths", "Technology"]
     assert fig.layout.yaxis.autorange == "reversed"  # first category at the top
 
 
@@ -107,8 +143,7 @@ def test_both_legend_entries_stay_when_nothing_is_significant(gaps):
 def test_a_hidden_gap_is_marked_not_drawn(gaps):
     fig = charts.gap_dots(gaps)
     assert "consider_technology" not in points(fig)
-    assert all("Technology" not in [y for x, y in zip(t.x, t.y) if x is not None]
-               for t in fig.data)
+    assert all("Technology" not in [y for x, y in zip(t.x, t.y) if x is not None] for t in fig.data)
     notes = [a for a in fig.layout.annotations if a.name == "hidden:consider_technology"]
     assert len(notes) == 1
     assert notes[0].text == "<b>c</b>" and notes[0].y == "Technology" and notes[0].x == 0
@@ -120,8 +155,9 @@ def test_a_row_without_an_estimate_is_marked_with_a_dash(gaps):
     empty.loc[0, ["estimate_pp", "ci_low_pp", "ci_high_pp"]] = np.nan
     fig = charts.gap_dots(empty)
     assert "consider_science" not in points(fig)
-    assert [a.text for a in fig.layout.annotations if a.name == "hidden:consider_science"] \
-        == [f"<b>{charts.NO_FIGURE}</b>"]
+    assert [a.text for a in fig.layout.annotations if a.name == "hidden:consider_science"] == [
+        f"<b>{charts.NO_FIGURE}</b>"
+    ]
 
 
 def test_gap_dots_have_a_zero_line_and_say_their_base(gaps):
@@ -130,16 +166,22 @@ def test_gap_dots_have_a_zero_line_and_say_their_base(gaps):
     assert len(zero) == 1 and zero[0].x0 == zero[0].x1 == 0 and zero[0].xref == "x"
     assert fig.layout.title.text == "Gender gap (boys − girls): careers"
     # boys n 8-120 (8 shown: a base under 10 would be NaN in real tables), girls 90-95
-    assert fig.layout.title.subtitle.text == \
-        "Boys n = 8–120, girls n = 90–95 · 27 schools in all"
+    assert fig.layout.title.subtitle.text == "Boys n = 8–120, girls n = 90–95 · 27 schools in all"
     low, high = fig.layout.xaxis.range
     assert low < -8 and high > 25  # every interval and zero in view
 
 
-@pytest.mark.parametrize("measure, schools, spans", [
-    ("gender_gap", "all", False), ("change_waves", "all", True), ("cohort", "all", True),
-    ("gender_gap_change_waves", "all", True), ("change_waves", "common", False),
-    ("gender_gap_change_years", "all", False)])
+@pytest.mark.parametrize(
+    "measure, schools, spans",
+    [
+        ("gender_gap", "all", False),
+        ("change_waves", "all", True),
+        ("cohort", "all", True),
+        ("gender_gap_change_waves", "all", True),
+        ("change_waves", "common", False),
+        ("gender_gap_change_years", "all", False),
+    ],
+)
 def test_base_text_says_when_the_school_count_is_of_both_waves(gaps, measure, schools, spans):
     rows = gaps.assign(measure=measure, schools=schools)
     words = charts.base_text(rows, "Wave 1", "Wave 2")
@@ -159,22 +201,46 @@ def test_labels_carry_the_block_when_there_are_several(gaps):
 
 
 def test_an_empty_table_says_so():
-    fig = charts.gap_dots(comparison([row("consider_maths", "Maths", 0.5, 0.5, (0, 0))])
-                          .iloc[:0])
+    fig = charts.gap_dots(comparison([row("consider_maths", "Maths", 0.5, 0.5, (0, 0))]).iloc[:0])
     assert [a.text for a in fig.layout.annotations] == ["No figures for this choice."]
 
 
 @pytest.fixture
 def gap_change() -> pd.DataFrame:
     """A gap at year 7 and year 9 (share_first/second hold the gaps as proportions)."""
-    return comparison([
-        row("consider_engineering", "Engineering", 0.20, 0.26, (1.0, 11.0), significant=True,
-            estimate_pp=6.0, measure="gender_gap_change_years"),
-        row("consider_maths", "Maths", 0.02, 0.01, (-6.0, 4.0), estimate_pp=-1.0,
-            measure="gender_gap_change_years"),
-        row("consider_science", "Science", np.nan, np.nan, (np.nan, np.nan),
-            estimate_pp=np.nan, suppressed="u", measure="gender_gap_change_years"),
-    ])
+    return comparison(
+        [
+            row(
+                "consider_engineering",
+                "Engineering",
+                0.20,
+                0.26,
+                (1.0, 11.0),
+                significant=True,
+                estimate_pp=6.0,
+                measure="gender_gap_change_years",
+            ),
+            row(
+                "consider_maths",
+                "Maths",
+                0.02,
+                0.01,
+                (-6.0, 4.0),
+                estimate_pp=-1.0,
+                measure="gender_gap_change_years",
+            ),
+            row(
+                "consider_science",
+                "Science",
+                np.nan,
+                np.nan,
+                (np.nan, np.nan),
+                estimate_pp=np.nan,
+                suppressed="u",
+                measure="gender_gap_change_years",
+            ),
+        ]
+    )
 
 
 def test_dumbbell_draws_both_gaps_and_the_change(gap_change):
@@ -217,13 +283,29 @@ def test_dumbbell_across_waves_uses_the_wave_colours(gap_change):
 
 
 def test_change_dots_show_both_shares_in_percent():
-    table = comparison([
-        row("enjoy_maths", "Maths", 0.70, 0.60, (-14.0, -6.0), significant=True,
-            estimate_pp=-10.0, measure="cohort", n=(2000.0, 1100.0)),
-        row("enjoy_art", "Art", 0.50, 0.52, (-2.0, 6.0), estimate_pp=2.0, measure="cohort"),
-    ])
-    fig = charts.change_dots(table, first="Year 7 in 2008", second="Year 9 in 2010",
-                             first_colour="#E69F00", second_colour="#0072B2")
+    table = comparison(
+        [
+            row(
+                "enjoy_maths",
+                "Maths",
+                0.70,
+                0.60,
+                (-14.0, -6.0),
+                significant=True,
+                estimate_pp=-10.0,
+                measure="cohort",
+                n=(2000.0, 1100.0),
+            ),
+            row("enjoy_art", "Art", 0.50, 0.52, (-2.0, 6.0), estimate_pp=2.0, measure="cohort"),
+        ]
+    )
+    fig = charts.change_dots(
+        table,
+        first="Year 7 in 2008",
+        second="Year 9 in 2010",
+        first_colour="#E69F00",
+        second_colour="#0072B2",
+    )
     assert points(fig, "first")["enjoy_maths"][0] == pytest.approx(70.0)
     assert points(fig, "second")["enjoy_maths"][0] == pytest.approx(60.0)
     assert points(fig)["enjoy_maths"][0] == pytest.approx(-10.0)
@@ -235,19 +317,29 @@ def test_change_dots_show_both_shares_in_percent():
 
 def test_without_the_two_figures_the_change_is_drawn_and_the_left_panel_says_why(gap_change):
     # a publication bundle publishes the change of a gap but not the gaps or bases
-    published = gap_change.assign(share_first=np.nan, share_second=np.nan, n_first=np.nan,
-                                  n_second=np.nan)
+    published = gap_change.assign(
+        share_first=np.nan, share_second=np.nan, n_first=np.nan, n_second=np.nan
+    )
     fig = charts.gap_change_dumbbell(published)
     assert points(fig)["consider_engineering"][0] == pytest.approx(6.0)
     assert points(fig, "first") == {} and points(fig, "second") == {}
-    assert [a.text for a in fig.layout.annotations if a.name == "unpublished"] == \
-        [charts.UNPUBLISHED_PARTS]
+    assert [a.text for a in fig.layout.annotations if a.name == "unpublished"] == [
+        charts.UNPUBLISHED_PARTS
+    ]
     assert "n not published" in fig.layout.title.subtitle.text
     # and no legend entry for the markers that are not drawn
-    assert [t.showlegend for t in fig.data if t.meta["role"] in ("first", "second")] \
-        == [False, False]
-    assert all(t.showlegend is not False for t in charts.gap_change_dumbbell(gap_change).data
-               if t.meta["role"] in ("first", "second"))
+    assert [t.showlegend for t in fig.data if t.meta["role"] in ("first", "second")] == [
+        False,
+        False,
+    ]
+    assert all(
+        t.showlegend is not False
+        for t in charts.gap_change_dumbbell(gap_change).data
+        if t.meta["role"] in ("first", "second")
+    )
     # with the figures there, no such note
-    assert not [a for a in charts.gap_change_dumbbell(gap_change).layout.annotations
-                if a.name == "unpublished"]
+    assert not [
+        a
+        for a in charts.gap_change_dumbbell(gap_change).layout.annotations
+        if a.name == "unpublished"
+    ]

@@ -72,10 +72,14 @@ def cluster_ols(y, X, school):
 
 
 def regression_frame(t: pd.DataFrame, item: str) -> pd.DataFrame:
-    d = pd.DataFrame({"y": yes(t, item).to_numpy(),
-                      "boy": (t["gender"] == "boy").astype(float).to_numpy(),
-                      "y9": (t["year_group"] == 9).astype(float).to_numpy(),
-                      "school": t["school_id"].astype(str).to_numpy()})
+    d = pd.DataFrame(
+        {
+            "y": yes(t, item).to_numpy(),
+            "boy": (t["gender"] == "boy").astype(float).to_numpy(),
+            "y9": (t["year_group"] == 9).astype(float).to_numpy(),
+            "school": t["school_id"].astype(str).to_numpy(),
+        }
+    )
     return d[d["y"].notna().to_numpy()].reset_index(drop=True)
 
 
@@ -91,8 +95,11 @@ def our_interval_from_statsmodels(fit, coefficient: str, n: int, k: int, schools
 
 def test_gap_on_the_chart_is_boys_share_minus_girls_share(live, table):
     dashboard = gender_gaps.GenderGaps(live)
-    assert (dashboard.block.value, dashboard.wave.value, dashboard.year_group.value) == \
-        ("consider", 1, 7)
+    assert (dashboard.block.value, dashboard.wave.value, dashboard.year_group.value) == (
+        "consider",
+        1,
+        7,
+    )
     cell = table[(table["wave"] == 1) & (table["year_group"] == 7)]
     boys, girls = cell[cell["gender"] == "boy"], cell[cell["gender"] == "girl"]
     points = drawn(dashboard.gaps.figure)
@@ -106,8 +113,9 @@ def test_gap_on_the_chart_is_boys_share_minus_girls_share(live, table):
 
 def test_gap_interval_is_statsmodels_cluster_ols(live, table):
     dashboard = gender_gaps.GenderGaps(live)
-    cell = table[(table["wave"] == 1) & (table["year_group"] == 7)
-                 & table["gender"].isin(["boy", "girl"])]
+    cell = table[
+        (table["wave"] == 1) & (table["year_group"] == 7) & table["gender"].isin(["boy", "girl"])
+    ]
     d = regression_frame(cell, ENGINEERING)
     fit = cluster_ols(d["y"], sm.add_constant(d[["boy"]]), d["school"])
     expected = our_interval_from_statsmodels(fit, "boy", len(d), 2, d["school"].nunique())
@@ -131,12 +139,16 @@ def test_year7_to_year9_change_is_the_ols_interaction(live, table):
     assert interval(point) == pytest.approx(expected, rel=1e-9)
     # the dumbbell's ends are the gaps at year 7 and year 9
     y7 = wave[wave["year_group"] == 7]
-    gap7 = share(y7[y7["gender"] == "boy"], ENGINEERING) - share(y7[y7["gender"] == "girl"],
-                                                                   ENGINEERING)
+    gap7 = share(y7[y7["gender"] == "boy"], ENGINEERING) - share(
+        y7[y7["gender"] == "girl"], ENGINEERING
+    )
     assert drawn(dashboard.years.figure, "first")[ENGINEERING][0] == pytest.approx(100 * gap7)
     # the answer is on the chart: significant (filled) or not (hollow), by BH q < 0.05
-    q = live.comparisons("gender_gap_change_years", ["consider"]).set_index(
-        ["wave", "item"]).loc[(1, ENGINEERING), "q_value"]
+    q = (
+        live.comparisons("gender_gap_change_years", ["consider"])
+        .set_index(["wave", "item"])
+        .loc[(1, ENGINEERING), "q_value"]
+    )
     assert point[1].meta["significant"] == bool(q < 0.05)
 
 
@@ -149,8 +161,9 @@ def test_ethnicity_toggle_shows_other_minus_white_british(live, table):
     other = cell[cell["ethnicity"] == "other_ethnic_group"]
     white = cell[cell["ethnicity"] == "white_british"]
     after = drawn(dashboard.gaps.figure)[ENGINEERING][0]
-    assert after == pytest.approx(100 * (share(other, ENGINEERING) - share(white, ENGINEERING)),
-                                  rel=1e-10)
+    assert after == pytest.approx(
+        100 * (share(other, ENGINEERING) - share(white, ENGINEERING)), rel=1e-10
+    )
     assert after != pytest.approx(before)
 
 
@@ -160,8 +173,10 @@ def test_wave_and_year_choices_redraw_the_gaps(live, table):
     dashboard.year_group.value = 9
     assert "wave 2 (2010), year 9" in dashboard.gaps.figure.layout.title.text
     cell = table[(table["wave"] == 2) & (table["year_group"] == 9)]
-    expected = 100 * (share(cell[cell["gender"] == "boy"], "consider_maths")
-                      - share(cell[cell["gender"] == "girl"], "consider_maths"))
+    expected = 100 * (
+        share(cell[cell["gender"] == "boy"], "consider_maths")
+        - share(cell[cell["gender"] == "girl"], "consider_maths")
+    )
     assert drawn(dashboard.gaps.figure)["consider_maths"][0] == pytest.approx(expected)
     assert "year 9" in dashboard.waves.figure.layout.title.text
 
@@ -183,8 +198,11 @@ def test_a_hidden_gap_is_marked_not_drawn(live):
     assert len(hidden)  # the sample hides at least one (few girls choose engineering)
     for row in hidden.itertuples():
         assert row.item not in drawn(dashboard.gaps.figure)
-        notes = [a.text for a in dashboard.gaps.figure.layout.annotations
-                 if a.name == f"hidden:{row.item}"]
+        notes = [
+            a.text
+            for a in dashboard.gaps.figure.layout.annotations
+            if a.name == f"hidden:{row.item}"
+        ]
         assert notes == [f"<b>{row.suppressed}</b>"]
     # the download keeps the row, with its mark and no number
     csv = pd.read_csv(io.BytesIO(downloads.csv_bytes(dashboard.gaps.downloads.table)))
@@ -198,8 +216,7 @@ def test_schools_toggle_says_which_schools_the_waves_chart_uses(live):
     assert "all schools" in dashboard.waves.figure.layout.title.text
     before = [list(t.x) for t in dashboard.waves.figure.data]
     dashboard.schools.value = "common"
-    assert "only the 19 schools surveyed in both waves" in \
-        dashboard.waves.figure.layout.title.text
+    assert "only the 19 schools surveyed in both waves" in dashboard.waves.figure.layout.title.text
     assert [list(t.x) for t in dashboard.waves.figure.data] != before
     assert set(dashboard.waves.table["schools"]) == {"common"}
 
@@ -208,8 +225,9 @@ def test_the_page_says_fdr_is_per_block(live):
     dashboard = gender_gaps.GenderGaps(live)
     assert "per block" in gender_gaps.INTRO and "Benjamini-Hochberg" in gender_gaps.INTRO
     family = live.comparisons("gender_gap", ["consider"])["fdr_family"].iloc[0]
-    assert gender_gaps.fdr_sentence(pd.DataFrame({"fdr_family": [family]})) \
-        in dashboard.gaps.fdr.value
+    assert (
+        gender_gaps.fdr_sentence(pd.DataFrame({"fdr_family": [family]})) in dashboard.gaps.fdr.value
+    )
 
 
 def test_choices_never_recompute_the_tables(live, monkeypatch):
@@ -217,12 +235,19 @@ def test_choices_never_recompute_the_tables(live, monkeypatch):
     calls = []
     for name in ("gaps", "gap_change", "change", "cohort", "shares"):
         real = getattr(live.aggregates, name)
-        monkeypatch.setattr(live.aggregates, name,
-                            lambda *a, _real=real, _name=name, **k: calls.append(_name)
-                            or _real(*a, **k))
-    for control, value in ((dashboard.compare, "ethnicity"), (dashboard.wave, 2),
-                           (dashboard.block, "enjoy"), (dashboard.schools, "common"),
-                           (dashboard.year_group, 9), (dashboard.compare, "gender")):
+        monkeypatch.setattr(
+            live.aggregates,
+            name,
+            lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k),
+        )
+    for control, value in (
+        (dashboard.compare, "ethnicity"),
+        (dashboard.wave, 2),
+        (dashboard.block, "enjoy"),
+        (dashboard.schools, "common"),
+        (dashboard.year_group, 9),
+        (dashboard.compare, "gender"),
+    ):
         control.value = value
     assert calls == []
 
@@ -267,9 +292,13 @@ def test_cohort_is_year7_in_2008_against_year9_in_2010_with_ols_interval(live, t
     assert drawn(fig, "first")[ENGINEERING][0] == pytest.approx(100 * share(before, ENGINEERING))
     assert drawn(fig, "second")[ENGINEERING][0] == pytest.approx(100 * share(after, ENGINEERING))
     both = pd.concat([before, after])
-    d = pd.DataFrame({"y": yes(both, ENGINEERING).to_numpy(),
-                      "later": (both["wave"] == 2).astype(float).to_numpy(),
-                      "school": both["school_id"].astype(str).to_numpy()}).dropna()
+    d = pd.DataFrame(
+        {
+            "y": yes(both, ENGINEERING).to_numpy(),
+            "later": (both["wave"] == 2).astype(float).to_numpy(),
+            "school": both["school_id"].astype(str).to_numpy(),
+        }
+    ).dropna()
     fit = cluster_ols(d["y"], sm.add_constant(d[["later"]]), d["school"])
     point = drawn(fig)[ENGINEERING]
     assert point[0] == pytest.approx(100 * fit.params["later"], rel=1e-9)
@@ -351,8 +380,10 @@ def test_fdr_sentence_is_in_words_with_the_family_size(live):
     rows = live.comparisons("gender_gap", ["consider"])
     m = int(np.isfinite(rows["p_value"].astype(float)).sum())  # every wave x year group
     words = gender_gaps.fdr_sentence(rows)
-    assert f"Benjamini-Hochberg at 5% over the {m} gender gaps of the block " \
-           "“STEM careers considered”" in words
+    assert (
+        f"Benjamini-Hochberg at 5% over the {m} gender gaps of the block "
+        "“STEM careers considered”" in words
+    )
     assert "gender_gap" not in words and "'consider'" not in words
     # a family the page does not know is shown as written, not lost
     odd = pd.DataFrame({"fdr_family": ["Benjamini-Hochberg at 0.05 over the 3 odd tests"]})
@@ -381,8 +412,9 @@ def schools_file(table: pd.DataFrame, in_both: int, one_wave_only: int):
     one, two = (set(table[table["wave"] == w]["school_id"]) for w in (1, 2))
     keep = sorted(one & two)[:in_both] + sorted(one - two)[:one_wave_only]
     assert len(keep) == in_both + one_wave_only
-    return results.LiveResults(Survey(table[table["school_id"].isin(keep)]
-                                      .reset_index(drop=True), ("own.csv",)))
+    return results.LiveResults(
+        Survey(table[table["school_id"].isin(keep)].reset_index(drop=True), ("own.csv",))
+    )
 
 
 @pytest.mark.parametrize("in_both, wave_1_only", [(8, 0), (5, 3)])
@@ -401,14 +433,14 @@ def test_every_sentence_about_schools_and_waves_is_the_data_shown(table, in_both
     page = waves.Waves(live)
     gaps = gender_gaps.GenderGaps(live)
     note = page.schools_note.value
-    subtitles = [p.figure.layout.title.subtitle.text
-                 for p in (page.change, page.cohort, gaps.waves)]
+    subtitles = [
+        p.figure.layout.title.subtitle.text for p in (page.change, page.cohort, gaps.waves)
+    ]
     said = " ".join([note, *subtitles, waves.INTRO, gender_gaps.INTRO])
     for words in subtitles:  # all schools: both waves' schools counted together
         assert "8 schools in all" in words, words
     if wave_1_only:
-        assert "Wave 2 surveyed fewer schools than wave 1 (5 against 8; 5 in both waves)" \
-            in note
+        assert "Wave 2 surveyed fewer schools than wave 1 (5 against 8; 5 in both waves)" in note
         assert all(w.endswith("8 schools in all, 5 of them in both waves") for w in subtitles)
     else:
         assert "All 8 schools were surveyed in both waves" in note
@@ -416,14 +448,17 @@ def test_every_sentence_about_schools_and_waves_is_the_data_shown(table, in_both
         assert "fewer schools" not in said and "not all in both" not in said
     # like for like names the schools in both waves
     page.schools.value = "common"
-    assert f"only the {both} schools surveyed in both waves" in \
-        page.change.figure.layout.title.text
+    assert f"only the {both} schools surveyed in both waves" in page.change.figure.layout.title.text
     assert page.change.figure.layout.title.subtitle.text.endswith(f"{both} schools in all")
 
 
 def test_fdr_sentence_says_the_families_own_level():
-    families = pd.DataFrame({"fdr_family": [
-        "Benjamini-Hochberg at 0.1 over the 3 gender_gap tests of block 'enjoy'",
-        "Benjamini-Hochberg at 0.1 over the 4 gender_gap tests of block 'easy'"]})
-    assert "Benjamini-Hochberg at 10% over each block's tests" in \
-        gender_gaps.fdr_sentence(families)
+    families = pd.DataFrame(
+        {
+            "fdr_family": [
+                "Benjamini-Hochberg at 0.1 over the 3 gender_gap tests of block 'enjoy'",
+                "Benjamini-Hochberg at 0.1 over the 4 gender_gap tests of block 'easy'",
+            ]
+        }
+    )
+    assert "Benjamini-Hochberg at 10% over each block's tests" in gender_gaps.fdr_sentence(families)

@@ -40,9 +40,13 @@ def test_a_second_add_gives_no_new_password(network):
 
 def test_groups_are_the_roles_identity_reads(network):
     groups = hub.groups(hub.read_network(network))
-    assert groups == {"role-network-lead": ["nia"], "role-school-lead": ["ann", "bob"],
-                      "role-researcher": ["rhys"], "school-S01": ["ann", "cat"],
-                      "school-S02": ["bob"]}
+    assert groups == {
+        "role-network-lead": ["nia"],
+        "role-school-lead": ["ann", "bob"],
+        "role-researcher": ["rhys"],
+        "school-S01": ["ann", "cat"],
+        "school-S02": ["bob"],
+    }
     member_of = {}
     for group, users in groups.items():
         for user in users:
@@ -87,12 +91,20 @@ def test_pages_per_role_before_and_after_publishing(network):
     _bundle(network / "bundles" / "school-S01", school="S01")
     pages, bundle = hub.pages_for(lead, network)
     assert bundle == network / "bundles" / "school-S01"
-    assert pages == ["index", "subjects", "careers", "enrichment", "gender_gaps", "waves",
-                     "my_school", *mine]
+    assert pages == [
+        "index",
+        "subjects",
+        "careers",
+        "enrichment",
+        "gender_gaps",
+        "waves",
+        "my_school",
+        *mine,
+    ]
     bob = identity.visitor_from_groups("bob", ["school-S02", "role-school-lead"])
     pages, bundle = hub.pages_for(bob, network)  # S02 has no bundle of its own yet
     assert bundle == network / "bundles" / "network" and "my_school" not in pages
-    assert hub.pages_for(nia, network)[0][-len(mine) - 1:] == [*mine, "network"]
+    assert hub.pages_for(nia, network)[0][-len(mine) - 1 :] == [*mine, "network"]
     assert "planner" not in hub.pages_for(member, network)[0]
 
 
@@ -112,19 +124,25 @@ def test_the_hub_configuration(network, monkeypatch, tmp_path):
 
 
 def test_the_users_server_is_hardened_voila(network, tmp_path, monkeypatch):
-    monkeypatch.setattr(identity, "hub_visitor", lambda environ: identity.visitor_from_groups(
-        "ann", ["school-S01", "role-school-lead"]))
+    monkeypatch.setattr(
+        identity,
+        "hub_visitor",
+        lambda environ: identity.visitor_from_groups("ann", ["school-S01", "role-school-lead"]),
+    )
     root, ipython = tmp_path / "root", tmp_path / "ipython"
     root.mkdir()
-    environ = {"JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:45678/user/ann/",
-               "JUPYTERHUB_SERVICE_PREFIX": "/user/ann/", "KS3_HUB_DIR": str(network),
-               "JUPYTERHUB_USER": "ann", "JUPYTERHUB_API_URL": "http://127.0.0.1:1/hub/api"}
+    environ = {
+        "JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:45678/user/ann/",
+        "JUPYTERHUB_SERVICE_PREFIX": "/user/ann/",
+        "KS3_HUB_DIR": str(network),
+        "JUPYTERHUB_USER": "ann",
+        "JUPYTERHUB_API_URL": "http://127.0.0.1:1/hub/api",
+    }
     argv, env = hub.singleuser_command(environ, root, ipython)
     assert {p.name for p in root.iterdir()} <= {"index.ipynb", "planner.ipynb", "manager.ipynb"}
     assert {"index.ipynb", "planner.ipynb"} <= {p.name for p in root.iterdir()}
     assert "--port=45678" in argv and "--Voila.base_url=/user/ann/" in argv
-    assert ("--Voila.identity_provider_class=dashboards.hub_auth.OwnerOnlyIdentityProvider"
-            in argv)
+    assert "--Voila.identity_provider_class=dashboards.hub_auth.OwnerOnlyIdentityProvider" in argv
     assert "--VoilaConfiguration.file_denylist=['.*']" in argv
     assert env["KS3_STORE"] == str(network / "store.sqlite") and "KS3_BUNDLE" not in env
 

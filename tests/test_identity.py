@@ -47,25 +47,30 @@ def test_two_browsers_are_two_owners():
     assert a.owner != b.owner
 
 
-@pytest.mark.parametrize("groups, role, schools, owner", [
-    (["school-S05", "role-school-lead"], "school_lead", ("S05",), "school:S05"),
-    (["school-S05"], "colleague", ("S05",), "school:S05"),
-    (["school-S07", "school-S05"], "colleague", ("S05", "S07"), "school:S05"),
-    (["role-network-lead"], "network_lead", (), "user:ann"),
-    (["role-network-lead", "school-S05"], "network_lead", ("S05",), "user:ann"),
-    (["role-researcher"], "researcher", (), "user:ann"),
-    (["role-school-lead"], "member", (), "user:ann"),  # a lead of no school yet
-    ([], "member", (), "user:ann"),
-    (["school-../x", "school-"], "member", (), "user:ann"),  # not school ids
-])
+@pytest.mark.parametrize(
+    "groups, role, schools, owner",
+    [
+        (["school-S05", "role-school-lead"], "school_lead", ("S05",), "school:S05"),
+        (["school-S05"], "colleague", ("S05",), "school:S05"),
+        (["school-S07", "school-S05"], "colleague", ("S05", "S07"), "school:S05"),
+        (["role-network-lead"], "network_lead", (), "user:ann"),
+        (["role-network-lead", "school-S05"], "network_lead", ("S05",), "user:ann"),
+        (["role-researcher"], "researcher", (), "user:ann"),
+        (["role-school-lead"], "member", (), "user:ann"),  # a lead of no school yet
+        ([], "member", (), "user:ann"),
+        (["school-../x", "school-"], "member", (), "user:ann"),  # not school ids
+    ],
+)
 def test_roles_and_schools_come_from_hub_groups(groups, role, schools, owner):
     assert identity.visitor_from_groups("ann", groups) == Visitor("ann", role, schools, owner)
 
 
 def test_a_user_name_the_store_cannot_spell_gets_a_stable_owner():
     a = identity.visitor_from_groups("ann smith/..", [])
-    assert a.owner.startswith("user:") and a.owner == identity.visitor_from_groups(
-        "ann smith/..", []).owner
+    assert (
+        a.owner.startswith("user:")
+        and a.owner == identity.visitor_from_groups("ann smith/..", []).owner
+    )
 
 
 def test_on_a_hub_only_the_visitors_own_schools_pass():
@@ -111,8 +116,11 @@ def hub():
 
 
 def test_on_a_hub_the_visitor_is_the_servers_owner_whatever_the_page_sends(hub):
-    env = {"JUPYTERHUB_USER": "ann", "JUPYTERHUB_API_URL": hub,
-           "JUPYTERHUB_API_TOKEN": FakeHub.token}
+    env = {
+        "JUPYTERHUB_USER": "ann",
+        "JUPYTERHUB_API_URL": hub,
+        "JUPYTERHUB_API_TOKEN": FakeHub.token,
+    }
     seen = []
     arrival = identity.on_arrival(seen.append, environ=env)
     assert seen == []
@@ -121,6 +129,5 @@ def test_on_a_hub_the_visitor_is_the_servers_owner_whatever_the_page_sends(hub):
 
 
 def test_a_hub_that_refuses_gives_no_school(hub):
-    env = {"JUPYTERHUB_USER": "ann", "JUPYTERHUB_API_URL": hub,
-           "JUPYTERHUB_API_TOKEN": "wrong"}
+    env = {"JUPYTERHUB_USER": "ann", "JUPYTERHUB_API_URL": hub, "JUPYTERHUB_API_TOKEN": "wrong"}
     assert identity.hub_visitor(env) == Visitor("ann", "member", (), "user:ann")

@@ -15,21 +15,35 @@ from analysis.synthetic import SAMPLE_DIR, WAVE_FILES
 
 def pupils(rows):
     """rows: (pupil, school, wave, year, answer)"""
-    return pd.DataFrame(rows, columns=["pupil_id", "school_id", "wave", "year_group",
-                                       "club_science"]).astype({"club_science": "Int8"})
+    return pd.DataFrame(
+        rows, columns=["pupil_id", "school_id", "wave", "year_group", "club_science"]
+    ).astype({"club_science": "Int8"})
 
 
 def test_transitions_by_hand():
     # P1 yes->yes, P2 no->yes, P3 yes->no, P4 no->no, P5 no->yes (school b); P6 only in 2008;
     # P7 answered 2008 only (missing in 2010): not in the base
-    t = pupils([("P1", "a", 1, 7, 1), ("P2", "a", 1, 7, 0), ("P3", "b", 1, 7, 1),
-                ("P4", "b", 1, 7, 0), ("P5", "c", 1, 7, 0), ("P6", "c", 1, 7, 1),
-                ("P7", "c", 1, 7, 1),
-                ("P1", "a", 2, 9, 1), ("P2", "a", 2, 9, 1), ("P3", "b", 2, 9, 0),
-                ("P4", "b", 2, 9, 0), ("P5", "c", 2, 9, 1), ("P7", "c", 2, 9, None),
-                ("P8", "c", 2, 9, 1)])
-    r = linked.transitions(t, cohort=pd.DataFrame({"item": ["club_science"],
-                                                   "estimate_pp": [10.0]})).iloc[0]
+    t = pupils(
+        [
+            ("P1", "a", 1, 7, 1),
+            ("P2", "a", 1, 7, 0),
+            ("P3", "b", 1, 7, 1),
+            ("P4", "b", 1, 7, 0),
+            ("P5", "c", 1, 7, 0),
+            ("P6", "c", 1, 7, 1),
+            ("P7", "c", 1, 7, 1),
+            ("P1", "a", 2, 9, 1),
+            ("P2", "a", 2, 9, 1),
+            ("P3", "b", 2, 9, 0),
+            ("P4", "b", 2, 9, 0),
+            ("P5", "c", 2, 9, 1),
+            ("P7", "c", 2, 9, None),
+            ("P8", "c", 2, 9, 1),
+        ]
+    )
+    r = linked.transitions(
+        t, cohort=pd.DataFrame({"item": ["club_science"], "estimate_pp": [10.0]})
+    ).iloc[0]
     assert (r.n, r.yes_both, r.gained, r.lost, r.never) == (5, 1, 2, 1, 1)
     assert r.share_7 == pytest.approx(2 / 5) and r.share_9 == pytest.approx(3 / 5)
     assert r.change_pp == pytest.approx(100 * (2 - 1) / 5)
@@ -64,11 +78,14 @@ def test_paired_change_matches_statsmodels_cluster_robust_ols(sample, item):
     d = (y9 - y7)[keep]
     groups = both.loc[keep, "school_id_7"].astype(str)
     fit = sm.OLS(d.to_numpy(), np.ones(len(d))).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(groups)[0]}, use_t=True)
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(groups)[0]}, use_t=True
+    )
     G = groups.nunique()
     # statsmodels' CR1 carries (N-1)/(N-K), 1 here (K = 1): the same variance
-    lo, hi = fit.params[0] - st.t.ppf(0.975, G - 1) * fit.bse[0], \
-        fit.params[0] + st.t.ppf(0.975, G - 1) * fit.bse[0]
+    lo, hi = (
+        fit.params[0] - st.t.ppf(0.975, G - 1) * fit.bse[0],
+        fit.params[0] + st.t.ppf(0.975, G - 1) * fit.bse[0],
+    )
     r = linked.transitions(sample, cohort=pd.DataFrame({"item": [], "estimate_pp": []}))
     r = r.set_index("item").loc[item]
     assert r.n == keep.sum()

@@ -19,15 +19,17 @@ from analysis.load import Survey, load_survey, read_file
 DATA = Path(__file__).parent / "data"
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
-FRAME = pd.DataFrame({
-    "pupil_id": ["P001", "P002", "P003"],
-    "school_id": ["S01", "S01", "S02"],
-    "wave": [1, 1, 1],
-    "year_group": [7, 9, 9],
-    "gender": ["girl", "boy", None],
-    "favourite_maths": [1.0, 0.0, np.nan],
-    "enjoy_maths": [4, 2, 1],
-})
+FRAME = pd.DataFrame(
+    {
+        "pupil_id": ["P001", "P002", "P003"],
+        "school_id": ["S01", "S01", "S02"],
+        "wave": [1, 1, 1],
+        "year_group": [7, 9, 9],
+        "gender": ["girl", "boy", None],
+        "favourite_maths": [1.0, 0.0, np.nan],
+        "enjoy_maths": [4, 2, 1],
+    }
+)
 
 
 def expect_frame(t: pd.DataFrame) -> None:
@@ -87,8 +89,11 @@ def test_ids_keep_leading_zeros():
 
 def test_ids_keep_leading_zeros_through_a_codebook():
     data = b"Ref,Sch,yr\n00123,007,7\n"
-    book = ("cb.yml", b"codebook_version: 1\nconstants: {wave: 1}\n"
-                      b"columns: {pupil_id: Ref, school_id: Sch, year_group: yr}\n")
+    book = (
+        "cb.yml",
+        b"codebook_version: 1\nconstants: {wave: 1}\n"
+        b"columns: {pupil_id: Ref, school_id: Sch, year_group: yr}\n",
+    )
     t = load_survey(("w1.csv", data), codebook=book).table
     assert t["pupil_id"].tolist() == ["00123"] and t["school_id"].tolist() == ["007"]
 
@@ -130,13 +135,27 @@ def test_excel_row_numbers_start_at_2(tmp_path):
 
 
 def write_sav_with_labels(path):
-    raw = pd.DataFrame({"ref": ["P001", "P002", "P003"], "school": ["S01", "S01", "S02"],
-                        "ncyear": [1.0, 2.0, 2.0], "sex": [1.0, 2.0, np.nan],
-                        "favmaths": [1.0, 2.0, np.nan], "enjoymaths": [4.0, 2.0, 1.0]})
-    labels = {"ncyear": {1.0: "Year 7", 2.0: "Year 9"}, "sex": {1.0: "Female", 2.0: "Male"},
-              "favmaths": {1.0: "Yes", 2.0: "No"},
-              "enjoymaths": {1.0: "Strongly disagree", 2.0: "Disagree", 3.0: "Agree",
-                             4.0: "Strongly agree"}}
+    raw = pd.DataFrame(
+        {
+            "ref": ["P001", "P002", "P003"],
+            "school": ["S01", "S01", "S02"],
+            "ncyear": [1.0, 2.0, 2.0],
+            "sex": [1.0, 2.0, np.nan],
+            "favmaths": [1.0, 2.0, np.nan],
+            "enjoymaths": [4.0, 2.0, 1.0],
+        }
+    )
+    labels = {
+        "ncyear": {1.0: "Year 7", 2.0: "Year 9"},
+        "sex": {1.0: "Female", 2.0: "Male"},
+        "favmaths": {1.0: "Yes", 2.0: "No"},
+        "enjoymaths": {
+            1.0: "Strongly disagree",
+            2.0: "Disagree",
+            3.0: "Agree",
+            4.0: "Strongly agree",
+        },
+    }
     writer = pyreadstat.write_dta if path.suffix == ".dta" else pyreadstat.write_sav
     writer(raw, str(path), variable_value_labels=labels)
 
@@ -160,8 +179,7 @@ def test_spss_and_stata_value_labels_match_codebook_keys(tmp_path, ext):
     path = tmp_path / f"w1{ext}"
     write_sav_with_labels(path)
     expect_frame(load_survey(path, codebook=("cb.yml", LABEL_BOOK)).table)
-    expect_frame(load_survey((path.name, path.read_bytes()),
-                             codebook=("cb.yml", LABEL_BOOK)).table)
+    expect_frame(load_survey((path.name, path.read_bytes()), codebook=("cb.yml", LABEL_BOOK)).table)
 
 
 @pytest.mark.parametrize("ext", [".sav", ".dta"])
@@ -176,8 +194,7 @@ def test_spss_and_stata_in_contract_codes_need_no_codebook(tmp_path, ext):
 def test_labelled_gender_renamed_by_codebook_uses_its_labels(tmp_path):
     path = tmp_path / "w1.sav"
     frame = FRAME.assign(gender=[1.0, 2.0, np.nan]).rename(columns={"gender": "sex"})
-    pyreadstat.write_sav(frame, str(path), variable_value_labels={"sex": {1.0: "girl",
-                                                                          2.0: "boy"}})
+    pyreadstat.write_sav(frame, str(path), variable_value_labels={"sex": {1.0: "girl", 2.0: "boy"}})
     book = ("cb.yml", b"codebook_version: 1\ncolumns: {gender: sex}\n")
     expect_frame(load_survey(path, codebook=book).table)
 
@@ -198,16 +215,19 @@ def test_parquet(tmp_path):
 
 
 # -------------------------------------------------------------- bad files
-@pytest.mark.parametrize("name,data,words", [
-    ("w1.xlsx", b"PK\x03\x04 this is not really a zip", "could not be read as an Excel"),
-    ("w1.sav", b"$FL2 not really spss" * 10, "could not be read as an SPSS"),
-    ("w1.dta", b"<stata_dta> nonsense", "could not be read as a Stata"),
-    ("w1.parquet", b"PAR1 nonsense", "could not be read as a Parquet"),
-    ("w1.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text (CSV) file"),
-    ("w1.csv", b'a,b\n"unterminated,1\n', "could not be read as a CSV"),
-    ("w1.pdf", b"%PDF-1.4", "not a file type the loader reads"),
-    ("w1.xls", b"\xd0\xcf\x11\xe0", "save it as an .xlsx"),
-])
+@pytest.mark.parametrize(
+    "name,data,words",
+    [
+        ("w1.xlsx", b"PK\x03\x04 this is not really a zip", "could not be read as an Excel"),
+        ("w1.sav", b"$FL2 not really spss" * 10, "could not be read as an SPSS"),
+        ("w1.dta", b"<stata_dta> nonsense", "could not be read as a Stata"),
+        ("w1.parquet", b"PAR1 nonsense", "could not be read as a Parquet"),
+        ("w1.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text (CSV) file"),
+        ("w1.csv", b'a,b\n"unterminated,1\n', "could not be read as a CSV"),
+        ("w1.pdf", b"%PDF-1.4", "not a file type the loader reads"),
+        ("w1.xls", b"\xd0\xcf\x11\xe0", "save it as an .xlsx"),
+    ],
+)
 def test_unreadable_files_get_a_message_naming_the_file(name, data, words):
     with pytest.raises(SurveyDataError) as info:
         load_survey((name, data))
@@ -252,13 +272,16 @@ def test_two_waves_combine_with_missing_columns_missing():
     (note,) = [n for n in survey.notes if "'weight' column" in n]
     assert "wave2_small.csv has" in note and "wave1_small.csv has none" in note
     from analysis.measures import SurveyAggregates
+
     with pytest.raises(ValueError, match="empty for 5 of 8 pupils.*add weights to every file"):
         SurveyAggregates(t)
 
 
 def test_one_codebook_per_file():
-    survey = load_survey([DATA / "wave1_small.csv", DATA / "export_small.csv"],
-                         codebook=[None, DATA / "export_small_codebook.yml"])
+    survey = load_survey(
+        [DATA / "wave1_small.csv", DATA / "export_small.csv"],
+        codebook=[None, DATA / "export_small_codebook.yml"],
+    )
     assert len(survey.table) == 9
     with pytest.raises(ValueError, match="one codebook"):
         load_survey([DATA / "wave1_small.csv"], codebook=[None, None])
@@ -291,14 +314,16 @@ def test_read_file_keeps_raw_columns():
 # ------------------------------------------------------------------- sample
 def sample_ready():
     return (SAMPLE / "example_export.csv").exists() and (
-        SAMPLE / "ks3_survey_wave2_2010.csv").exists()
+        SAMPLE / "ks3_survey_wave2_2010.csv"
+    ).exists()
 
 
 def test_sample_export_with_its_codebook_equals_the_wave2_rows():
     if not sample_ready():
         pytest.fail("data/sample/example_export.csv is not there: run the sample generator")
-    survey = load_survey(SAMPLE / "example_export.csv",
-                         codebook=SAMPLE / "example_export_codebook.yml")
+    survey = load_survey(
+        SAMPLE / "example_export.csv", codebook=SAMPLE / "example_export_codebook.yml"
+    )
     export = survey.table
     wave2 = load_survey(SAMPLE / "ks3_survey_wave2_2010.csv").table
     wave2 = wave2[wave2["pupil_id"].isin(export["pupil_id"])]
@@ -319,8 +344,10 @@ def test_sample_export_with_its_codebook_equals_the_wave2_rows():
 # (analysis.load._read_chunks). Here the chunks are made tiny (7 rows, every file
 # chunked) so a few dozen rows span several; the reference is the file read
 # whole (chunking switched off) and, for values and rows, the file's text itself.
-CHUNK_HEADER = ("pupil_id,school_id,wave,year_group,gender,ethnicity,favourite_maths,"
-                "favourite_science,favourite_english,favourite_art,enjoy_maths,weight")
+CHUNK_HEADER = (
+    "pupil_id,school_id,wave,year_group,gender,ethnicity,favourite_maths,"
+    "favourite_science,favourite_english,favourite_art,enjoy_maths,weight"
+)
 
 
 def _rows(n: int, bad: dict | None = None) -> list[str]:
@@ -330,8 +357,10 @@ def _rows(n: int, bad: dict | None = None) -> list[str]:
         gender = ("girl", "boy", "")[i % 3]
         fav = "" if i % 5 == 4 else str(i % 2)
         enjoy = "" if i % 7 == 6 else str(1 + i % 4)
-        rows.append(f"P{i:03d},S{i % 4},{1 + i % 2},{7 if i % 3 else 9},{gender},"
-                    f"white_british,{fav},{(i + 1) % 2},0,{i % 2},{enjoy},1.5")
+        rows.append(
+            f"P{i:03d},S{i % 4},{1 + i % 2},{7 if i % 3 else 9},{gender},"
+            f"white_british,{fav},{(i + 1) % 2},0,{i % 2},{enjoy},1.5"
+        )
     for i, row in (bad or {}).items():
         rows[i] = row
     return rows
@@ -339,30 +368,39 @@ def _rows(n: int, bad: dict | None = None) -> list[str]:
 
 def _chunked(monkeypatch, rows=7):
     from analysis import load
+
     monkeypatch.setattr(load, "_CHUNK_BYTES", 0)
     monkeypatch.setattr(load, "_CHUNK_ROWS", rows)
 
 
 def _whole(monkeypatch):
     from analysis import load
-    monkeypatch.setattr(load, "_CHUNK_BYTES", 10 ** 15)
+
+    monkeypatch.setattr(load, "_CHUNK_BYTES", 10**15)
 
 
 def _load_or_problems(data: bytes):
     try:
         survey = load_survey(("big.csv", data))
     except SurveyDataError as exc:
-        return None, [str(p) for p in exc.problems], [(p.column, p.rows, p.n_rows)
-                                                       for p in exc.problems]
+        return (
+            None,
+            [str(p) for p in exc.problems],
+            [(p.column, p.rows, p.n_rows) for p in exc.problems],
+        )
     return survey, list(survey.notes), []
 
 
 def test_chunked_read_gives_the_whole_reads_table_and_the_files_values(monkeypatch):
     from analysis import load
+
     data = "\n".join([CHUNK_HEADER, *_rows(40)]).encode() + b"\n"
     _chunked(monkeypatch)
-    raw = read_file(("big.csv", data), text_columns=lambda h: ["pupil_id", "school_id"],
-                    code_columns=load._code_columns)
+    raw = read_file(
+        ("big.csv", data),
+        text_columns=lambda h: ["pupil_id", "school_id"],
+        code_columns=load._code_columns,
+    )
     # the chunked path was taken: code columns Int8 as read, others as parsed
     assert raw.frame["favourite_maths"].dtype == "Int8" and raw.frame["wave"].dtype == "Int8"
     assert raw.frame["weight"].dtype == "float64"
@@ -377,24 +415,36 @@ def test_chunked_read_gives_the_whole_reads_table_and_the_files_values(monkeypat
         expect = [int(v) if v else None for v in plain[c]]
         got = [None if pd.isna(v) else int(v) for v in chunked.table[c]]
         assert got == expect, c
-    assert chunked.table["gender"].astype(object).where(chunked.table["gender"].notna(), "") \
-        .tolist() == plain["gender"].tolist()
+    assert (
+        chunked.table["gender"].astype(object).where(chunked.table["gender"].notna(), "").tolist()
+        == plain["gender"].tolist()
+    )
 
 
-@pytest.mark.parametrize("bad, column, rows", [
-    # (row index → row text; row index 0 is file row 2); chunks of 7 rows: rows 2-8, 9-15…
-    ({20: "P020,S0,1,7,girl,white_british,5,0,0,0,3,1.5"}, "favourite_maths", (22,)),
-    ({20: "P020,S0,1,7,girl,white_british,1.5,0,0,0,3,1.5",
-      33: "P033,S1,1,7,girl,white_british,abc,0,0,0,3,1.5"}, "favourite_maths", (22, 35)),
-    ({15: "P015,S0,1,7,girl,white_british,1,0,0,0,300,1.5"}, "enjoy_maths", (17,)),
-    ({9: "P009,S0,,7,girl,white_british,1,0,0,0,3,1.5"}, "wave", (11,)),
-    ({30: "P030,S0,1,8,girl,white_british,1,0,0,0,3,1.5"}, "year_group", (32,)),
-    ({25: "P025,S0,1,7,martian,white_british,1,0,0,0,3,1.5"}, "gender", (27,)),
-    ({26: "P026,S0,1,7,girl,white_british,1,0,0,0,3,-1"}, "weight", (28,)),
-    ({3: "P033,S0,2,7,girl,white_british,1,0,0,0,3,1.5"}, "pupil_id", (5, 35)),
-])
+@pytest.mark.parametrize(
+    "bad, column, rows",
+    [
+        # (row index → row text; row index 0 is file row 2); chunks of 7 rows: rows 2-8, 9-15…
+        ({20: "P020,S0,1,7,girl,white_british,5,0,0,0,3,1.5"}, "favourite_maths", (22,)),
+        (
+            {
+                20: "P020,S0,1,7,girl,white_british,1.5,0,0,0,3,1.5",
+                33: "P033,S1,1,7,girl,white_british,abc,0,0,0,3,1.5",
+            },
+            "favourite_maths",
+            (22, 35),
+        ),
+        ({15: "P015,S0,1,7,girl,white_british,1,0,0,0,300,1.5"}, "enjoy_maths", (17,)),
+        ({9: "P009,S0,,7,girl,white_british,1,0,0,0,3,1.5"}, "wave", (11,)),
+        ({30: "P030,S0,1,8,girl,white_british,1,0,0,0,3,1.5"}, "year_group", (32,)),
+        ({25: "P025,S0,1,7,martian,white_british,1,0,0,0,3,1.5"}, "gender", (27,)),
+        ({26: "P026,S0,1,7,girl,white_british,1,0,0,0,3,-1"}, "weight", (28,)),
+        ({3: "P033,S0,2,7,girl,white_british,1,0,0,0,3,1.5"}, "pupil_id", (5, 35)),
+    ],
+)
 def test_chunked_read_reports_what_the_whole_read_does_in_later_chunks(
-        monkeypatch, bad, column, rows):
+    monkeypatch, bad, column, rows
+):
     """A problem in a chunk other than the first: the same messages, naming the
     file, column and the rows a person sees (counted here by hand)."""
     data = "\n".join([CHUNK_HEADER, *_rows(40, bad)]).encode() + b"\n"
@@ -434,13 +484,14 @@ def test_chunked_read_notes_ticks_over_the_limit_in_every_chunk(monkeypatch):
 def test_chunked_read_with_a_column_empty_in_the_first_chunk(monkeypatch):
     """gender empty in the first chunk, text later: types differ between chunks,
     so the file is read whole, with the same result."""
-    rows = [r.replace(",girl,", ",,").replace(",boy,", ",,") if i < 10 else r
-            for i, r in enumerate(_rows(30))]
+    rows = [
+        r.replace(",girl,", ",,").replace(",boy,", ",,") if i < 10 else r
+        for i, r in enumerate(_rows(30))
+    ]
     data = "\n".join([CHUNK_HEADER, *rows]).encode() + b"\n"
     _chunked(monkeypatch)
     got = load_survey(("big.csv", data))
     _whole(monkeypatch)
-    pd.testing.assert_frame_equal(got.table, load_survey(("big.csv", data)).table,
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(got.table, load_survey(("big.csv", data)).table, check_exact=True)
     assert got.table["gender"].iloc[:10].isna().all()
     assert got.table["gender"].iloc[10:].notna().any()

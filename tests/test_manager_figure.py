@@ -17,9 +17,13 @@ FW = small_framework()
 
 
 def _review():
-    return (Review.blank(FW, date(2011, 1, 1)).with_status("A1.1", "in_place")
-            .with_status("A1.2", "planned").with_status("B1.1", "in_progress")
-            .with_status("B1.2", "in_progress"))
+    return (
+        Review.blank(FW, date(2011, 1, 1))
+        .with_status("A1.1", "in_place")
+        .with_status("A1.2", "planned")
+        .with_status("B1.1", "in_progress")
+        .with_status("B1.2", "in_progress")
+    )
 
 
 def test_segments_are_filled_by_each_status_share():
@@ -49,8 +53,9 @@ def test_a_hexagon_clickable_and_in_the_projects_palette():
 
 def test_table_beside_the_figure_holds_the_same_numbers():
     table = figure.hexagon_table(scores(_review(), FW))
-    assert table.set_index("theme").loc["Beta", ["in_progress", "not_started", "score"]] \
-        .tolist() == [2, 2, 0]
+    assert table.set_index("theme").loc[
+        "Beta", ["in_progress", "not_started", "score"]
+    ].tolist() == [2, 2, 0]
     text = figure.hexagon_table_html(scores(_review(), FW))
     assert "<caption>" in text and "<th scope='row'>Alpha</th><td>1 of 3</td>" in text
     assert "<th scope='row'>All themes</th><td>1 of 7</td>" in text

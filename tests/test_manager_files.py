@@ -24,18 +24,31 @@ PLANS = Path(__file__).resolve().parents[1] / "data" / "sample" / "plans"
 line = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=30)
 lines = st.text(st.characters(blacklist_categories=("Cc", "Cs")) | st.just("\n"), max_size=60)
 entries = st.builds(
-    ActionReview, action_id=st.sampled_from(ACTION_IDS), status=st.sampled_from(list(STATUSES)),
-    owner=line, target_date=st.none() | st.dates(date(2000, 1, 1), date(2100, 12, 31)),
-    evidence=lines, next_step=lines, committed=st.booleans(), resources=lines,
+    ActionReview,
+    action_id=st.sampled_from(ACTION_IDS),
+    status=st.sampled_from(list(STATUSES)),
+    owner=line,
+    target_date=st.none() | st.dates(date(2000, 1, 1), date(2100, 12, 31)),
+    evidence=lines,
+    next_step=lines,
+    committed=st.booleans(),
+    resources=lines,
     success_criteria=lines,
-    plan_events=st.lists(st.from_regex(r"[a-z0-9]{8}", fullmatch=True), max_size=3,
-                         unique=True).map(tuple))
+    plan_events=st.lists(
+        st.from_regex(r"[a-z0-9]{8}", fullmatch=True), max_size=3, unique=True
+    ).map(tuple),
+)
 
 
 @st.composite
 def reviews(draw):
-    review = Review.blank(FW, draw(st.dates(date(2000, 1, 1), date(2100, 12, 31))),
-                          school=draw(line), reviewer=draw(line), notes=draw(lines))
+    review = Review.blank(
+        FW,
+        draw(st.dates(date(2000, 1, 1), date(2100, 12, 31))),
+        school=draw(line),
+        reviewer=draw(line),
+        notes=draw(lines),
+    )
     for entry in draw(st.lists(entries, max_size=7, unique_by=lambda e: e.action_id)):
         review = review.with_entry(entry)
     return review
@@ -52,10 +65,15 @@ def test_json_round_trip(review):
 def test_csv_round_trip(review):
     text = files.review_to_csv(review, FW)
     back = files.review_from_csv(text.encode("utf-8-sig"), FW, "r.csv")
-    assert sorted(back.entries, key=lambda e: e.action_id) == \
-        sorted(review.entries, key=lambda e: e.action_id)
-    assert (back.reviewed_on, back.school, back.reviewer, back.notes) == \
-        (review.reviewed_on, review.school, review.reviewer, review.notes)
+    assert sorted(back.entries, key=lambda e: e.action_id) == sorted(
+        review.entries, key=lambda e: e.action_id
+    )
+    assert (back.reviewed_on, back.school, back.reviewer, back.notes) == (
+        review.reviewed_on,
+        review.school,
+        review.reviewer,
+        review.notes,
+    )
 
 
 def test_json_keeps_the_linked_plan():
@@ -98,10 +116,11 @@ def test_bad_csv_rows_name_row_column_and_what_to_do():
     text[header_line + 1] = ",".join(row)
     messages = _problems(lambda: files.review_from_csv("\r\n".join(text), FW, "r.csv"))
     line_no = header_line + 2
-    assert any(f"r.csv: column 'status': row {line_no}: 'finished' is not on the scale" in m
-               for m in messages)
-    assert any(f"column 'target_date': row {line_no}" in m and "YYYY-MM-DD" in m
-               for m in messages)
+    assert any(
+        f"r.csv: column 'status': row {line_no}: 'finished' is not on the scale" in m
+        for m in messages
+    )
+    assert any(f"column 'target_date': row {line_no}" in m and "YYYY-MM-DD" in m for m in messages)
 
 
 def test_a_review_of_another_framework_is_refused():
@@ -113,16 +132,25 @@ def test_a_review_of_another_framework_is_refused():
 def test_action_plan_lists_committed_actions_with_their_events():
     plan = load_plan(PLANS / "bradfield.json")
     event = plan.events[0]
-    review = Review.blank(FW, date(2011, 7, 1), plan=plan, school="Bradfield School") \
-        .with_entry(ActionReview("B1.2", "planned", owner="STEM coordinator", committed=True,
-                                 target_date=date(2011, 12, 1), success_criteria="=1+1",
-                                 plan_events=(event.id, "gone0000"))) \
+    review = (
+        Review.blank(FW, date(2011, 7, 1), plan=plan, school="Bradfield School")
+        .with_entry(
+            ActionReview(
+                "B1.2",
+                "planned",
+                owner="STEM coordinator",
+                committed=True,
+                target_date=date(2011, 12, 1),
+                success_criteria="=1+1",
+                plan_events=(event.id, "gone0000"),
+            )
+        )
         .with_entry(ActionReview("A1.1", "in_progress"))
+    )
     table = files.action_plan(review, FW)
     assert table["action"].tolist() == ["Action B1.2"]
     row = table.iloc[0]
-    assert (row.owner, row.target_date, row.status) == ("STEM coordinator", "2011-12-01",
-                                                        "Planned")
+    assert (row.owner, row.target_date, row.status) == ("STEM coordinator", "2011-12-01", "Planned")
     assert row.planned_events == f"{event.title} ({event.when})"
     page = files.action_plan_html(review, FW)
     assert "<h2>Beta</h2>" in page and "STEM coordinator" in page and "Bradfield School" in page
@@ -149,4 +177,5 @@ def test_example_reviews_are_marked_illustrations_and_link_their_plan(path):
 
 def test_the_five_case_study_schools_have_an_example_review():
     assert sorted(p.stem for p in REVIEWS.glob("*.json")) == sorted(
-        p.stem for p in PLANS.glob("*.json"))
+        p.stem for p in PLANS.glob("*.json")
+    )

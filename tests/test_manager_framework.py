@@ -20,8 +20,14 @@ def raw():
 
 def test_the_six_themes_of_the_report_in_its_order():
     titles = [t.title for t in fw.default_framework().themes]
-    assert titles == ["Leadership", "Staff", "Curriculum", "Enhancement and enrichment",
-                      "Careers", "The physical environment"]
+    assert titles == [
+        "Leadership",
+        "Staff",
+        "Curriculum",
+        "Enhancement and enrichment",
+        "Careers",
+        "The physical environment",
+    ]
 
 
 def test_leaderships_objectives_and_the_ethos_actions_are_the_reports():
@@ -30,13 +36,15 @@ def test_leaderships_objectives_and_the_ethos_actions_are_the_reports():
         "Establish a STEM ethos in the school",
         "Achieve dedicated leadership for STEM and careers in the school",
         "Establish school policy for STEM",
-        "Establish monitoring, quality assurance and evaluation for STEM provision"]
+        "Establish monitoring, quality assurance and evaluation for STEM provision",
+    ]
     ethos = leadership.objectives[0]
     assert [a.title for a in ethos.actions] == [
         "Prioritise key strategic actions",
         "Establish cross-curricular planning processes",
         "Facilitate teaching and learning styles that are active and collaborative",
-        "Encourage linkage with other related school activities, such as enterprise"]
+        "Encourage linkage with other related school activities, such as enterprise",
+    ]
     assert all(a.provenance.source == "report" for a in ethos.actions)
 
 
@@ -73,12 +81,13 @@ def test_report_passages_are_in_the_report():
     if not found:
         pytest.skip("the report's text (shared/seeds beside the repository) is not here")
     report = found[0]
+
     def squash(text):
         return "".join(c for c in text.lower() if c.isalnum())
+
     body = squash(report.read_text("utf-8", errors="replace"))
     f = fw.default_framework()
-    entries = [*f.themes, *f.objectives, *f.actions,
-               *(r for a in f.actions for r in a.resources)]
+    entries = [*f.themes, *f.objectives, *f.actions, *(r for a in f.actions for r in a.resources)]
     missing = []
     for e in entries:
         if e.provenance.source != "report":
@@ -97,15 +106,33 @@ def _problems(data) -> list[str]:
 
 
 def test_a_networks_own_framework_works(raw):
-    own = {"framework_version": 1, "id": "north-east", "edition": "1", "title": "Our STEM review",
-           "themes": [{"id": "pupils", "title": "Pupil voice",
-                       "provenance": {"source": "project", "note": "our network's"},
-                       "objectives": [{"id": "pupils.listen", "title": "Listen to pupils",
-                                       "provenance": {"source": "project", "note": "ours"},
-                                       "actions": [{"id": "pupils.listen.panel",
-                                                    "title": "A pupil STEM panel",
-                                                    "provenance": {"source": "project",
-                                                                   "note": "ours"}}]}]}]}
+    own = {
+        "framework_version": 1,
+        "id": "north-east",
+        "edition": "1",
+        "title": "Our STEM review",
+        "themes": [
+            {
+                "id": "pupils",
+                "title": "Pupil voice",
+                "provenance": {"source": "project", "note": "our network's"},
+                "objectives": [
+                    {
+                        "id": "pupils.listen",
+                        "title": "Listen to pupils",
+                        "provenance": {"source": "project", "note": "ours"},
+                        "actions": [
+                            {
+                                "id": "pupils.listen.panel",
+                                "title": "A pupil STEM panel",
+                                "provenance": {"source": "project", "note": "ours"},
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
     made = fw.framework_from_dict(own, "network.yml")
     assert [t.title for t in made.themes] == ["Pupil voice"]
     assert made.placed("pupils.listen.panel")[0].id == "pupils"
@@ -150,8 +177,7 @@ def test_not_yaml_names_the_line(tmp_path):
 def test_plan_event_rule_matches_all_conditions():
     from analysis.planner.model import Event
 
-    club = Event("Science club", ("science",), (7,), "autumn", 1, kind="club",
-                 careers_linked=True)
+    club = Event("Science club", ("science",), (7,), "autumn", 1, kind="club", careers_linked=True)
     plain = Event("Maths club", ("maths",), (8,), "autumn", 1, kind="club")
     rule = fw.default_framework().action("enrichment.careers_linked.clubs").plan_events
     assert rule.matches(club) and not rule.matches(plain)

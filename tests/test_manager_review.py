@@ -6,8 +6,14 @@ from datetime import date
 
 import pytest
 
-from analysis.manager.review import (ActionReview, Review, ReviewValueError, progress, scores,
-                                     summary)
+from analysis.manager.review import (
+    ActionReview,
+    Review,
+    ReviewValueError,
+    progress,
+    scores,
+    summary,
+)
 
 from manager_helpers import small_framework
 
@@ -22,8 +28,9 @@ def reviewed(when=date(2011, 3, 1), **statuses) -> Review:
 
 
 def test_scores_are_shares_in_place_pooled_by_theme():
-    review = reviewed(A1_1="in_place", A1_2="in_progress", A2_1="in_place",
-                      B1_1="in_place", B1_2="planned")
+    review = reviewed(
+        A1_1="in_place", A1_2="in_progress", A2_1="in_place", B1_1="in_place", B1_2="planned"
+    )
     s = scores(review, FW)
     # by hand: A1 1 of 2, A2 1 of 1, theme A 2 of 3 (not the mean of 1/2 and 1, 3/4),
     # B 1 of 4, overall 3 of 7; partial statuses count 0
@@ -38,8 +45,13 @@ def test_scores_are_shares_in_place_pooled_by_theme():
 
 def test_a_blank_review_scores_zero_and_partial_never_counts():
     assert scores(reviewed(), FW).overall == 0
-    all_in_progress = reviewed(**{f"{o}_{i}": "in_progress" for o, n in
-                                  (("A1", 2), ("A2", 1), ("B1", 4)) for i in range(1, n + 1)})
+    all_in_progress = reviewed(
+        **{
+            f"{o}_{i}": "in_progress"
+            for o, n in (("A1", 2), ("A2", 1), ("B1", 4))
+            for i in range(1, n + 1)
+        }
+    )
     assert scores(all_in_progress, FW).overall == 0
 
 
@@ -52,16 +64,21 @@ def test_summary_names_strongest_and_weakest_in_plain_words():
 
 def test_progress_between_reviews_per_theme():
     first = reviewed(date(2011, 1, 10), A1_1="in_place")
-    second = first.next_review(date(2011, 7, 10)).with_status("B1.1", "in_place") \
+    second = (
+        first.next_review(date(2011, 7, 10))
+        .with_status("B1.1", "in_place")
         .with_status("B1.2", "in_place")
+    )
     assert second.entry("A1.1").status == "in_place"  # a copy of the last review
     table = progress([second, first], FW).set_index(["id", "reviewed_on"])
     assert table.loc[("B", date(2011, 1, 10)), "score"] == 0
     assert table.loc[("B", date(2011, 7, 10)), "change"] == pytest.approx(0.5)
     assert table.loc[("A", date(2011, 7, 10)), "change"] == 0
     assert table.loc[("overall", date(2011, 7, 10)), "change"] == pytest.approx(2 / 7)
-    assert table.loc[("A", date(2011, 1, 10)), "change"] != table.loc[("A", date(2011, 1, 10)),
-                                                                       "change"]  # NaN
+    assert (
+        table.loc[("A", date(2011, 1, 10)), "change"]
+        != table.loc[("A", date(2011, 1, 10)), "change"]
+    )  # NaN
 
 
 def test_bad_values_are_listed_with_their_field():
@@ -74,8 +91,9 @@ def test_bad_values_are_listed_with_their_field():
 
 
 def test_a_review_made_with_another_framework_is_said_so():
-    other = Review(date(2011, 1, 1), "small", "1",
-                   entries=(ActionReview("Z9.9", status="in_place"),))
+    other = Review(
+        date(2011, 1, 1), "small", "1", entries=(ActionReview("Z9.9", status="in_place"),)
+    )
     [problem] = other.check_against(FW)
     assert problem.field == "action_id" and "'Z9.9'" in problem.what
 

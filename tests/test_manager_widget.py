@@ -38,8 +38,15 @@ def links(app) -> dict[str, bytes]:
 
 
 def upload(control, name: str, content: bytes) -> None:
-    control.value = ({"name": name, "type": "", "size": len(content), "content": content,
-                      "last_modified": datetime(2026, 11, 24, tzinfo=UTC)},)
+    control.value = (
+        {
+            "name": name,
+            "type": "",
+            "size": len(content),
+            "content": content,
+            "last_modified": datetime(2026, 11, 24, tzinfo=UTC),
+        },
+    )
 
 
 def test_setting_a_status_redraws_and_autosaves(app, store):
@@ -106,8 +113,10 @@ def test_a_stale_save_asks_and_loses_nothing(store):
     statuses = {e["action_id"]: e["status"] for e in latest.document["entries"]}
     assert statuses == {"staff.cpd.careers": "planned", "careers.families.events": "in_progress"}
     # version 2 (theirs) is kept
-    assert store.get("review", "browser:local", here.review.name, 2).document["entries"][0][
-        "status"] == "in_place"
+    assert (
+        store.get("review", "browser:local", here.review.name, 2).document["entries"][0]["status"]
+        == "in_place"
+    )
 
 
 def test_unsaved_work_is_not_replaced_without_asking(app, store, monkeypatch):
@@ -124,8 +133,11 @@ def test_unsaved_work_is_not_replaced_without_asking(app, store, monkeypatch):
 
 def test_a_broken_file_is_explained_and_the_review_stays(app):
     app.set_status("staff.cpd.careers", "in_place")
-    upload(app.upload, "plan.json", json.dumps({"schema_version": 1, "events": [],
-                                                "key_stage": {}}).encode())
+    upload(
+        app.upload,
+        "plan.json",
+        json.dumps({"schema_version": 1, "events": [], "key_stage": {}}).encode(),
+    )
     assert "plan.json could not be opened" in app.file_message.value
     assert "is a STEM plan, not a review" in app.file_message.value
     assert app.review.status("staff.cpd.careers") == "in_place"
@@ -197,8 +209,11 @@ def test_a_survey_that_cannot_be_read_gives_a_message(store):
 
 def test_no_server_path_is_shown(app, store, tmp_path):
     app.set_status("staff.cpd.careers", "in_place")
-    shown = " ".join(w.value for w in (app.save_message, app.restore_bar, app.file_message)
-                     if hasattr(w, "value"))
+    shown = " ".join(
+        w.value
+        for w in (app.save_message, app.restore_bar, app.file_message)
+        if hasattr(w, "value")
+    )
     assert str(tmp_path) not in shown and "store.sqlite" not in shown
 
 
@@ -267,8 +282,10 @@ def test_details_are_made_when_opened_and_saved_like_the_rest(app, store):
     parts["next_step"].value = "Book the hall"
     doc = saved(store)[app.review.name].document
     (entry,) = doc["entries"]
-    assert (entry["evidence"], entry["next_step"]) == ("Family STEM night planned with the PTA",
-                                                       "Book the hall")
+    assert (entry["evidence"], entry["next_step"]) == (
+        "Family STEM night planned with the PTA",
+        "Book the hall",
+    )
     parts["status"].value = "planned"  # details kept when the status changes
     assert app.review.entry("careers.families.events").next_step == "Book the hall"
 
@@ -279,8 +296,13 @@ def test_a_click_on_the_hexagon_opens_its_theme_and_nothing_else_gets_through(ap
     assert app.theme.value == "leadership"
     app.hexagon_clicks._handle_custom_msg({"theme": "careers"}, [])
     assert app.theme.value == "careers" and "careers.status.coordinator" in app.action_widgets
-    for crafted in ({"theme": "../leadership"}, {"theme": ["staff"]}, {"theme": None}, "staff",
-                    {"theme": "Staff"}):
+    for crafted in (
+        {"theme": "../leadership"},
+        {"theme": ["staff"]},
+        {"theme": None},
+        "staff",
+        {"theme": "Staff"},
+    ):
         app.hexagon_clicks._handle_custom_msg(crafted, [])
         assert app.theme.value == "careers"
     assert "ks3-hexagon" in app.picture._dom_classes

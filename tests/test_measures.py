@@ -24,8 +24,9 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 
 @pytest.fixture(scope="module")
 def sample() -> pd.DataFrame:
-    return load_survey([SAMPLE / "ks3_survey_wave1_2008.csv",
-                        SAMPLE / "ks3_survey_wave2_2010.csv"]).table
+    return load_survey(
+        [SAMPLE / "ks3_survey_wave1_2008.csv", SAMPLE / "ks3_survey_wave2_2010.csv"]
+    ).table
 
 
 @pytest.fixture(scope="module")
@@ -37,21 +38,26 @@ def small_table(weights=False) -> pd.DataFrame:
     """Hand-made: 3 schools, 2 waves, gender with a blank, missing answers."""
     rng = np.random.default_rng(3)
     n = 120
-    t = pd.DataFrame({
-        "pupil_id": [f"p{i}" for i in range(n)],
-        "school_id": pd.Categorical(rng.choice(["a", "b", "c"], n)),
-        "wave": pd.array(rng.choice([1, 2], n), dtype="Int8"),
-        "year_group": pd.array(rng.choice([7, 9], n), dtype="Int8"),
-        "gender": pd.Categorical(rng.choice(["girl", "boy", None], n, p=[.45, .45, .1]),
-                                 dtype=schema.dtypes()["gender"]),
-        "favourite_maths": pd.array(rng.choice([0, 1, None], n), dtype="Int8"),
-        "favourite_art": pd.array(rng.choice([0, 1], n), dtype="Int8"),
-        "favourite_pe": pd.array(rng.choice([0, 1], n, p=[.3, .7]), dtype="Int8"),
-        "enjoy_maths": pd.array(rng.choice([1, 2, 3, 4, None], n), dtype="Int8"),
-        "qualification_aim": pd.Categorical(
-            rng.choice(["a_levels", "degree", "gcses", None], n),
-            dtype=schema.dtypes()["qualification_aim"]),
-    })
+    t = pd.DataFrame(
+        {
+            "pupil_id": [f"p{i}" for i in range(n)],
+            "school_id": pd.Categorical(rng.choice(["a", "b", "c"], n)),
+            "wave": pd.array(rng.choice([1, 2], n), dtype="Int8"),
+            "year_group": pd.array(rng.choice([7, 9], n), dtype="Int8"),
+            "gender": pd.Categorical(
+                rng.choice(["girl", "boy", None], n, p=[0.45, 0.45, 0.1]),
+                dtype=schema.dtypes()["gender"],
+            ),
+            "favourite_maths": pd.array(rng.choice([0, 1, None], n), dtype="Int8"),
+            "favourite_art": pd.array(rng.choice([0, 1], n), dtype="Int8"),
+            "favourite_pe": pd.array(rng.choice([0, 1], n, p=[0.3, 0.7]), dtype="Int8"),
+            "enjoy_maths": pd.array(rng.choice([1, 2, 3, 4, None], n), dtype="Int8"),
+            "qualification_aim": pd.Categorical(
+                rng.choice(["a_levels", "degree", "gcses", None], n),
+                dtype=schema.dtypes()["qualification_aim"],
+            ),
+        }
+    )
     if weights:
         t["weight"] = rng.uniform(0.5, 2.0, n)
     return t
@@ -61,8 +67,7 @@ def plain_share(t, column, positive, by, weights=False):
     v = t[column].astype("float64")
     y = v.isin(positive).astype(float).where(v.notna())
     w = t["weight"] if weights else pd.Series(1.0, index=t.index)
-    f = pd.DataFrame({**{c: t[c].astype(object) for c in by}, "yw": y * w,
-                      "w": w.where(y.notna())})
+    f = pd.DataFrame({**{c: t[c].astype(object) for c in by}, "yw": y * w, "w": w.where(y.notna())})
     f = f.dropna(subset=by) if by else f
     if not by:
         return pd.Series({(): f["yw"].sum() / f["w"].sum()})
@@ -111,7 +116,8 @@ def test_distribution_and_aim_equal_value_counts():
         got = d[(d.wave == wave) & (d.measure == "aim")]
         assert got["category"].tolist() == list(schema.block("aim").categories)
         assert got.set_index("category")["share"].to_dict() == pytest.approx(
-            {k: aims.get(k, 0.0) for k in schema.block("aim").categories})
+            {k: aims.get(k, 0.0) for k in schema.block("aim").categories}
+        )
         assert got["n"].iloc[0] == part["qualification_aim"].notna().sum()
 
 
@@ -120,8 +126,10 @@ def test_favourite_ranks_within_group_by_hand():
     r = measures.SurveyAggregates(t).shares(["wave"], block="favourite")
     for wave in (1, 2):
         part = t[t.wave == wave]
-        means = {c: part[c].astype(float).mean() for c in ("favourite_maths", "favourite_art",
-                                                            "favourite_pe")}
+        means = {
+            c: part[c].astype(float).mean()
+            for c in ("favourite_maths", "favourite_art", "favourite_pe")
+        }
         got = r[r.wave == wave].set_index("item")["rank"]
         # rank 1 = highest share; ties share the lower rank (1, 1, 3)
         expect = {c: 1 + sum(v > means[c] for v in means.values()) for c in means}
@@ -144,9 +152,13 @@ def test_sample_shares_distribution_and_ranks_equal_pandas(sample, agg):
 def test_no_pupil_row_is_read_after_construction():
     t = small_table()
     agg = measures.SurveyAggregates(t)
-    expected = {"shares": agg.shares(["gender"]), "distribution": agg.distribution(["wave"]),
-                "gaps": agg.gaps(["wave"]), "change": agg.change(["year_group"]),
-                "cohort": agg.cohort()}
+    expected = {
+        "shares": agg.shares(["gender"]),
+        "distribution": agg.distribution(["wave"]),
+        "gaps": agg.gaps(["wave"]),
+        "change": agg.change(["year_group"]),
+        "cohort": agg.cohort(),
+    }
     # the pupil table is emptied in place: any view that read it would change or fail
     for column in list(t.columns):
         del t[column]
@@ -169,8 +181,9 @@ def test_gap_through_measures_equals_statsmodels_cluster_ols(sample, agg):
     ok = y.notna()
     X = sm.add_constant((t["gender"] == "boy").astype(float)[ok].to_numpy())
     groups = pd.factorize(t["school_id"].astype(str)[ok])[0]
-    fit = sm.OLS(y[ok].to_numpy(), X).fit(cov_type="cluster", cov_kwds={"groups": groups},
-                                          use_t=True)
+    fit = sm.OLS(y[ok].to_numpy(), X).fit(
+        cov_type="cluster", cov_kwds={"groups": groups}, use_t=True
+    )
     N = int(ok.sum())
     assert row["estimate_pp"] == pytest.approx(100 * fit.params[1], rel=1e-10)
     # statsmodels' CR1 has a further (N-1)/(N-K) factor, K = 2
@@ -184,19 +197,26 @@ def test_bh_flag_equals_multipletests_within_each_block(agg):
         reject, q = multipletests(part["p_value"], alpha=0.05, method="fdr_bh")[:2]
         np.testing.assert_allclose(part["q_value"], q)
         assert (part["significant_fdr"] == reject).all()
-        assert f"over the {len(part)} gender_gap tests of block '{block}'" in part["fdr_family"].iloc[0]
+        assert (
+            f"over the {len(part)} gender_gap tests of block '{block}'"
+            in part["fdr_family"].iloc[0]
+        )
 
 
 def test_like_for_like_change_uses_schools_in_both_waves_by_hand(sample, agg):
     r = agg.change(["year_group"], block="enjoy", schools="common").set_index(
-        ["year_group", "item"])
+        ["year_group", "item"]
+    )
     both = set(sample[sample.wave == 1].school_id.astype(str)) & set(
-        sample[sample.wave == 2].school_id.astype(str))
+        sample[sample.wave == 2].school_id.astype(str)
+    )
     assert len(both) == 19
     for year in (7, 9):
         part = sample[(sample.year_group == year) & sample.school_id.astype(str).isin(both)]
-        share = {w: (p["enjoy_maths"].dropna() >= 3).mean()
-                 for w, p in part.groupby("wave", observed=True)}
+        share = {
+            w: (p["enjoy_maths"].dropna() >= 3).mean()
+            for w, p in part.groupby("wave", observed=True)
+        }
         row = r.loc[(year, "enjoy_maths")]
         assert row["estimate_pp"] == pytest.approx(100 * (share[2] - share[1]))
         assert row["schools"] == "common" and row["n_schools"] == 19
@@ -233,7 +253,9 @@ def test_published_findings_through_the_measures_api(agg):
     aim = agg.distribution(block="aim")
     assert aim.sort_values("share")["category"].iloc[-1] == "a_levels"
     gc = agg.gap_change(block="career").set_index("item")
-    assert (gc["estimate_pp"].abs() > 0).all() and (gc["measure"] == "gender_gap_change_years").all()
+    assert (gc["estimate_pp"].abs() > 0).all() and (
+        gc["measure"] == "gender_gap_change_years"
+    ).all()
 
 
 def test_filters_and_bad_requests_are_named(agg, sample):
@@ -263,8 +285,9 @@ def test_protect_view_hides_small_cells_and_keeps_margins_consistent(agg):
     totals = view["wave"].set_index("wave")["count"]
     for wave, part in cells.groupby("wave", observed=True):
         shown_sum = part.loc[part.suppressed == "", "count"].sum()
-        hidden_true = true.loc[(true.wave == wave).to_numpy()
-                               & (cells.suppressed == "c").to_numpy(), "count"]
+        hidden_true = true.loc[
+            (true.wave == wave).to_numpy() & (cells.suppressed == "c").to_numpy(), "count"
+        ]
         assert totals[wave] - shown_sum > hidden_true.sum()
     assert hidden["ci_low"].isna().all() and hidden["deff"].isna().all()
 
@@ -274,15 +297,26 @@ def test_protect_tables_distribution_never_leaves_one_code_hidden():
     for gender, counts in (("girl", [3, 40, 50, 60]), ("boy", [30, 40, 50, 60])):
         n = sum(counts)
         for code, c in enumerate(counts, start=1):
-            rows.append({"gender": gender, "measure": "distribution", "item": "enjoy_maths",
-                         "label": "Maths", "category": str(code), "n": float(n),
-                         "count": float(c), "share": c / n, "n_schools": 5.0})
+            rows.append(
+                {
+                    "gender": gender,
+                    "measure": "distribution",
+                    "item": "enjoy_maths",
+                    "label": "Maths",
+                    "category": str(code),
+                    "n": float(n),
+                    "count": float(c),
+                    "share": c / n,
+                    "n_schools": 5.0,
+                }
+            )
     t = pd.DataFrame(rows)
     for c in measures.SHARE_COLUMNS:
         if c not in t.columns:
             t[c] = "" if c in ("schools", "block", "category_label", "suppressed") else np.nan
     total = t.groupby(["measure", "item", "label", "category"], as_index=False)[
-        ["n", "count"]].sum()
+        ["n", "count"]
+    ].sum()
     total["share"] = total["count"] / total["n"]
     total["n_schools"] = 5.0
     for c in measures.SHARE_COLUMNS:
@@ -328,13 +362,33 @@ def test_protect_tables_audits_agree_share_with_its_codes():
             counts = spec[g]
             n = float(sum(counts))
             extra = {"gender": g} if name == "gender" else {}
-            rows.append({**extra, "measure": "share", "item": "enjoy_maths", "label": "Maths",
-                         "category": "", "n": n, "count": float(counts[2] + counts[3]),
-                         "share": (counts[2] + counts[3]) / n, "n_schools": 5.0})
+            rows.append(
+                {
+                    **extra,
+                    "measure": "share",
+                    "item": "enjoy_maths",
+                    "label": "Maths",
+                    "category": "",
+                    "n": n,
+                    "count": float(counts[2] + counts[3]),
+                    "share": (counts[2] + counts[3]) / n,
+                    "n_schools": 5.0,
+                }
+            )
             for code, c in enumerate(counts, start=1):
-                rows.append({**extra, "measure": "distribution", "item": "enjoy_maths",
-                             "label": "Maths", "category": str(code), "n": n, "count": float(c),
-                             "share": c / n, "n_schools": 5.0})
+                rows.append(
+                    {
+                        **extra,
+                        "measure": "distribution",
+                        "item": "enjoy_maths",
+                        "label": "Maths",
+                        "category": str(code),
+                        "n": n,
+                        "count": float(c),
+                        "share": c / n,
+                        "n_schools": 5.0,
+                    }
+                )
         tables[name] = _share_shaped(rows)
     out = measures.protect_tables(tables)
     girls = out["gender"][out["gender"].gender == "girl"]
@@ -374,8 +428,20 @@ def test_protect_view_distributions_on_the_sample(agg):
 # ---------------------------------------------------------------------------
 # comparisons from the stored cells against analysis.stats on the pupil rows
 
-_COMPARED = ["n_first", "n_second", "share_first", "share_second", "estimate_pp", "se_pp",
-             "ci_low_pp", "ci_high_pp", "t", "df", "p_value", "n_schools"]
+_COMPARED = [
+    "n_first",
+    "n_second",
+    "share_first",
+    "share_second",
+    "estimate_pp",
+    "se_pp",
+    "ci_low_pp",
+    "ci_high_pp",
+    "t",
+    "df",
+    "p_value",
+    "n_schools",
+]
 
 
 def _assert_same(got: pd.DataFrame, expect: pd.DataFrame, by) -> None:
@@ -384,8 +450,13 @@ def _assert_same(got: pd.DataFrame, expect: pd.DataFrame, by) -> None:
     for c in [*by, "item"]:
         assert got[c].astype(str).tolist() == expect[c].astype(str).tolist()
     for c in _COMPARED:
-        np.testing.assert_allclose(got[c].to_numpy(dtype=float), expect[c].to_numpy(dtype=float),
-                                   rtol=1e-12, atol=1e-12, err_msg=c)
+        np.testing.assert_allclose(
+            got[c].to_numpy(dtype=float),
+            expect[c].to_numpy(dtype=float),
+            rtol=1e-12,
+            atol=1e-12,
+            err_msg=c,
+        )
 
 
 def _reference_totals(t, items, by, weights):
@@ -408,36 +479,70 @@ def _comparison_cases(t, agg, weights, compare, where=None):
     for schools in ("all", "common"):
         for by in ([], ["wave"], ["year_group", "wave"]):
             pupils = rows[common.loc[rows.index]] if schools == "common" else rows
-            ref = stats.gaps(_reference_totals(pupils, items, [*by, compare], weights), by=by,
-                             compare=compare, first=first, second=second)
-            yield by, agg.gaps(by, compare=compare, where=where, schools=schools), \
-                ref.rename(columns={"gap_pp": "estimate_pp"})
+            ref = stats.gaps(
+                _reference_totals(pupils, items, [*by, compare], weights),
+                by=by,
+                compare=compare,
+                first=first,
+                second=second,
+            )
+            yield (
+                by,
+                agg.gaps(by, compare=compare, where=where, schools=schools),
+                ref.rename(columns={"gap_pp": "estimate_pp"}),
+            )
         for across, levels in (("year_group", (7, 9)), ("wave", (1, 2))):
             by = [c for c in ("wave", "year_group") if c != across][:1]
             ref = stats.gap_change(
-                _reference_totals(rows, items, [*by, compare, across], weights), by=by,
-                compare=compare, first=first, second=second, across=across, levels=levels,
-                schools=schools)
+                _reference_totals(rows, items, [*by, compare, across], weights),
+                by=by,
+                compare=compare,
+                first=first,
+                second=second,
+                across=across,
+                levels=levels,
+                schools=schools,
+            )
             ref["estimate_pp"] = ref["gap_change_pp"]
             ref["share_first"] = ref["gap_from_pp"] / 100
             ref["share_second"] = ref["gap_to_pp"] / 100
             ref["n_first"] = ref["n_first_from"] + ref["n_second_from"]
             ref["n_second"] = ref["n_first_to"] + ref["n_second_to"]
-            yield by, agg.gap_change(by, compare=compare, across=across, where=where,
-                                     schools=schools), ref
+            yield (
+                by,
+                agg.gap_change(by, compare=compare, across=across, where=where, schools=schools),
+                ref,
+            )
         for by in ([], [compare]):
-            ref = stats.change(_reference_totals(rows, items, [*by, "wave"], weights), by=by,
-                               across="wave", levels=(1, 2), schools=schools)
-            yield by, agg.change(by, where=where, schools=schools), \
-                ref.rename(columns=measures._CHANGE_AS_COMPARISON)
+            ref = stats.change(
+                _reference_totals(rows, items, [*by, "wave"], weights),
+                by=by,
+                across="wave",
+                levels=(1, 2),
+                schools=schools,
+            )
+            yield (
+                by,
+                agg.change(by, where=where, schools=schools),
+                ref.rename(columns=measures._CHANGE_AS_COMPARISON),
+            )
             totals = _reference_totals(rows, items, [*by, "wave", "year_group"], weights)
             stage = {(1, 7): "year 7 in wave 1", (2, 9): "year 9 in wave 2"}
-            totals["cohort"] = [stage.get((int(w), int(y))) for w, y in
-                                zip(totals["wave"], totals["year_group"])]
-            ref = stats.change(totals.drop(columns=["wave", "year_group"]), by=by,
-                               across="cohort", levels=measures.COHORT_LEVELS, schools=schools)
-            yield by, agg.cohort(by, where=where, schools=schools), \
-                ref.rename(columns=measures._CHANGE_AS_COMPARISON)
+            totals["cohort"] = [
+                stage.get((int(w), int(y))) for w, y in zip(totals["wave"], totals["year_group"])
+            ]
+            ref = stats.change(
+                totals.drop(columns=["wave", "year_group"]),
+                by=by,
+                across="cohort",
+                levels=measures.COHORT_LEVELS,
+                schools=schools,
+            )
+            yield (
+                by,
+                agg.cohort(by, where=where, schools=schools),
+                ref.rename(columns=measures._CHANGE_AS_COMPARISON),
+            )
 
 
 @pytest.mark.parametrize("weights", [False, True])
@@ -462,10 +567,14 @@ def test_comparisons_equal_stats_on_the_sample(sample, agg):
 def test_comparisons_with_nothing_to_compare_keep_their_shape(agg):
     """A filter that leaves no cell, or a block without binary/agreement items,
     gives an empty table in the comparison shape."""
-    for r in (agg.gaps(["wave"], where={"school_id": "no such school"}),
-              agg.cohort(block="aim"), agg.change(["gender"], block="aim", schools="common")):
-        assert r.empty and list(r.columns)[-len(measures.COMPARISON_COLUMNS):] == \
-            list(measures.COMPARISON_COLUMNS)
+    for r in (
+        agg.gaps(["wave"], where={"school_id": "no such school"}),
+        agg.cohort(block="aim"),
+        agg.change(["gender"], block="aim", schools="common"),
+    ):
+        assert r.empty and list(r.columns)[-len(measures.COMPARISON_COLUMNS) :] == list(
+            measures.COMPARISON_COLUMNS
+        )
 
 
 def test_all_measures_tables_equal_plain_pandas_and_the_single_views(sample, agg):
@@ -481,25 +590,32 @@ def test_all_measures_tables_equal_plain_pandas_and_the_single_views(sample, agg
         # text columns are categoricals of the same values as the str/object columns
         for c in measures.TEXT_COLUMNS:
             assert isinstance(table[c].dtype, pd.CategoricalDtype), c
-            assert plain[key]["shares"][c].dtype == (object if c in ("block", "label", "item")
-                                                     else pd.Series([""]).dtype), c
+            assert plain[key]["shares"][c].dtype == (
+                object if c in ("block", "label", "item") else pd.Series([""]).dtype
+            ), c
         assert {"", "c", "u"} <= set(table["suppressed"].cat.categories)
         marked = table.copy()
         marked.loc[marked.index[:2], "suppressed"] = "c"  # as in a str column
         assert marked["suppressed"].iloc[:3].tolist() == ["c", "c", ""]
         first = str(plain[key]["shares"]["measure"].iloc[0])  # compared with a str
-        assert (table["measure"] == first).sum() == (plain[key]["shares"]["measure"]
-                                                     == first).sum() > 0
+        assert (
+            (table["measure"] == first).sum()
+            == (plain[key]["shares"]["measure"] == first).sum()
+            > 0
+        )
         pd.testing.assert_frame_equal(
             table.astype({c: plain[key]["shares"][c].dtype for c in measures.TEXT_COLUMNS}),
-            plain[key]["shares"])
+            plain[key]["shares"],
+        )
         parts = []
         for by in breakdowns:
             name = " × ".join(by) or "all pupils"
             part = plain[key]["shares"]
             part = part[part["breakdown"] == name].drop(columns="breakdown")
-            single = pd.concat([f for f in (agg.shares(by, key), agg.distribution(by, key))
-                                if len(f)], ignore_index=True)
+            single = pd.concat(
+                [f for f in (agg.shares(by, key), agg.distribution(by, key)) if len(f)],
+                ignore_index=True,
+            )
             pd.testing.assert_frame_equal(part[single.columns].reset_index(drop=True), single)
             parts.append(part)
         assert sum(len(p) for p in parts) == len(table)
@@ -510,14 +626,27 @@ def test_all_measures_tables_equal_plain_pandas_and_the_single_views(sample, agg
         assert table.loc[table.breakdown == "gender", "gender"].notna().all()
         for c in ("wave", "gender", "school_id"):
             assert table[c].dtype == agg.cells[c].dtype
-        assert list(table.columns) == [*measures.SHARE_COLUMNS, "breakdown", "gender", "wave",
-                                       "school_id"]
+        assert list(table.columns) == [
+            *measures.SHARE_COLUMNS,
+            "breakdown",
+            "gender",
+            "wave",
+            "school_id",
+        ]
     table = result["enjoy"]["shares"]
-    got = table[(table.breakdown == "wave × school_id") & (table.measure == "share")
-                & (table.item == "enjoy_science")].set_index(["wave", "school_id"])["share"]
+    got = table[
+        (table.breakdown == "wave × school_id")
+        & (table.measure == "share")
+        & (table.item == "enjoy_science")
+    ].set_index(["wave", "school_id"])["share"]
     v = sample["enjoy_science"].astype("float64")
-    expect = (v >= 3).astype(float).where(v.notna()).groupby(
-        [sample["wave"], sample["school_id"]], observed=True).mean()
+    expect = (
+        (v >= 3)
+        .astype(float)
+        .where(v.notna())
+        .groupby([sample["wave"], sample["school_id"]], observed=True)
+        .mean()
+    )
     assert len(got) == len(expect) == sample.groupby(["wave", "school_id"], observed=True).ngroups
     np.testing.assert_allclose(got.loc[expect.index].to_numpy(), expect.to_numpy(), rtol=1e-12)
 
@@ -526,11 +655,17 @@ def test_share_sums_taken_a_few_items_at_a_time_give_the_same_tables(agg, monkey
     """By school × wave the (group × school) temporaries are bounded by taking
     items a few at a time (one at a time here); tables are the same as in one go
     (which the tests above check against plain pandas)."""
-    whole = [agg.shares(["gender"]), agg.distribution(["wave", "school_id"]),
-             agg.distribution(["year_group"], block="aim")]
+    whole = [
+        agg.shares(["gender"]),
+        agg.distribution(["wave", "school_id"]),
+        agg.distribution(["year_group"], block="aim"),
+    ]
     monkeypatch.setattr(measures, "_CHUNK_CELLS", 1)
-    parts = [agg.shares(["gender"]), agg.distribution(["wave", "school_id"]),
-             agg.distribution(["year_group"], block="aim")]
+    parts = [
+        agg.shares(["gender"]),
+        agg.distribution(["wave", "school_id"]),
+        agg.distribution(["year_group"], block="aim"),
+    ]
     for a, b in zip(whole, parts):
         pd.testing.assert_frame_equal(a, b)
 
@@ -567,8 +702,7 @@ def test_ranks_in_runs_equal_pandas_rank_with_ties_and_missing():
     share = rng.choice([0.0, 0.25, 0.5, 1 / 3, 0.75, 1.0, np.nan], (300, len(runs)))
     cell = np.repeat(np.arange(300), len(runs))
     group = cell * 10 + np.tile(runs, 300)
-    expect = pd.Series(share.ravel()).groupby(group).rank(method="min",
-                                                          ascending=False).to_numpy()
+    expect = pd.Series(share.ravel()).groupby(group).rank(method="min", ascending=False).to_numpy()
     np.testing.assert_array_equal(measures._rank_in_runs(share, runs), expect)
 
 
@@ -584,13 +718,15 @@ def test_all_measures_comparisons_sum_one_grouping_once_and_equal_stats(weights,
     agg = measures.SurveyAggregates(t)
     groupings = []
     grouped = agg._grouped
-    monkeypatch.setattr(agg, "_grouped", lambda by, mask: groupings.append(
-        frozenset(by)) or grouped(by, mask))
+    monkeypatch.setattr(
+        agg, "_grouped", lambda by, mask: groupings.append(frozenset(by)) or grouped(by, mask)
+    )
     out = agg.all_measures(breakdowns=[()])
     assert groupings.count(frozenset({"wave", "year_group", "gender"})) == 1
     assert groupings.count(frozenset({"wave", "year_group"})) == 1
-    comp = pd.concat([v["comparisons"] for v in out.values() if "comparisons" in v],
-                     ignore_index=True)
+    comp = pd.concat(
+        [v["comparisons"] for v in out.values() if "comparisons" in v], ignore_index=True
+    )
     items = [it.column for it in agg.items if it.scale != "categorical"]
     common = t[t["school_id"].astype(str).isin(agg.common_schools)]
 
@@ -603,37 +739,72 @@ def test_all_measures_comparisons_sum_one_grouping_once_and_equal_stats(weights,
         got = got.set_index(key(got).to_numpy())
         expect = expect.set_index(key(expect).to_numpy())
         assert sorted(got.index) == sorted(expect.index)
-        _assert_same(got.loc[expect.index].reset_index(drop=True),
-                     expect.reset_index(drop=True), by)
+        _assert_same(
+            got.loc[expect.index].reset_index(drop=True), expect.reset_index(drop=True), by
+        )
 
-    check("gender_gap", "all", ["wave", "year_group"],
-          stats.gaps(totals(t, ["wave", "year_group", "gender"]), by=["wave", "year_group"],
-                     compare="gender", first="boy", second="girl").rename(
-              columns={"gap_pp": "estimate_pp"}))
-    for across, by, suffix, schools_ in (("year_group", ["wave"], "years", ("all",)),
-                                         ("wave", ["year_group"], "waves", ("all", "common"))):
+    check(
+        "gender_gap",
+        "all",
+        ["wave", "year_group"],
+        stats.gaps(
+            totals(t, ["wave", "year_group", "gender"]),
+            by=["wave", "year_group"],
+            compare="gender",
+            first="boy",
+            second="girl",
+        ).rename(columns={"gap_pp": "estimate_pp"}),
+    )
+    for across, by, suffix, schools_ in (
+        ("year_group", ["wave"], "years", ("all",)),
+        ("wave", ["year_group"], "waves", ("all", "common")),
+    ):
         levels = (7, 9) if across == "year_group" else (1, 2)
         for schools in schools_:
-            ref = stats.gap_change(totals(t, [*by, "gender", across]), by=by, compare="gender",
-                                   first="boy", second="girl", across=across, levels=levels,
-                                   schools=schools)
+            ref = stats.gap_change(
+                totals(t, [*by, "gender", across]),
+                by=by,
+                compare="gender",
+                first="boy",
+                second="girl",
+                across=across,
+                levels=levels,
+                schools=schools,
+            )
             ref["estimate_pp"] = ref["gap_change_pp"]
-            ref["share_first"], ref["share_second"] = ref["gap_from_pp"] / 100, \
-                ref["gap_to_pp"] / 100
+            ref["share_first"], ref["share_second"] = (
+                ref["gap_from_pp"] / 100,
+                ref["gap_to_pp"] / 100,
+            )
             ref["n_first"] = ref["n_first_from"] + ref["n_second_from"]
             ref["n_second"] = ref["n_first_to"] + ref["n_second_to"]
             check(f"gender_gap_change_{suffix}", schools, by, ref)
     for schools in ("all", "common"):
-        ref = stats.change(totals(t, ["year_group", "wave"]), by=["year_group"], across="wave",
-                           levels=(1, 2), schools=schools)
-        check("change_waves", schools, ["year_group"],
-              ref.rename(columns=measures._CHANGE_AS_COMPARISON))
+        ref = stats.change(
+            totals(t, ["year_group", "wave"]),
+            by=["year_group"],
+            across="wave",
+            levels=(1, 2),
+            schools=schools,
+        )
+        check(
+            "change_waves",
+            schools,
+            ["year_group"],
+            ref.rename(columns=measures._CHANGE_AS_COMPARISON),
+        )
         both = totals(t, ["wave", "year_group"])
         stage = {(1, 7): "year 7 in wave 1", (2, 9): "year 9 in wave 2"}
-        both["cohort"] = [stage.get((int(w), int(y))) for w, y in
-                          zip(both["wave"], both["year_group"])]
-        ref = stats.change(both.drop(columns=["wave", "year_group"]), by=[], across="cohort",
-                           levels=measures.COHORT_LEVELS, schools=schools)
+        both["cohort"] = [
+            stage.get((int(w), int(y))) for w, y in zip(both["wave"], both["year_group"])
+        ]
+        ref = stats.change(
+            both.drop(columns=["wave", "year_group"]),
+            by=[],
+            across="cohort",
+            levels=measures.COHORT_LEVELS,
+            schools=schools,
+        )
         check("cohort", schools, [], ref.rename(columns=measures._CHANGE_AS_COMPARISON))
     assert len(common)  # the small table has schools in both waves
 
@@ -645,8 +816,12 @@ def test_item_sums_in_another_column_order_equal_a_fresh_grouping(weights):
     agg = measures.SurveyAggregates(small_table(weights))
     chosen = agg._items(None)
     mask = np.ones(len(agg.cells), dtype=bool)
-    orders = [["wave", "year_group", "gender"], ["wave", "gender", "year_group"],
-              ["year_group", "gender", "wave"], ["gender", "wave", "year_group"]]
+    orders = [
+        ["wave", "year_group", "gender"],
+        ["wave", "gender", "year_group"],
+        ["year_group", "gender", "wave"],
+        ["gender", "wave", "year_group"],
+    ]
     fresh = [agg._item_sums(o, mask, chosen) for o in orders]  # no cache: each summed
     agg._group_cache = {"coarse": {}}
     try:
@@ -673,7 +848,7 @@ def test_distribution_bases_schools_and_se_equal_pandas_per_code(by, weights):
     d = measures.SurveyAggregates(t).distribution(by, block="enjoy")
     w = t["weight"] if weights else pd.Series(1.0, index=t.index)
     answered = t["enjoy_maths"].notna()
-    for key, part in (t.groupby(by) if by else [((), t)]):
+    for key, part in t.groupby(by) if by else [((), t)]:
         key = key if isinstance(key, tuple) else (key,)
         got = d[(d.item == "enjoy_maths")]
         for c, v in zip(by, key):
@@ -683,12 +858,15 @@ def test_distribution_bases_schools_and_se_equal_pandas_per_code(by, weights):
             row = got[got["category"] == str(k)].iloc[0]
             y = (part["enjoy_maths"] == k).fillna(False).astype(float)
             wp = w.loc[part.index].where(a, 0.0)
-            per_school = pd.DataFrame({"n": wp, "c": wp * y, "s": part["school_id"]}).groupby(
-                "s", observed=True).sum()
+            per_school = (
+                pd.DataFrame({"n": wp, "c": wp * y, "s": part["school_id"]})
+                .groupby("s", observed=True)
+                .sum()
+            )
             N, C = per_school["n"].sum(), per_school["c"].sum()
             G = int((per_school["n"] > 0).sum())
             p = C / N
-            v = G / (G - 1) * ((per_school["c"] - p * per_school["n"]) ** 2).sum() / N ** 2
+            v = G / (G - 1) * ((per_school["c"] - p * per_school["n"]) ** 2).sum() / N**2
             assert row["n"] == pytest.approx(N, rel=1e-12)
             assert row["count"] == pytest.approx(C, rel=1e-12)
             assert row["n_pupils"] == int(a.sum())

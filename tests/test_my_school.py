@@ -59,12 +59,12 @@ def clustered_wilson(n_g: np.ndarray, c_g: np.ndarray, level: float = 0.95):
     n_g, c_g = n_g[n_g > 0], c_g[n_g > 0]
     N, C, G = n_g.sum(), c_g.sum(), len(n_g)
     p = C / N
-    v = G / (G - 1) * ((c_g - p * n_g) ** 2).sum() / N ** 2
+    v = G / (G - 1) * ((c_g - p * n_g) ** 2).sum() / N**2
     deff = v / (p * (1 - p) / N)
     n_eff = min(N, N / deff)
     q = scipy_stats.t.ppf(0.5 + level / 2, G - 1)
     centre = (p + q * q / (2 * n_eff)) / (1 + q * q / n_eff)
-    half = q / (1 + q * q / n_eff) * math.sqrt(p * (1 - p) / n_eff + q * q / (4 * n_eff ** 2))
+    half = q / (1 + q * q / n_eff) * math.sqrt(p * (1 - p) / n_eff + q * q / (4 * n_eff**2))
     return p, centre - half, centre + half
 
 
@@ -87,10 +87,13 @@ def test_figures_equal_plain_pandas_on_the_sample(dashboard, sample):
                 continue
             assert row.count == cell["count"]
             assert row.share == pytest.approx(cell["count"] / cell["n"], rel=1e-12)
-            low, high = proportion_confint(int(cell["count"]), int(cell["n"]), alpha=0.05,
-                                           method="wilson")
-            assert (row.ci_low, row.ci_high) == (pytest.approx(low, rel=1e-9),
-                                                 pytest.approx(high, rel=1e-9))
+            low, high = proportion_confint(
+                int(cell["count"]), int(cell["n"]), alpha=0.05, method="wilson"
+            )
+            assert (row.ci_low, row.ci_high) == (
+                pytest.approx(low, rel=1e-9),
+                pytest.approx(high, rel=1e-9),
+            )
             checked_this += 1
         else:
             rest = mine[mine["school_id"] != LARGE]
@@ -99,7 +102,9 @@ def test_figures_equal_plain_pandas_on_the_sample(dashboard, sample):
             if row.suppressed:
                 assert math.isnan(row.share)
                 continue
-            p, low, high = clustered_wilson(rest["n"].to_numpy(float), rest["count"].to_numpy(float))
+            p, low, high = clustered_wilson(
+                rest["n"].to_numpy(float), rest["count"].to_numpy(float)
+            )
             assert row.share == pytest.approx(p, rel=1e-12)
             assert row.ci_low == pytest.approx(low, rel=1e-9)
             assert row.ci_high == pytest.approx(high, rel=1e-9)
@@ -121,8 +126,10 @@ def test_figure_draws_shown_shares_and_marks_hidden_ones(dashboard):
     dashboard.choices["year_group"].value = 7
     table = dashboard.table()
     fig = dashboard.figure  # updated in place by the choices above
-    assert [t.meta["school"] for t in fig.data] == [disclosure.THIS_SCHOOL,
-                                                    disclosure.OTHER_SCHOOLS]
+    assert [t.meta["school"] for t in fig.data] == [
+        disclosure.THIS_SCHOOL,
+        disclosure.OTHER_SCHOOLS,
+    ]
     hidden_marks = []
     for trace in fig.data:
         part = table[table["school"] == trace.meta["school"]].set_index("label")
@@ -136,8 +143,9 @@ def test_figure_draws_shown_shares_and_marks_hidden_ones(dashboard):
                 assert x == pytest.approx(100 * row["share"], rel=1e-12)
     assert hidden_marks, "S02 year 7 wave 1 has hidden favourite subjects on the sample"
     annotations = [a.text for a in fig.layout.annotations]
-    assert sorted(a.replace("<b>", "").replace("</b>", "") for a in annotations) == \
-        sorted(hidden_marks)
+    assert sorted(a.replace("<b>", "").replace("</b>", "") for a in annotations) == sorted(
+        hidden_marks
+    )
     title = fig.layout.title.text
     assert f"School {SCHOOL}" in title and "year 7" in title and "wave 1" in title
     assert "n = " in fig.layout.title.subtitle.text
@@ -216,14 +224,17 @@ def test_differencing_gives_no_hidden_number_back(which, live, tiny):
         for (wave, year, item), part in full.groupby(["wave", "year_group", "item"]):
             this = part[part["school"] == disclosure.THIS_SCHOOL].iloc[0]
             other = part[part["school"] == disclosure.OTHER_SCHOOLS].iloc[0]
-            all_ = total[(total["wave"] == wave) & (total["year_group"] == year)
-                         & (total["item"] == item)].iloc[0]
+            all_ = total[
+                (total["wave"] == wave) & (total["year_group"] == year) & (total["item"] == item)
+            ].iloc[0]
             for column in ("count", "n"):
                 # a "u" figure (low base, counts at least 10 both ways) is a rule of
                 # reliability, not of disclosure: only "c" figures must stay unknown
-                unknown = [math.isnan(float(r[column])) and not (
-                    column == "count" and r["suppressed"] == disclosure.LOW_RELIABILITY)
-                    for r in (this, other, all_)]
+                unknown = [
+                    math.isnan(float(r[column]))
+                    and not (column == "count" and r["suppressed"] == disclosure.LOW_RELIABILITY)
+                    for r in (this, other, all_)
+                ]
                 assert sum(unknown) != 1, (school, wave, year, item, column, unknown)
                 if column == "count" and this["suppressed"] == disclosure.CONFIDENTIAL:
                     hidden_somewhere += 1
@@ -272,7 +283,8 @@ class OneSchoolBundle(results.Results):
     def __init__(self, live):
         raw = my_school.by_school_table(live, [BLOCK])
         view = disclosure.school_view(
-            raw[["school_id", "wave", "year_group", "item", "label", "n", "count"]], LARGE)
+            raw[["school_id", "wave", "year_group", "item", "label", "n", "count"]], LARGE
+        )
         view["school"] = view["school"].replace({disclosure.THIS_SCHOOL: "School A"})
         view["block"] = BLOCK
         self._view = view

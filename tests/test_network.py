@@ -42,20 +42,30 @@ from analysis.store import Store
 
 def plans() -> dict[str, Plan]:
     return {
-        "S01": Plan(title="S01 plan", events=(
-            Event("Bridges", ("engineering",), (7, 8, 9), "autumn", 1),
-            Event("Maths fair", ("maths",), (7,), "spring", 1),
-            Event("Careers CPD", ("stem",), (), "summer", 1, kind="cpd"))),
-        "S02": Plan(title="S02 plan", events=(
-            Event("Science 7", ("science",), (7,), "autumn", 1),
-            Event("Science 9", ("science",), (9,), "autumn", 2))),
-        "S03": Plan(title="S03 plan", events=(
-            Event("Maths 7", ("maths",), (7,), "autumn", 2),)),
+        "S01": Plan(
+            title="S01 plan",
+            events=(
+                Event("Bridges", ("engineering",), (7, 8, 9), "autumn", 1),
+                Event("Maths fair", ("maths",), (7,), "spring", 1),
+                Event("Careers CPD", ("stem",), (), "summer", 1, kind="cpd"),
+            ),
+        ),
+        "S02": Plan(
+            title="S02 plan",
+            events=(
+                Event("Science 7", ("science",), (7,), "autumn", 1),
+                Event("Science 9", ("science",), (9,), "autumn", 2),
+            ),
+        ),
+        "S03": Plan(title="S03 plan", events=(Event("Maths 7", ("maths",), (7,), "autumn", 2),)),
     }
 
 
-IN_PLACE = {"S01": ("A1.1", "A1.2"), "S02": ("B1.1", "B1.2", "B1.3"),
-            "S04": ("A1.1", "B1.1", "B1.2")}
+IN_PLACE = {
+    "S01": ("A1.1", "A1.2"),
+    "S02": ("B1.1", "B1.2", "B1.3"),
+    "S04": ("A1.1", "B1.1", "B1.2"),
+}
 
 
 def review(school: str, when: date = date(2026, 11, 1)) -> Review:
@@ -67,8 +77,10 @@ def review(school: str, when: date = date(2026, 11, 1)) -> Review:
 
 def documents() -> list[network.SchoolDocuments]:
     p = plans()
-    return [network.SchoolDocuments(s, p.get(s), review(s) if s in IN_PLACE else None)
-            for s in ("S01", "S02", "S03", "S04")]
+    return [
+        network.SchoolDocuments(s, p.get(s), review(s) if s in IN_PLACE else None)
+        for s in ("S01", "S02", "S03", "S04")
+    ]
 
 
 def _thin(dimension: str) -> dict[str, tuple[int, int, bool]]:
@@ -80,10 +92,18 @@ def _thin(dimension: str) -> dict[str, tuple[int, int, bool]]:
 def test_where_the_network_is_thin_by_year_subject_and_term():
     assert _thin("year_group") == {"7": (3, 3, False), "8": (1, 3, True), "9": (2, 3, False)}
     assert _thin("subject") == {
-        "science": (1, 3, True), "maths": (2, 3, False), "engineering": (1, 3, True),
-        "design_technology": (0, 3, True), "ict": (0, 3, True), "stem": (0, 3, True)}
-    assert _thin("term") == {"autumn": (3, 3, False), "spring": (1, 3, True),
-                             "summer": (0, 3, True)}
+        "science": (1, 3, True),
+        "maths": (2, 3, False),
+        "engineering": (1, 3, True),
+        "design_technology": (0, 3, True),
+        "ict": (0, 3, True),
+        "stem": (0, 3, True),
+    }
+    assert _thin("term") == {
+        "autumn": (3, 3, False),
+        "spring": (1, 3, True),
+        "summer": (0, 3, True),
+    }
     cells = _thin("year_group_subject")
     assert cells["8:engineering"] == (1, 3, True) and cells["7:maths"] == (2, 3, False)
     assert cells["8:science"] == (0, 3, True)
@@ -97,10 +117,13 @@ def test_where_the_network_is_thin_by_year_subject_and_term():
 def test_a_year_group_counts_only_for_the_schools_whose_key_stage_has_it():
     from analysis.planner.model import KeyStage
 
-    docs = [network.SchoolDocuments("A", Plan(key_stage=KeyStage((7, 8)), events=(
-                Event("x", ("maths",), (8,), "autumn", 1),))),
-            network.SchoolDocuments("B", Plan(events=(
-                Event("y", ("maths",), (9,), "autumn", 1),)))]
+    docs = [
+        network.SchoolDocuments(
+            "A",
+            Plan(key_stage=KeyStage((7, 8)), events=(Event("x", ("maths",), (8,), "autumn", 1),)),
+        ),
+        network.SchoolDocuments("B", Plan(events=(Event("y", ("maths",), (9,), "autumn", 1),))),
+    ]
     table = network.thin_spots(docs)
     years = table[table["dimension"] == "year_group"].set_index("key")
     assert years.loc["9", "schools_with_plan"] == 1 and not years.loc["9", "thin"]
@@ -121,25 +144,36 @@ def test_the_weakest_themes_over_the_reviewed_schools():
 def test_who_might_pair_up_and_why():
     found = network.pairings(documents(), small_framework())
     assert found[["helper", "helped", "area"]].values.tolist() == [
-        ["S01", "S02", "A"], ["S02", "S01", "B"],
-        ["S01", "S02", "engineering"], ["S01", "S03", "engineering"]]
+        ["S01", "S02", "A"],
+        ["S02", "S01", "B"],
+        ["S01", "S02", "engineering"],
+        ["S01", "S03", "engineering"],
+    ]
     reasons = found.set_index(["helped", "area"])["reason"]
-    assert reasons[("S02", "A")] == ("S01 has 2 of 3 Alpha actions in place (67%); "
-                                     "S02 has 0 of 3 (0%).")
-    assert reasons[("S01", "B")] == ("S02 has 3 of 4 Beta actions in place (75%); "
-                                     "S01 has 0 of 4 (0%).")
+    assert reasons[("S02", "A")] == (
+        "S01 has 2 of 3 Alpha actions in place (67%); S02 has 0 of 3 (0%)."
+    )
+    assert reasons[("S01", "B")] == (
+        "S02 has 3 of 4 Beta actions in place (75%); S01 has 0 of 4 (0%)."
+    )
     assert reasons[("S03", "engineering")] == (
         "S01's plan has engineering for every year group (1 event); "
-        "S03's plan has no engineering event.")
+        "S03's plan has no engineering event."
+    )
     ranked = network.pairs(found)
     assert ranked[["helper", "helped", "n_areas"]].values.tolist() == [
-        ["S01", "S02", 2], ["S01", "S03", 1], ["S02", "S01", 1]]
+        ["S01", "S02", 2],
+        ["S01", "S03", 1],
+        ["S02", "S01", 1],
+    ]
     assert ranked["areas"].iloc[0] == "Alpha; Engineering"
 
 
 def test_no_pair_without_a_strong_school():
-    docs = [network.SchoolDocuments("S01", None, review("S01")),
-            network.SchoolDocuments("S04", None, review("S04"))]
+    docs = [
+        network.SchoolDocuments("S01", None, review("S01")),
+        network.SchoolDocuments("S04", None, review("S04")),
+    ]
     # Alpha: S01 strong (2/3), no one weak (S04 1/3); Beta: S01 weak, S04 strong (1/2)
     found = network.pairings(docs, small_framework())
     assert found[["helper", "helped", "area"]].values.tolist() == [["S04", "S01", "B"]]
@@ -151,14 +185,22 @@ def test_no_pair_without_a_strong_school():
 def test_the_summary_says_it_in_plain_words():
     text = network.summary(documents(), small_framework())
     assert text[0] == "4 member schools: 3 with a STEM plan, 3 with a Manager review."
-    assert "Thin year groups (pupil activity in fewer than half of the schools with a plan): " \
+    assert (
+        "Thin year groups (pupil activity in fewer than half of the schools with a plan): "
         "Year 8 (1 of 3)." in text
-    assert any(t.startswith("Thin terms") and "Spring (1 of 3)" in t and "Summer (0 of 3)" in t
-               for t in text)
-    assert "Weakest theme: Alpha (on average 33% of its actions in place, over 3 schools); " \
+    )
+    assert any(
+        t.startswith("Thin terms") and "Spring (1 of 3)" in t and "Summer (0 of 3)" in t
+        for t in text
+    )
+    assert (
+        "Weakest theme: Alpha (on average 33% of its actions in place, over 3 schools); "
         "strongest: Beta (42%)." in text
-    assert text[-1] == ("3 possible pairs; the pair with most in common: S01 could help S02 "
-                        "with Alpha; Engineering.")
+    )
+    assert text[-1] == (
+        "3 possible pairs; the pair with most in common: S01 could help S02 "
+        "with Alpha; Engineering."
+    )
 
 
 def test_side_by_side_one_row_a_school():
@@ -174,12 +216,12 @@ def test_the_latest_plan_and_review_of_each_member_school_from_the_store(tmp_pat
     framework = small_framework()
 
     def save_plan(owner, plan, expected=None):
-        return store.save("plan", owner, "STEM plan", json.loads(plan_files.plan_to_json(plan)),
-                          expected=expected)
+        return store.save(
+            "plan", owner, "STEM plan", json.loads(plan_files.plan_to_json(plan)), expected=expected
+        )
 
     def save_review(owner, found):
-        store.save("review", owner, found.name, review_files.review_document(found),
-                   expected=None)
+        store.save("review", owner, found.name, review_files.review_document(found), expected=None)
 
     p = plans()
     save_plan("school:S01", Plan(title="old"))
@@ -187,8 +229,9 @@ def test_the_latest_plan_and_review_of_each_member_school_from_the_store(tmp_pat
     save_review("school:S01", review("S01", date(2026, 11, 1)))
     save_review("school:S01", Review.blank(framework, reviewed_on=date(2025, 11, 1)))
     save_plan("school:S02", p["S02"])
-    store.save("review", "school:S02", "review 2026-01-01", {"schema_version": 99},
-               expected=None)  # unreadable: named, not used
+    store.save(
+        "review", "school:S02", "review 2026-01-01", {"schema_version": 99}, expected=None
+    )  # unreadable: named, not used
     save_plan("browser:" + "a" * 32, p["S03"])  # someone's own: never a member's
     save_plan("user:nia", p["S03"])
 
@@ -197,8 +240,9 @@ def test_the_latest_plan_and_review_of_each_member_school_from_the_store(tmp_pat
     s01, s02 = docs
     assert s01.plan.title == "S01 plan" and s01.review.reviewed_on == date(2026, 11, 1)
     assert s01.review.status("A1.1") == "in_place" and s01.problems == ()
-    assert s02.review is None and len(s02.problems) == 1 and "review 2026-01-01" in \
-        s02.problems[0]
+    assert s02.review is None and len(s02.problems) == 1 and "review 2026-01-01" in s02.problems[0]
     members = network.member_documents(store, framework, ["S01", "S05"])
     assert [(d.school, d.plan is None, d.review is None) for d in members] == [
-        ("S01", False, False), ("S05", True, True)]
+        ("S01", False, False),
+        ("S05", True, True),
+    ]

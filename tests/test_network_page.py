@@ -32,12 +32,18 @@ def store(tmp_path) -> Store:
     """S01 and S02 with plans and reviews (tests/test_network.py), S04 a review only."""
     found = Store(tmp_path / "store.sqlite")
     for school, plan in plans().items():
-        found.save("plan", f"school:{school}", "STEM plan",
-                   json.loads(plan_files.plan_to_json(plan)), expected=None)
+        found.save(
+            "plan",
+            f"school:{school}",
+            "STEM plan",
+            json.loads(plan_files.plan_to_json(plan)),
+            expected=None,
+        )
     for school in IN_PLACE:
         r = review(school)
-        found.save("review", f"school:{school}", r.name, review_files.review_document(r),
-                   expected=None)
+        found.save(
+            "review", f"school:{school}", r.name, review_files.review_document(r), expected=None
+        )
     return found
 
 
@@ -50,11 +56,14 @@ def _text(widget) -> str:
 def test_the_network_lead_sees_every_school_side_by_side(store):
     from manager_helpers import small_framework
 
-    shown = _text(network_page.content_for(NIA, store, ["S01", "S02", "S03", "S04", "S05"],
-                                           small_framework()))
+    shown = _text(
+        network_page.content_for(NIA, store, ["S01", "S02", "S03", "S04", "S05"], small_framework())
+    )
     assert "5 member schools: 3 with a STEM plan, 3 with a Manager review." in shown
-    assert "Thin year groups (pupil activity in fewer than half of the schools with a plan): " \
+    assert (
+        "Thin year groups (pupil activity in fewer than half of the schools with a plan): "
         "Year 8 (1 of 3)." in shown
+    )
     for school in ("S01", "S02", "S03", "S04", "S05"):
         assert f'<th scope="row">{school}</th>' in shown
     assert "<caption>Each school&#x27;s latest plan and review" in shown
@@ -78,8 +87,15 @@ def test_a_crafted_message_does_not_make_a_school_lead_the_network_lead(store, m
     monkeypatch.setattr(identity, "hub_visitor", lambda environ=None: OTHERS["school lead"])
     page = network_page.build()
     arrival = next(w for w in page.children if isinstance(w, identity.Arrival))
-    arrival._handle_custom_msg({"arrived": "b" * 32, "role": "network_lead",
-                                "schools": ["S01", "S02"], "owner": "user:nia"}, [])
+    arrival._handle_custom_msg(
+        {
+            "arrived": "b" * 32,
+            "role": "network_lead",
+            "schools": ["S01", "S02"],
+            "owner": "user:nia",
+        },
+        [],
+    )
     shown = _text(page)
     assert "Not for you" in shown and "S02" not in shown and "Side by side" not in shown
     arrival._handle_custom_msg({"arrived": "c" * 32}, [])  # a second message: still ann
@@ -109,11 +125,17 @@ def test_only_the_network_leads_server_has_the_page(tmp_path, monkeypatch):
     root = tmp_path / "root"
     root.mkdir()
     monkeypatch.setattr(identity, "hub_visitor", lambda environ: NIA)
-    hub.singleuser_command({"JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:45678/user/nia/",
-                            "JUPYTERHUB_SERVICE_PREFIX": "/user/nia/", "KS3_HUB_DIR": str(folder),
-                            "JUPYTERHUB_USER": "nia",
-                            "JUPYTERHUB_API_URL": "http://127.0.0.1:1/hub/api"},
-                           root, tmp_path / "ipython")
+    hub.singleuser_command(
+        {
+            "JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:45678/user/nia/",
+            "JUPYTERHUB_SERVICE_PREFIX": "/user/nia/",
+            "KS3_HUB_DIR": str(folder),
+            "JUPYTERHUB_USER": "nia",
+            "JUPYTERHUB_API_URL": "http://127.0.0.1:1/hub/api",
+        },
+        root,
+        tmp_path / "ipython",
+    )
     assert (root / "network.ipynb").exists()
     from dashboards import home
 
@@ -125,13 +147,18 @@ def test_the_notebook_runs_and_waits_for_the_visitor():
     path = Path(hub.notebook_path("network"))
     nb = nbformat.read(path, as_version=4)
     assert [c.source for c in nb.cells if c.cell_type == "code"] == [
-        "from dashboards import network\n\nnetwork.main()"]
-    NotebookClient(nb, kernel_name="python3", timeout=120,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
-    errors = [o for c in nb.cells for o in c.get("outputs", [])
-              if o.output_type == "error" or o.get("name") == "stderr"]
+        "from dashboards import network\n\nnetwork.main()"
+    ]
+    NotebookClient(
+        nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
+    errors = [
+        o
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if o.output_type == "error" or o.get("name") == "stderr"
+    ]
     assert not errors
     models = nb.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"].values()
-    shown = "\n".join(m["state"].get("value", "") for m in models
-                      if m["model_name"] == "HTMLModel")
+    shown = "\n".join(m["state"].get("value", "") for m in models if m["model_name"] == "HTMLModel")
     assert "Opening the network view" in shown and "Side by side" not in shown

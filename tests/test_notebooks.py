@@ -37,21 +37,33 @@ def test_executes_on_the_sample(path, monkeypatch):
     monkeypatch.delenv("KS3_SURVEY_FILES", raising=False)
     monkeypatch.delenv("KS3_SURVEY_CODEBOOK", raising=False)
     nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, kernel_name="python3", timeout=120,
-                   resources={"metadata": {"path": str(DASHBOARDS)}}).execute()
+    NotebookClient(
+        nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(DASHBOARDS)}}
+    ).execute()
     text = "\n".join(
         str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", ""))
-        for cell in nb.cells if cell.cell_type == "code" for output in cell.outputs)
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "error" or o.get("name") == "stderr"]
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+    )
+    errors = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "error" or o.get("name") == "stderr"
+    ]
     assert not errors, f"{path.name} wrote errors: {errors}"
     assert "Traceback" not in text
     # the page's widgets were displayed, and say the sample was loaded, not a problem
-    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
-               for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert any(
+        "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+    )
     models = nb.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"].values()
-    shown = "\n".join(m["state"].get("value", "") for m in models
-                      if m["model_name"] == "HTMLModel")
+    shown = "\n".join(m["state"].get("value", "") for m in models if m["model_name"] == "HTMLModel")
     assert "could not be" not in shown, f"{path.name} shows a problem instead of the data"
     if path.name in WAITS_FOR_THE_VISITOR:
         # built per person when their browser arrives: nothing of theirs without one

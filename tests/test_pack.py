@@ -86,8 +86,10 @@ def test_findings_equal_plain_pandas(sample, pack):
         assert f.school_n == this["n"]
         assert f.school_share == pytest.approx(this["count"] / this["n"], rel=1e-12)
         low, high = proportion_confint(int(this["count"]), int(this["n"]), method="wilson")
-        assert (f.school_low, f.school_high) == (pytest.approx(low, rel=1e-9),
-                                                 pytest.approx(high, rel=1e-9))
+        assert (f.school_low, f.school_high) == (
+            pytest.approx(low, rel=1e-9),
+            pytest.approx(high, rel=1e-9),
+        )
         p, lo, hi = clustered_wilson(rest["n"].to_numpy(float), rest["count"].to_numpy(float))
         assert f.other_share == pytest.approx(p, rel=1e-12)
         assert f.n_schools == (rest["n"] > 0).sum()
@@ -95,9 +97,11 @@ def test_findings_equal_plain_pandas(sample, pack):
         d = f.school_share - p
         assert f.difference_pp == pytest.approx(100 * d, rel=1e-9)
         assert f.low_pp == pytest.approx(
-            100 * (d - math.sqrt((f.school_share - low) ** 2 + (hi - p) ** 2)), rel=1e-9)
+            100 * (d - math.sqrt((f.school_share - low) ** 2 + (hi - p) ** 2)), rel=1e-9
+        )
         assert f.high_pp == pytest.approx(
-            100 * (d + math.sqrt((high - f.school_share) ** 2 + (p - lo) ** 2)), rel=1e-9)
+            100 * (d + math.sqrt((high - f.school_share) ** 2 + (p - lo) ** 2)), rel=1e-9
+        )
         assert f"{100 * f.school_share:.0f}%" in f.sentence
         assert f"{int(this['n']):,} pupils" in f.sentence
         checked += 1
@@ -108,7 +112,7 @@ def test_findings_strongest_first_and_clear_means_interval_excludes_zero(pack):
     c = pack.candidates
     assert (c["clear"] == ((c["low_pp"] > 0) | (c["high_pp"] < 0))).all()
     clear = c[c["clear"]]
-    assert c["clear"].iloc[:len(clear)].all(), "clear findings come first"
+    assert c["clear"].iloc[: len(clear)].all(), "clear findings come first"
     nearer = clear[["low_pp", "high_pp"]].abs().min(axis=1)
     assert nearer.is_monotonic_decreasing
     assert len(pack.chosen) == content.DEFAULT_FINDINGS
@@ -124,24 +128,33 @@ def test_change_between_waves_equals_plain_pandas(sample, pack):
     assert f["school_share"] == pytest.approx(shares[2][0] - shares[1][0], rel=1e-9)
     assert f["other_share"] == pytest.approx(shares[2][1] - shares[1][1], rel=1e-9)
     assert f["difference_pp"] == pytest.approx(
-        100 * ((shares[2][0] - shares[1][0]) - (shares[2][1] - shares[1][1])), rel=1e-9)
+        100 * ((shares[2][0] - shares[1][0]) - (shares[2][1] - shares[1][1])), rel=1e-9
+    )
     assert f["low_pp"] < f["difference_pp"] < f["high_pp"]
 
 
 def test_bases_are_the_school_pupils_who_answered(sample, pack):
     t = sample.table
     for r in pack.bases.itertuples():
-        rows = t[(t["school_id"] == SCHOOL) & (t["wave"] == r.wave)
-                 & (t["year_group"] == r.year_group)]
-        answered = max(rows[c].notna().sum() for b in schema.blocks()
-                       if b.key in pack.school.tables for c in b.columns)
+        rows = t[
+            (t["school_id"] == SCHOOL) & (t["wave"] == r.wave) & (t["year_group"] == r.year_group)
+        ]
+        answered = max(
+            rows[c].notna().sum()
+            for b in schema.blocks()
+            if b.key in pack.school.tables
+            for c in b.columns
+        )
         assert r.school_pupils == answered
 
 
 def test_mover_by_hand():
     d, low, high = findings.mover(0.6, 0.5, 0.7, 0.4, 0.35, 0.45)
-    assert (d, low, high) == (pytest.approx(0.2), pytest.approx(0.2 - math.hypot(0.1, 0.05)),
-                              pytest.approx(0.2 + math.hypot(0.1, 0.05)))
+    assert (d, low, high) == (
+        pytest.approx(0.2),
+        pytest.approx(0.2 - math.hypot(0.1, 0.05)),
+        pytest.approx(0.2 + math.hypot(0.1, 0.05)),
+    )
 
 
 def test_chosen_findings_by_id_and_unknown_id(school, pack):
@@ -170,15 +183,22 @@ def slide_texts(slide) -> list[str]:
 
 
 def titles(deck) -> list[str]:
-    return [next(s.text_frame.text for s in slide.shapes if s.name == "Title")
-            for slide in deck.slides]
+    return [
+        next(s.text_frame.text for s in slide.shapes if s.name == "Title") for slide in deck.slides
+    ]
 
 
 def test_slides_read_back(deck, pack):
     names = titles(deck)
     assert names[0] == f"School {SCHOOL}: what our pupils told the STEM survey"
-    for wanted in ("Who was surveyed", "Headline findings", "The plan's balance",
-                   "Action plan", "Next steps", "About these figures"):
+    for wanted in (
+        "Who was surveyed",
+        "Headline findings",
+        "The plan's balance",
+        "Action plan",
+        "Next steps",
+        "About these figures",
+    ):
         assert wanted in names
     assert any(n.startswith("Change from 2008 to 2010") for n in names)
     assert any(n.startswith("The STEM plan: ") for n in names)
@@ -213,8 +233,7 @@ def test_chart_values_are_the_pages_shown_shares(deck, pack):
             plot = shape.chart.plots[0]
             for series, who in zip(plot.series, (disclosure.THIS_SCHOOL, disclosure.OTHER_SCHOOLS)):
                 rows = table[table["school"] == who]
-                for category, value, row in zip(plot.categories, series.values,
-                                                rows.itertuples()):
+                for category, value, row in zip(plot.categories, series.values, rows.itertuples()):
                     assert str(category).startswith(row.label)
                     if row.suppressed:
                         assert value is None and "hidden" in str(category)
@@ -237,8 +256,9 @@ def everything_written(pptx: bytes, html: str) -> tuple[list[str], list[str], li
     chart (its values and its embedded workbook)."""
     deck = Presentation(io.BytesIO(pptx))
     text = re.sub(r"<[^>]+>", " ", re.sub(r"<style>.*?</style>", "", html, flags=re.DOTALL))
-    cut = min(i for i in (text.find("The STEM plan:"), text.find("Next steps"), len(text))
-              if i >= 0)
+    cut = min(
+        i for i in (text.find("The STEM plan:"), text.find("Next steps"), len(text)) if i >= 0
+    )
     survey, other, numbers = [text[:cut]], [text[cut:]], []
     blocks = tuple(b.label for b in schema.blocks())
     for slide, title in zip(deck.slides, titles(deck)):
@@ -250,13 +270,19 @@ def everything_written(pptx: bytes, html: str) -> tuple[list[str], list[str], li
                     numbers += [v for v in series.values if v is not None]
                 blob = shape.chart.part.chart_workbook.xlsx_part.blob
                 for row in openpyxl.load_workbook(io.BytesIO(blob)).active.iter_rows(
-                        values_only=True):
+                    values_only=True
+                ):
                     numbers += [v for v in row if isinstance(v, (int, float))]
     return survey, other, numbers
 
 
-def scan(survey: list[str], other: list[str], numbers: list[float],
-         school: content.SchoolData, pupils: pd.DataFrame) -> list[str]:
+def scan(
+    survey: list[str],
+    other: list[str],
+    numbers: list[float],
+    school: content.SchoolData,
+    pupils: pd.DataFrame,
+) -> list[str]:
     """What a disclosure scan finds (empty when the pack is safe), judged by the page's
     own tables (``school.tables``) and the pupils' rows."""
     problems = []
@@ -267,11 +293,15 @@ def scan(survey: list[str], other: list[str], numbers: list[float],
                 problems.append(f"{n} pupils: {text[:80]}")
     # 2. every percentage about the survey is one the page shows
     shown = pd.concat([t[t["suppressed"].fillna("") == ""] for t in school.tables.values()])
-    allowed = {f"{100 * v:.0f}%" for c in ("share", "ci_low", "ci_high")
-               for v in shown[c].dropna()} | {"95%"}
+    allowed = {
+        f"{100 * v:.0f}%" for c in ("share", "ci_low", "ci_high") for v in shown[c].dropna()
+    } | {"95%"}
     for text in survey:
-        problems += [f"{p} is not a figure the page shows: {text[:80]}"
-                     for p in re.findall(r"\d+%", text) if p not in allowed]
+        problems += [
+            f"{p} is not a figure the page shows: {text[:80]}"
+            for p in re.findall(r"\d+%", text)
+            if p not in allowed
+        ]
     # 3. no chart number is a hidden figure's true value (computed from the pupils)
     hidden = pd.concat([t[t["suppressed"].fillna("") != ""] for t in school.tables.values()])
     stored = {round(v, 6) for v in numbers}
@@ -283,8 +313,9 @@ def scan(survey: list[str], other: list[str], numbers: list[float],
         a = agrees(r.item, rows[r.item]).dropna()
         true = round(100 * a.mean(), 6) if len(a) else None
         if true in stored and true not in shown_values:
-            problems.append(f"hidden {r.item} wave {r.wave} year {r.year_group} ({r.school}) "
-                            "is in a chart")
+            problems.append(
+                f"hidden {r.item} wave {r.wave} year {r.year_group} ({r.school}) is in a chart"
+            )
     return problems
 
 
@@ -304,8 +335,9 @@ def test_disclosure_scan_can_fail(view, sample):
     """The scan finds a hidden figure put back as a number, and a count under 10."""
     school = pack_panel.school_data(view, SMALL)
     tables = {k: v.copy() for k, v in school.tables.items()}
-    leaked = content.SchoolData(school.school_id, school.name, tables, school.survey_text,
-                                school.source, school.rules)
+    leaked = content.SchoolData(
+        school.school_id, school.name, tables, school.survey_text, school.source, school.rules
+    )
     pupils = sample.table
     t = tables["enjoy"]
     i = t.index[(t["suppressed"] == "c") & (t["school"] == disclosure.THIS_SCHOOL)][0]
@@ -316,15 +348,19 @@ def test_disclosure_scan_can_fail(view, sample):
     for j in t.index[(t["item"] == item) & (t["wave"] == wave) & (t["year_group"] == year)]:
         who = mine if t.at[j, "school"] == disclosure.THIS_SCHOOL else ~mine
         t.loc[j, ["share", "ci_low", "ci_high", "suppressed"]] = [
-            agrees(item, rows.loc[who, item]).dropna().mean(), 0.0, 1.0, ""]
+            agrees(item, rows.loc[who, item]).dropna().mean(),
+            0.0,
+            1.0,
+            "",
+        ]
     pack = make_pack(leaked, finding_ids=[f"{item}-w{wave}-y{year}"])
-    survey, other, numbers = everything_written(slides.pptx_bytes(pack),
-                                                report.report_html(pack))
+    survey, other, numbers = everything_written(slides.pptx_bytes(pack), report.report_html(pack))
     problems = scan(survey, other, numbers, school, pupils)  # judged by the page's tables
     assert any("is in a chart" in p for p in problems)
     assert any("is not a figure the page shows" in p for p in problems)
     assert scan([], ["Year 7: 9 pupils took part."], [], school, pupils) == [
-        "9 pupils: Year 7: 9 pupils took part."]
+        "9 pupils: Year 7: 9 pupils took part."
+    ]
 
 
 # ---------------------------------------------------------------- the command line
@@ -335,15 +371,31 @@ def test_command_line_with_a_school_of_another_file(tmp_path, capsys):
     path = tmp_path / "other_survey.csv"
     synthetic._write_csv(table, path)
     only_wave1 = set(table.loc[table["wave"] == 1, "school_id"]) - set(
-        table.loc[table["wave"] == 2, "school_id"])
+        table.loc[table["wave"] == 2, "school_id"]
+    )
     once = table[table["school_id"].isin(only_wave1)]["school_id"].value_counts().index[0]
     assert main(["pack", str(path), "--school", once, "--list-findings"]) == 0
     listing = capsys.readouterr().out
     first = listing.split()[0]
     assert re.fullmatch(r"[a-z_]+-w1-y[79]", first)
     out = tmp_path / "pack"
-    assert main(["pack", "--data", str(path), "--school", once, "--out", str(out),
-                 "--findings", first, "--no-pdf"]) == 0
+    assert (
+        main(
+            [
+                "pack",
+                "--data",
+                str(path),
+                "--school",
+                once,
+                "--out",
+                str(out),
+                "--findings",
+                first,
+                "--no-pdf",
+            ]
+        )
+        == 0
+    )
     deck = Presentation(out / "pack.pptx")
     assert titles(deck)[0] == f"School {once}: what our pupils told the STEM survey"
     every = "\n".join(t for slide in deck.slides for t in slide_texts(slide))
@@ -353,25 +405,27 @@ def test_command_line_with_a_school_of_another_file(tmp_path, capsys):
     # the school's figure against pandas on this file's pupils
     row = listing.splitlines()[0]
     item, wave, year = re.fullmatch(r"([a-z_]+)-w(\d)-y(\d)", first).groups()
-    pupils = table[(table["school_id"] == once) & (table["wave"] == int(wave))
-                   & (table["year_group"] == int(year))]
+    pupils = table[
+        (table["school_id"] == once)
+        & (table["wave"] == int(wave))
+        & (table["year_group"] == int(year))
+    ]
     a = agrees(item, pupils[item]).dropna()
     assert f"{100 * a.mean():.0f}% of School {once}'s pupils" in row
     assert f"{len(a):,} pupils" in row
-    view = my_school.MySchool(results.LiveResults(data.survey(
-        data.DataSource((path,), None, False))))
+    view = my_school.MySchool(
+        results.LiveResults(data.survey(data.DataSource((path,), None, False)))
+    )
     school = pack_panel.school_data(view, once)
     again = make_pack(school, finding_ids=[first])
-    assert scan(*everything_written((out / "pack.pptx").read_bytes(), html), school,
-                table) == []
+    assert scan(*everything_written((out / "pack.pptx").read_bytes(), html), school, table) == []
     assert list(again.chosen["id"]) == [first]
 
 
 def test_command_line_errors(tmp_path, capsys):
     assert main(["pack", "--school", "NOPE", "--out", str(tmp_path)]) == 2
     assert "no school 'NOPE'" in capsys.readouterr().err
-    assert main(["pack", "--school", SCHOOL, "--findings", "nonsense", "--out",
-                 str(tmp_path)]) == 2
+    assert main(["pack", "--school", SCHOOL, "--findings", "nonsense", "--out", str(tmp_path)]) == 2
     assert "no finding nonsense" in capsys.readouterr().err
     bad = tmp_path / "plan.json"
     bad.write_text("{not json", encoding="utf-8")
@@ -384,7 +438,9 @@ def test_pdf_where_chromium_is_found_and_said_plainly_where_not(tmp_path, pack, 
     html.write_text(report.report_html(pack), encoding="utf-8")
     monkeypatch.setattr(report, "find_chromium", lambda: None)
     note = report.print_pdf(html, tmp_path / "report.pdf")
-    assert note.startswith("No PDF was made: no Chromium") and not (tmp_path / "report.pdf").exists()
+    assert (
+        note.startswith("No PDF was made: no Chromium") and not (tmp_path / "report.pdf").exists()
+    )
     monkeypatch.undo()
     if report.find_chromium() is None:
         pytest.fail("no Chromium on this machine: scripts/test installs one")
@@ -397,15 +453,23 @@ def test_pdf_where_chromium_is_found_and_said_plainly_where_not(tmp_path, pack, 
 
 def upload_value(path: Path, content: bytes | None = None) -> tuple[dict]:
     content = path.read_bytes() if content is None else content
-    return ({"name": path.name, "type": "", "size": len(content), "content": memoryview(content),
-             "last_modified": datetime.now(UTC)},)
+    return (
+        {
+            "name": path.name,
+            "type": "",
+            "size": len(content),
+            "content": memoryview(content),
+            "last_modified": datetime.now(UTC),
+        },
+    )
 
 
 def data_link(html: str, extension: str) -> bytes:
     import base64
 
-    uri = re.search(rf"href=[\"']data:[^;]+;base64,([^\"']+)[\"'] download=[\"'][^\"']+\.{extension}",
-                    html).group(1)
+    uri = re.search(
+        rf"href=[\"']data:[^;]+;base64,([^\"']+)[\"'] download=[\"'][^\"']+\.{extension}", html
+    ).group(1)
     return base64.b64decode(uri)
 
 

@@ -20,13 +20,25 @@ def small_plan() -> Plan:
     - engineering, year 8, summer 2 late (slot 17), careers-linked;
     - CPD, autumn 1 middle (teachers).
     """
-    return Plan(key_stage=KeyStage((7, 8)), events=(
-        Event("Draw a scientist", ("science",), (7,), "autumn", 1, "early", "lesson", True),
-        Event("Science week", ("maths", "science"), (7, 8), "spring", 1, "throughout",
-              "off_timetable"),
-        Event("Bridge building", ("engineering",), (8,), "summer", 2, "late", "challenge", True),
-        Event("STEM careers CPD", ("stem",), (), "autumn", 1, "middle", "cpd"),
-    ))
+    return Plan(
+        key_stage=KeyStage((7, 8)),
+        events=(
+            Event("Draw a scientist", ("science",), (7,), "autumn", 1, "early", "lesson", True),
+            Event(
+                "Science week",
+                ("maths", "science"),
+                (7, 8),
+                "spring",
+                1,
+                "throughout",
+                "off_timetable",
+            ),
+            Event(
+                "Bridge building", ("engineering",), (8,), "summer", 2, "late", "challenge", True
+            ),
+            Event("STEM careers CPD", ("stem",), (), "autumn", 1, "middle", "cpd"),
+        ),
+    )
 
 
 def test_coverage_counts_each_subject_year_and_term_an_event_reaches():
@@ -34,9 +46,14 @@ def test_coverage_counts_each_subject_year_and_term_an_event_reaches():
     cover = report.coverage.set_index(["subject", "year_group", "term"])["events"]
     assert len(cover) == 6 * 2 * 3  # subjects x years x terms
     full = {k: v for k, v in cover.items() if v}
-    assert full == {("science", 7, "autumn"): 1, ("science", 7, "spring"): 1,
-                    ("maths", 7, "spring"): 1, ("science", 8, "spring"): 1,
-                    ("maths", 8, "spring"): 1, ("engineering", 8, "summer"): 1}
+    assert full == {
+        ("science", 7, "autumn"): 1,
+        ("science", 7, "spring"): 1,
+        ("maths", 7, "spring"): 1,
+        ("science", 8, "spring"): 1,
+        ("maths", 8, "spring"): 1,
+        ("engineering", 8, "summer"): 1,
+    }
     assert len(report.empty_cells) == 36 - 6
     assert (report.pupil_events, report.teacher_events) == (3, 1)
 
@@ -45,8 +62,10 @@ def test_longest_gap_in_stages_and_half_terms_without_wrapping():
     by_year = balance(small_plan()).by_year.set_index("year_group")
     # year 7 busy in slots 0, 6, 7, 8: empty runs 1-5 (5) and 9-17 (9)
     assert by_year.loc[7, "longest_gap_stages"] == 9
-    assert (by_year.loc[7, "gap_from"], by_year.loc[7, "gap_to"]) == ("spring 2, early",
-                                                                     "summer 2, late")
+    assert (by_year.loc[7, "gap_from"], by_year.loc[7, "gap_to"]) == (
+        "spring 2, early",
+        "summer 2, late",
+    )
     # half-terms busy: autumn 1, spring 1 -> empty runs of 1 and 3
     assert by_year.loc[7, "longest_gap_half_terms"] == 3
     # year 8 busy in slots 6, 7, 8, 17: runs 0-5 (6) and 9-16 (8); were the year
@@ -70,7 +89,8 @@ def test_evenness_is_pielou_worked_by_hand_and_by_scipy():
     assert by_year.loc[7, "evenness"] == pytest.approx(h / math.log(18))
     assert by_year.loc[7, "evenness"] == pytest.approx(0.42986, abs=1e-5)
     assert by_year.loc[7, "evenness"] == pytest.approx(
-        entropy([0.5, 1 / 6, 1 / 6, 1 / 6]) / math.log(18))
+        entropy([0.5, 1 / 6, 1 / 6, 1 / 6]) / math.log(18)
+    )
     # all pupil events: p = 1/3 (slot 0), 1/9 x 3 (slots 6-8), 1/3 (slot 17)
     overall = balance(small_plan()).evenness
     assert overall == pytest.approx(entropy([1 / 3, 1 / 9, 1 / 9, 1 / 9, 1 / 3]) / math.log(18))
@@ -103,17 +123,24 @@ def test_warnings_say_what_to_change_in_plain_words():
 
 def test_an_empty_plan_warns_about_every_year_and_missing_cpd():
     report = balance(Plan())
-    assert report.warnings == ["Year 7 has no STEM event all year.",
-                               "Year 8 has no STEM event all year.",
-                               "Year 9 has no STEM event all year.",
-                               "The plan has no teacher planning or CPD event."]
+    assert report.warnings == [
+        "Year 7 has no STEM event all year.",
+        "Year 8 has no STEM event all year.",
+        "Year 9 has no STEM event all year.",
+        "The plan has no teacher planning or CPD event.",
+    ]
     assert math.isnan(report.evenness) and math.isnan(report.careers_share)
     assert report.by_year["longest_gap_stages"].tolist() == [18, 18, 18]
 
 
 def test_few_careers_links_are_warned_about():
-    plan = Plan(events=tuple(
-        Event(f"Lesson {i}", ("maths",), (7,), "autumn", 1, "early", careers_linked=i == 0)
-        for i in range(4)))
-    assert ("Only 1 of 4 pupil events (25%) are linked to careers; the report asks for careers "
-            "awareness woven through STEM activity.") in balance(plan).warnings
+    plan = Plan(
+        events=tuple(
+            Event(f"Lesson {i}", ("maths",), (7,), "autumn", 1, "early", careers_linked=i == 0)
+            for i in range(4)
+        )
+    )
+    assert (
+        "Only 1 of 4 pupil events (25%) are linked to careers; the report asks for careers "
+        "awareness woven through STEM activity."
+    ) in balance(plan).warnings

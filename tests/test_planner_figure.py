@@ -25,19 +25,37 @@ def test_axes_run_clockwise_from_twelve_and_clicks_reach_python():
     polar = fig.layout.polar
     assert polar.angularaxis.direction == "clockwise" and polar.angularaxis.rotation == 90
     assert fig.layout.dragmode == "zoom"
-    assert list(polar.angularaxis.ticktext) == ["Autumn 1", "Autumn 2", "Spring 1", "Spring 2",
-                                               "Summer 1", "Summer 2"]
-    assert list(polar.angularaxis.tickvals) == pytest.approx([(h + 0.5) * 3 * SLOT
-                                                             for h in range(6)])
+    assert list(polar.angularaxis.ticktext) == [
+        "Autumn 1",
+        "Autumn 2",
+        "Spring 1",
+        "Spring 2",
+        "Summer 1",
+        "Summer 2",
+    ]
+    assert list(polar.angularaxis.tickvals) == pytest.approx(
+        [(h + 0.5) * 3 * SLOT for h in range(6)]
+    )
 
 
 def test_the_same_traces_in_the_same_order_whatever_the_plan():
     empty = [t.name for t in clock_face(Plan()).data]
-    full = [t.name for t in clock_face(Plan(events=(
-        Event("Club", ("science",), (7,), "autumn", 1, "early"),))).data]
+    full = [
+        t.name
+        for t in clock_face(
+            Plan(events=(Event("Club", ("science",), (7,), "autumn", 1, "early"),))
+        ).data
+    ]
     assert empty == full
-    assert empty == ["stages", *subjects().values(), "selected", "events in the stage", "terms",
-                     "half-terms", "labels"]
+    assert empty == [
+        "stages",
+        *subjects().values(),
+        "selected",
+        "events in the stage",
+        "terms",
+        "half-terms",
+        "labels",
+    ]
     assert len(TRACE_ORDER) == 7
 
 
@@ -45,13 +63,19 @@ def test_an_event_sits_in_its_ring_and_stage():
     e = Event("Faraday Challenge", ("science",), (7,), "autumn", 1, "early", id="far")
     fig = clock_face(Plan(events=(e,)))
     # year 7 is the innermost ring: base 1 (the hole), depth 1 less the 0.08 gap
-    assert bars(fig, "Science") == [(pytest.approx(SLOT / 2), pytest.approx(SLOT), 1.0,
-                                     pytest.approx(0.92), "far")]
+    assert bars(fig, "Science") == [
+        (pytest.approx(SLOT / 2), pytest.approx(SLOT), 1.0, pytest.approx(0.92), "far")
+    ]
     (trace,) = traces(fig, "Science")
     assert trace.marker.color == "#009E73"  # Okabe-Ito bluish green
     assert "%{customdata[1]}" in trace.hovertemplate
-    assert list(trace.customdata[0][1:6]) == ["Faraday Challenge", "Science", "Year 7",
-                                              "Autumn 1, early", "Lesson or scheme-of-work unit"]
+    assert list(trace.customdata[0][1:6]) == [
+        "Faraday Challenge",
+        "Science",
+        "Year 7",
+        "Autumn 1, early",
+        "Lesson or scheme-of-work unit",
+    ]
 
 
 def test_several_subjects_stack_and_several_events_share_the_stage():
@@ -61,13 +85,25 @@ def test_several_subjects_stack_and_several_events_share_the_stage():
     slot = 12 + 2  # summer 1, late
     start = slot * SLOT
     # year 9 is the third ring: base 3; two events split the stage's width
-    assert bars(fig, "Science") == [(pytest.approx(start + SLOT / 4), pytest.approx(SLOT / 2),
-                                     3.0, pytest.approx(0.46), "a")]
+    assert bars(fig, "Science") == [
+        (pytest.approx(start + SLOT / 4), pytest.approx(SLOT / 2), 3.0, pytest.approx(0.46), "a")
+    ]
     assert bars(fig, "Maths") == [
-        (pytest.approx(start + SLOT / 4), pytest.approx(SLOT / 2), pytest.approx(3.46),
-         pytest.approx(0.46), "a"),
-        (pytest.approx(start + 3 * SLOT / 4), pytest.approx(SLOT / 2), 3.0, pytest.approx(0.92),
-         "b")]
+        (
+            pytest.approx(start + SLOT / 4),
+            pytest.approx(SLOT / 2),
+            pytest.approx(3.46),
+            pytest.approx(0.46),
+            "a",
+        ),
+        (
+            pytest.approx(start + 3 * SLOT / 4),
+            pytest.approx(SLOT / 2),
+            3.0,
+            pytest.approx(0.92),
+            "b",
+        ),
+    ]
     (counts,) = traces(fig, "events in the stage")
     assert list(counts.text) == ["2"] and counts.theta[0] == pytest.approx(start + SLOT / 2)
 
@@ -77,7 +113,8 @@ def test_throughout_fills_the_half_term_and_teachers_use_the_outer_ring():
     cpd = Event("Lesson observation", ("stem",), (), "autumn", 2, "middle", "cpd", id="t")
     fig = clock_face(Plan(events=(club, cpd)))
     assert [round(b[0], 6) for b in bars(fig, "Engineering")] == [
-        round((s + 0.5) * SLOT, 6) for s in (9, 10, 11)]
+        round((s + 0.5) * SLOT, 6) for s in (9, 10, 11)
+    ]
     assert {b[2] for b in bars(fig, "Engineering")} == {2.0}  # year 8: second ring
     assert bars(fig, "Cross-curricular STEM")[0][2] == 4.0  # outside years 7, 8, 9
     assert event_ids(fig) == {"c", "t"}
@@ -95,11 +132,11 @@ def test_a_two_year_key_stage_draws_two_year_rings():
 
 def test_term_lines_at_thirds_of_the_school_year():
     (terms,) = traces(clock_face(Plan()), "terms")
-    assert [t for t in terms.theta if t is not None][::2] == pytest.approx([0, 320 / 3,
-                                                                            640 / 3, 320])
+    assert [t for t in terms.theta if t is not None][::2] == pytest.approx(
+        [0, 320 / 3, 640 / 3, 320]
+    )
     (halves,) = traces(clock_face(Plan()), "half-terms")
-    assert [t for t in halves.theta if t is not None][::2] == pytest.approx([160 / 3, 160,
-                                                                             800 / 3])
+    assert [t for t in halves.theta if t is not None][::2] == pytest.approx([160 / 3, 160, 800 / 3])
 
 
 def test_the_selected_event_is_outlined():
@@ -111,8 +148,9 @@ def test_the_selected_event_is_outlined():
 
 
 def test_printable_page_lists_every_event_escaped():
-    e = Event("<script>x</script> Cycle Day", ("engineering",), (7,), "summer", 2, "late",
-              lead="A & B")
+    e = Event(
+        "<script>x</script> Cycle Day", ("engineering",), (7,), "summer", 2, "late", lead="A & B"
+    )
     page = plan_page_html(Plan(events=(e,), school="Bradfield"))
     assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt; Cycle Day" in page
     assert "A &amp; B" in page and "<h2>Balance</h2>" in page
@@ -132,7 +170,7 @@ def test_the_static_svg_draws_the_same_geometry():
     # the science band (the first of two) runs from radius 1 to 1.46 from 12 o'clock
     r2 = 1.46 * 46
     assert f'<path d="M280.00,{280 - r2:.2f} A{r2:.2f},{r2:.2f} 0 0 1 ' in svg
-    assert svg.count('stroke="#333"') == 4 and svg.count('stroke-dasharray') == 3
+    assert svg.count('stroke="#333"') == 4 and svg.count("stroke-dasharray") == 3
     for label in ("Year 7", "Year 9", "Teachers", "Autumn 1", "Summer 2"):
         assert f">{label}</text>" in svg
 

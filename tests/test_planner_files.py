@@ -11,39 +11,76 @@ from hypothesis import strategies as st
 
 from analysis.errors import SurveyDataError
 from analysis.planner import files
-from analysis.planner.files import (PlanFileError, plan_from_csv, plan_from_json, plan_to_csv,
-                                    plan_to_json)
-from analysis.planner.model import (Event, KeyStage, Plan, kinds, stages, subjects,
-                                    teacher_kinds, terms)
+from analysis.planner.files import (
+    PlanFileError,
+    plan_from_csv,
+    plan_from_json,
+    plan_to_csv,
+    plan_to_json,
+)
+from analysis.planner.model import (
+    Event,
+    KeyStage,
+    Plan,
+    kinds,
+    stages,
+    subjects,
+    teacher_kinds,
+    terms,
+)
 
 # text a person could type: any printable character (formula starters,
 # quotes, commas, semicolons and accents included), notes with line breaks
 line = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=30)
 title = line.filter(lambda t: t.strip())
-notes = st.text(st.characters(blacklist_categories=("Cc", "Cs"), whitelist_characters="\n"),
-                max_size=60)
+notes = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs"), whitelist_characters="\n"), max_size=60
+)
 
 
 @st.composite
 def plans(draw):
     first = draw(st.integers(7, 11))
     years = tuple(range(first, first + draw(st.sampled_from([2, 3]))))
-    events, ids = [], draw(st.lists(st.text(string.ascii_letters + string.digits + "-_",
-                                            min_size=1, max_size=10), unique=True, max_size=6))
+    events, ids = (
+        [],
+        draw(
+            st.lists(
+                st.text(string.ascii_letters + string.digits + "-_", min_size=1, max_size=10),
+                unique=True,
+                max_size=6,
+            )
+        ),
+    )
     for event_id in ids:
         kind = draw(st.sampled_from(list(kinds())))
-        events.append(Event(
-            id=event_id, title=draw(title),
-            subjects=tuple(draw(st.lists(st.sampled_from(list(subjects())), min_size=1,
-                                         unique=True))),
-            year_groups=() if kind in teacher_kinds() else tuple(
-                draw(st.lists(st.sampled_from(years), min_size=1, unique=True))),
-            term=draw(st.sampled_from(list(terms()))), half_term=draw(st.sampled_from([1, 2])),
-            stage=draw(st.sampled_from(list(stages()))), kind=kind,
-            careers_linked=draw(st.booleans()), lead=draw(line), partner=draw(line),
-            notes=draw(notes)))
-    return Plan(key_stage=KeyStage(years, name=draw(title), school_year=draw(line)),
-                events=tuple(events), school=draw(line), title=draw(line), notes=draw(notes))
+        events.append(
+            Event(
+                id=event_id,
+                title=draw(title),
+                subjects=tuple(
+                    draw(st.lists(st.sampled_from(list(subjects())), min_size=1, unique=True))
+                ),
+                year_groups=()
+                if kind in teacher_kinds()
+                else tuple(draw(st.lists(st.sampled_from(years), min_size=1, unique=True))),
+                term=draw(st.sampled_from(list(terms()))),
+                half_term=draw(st.sampled_from([1, 2])),
+                stage=draw(st.sampled_from(list(stages()))),
+                kind=kind,
+                careers_linked=draw(st.booleans()),
+                lead=draw(line),
+                partner=draw(line),
+                notes=draw(notes),
+            )
+        )
+    return Plan(
+        key_stage=KeyStage(years, name=draw(title), school_year=draw(line)),
+        events=tuple(events),
+        school=draw(line),
+        title=draw(line),
+        notes=draw(notes),
+    )
 
 
 @settings(max_examples=150, deadline=None)
@@ -69,20 +106,40 @@ def earlier_csv(plan: Plan) -> str:
     formula = ("=", "+", "-", "@", "\t", "\r")
 
     def neutral(text):
-        return "'" + text if text[:1] in formula or (
-            text[:1] == "'" and text[1:2] in (*formula, "'")) else text
+        return (
+            "'" + text
+            if text[:1] in formula or (text[:1] == "'" and text[1:2] in (*formula, "'"))
+            else text
+        )
 
     out = io.StringIO(newline="")
-    for key, value in (("schema_version", 1), ("school", plan.school), ("title", plan.title),
-                       ("notes", plan.notes), ("key_stage", plan.key_stage.to_dict())):
+    for key, value in (
+        ("schema_version", 1),
+        ("school", plan.school),
+        ("title", plan.title),
+        ("notes", plan.notes),
+        ("key_stage", plan.key_stage.to_dict()),
+    ):
         out.write(f"# {key}: {json.dumps(value, ensure_ascii=False)}\r\n")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(files.CSV_COLUMNS)
     for e in plan.events:
-        writer.writerow([e.id, neutral(e.title), ";".join(e.subjects),
-                         ";".join(map(str, e.year_groups)), e.term, e.half_term, e.stage, e.kind,
-                         "yes" if e.careers_linked else "no", neutral(e.lead),
-                         neutral(e.partner), neutral(e.notes)])
+        writer.writerow(
+            [
+                e.id,
+                neutral(e.title),
+                ";".join(e.subjects),
+                ";".join(map(str, e.year_groups)),
+                e.term,
+                e.half_term,
+                e.stage,
+                e.kind,
+                "yes" if e.careers_linked else "no",
+                neutral(e.lead),
+                neutral(e.partner),
+                neutral(e.notes),
+            ]
+        )
     return out.getvalue()
 
 
@@ -108,45 +165,73 @@ def test_any_plan_csv_has_one_header_row_in_words_and_a_row_per_event(plan):
 
 
 def perfume() -> Plan:
-    return Plan(school="Bradfield School", events=(Event(
-        id="p1", title="=Perfume Project", subjects=("science", "maths", "design_technology"),
-        year_groups=(9,), term="summer", half_term=1, stage="throughout",
-        kind="off_timetable", careers_linked=True, lead="Director of Specialism",
-        partner="Business and engineering judges", notes="180 pupils, three days"),))
+    return Plan(
+        school="Bradfield School",
+        events=(
+            Event(
+                id="p1",
+                title="=Perfume Project",
+                subjects=("science", "maths", "design_technology"),
+                year_groups=(9,),
+                term="summer",
+                half_term=1,
+                stage="throughout",
+                kind="off_timetable",
+                careers_linked=True,
+                lead="Director of Specialism",
+                partner="Business and engineering judges",
+                notes="180 pupils, three days",
+            ),
+        ),
+    )
 
 
 def test_csv_is_one_header_row_and_one_row_per_event_in_words():
     text = plan_to_csv(perfume())
     lines = text.splitlines()
-    assert lines[0] == ("Event id,Title,Subjects,Year groups,Term,Half-term,Stage,Kind,"
-                        "Careers-linked,Lead,Partner,Notes,Plan title,School,Plan notes,"
-                        "Key stage,Key stage years,School year,Plan file version")
-    assert lines[1] == ("p1,'=Perfume Project,Science; Maths; Design and technology,9,Summer,1,"
-                        "throughout the half-term,Off-timetable day or week,yes,"
-                        "Director of Specialism,Business and engineering judges,"
-                        "\"180 pupils, three days\",STEM plan,Bradfield School,,Key Stage 3,"
-                        "7; 8; 9,,1")
+    assert lines[0] == (
+        "Event id,Title,Subjects,Year groups,Term,Half-term,Stage,Kind,"
+        "Careers-linked,Lead,Partner,Notes,Plan title,School,Plan notes,"
+        "Key stage,Key stage years,School year,Plan file version"
+    )
+    assert lines[1] == (
+        "p1,'=Perfume Project,Science; Maths; Design and technology,9,Summer,1,"
+        "throughout the half-term,Off-timetable day or week,yes,"
+        "Director of Specialism,Business and engineering judges,"
+        '"180 pupils, three days",STEM plan,Bradfield School,,Key Stage 3,'
+        "7; 8; 9,,1"
+    )
     assert len(lines) == 2
     for code in ("ict", "off_timetable", "7;8", "design_technology", "#"):
         assert code not in text
 
 
 def test_a_plan_with_no_event_is_one_row_of_its_own_fields():
-    plan = Plan(school="Riddlesdown", title="Empty for now",
-                key_stage=KeyStage((8, 9), name="KS3 upper", school_year="2011/12"))
+    plan = Plan(
+        school="Riddlesdown",
+        title="Empty for now",
+        key_stage=KeyStage((8, 9), name="KS3 upper", school_year="2011/12"),
+    )
     text = plan_to_csv(plan)
     assert len(text.splitlines()) == 2
     assert plan_from_csv(text) == plan
 
 
 def test_teacher_events_say_teachers_and_words_may_be_mixed_with_codes():
-    text = ("Title,subjects,Year groups,TERM,half_term,Stage,kind\n"
-            "CPD twilight,Cross-curricular STEM,teachers,spring,2,Early,cpd\n"
-            "Maths trip,maths; Science,\"7, 8\",Summer,1,late,Trip or visit\n")
+    text = (
+        "Title,subjects,Year groups,TERM,half_term,Stage,kind\n"
+        "CPD twilight,Cross-curricular STEM,teachers,spring,2,Early,cpd\n"
+        'Maths trip,maths; Science,"7, 8",Summer,1,late,Trip or visit\n'
+    )
     plan = plan_from_csv(text, "typed.csv")
     cpd, trip = plan.events
     assert (cpd.year_groups, cpd.subjects, cpd.term, cpd.stage, cpd.kind) == (
-        (), ("stem",), "spring", "early", "cpd")
+        (),
+        ("stem",),
+        "spring",
+        "early",
+        "cpd",
+    )
     assert (trip.year_groups, trip.subjects, trip.kind) == ((7, 8), ("science", "maths"), "trip")
 
 
@@ -157,14 +242,18 @@ OLD_CSV = (
     '# key_stage: {"name": "Key Stage 3", "year_groups": [7, 8, 9], "school_year": "2010/11"}\r\n'
     "id,title,subjects,year_groups,term,half_term,stage,kind,careers_linked,lead,partner,notes\r\n"
     "p1,'=Perfume Project,science;maths;design_technology,9,summer,1,throughout,off_timetable,"
-    "yes,Director of Specialism,Business and engineering judges,\"180 pupils, three days\"\r\n"
-    "c1,Twilight CPD,ict,,autumn,2,early,cpd,no,,,\r\n")
+    'yes,Director of Specialism,Business and engineering judges,"180 pupils, three days"\r\n'
+    "c1,Twilight CPD,ict,,autumn,2,early,cpd,no,,,\r\n"
+)
 
 
 def test_a_plan_saved_in_the_earlier_csv_layout_still_opens_whole():
     plan = plan_from_csv(OLD_CSV, "old.csv")
-    assert (plan.school, plan.title, plan.notes) == ("Bradfield School", "Summer plan",
-                                                     "Two lines\nof notes")
+    assert (plan.school, plan.title, plan.notes) == (
+        "Bradfield School",
+        "Summer plan",
+        "Two lines\nof notes",
+    )
     assert plan.key_stage == KeyStage((7, 8, 9), name="Key Stage 3", school_year="2010/11")
     perfume_event, cpd = plan.events
     assert perfume_event == perfume().events[0]
@@ -173,8 +262,10 @@ def test_a_plan_saved_in_the_earlier_csv_layout_still_opens_whole():
 
 
 def test_a_spreadsheet_csv_without_plan_lines_is_read_for_years_7_to_9():
-    plan = plan_from_csv("title,subjects,year_groups,term,half_term\n"
-                         "Cycle Day,engineering,7,summer,2\n,,,,\n", "mine.csv")
+    plan = plan_from_csv(
+        "title,subjects,year_groups,term,half_term\nCycle Day,engineering,7,summer,2\n,,,,\n",
+        "mine.csv",
+    )
     assert plan.key_stage.year_groups == (7, 8, 9)
     (e,) = plan.events
     assert (e.title, e.stage, e.kind, e.careers_linked) == ("Cycle Day", "middle", "lesson", False)
@@ -184,9 +275,11 @@ def test_another_schema_version_is_refused_with_what_to_do():
     text = json.dumps({"schema_version": 2, "events": []})
     with pytest.raises(PlanFileError) as caught:
         plan_from_json(text, "future.json")
-    assert str(caught.value) == ("future.json: is a plan of schema_version 2; this planner "
-                                 "reads schema_version 1 only. Open it with the planner that "
-                                 "saved it, or save it again as version 1.")
+    assert str(caught.value) == (
+        "future.json: is a plan of schema_version 2; this planner "
+        "reads schema_version 1 only. Open it with the planner that "
+        "saved it, or save it again as version 1."
+    )
     assert isinstance(caught.value, SurveyDataError)
     with pytest.raises(PlanFileError, match="no schema_version"):
         plan_from_json("{}", "old.json")
@@ -204,8 +297,9 @@ def test_bad_json_events_are_each_named_with_their_field():
     with pytest.raises(PlanFileError) as caught:
         plan_from_json(json.dumps(data), "plan.json")
     messages = [str(p) for p in caught.value.problems]
-    assert messages[0].startswith("plan.json: event 2 ('=Perfume Project'), field 'term': "
-                                  "'winter' is not a term.")
+    assert messages[0].startswith(
+        "plan.json: event 2 ('=Perfume Project'), field 'term': 'winter' is not a term."
+    )
     assert "year 12 is not in the key stage (years 7, 8, 9)" in messages[1]
     with pytest.raises(PlanFileError, match="is not JSON"):
         plan_from_json("{oops", "plan.json")
@@ -217,14 +311,16 @@ def test_bad_csv_rows_name_the_row_as_a_spreadsheet_counts_it():
         plan_from_csv(text, "plan.csv")
     messages = [str(p) for p in caught.value.problems]
     # header on line 1, the perfume row on 2, the bad row on 3
-    assert messages == ["plan.csv: column 'Careers-linked': row 3: 'maybe' is not yes or no. "
-                        "Write yes or no."]
+    assert messages == [
+        "plan.csv: column 'Careers-linked': row 3: 'maybe' is not yes or no. Write yes or no."
+    ]
     text = OLD_CSV + "p2,Trip,science,7,autumn,4,,,maybe,,,\r\n"
     with pytest.raises(PlanFileError) as caught:
         plan_from_csv(text, "plan.csv")
     # 5 '#' lines, header on line 6, two rows, the bad row on 9
     assert [str(p) for p in caught.value.problems] == [
-        "plan.csv: column 'careers_linked': row 9: 'maybe' is not yes or no. Write yes or no."]
+        "plan.csv: column 'careers_linked': row 9: 'maybe' is not yes or no. Write yes or no."
+    ]
     with pytest.raises(PlanFileError, match="has no column.s. Term, Half-term"):
         plan_from_csv("title,subjects,year_groups\nA,science,7\n", "short.csv")
 
@@ -246,18 +342,23 @@ def test_save_and_load_on_disk(tmp_path):
 
 
 def test_csv_rows_with_a_shared_id_or_a_year_outside_the_key_stage_are_named():
-    text = (plan_to_csv(perfume()) + "p1,Trip,science,7,autumn,1,,,no,,,\r\n"
-            + "p3,Talk,science,10,autumn,1,,,no,,,\r\n")
+    text = (
+        plan_to_csv(perfume())
+        + "p1,Trip,science,7,autumn,1,,,no,,,\r\n"
+        + "p3,Talk,science,10,autumn,1,,,no,,,\r\n"
+    )
     with pytest.raises(PlanFileError) as caught:
         plan_from_csv(text, "plan.csv")
     assert [str(p) for p in caught.value.problems] == [
         "plan.csv: column 'Event id': row 3: 'p1' is also the id of row 2. Give every event its "
         "own id (or leave ids out).",
         "plan.csv: column 'Year groups': row 4: year 10 is not in the key stage (years 7, 8, "
-        "9). Change the event's year groups or the key stage."]
+        "9). Change the event's year groups or the key stage.",
+    ]
     old = OLD_CSV + "p3,Talk,science,10,autumn,1,,,no,,,\r\n"  # the earlier layout: codes
     with pytest.raises(PlanFileError) as caught:
         plan_from_csv(old, "plan.csv")
     assert [str(p) for p in caught.value.problems] == [
         "plan.csv: column 'year_groups': row 9: year 10 is not in the key stage (years 7, 8, "
-        "9). Change the event's year groups or the key stage."]
+        "9). Change the event's year groups or the key stage."
+    ]

@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.planner.model import (Event, KeyStage, Plan, PlanValueError, n_slots, slot_name,
-                                    subjects, teacher_kinds)
+from analysis.planner.model import (
+    Event,
+    KeyStage,
+    Plan,
+    PlanValueError,
+    n_slots,
+    slot_name,
+    subjects,
+    teacher_kinds,
+)
 
 
 def event(**changes) -> Event:
-    values = dict(title="Year 7 STEM Cycle Day", subjects=("engineering",), year_groups=(7,),
-                  term="summer", half_term=2, stage="late", kind="off_timetable")
+    values = dict(
+        title="Year 7 STEM Cycle Day",
+        subjects=("engineering",),
+        year_groups=(7,),
+        term="summer",
+        half_term=2,
+        stage="late",
+        kind="off_timetable",
+    )
     return Event(**{**values, **changes})
 
 
@@ -28,8 +43,15 @@ def test_an_event_keeps_its_values_normalised():
 
 def test_every_bad_field_is_named_at_once():
     with pytest.raises(PlanValueError) as caught:
-        Event(title="", subjects=("alchemy",), year_groups=(7,), term="winter", half_term=3,
-              stage="soon", kind="party")
+        Event(
+            title="",
+            subjects=("alchemy",),
+            year_groups=(7,),
+            term="winter",
+            half_term=3,
+            stage="soon",
+            kind="party",
+        )
     assert fields(caught.value) == ["title", "subjects", "kind", "term", "half_term", "stage"]
     text = str(caught.value)
     assert "'alchemy' is not a subject" in text and "Use autumn, spring, summer." in text

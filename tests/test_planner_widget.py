@@ -40,16 +40,26 @@ def saved_plan(store, visitor=ANN) -> Plan | None:
 
 def all_html(widget) -> str:
     """Every HTML text in a widget tree (what the page can show)."""
-    out = [getattr(widget, "value", "") if isinstance(widget, (
-        planner.widgets.HTML, planner.widgets.Label)) else ""]
+    out = [
+        getattr(widget, "value", "")
+        if isinstance(widget, (planner.widgets.HTML, planner.widgets.Label))
+        else ""
+    ]
     for child in getattr(widget, "children", ()):
         out.append(all_html(child))
     return "\n".join(out)
 
 
 def fill(app, **values):
-    defaults = dict(title="Year 7 STEM Cycle Day", subjects=("engineering",), year_groups=(7,),
-                    term="summer", half_term=2, stage="late", kind="off_timetable")
+    defaults = dict(
+        title="Year 7 STEM Cycle Day",
+        subjects=("engineering",),
+        year_groups=(7,),
+        term="summer",
+        half_term=2,
+        stage="late",
+        kind="off_timetable",
+    )
     for name, value in {**defaults, **values}.items():
         getattr(app, name).value = value
 
@@ -72,8 +82,9 @@ def test_adding_an_event_draws_it_lists_it_balances_it_and_autosaves_it(app, sto
     (event,) = app.plan.events
     assert (event.title, event.year_groups, event.slots) == ("Year 7 STEM Cycle Day", (7,), (17,))
     assert event_ids(app.figure) == {event.id}
-    assert app.events.options == (("Summer 2, late · Y7 · Year 7 STEM Cycle Day (Engineering)",
-                                   event.id),)
+    assert app.events.options == (
+        ("Summer 2, late · Y7 · Year 7 STEM Cycle Day (Engineering)", event.id),
+    )
     assert "<b>1</b> pupil events" in app.balance.value
     assert app.selected == event.id and not app.save_button.disabled
     assert saved_plan(store) == app.plan and app.version == 1
@@ -104,8 +115,16 @@ def test_teacher_events_ignore_ticked_year_groups(app):
 def test_clicking_an_event_on_the_clock_face_selects_it(app):
     fill(app)
     app.add_event()
-    fill(app, title="Perfume Project", subjects=("science",), year_groups=(9,), term="summer",
-         half_term=1, stage="early", kind="off_timetable")
+    fill(
+        app,
+        title="Perfume Project",
+        subjects=("science",),
+        year_groups=(9,),
+        term="summer",
+        half_term=1,
+        stage="early",
+        kind="off_timetable",
+    )
     app.add_event()
     app.clear_form()
     assert app.selected is None and app.title.value == ""
@@ -154,21 +173,33 @@ def test_settings_that_would_drop_an_event_are_refused(app):
 
 def test_example_plans_open(app):
     names = planner.examples()
-    assert set(names) == {"Bradfield School, Sheffield", "Cramlington Learning Village",
-                          "Framwellgate School Durham", "Riddlesdown Collegiate",
-                          "Rushey Mead School"}
+    assert set(names) == {
+        "Bradfield School, Sheffield",
+        "Cramlington Learning Village",
+        "Framwellgate School Durham",
+        "Riddlesdown Collegiate",
+        "Rushey Mead School",
+    }
     path = names["Riddlesdown Collegiate"]
     app.example.value = str(path)  # the plan on screen is empty: nothing to ask
     assert app.plan == files.load_plan(path) and not app.ask_bar.children
     assert app.example.value == ""  # ready to open an example again
     assert event_ids(app.figure) == {e.id for e in app.plan.events}
-    assert "Opened the example plan for Riddlesdown Collegiate: 11 events." in \
-        app.file_message.value
+    assert (
+        "Opened the example plan for Riddlesdown Collegiate: 11 events." in app.file_message.value
+    )
 
 
 def upload(app, name: str, content: bytes) -> None:
-    app.upload.value = ({"name": name, "type": "", "size": len(content), "content": content,
-                         "last_modified": datetime(2026, 11, 24, tzinfo=UTC)},)
+    app.upload.value = (
+        {
+            "name": name,
+            "type": "",
+            "size": len(content),
+            "content": content,
+            "last_modified": datetime(2026, 11, 24, tzinfo=UTC),
+        },
+    )
 
 
 def test_a_broken_plan_file_is_explained_and_the_plan_stays(app):
@@ -184,8 +215,10 @@ def test_a_broken_plan_file_is_explained_and_the_plan_stays(app):
 
 
 def test_a_csv_plan_file_opens(app):
-    plan = Plan(school="Framwellgate", events=(
-        Event("FutureMorph", ("stem",), (8,), "spring", 1, careers_linked=True, id="fm"),))
+    plan = Plan(
+        school="Framwellgate",
+        events=(Event("FutureMorph", ("stem",), (8,), "spring", 1, careers_linked=True, id="fm"),),
+    )
     upload(app, "mine.csv", files.plan_to_csv(plan).encode("utf-8-sig"))
     assert app.plan == plan and app.school.value == "Framwellgate"
 
@@ -207,14 +240,21 @@ def test_an_autosave_failure_is_said_and_loses_nothing(tmp_path):
 
 def test_nothing_is_read_or_saved_before_the_visitor_arrives(tmp_path):
     store = Store(tmp_path / "store.sqlite")
-    store.save("plan", ANN.owner, planner.PLAN_NAME, json.loads(files.plan_to_json(
-        Plan(title="Browser A plan"))), expected=None)
+    store.save(
+        "plan",
+        ANN.owner,
+        planner.PLAN_NAME,
+        json.loads(files.plan_to_json(Plan(title="Browser A plan"))),
+        expected=None,
+    )
     app = planner.Planner(store=store)  # as Voilà's preheat builds the page
     fill(app)
     app.add_event()
     assert not app.restore_bar.children and app.version is None
-    assert saved_plan(store).title == "Browser A plan" and len(store.versions(
-        "plan", ANN.owner, planner.PLAN_NAME)) == 1
+    assert (
+        saved_plan(store).title == "Browser A plan"
+        and len(store.versions("plan", ANN.owner, planner.PLAN_NAME)) == 1
+    )
     app.arrive(ANN)  # now the offer, about Ann's plan; the event on screen is not saved over it
     assert "“Browser A plan”" in app.restore_bar.children[0].value
 
@@ -265,14 +305,19 @@ def test_two_colleagues_saving_at_once_are_told_and_choose(store):
     assert "saved" in told and "by ann" in told and "(version 2)" in told
     assert "your plan as JSON" in told  # bob's work can be kept before opening theirs
     assert [e.title for e in saved_plan(store, lead).events] == [
-        "Year 7 STEM Cycle Day", "Ann's second"]
+        "Year 7 STEM Cycle Day",
+        "Ann's second",
+    ]
     fill(bob, title="Bob's other edit")
     bob.add_event()  # still not saved over Ann's: the choice is pending
     assert len(store.versions("plan", lead.owner, planner.PLAN_NAME)) == 2
     assert bob.keep_mine()
     assert bob.version == 3 and not bob.conflict_bar.children
     assert {e.title for e in saved_plan(store, lead).events} == {
-        "Year 7 STEM Cycle Day", "Bob's edit", "Bob's other edit"}
+        "Year 7 STEM Cycle Day",
+        "Bob's edit",
+        "Bob's other edit",
+    }
     # Ann, now behind, is told in turn and opens Bob's
     fill(ann, title="Ann's third")
     ann.add_event()
@@ -280,8 +325,9 @@ def test_two_colleagues_saving_at_once_are_told_and_choose(store):
     assert ann.open_theirs()
     assert ann.plan == saved_plan(store, lead) and ann.version == 3
     # Ann's second is still a saved version
-    assert "Ann's second" in json.dumps(store.get("plan", lead.owner, planner.PLAN_NAME,
-                                                  2).document)
+    assert "Ann's second" in json.dumps(
+        store.get("plan", lead.owner, planner.PLAN_NAME, 2).document
+    )
 
 
 def test_opening_an_example_over_work_asks_first(app, store):
@@ -397,16 +443,16 @@ def test_the_survey_panel_speaks_of_the_school_chosen(store):
     view = my_school.MySchool(results.LiveResults(sample))
     tables = pack_panel.school_data(view, "S13")
     found = school_findings(tables.tables, tables.name)
-    clear = found[found["clear"] & found["item"].map(lambda i: bool(
-        planner.evidence.item_subjects(i)))]
+    clear = found[
+        found["clear"] & found["item"].map(lambda i: bool(planner.evidence.item_subjects(i)))
+    ]
     first = clear.iloc[0]
     assert html.escape(first["sentence"].removesuffix(".")) + "; the plan has no " in text
 
 
 def test_on_a_hub_the_survey_panel_offers_only_the_visitors_school(store):
     sample = data.survey(data.DataSource(data.SAMPLE_FILES, None, True))
-    lead = identity.Visitor(user="ann", role="school_lead", schools=("S13",),
-                            owner="school:S13")
+    lead = identity.Visitor(user="ann", role="school_lead", schools=("S13",), owner="school:S13")
     app = planner.Planner(store=store, visitor=lead, survey=lambda: sample)
     assert app.compare_with_survey()
     assert [v for _, v in app.survey_school.options] == ["", "S13"]

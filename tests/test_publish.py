@@ -36,8 +36,10 @@ from analysis.load import load_survey
 from test_disclosure import assert_no_recovery
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = [str(ROOT / "data" / "sample" / "ks3_survey_wave1_2008.csv"),
-          str(ROOT / "data" / "sample" / "ks3_survey_wave2_2010.csv")]
+SAMPLE = [
+    str(ROOT / "data" / "sample" / "ks3_survey_wave1_2008.csv"),
+    str(ROOT / "data" / "sample" / "ks3_survey_wave2_2010.csv"),
+]
 SCHOOL, LABEL, REQUESTED_BY = "S05", "School A", "the school's STEM lead"
 GROUPS = ("wave", "year_group", "gender", "ethnicity")
 
@@ -61,10 +63,29 @@ def school_bundle() -> tuple[Path, subprocess.CompletedProcess]:
     """The sample's bundle with school S05 named, made by the command line: the one
     real bundle of a test session (making one takes a minute or more)."""
     out = _scratch() / "school bundle"
-    run = subprocess.run([sys.executable, "-m", "analysis", "publish", *SAMPLE, "--out", str(out),
-                          "--school", SCHOOL, "--school-label", LABEL,
-                          "--requested-by", REQUESTED_BY, "--title", "Test publication"],
-                         capture_output=True, text=True, cwd=ROOT, timeout=1800)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "publish",
+            *SAMPLE,
+            "--out",
+            str(out),
+            "--school",
+            SCHOOL,
+            "--school-label",
+            LABEL,
+            "--requested-by",
+            REQUESTED_BY,
+            "--title",
+            "Test publication",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=1800,
+    )
     return out, run
 
 
@@ -73,8 +94,9 @@ def all_pupils_bundle() -> Path:
     """The sample's bundle of every pupil (``stated_only=False``; about a minute)."""
     out = _scratch() / "all pupils bundle"
     # never released beside the session's stated-pupils bundle: a ledger of its own
-    publish.build_bundle(sample_survey(), out, stated_only=False,
-                         ledger=_scratch() / "all pupils ledger.json")
+    publish.build_bundle(
+        sample_survey(), out, stated_only=False, ledger=_scratch() / "all pupils ledger.json"
+    )
     return out
 
 
@@ -102,8 +124,12 @@ def sample_pupils() -> pd.DataFrame:
     """The sample's pupils with every binary and agreement item as 1 (ticked / agree 3-4),
     0 or NaN: what a published share counts."""
     t = sample_survey().table
-    out = pd.DataFrame({c: t[c].astype(object).where(t[c].notna(), np.nan) for c in
-                        (*GROUPS, "school_id", "pupil_id")})
+    out = pd.DataFrame(
+        {
+            c: t[c].astype(object).where(t[c].notna(), np.nan)
+            for c in (*GROUPS, "school_id", "pupil_id")
+        }
+    )
     for c in ("wave", "year_group"):
         out[c] = t[c].astype(float)
     for b in schema.blocks():
@@ -121,8 +147,10 @@ def published_pupils() -> pd.DataFrame:
     """:func:`sample_pupils` of the default bundle: those who stated their gender (girl,
     boy) and ethnicity (white British, other ethnic group), selected here with plain pandas."""
     pupils = sample_pupils()
-    return pupils[pupils["gender"].isin(["boy", "girl"])
-                  & pupils["ethnicity"].isin(["white_british", "other_ethnic_group"])]
+    return pupils[
+        pupils["gender"].isin(["boy", "girl"])
+        & pupils["ethnicity"].isin(["white_british", "other_ethnic_group"])
+    ]
 
 
 def attack_tables(shares: pd.DataFrame, block: str) -> dict[str, pd.DataFrame]:
@@ -149,8 +177,12 @@ def test_manifest_lists_every_file_with_its_hash(bundle):
     assert manifest["rules"] == {"min_count": 10, "min_base": 30, "min_schools": 3}
     assert manifest["distributions"] is False
     assert manifest["blocks"] == [b.key for b in schema.blocks() if b.scale != "categorical"]
-    assert sorted(p.name for p in bundle.iterdir()) == ["comparisons.csv", "manifest.json",
-                                                        "school.csv", "shares.csv"]
+    assert sorted(p.name for p in bundle.iterdir()) == [
+        "comparisons.csv",
+        "manifest.json",
+        "school.csv",
+        "shares.csv",
+    ]
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((bundle / name).read_bytes()).hexdigest() == digest
     # 4073 + 2216 pupils (rounded to the nearest 10) in 27 + 19 schools; no file names
@@ -161,7 +193,8 @@ def test_manifest_lists_every_file_with_its_hash(bundle):
     assert 5900 < stated < 6289
     assert manifest["population"] == (
         "only the pupils who stated their gender (girl or boy) and ethnicity: "
-        f"about {int(round(stated, -1)):,} of about 6,290 pupils")
+        f"about {int(round(stated, -1)):,} of about 6,290 pupils"
+    )
     assert manifest["source"].endswith(f"Figures describe {manifest['population']}.")
     assert ".csv" not in manifest["source"] and "sample" not in manifest["source"]
     assert len(manifest["breakdowns"]) == 16 and [] in manifest["breakdowns"]
@@ -236,8 +269,10 @@ def test_a_leaky_bundle_is_caught_by_the_attacker(bundle):
         sel = np.ones(len(pupils), dtype=bool)
         for c, v in key.items():
             sel &= (pupils[c] == v).to_numpy()
-        return (float((pupils.loc[sel, item] == 1).sum()),
-                float(pupils.loc[sel, item].notna().sum()))
+        return (
+            float((pupils.loc[sel, item] == 1).sum()),
+            float(pupils.loc[sel, item].notna().sum()),
+        )
 
     # a cell hidden for its own small count (not one hidden to protect another)
     i = next(i for i in hidden if min(truth(i)[0], truth(i)[1] - truth(i)[0]) < 10)
@@ -284,8 +319,9 @@ def test_the_named_school_cannot_be_recovered_from_the_total(bundle):
     pupils["school"] = np.where(pupils["school_id"] == SCHOOL, LABEL, "other schools")
     for block in ("club", "favourite"):
         tables = attack_tables(shares, block)
-        view = school[school["block"] == block][["school", "wave", "year_group", "item", "label",
-                                                 "n", "count", "share", "suppressed"]]
+        view = school[school["block"] == block][
+            ["school", "wave", "year_group", "item", "label", "n", "count", "share", "suppressed"]
+        ]
         tables["school"] = view.astype({"wave": int, "year_group": int}).reset_index(drop=True)
         for item in schema.block(block).columns:
             assert_no_recovery(tables, pupils=pupils, item=item)
@@ -313,8 +349,9 @@ def test_unknown_school_and_a_label_holding_a_school_id_are_refused(tmp_path):
         publish.build_bundle(sample_survey(), tmp_path / "b", school="S99")
     assert err.value.problems[0].column == "school_id"
     with pytest.raises(SurveyDataError, match="pseudonym"):
-        publish.build_bundle(sample_survey(), tmp_path / "b", school="S05",
-                             school_label="School S05")
+        publish.build_bundle(
+            sample_survey(), tmp_path / "b", school="S05", school_label="School S05"
+        )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -324,9 +361,12 @@ def fake_tables(bundle, monkeypatch):
     (a test then spoils them to see the audit refuse them)."""
     shares = read_csv(bundle / "shares.csv")
     comparisons = read_csv(bundle / "comparisons.csv")
-    tables = {"visitor": {"shares": shares[shares["block"] == "visitor"].reset_index(drop=True),
-                          "comparisons": comparisons[comparisons["block"] == "visitor"]
-                          .reset_index(drop=True)}}
+    tables = {
+        "visitor": {
+            "shares": shares[shares["block"] == "visitor"].reset_index(drop=True),
+            "comparisons": comparisons[comparisons["block"] == "visitor"].reset_index(drop=True),
+        }
+    }
     monkeypatch.setattr(publish.measures, "summary_tables", lambda *a, **k: tables)
     return tables["visitor"]
 
@@ -344,21 +384,30 @@ def test_an_existing_bundle_is_replaced_whole(tmp_path, fake_tables):
 def test_no_school_is_published_unless_named(tmp_path, fake_tables):
     out = publish.build_bundle(sample_survey(), tmp_path / "pub")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["school"] is None and set(manifest["files"]) == {"shares.csv",
-                                                                      "comparisons.csv"}
-    assert sorted(p.name for p in out.iterdir()) == ["comparisons.csv", "manifest.json",
-                                                     "shares.csv"]
+    assert manifest["school"] is None and set(manifest["files"]) == {
+        "shares.csv",
+        "comparisons.csv",
+    }
+    assert sorted(p.name for p in out.iterdir()) == [
+        "comparisons.csv",
+        "manifest.json",
+        "shares.csv",
+    ]
 
 
-@pytest.mark.parametrize("spoil, complaint", [
-    ("small count", "count under 10"),
-    ("small complement", "complement under 10"),
-    ("few schools", "under 3 schools"),
-    ("pupil id in a label", "survey identifier"),
-    ("school id in a label", "survey identifier"),
-])
-def test_the_audit_refuses_a_leak_and_leaves_nothing_written(spoil, complaint, tmp_path,
-                                                           fake_tables):
+@pytest.mark.parametrize(
+    "spoil, complaint",
+    [
+        ("small count", "count under 10"),
+        ("small complement", "complement under 10"),
+        ("few schools", "under 3 schools"),
+        ("pupil id in a label", "survey identifier"),
+        ("school id in a label", "survey identifier"),
+    ],
+)
+def test_the_audit_refuses_a_leak_and_leaves_nothing_written(
+    spoil, complaint, tmp_path, fake_tables
+):
     shares = fake_tables["shares"]
     i = shares.index[shares["count"].notna() & (shares["breakdown"] == "wave")][0]
     pupil = sample_survey().table["pupil_id"].iloc[17]
@@ -381,9 +430,13 @@ def test_the_audit_refuses_a_leak_and_leaves_nothing_written(spoil, complaint, t
 def test_command_line_on_a_file_that_is_not_a_survey(tmp_path):
     bad = tmp_path / "scores.csv"
     bad.write_text("name,score\nAlice,3\n", encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "analysis", "publish", str(bad), "--out",
-                          str(tmp_path / "pub")], capture_output=True, text=True, cwd=ROOT,
-                         timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-m", "analysis", "publish", str(bad), "--out", str(tmp_path / "pub")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert run.returncode == 1 and "scores.csv" in run.stderr and "Traceback" not in run.stderr
     assert not (tmp_path / "pub").exists()
 
@@ -395,8 +448,11 @@ def test_the_default_bundle_is_the_stated_pupils_shares(bundle):
     pupils = published_pupils()
     shares = read_csv(bundle / "shares.csv")
     # the all-pupils base is the stated pupils', by plain pandas
-    total = shares[(shares["breakdown"] == "all pupils") & (shares["item"] == "enjoy_science")
-                   & (shares["measure"] == "share")]
+    total = shares[
+        (shares["breakdown"] == "all pupils")
+        & (shares["item"] == "enjoy_science")
+        & (shares["measure"] == "share")
+    ]
     assert total["n"].item() == pupils["enjoy_science"].notna().sum()
     assert total["share"].item() == pytest.approx(pupils["enjoy_science"].mean(), rel=1e-12)
     # and no group of the others appears
@@ -410,12 +466,16 @@ def test_every_pupil_only_when_asked_and_then_far_more_is_hidden(bundle):
     assert manifest["population"] == "every pupil of the survey"
     assert manifest["source"].endswith("Figures describe every pupil of the survey.")
     every = read_csv(every_folder / "shares.csv")
-    total = every[(every["breakdown"] == "all pupils") & (every["item"] == "enjoy_science")
-                  & (every["measure"] == "share")]
+    total = every[
+        (every["breakdown"] == "all pupils")
+        & (every["item"] == "enjoy_science")
+        & (every["measure"] == "share")
+    ]
     assert total["n"].item() == sample_pupils()["enjoy_science"].notna().sum()
     stated = read_csv(bundle / "shares.csv")
-    hidden = {name: (t["suppressed"] != "").mean() for name, t in
-              (("every", every), ("stated", stated))}
+    hidden = {
+        name: (t["suppressed"] != "").mean() for name, t in (("every", every), ("stated", stated))
+    }
     assert hidden["stated"] < hidden["every"] / 2, hidden
     gaps = read_csv(bundle / "comparisons.csv")
     gaps = gaps[gaps["measure"] == "gender_gap"]
@@ -432,15 +492,30 @@ def test_the_every_pupil_bundle_resists_the_attacker(block):
 
 
 def test_command_line_all_pupils_flag_and_refusal_of_both(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "analysis", "publish", *SAMPLE, "--out",
-                          str(tmp_path / "pub"), "--all-pupils", "--stated-only"],
-                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "publish",
+            *SAMPLE,
+            "--out",
+            str(tmp_path / "pub"),
+            "--all-pupils",
+            "--stated-only",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert run.returncode == 2 and "not allowed with argument" in run.stderr
     assert not (tmp_path / "pub").exists()
 
 
-@pytest.mark.parametrize("flags, stated", [([], True), (["--stated-only"], True),
-                                           (["--all-pupils"], False)])
+@pytest.mark.parametrize(
+    "flags, stated", [([], True), (["--stated-only"], True), (["--all-pupils"], False)]
+)
 def test_command_line_passes_who_to_publish(flags, stated, tmp_path, monkeypatch, capsys):
     from analysis.__main__ import main
 
@@ -465,10 +540,12 @@ def test_population_difference_is_the_plain_pandas_largest_gap():
     survey = sample_survey()
     median, largest = publish.population_difference(survey, publish.published_pupils(survey)[0])
     every, kept = sample_pupils(), published_pupils()
-    items = [c for b in schema.blocks() if b.scale != "categorical" for c in b.columns
-             if c in every]
+    items = [
+        c for b in schema.blocks() if b.scale != "categorical" for c in b.columns if c in every
+    ]
     diffs = [(every[items].mean() - kept[items].mean()).abs()]
     for _, key in every[["wave", "year_group"]].drop_duplicates().iterrows():
+
         def sel(t, key=key):
             return t[(t["wave"] == key["wave"]) & (t["year_group"] == key["year_group"])]
 
@@ -509,21 +586,36 @@ def _cell_truth(pupils: pd.DataFrame, item: str, **key) -> tuple[float, float]:
 #: What each like-for-like comparison is computed from, written from its definition:
 #: (table dims, the component cells of a row) for the schools surveyed in both waves.
 LIKE_FOR_LIKE = {
-    "change_waves": (("wave", "year_group"), lambda r: [
-        {"wave": w, "year_group": r["year_group"]} for w in (1, 2)]),
-    "cohort": (("wave", "year_group"), lambda r: [{"wave": 1, "year_group": 7},
-                                                 {"wave": 2, "year_group": 9}]),
-    "gender_gap_change_waves": (("wave", "year_group", "gender"), lambda r: [
-        {"wave": w, "year_group": r["year_group"], "gender": g}
-        for w in (1, 2) for g in ("boy", "girl")]),
-    "ethnicity_gap_change_waves": (("wave", "year_group", "ethnicity"), lambda r: [
-        {"wave": w, "year_group": r["year_group"], "ethnicity": e}
-        for w in (1, 2) for e in ("white_british", "other_ethnic_group")]),
+    "change_waves": (
+        ("wave", "year_group"),
+        lambda r: [{"wave": w, "year_group": r["year_group"]} for w in (1, 2)],
+    ),
+    "cohort": (
+        ("wave", "year_group"),
+        lambda r: [{"wave": 1, "year_group": 7}, {"wave": 2, "year_group": 9}],
+    ),
+    "gender_gap_change_waves": (
+        ("wave", "year_group", "gender"),
+        lambda r: [
+            {"wave": w, "year_group": r["year_group"], "gender": g}
+            for w in (1, 2)
+            for g in ("boy", "girl")
+        ],
+    ),
+    "ethnicity_gap_change_waves": (
+        ("wave", "year_group", "ethnicity"),
+        lambda r: [
+            {"wave": w, "year_group": r["year_group"], "ethnicity": e}
+            for w in (1, 2)
+            for e in ("white_british", "other_ethnic_group")
+        ],
+    ),
 }
 
 
-def like_for_like_tables(comparisons: pd.DataFrame, pupils: pd.DataFrame,
-                         block: str) -> dict[str, pd.DataFrame]:
+def like_for_like_tables(
+    comparisons: pd.DataFrame, pupils: pd.DataFrame, block: str
+) -> dict[str, pd.DataFrame]:
     """The common-schools tables a reader can work out from the shown like-for-like
     comparisons, at worst: every component cell of a shown comparison as if its base
     and count were printed (true values, plain pandas), the others hidden."""
@@ -537,10 +629,16 @@ def like_for_like_tables(comparisons: pd.DataFrame, pupils: pd.DataFrame,
             key = (dims, tuple(part[d] for d in dims), r["item"])
             if shown or key not in cells:
                 n, count = _cell_truth(common, r["item"], **part) if shown else (np.nan, np.nan)
-                cells[key] = {**part, "school_set": "common", "item": r["item"],
-                              "label": r["item"], "n": n, "count": count,
-                              "share": count / n if shown and n else np.nan,
-                              "suppressed": "" if shown else "c"}
+                cells[key] = {
+                    **part,
+                    "school_set": "common",
+                    "item": r["item"],
+                    "label": r["item"],
+                    "n": n,
+                    "count": count,
+                    "share": count / n if shown and n else np.nan,
+                    "suppressed": "" if shown else "c",
+                }
     tables: dict[str, list] = {}
     for (dims, _, _), cell in cells.items():
         tables.setdefault(" × ".join(dims) + " (common)", []).append(cell)
@@ -555,8 +653,10 @@ def test_like_for_like_comparisons_with_the_shares_recover_nothing(block, bundle
     small count."""
     pupils = with_school_set(published_pupils())
     comparisons = read_csv(bundle / "comparisons.csv")
-    tables = {**attack_tables(read_csv(bundle / "shares.csv"), block),
-              **like_for_like_tables(comparisons, pupils, block)}
+    tables = {
+        **attack_tables(read_csv(bundle / "shares.csv"), block),
+        **like_for_like_tables(comparisons, pupils, block),
+    }
     assert any("(common)" in name for name in tables)
     for item in schema.block(block).columns:
         if item in pupils:
@@ -571,8 +671,10 @@ def test_the_like_for_like_attack_can_fail(bundle):
     comparisons = comparisons.assign(suppressed="")  # as if every comparison were shown
     caught = 0
     for block in ("club", "consider"):
-        tables = {**attack_tables(read_csv(bundle / "shares.csv"), block),
-                  **like_for_like_tables(comparisons, pupils, block)}
+        tables = {
+            **attack_tables(read_csv(bundle / "shares.csv"), block),
+            **like_for_like_tables(comparisons, pupils, block),
+        }
         for item in schema.block(block).columns:
             try:
                 assert_no_recovery(tables, pupils=pupils, item=item)
@@ -585,7 +687,10 @@ def _fractions_near(value: float, half_width: float, max_n: int) -> list[tuple[i
     """Every count / base with base <= max_n within half_width of value."""
     out = []
     for n in range(1, max_n + 1):
-        lo, hi = math.ceil((value - half_width) * n - 1e-9), math.floor((value + half_width) * n + 1e-9)
+        lo, hi = (
+            math.ceil((value - half_width) * n - 1e-9),
+            math.floor((value + half_width) * n + 1e-9),
+        )
         out.extend((c, n) for c in range(max(lo, 0), min(hi, n) + 1))
     return out
 
@@ -601,17 +706,24 @@ def test_published_precision_pins_no_common_schools_share(bundle):
     common = pupils[pupils["school_id"].isin(common_schools(pupils))]
     shares = read_csv(bundle / "shares.csv")
     comparisons = read_csv(bundle / "comparisons.csv")
-    rows = comparisons[(comparisons["measure"] == "change_waves")
-                       & (comparisons["schools"] == "common") & (comparisons["suppressed"] == "")]
+    rows = comparisons[
+        (comparisons["measure"] == "change_waves")
+        & (comparisons["schools"] == "common")
+        & (comparisons["suppressed"] == "")
+    ]
     assert len(rows) > 50
     decimals = rows["estimate_pp"].map(lambda v: len(f"{v:.10g}".partition(".")[2]))
     assert (decimals <= 1).all()
     checked = 0
     for _, r in rows.sample(20, random_state=1).iterrows():
         item, year = r["item"], int(r["year_group"])
-        w2 = shares[(shares["breakdown"] == "wave × year_group") & (shares["item"] == item)
-                    & (shares["measure"] == "share") & (shares["wave"] == 2)
-                    & (shares["year_group"] == year)]
+        w2 = shares[
+            (shares["breakdown"] == "wave × year_group")
+            & (shares["item"] == item)
+            & (shares["measure"] == "share")
+            & (shares["wave"] == 2)
+            & (shares["year_group"] == year)
+        ]
         if w2["share"].isna().any():
             continue
         n1, c1 = _cell_truth(common, item, wave=1, year_group=year)
@@ -689,31 +801,41 @@ def test_a_second_population_of_the_same_survey_is_refused(tmp_path, fake_tables
     manifest = json.loads((first / "manifest.json").read_text(encoding="utf-8"))
     assert re.fullmatch(r"[0-9a-f]{64}", manifest["survey"])
     with pytest.raises(SurveyDataError, match="was published before") as info:
-        publish.build_bundle(sample_survey(), tmp_path / "every", stated_only=False,
-                             ledger=ledger)
+        publish.build_bundle(sample_survey(), tmp_path / "every", stated_only=False, ledger=ledger)
     assert "--withdraw-earlier" in str(info.value) and not (tmp_path / "every").exists()
     # a bundle beside it, not in this ledger, is found too
     with pytest.raises(SurveyDataError, match="was published before"):
-        publish.build_bundle(sample_survey(), tmp_path / "every", stated_only=False,
-                             ledger=tmp_path / "other ledger.json")
+        publish.build_bundle(
+            sample_survey(),
+            tmp_path / "every",
+            stated_only=False,
+            ledger=tmp_path / "other ledger.json",
+        )
     # the same population again is fine; so is the other one once the first is withdrawn
     publish.build_bundle(sample_survey(), tmp_path / "stated again", ledger=ledger)
     shutil.rmtree(tmp_path / "stated")
     shutil.rmtree(tmp_path / "stated again")
-    publish.build_bundle(sample_survey(), tmp_path / "every", stated_only=False,
-                         ledger=ledger, withdraw_earlier=True)
-    assert json.loads(ledger.read_text())[manifest["survey"]][0]["population"] == \
-        "every pupil of the survey"
+    publish.build_bundle(
+        sample_survey(), tmp_path / "every", stated_only=False, ledger=ledger, withdraw_earlier=True
+    )
+    assert (
+        json.loads(ledger.read_text())[manifest["survey"]][0]["population"]
+        == "every pupil of the survey"
+    )
 
 
 def test_the_fingerprint_is_the_surveys_not_the_populations():
     survey = sample_survey()
     kept = publish.published_pupils(survey)[0]
     assert publish.survey_fingerprint(survey.table) != publish.survey_fingerprint(kept.table)
-    pairs = sorted(f"{p}\x1f{w}" for p, w in zip(survey.table["pupil_id"].astype(str),
-                                                 survey.table["wave"].astype(str)))
-    assert publish.survey_fingerprint(survey.table) == hashlib.sha256(
-        "\x1e".join(pairs).encode()).hexdigest()
+    pairs = sorted(
+        f"{p}\x1f{w}"
+        for p, w in zip(survey.table["pupil_id"].astype(str), survey.table["wave"].astype(str))
+    )
+    assert (
+        publish.survey_fingerprint(survey.table)
+        == hashlib.sha256("\x1e".join(pairs).encode()).hexdigest()
+    )
 
 
 # ----------------------------------------------------------------- a file of a few schools
@@ -724,8 +846,11 @@ FEW_SCHOOLS = ["S01", "S02", "S04", "S05", "S06"]  # three in both waves, two in
 def _one_school_minority(table: pd.DataFrame) -> pd.Series:
     """The rows made white British in the few-schools file, so that in 2010 the pupils
     of other ethnic groups all come from one school (S01), as in many small surveys."""
-    return ((table["wave"].astype(float) == 2) & table["school_id"].astype(str).isin(["S02", "S04"])
-            & (table["ethnicity"].astype(object) == "other_ethnic_group"))
+    return (
+        (table["wave"].astype(float) == 2)
+        & table["school_id"].astype(str).isin(["S02", "S04"])
+        & (table["ethnicity"].astype(object) == "other_ethnic_group")
+    )
 
 
 @functools.cache
@@ -740,8 +865,9 @@ def few_schools() -> tuple[Path, pd.DataFrame]:
     table = table[table["school_id"].astype(str).isin(FEW_SCHOOLS)].reset_index(drop=True)
     table.loc[_one_school_minority(table), "ethnicity"] = "white_british"
     out = _scratch() / "few schools bundle"
-    publish.build_bundle(replace(survey, table=table), out,
-                         ledger=_scratch() / "few schools ledger.json")
+    publish.build_bundle(
+        replace(survey, table=table), out, ledger=_scratch() / "few schools ledger.json"
+    )
     pupils = published_pupils()
     pupils = pupils[pupils["school_id"].isin(FEW_SCHOOLS)].copy()
     pupils.loc[_one_school_minority(pupils), "ethnicity"] = "white_british"
@@ -753,8 +879,10 @@ def test_a_few_schools_bundle_resists_every_attack(block):
     folder, pupils = few_schools()
     pupils = with_school_set(pupils)
     assert pupils["school_set"].isna().any() and pupils["school_set"].notna().any()
-    tables = {**attack_tables(read_csv(folder / "shares.csv"), block),
-              **like_for_like_tables(read_csv(folder / "comparisons.csv"), pupils, block)}
+    tables = {
+        **attack_tables(read_csv(folder / "shares.csv"), block),
+        **like_for_like_tables(read_csv(folder / "comparisons.csv"), pupils, block),
+    }
     for item in schema.block(block).columns:
         if item in pupils:
             assert_no_recovery(tables, pupils=pupils, item=item)
@@ -783,8 +911,11 @@ def test_a_share_from_fewer_than_three_schools_is_not_one_subtraction_away():
                     answered = pupils.loc[sel & pupils[item].notna().to_numpy()]
                     if 0 < answered["school_id"].nunique() < 3:
                         assert r["suppressed"] in ("u", "c"), (name, item, dict(r))
-                        few.add(frozenset((d, r[d].item() if hasattr(r[d], "item") else r[d])
-                                          for d in dims))
+                        few.add(
+                            frozenset(
+                                (d, r[d].item() if hasattr(r[d], "item") else r[d]) for d in dims
+                            )
+                        )
             if not few:
                 continue
             checked += len(few)

@@ -33,18 +33,25 @@ def test_shares_by_the_other_answer_are_the_pupils_shares(sample):
     t, y, x, _ = _rows(sample, "consider_science", "enjoy_science", {"wave": 2})
     by_hand = pd.Series(y).groupby(x).agg(["mean", "size"])
     assert shares["answer"].astype(float).tolist() == [1.0, 2.0, 3.0, 4.0]
-    assert shares["answer_label"].tolist() == ["Strongly disagree", "Disagree", "Agree",
-                                               "Strongly agree"]
+    assert shares["answer_label"].tolist() == [
+        "Strongly disagree",
+        "Disagree",
+        "Agree",
+        "Strongly agree",
+    ]
     assert shares["share"].to_numpy() == pytest.approx(by_hand["mean"].to_numpy())
     assert shares["n"].to_numpy() == pytest.approx(by_hand["size"].to_numpy())
-    assert (shares["ci_low"] < shares["share"]).all() and (shares["share"] < shares["ci_high"]).all()
+    assert (shares["ci_low"] < shares["share"]).all() and (
+        shares["share"] < shares["ci_high"]
+    ).all()
 
 
 def test_two_answers_rao_scott_is_the_squared_cluster_robust_t(sample):
     _, test = related.related(sample, "enjoy_science", "consider_science")
     t, y, x, schools = _rows(sample, "enjoy_science", "consider_science")
     fit = sm.OLS(y, sm.add_constant(x)).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(schools)[0]})
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(schools)[0]}
+    )
     n = len(y)
     # statsmodels' CR1 carries (N-1)/(N-K), K = 2; the Rao-Scott design variance does not
     assert test["chi2_rs"] == pytest.approx(fit.tvalues[1] ** 2 * (n - 1) / (n - 2), rel=1e-9)
@@ -60,8 +67,7 @@ def test_four_answers_rao_scott_against_scipy_and_statsmodels(sample):
     pearson = chi2_contingency(pd.crosstab(x, y).to_numpy(), correction=False)[0]
     assert test["chi2"] == pytest.approx(pearson)
     dummies = pd.get_dummies(x).astype(float).to_numpy()  # cell means, no constant
-    fit = sm.OLS(y, dummies).fit(cov_type="cluster",
-                                 cov_kwds={"groups": pd.factorize(schools)[0]})
+    fit = sm.OLS(y, dummies).fit(cov_type="cluster", cov_kwds={"groups": pd.factorize(schools)[0]})
     n, c = len(y), dummies.shape[1]
     v_cells = fit.cov_params() * (n - c) / (n - 1)  # without statsmodels' (N-1)/(N-K)
     contrast = np.hstack([np.eye(c - 1), -np.ones((c - 1, 1))])
@@ -82,7 +88,8 @@ def test_pairs_table_and_hiding(sample):
     assert (shown.groupby("item")["rao_scott_p"].nunique() == 1).all()
     hidden = related.pairs_table(sample, pairs, DisclosureRules(min_count=50))
     small = shown.groupby("item").apply(
-        lambda g: (np.minimum(g["count"], g["n"] - g["count"]) < 50).any())
+        lambda g: (np.minimum(g["count"], g["n"] - g["count"]) < 50).any()
+    )
     assert small.any() and not small.all()
     for item, is_small in small.items():
         part = hidden[hidden["item"] == item]
@@ -103,14 +110,34 @@ def test_summary_writes_chosen_pairs(tmp_path):
     from analysis.__main__ import main
 
     files = [str(SAMPLE_DIR / f) for f in WAVE_FILES.values()]
-    assert main(["summary", *files, "--out", str(tmp_path), "--no-disclosure", "--blocks",
-                 "visitor", "--pairs", "consider_science:enjoy_science,enjoy_maths:easy_maths"]) == 0
+    assert (
+        main(
+            [
+                "summary",
+                *files,
+                "--out",
+                str(tmp_path),
+                "--no-disclosure",
+                "--blocks",
+                "visitor",
+                "--pairs",
+                "consider_science:enjoy_science,enjoy_maths:easy_maths",
+            ]
+        )
+        == 0
+    )
     table = pd.read_csv(tmp_path / "related_items.csv", encoding="utf-8-sig")
     assert table.groupby("item").size().to_dict() == {"consider_science": 4, "enjoy_maths": 4}
     ws = openpyxl.load_workbook(tmp_path / "summary.xlsx")["Related items"]
     header = [c.value for c in ws[1]]
-    assert header[:6] == ["Item (column)", "Item", "By item (column)", "By item",
-                          "Answer to it (code)", "Answer to it"]
+    assert header[:6] == [
+        "Item (column)",
+        "Item",
+        "By item (column)",
+        "By item",
+        "Answer to it (code)",
+        "Answer to it",
+    ]
     assert ws.freeze_panes == "A2" and ws.max_row == 9
     assert "## Items related to each other" in (tmp_path / "README.md").read_text()
     assert main(["summary", *files, "--out", str(tmp_path), "--pairs", "qualification_aim:x"]) == 2

@@ -28,42 +28,63 @@ ANSWER = "ethnicity"
 def yes(values: pd.Series, item: str) -> pd.Series:
     """1 for a tick or agreeing (3, 4), 0 otherwise, NaN unanswered: plain pandas."""
     agree = schema.item(item).scale == "agreement"
-    return values.astype(float).map(lambda v: np.nan if pd.isna(v) else
-                                    float(v >= 3 if agree else v == 1))
+    return values.astype(float).map(
+        lambda v: np.nan if pd.isna(v) else float(v >= 3 if agree else v == 1)
+    )
 
 
 def total(pupils: pd.DataFrame, item: str) -> pd.DataFrame:
     answered = pupils[item].notna()
     n, count = float(answered.sum()), float(pupils.loc[answered, item].sum())
-    return pd.DataFrame([{"item": item, "label": item, "n": n, "count": count,
-                          "share": count / n}])
+    return pd.DataFrame([{"item": item, "label": item, "n": n, "count": count, "share": count / n}])
 
 
 def attack(survey: pd.DataFrame, written: pd.DataFrame, item: str, by_item: str) -> None:
     """Fail if the pair (as ``written``) and both items' totals give anything away."""
     rows = written[(written["item"] == item) & (written["by_item"] == by_item)]
     # the item's side: its total and its share among each answer of the other item
-    pupils = pd.DataFrame({item: yes(survey[item], item),
-                           ANSWER: survey[by_item].astype(object).map(
-                               lambda v: v if pd.isna(v) else str(float(v)))})
-    pairs = pd.DataFrame({ANSWER: rows["answer"].astype(float).astype(str).to_numpy(),
-                          "item": item, "label": item, "n": rows["n"].to_numpy(float),
-                          "count": rows["count"].to_numpy(float),
-                          "suppressed": rows["suppressed"].fillna("").to_numpy()})
+    pupils = pd.DataFrame(
+        {
+            item: yes(survey[item], item),
+            ANSWER: survey[by_item]
+            .astype(object)
+            .map(lambda v: v if pd.isna(v) else str(float(v))),
+        }
+    )
+    pairs = pd.DataFrame(
+        {
+            ANSWER: rows["answer"].astype(float).astype(str).to_numpy(),
+            "item": item,
+            "label": item,
+            "n": rows["n"].to_numpy(float),
+            "count": rows["count"].to_numpy(float),
+            "suppressed": rows["suppressed"].fillna("").to_numpy(),
+        }
+    )
     assert_no_recovery({"total": total(pupils, item), "pairs": pairs}, pupils, RULES, item)
     # the other item's side (binary): its total, and its yes and no among those who
     # answered the item too, from the pair's bases
     if schema.item(by_item).scale == "binary":
         answered = survey[item].notna()
-        other = pd.DataFrame({by_item: survey[by_item].astype(float),
-                              ANSWER: np.where(answered, "both", None)})
+        other = pd.DataFrame(
+            {by_item: survey[by_item].astype(float), ANSWER: np.where(answered, "both", None)}
+        )
         shown = rows["n"].notna().all()
         n = rows["n"].sum() if shown else np.nan
         count = rows.loc[rows["answer"].astype(float) == 1, "n"].sum() if shown else np.nan
-        both = pd.DataFrame([{ANSWER: "both", "item": by_item, "label": by_item, "n": n,
-                              "count": count, "suppressed": "" if shown else "c"}])
-        assert_no_recovery({"total": total(other, by_item), "both": both}, other, RULES,
-                           by_item)
+        both = pd.DataFrame(
+            [
+                {
+                    ANSWER: "both",
+                    "item": by_item,
+                    "label": by_item,
+                    "n": n,
+                    "count": count,
+                    "suppressed": "" if shown else "c",
+                }
+            ]
+        )
+        assert_no_recovery({"total": total(other, by_item), "both": both}, other, RULES, by_item)
 
 
 def made_up(skipped: int, skipped_yes: int, seed: int = 7) -> pd.DataFrame:
@@ -72,12 +93,20 @@ def made_up(skipped: int, skipped_yes: int, seed: int = 7) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     enjoy = rng.integers(1, 5, 300).astype(float)
     consider = (rng.random(300) < 0.2 + 0.15 * enjoy).astype(float)
-    table = pd.DataFrame({"school_id": [f"S{i % 6}" for i in range(300)],
-                          "consider_science": consider, "enjoy_science": enjoy})
-    extra = pd.DataFrame({"school_id": [f"S{i % 6}" for i in range(skipped)],
-                          "consider_science": [1.0] * skipped_yes
-                          + [0.0] * (skipped - skipped_yes),
-                          "enjoy_science": np.nan})
+    table = pd.DataFrame(
+        {
+            "school_id": [f"S{i % 6}" for i in range(300)],
+            "consider_science": consider,
+            "enjoy_science": enjoy,
+        }
+    )
+    extra = pd.DataFrame(
+        {
+            "school_id": [f"S{i % 6}" for i in range(skipped)],
+            "consider_science": [1.0] * skipped_yes + [0.0] * (skipped - skipped_yes),
+            "enjoy_science": np.nan,
+        }
+    )
     return pd.concat([table, extra], ignore_index=True)
 
 
@@ -107,8 +136,9 @@ def test_a_pair_with_no_small_group_is_shown_whole():
     attack(survey, written, *PAIR)
 
 
-@pytest.mark.parametrize("pair", [PAIR, ("club_maths", "trip_engineering"),
-                                  ("enjoy_maths", "visitor_talk")])
+@pytest.mark.parametrize(
+    "pair", [PAIR, ("club_maths", "trip_engineering"), ("enjoy_maths", "visitor_talk")]
+)
 def test_the_samples_pairs_as_a_protected_summary_writes_them(pair):
     survey = data.survey().table
     written = related.pairs_table(survey, [pair], RULES, audited=True)
@@ -119,18 +149,31 @@ def test_a_protected_summary_writes_the_pairs_audited(tmp_path):
     from analysis.__main__ import main
 
     files = [str(f) for f in data.SAMPLE_FILES]
-    assert main(["summary", *files, "--out", str(tmp_path), "--blocks", "visitor",
-                 "--pairs", "consider_science:enjoy_science,enjoy_maths:qualification_aim"]) == 0
-    written = pd.read_csv(tmp_path / "related_items.csv", encoding="utf-8-sig",
-                          keep_default_na=False, na_values=[""])
-    expected = related.pairs_table(data.survey().table,
-                                   [PAIR, ("enjoy_maths", "qualification_aim")], RULES,
-                                   audited=True)
+    assert (
+        main(
+            [
+                "summary",
+                *files,
+                "--out",
+                str(tmp_path),
+                "--blocks",
+                "visitor",
+                "--pairs",
+                "consider_science:enjoy_science,enjoy_maths:qualification_aim",
+            ]
+        )
+        == 0
+    )
+    written = pd.read_csv(
+        tmp_path / "related_items.csv", encoding="utf-8-sig", keep_default_na=False, na_values=[""]
+    )
+    expected = related.pairs_table(
+        data.survey().table, [PAIR, ("enjoy_maths", "qualification_aim")], RULES, audited=True
+    )
     assert written["suppressed"].fillna("").tolist() == expected["suppressed"].tolist()
     # the aim's codes among the pupils who skipped enjoy_maths are a handful: hidden whole
     aims = written[written["by_item"] == "qualification_aim"]
     assert (aims["suppressed"] == "c").all() and aims[["n", "count", "share"]].isna().all().all()
-    attack(data.survey().table, written.assign(suppressed=written["suppressed"].fillna("")),
-           *PAIR)
+    attack(data.survey().table, written.assign(suppressed=written["suppressed"].fillna("")), *PAIR)
     readme = (tmp_path / "README.md").read_text()
     assert "## Items related to each other" in readme and "protect_pairs" in readme

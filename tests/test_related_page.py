@@ -47,8 +47,9 @@ def test_filters_and_any_pair_redraw_from_the_chosen_pupils(sample):
     page = related.Related(results.LiveResults(sample))
     page.item.value, page.by_item.value = "enjoy_maths", "easy_maths"
     page.filters.set(wave=2, gender="girl")
-    expected = plain_shares(sample.table, "enjoy_maths", "easy_maths",
-                            {"wave": 2, "gender": "girl"})
+    expected = plain_shares(
+        sample.table, "enjoy_maths", "easy_maths", {"wave": 2, "gender": "girl"}
+    )
     got = page.rows.set_index(page.rows[relate.ANSWER].astype(float))
     np.testing.assert_allclose(got["share"], expected["mean"], rtol=1e-12)
     table = page.downloads.table
@@ -62,8 +63,11 @@ def test_flagged_figures_are_marks_not_numbers_and_the_test_is_withheld(sample):
     rules = disclosure.DisclosureRules(min_count=900)  # most answers' cells are now "c"
     page = related.Related(results.LiveResults(sample, rules))
     expected = plain_shares(sample.table, *related.FIRST_PAIR, {})
-    small = ((expected["size"] < 900) | (expected["sum"] < 900)
-             | (expected["size"] - expected["sum"] < 900)).to_numpy()
+    small = (
+        (expected["size"] < 900)
+        | (expected["sum"] < 900)
+        | (expected["size"] - expected["sum"] < 900)
+    ).to_numpy()
     assert small.any() and not small.all()
     rows = page.rows
     assert (rows["suppressed"].to_numpy() == np.where(small, "c", "")).all()

@@ -22,31 +22,51 @@ def table(live):
 
 def share_rows(n, count, n_schools=5, n_pupils=None):
     n = np.asarray(n, dtype=float)
-    return pd.DataFrame({"n": n, "n_pupils": n if n_pupils is None else n_pupils,
-                         "count": np.asarray(count, dtype=float),
-                         "share": np.asarray(count, dtype=float) / n,
-                         "ci_low": 0.1, "ci_high": 0.9, "se": 0.01, "deff": 1.2, "n_eff": n,
-                         "n_schools": n_schools, "rank": 1.0, "suppressed": ""})
+    return pd.DataFrame(
+        {
+            "n": n,
+            "n_pupils": n if n_pupils is None else n_pupils,
+            "count": np.asarray(count, dtype=float),
+            "share": np.asarray(count, dtype=float) / n,
+            "ci_low": 0.1,
+            "ci_high": 0.9,
+            "se": 0.01,
+            "deff": 1.2,
+            "n_eff": n,
+            "n_schools": n_schools,
+            "rank": 1.0,
+            "suppressed": "",
+        }
+    )
 
 
 def test_primary_rules_by_hand():
-    rows = share_rows(n=[100, 100, 100, 25, 8, 100, 0], count=[50, 9, 91, 12, 4, 10, 0],
-                      n_schools=[5, 5, 5, 5, 5, 2, 0])
+    rows = share_rows(
+        n=[100, 100, 100, 25, 8, 100, 0],
+        count=[50, 9, 91, 12, 4, 10, 0],
+        n_schools=[5, 5, 5, 5, 5, 2, 0],
+    )
     out = results.mark_shares(rows)
     # 9 ticked: c; 91 of 100 ticked leaves 9 who did not: c; base 25 < 30: u;
     # base 8 < 10: c and the base hidden too; 2 schools: u; nobody asked: shown as it is
     assert out["suppressed"].tolist() == ["", "c", "c", "u", "c", "u", ""]
     assert out.loc[0, "share"] == 0.5
     for i in (1, 2, 3, 4, 5):
-        assert out.loc[i, ["count", "share", "ci_low", "ci_high", "se", "deff", "rank"]].isna().all()
+        assert (
+            out.loc[i, ["count", "share", "ci_low", "ci_high", "se", "deff", "rank"]].isna().all()
+        )
     assert out.loc[3, "n"] == 25 and np.isnan(out.loc[4, "n"])
     assert out.loc[1, "n"] == 100  # the base of a hidden share stays
 
 
 def test_thresholds_come_from_the_rules():
     rows = share_rows(n=[100], count=[50])
-    assert results.mark_shares(rows, disclosure.DisclosureRules(min_base=101))["suppressed"][0] == "u"
-    assert results.mark_shares(rows, disclosure.DisclosureRules(min_count=51))["suppressed"][0] == "c"
+    assert (
+        results.mark_shares(rows, disclosure.DisclosureRules(min_base=101))["suppressed"][0] == "u"
+    )
+    assert (
+        results.mark_shares(rows, disclosure.DisclosureRules(min_count=51))["suppressed"][0] == "c"
+    )
 
 
 def test_weighted_rows_use_pupils_for_the_rules():
@@ -93,15 +113,24 @@ def test_comparisons_are_marked_and_hidden(live, measure):
     hidden = table["suppressed"] != ""
     assert table.loc[hidden, "estimate_pp"].isna().all()
     assert table.loc[~hidden, "estimate_pp"].notna().all()
-    assert list(table.columns[:len(results.COMPARISONS[measure])]) == \
-        list(results.COMPARISONS[measure])
+    assert list(table.columns[: len(results.COMPARISONS[measure])]) == list(
+        results.COMPARISONS[measure]
+    )
 
 
 def test_gap_is_hidden_when_a_share_has_few_pupils():
-    rows = pd.DataFrame({"share_first": [0.5, 0.05], "share_second": [0.5, 0.5],
-                         "n_first": [100.0, 100.0], "n_second": [100.0, 100.0],
-                         "estimate_pp": [0.0, -45.0], "n_schools": [10, 10],
-                         "significant_fdr": [False, True], "suppressed": ["", ""]})
+    rows = pd.DataFrame(
+        {
+            "share_first": [0.5, 0.05],
+            "share_second": [0.5, 0.5],
+            "n_first": [100.0, 100.0],
+            "n_second": [100.0, 100.0],
+            "estimate_pp": [0.0, -45.0],
+            "n_schools": [10, 10],
+            "significant_fdr": [False, True],
+            "suppressed": ["", ""],
+        }
+    )
     out = results.mark_comparisons(rows)
     # 5 of 100 boys: a count under 10
     assert out["suppressed"].tolist() == ["", "c"]

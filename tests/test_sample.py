@@ -20,21 +20,37 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 WAVE_FILES = {1: "ks3_survey_wave1_2008.csv", 2: "ks3_survey_wave2_2010.csv"}
 STEM_SUBJECTS = ["maths", "science", "design_technology", "ict", "engineering"]
 CAREER_AREAS = [
-    "design_arts_crafts", "performing_arts", "leisure_sport_tourism", "education_training",
-    "engineering_manufacturing", "science_research", "health_medical", "computing_ict",
-    "construction", "business_finance", "law_public_services", "animals_land_environment",
-    "hair_beauty", "armed_forces", "media_publishing",
+    "design_arts_crafts",
+    "performing_arts",
+    "leisure_sport_tourism",
+    "education_training",
+    "engineering_manufacturing",
+    "science_research",
+    "health_medical",
+    "computing_ict",
+    "construction",
+    "business_finance",
+    "law_public_services",
+    "animals_land_environment",
+    "hair_beauty",
+    "armed_forces",
+    "media_publishing",
 ]
-ENRICHMENT = [f"{kind}_{what}" for kind in ("club", "trip")
-              for what in ("science", "maths", "technology", "engineering")] + ["visitor_talk"]
+ENRICHMENT = [
+    f"{kind}_{what}"
+    for kind in ("club", "trip")
+    for what in ("science", "maths", "technology", "engineering")
+] + ["visitor_talk"]
 WAVES = [1, 2]
 WAVES_AND_POOLED = [1, 2, "both"]
 
 
 @pytest.fixture(scope="module")
 def survey() -> pd.DataFrame:
-    parts = [pd.read_csv(SAMPLE / name, dtype={"pupil_id": str, "school_id": str})
-             for name in WAVE_FILES.values()]
+    parts = [
+        pd.read_csv(SAMPLE / name, dtype={"pupil_id": str, "school_id": str})
+        for name in WAVE_FILES.values()
+    ]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -52,8 +68,9 @@ def pick(survey: pd.DataFrame, wave=None, year=None, **equal) -> pd.DataFrame:
 def pct(table: pd.DataFrame, column: str) -> float:
     """Percentage ticking (1) or agreeing (3 or 4) among pupils who answered."""
     answered = table[column].dropna()
-    positive = answered >= 3 if column.split("_")[0] in ("enjoy", "easy", "important") \
-        else answered == 1
+    positive = (
+        answered >= 3 if column.split("_")[0] in ("enjoy", "easy", "important") else answered == 1
+    )
     return 100.0 * positive.mean()
 
 
@@ -115,8 +132,11 @@ def test_demography_is_plausible(survey):
     ethnicity = survey["ethnicity"].value_counts(normalize=True, dropna=False) * 100
     assert 74 < ethnicity["white_british"] < 81
     assert 1 < ethnicity[np.nan] < 5
-    by_school = pick(survey, 1).groupby("school_id")["ethnicity"].apply(
-        lambda e: (e == "other_ethnic_group").mean())
+    by_school = (
+        pick(survey, 1)
+        .groupby("school_id")["ethnicity"]
+        .apply(lambda e: (e == "other_ethnic_group").mean())
+    )
     assert by_school.max() - by_school.min() > 0.2  # schools differ in ethnic mix
 
 
@@ -138,9 +158,9 @@ def test_each_pupil_ticks_at_most_three_favourite_subjects_mostly_three(survey):
 @pytest.mark.parametrize("wave", WAVES)
 def test_pe_art_and_design_technology_most_chosen_and_science_fourth(survey, wave):
     t = pick(survey, wave)
-    shares = pd.Series({c.removeprefix("favourite_"): pct(t, c)
-                        for c in t.columns if c.startswith("favourite_")}).sort_values(
-        ascending=False)
+    shares = pd.Series(
+        {c.removeprefix("favourite_"): pct(t, c) for c in t.columns if c.startswith("favourite_")}
+    ).sort_values(ascending=False)
     assert set(shares.index[:3]) == {"pe", "art", "design_technology"}
     assert shares.index[3] == "science"
     assert shares.iloc[2] - shares.iloc[3] > 2 and shares.iloc[3] - shares.iloc[4] > 2
@@ -165,15 +185,15 @@ def test_maths_enjoyment_falls_by_12_points_from_wave_1_to_wave_2(survey):
 @pytest.mark.parametrize("block", ["enjoy", "easy"])
 @pytest.mark.parametrize("subject", STEM_SUBJECTS)
 def test_fewer_rate_stem_subjects_easy_or_enjoyable_in_year_9_than_year_7(
-        survey, wave, block, subject):
+    survey, wave, block, subject
+):
     column = f"{block}_{subject}"
     assert pct(pick(survey, wave, 7), column) - pct(pick(survey, wave, 9), column) > 3
 
 
 @pytest.mark.parametrize("block", ["enjoy", "easy"])
 @pytest.mark.parametrize("subject", STEM_SUBJECTS)
-def test_fewer_rate_stem_subjects_easy_or_enjoyable_in_wave_2_than_wave_1(
-        survey, block, subject):
+def test_fewer_rate_stem_subjects_easy_or_enjoyable_in_wave_2_than_wave_1(survey, block, subject):
     column = f"{block}_{subject}"
     assert pct(pick(survey, 1), column) - pct(pick(survey, 2), column) > 1
 
@@ -241,8 +261,17 @@ def test_pupils_of_other_ethnic_groups_take_part_more_than_white_british(survey,
 
 
 # --------------------------------------------------- careers information
-SOURCES = ["family", "friends", "subject_teacher", "form_tutor", "careers_adviser",
-           "careers_library", "internet", "social_networking", "tv_media"]
+SOURCES = [
+    "family",
+    "friends",
+    "subject_teacher",
+    "form_tutor",
+    "careers_adviser",
+    "careers_library",
+    "internet",
+    "social_networking",
+    "tv_media",
+]
 
 
 @pytest.mark.parametrize("wave", WAVES)
@@ -309,10 +338,12 @@ def test_fewer_than_half_would_consider_engineering(survey, wave):
     assert pct(pick(survey, wave), "consider_engineering") < 45
 
 
-@pytest.mark.parametrize("area, direction", [("science", 1), ("maths", 1),
-                                              ("engineering", -1), ("technology", -1)])
+@pytest.mark.parametrize(
+    "area, direction", [("science", 1), ("maths", 1), ("engineering", -1), ("technology", -1)]
+)
 def test_science_and_maths_career_interest_rises_engineering_and_technology_falls(
-        survey, area, direction):
+    survey, area, direction
+):
     change = pct(pick(survey, 2), f"consider_{area}") - pct(pick(survey, 1), f"consider_{area}")
     assert direction * change > 2
 
@@ -332,9 +363,13 @@ def test_pupils_of_other_ethnic_groups_want_more_information_about_stem_careers(
 def test_design_performing_arts_and_leisure_are_the_most_chosen_career_areas(survey, wave):
     t = pick(survey, wave)
     shares = pd.Series({a: pct(t, f"career_{a}") for a in CAREER_AREAS}).sort_values(
-        ascending=False)
-    assert set(shares.index[:3]) == {"design_arts_crafts", "performing_arts",
-                                     "leisure_sport_tourism"}
+        ascending=False
+    )
+    assert set(shares.index[:3]) == {
+        "design_arts_crafts",
+        "performing_arts",
+        "leisure_sport_tourism",
+    }
     assert shares.iloc[2] - shares.iloc[3] > 3
 
 
@@ -350,18 +385,26 @@ def test_some_stem_career_areas_fall_between_waves(survey, area):
 
 
 def gender_gap(table: pd.DataFrame, column: str) -> float:
-    return pct(table[table["gender"] == "girl"], column) - pct(table[table["gender"] == "boy"],
-                                                               column)
+    return pct(table[table["gender"] == "girl"], column) - pct(
+        table[table["gender"] == "boy"], column
+    )
 
 
 @pytest.mark.parametrize("wave", WAVES)
 def test_gender_gaps_in_career_areas_widen_from_year_7_to_year_9(survey, wave):
     y7, y9 = pick(survey, wave, 7), pick(survey, wave, 9)
-    widening = {a: abs(gender_gap(y9, f"career_{a}")) - abs(gender_gap(y7, f"career_{a}"))
-                for a in CAREER_AREAS}
+    widening = {
+        a: abs(gender_gap(y9, f"career_{a}")) - abs(gender_gap(y7, f"career_{a}"))
+        for a in CAREER_AREAS
+    }
     assert sum(w > 0 for w in widening.values()) >= 12, widening
-    for big in ("design_arts_crafts", "performing_arts", "engineering_manufacturing",
-                "hair_beauty", "construction"):
+    for big in (
+        "design_arts_crafts",
+        "performing_arts",
+        "engineering_manufacturing",
+        "hair_beauty",
+        "construction",
+    ):
         assert widening[big] > 3, (big, widening[big])
 
 
@@ -383,8 +426,11 @@ def anova_icc(table: pd.DataFrame, column: str) -> float:
     n0 = (N - sum(n_j^2) / N) / (k - 1)  (Snijders & Bosker 2012, sec. 3.3).
     The outcome is 1 if the pupil ticked / agreed, 0 if not.
     """
-    y = (table[column] >= 3 if column.split("_")[0] in ("enjoy", "easy", "important")
-         else table[column] == 1).astype(float)
+    y = (
+        table[column] >= 3
+        if column.split("_")[0] in ("enjoy", "easy", "important")
+        else table[column] == 1
+    ).astype(float)
     d = pd.DataFrame({"y": y, "school": table["school_id"]})[table[column].notna()]
     groups = d.groupby("school")["y"]
     n_j, mean_j = groups.size(), groups.mean()
@@ -392,12 +438,18 @@ def anova_icc(table: pd.DataFrame, column: str) -> float:
     ss_between = (n_j * (mean_j - d["y"].mean()) ** 2).sum()
     ss_within = ((d["y"] - d["school"].map(mean_j)) ** 2).sum()
     msb, msw = ss_between / (k - 1), ss_within / (n - k)
-    n0 = (n - (n_j ** 2).sum() / n) / (k - 1)
+    n0 = (n - (n_j**2).sum() / n) / (k - 1)
     return (msb - msw) / (msb + (n0 - 1) * msw)
 
 
-ICC_ITEMS = ["trip_science", "enjoy_maths", "source_subject_teacher", "consider_engineering",
-             "career_design_arts_crafts", "favourite_pe"]
+ICC_ITEMS = [
+    "trip_science",
+    "enjoy_maths",
+    "source_subject_teacher",
+    "consider_engineering",
+    "career_design_arts_crafts",
+    "favourite_pe",
+]
 
 
 @pytest.mark.parametrize("wave", WAVES)
@@ -414,8 +466,11 @@ def test_anova_icc_agrees_with_statsmodels_mixedlm():
     ICC = school variance / (school variance + residual variance)."""
     import statsmodels.formula.api as smf
 
-    t = pd.read_csv(SAMPLE / WAVE_FILES[1], dtype={"pupil_id": str, "school_id": str},
-                    usecols=["school_id", "visitor_talk"]).dropna()
+    t = pd.read_csv(
+        SAMPLE / WAVE_FILES[1],
+        dtype={"pupil_id": str, "school_id": str},
+        usecols=["school_id", "visitor_talk"],
+    ).dropna()
     fit = smf.mixedlm("visitor_talk ~ 1", t, groups=t["school_id"]).fit(reml=True)
     between = float(fit.cov_re.iloc[0, 0])
     icc_mixed = between / (between + fit.scale)

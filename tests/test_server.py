@@ -34,8 +34,9 @@ def bundle(tmp_path) -> Path:
 
 @pytest.fixture
 def school_bundle(tmp_path) -> Path:
-    return manifest_only_bundle(tmp_path / "bundle", {"label": "School A",
-                                                      "requested_by": "the head of science"})
+    return manifest_only_bundle(
+        tmp_path / "bundle", {"label": "School A", "requested_by": "the head of science"}
+    )
 
 
 def run_in_own_loop(scenario) -> None:
@@ -58,8 +59,9 @@ def _parsed(argv: list[str]):
 def test_published_command_sets_voilas_hardening_options(tmp_path):
     from voila.configuration import VoilaConfiguration
 
-    argv = server.published_command(8123, tmp_path, max_kernels=7, cull_idle=300,
-                                    cull_interval=30, preheat=2)
+    argv = server.published_command(
+        8123, tmp_path, max_kernels=7, cull_idle=300, cull_interval=30, preheat=2
+    )
     app, config = _parsed(argv)
     assert app.extra_args == [str(tmp_path)]
     assert app.port == 8123 and app.ip == "127.0.0.1" and app.port_retries == 0
@@ -88,8 +90,15 @@ def test_published_command_keeps_tornados_websocket_cap_and_sets_a_csp(tmp_path)
     assert settings["disable_check_xsrf"] is True
     csp = settings["headers"]["Content-Security-Policy"]
     directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
-    for name in ("default-src", "script-src", "style-src", "img-src", "font-src",
-                 "connect-src", "worker-src"):
+    for name in (
+        "default-src",
+        "script-src",
+        "style-src",
+        "img-src",
+        "font-src",
+        "connect-src",
+        "worker-src",
+    ):
         sources = directives[name].split()
         assert "'self'" in sources
         # no other host: only keywords and the data:/blob: schemes
@@ -117,8 +126,14 @@ def test_live_command_is_unchanged():
 def test_root_holds_only_the_public_notebooks(bundle, tmp_path):
     root = tmp_path / "root"
     copied = server.prepare_published_root(bundle, root)
-    expected = {"index.ipynb", "subjects.ipynb", "careers.ipynb", "enrichment.ipynb",
-                "gender_gaps.ipynb", "waves.ipynb"}
+    expected = {
+        "index.ipynb",
+        "subjects.ipynb",
+        "careers.ipynb",
+        "enrichment.ipynb",
+        "gender_gaps.ipynb",
+        "waves.ipynb",
+    }
     assert set(copied) == expected
     assert {p.name for p in root.iterdir()} == expected
     for name in expected:  # exact copies of the notebooks in dashboards/
@@ -127,8 +142,9 @@ def test_root_holds_only_the_public_notebooks(bundle, tmp_path):
 
 def test_my_school_only_with_a_school_in_the_bundle(school_bundle, tmp_path):
     copied = server.prepare_published_root(school_bundle, tmp_path / "root")
-    assert sorted(copied) == sorted(f"{n}.ipynb" for n in (*server.PUBLIC_NOTEBOOKS,
-                                                             server.SCHOOL_NOTEBOOK))
+    assert sorted(copied) == sorted(
+        f"{n}.ipynb" for n in (*server.PUBLIC_NOTEBOOKS, server.SCHOOL_NOTEBOOK)
+    )
     assert "planner.ipynb" not in copied and "manager.ipynb" not in copied
 
 
@@ -140,11 +156,14 @@ def test_root_must_be_empty(bundle, tmp_path):
         server.prepare_published_root(bundle, root)
 
 
-@pytest.mark.parametrize("content, words", [
-    (None, "manifest.json: is missing"),
-    ("{not json", "manifest.json: cannot be read as JSON"),
-    (json.dumps({"format": "something else"}), "format is not 'ks3-stem-publication'"),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (None, "manifest.json: is missing"),
+        ("{not json", "manifest.json: cannot be read as JSON"),
+        (json.dumps({"format": "something else"}), "format is not 'ks3-stem-publication'"),
+    ],
+)
 def test_a_folder_that_is_not_a_bundle_is_refused_with_its_file_named(tmp_path, content, words):
     folder = tmp_path / "b"
     folder.mkdir()
@@ -162,9 +181,14 @@ def test_main_refuses_a_missing_bundle_before_starting(tmp_path, capsys):
 
 
 def test_environment_names_the_bundle_and_no_survey_files(bundle):
-    env = server.published_env(bundle, {"KS3_SURVEY_FILES": "/data/wave1.csv",
-                                        "KS3_SURVEY_CODEBOOK": "/data/cb.yml",
-                                        "JUPYTER_PATH": "/elsewhere"})
+    env = server.published_env(
+        bundle,
+        {
+            "KS3_SURVEY_FILES": "/data/wave1.csv",
+            "KS3_SURVEY_CODEBOOK": "/data/cb.yml",
+            "JUPYTER_PATH": "/elsewhere",
+        },
+    )
     assert env["KS3_BUNDLE"] == str(bundle.resolve()) and Path(env["KS3_BUNDLE"]).is_absolute()
     assert env["KS3_SURVEY_FILES"] == "" and env["KS3_SURVEY_CODEBOOK"] == ""
     assert env["JUPYTER_PATH"].split(os.pathsep) == [str(server.TEMPLATES_DIR), "/elsewhere"]
@@ -180,13 +204,18 @@ def test_voila_finds_the_published_template_and_it_names_no_other_host(monkeypat
     for file in ours.iterdir():
         assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", file.read_text()), file.name
     # the error and 404 pages, rendered as Voilà renders them, link nothing elsewhere
-    env = Environment(loader=FileSystemLoader(paths), extensions=["jinja2.ext.i18n"],
-                      autoescape=True)
+    env = Environment(
+        loader=FileSystemLoader(paths), extensions=["jinja2.ext.i18n"], autoescape=True
+    )
     env.install_null_translations()
     for name, status in (("error.html", 503), ("404.html", 404), ("error.html", 500)):
         html = env.get_template(name).render(
-            status_code=status, status_message="Too many readers", message="secret detail",
-            base_url="/", include_css=lambda path: f'<link href="/voila/static/{path}">')
+            status_code=status,
+            status_message="Too many readers",
+            message="secret detail",
+            base_url="/",
+            include_css=lambda path: f'<link href="/voila/static/{path}">',
+        )
         assert "https://" not in html and "http://" not in html
         assert "secret detail" not in html  # an exception's text is never shown
         assert f"{status}: Too many readers" in html
@@ -234,17 +263,25 @@ def test_failed_preheat_entries_are_dropped_and_pools_refilled():
 def test_bundle_problem_names_the_bundle_not_survey_files_nor_its_path(monkeypatch, tmp_path):
     bundle = tmp_path / "srv" / "bundles" / "wave-2010"
     monkeypatch.setenv("KS3_BUNDLE", str(bundle))
-    error = SurveyDataError(Problem(file=str(bundle / "shares.csv"), column="share",
-                                    rows=(3, 4), n_rows=2, what="is not a number.",
-                                    todo="Make the bundle again."))
+    error = SurveyDataError(
+        Problem(
+            file=str(bundle / "shares.csv"),
+            column="share",
+            rows=(3, 4),
+            n_rows=2,
+            what="is not a number.",
+            todo="Make the bundle again.",
+        )
+    )
     html = page.problem_message(error).value
     assert "published figures could not be loaded" in html
     assert "wave-2010" in html and "shares.csv" in html and "rows 3, 4" in html
     assert str(tmp_path) not in html  # the server's folders stay private
     assert "KS3_BUNDLE" in html and "python -m analysis publish" in html
     assert "survey data" not in html and "KS3_SURVEY_FILES" not in html
-    missing = page.problem_message(FileNotFoundError(2, "No such file or directory",
-                                                     str(bundle / "manifest.json"))).value
+    missing = page.problem_message(
+        FileNotFoundError(2, "No such file or directory", str(bundle / "manifest.json"))
+    ).value
     assert "manifest.json: No such file or directory" in missing and str(tmp_path) not in missing
     odd = page.problem_message(RuntimeError(str(bundle))).value
     assert "log of the dashboard server" in odd and str(tmp_path) not in odd
@@ -252,7 +289,9 @@ def test_bundle_problem_names_the_bundle_not_survey_files_nor_its_path(monkeypat
 
 def test_without_a_bundle_the_survey_message_is_unchanged(monkeypatch):
     monkeypatch.delenv("KS3_BUNDLE", raising=False)
-    html = page.problem_message(SurveyDataError(Problem(file="a.csv", what="bad.", todo="Fix it."))).value
+    html = page.problem_message(
+        SurveyDataError(Problem(file="a.csv", what="bad.", todo="Fix it."))
+    ).value
     assert "The survey data could not be loaded" in html
 
 
@@ -290,8 +329,9 @@ def test_a_preheat_refused_at_the_cap_leaves_no_failed_entry_in_the_pool():
         manager = server.CappedKernelManager(max_kernels=1)
         first = await manager.start_kernel(kernel_name="python3")
         try:
-            fill = asyncio.ensure_future(manager.start_kernel(
-                kernel_name="python3", env={"VOILA_PREHEAT": "True"}))
+            fill = asyncio.ensure_future(
+                manager.start_kernel(kernel_name="python3", env={"VOILA_PREHEAT": "True"})
+            )
             manager._pools = {"subjects.ipynb": [fill]}
             with pytest.raises(web.HTTPError):
                 await fill
@@ -308,8 +348,9 @@ def test_a_preheat_refused_at_the_cap_leaves_no_failed_entry_in_the_pool():
 def test_a_server_that_cannot_start_leaves_no_folder_behind(bundle):
     made = set(Path(tempfile.gettempdir()).glob("ks3-published-*"))
     # Voilà refuses a setting that is not a dict and exits before answering
-    srv = server.VoilaServer(published=bundle, timeout=60, preheat=0,
-                             extra=["--Voila.tornado_settings=not a dict"])
+    srv = server.VoilaServer(
+        published=bundle, timeout=60, preheat=0, extra=["--Voila.tornado_settings=not a dict"]
+    )
     with pytest.raises(RuntimeError, match="exited with code"):
         srv.start()
     assert srv.root is None and srv.ipython_dir is None
@@ -328,8 +369,19 @@ def test_publish_command_stops_cleanly_on_sigterm(bundle):
     made = set(Path(tempfile.gettempdir()).glob("ks3-published-*"))
     port = server.free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "dashboards.server", "--publish", str(bundle), "--no-browser",
-         f"--port={port}", "--preheat=0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "dashboards.server",
+            "--publish",
+            str(bundle),
+            "--no-browser",
+            f"--port={port}",
+            "--preheat=0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 60  # a bound on the wait, not a speed check
         while True:

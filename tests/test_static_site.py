@@ -23,8 +23,14 @@ from analysis.errors import SurveyDataError
 from dashboards import static_site
 from test_publish import ROOT, _scratch, read_csv, sample_bundle, sample_survey
 
-PAGES = ["index.html", "subjects.html", "careers.html", "enrichment.html", "gaps.html",
-         "waves.html"]
+PAGES = [
+    "index.html",
+    "subjects.html",
+    "careers.html",
+    "enrichment.html",
+    "gaps.html",
+    "waves.html",
+]
 
 
 @functools.cache
@@ -41,8 +47,9 @@ def site() -> Path:
 def charts(page: str) -> list[dict[tuple[str, ...], dict]]:
     """Every chart's embedded figures: per chart, ``{key: plotly figure dict}``, the key
     being the values of the chart's ``<select>`` elements."""
-    blocks = re.findall(r'<script type="application/json" class="figures">(.*?)</script>',
-                        page, flags=re.S)
+    blocks = re.findall(
+        r'<script type="application/json" class="figures">(.*?)</script>', page, flags=re.S
+    )
     out = []
     for block in blocks:
         drawn = json.loads(block)
@@ -53,10 +60,13 @@ def charts(page: str) -> list[dict[tuple[str, ...], dict]]:
 
 def selects(page: str, chart: int) -> list[list[str]]:
     """The option values of each ``<select>`` of chart ``chart`` (1, 2, …), in order."""
-    section = re.search(rf'<section class="chart" id="chart-{chart}">(.*?)</section>', page,
-                        flags=re.S)[1]
-    return [re.findall(r'<option value="([^"]*)"', s)
-            for s in re.findall(r"<select.*?</select>", section, flags=re.S)]
+    section = re.search(
+        rf'<section class="chart" id="chart-{chart}">(.*?)</section>', page, flags=re.S
+    )[1]
+    return [
+        re.findall(r'<option value="([^"]*)"', s)
+        for s in re.findall(r"<select.*?</select>", section, flags=re.S)
+    ]
 
 
 def numbers(values) -> list:
@@ -111,11 +121,14 @@ def test_share_figures_hold_the_bundles_numbers(site):
     checked = hidden_seen = 0
     for (question, *filters), figure in chart.items():
         where = {c: v for c, v in zip(("wave", "gender", "ethnicity"), filters) if v}
-        name = " × ".join(c for c in ("wave", "year_group", "gender", "ethnicity")
-                          if c in {"year_group", *where})
-        rows = shares[(shares["breakdown"] == name)
-                      & (shares["block"] == blocks[int(question)])
-                      & (shares["measure"] == "share")]
+        name = " × ".join(
+            c for c in ("wave", "year_group", "gender", "ethnicity") if c in {"year_group", *where}
+        )
+        rows = shares[
+            (shares["breakdown"] == name)
+            & (shares["block"] == blocks[int(question)])
+            & (shares["measure"] == "share")
+        ]
         for c, v in where.items():
             rows = rows[rows[c].astype(str).str.replace(".0", "", regex=False) == v]
         dots = [t for t in figure["data"] if (t.get("meta") or {}).get("kind") == "share"]
@@ -125,8 +138,10 @@ def test_share_figures_hold_the_bundles_numbers(site):
             part = rows[rows["year_group"] == trace["meta"]["group"]].set_index("item")
             items = [c[0] for c in trace["customdata"]]
             assert sorted(items) == sorted(part.index)
-            plus, minus = numbers(trace["error_x"]["array"]), \
-                numbers(trace["error_x"]["arrayminus"])
+            plus, minus = (
+                numbers(trace["error_x"]["array"]),
+                numbers(trace["error_x"]["arrayminus"]),
+            )
             for item, x, up, down in zip(items, numbers(trace["x"]), plus, minus):
                 expected = part.loc[item]
                 if expected["suppressed"]:
@@ -139,7 +154,8 @@ def test_share_figures_hold_the_bundles_numbers(site):
                 checked += 1
         # one mark per hidden share, and only those
         assert sorted(re.sub("<[^>]+>", "", t) for t in marks["text"]) == sorted(
-            rows.loc[rows["suppressed"] != "", "suppressed"])
+            rows.loc[rows["suppressed"] != "", "suppressed"]
+        )
     assert checked > 1000 and hidden_seen > 10
 
 
@@ -152,13 +168,16 @@ def test_every_chart_has_its_summary_table_and_csv_of_the_bundles_rows(site):
         texts = page.split('<div class="chart-text"')[1:]
         links = re.findall(r'<a href="tables/([^"]+\.csv)" download=', page)
         assert len(texts) == len(links) == sum(len(c) for c in charts(page)), name
-        assert all("<table>" in t[:t.index("tables/")] or "It shows no figure" in t
-                   for t in texts)
+        assert all("<table>" in t[: t.index("tables/")] or "It shows no figure" in t for t in texts)
         assert all((site / "tables" / link).is_file() for link in links)
     # one table read back: Enjoyment of girls, year 7 and year 9, every item
     table = read_csv(site / "tables" / "subjects_enjoy_share_by_year_group_girls.csv")
-    bundle = shares[(shares["breakdown"] == "year_group × gender") & (shares["block"] == "enjoy")
-                    & (shares["measure"] == "share") & (shares["gender"] == "girl")]
+    bundle = shares[
+        (shares["breakdown"] == "year_group × gender")
+        & (shares["block"] == "enjoy")
+        & (shares["measure"] == "share")
+        & (shares["gender"] == "girl")
+    ]
     merged = table.merge(bundle, on=["year_group", "item"], suffixes=("", "_bundle"))
     assert len(merged) == len(bundle) == len(table) > 0
     np.testing.assert_allclose(merged["share"], merged["share_bundle"], rtol=1e-12)
@@ -188,26 +207,39 @@ def test_gap_figures_hold_the_bundles_numbers_and_significance(site):
     for (compare, block, wave, year), figure in gaps.items():
         if block == "all":
             continue
-        rows = comparisons[(comparisons["measure"] == f"{compare}_gap")
-                           & (comparisons["block"] == block)
-                           & (comparisons["wave"] == int(wave))
-                           & (comparisons["year_group"] == int(year))].set_index("item")
+        rows = comparisons[
+            (comparisons["measure"] == f"{compare}_gap")
+            & (comparisons["block"] == block)
+            & (comparisons["wave"] == int(wave))
+            & (comparisons["year_group"] == int(year))
+        ].set_index("item")
         drawn = _estimates(figure)
         assert set(drawn) == set(rows.index[rows["estimate_pp"].notna()])
         for item, (x, filled) in drawn.items():
             assert x == pytest.approx(rows.loc[item, "estimate_pp"], abs=1e-9)
             assert filled == bool(rows.loc[item, "significant_fdr"])
-        hidden = {a["name"][len("hidden:"):]: re.sub("<[^>]+>", "", a["text"])
-                  for a in figure["layout"]["annotations"]
-                  if a.get("name", "").startswith("hidden:") and "–" not in a["text"]}
+        hidden = {
+            a["name"][len("hidden:") :]: re.sub("<[^>]+>", "", a["text"])
+            for a in figure["layout"]["annotations"]
+            if a.get("name", "").startswith("hidden:") and "–" not in a["text"]
+        }
         assert hidden == rows.loc[rows["suppressed"] != "", "suppressed"].to_dict()
         shown += len(drawn)
-    assert shown == comparisons.loc[comparisons["measure"].isin(["gender_gap", "ethnicity_gap"]),
-                                    "estimate_pp"].notna().sum()
+    assert (
+        shown
+        == comparisons.loc[
+            comparisons["measure"].isin(["gender_gap", "ethnicity_gap"]), "estimate_pp"
+        ]
+        .notna()
+        .sum()
+    )
     # year 7 -> 9: each wave's change of the gap, on the right panel
     figure = years[("gender", "consider", "1")]
-    rows = comparisons[(comparisons["measure"] == "gender_gap_change_years")
-                       & (comparisons["block"] == "consider") & (comparisons["wave"] == 1)]
+    rows = comparisons[
+        (comparisons["measure"] == "gender_gap_change_years")
+        & (comparisons["block"] == "consider")
+        & (comparisons["wave"] == 1)
+    ]
     drawn = _estimates(figure, "x2")
     assert drawn and set(drawn) == set(rows.loc[rows["estimate_pp"].notna(), "item"])
     for item, (x, _) in drawn.items():
@@ -223,10 +255,12 @@ def test_wave_change_like_for_like_holds_the_bundles_numbers(site):
     for schools in ("all", "common"):
         figure = change[("enjoy", "9", schools)]
         assert ("both waves" in figure["layout"]["title"]["text"]) is (schools == "common")
-        rows = comparisons[(comparisons["measure"] == "change_waves")
-                           & (comparisons["schools"] == schools)
-                           & (comparisons["block"] == "enjoy")
-                           & (comparisons["year_group"] == 9)].set_index("item")
+        rows = comparisons[
+            (comparisons["measure"] == "change_waves")
+            & (comparisons["schools"] == schools)
+            & (comparisons["block"] == "enjoy")
+            & (comparisons["year_group"] == 9)
+        ].set_index("item")
         drawn = _estimates(figure, "x2")
         assert set(drawn) == set(rows.index[rows["estimate_pp"].notna()]) and drawn
         for item, (x, filled) in drawn.items():
@@ -251,17 +285,30 @@ def test_a_folder_that_is_not_a_site_is_refused_and_a_site_replaced(tmp_path, si
     assert [p.name for p in out.iterdir()] == ["mine.html"]
     again = tmp_path / "again"
     static_site.build_site(sample_bundle(), again)
-    (again / "index.html").write_text((again / "index.html").read_text(encoding="utf-8")
-                                      .replace("<h1>", "<h1>OLD "), encoding="utf-8")
+    (again / "index.html").write_text(
+        (again / "index.html").read_text(encoding="utf-8").replace("<h1>", "<h1>OLD "),
+        encoding="utf-8",
+    )
     static_site.build_site(sample_bundle(), again)
     assert "OLD" not in (again / "index.html").read_text(encoding="utf-8")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again", "web"]
 
 
 def test_command_line_says_why_a_bundle_cannot_be_used(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "dashboards.static_site", str(tmp_path / "none"),
-                          "--out", str(tmp_path / "site")], capture_output=True, text=True,
-                         cwd=ROOT, timeout=300)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dashboards.static_site",
+            str(tmp_path / "none"),
+            "--out",
+            str(tmp_path / "site"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert run.returncode == 1
     assert "Nothing was written" in run.stderr and "not a folder" in run.stderr
     assert "Traceback" not in run.stderr
@@ -283,10 +330,18 @@ def test_comparison_charts_carry_no_more_precision_than_the_bundle(name, site):
                 if (trace.get("meta") or {}).get("role") != "estimate":
                     continue
                 values = [v for v in numbers(trace["x"]) if v is not None]
-                values += [v for key in ("array", "arrayminus")
-                           for v in numbers(trace["error_x"][key]) if v is not None]
-                values += [v for row in trace.get("customdata", []) for v in row[5:7]
-                           if isinstance(v, (int, float))]
+                values += [
+                    v
+                    for key in ("array", "arrayminus")
+                    for v in numbers(trace["error_x"][key])
+                    if v is not None
+                ]
+                values += [
+                    v
+                    for row in trace.get("customdata", [])
+                    for v in row[5:7]
+                    if isinstance(v, (int, float))
+                ]
                 for v in values:
                     assert abs(v * 10 - round(v * 10)) < 1e-6, (name, trace.get("name"), v)
                 checked += len(values)

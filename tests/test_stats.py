@@ -22,8 +22,8 @@ from statsmodels.stats.proportion import proportion_confint
 
 from analysis import stats
 
-BINARY = "club_science"      # binary item: 1 = yes
-AGREE = "enjoy_maths"        # agreement item: 3 or 4 = agree (contract)
+BINARY = "club_science"  # binary item: 1 = yes
+AGREE = "enjoy_maths"  # agreement item: 3 or 4 = agree (contract)
 
 
 def pupils(n_schools=12, per_school=40, seed=0, weights=False, missing=0.08):
@@ -35,16 +35,23 @@ def pupils(n_schools=12, per_school=40, seed=0, weights=False, missing=0.08):
     gender = rng.choice(["boy", "girl"], n)
     year = rng.choice([7, 9], n)
     wave = rng.choice([1, 2], n)
-    lin = effect + 0.4 * (gender == "boy") - 0.3 * (year == 9) + 0.5 * (gender == "boy") * (year == 9)
+    lin = (
+        effect + 0.4 * (gender == "boy") - 0.3 * (year == 9) + 0.5 * (gender == "boy") * (year == 9)
+    )
     binary = (rng.random(n) < 1 / (1 + np.exp(-lin))).astype(float)
     agree = np.clip(np.round(2.5 + lin + rng.normal(0, 1, n)), 1, 4)
     binary[rng.random(n) < missing] = np.nan
     agree[rng.random(n) < missing] = np.nan
-    t = pd.DataFrame({
-        "school_id": pd.Categorical(school), "wave": pd.array(wave, dtype="Int8"),
-        "year_group": pd.array(year, dtype="Int8"),
-        "gender": pd.Categorical(gender, categories=["girl", "boy", "other"]),
-        BINARY: pd.array(binary, dtype="Int8"), AGREE: pd.array(agree, dtype="Int8")})
+    t = pd.DataFrame(
+        {
+            "school_id": pd.Categorical(school),
+            "wave": pd.array(wave, dtype="Int8"),
+            "year_group": pd.array(year, dtype="Int8"),
+            "gender": pd.Categorical(gender, categories=["girl", "boy", "other"]),
+            BINARY: pd.array(binary, dtype="Int8"),
+            AGREE: pd.array(agree, dtype="Int8"),
+        }
+    )
     if weights:
         t["weight"] = rng.uniform(0.3, 3.0, n)
     return t
@@ -73,33 +80,38 @@ def sm_factor(N, K):
 
 
 def test_cluster_totals_by_hand():
-    t = pd.DataFrame({
-        "school_id": ["a", "a", "a", "b", "b", "b", "b"],
-        "gender": ["boy", "boy", "girl", "boy", "girl", "girl", None],
-        BINARY: [1, 0, 1, None, 1, 1, 1],
-        AGREE: [4, 3, 2, 1, None, 3, 4],
-    })
+    t = pd.DataFrame(
+        {
+            "school_id": ["a", "a", "a", "b", "b", "b", "b"],
+            "gender": ["boy", "boy", "girl", "boy", "girl", "girl", None],
+            BINARY: [1, 0, 1, None, 1, 1, 1],
+            AGREE: [4, 3, 2, 1, None, 3, 4],
+        }
+    )
     r = stats.cluster_totals(t, [BINARY, AGREE], by=["gender"])
-    got = {(row.gender, row.school_id, row.item): (row.n, row.count, row.n_pupils)
-           for row in r.itertuples()}
+    got = {
+        (row.gender, row.school_id, row.item): (row.n, row.count, row.n_pupils)
+        for row in r.itertuples()
+    }
     # pupil 7 has no gender: left out of a gender breakdown
     assert got == {
-        ("boy", "a", BINARY): (2, 1, 2),     # 1, 0
-        ("boy", "a", AGREE): (2, 2, 2),      # 4, 3 both agree
+        ("boy", "a", BINARY): (2, 1, 2),  # 1, 0
+        ("boy", "a", AGREE): (2, 2, 2),  # 4, 3 both agree
         ("girl", "a", BINARY): (1, 1, 1),
-        ("girl", "a", AGREE): (1, 0, 1),     # 2 = disagree
-        ("boy", "b", BINARY): (0, 0, 0),     # the only boy left it blank
-        ("boy", "b", AGREE): (1, 0, 1),      # 1
+        ("girl", "a", AGREE): (1, 0, 1),  # 2 = disagree
+        ("boy", "b", BINARY): (0, 0, 0),  # the only boy left it blank
+        ("boy", "b", AGREE): (1, 0, 1),  # 1
         ("girl", "b", BINARY): (2, 2, 2),
-        ("girl", "b", AGREE): (1, 1, 1),     # blank, 3
+        ("girl", "b", AGREE): (1, 1, 1),  # blank, 3
     }
     assert list(r.columns) == ["gender", "school_id", "item", "n", "count", "sumw2", "n_pupils"]
     assert (r["sumw2"] == r["n"]).all()
 
 
 def test_cluster_totals_weighted_by_hand():
-    t = pd.DataFrame({"school_id": ["a", "a", "a", "b"], BINARY: [1, 0, None, 1],
-                      "weight": [2.0, 0.5, 7.0, 3.0]})
+    t = pd.DataFrame(
+        {"school_id": ["a", "a", "a", "b"], BINARY: [1, 0, None, 1], "weight": [2.0, 0.5, 7.0, 3.0]}
+    )
     r = stats.cluster_totals(t, [BINARY], weight="weight").set_index("school_id")
     # school a: answered weights 2 and 0.5 (the blank's 7 is not in the base)
     assert r.loc["a", "n"] == 2.5 and r.loc["a", "count"] == 2.0
@@ -111,16 +123,24 @@ def test_cluster_totals_matches_pandas_groupby():
     t = pupils(seed=3, weights=True)
     r = stats.cluster_totals(t, [BINARY, AGREE], by=["wave", "gender"], weight="weight")
     for item in (BINARY, AGREE):
-        frame = pd.DataFrame({"wave": t["wave"].astype(int), "gender": t["gender"].astype(str),
-                              "school_id": t["school_id"].astype(str), "y": outcome(t, item),
-                              "w": t["weight"]})
+        frame = pd.DataFrame(
+            {
+                "wave": t["wave"].astype(int),
+                "gender": t["gender"].astype(str),
+                "school_id": t["school_id"].astype(str),
+                "y": outcome(t, item),
+                "w": t["weight"],
+            }
+        )
         frame = frame[frame.y.notna()]
         frame["wy"] = frame.w * frame.y
-        frame["w2"] = frame.w ** 2
+        frame["w2"] = frame.w**2
         ref = frame.groupby(["wave", "gender", "school_id"])[["w", "wy", "w2"]].sum()
-        mine = r[r.item == item].assign(wave=lambda d: d.wave.astype(int),
-                                        gender=lambda d: d.gender.astype(str),
-                                        school_id=lambda d: d.school_id.astype(str))
+        mine = r[r.item == item].assign(
+            wave=lambda d: d.wave.astype(int),
+            gender=lambda d: d.gender.astype(str),
+            school_id=lambda d: d.school_id.astype(str),
+        )
         mine = mine.set_index(["wave", "gender", "school_id"]).loc[ref.index]
         np.testing.assert_allclose(mine["n"], ref["w"])
         np.testing.assert_allclose(mine["count"], ref["wy"])
@@ -136,9 +156,10 @@ def test_cluster_totals_skips_absent_items_and_refuses_categorical():
         stats.cluster_totals(t, ["qualification_aim"])
 
 
-@pytest.mark.parametrize("values, rows", [([1, 0, 2, 1, 7], "rows 3, 5"),
-                                          ([1, -1, 0, 1, 1], "row 2"),
-                                          ([1, 0.5, 0, 1, 1], "row 2")])
+@pytest.mark.parametrize(
+    "values, rows",
+    [([1, 0, 2, 1, 7], "rows 3, 5"), ([1, -1, 0, 1, 1], "row 2"), ([1, 0.5, 0, 1, 1], "row 2")],
+)
 def test_cluster_totals_names_rows_with_bad_codes(values, rows):
     t = pd.DataFrame({"school_id": list("aabbb"), BINARY: values})
     with pytest.raises(ValueError) as err:
@@ -167,9 +188,16 @@ def test_proportion_by_hand():
     # v = 3/2 * (0.25 + 2.25 + 1) / 40**2 = 0.00328125
     # SRS variance p(1-p)/n = 0.1875/40 = 0.0046875 -> deff = 0.7 < 1
     # so n_eff is truncated at n = 40 (Korn & Graubard): Wilson on 40 with t_2
-    totals = pd.DataFrame({"school_id": ["a", "b", "c"], "item": BINARY,
-                           "n": [10.0, 10.0, 20.0], "count": [2.0, 4.0, 4.0],
-                           "sumw2": [10.0, 10.0, 20.0], "n_pupils": [10, 10, 20]})
+    totals = pd.DataFrame(
+        {
+            "school_id": ["a", "b", "c"],
+            "item": BINARY,
+            "n": [10.0, 10.0, 20.0],
+            "count": [2.0, 4.0, 4.0],
+            "sumw2": [10.0, 10.0, 20.0],
+            "n_pupils": [10, 10, 20],
+        }
+    )
     r = stats.proportions(totals).iloc[0]
     assert r["share"] == 0.25
     assert r["se"] == pytest.approx(np.sqrt(0.00328125))
@@ -188,8 +216,16 @@ def test_proportion_wilson_on_effective_n_with_t():
     # 4 schools of 10: 1, 5, 2, 8 yes -> p = 16/40 = 0.4
     # residuals: -3, 1, -2, 4 -> sum of squares 30; v = 4/3 * 30 / 1600 = 0.025
     # deff = 0.025 / (0.24/40) = 25/6; n_eff = 40 / (25/6) = 9.6
-    totals = pd.DataFrame({"school_id": list("abcd"), "item": BINARY, "n": 10.0,
-                           "count": [1.0, 5.0, 2.0, 8.0], "sumw2": 10.0, "n_pupils": 10})
+    totals = pd.DataFrame(
+        {
+            "school_id": list("abcd"),
+            "item": BINARY,
+            "n": 10.0,
+            "count": [1.0, 5.0, 2.0, 8.0],
+            "sumw2": 10.0,
+            "n_pupils": 10,
+        }
+    )
     r = stats.proportions(totals, alpha=0.1).iloc[0]
     assert r["se"] == pytest.approx(np.sqrt(0.025))
     assert r["deff"] == pytest.approx(25 / 6)
@@ -236,8 +272,16 @@ def test_proportion_is_plain_wilson_with_deff_1_and_many_schools():
     # 2000 schools each 3 of 10 yes: no between-school variance, deff -> capped at 1,
     # n_eff = n; t on 1999 df is close to z, so the statsmodels Wilson interval
     G = 2000
-    totals = pd.DataFrame({"school_id": np.arange(G), "item": BINARY, "n": 10.0,
-                           "count": 3.0, "sumw2": 10.0, "n_pupils": 10})
+    totals = pd.DataFrame(
+        {
+            "school_id": np.arange(G),
+            "item": BINARY,
+            "n": 10.0,
+            "count": 3.0,
+            "sumw2": 10.0,
+            "n_pupils": 10,
+        }
+    )
     r = stats.proportions(totals).iloc[0]
     assert r["n_eff"] == 10 * G
     ref = proportion_confint(3 * G, 10 * G, alpha=0.05, method="wilson")
@@ -247,8 +291,9 @@ def test_proportion_is_plain_wilson_with_deff_1_and_many_schools():
 
 def test_proportion_summed_over_finer_breakdown():
     t = pupils(seed=7)
-    fine = stats.proportions(stats.cluster_totals(t, [BINARY, AGREE], by=["wave", "gender"]),
-                             by=["wave"])
+    fine = stats.proportions(
+        stats.cluster_totals(t, [BINARY, AGREE], by=["wave", "gender"]), by=["wave"]
+    )
     coarse = stats.proportions(stats.cluster_totals(t, [BINARY, AGREE], by=["wave"]), by=["wave"])
     pd.testing.assert_frame_equal(fine, coarse)
 
@@ -262,14 +307,25 @@ def test_proportions_match_pandas_share():
 
 
 def test_proportion_edge_cases():
-    totals = pd.DataFrame({
-        "school_id": ["a", "b", "a", "b", "a", "b", "a", "c"],
-        "item": [BINARY, BINARY, AGREE, AGREE, "trip_maths", "trip_maths", "visitor_talk",
-                 "visitor_talk"],
-        "n": [10.0, 5.0, 8.0, 0.0, 0.0, 0.0, 6.0, 4.0],
-        "count": [10.0, 5.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-        "sumw2": [10.0, 5.0, 8.0, 0.0, 0.0, 0.0, 6.0, 4.0],
-        "n_pupils": [10, 5, 8, 0, 0, 0, 6, 4]})
+    totals = pd.DataFrame(
+        {
+            "school_id": ["a", "b", "a", "b", "a", "b", "a", "c"],
+            "item": [
+                BINARY,
+                BINARY,
+                AGREE,
+                AGREE,
+                "trip_maths",
+                "trip_maths",
+                "visitor_talk",
+                "visitor_talk",
+            ],
+            "n": [10.0, 5.0, 8.0, 0.0, 0.0, 0.0, 6.0, 4.0],
+            "count": [10.0, 5.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            "sumw2": [10.0, 5.0, 8.0, 0.0, 0.0, 0.0, 6.0, 4.0],
+            "n_pupils": [10, 5, 8, 0, 0, 0, 6, 4],
+        }
+    )
     r = stats.proportions(totals).set_index("item")
     # share of 1 in two schools: se 0, deff undefined (NaN), n_eff = n, Wilson with t_1
     one = r.loc[BINARY]
@@ -306,10 +362,15 @@ def test_all_missing_item_from_pupils():
 def regression_frame(t, item, weights=False):
     y = outcome(t, item)
     ok = ~np.isnan(y)
-    d = pd.DataFrame({"y": y, "boy": (t["gender"] == "boy").astype(float).to_numpy(),
-                      "y9": (t["year_group"] == 9).astype(float).to_numpy(),
-                      "w2": (t["wave"] == 2).astype(float).to_numpy(),
-                      "school": t["school_id"].astype(str).to_numpy()})
+    d = pd.DataFrame(
+        {
+            "y": y,
+            "boy": (t["gender"] == "boy").astype(float).to_numpy(),
+            "y9": (t["year_group"] == 9).astype(float).to_numpy(),
+            "w2": (t["wave"] == 2).astype(float).to_numpy(),
+            "school": t["school_id"].astype(str).to_numpy(),
+        }
+    )
     if weights:
         d["weight"] = t["weight"].to_numpy()
     return d[ok].reset_index(drop=True)
@@ -318,14 +379,16 @@ def regression_frame(t, item, weights=False):
 @pytest.mark.parametrize("weights", [False, True])
 def test_gap_equals_ols_dummy_coefficient_with_cluster_se(weights):
     t = pupils(seed=11, weights=weights)
-    totals = stats.cluster_totals(t, [BINARY, AGREE], by=["gender"],
-                                  weight="weight" if weights else None)
+    totals = stats.cluster_totals(
+        t, [BINARY, AGREE], by=["gender"], weight="weight" if weights else None
+    )
     r = stats.gaps(totals, by=["gender"]).set_index("item")
     assert (r["first"] == "boy").all() and (r["second"] == "girl").all()
     for item in (BINARY, AGREE):
         d = regression_frame(t, item, weights)
-        fit = cluster_fit(d.y, sm.add_constant(d[["boy"]]), d.school,
-                          w=d.weight if weights else None)
+        fit = cluster_fit(
+            d.y, sm.add_constant(d[["boy"]]), d.school, w=d.weight if weights else None
+        )
         row = r.loc[item]
         assert row["gap_pp"] == pytest.approx(100 * fit.params["boy"], rel=1e-10)
         se = row["se_pp"] / 100
@@ -335,10 +398,12 @@ def test_gap_equals_ols_dummy_coefficient_with_cluster_se(weights):
         G = d.school.nunique()
         assert row["df"] == G - 1 == fit.df_resid_inference
         assert fit.pvalues["boy"] == pytest.approx(
-            2 * dist.t.sf(abs(fit.params["boy"]) / fit.bse["boy"], G - 1), rel=1e-10)
+            2 * dist.t.sf(abs(fit.params["boy"]) / fit.bse["boy"], G - 1), rel=1e-10
+        )
         # and ours is that computation with our se
         assert row["p_value"] == pytest.approx(
-            2 * dist.t.sf(abs(fit.params["boy"]) / se, G - 1), rel=1e-10)
+            2 * dist.t.sf(abs(fit.params["boy"]) / se, G - 1), rel=1e-10
+        )
         lo, hi = fit.params["boy"] + np.array([-1, 1]) * dist.t.ppf(0.975, G - 1) * se
         assert (row["ci_low_pp"], row["ci_high_pp"]) == pytest.approx((100 * lo, 100 * hi))
 
@@ -349,7 +414,8 @@ def test_gap_without_statsmodels_correction_is_equal():
     d = regression_frame(t, BINARY)
     codes = pd.factorize(d.school)[0]
     fit = sm.OLS(d.y, sm.add_constant(d[["boy"]])).fit(
-        cov_type="cluster", cov_kwds={"groups": codes, "use_correction": False})
+        cov_type="cluster", cov_kwds={"groups": codes, "use_correction": False}
+    )
     G = d.school.nunique()
     # with no correction statsmodels has neither factor: ours = it * G/(G-1)
     assert (r["se_pp"] / 100) ** 2 == pytest.approx(fit.bse["boy"] ** 2 * G / (G - 1), rel=1e-10)
@@ -361,10 +427,17 @@ def test_gap_by_hand_with_shared_schools():
     # z_a = (3 - 4/6*4)/6 - (1 - 2/6*4)/6 = (1/3)/6 - (-1/3)/6 = 1/9
     # z_b = (1 - 4/6*2)/6 - (1 - 2/6*2)/6 = (-1/3)/6 - (1/3)/6 = -1/9
     # v = 2/1 * (1/81 + 1/81) = 4/81, se = 2/9
-    totals = pd.DataFrame({"school_id": ["a", "a", "b", "b"], "gender": ["boy", "girl"] * 2,
-                           "item": BINARY, "n": [4.0, 4.0, 2.0, 2.0],
-                           "count": [3.0, 1.0, 1.0, 1.0], "sumw2": [4.0, 4.0, 2.0, 2.0],
-                           "n_pupils": [4, 4, 2, 2]})
+    totals = pd.DataFrame(
+        {
+            "school_id": ["a", "a", "b", "b"],
+            "gender": ["boy", "girl"] * 2,
+            "item": BINARY,
+            "n": [4.0, 4.0, 2.0, 2.0],
+            "count": [3.0, 1.0, 1.0, 1.0],
+            "sumw2": [4.0, 4.0, 2.0, 2.0],
+            "n_pupils": [4, 4, 2, 2],
+        }
+    )
     r = stats.gaps(totals).iloc[0]
     assert r["gap_pp"] == pytest.approx(100 / 3)
     assert r["se_pp"] == pytest.approx(100 * 2 / 9)
@@ -380,8 +453,14 @@ def test_ethnicity_gap_and_fdr_column():
     rng = np.random.default_rng(1)
     t["ethnicity"] = pd.Categorical(rng.choice(["white_british", "other_ethnic_group"], len(t)))
     totals = stats.cluster_totals(t, [BINARY, AGREE], by=["year_group", "ethnicity"])
-    r = stats.gaps(totals, by=["year_group", "ethnicity"], compare="ethnicity",
-                   first="other_ethnic_group", second="white_british", fdr=True)
+    r = stats.gaps(
+        totals,
+        by=["year_group", "ethnicity"],
+        compare="ethnicity",
+        first="other_ethnic_group",
+        second="white_british",
+        fdr=True,
+    )
     assert len(r) == 4 and "ethnicity" not in r.columns
     q, reject = multipletests(r["p_value"], alpha=0.05, method="fdr_bh")[1::-1]
     np.testing.assert_allclose(r["q_value"], q)
@@ -413,19 +492,25 @@ def test_a_group_value_the_survey_does_not_have_is_named():
 @pytest.mark.parametrize("weights", [False, True])
 def test_gap_change_equals_ols_interaction(weights):
     t = pupils(seed=21, weights=weights)
-    totals = stats.cluster_totals(t, [BINARY, AGREE], by=["year_group", "gender"],
-                                  weight="weight" if weights else None)
+    totals = stats.cluster_totals(
+        t, [BINARY, AGREE], by=["year_group", "gender"], weight="weight" if weights else None
+    )
     r = stats.gap_change(totals, by=["year_group", "gender"]).set_index("item")
     for item in (BINARY, AGREE):
         d = regression_frame(t, item, weights)
         d["boy_y9"] = d.boy * d.y9
-        fit = cluster_fit(d.y, sm.add_constant(d[["boy", "y9", "boy_y9"]]), d.school,
-                          w=d.weight if weights else None)
+        fit = cluster_fit(
+            d.y,
+            sm.add_constant(d[["boy", "y9", "boy_y9"]]),
+            d.school,
+            w=d.weight if weights else None,
+        )
         row = r.loc[item]
         assert row["gap_change_pp"] == pytest.approx(100 * fit.params["boy_y9"], rel=1e-9)
         assert row["gap_from_pp"] == pytest.approx(100 * fit.params["boy"], rel=1e-9)
         assert fit.bse["boy_y9"] == pytest.approx(
-            row["se_pp"] / 100 * np.sqrt(sm_factor(len(d), 4)), rel=1e-9)
+            row["se_pp"] / 100 * np.sqrt(sm_factor(len(d), 4)), rel=1e-9
+        )
 
 
 def test_gap_change_across_waves_with_common_schools():
@@ -443,7 +528,8 @@ def test_gap_change_across_waves_with_common_schools():
     fit = cluster_fit(d.y, sm.add_constant(d[["boy", "w2", "boy_w2"]]), d.school)
     assert common["gap_change_pp"] == pytest.approx(100 * fit.params["boy_w2"], rel=1e-9)
     assert fit.bse["boy_w2"] == pytest.approx(
-        common["se_pp"] / 100 * np.sqrt(sm_factor(len(d), 4)), rel=1e-9)
+        common["se_pp"] / 100 * np.sqrt(sm_factor(len(d), 4)), rel=1e-9
+    )
 
 
 @pytest.mark.parametrize("schools", ["all", "common"])
@@ -465,7 +551,8 @@ def test_change_between_waves_equals_ols(schools):
             row = r[(r.item == item) & (r.year_group == year)].iloc[0]
             assert row["change_pp"] == pytest.approx(100 * fit.params["w2"], rel=1e-9)
             assert fit.bse["w2"] == pytest.approx(
-                row["se_pp"] / 100 * np.sqrt(sm_factor(len(s), 2)), rel=1e-9)
+                row["se_pp"] / 100 * np.sqrt(sm_factor(len(s), 2)), rel=1e-9
+            )
             assert row["n_schools"] == s.school.nunique()
 
 
@@ -476,7 +563,8 @@ def test_change_between_year_groups_and_bad_option():
     y = outcome(t, BINARY)
     year = t["year_group"].to_numpy(dtype=int)
     assert r["change_pp"] == pytest.approx(
-        100 * (np.nanmean(y[year == 9]) - np.nanmean(y[year == 7])))
+        100 * (np.nanmean(y[year == 9]) - np.nanmean(y[year == 7]))
+    )
     with pytest.raises(ValueError, match="'all'.*'common'"):
         stats.change(totals, across="year_group", levels=(7, 9), schools="same")
     with pytest.raises(ValueError, match="wave"):
@@ -530,14 +618,16 @@ def test_icc_matches_mixedlm_on_simulated_data():
 def test_icc_edge_cases():
     assert np.isnan(stats.icc_anova([1, 0, 1], ["a", "a", "a"]))
     assert stats.icc_anova([1, np.nan, 0, 0, 1, 1], list("aabbcc")) == pytest.approx(
-        stats.icc_anova([1, 0, 0, 1, 1], list("abbcc")))
+        stats.icc_anova([1, 0, 0, 1, 1], list("abbcc"))
+    )
 
 
 def test_weighted_share_of_one_uses_kish_effective_n():
     # weights 1, 1, 2, 4 all "yes" in two schools: deff undefined, n_eff = (Σw)²/Σw²
     # = 8² / (1 + 1 + 4 + 16) = 64/22; Wilson lower limit at p = 1 is n/(n + q²)
-    t = pd.DataFrame({"school_id": list("aabb"), BINARY: [1, 1, 1, 1],
-                      "weight": [1.0, 1.0, 2.0, 4.0]})
+    t = pd.DataFrame(
+        {"school_id": list("aabb"), BINARY: [1, 1, 1, 1], "weight": [1.0, 1.0, 2.0, 4.0]}
+    )
     r = stats.proportions(stats.cluster_totals(t, [BINARY], weight="weight")).iloc[0]
     assert r["share"] == 1 and np.isnan(r["deff"]) and r["n"] == 8 and r["n_pupils"] == 4
     assert r["n_eff"] == pytest.approx(64 / 22)
@@ -553,8 +643,9 @@ def test_share_columns_of_one_school_groups_are_wilson_on_the_pupils():
     count = np.array([0.0, 3.0, 30.0, 5.0, 0.0, 1.0])
     with np.errstate(invalid="ignore", divide="ignore"):
         share = count / np.where(n > 0, n, np.nan)
-    out = stats._share_columns(n, n, count, n, share, np.full(6, np.nan),
-                               (n > 0).astype(float), 0.05)
+    out = stats._share_columns(
+        n, n, count, n, share, np.full(6, np.nan), (n > 0).astype(float), 0.05
+    )
     low, high = proportion_confint(count[n > 0], n[n > 0], alpha=0.05, method="wilson")
     np.testing.assert_allclose(out["ci_low"][n > 0], low, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(out["ci_high"][n > 0], high, rtol=1e-12, atol=1e-15)

@@ -11,8 +11,12 @@ import yaml
 
 from analysis import schema, synthetic
 
-SAMPLE_FILES = [*synthetic.WAVE_FILES.values(), synthetic.EXPORT_FILE,
-                synthetic.CODEBOOK_FILE, "README.md"]
+SAMPLE_FILES = [
+    *synthetic.WAVE_FILES.values(),
+    synthetic.EXPORT_FILE,
+    synthetic.CODEBOOK_FILE,
+    "README.md",
+]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +40,8 @@ def test_committed_sample_is_what_the_generator_writes(written, name):
     committed = synthetic.SAMPLE_DIR / name
     assert committed.exists(), f"{committed} missing: run python scripts/make_sample.py"
     assert filecmp.cmp(written[0] / name, committed, shallow=False), (
-        f"{committed} is stale: run python scripts/make_sample.py and commit data/sample/")
+        f"{committed} is stale: run python scripts/make_sample.py and commit data/sample/"
+    )
 
 
 def test_another_seed_gives_another_sample():
@@ -132,16 +137,20 @@ def test_select_prefers_heavier_pupils():
     rng = np.random.default_rng(1)
     cells = [np.array([0, 1])]
     logw = np.log(np.array([1.0, 4.0]))
-    picks = [synthetic._select(cells, np.array([1]), logw, np.ones(2, bool), rng)[1]
-             for _ in range(4000)]
+    picks = [
+        synthetic._select(cells, np.array([1]), logw, np.ones(2, bool), rng)[1] for _ in range(4000)
+    ]
     assert np.mean(picks) == pytest.approx(0.8, abs=0.025)
 
 
 def test_apportion_is_largest_remainder_within_caps():
     # by hand: quotas 3.5, 1.75, 1.75 -> floors 3, 1, 1; the two largest
     # remainders (0.75, 0.75) get the 2 left over
-    assert synthetic._apportion(7, np.array([0.5, 0.25, 0.25]), np.array([9, 9, 9])).tolist() \
-        == [3, 2, 2]
+    assert synthetic._apportion(7, np.array([0.5, 0.25, 0.25]), np.array([9, 9, 9])).tolist() == [
+        3,
+        2,
+        2,
+    ]
     # a cap binds: 10 over three equal quotas with the first capped at 2 -> 2, 4, 4
     assert synthetic._apportion(10, np.ones(3), np.array([2, 10, 10])).tolist() == [2, 4, 4]
 
@@ -158,8 +167,7 @@ def test_export_is_windows_1252_with_a_non_ascii_name_and_value():
 
 
 def test_export_holds_a_few_hundred_wave_2_pupils_with_their_ids():
-    export = pd.read_csv(synthetic.SAMPLE_DIR / synthetic.EXPORT_FILE, encoding="cp1252",
-                         dtype=str)
+    export = pd.read_csv(synthetic.SAMPLE_DIR / synthetic.EXPORT_FILE, encoding="cp1252", dtype=str)
     wave2 = pd.read_csv(synthetic.SAMPLE_DIR / synthetic.WAVE_FILES[2], dtype=str)
     assert 200 <= len(export) <= 500
     assert export["Pupil Ref"].isin(wave2["pupil_id"]).all()
@@ -171,10 +179,17 @@ def test_export_holds_a_few_hundred_wave_2_pupils_with_their_ids():
 
 def test_export_words_match_the_wave_2_codes():
     """Spot-check one column of each kind against the wave 2 file."""
-    export = pd.read_csv(synthetic.SAMPLE_DIR / synthetic.EXPORT_FILE, encoding="cp1252",
-                         dtype=str, keep_default_na=False).set_index("Pupil Ref")
-    wave2 = pd.read_csv(synthetic.SAMPLE_DIR / synthetic.WAVE_FILES[2],
-                        dtype={"pupil_id": str}).set_index("pupil_id").loc[export.index]
+    export = pd.read_csv(
+        synthetic.SAMPLE_DIR / synthetic.EXPORT_FILE,
+        encoding="cp1252",
+        dtype=str,
+        keep_default_na=False,
+    ).set_index("Pupil Ref")
+    wave2 = (
+        pd.read_csv(synthetic.SAMPLE_DIR / synthetic.WAVE_FILES[2], dtype={"pupil_id": str})
+        .set_index("pupil_id")
+        .loc[export.index]
+    )
     agree = {"Strongly disagree": 1, "Disagree": 2, "Agree": 3, "Strongly agree": 4}
     enjoy = export["Enjoy Maths"].map(agree)
     assert enjoy.fillna(-1).tolist() == wave2["enjoy_maths"].fillna(-1).tolist()
@@ -188,20 +203,24 @@ def test_codebook_parses_as_yaml_with_the_format_keys():
     text = (synthetic.SAMPLE_DIR / synthetic.CODEBOOK_FILE).read_text("utf-8")
     book = yaml.safe_load(text)
     assert book["codebook_version"] == 1
-    assert set(book) == {"codebook_version", "description", "missing_values", "constants",
-                         "code_sets", "columns"}
+    assert set(book) == {
+        "codebook_version",
+        "description",
+        "missing_values",
+        "constants",
+        "code_sets",
+        "columns",
+    }
     assert book["missing_values"] == [-9, "Not answered"]
     assert book["constants"] == {"wave": 2}
     assert book["code_sets"]["yes_no"] == {"Yes": 1, "No": 0}
     assert book["code_sets"]["agree4"]["Strongly agree"] == 4
     columns = book["columns"]
     assert columns["pupil_id"] == "Pupil Ref"
-    assert columns["gender"] == {"from": "Sex", "codes": {"F": "girl", "M": "boy",
-                                                          "O": "other"}}
+    assert columns["gender"] == {"from": "Sex", "codes": {"F": "girl", "M": "boy", "O": "other"}}
     assert columns["year_group"]["from"] == "Pupil\u2019s year"
     assert set(columns) <= set(schema.contract_columns())
-    export = pd.read_csv(synthetic.SAMPLE_DIR / synthetic.EXPORT_FILE, encoding="cp1252",
-                         nrows=0)
+    export = pd.read_csv(synthetic.SAMPLE_DIR / synthetic.EXPORT_FILE, encoding="cp1252", nrows=0)
     for target, spec in columns.items():
         source = spec if isinstance(spec, str) else spec["from"]
         assert source in export.columns, (target, source)

@@ -23,8 +23,16 @@ FAVOURITES = schema.block("favourite").columns
 
 def upload_value(*files: tuple[str, bytes]) -> tuple[dict, ...]:
     """What ipywidgets 8's FileUpload.value holds after the browser sent ``files``."""
-    return tuple({"name": name, "type": "", "size": len(content), "content": memoryview(content),
-                  "last_modified": datetime.datetime(2024, 1, 1)} for name, content in files)
+    return tuple(
+        {
+            "name": name,
+            "type": "",
+            "size": len(content),
+            "content": memoryview(content),
+            "last_modified": datetime.datetime(2024, 1, 1),
+        }
+        for name, content in files
+    )
 
 
 @pytest.fixture
@@ -36,12 +44,22 @@ def first_survey() -> load.Survey:
         for year in (7, 9):
             for gender in ("girl", "boy"):
                 for i in range(40):
-                    rows.append({"school_id": f"S{i % 4}", "wave": wave, "year_group": year,
-                                 "gender": gender,
-                                 **{c: int(rng.random() < 0.5) for c in FAVOURITES}})
-    table = pd.DataFrame(rows).astype({"wave": "Int8", "year_group": "Int8",
-                                       "gender": pd.CategoricalDtype(
-                                           list(schema.groups()["gender"].values))})
+                    rows.append(
+                        {
+                            "school_id": f"S{i % 4}",
+                            "wave": wave,
+                            "year_group": year,
+                            "gender": gender,
+                            **{c: int(rng.random() < 0.5) for c in FAVOURITES},
+                        }
+                    )
+    table = pd.DataFrame(rows).astype(
+        {
+            "wave": "Int8",
+            "year_group": "Int8",
+            "gender": pd.CategoricalDtype(list(schema.groups()["gender"].values)),
+        }
+    )
     return load.Survey(table, ("first.csv",))
 
 
@@ -53,8 +71,12 @@ def shown(first_survey) -> shell.DashboardPage:
 
 def dots(figure) -> dict:
     """{(year group, item): percent} of every share dot of a Subjects figure."""
-    return {(trace.meta["group"], custom[0]): x for trace in figure.data
-            if trace.meta.get("kind") == "share" for custom, x in zip(trace.customdata, trace.x)}
+    return {
+        (trace.meta["group"], custom[0]): x
+        for trace in figure.data
+        if trace.meta.get("kind") == "share"
+        for custom, x in zip(trace.customdata, trace.x)
+    }
 
 
 def test_uploaded_files_reads_both_ipywidgets_shapes():
@@ -118,8 +140,7 @@ def test_a_broken_file_shows_the_loaders_message_and_keeps_the_chart(shown):
 
 def test_a_survey_without_the_subjects_questions_is_refused_and_the_chart_stays(shown):
     before, drawn = shown.dashboard, dots(shown.dashboard.figure)
-    content = (b"pupil_id,school_id,wave,year_group,club_science\n"
-               b"P1,S1,1,7,1\nP2,S1,1,9,0\n")
+    content = b"pupil_id,school_id,wave,year_group,club_science\nP1,S1,1,7,1\nP2,S1,1,9,0\n"
     shown.upload.files.value = upload_value(("clubs_only.csv", content))
     assert shown.upload.use_files() is False
     message = shown.upload.message.value
@@ -130,7 +151,8 @@ def test_a_survey_without_the_subjects_questions_is_refused_and_the_chart_stays(
 
 
 def test_an_unexpected_error_is_a_plain_message_and_its_traceback_goes_to_the_log(
-        shown, monkeypatch, capfd):
+    shown, monkeypatch, capfd
+):
     def boom(*args, **kwargs):
         raise ZeroDivisionError("secret detail")
 

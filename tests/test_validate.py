@@ -63,15 +63,18 @@ def test_wave_missing_suggests_constant_in_codebook():
     assert "constants: {wave: 2}" in only(found, "wave").todo
 
 
-@pytest.mark.parametrize("column,bad,good_row", [
-    ("favourite_maths", "2", "P2,S1,1,9,boy,,{},4"),
-    ("enjoy_maths", "5", "P2,S1,1,9,boy,,0,{}"),
-    ("enjoy_maths", "0", "P2,S1,1,9,boy,,0,{}"),
-    ("enjoy_maths", "1.5", "P2,S1,1,9,boy,,0,{}"),
-    ("favourite_maths", "yes", "P2,S1,1,9,boy,,{},4"),
-    ("gender", "male", "P2,S1,1,9,{},,0,4"),
-    ("ethnicity", "asian", "P2,S1,1,9,boy,{},0,4"),
-])
+@pytest.mark.parametrize(
+    "column,bad,good_row",
+    [
+        ("favourite_maths", "2", "P2,S1,1,9,boy,,{},4"),
+        ("enjoy_maths", "5", "P2,S1,1,9,boy,,0,{}"),
+        ("enjoy_maths", "0", "P2,S1,1,9,boy,,0,{}"),
+        ("enjoy_maths", "1.5", "P2,S1,1,9,boy,,0,{}"),
+        ("favourite_maths", "yes", "P2,S1,1,9,boy,,{},4"),
+        ("gender", "male", "P2,S1,1,9,{},,0,4"),
+        ("ethnicity", "asian", "P2,S1,1,9,boy,{},0,4"),
+    ],
+)
 def test_code_outside_its_range(column, bad, good_row):
     found = problems(csv(GOOD[0], good_row.format(bad)))
     p = only(found, column)
@@ -113,21 +116,27 @@ def problems_of(files):
     return info.value.problems
 
 
-@pytest.mark.parametrize("column,row,value", [
-    ("wave", "P2,S1,3,9,boy,,0,4", "3"),
-    ("year_group", "P2,S1,1,8,boy,,0,4", "8"),
-])
+@pytest.mark.parametrize(
+    "column,row,value",
+    [
+        ("wave", "P2,S1,3,9,boy,,0,4", "3"),
+        ("year_group", "P2,S1,1,8,boy,,0,4", "8"),
+    ],
+)
 def test_wave_or_year_group_outside_the_design(column, row, value):
     p = only(problems(csv(GOOD[0], row)), column)
     assert p.rows == (3,) and value in p.what
 
 
-@pytest.mark.parametrize("column,row", [
-    ("wave", "P2,S1,,9,boy,,0,4"),
-    ("year_group", "P2,S1,1,,boy,,0,4"),
-    ("pupil_id", ",S1,1,9,boy,,0,4"),
-    ("school_id", "P2, ,1,9,boy,,0,4"),
-])
+@pytest.mark.parametrize(
+    "column,row",
+    [
+        ("wave", "P2,S1,,9,boy,,0,4"),
+        ("year_group", "P2,S1,1,,boy,,0,4"),
+        ("pupil_id", ",S1,1,9,boy,,0,4"),
+        ("school_id", "P2, ,1,9,boy,,0,4"),
+    ],
+)
 def test_empty_required_value(column, row):
     p = only(problems(csv(GOOD[0], row)), column)
     assert p.rows == (3,) and "empty" in p.what
@@ -152,9 +161,11 @@ def test_random_csv_is_not_a_survey():
 
 
 def test_text_file_renamed_csv_is_not_a_survey():
-    prose = (b"Minutes of the STEM leads meeting, 3 October.\n"
-             b"We agreed to run the survey in all year 7 and year 9 classes; "
-             b"results, as usual, go to the head.\nNext meeting: November.\n")
+    prose = (
+        b"Minutes of the STEM leads meeting, 3 October.\n"
+        b"We agreed to run the survey in all year 7 and year 9 classes; "
+        b"results, as usual, go to the head.\nNext meeting: November.\n"
+    )
     found = problems(prose, "notes.csv")
     assert len(found) == 1
     assert "does not look like a KS3 survey file" in found[0].what
@@ -170,8 +181,7 @@ def test_weight_not_positive(weight):
 
 def test_unknown_columns_noted_and_left_out():
     header = HEADER + ",Teacher,room"
-    survey = load_survey(("w1.csv", csv(GOOD[0] + ",Mr X,12", GOOD[1] + ",Ms Y,3",
-                                        header=header)))
+    survey = load_survey(("w1.csv", csv(GOOD[0] + ",Mr X,12", GOOD[1] + ",Ms Y,3", header=header)))
     assert "Teacher" not in survey.table.columns and "room" not in survey.table.columns
     (note,) = [n for n in survey.notes if "left out" in n and "Teacher" in n]
     assert note.startswith("w1.csv:") and "room" in note
@@ -190,10 +200,16 @@ def test_absent_blocks_are_noted_and_not_listed():
 
 
 def test_more_than_three_favourites_is_a_note_with_rows():
-    header = "pupil_id,school_id,wave,year_group,favourite_maths,favourite_art,favourite_pe," \
-             "favourite_music"
-    survey = load_survey(("w1.csv", csv("P1,S1,1,7,1,1,1,1", "P2,S1,1,7,1,1,1,0",
-                                        "P3,S1,1,7,1,1,1,1", header=header)))
+    header = (
+        "pupil_id,school_id,wave,year_group,favourite_maths,favourite_art,favourite_pe,"
+        "favourite_music"
+    )
+    survey = load_survey(
+        (
+            "w1.csv",
+            csv("P1,S1,1,7,1,1,1,1", "P2,S1,1,7,1,1,1,0", "P3,S1,1,7,1,1,1,1", header=header),
+        )
+    )
     note = next(n for n in survey.notes if "more than 3" in n)
     assert note.startswith("w1.csv: 2 pupils") and "rows 2, 4" in note
 
@@ -213,9 +229,16 @@ def test_all_problems_of_a_file_at_once_rows_capped_at_five():
 
 
 def test_validate_direct_on_numbers_and_text():
-    t = pd.DataFrame({"pupil_id": [101, 102], "school_id": ["S1", "S1"],
-                      "wave": [1.0, 2.0], "year_group": ["7", " 9 "],
-                      "gender": [" Girl", np.nan], "club_maths": [np.nan, 1.0]})
+    t = pd.DataFrame(
+        {
+            "pupil_id": [101, 102],
+            "school_id": ["S1", "S1"],
+            "wave": [1.0, 2.0],
+            "year_group": ["7", " 9 "],
+            "gender": [" Girl", np.nan],
+            "club_maths": [np.nan, 1.0],
+        }
+    )
     table, found, _ = validate(t, "x.csv", first_row=1)
     assert found == []
     assert table["pupil_id"].tolist() == ["101", "102"]

@@ -81,8 +81,9 @@ def test_files_are_private_to_the_servers_account_and_named_by_no_key_or_file_na
     for path in kept.folder.iterdir():
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
     every_path = [str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")]
-    assert all("a" * 32 not in p and "passwd" not in p and "wave1" not in p
-               for p in every_path), every_path
+    assert all("a" * 32 not in p and "passwd" not in p and "wave1" not in p for p in every_path), (
+        every_path
+    )
     assert kept.read().files[0] == evil  # a name is only ever data
 
 
@@ -103,6 +104,7 @@ def test_where_visits_are_kept(tmp_path):
 
 
 # -- the page frame: an upload on one page is shown by the visitor's other pages -------
+
 
 @pytest.fixture(scope="module")
 def sample():
@@ -136,8 +138,9 @@ def test_an_upload_is_shown_by_every_page_of_that_visitor_only(sample, tmp_path)
     assert "example_export.csv" in note
     schools = expected.table.groupby("wave")["school_id"].nunique()
     for wave, n in schools.items():
-        assert f"wave {wave}: {(expected.table['wave'] == wave).sum():,} pupils in {n} schools" \
-            in note
+        assert (
+            f"wave {wave}: {(expected.table['wave'] == wave).sum():,} pupils in {n} schools" in note
+        )
     assert expected.notes and all(html.escape(n) in note for n in expected.notes)
     assert str(tmp_path) not in note and str(tmp_path) not in second.upload.message.value
 
@@ -202,8 +205,9 @@ def test_the_home_page_names_the_visitors_kept_files(tmp_path, monkeypatch):
 
 
 def test_a_page_that_cannot_show_the_kept_files_says_so_and_keeps_them(sample, tmp_path):
-    clubs = (b"pupil_id,school_id,wave,year_group,club_science\n"
-             + b"".join(f"P{i},S{i % 3},1,7,{i % 2}\n".encode() for i in range(60)))
+    clubs = b"pupil_id,school_id,wave,year_group,club_science\n" + b"".join(
+        f"P{i},S{i % 3},1,7,{i % 2}\n".encode() for i in range(60)
+    )
     kept_for(ANN, tmp_path).save([("clubs_only.csv", clubs)])
     page = framed(sample, tmp_path)  # Subjects: no question of it in the file
     page.arrive(ANN)

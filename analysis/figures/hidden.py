@@ -26,13 +26,18 @@ import pandas as pd
 from . import style
 
 #: Why a figure is hidden, per symbol.
-REASONS = {"c": "hidden to protect confidentiality",
-           "u": "not shown: too few pupils or schools for a reliable figure"}
+REASONS = {
+    "c": "hidden to protect confidentiality",
+    "u": "not shown: too few pupils or schools for a reliable figure",
+}
 #: What a comparison row with no figure at all says (no pupils in one of the two groups).
 NO_FIGURE = "–"
 #: Fill of the part of a diverging bar whose answers are hidden: light grey, hatched.
-HIDDEN_PART = dict(color="#e8e8e8", line=dict(color=style.HIDDEN_COLOUR, width=1),
-                   pattern=dict(shape="/", fgcolor=style.HIDDEN_COLOUR, size=6, solidity=0.3))
+HIDDEN_PART = dict(
+    color="#e8e8e8",
+    line=dict(color=style.HIDDEN_COLOUR, width=1),
+    pattern=dict(shape="/", fgcolor=style.HIDDEN_COLOUR, size=6, solidity=0.3),
+)
 
 
 def hidden_words(symbol: str, rules=None) -> str:
@@ -47,8 +52,10 @@ def hidden_words(symbol: str, rules=None) -> str:
     if symbol == NO_FIGURE:
         return "no figure: no pupils in one of the two groups"
     if symbol == "u" and rules is not None:
-        return (f"not shown: base under {rules.min_base:g} pupils or under "
-                f"{rules.min_schools} schools (u)")
+        return (
+            f"not shown: base under {rules.min_base:g} pupils or under "
+            f"{rules.min_schools} schools (u)"
+        )
     return f"{REASONS.get(symbol, REASONS['u'])} ({symbol})"
 
 
@@ -85,17 +92,45 @@ def add_text_marks(marks, rows: pd.DataFrame, name: str, label: str, colour: str
 
 def text_trace(x: list, y: list, text: list, colours: list, hover: list) -> dict:
     """The ``c`` / ``u`` symbols of hidden figures, each in its own row, at 0."""
-    return dict(type="scatter", x=x, y=y, text=text, mode="text", textposition="middle right",
-                textfont=dict(color=colours, size=14, family=style.FONT),
-                hovertext=hover, hoverinfo="text", showlegend=False,
-                name="hidden", meta={"kind": "hidden"}, cliponaxis=False)
+    return dict(
+        type="scatter",
+        x=x,
+        y=y,
+        text=text,
+        mode="text",
+        textposition="middle right",
+        textfont=dict(color=colours, size=14, family=style.FONT),
+        hovertext=hover,
+        hoverinfo="text",
+        showlegend=False,
+        name="hidden",
+        meta={"kind": "hidden"},
+        cliponaxis=False,
+    )
 
 
-def annotation(y, symbol: str, hover: str, *, x: float = 0.0, xref: str = "x",
-               xanchor: str = "center", colour: str = style.HIDDEN_COLOUR,
-               **more) -> dict:
+def annotation(
+    y,
+    symbol: str,
+    hover: str,
+    *,
+    x: float = 0.0,
+    xref: str = "x",
+    xanchor: str = "center",
+    colour: str = style.HIDDEN_COLOUR,
+    **more,
+) -> dict:
     """One hidden figure's mark as a layout annotation at ``(x, y)``, its hover ``hover``
     (plain text, escaped here)."""
-    return dict(x=x, y=y, xref=xref, yref="y", text=mark_text(symbol), showarrow=False,
-                xanchor=xanchor, font=dict(size=13, color=colour),
-                hovertext=html.escape(hover), **more)
+    return dict(
+        x=x,
+        y=y,
+        xref=xref,
+        yref="y",
+        text=mark_text(symbol),
+        showarrow=False,
+        xanchor=xanchor,
+        font=dict(size=13, color=colour),
+        hovertext=html.escape(hover),
+        **more,
+    )

@@ -54,8 +54,18 @@ from .style import Draft, group_colour, group_levels, plain, tint
 from .text import n_range
 
 #: What each point's ``customdata`` holds, in order.
-CUSTOM = ("item", "label", "n", "n_pupils", "n_eff", "deff", "n_schools", "ci_low_pct",
-          "ci_high_pct", "category")
+CUSTOM = (
+    "item",
+    "label",
+    "n",
+    "n_pupils",
+    "n_eff",
+    "deff",
+    "n_schools",
+    "ci_low_pct",
+    "ci_high_pct",
+    "category",
+)
 #: Pixels per row of a chart, and around it.
 ROW_HEIGHT, CHART_MARGIN = 34, 190
 #: Vertical offset of each group's dot within an item's row (fractions of the row).
@@ -100,20 +110,33 @@ def base_text(table: pd.DataFrame, compare: str | None = None) -> str:
 
 
 def _hover_share(group: str, what: str = "%{customdata[1]}") -> str:
-    return (f"<b>{what}</b><br>{group}: <b>%{{x:.1f}}%</b> "
-            "(95% interval %{customdata[7]:.1f}–%{customdata[8]:.1f}%)<br>"
-            "n = %{customdata[3]:,.0f} pupils in %{customdata[6]} schools<br>"
-            "effective n %{customdata[4]:,.0f}, design effect %{customdata[5]:.2f}"
-            "<extra></extra>")
+    return (
+        f"<b>{what}</b><br>{group}: <b>%{{x:.1f}}%</b> "
+        "(95% interval %{customdata[7]:.1f}–%{customdata[8]:.1f}%)<br>"
+        "n = %{customdata[3]:,.0f} pupils in %{customdata[6]} schools<br>"
+        "effective n %{customdata[4]:,.0f}, design effect %{customdata[5]:.2f}"
+        "<extra></extra>"
+    )
 
 
 def _custom(rows: pd.DataFrame) -> list[list]:
     """``customdata`` rows (:data:`CUSTOM`) for the table's rows, percentages for intervals."""
     out = []
     for r in rows.itertuples(index=False):
-        out.append([str(r.item), str(r.label), _num(r.n), _num(getattr(r, "n_pupils", r.n)),
-                    _num(r.n_eff), _num(r.deff), _num(r.n_schools), _num(r.ci_low, 100),
-                    _num(r.ci_high, 100), str(getattr(r, "category", "") or "")])
+        out.append(
+            [
+                str(r.item),
+                str(r.label),
+                _num(r.n),
+                _num(getattr(r, "n_pupils", r.n)),
+                _num(r.n_eff),
+                _num(r.deff),
+                _num(r.n_schools),
+                _num(r.ci_low, 100),
+                _num(r.ci_high, 100),
+                str(getattr(r, "category", "") or ""),
+            ]
+        )
     return out
 
 
@@ -130,25 +153,60 @@ def _pct(series: pd.Series) -> list:
     return [None if not np.isfinite(v) else 100.0 * v for v in series.astype(float)]
 
 
-def _layout(fig: Draft, title: str, subtitle: str, rows: int, *, x_title: str,
-            x_range: Sequence[float], tickvals: Sequence[float], ticktext: Sequence[str],
-            legend_title: str = "") -> Draft:
+def _layout(
+    fig: Draft,
+    title: str,
+    subtitle: str,
+    rows: int,
+    *,
+    x_title: str,
+    x_range: Sequence[float],
+    tickvals: Sequence[float],
+    ticktext: Sequence[str],
+    legend_title: str = "",
+) -> Draft:
     """Layout shared by the three charts; every key is always set, so a chart
     updated in place never keeps a setting of the chart it replaces."""
     fig.update_layout(
-        title=dict(text=title, subtitle=dict(text=subtitle), x=0.01, xanchor="left",
-                   y=0.985, yanchor="top", font=dict(size=18)),
+        title=dict(
+            text=title,
+            subtitle=dict(text=subtitle),
+            x=0.01,
+            xanchor="left",
+            y=0.985,
+            yanchor="top",
+            font=dict(size=18),
+        ),
         height=CHART_MARGIN + ROW_HEIGHT * max(rows, 3),
         margin=dict(l=200, r=40, t=120, b=60),
         font=dict(family=style.FONT, color=style.TEXT_COLOUR, size=13),
-        plot_bgcolor="white", paper_bgcolor="white",
-        hoverlabel=dict(bgcolor="white", font=dict(size=13)), hovermode="closest",
-        legend=dict(title=dict(text=legend_title), orientation="h", x=1, xanchor="right",
-                    y=1.02, yanchor="bottom", traceorder="normal", font=dict(size=13)),
-        xaxis=dict(title=dict(text=x_title), range=list(x_range), tickvals=list(tickvals),
-                   ticktext=list(ticktext), gridcolor="#e5e5e5", zeroline=False,
-                   showline=False, fixedrange=True),
-        showlegend=True, shapes=[], annotations=[],
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        hoverlabel=dict(bgcolor="white", font=dict(size=13)),
+        hovermode="closest",
+        legend=dict(
+            title=dict(text=legend_title),
+            orientation="h",
+            x=1,
+            xanchor="right",
+            y=1.02,
+            yanchor="bottom",
+            traceorder="normal",
+            font=dict(size=13),
+        ),
+        xaxis=dict(
+            title=dict(text=x_title),
+            range=list(x_range),
+            tickvals=list(tickvals),
+            ticktext=list(ticktext),
+            gridcolor="#e5e5e5",
+            zeroline=False,
+            showline=False,
+            fixedrange=True,
+        ),
+        showlegend=True,
+        shapes=[],
+        annotations=[],
     )
     return fig
 
@@ -160,8 +218,11 @@ def _offsets(groups: Sequence) -> Sequence[float]:
 
 def _top(table: pd.DataFrame) -> float:
     """The x axis' end in percent: past the highest interval, a multiple of 5, 10 to 100."""
-    top = 100.0 * float(np.nanmax(table["ci_high"].astype(float))) if \
-        table["ci_high"].notna().any() else 10.0
+    top = (
+        100.0 * float(np.nanmax(table["ci_high"].astype(float)))
+        if table["ci_high"].notna().any()
+        else 10.0
+    )
     return min(100.0, max(10.0, math.ceil(top * 1.08 / 5) * 5))
 
 
@@ -181,14 +242,25 @@ def rank_items(table: pd.DataFrame) -> list[str]:
     groups (a hidden share is left out of the mean); items with no share shown
     last; ties keep the table's (questionnaire) order."""
     order = {item: i for i, item in enumerate(pd.unique(table["item"].astype(str)))}
-    mean = table.assign(item=table["item"].astype(str)).groupby("item", sort=False)[
-        "share"].mean()
-    return sorted(order, key=lambda it: (np.isnan(mean.get(it, np.nan)),
-                                         -np.nan_to_num(mean.get(it, np.nan)), order[it]))
+    mean = table.assign(item=table["item"].astype(str)).groupby("item", sort=False)["share"].mean()
+    return sorted(
+        order,
+        key=lambda it: (
+            np.isnan(mean.get(it, np.nan)),
+            -np.nan_to_num(mean.get(it, np.nan)),
+            order[it],
+        ),
+    )
 
 
-def ranked_dots(table: pd.DataFrame, compare: str | None = None, *, title: str = "",
-                subtitle: str = "", x_title: str = "Share of pupils (%)") -> go.Figure:
+def ranked_dots(
+    table: pd.DataFrame,
+    compare: str | None = None,
+    *,
+    title: str = "",
+    subtitle: str = "",
+    x_title: str = "Share of pupils (%)",
+) -> go.Figure:
     """Ranked dot plot: every item's share with its 95% interval, one dot per group.
 
     Parameters
@@ -227,33 +299,75 @@ def ranked_dots(table: pd.DataFrame, compare: str | None = None, *, title: str =
         colour = group_colour(compare, value, k)
         share = rows["share"].astype(float)
         low, high = rows["ci_low"].astype(float), rows["ci_high"].astype(float)
-        fig.add_trace(dict(
-            type="scatter",
-            x=_pct(share), y=rows["ypos"].tolist(), mode="markers", name=label,
-            marker=dict(color=colour, size=11, symbol=style.SYMBOLS[k % len(style.SYMBOLS)],
-                        line=dict(color="white", width=1)),
-            error_x=dict(type="data", symmetric=False, array=_pct(high - share),
-                         arrayminus=_pct(share - low), color=colour, thickness=2, width=0),
-            customdata=_custom(rows), meta={"kind": "share", "group": plain(value)},
-            hovertemplate=_hover_share(label), cliponaxis=False))
+        fig.add_trace(
+            dict(
+                type="scatter",
+                x=_pct(share),
+                y=rows["ypos"].tolist(),
+                mode="markers",
+                name=label,
+                marker=dict(
+                    color=colour,
+                    size=11,
+                    symbol=style.SYMBOLS[k % len(style.SYMBOLS)],
+                    line=dict(color="white", width=1),
+                ),
+                error_x=dict(
+                    type="data",
+                    symmetric=False,
+                    array=_pct(high - share),
+                    arrayminus=_pct(share - low),
+                    color=colour,
+                    thickness=2,
+                    width=0,
+                ),
+                customdata=_custom(rows),
+                meta={"kind": "share", "group": plain(value)},
+                hovertemplate=_hover_share(label),
+                cliponaxis=False,
+            )
+        )
         add_text_marks((hx, hy, ht, hc, hh), rows, "label", label, colour)
     fig.add_trace(text_trace(hx, hy, ht, hc, hh))
     vals, text = _percent_ticks(top)
-    _layout(fig, title, subtitle, len(items), x_title=x_title, x_range=[0, top * 1.02],
-            tickvals=vals, ticktext=text)
-    fig.update_layout(barmode="overlay", yaxis=dict(
-        type="linear", tickvals=list(range(len(items))),
-        ticktext=[labels.get(i, i) for i in items], range=[len(items) - 0.5, -0.5],
-        showgrid=True, gridcolor="#f0f0f0", zeroline=False, ticks="", fixedrange=True,
-        autorange=False))
+    _layout(
+        fig,
+        title,
+        subtitle,
+        len(items),
+        x_title=x_title,
+        x_range=[0, top * 1.02],
+        tickvals=vals,
+        ticktext=text,
+    )
+    fig.update_layout(
+        barmode="overlay",
+        yaxis=dict(
+            type="linear",
+            tickvals=list(range(len(items))),
+            ticktext=[labels.get(i, i) for i in items],
+            range=[len(items) - 0.5, -0.5],
+            showgrid=True,
+            gridcolor="#f0f0f0",
+            zeroline=False,
+            ticks="",
+            fixedrange=True,
+            autorange=False,
+        ),
+    )
     return fig.figure()
 
 
 # --------------------------------------------------------------------------- diverging
 
 
-def _placed_rows(table: pd.DataFrame, compare: str | None, position: dict,
-                 groups: list[tuple[object, str]], offsets) -> list[dict]:
+def _placed_rows(
+    table: pd.DataFrame,
+    compare: str | None,
+    position: dict,
+    groups: list[tuple[object, str]],
+    offsets,
+) -> list[dict]:
     """One entry per drawn row (group and item) of a distribution table: its place,
     its rows by answer code, and how its hidden answers are drawn.
 
@@ -271,17 +385,30 @@ def _placed_rows(table: pd.DataFrame, compare: str | None, position: dict,
         for item, rows in part.groupby(part["item"].astype(str), sort=False):
             if item not in position:
                 continue
-            by_code = {int(c): r for c, r in zip(rows["_code"], rows.to_dict("records"))
-                       if np.isfinite(c)}
-            hidden = sorted(c for c, r in by_code.items() if str(r["suppressed"] or "")
-                            or not np.isfinite(float(r["share"])))
+            by_code = {
+                int(c): r for c, r in zip(rows["_code"], rows.to_dict("records")) if np.isfinite(c)
+            }
+            hidden = sorted(
+                c
+                for c, r in by_code.items()
+                if str(r["suppressed"] or "") or not np.isfinite(float(r["share"]))
+            )
             left = [c for c in hidden if c < 3]
             right = [c for c in hidden if c >= 3]
             shown = sum(100.0 * float(r["share"]) for c, r in by_code.items() if c not in hidden)
-            entry = dict(k=k, value=value, label=label, item=item,
-                         ypos=position[item] + offsets[k], by_code=by_code, hidden=hidden,
-                         withheld=bool(left and right) or len(hidden) == 1, side=0, slot=None,
-                         rest=max(0.0, 100.0 - shown))
+            entry = dict(
+                k=k,
+                value=value,
+                label=label,
+                item=item,
+                ypos=position[item] + offsets[k],
+                by_code=by_code,
+                hidden=hidden,
+                withheld=bool(left and right) or len(hidden) == 1,
+                side=0,
+                slot=None,
+                rest=max(0.0, 100.0 - shown),
+            )
             if hidden and not entry["withheld"]:
                 entry["side"] = -1 if left else 1
                 entry["slot"] = max(left) if left else min(right)  # nearest 0
@@ -289,8 +416,9 @@ def _placed_rows(table: pd.DataFrame, compare: str | None, position: dict,
     return placed
 
 
-def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: str = "",
-                   subtitle: str = "") -> go.Figure:
+def diverging_bars(
+    table: pd.DataFrame, compare: str | None = None, *, title: str = "", subtitle: str = ""
+) -> go.Figure:
     """The four answers of agreement items as diverging stacked bars.
 
     Each item has one bar per group; "disagree" and "strongly disagree" run
@@ -331,18 +459,25 @@ def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: st
     table = table[table["measure"] == "distribution"] if "measure" in table else table
     table = table.assign(_code=pd.to_numeric(table["category"], errors="coerce"))
     agree = table[table["_code"].isin(schema.positive_codes("agreement"))]
-    agreeing = agree.groupby([*([compare] if compare else []), "item"], observed=True,
-                             sort=False)["share"].sum(min_count=2).reset_index()
-    items = rank_items(agreeing.assign(
-        item=agreeing["item"], share=agreeing["share"])) if len(agreeing) else []
+    agreeing = (
+        agree.groupby([*([compare] if compare else []), "item"], observed=True, sort=False)["share"]
+        .sum(min_count=2)
+        .reset_index()
+    )
+    items = (
+        rank_items(agreeing.assign(item=agreeing["item"], share=agreeing["share"]))
+        if len(agreeing)
+        else []
+    )
     position = {item: i for i, item in enumerate(items)}
     labels = dict(zip(table["item"].astype(str), table["label"].astype(str)))
     groups = group_levels(table, compare)
     offsets = _offsets(groups)
     width = 0.8 / max(len(groups), 1) * 0.9
     codes = schema.scale_codes("agreement")
-    placed = sorted(_placed_rows(table, compare, position, groups, offsets),
-                    key=lambda e: e["ypos"])
+    placed = sorted(
+        _placed_rows(table, compare, position, groups, offsets), key=lambda e: e["ypos"]
+    )
     fig = Draft()
 
     def symbols(entry: dict) -> list[str]:
@@ -350,8 +485,9 @@ def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: st
 
     def hidden_words(entry: dict) -> str:
         answers = ", ".join(codes[c] for c in entry["hidden"])
-        return (f"{labels[entry['item']]}, {entry['label']}: {answers}: "
-                + "; ".join(hidden.hidden_words(s) for s in symbols(entry)))
+        return f"{labels[entry['item']]}, {entry['label']}: {answers}: " + "; ".join(
+            hidden.hidden_words(s) for s in symbols(entry)
+        )
 
     # negative bars stack outwards in trace order: "disagree" (2) next to 0, then 1
     for code in (2, 1, 3, 4):
@@ -366,67 +502,141 @@ def diverging_bars(table: pd.DataFrame, compare: str | None = None, *, title: st
             xs.append(None if share is None else sign * share)
             ys.append(entry["ypos"])
             custom.append(_custom(pd.DataFrame([row]))[0] + [entry["label"], share])
-        fig.add_trace(dict(
-            type="bar",
-            x=xs, y=ys, orientation="h", name=codes[code], width=width,
-            marker=dict(color=style.AGREEMENT_COLOURS[code], line=dict(width=0)),
-            customdata=custom, meta={"kind": "distribution", "category": str(code)},
-            legendrank=code,
-            hovertemplate=("<b>%{customdata[1]}</b>, %{customdata[10]}<br>"
-                           f"{codes[code]}: <b>%{{customdata[11]:.1f}}%</b> "
-                           "(95% interval %{customdata[7]:.1f}–%{customdata[8]:.1f}%)<br>"
-                           "n = %{customdata[3]:,.0f} pupils in %{customdata[6]} schools<br>"
-                           "effective n %{customdata[4]:,.0f}, design effect "
-                           "%{customdata[5]:.2f}<extra></extra>")))
+        fig.add_trace(
+            dict(
+                type="bar",
+                x=xs,
+                y=ys,
+                orientation="h",
+                name=codes[code],
+                width=width,
+                marker=dict(color=style.AGREEMENT_COLOURS[code], line=dict(width=0)),
+                customdata=custom,
+                meta={"kind": "distribution", "category": str(code)},
+                legendrank=code,
+                hovertemplate=(
+                    "<b>%{customdata[1]}</b>, %{customdata[10]}<br>"
+                    f"{codes[code]}: <b>%{{customdata[11]:.1f}}%</b> "
+                    "(95% interval %{customdata[7]:.1f}–%{customdata[8]:.1f}%)<br>"
+                    "n = %{customdata[3]:,.0f} pupils in %{customdata[6]} schools<br>"
+                    "effective n %{customdata[4]:,.0f}, design effect "
+                    "%{customdata[5]:.2f}<extra></extra>"
+                ),
+            )
+        )
         parts = [e for e in placed if e["slot"] == code]
         if parts:
-            fig.add_trace(dict(
-                type="bar", x=[sign * e["rest"] for e in parts], y=[e["ypos"] for e in parts],
-                orientation="h", name="Hidden answers", width=width, marker=hidden.HIDDEN_PART,
-                text=["<b>" + ",".join(symbols(e)) + "</b>" for e in parts],
-                textposition="inside", insidetextanchor="middle", constraintext="none",
-                textfont=dict(color=style.TEXT_COLOUR, size=13, family=style.FONT),
-                hovertext=[hidden_words(e) + " (the grey part is what the answers shown "
-                           "leave, not a figure of its own)" for e in parts],
-                hoverinfo="text", legendgroup="hidden", showlegend=code == min(
-                    e["slot"] for e in placed if e["slot"] is not None),
-                legendrank=5, meta={"kind": "hidden", "category": str(code)}))
+            fig.add_trace(
+                dict(
+                    type="bar",
+                    x=[sign * e["rest"] for e in parts],
+                    y=[e["ypos"] for e in parts],
+                    orientation="h",
+                    name="Hidden answers",
+                    width=width,
+                    marker=hidden.HIDDEN_PART,
+                    text=["<b>" + ",".join(symbols(e)) + "</b>" for e in parts],
+                    textposition="inside",
+                    insidetextanchor="middle",
+                    constraintext="none",
+                    textfont=dict(color=style.TEXT_COLOUR, size=13, family=style.FONT),
+                    hovertext=[
+                        hidden_words(e) + " (the grey part is what the answers shown "
+                        "leave, not a figure of its own)"
+                        for e in parts
+                    ],
+                    hoverinfo="text",
+                    legendgroup="hidden",
+                    showlegend=code == min(e["slot"] for e in placed if e["slot"] is not None),
+                    legendrank=5,
+                    meta={"kind": "hidden", "category": str(code)},
+                )
+            )
     withheld = [e for e in placed if e["withheld"]]
-    fig.add_trace(dict(
-        type="scatter", x=[0.0] * len(withheld), y=[e["ypos"] for e in withheld],
-        text=["<b>" + ",".join(symbols(e)) + "</b>: answers hidden, not drawn"
-              for e in withheld],
-        mode="text", textposition="middle center",
-        textfont=dict(color=[group_colour(compare, e["value"], e["k"]) for e in withheld],
-                      size=13, family=style.FONT),
-        hovertext=[hidden_words(e) + ". Hidden answers on both sides of the bar (or one "
-                   "alone) leave no part of it a true place, so the row is not drawn."
-                   for e in withheld],
-        hoverinfo="text", showlegend=False, name="hidden", meta={"kind": "hidden"},
-        cliponaxis=False))
+    fig.add_trace(
+        dict(
+            type="scatter",
+            x=[0.0] * len(withheld),
+            y=[e["ypos"] for e in withheld],
+            text=[
+                "<b>" + ",".join(symbols(e)) + "</b>: answers hidden, not drawn" for e in withheld
+            ],
+            mode="text",
+            textposition="middle center",
+            textfont=dict(
+                color=[group_colour(compare, e["value"], e["k"]) for e in withheld],
+                size=13,
+                family=style.FONT,
+            ),
+            hovertext=[
+                hidden_words(e) + ". Hidden answers on both sides of the bar (or one "
+                "alone) leave no part of it a true place, so the row is not drawn."
+                for e in withheld
+            ],
+            hoverinfo="text",
+            showlegend=False,
+            name="hidden",
+            meta={"kind": "hidden"},
+            cliponaxis=False,
+        )
+    )
     vals = [-100, -75, -50, -25, 0, 25, 50, 75, 100]
-    _layout(fig, title, subtitle, len(items) * max(1, len(groups)) * 0.75,
-            x_title="← disagree (%)  ·  agree (%) →", x_range=[-104, 104], tickvals=vals,
-            ticktext=[f"{abs(v)}%" for v in vals])
+    _layout(
+        fig,
+        title,
+        subtitle,
+        len(items) * max(1, len(groups)) * 0.75,
+        x_title="← disagree (%)  ·  agree (%) →",
+        x_range=[-104, 104],
+        tickvals=vals,
+        ticktext=[f"{abs(v)}%" for v in vals],
+    )
     ticks, text = [], []
     for item in items:
         for k, (_, label) in enumerate(groups):
             ticks.append(position[item] + offsets[k])
-            text.append(f"<b>{labels[item]}</b> · {label}" if k == 0 and len(groups) > 1
-                        else (label if len(groups) > 1 else labels[item]))
-    fig.update_layout(barmode="relative", yaxis=dict(
-        type="linear", tickvals=ticks, ticktext=text, range=[len(items) - 0.5, -0.5],
-        showgrid=False, zeroline=False, ticks="", fixedrange=True, autorange=False))
-    fig.update_layout(shapes=[dict(type="line", xref="x", yref="paper", x0=0, x1=0, y0=0, y1=1,
-                                   line=dict(color=style.ZERO_COLOUR, width=1))])
+            text.append(
+                f"<b>{labels[item]}</b> · {label}"
+                if k == 0 and len(groups) > 1
+                else (label if len(groups) > 1 else labels[item])
+            )
+    fig.update_layout(
+        barmode="relative",
+        yaxis=dict(
+            type="linear",
+            tickvals=ticks,
+            ticktext=text,
+            range=[len(items) - 0.5, -0.5],
+            showgrid=False,
+            zeroline=False,
+            ticks="",
+            fixedrange=True,
+            autorange=False,
+        ),
+    )
+    fig.update_layout(
+        shapes=[
+            dict(
+                type="line",
+                xref="x",
+                yref="paper",
+                x0=0,
+                x1=0,
+                y0=0,
+                y1=1,
+                line=dict(color=style.ZERO_COLOUR, width=1),
+            )
+        ]
+    )
     return fig.figure()
 
 
 # --------------------------------------------------------------------------- aim
 
 
-def aim_bars(table: pd.DataFrame, compare: str | None = None, *, title: str = "",
-             subtitle: str = "") -> go.Figure:
+def aim_bars(
+    table: pd.DataFrame, compare: str | None = None, *, title: str = "", subtitle: str = ""
+) -> go.Figure:
     """The qualification aimed for: one bar per answer and group, with its interval.
 
     Answers keep the questionnaire's order (GCSEs … degree, then "Don't
@@ -464,26 +674,58 @@ def aim_bars(table: pd.DataFrame, compare: str | None = None, *, title: str = ""
         rows = rows.dropna(subset=["ypos"]).sort_values("ypos")
         colour = group_colour(compare, value, k)
         share = rows["share"].astype(float)
-        fig.add_trace(dict(
-            type="bar",
-            x=_pct(share), y=rows["ypos"].tolist(), orientation="h", name=label, width=width,
-            # a light fill with the group's colour as outline, so the dark
-            # interval shows on every group's bar (black included)
-            marker=dict(color=tint(colour), line=dict(color=colour, width=1.5)),
-            error_x=dict(type="data", symmetric=False,
-                         array=_pct(rows["ci_high"].astype(float) - share),
-                         arrayminus=_pct(share - rows["ci_low"].astype(float)),
-                         color=style.ESTIMATE_COLOUR, thickness=1.5, width=4),
-            customdata=_custom(rows), meta={"kind": "aim", "group": plain(value)},
-            hovertemplate=_hover_share(label, "%{text}"),
-            text=rows["category_label"].astype(str).tolist(), textposition="none"))
+        fig.add_trace(
+            dict(
+                type="bar",
+                x=_pct(share),
+                y=rows["ypos"].tolist(),
+                orientation="h",
+                name=label,
+                width=width,
+                # a light fill with the group's colour as outline, so the dark
+                # interval shows on every group's bar (black included)
+                marker=dict(color=tint(colour), line=dict(color=colour, width=1.5)),
+                error_x=dict(
+                    type="data",
+                    symmetric=False,
+                    array=_pct(rows["ci_high"].astype(float) - share),
+                    arrayminus=_pct(share - rows["ci_low"].astype(float)),
+                    color=style.ESTIMATE_COLOUR,
+                    thickness=1.5,
+                    width=4,
+                ),
+                customdata=_custom(rows),
+                meta={"kind": "aim", "group": plain(value)},
+                hovertemplate=_hover_share(label, "%{text}"),
+                text=rows["category_label"].astype(str).tolist(),
+                textposition="none",
+            )
+        )
         add_text_marks((hx, hy, ht, hc, hh), rows, "category_label", label, colour)
     fig.add_trace(text_trace(hx, hy, ht, hc, hh))
     vals, text = _percent_ticks(top)
-    _layout(fig, title, subtitle, len(answers), x_title="Share of pupils (%)",
-            x_range=[0, top * 1.02], tickvals=vals, ticktext=text)
-    fig.update_layout(barmode="overlay", yaxis=dict(
-        type="linear", tickvals=list(range(len(answers))),
-        ticktext=[block.categories[c] for c in answers], range=[len(answers) - 0.5, -0.5],
-        showgrid=False, zeroline=False, ticks="", fixedrange=True, autorange=False))
+    _layout(
+        fig,
+        title,
+        subtitle,
+        len(answers),
+        x_title="Share of pupils (%)",
+        x_range=[0, top * 1.02],
+        tickvals=vals,
+        ticktext=text,
+    )
+    fig.update_layout(
+        barmode="overlay",
+        yaxis=dict(
+            type="linear",
+            tickvals=list(range(len(answers))),
+            ticktext=[block.categories[c] for c in answers],
+            range=[len(answers) - 0.5, -0.5],
+            showgrid=False,
+            zeroline=False,
+            ticks="",
+            fixedrange=True,
+            autorange=False,
+        ),
+    )
     return fig.figure()

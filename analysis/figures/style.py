@@ -42,20 +42,29 @@ WAVE_COLOURS: dict[int, str] = {1: OKABE_ITO["sky_blue"], 2: OKABE_ITO["vermilli
 GROUP_COLOURS: dict[str, dict[object, str]] = {
     "year_group": YEAR_GROUP_COLOURS,
     "wave": WAVE_COLOURS,
-    "gender": {"girl": OKABE_ITO["reddish_purple"], "boy": OKABE_ITO["bluish_green"],
-               "other": "#777777"},
+    "gender": {
+        "girl": OKABE_ITO["reddish_purple"],
+        "boy": OKABE_ITO["bluish_green"],
+        "other": "#777777",
+    },
     "ethnicity": {"white_british": "#000000", "other_ethnic_group": OKABE_ITO["sky_blue"]},
 }
 #: A chart with no comparison (one group: every pupil chosen).
 SINGLE_COLOUR = OKABE_ITO["blue"]
 #: The four answers of an agreement item, code -> colour: disagreeing warm,
 #: agreeing blue, the stronger answer darker.
-AGREEMENT_COLOURS: dict[int, str] = {1: OKABE_ITO["vermillion"], 2: OKABE_ITO["orange"],
-                                     3: OKABE_ITO["sky_blue"], 4: OKABE_ITO["blue"]}
+AGREEMENT_COLOURS: dict[int, str] = {
+    1: OKABE_ITO["vermillion"],
+    2: OKABE_ITO["orange"],
+    3: OKABE_ITO["sky_blue"],
+    4: OKABE_ITO["blue"],
+}
 #: A school against the other schools (My school), keyed by
 #: :data:`analysis.disclosure.THIS_SCHOOL` / ``OTHER_SCHOOLS``' values.
-SCHOOL_COLOURS: dict[str, str] = {"this school": OKABE_ITO["vermillion"],
-                                  "other schools": OKABE_ITO["sky_blue"]}
+SCHOOL_COLOURS: dict[str, str] = {
+    "this school": OKABE_ITO["vermillion"],
+    "other schools": OKABE_ITO["sky_blue"],
+}
 #: A gap's or change's dot and interval (near black: the palette is kept for groups).
 ESTIMATE_COLOUR = "#222222"
 #: The zero line, the line joining a pair, hidden-figure symbols.
@@ -85,8 +94,9 @@ def group_levels(table: pd.DataFrame, compare: str | None) -> list[tuple[object,
     values = schema.groups()[compare].values if compare in schema.groups() else {}
     ordered = [v for v in values if v in present]
     ordered += sorted((v for v in present if v not in values), key=str)
-    return [(v, group_label(compare, v)) for v in ordered
-            if not (compare == "gender" and v == "other")]
+    return [
+        (v, group_label(compare, v)) for v in ordered if not (compare == "gender" and v == "other")
+    ]
 
 
 def group_label(compare: str | None, value) -> str:
@@ -119,13 +129,13 @@ def short_year(column: str, value) -> str:
     """``"year 7"`` for a year group, ``"2008"`` for a wave (its year, in brackets in its label)."""
     label = short_level(column, value)
     if column == "wave" and "(" in label:
-        return label[label.index("(") + 1:label.index(")")]
+        return label[label.index("(") + 1 : label.index(")")]
     return label
 
 
 def tint(colour: str, alpha: float = 0.5) -> str:
     """``#RRGGBB`` as ``rgba(r, g, b, alpha)``."""
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
     return f"rgba({r}, {g}, {b}, {alpha})"
 
 

@@ -45,11 +45,20 @@ def with_footer(fig: go.Figure, lines: Sequence[str]) -> go.Figure:
     if not lines:
         return fig
     extra = FOOTER_LINE * len(lines) + 8
-    bottom = (fig.layout.margin.b or 60)
+    bottom = fig.layout.margin.b or 60
     fig.update_layout(margin=dict(b=bottom + extra), height=(fig.layout.height or 450) + extra)
     fig.add_annotation(
-        text="<br>".join(html.escape(line) for line in lines), name="footer",
-        xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
-        yshift=-bottom, showarrow=False, align="left",
-        font=dict(size=11, color=style.TEXT_COLOUR))
+        text="<br>".join(html.escape(line) for line in lines),
+        name="footer",
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=0,
+        xanchor="left",
+        yanchor="top",
+        yshift=-bottom,
+        showarrow=False,
+        align="left",
+        font=dict(size=11, color=style.TEXT_COLOUR),
+    )
     return fig

@@ -43,8 +43,9 @@ OUTLINE = "#555555"
 SELECTED_OUTLINE = "#000000"
 
 
-def hexagon(score: Scores, framework: Framework, selected: str | None = None,
-            height: int = 520) -> go.Figure:
+def hexagon(
+    score: Scores, framework: Framework, selected: str | None = None, height: int = 520
+) -> go.Figure:
     """The hexagon of a review's scores (see the module notes).
 
     ``selected``: a theme id drawn with a heavier outline.
@@ -58,51 +59,112 @@ def hexagon(score: Scores, framework: Framework, selected: str | None = None,
         share = (themes[status] / themes["actions"]).tolist()
         style = STATUS_STYLE[status]
         outline = [SELECTED_OUTLINE if i == selected else OUTLINE for i in ids]
-        fig.add_trace(go.Barpolar(
-            r=share, theta=theta, name=STATUSES[status],
-            customdata=[[i, t, int(c), int(a)] for i, t, c, a in
-                        zip(ids, themes["title"], themes[status], themes["actions"])],
-            marker={"color": style["color"],
-                    "line": {"color": outline, "width": [2.5 if i == selected else 0.6
-                                                         for i in ids]},
-                    "pattern": {"shape": style["pattern"], "fgcolor": OUTLINE,
-                                "size": 6, "solidity": 0.25}},
-            hovertemplate=("<b>%{customdata[1]}</b><br>" + STATUSES[status]
-                           + ": %{customdata[2]} of %{customdata[3]} actions<extra></extra>"),
-            meta={"status": status}))
-    labels = [f"<b>{html.escape(t)}</b><br>{s:.0%} in place" for t, s in
-              zip(themes["title"], themes["score"])]
-    fig.add_trace(go.Scatterpolar(r=[1.2] * n, theta=theta, mode="text", text=labels,
-                                  textfont={"size": 13, "color": TEXT_COLOUR},
-                                  hoverinfo="skip", showlegend=False, meta={"status": "labels"}))
+        fig.add_trace(
+            go.Barpolar(
+                r=share,
+                theta=theta,
+                name=STATUSES[status],
+                customdata=[
+                    [i, t, int(c), int(a)]
+                    for i, t, c, a in zip(ids, themes["title"], themes[status], themes["actions"])
+                ],
+                marker={
+                    "color": style["color"],
+                    "line": {
+                        "color": outline,
+                        "width": [2.5 if i == selected else 0.6 for i in ids],
+                    },
+                    "pattern": {
+                        "shape": style["pattern"],
+                        "fgcolor": OUTLINE,
+                        "size": 6,
+                        "solidity": 0.25,
+                    },
+                },
+                hovertemplate=(
+                    "<b>%{customdata[1]}</b><br>"
+                    + STATUSES[status]
+                    + ": %{customdata[2]} of %{customdata[3]} actions<extra></extra>"
+                ),
+                meta={"status": status},
+            )
+        )
+    labels = [
+        f"<b>{html.escape(t)}</b><br>{s:.0%} in place"
+        for t, s in zip(themes["title"], themes["score"])
+    ]
+    fig.add_trace(
+        go.Scatterpolar(
+            r=[1.2] * n,
+            theta=theta,
+            mode="text",
+            text=labels,
+            textfont={"size": 13, "color": TEXT_COLOUR},
+            hoverinfo="skip",
+            showlegend=False,
+            meta={"status": "labels"},
+        )
+    )
     # autosize off: in Voilà a responsive polar chart lost its height (plotly dropped
     # layout.height and filled an area of no height: the hexagon was drawn 0 px tall);
     # it keeps its own size (700 px wide unless a width is given)
     fig.update_layout(
-        height=height, font={"family": FONT, "color": TEXT_COLOUR}, autosize=False,
-        margin={"l": 90, "r": 90, "t": 40, "b": 40}, dragmode="zoom",
-        legend={"orientation": "h", "y": -0.08, "x": 0.5, "xanchor": "center",
-                "traceorder": "normal"},
-        polar={"barmode": "stack", "gridshape": "linear", "hole": 0.0, "bgcolor": "white",
-               "radialaxis": {"range": [0, 1.32], "tickvals": [0.25, 0.5, 0.75, 1],
-                              "ticktext": ["25%", "50%", "75%", "100%"], "angle": 90,
-                              "tickfont": {"size": 9}, "showline": False,
-                              "gridcolor": "#dddddd"},
-               "bargap": 0,
-               "angularaxis": {"type": "category", "showticklabels": False,
-                               "direction": "clockwise", "rotation": 90,
-                               "period": n, "gridcolor": "#bbbbbb", "linecolor": OUTLINE}},
-        title={"text": "Share of actions in place, by theme", "x": 0.5, "font": {"size": 15}})
+        height=height,
+        font={"family": FONT, "color": TEXT_COLOUR},
+        autosize=False,
+        margin={"l": 90, "r": 90, "t": 40, "b": 40},
+        dragmode="zoom",
+        legend={
+            "orientation": "h",
+            "y": -0.08,
+            "x": 0.5,
+            "xanchor": "center",
+            "traceorder": "normal",
+        },
+        polar={
+            "barmode": "stack",
+            "gridshape": "linear",
+            "hole": 0.0,
+            "bgcolor": "white",
+            "radialaxis": {
+                "range": [0, 1.32],
+                "tickvals": [0.25, 0.5, 0.75, 1],
+                "ticktext": ["25%", "50%", "75%", "100%"],
+                "angle": 90,
+                "tickfont": {"size": 9},
+                "showline": False,
+                "gridcolor": "#dddddd",
+            },
+            "bargap": 0,
+            "angularaxis": {
+                "type": "category",
+                "showticklabels": False,
+                "direction": "clockwise",
+                "rotation": 90,
+                "period": n,
+                "gridcolor": "#bbbbbb",
+                "linecolor": OUTLINE,
+            },
+        },
+        title={"text": "Share of actions in place, by theme", "x": 0.5, "font": {"size": 15}},
+    )
     return fig
 
 
 def hexagon_table(score: Scores) -> pd.DataFrame:
     """The hexagon's data, one row per theme: what the figure shows, as a table."""
     t = score.themes
-    return pd.DataFrame({"theme": t["title"], "actions": t["actions"],
-                         "in_place": t["in_place"], "in_progress": t["in_progress"],
-                         "planned": t["planned"], "not_started": t["not_started"],
-                         "score": t["score"].round(3)})
+    return pd.DataFrame(
+        {
+            "theme": t["title"],
+            "actions": t["actions"],
+            "in_place": t["in_place"],
+            "in_progress": t["in_progress"],
+            "planned": t["planned"],
+            "not_started": t["not_started"],
+            "score": t["score"].round(3),
+        }
+    )
 
 
 def hexagon_table_html(score: Scores) -> str:
@@ -110,36 +172,51 @@ def hexagon_table_html(score: Scores) -> str:
     rows = "".join(
         f"<tr><th scope='row'>{html.escape(r.title)}</th><td>{r.in_place} of {r.actions}</td>"
         f"<td>{r.in_progress}</td><td>{r.planned}</td><td>{r.not_started}</td>"
-        f"<td>{r.score:.0%}</td></tr>" for r in score.themes.itertuples())
+        f"<td>{r.score:.0%}</td></tr>"
+        for r in score.themes.itertuples()
+    )
     total = score.table[score.table["id"] == "overall"].iloc[0]
-    rows += (f"<tr><th scope='row'>All themes</th><td>{total.in_place} of {total.actions}</td>"
-             f"<td>{total.in_progress}</td><td>{total.planned}</td><td>{total.not_started}</td>"
-             f"<td>{total.score:.0%}</td></tr>")
-    return ("<table class='ks3-manager-table'><caption>Actions by status and theme (the "
-            "hexagon's figures)</caption><tr><th scope='col'>Theme</th><th scope='col'>In "
-            "place</th><th scope='col'>In progress</th><th scope='col'>Planned</th>"
-            f"<th scope='col'>Not started</th><th scope='col'>Score</th></tr>{rows}</table>")
+    rows += (
+        f"<tr><th scope='row'>All themes</th><td>{total.in_place} of {total.actions}</td>"
+        f"<td>{total.in_progress}</td><td>{total.planned}</td><td>{total.not_started}</td>"
+        f"<td>{total.score:.0%}</td></tr>"
+    )
+    return (
+        "<table class='ks3-manager-table'><caption>Actions by status and theme (the "
+        "hexagon's figures)</caption><tr><th scope='col'>Theme</th><th scope='col'>In "
+        "place</th><th scope='col'>In progress</th><th scope='col'>Planned</th>"
+        f"<th scope='col'>Not started</th><th scope='col'>Score</th></tr>{rows}</table>"
+    )
 
 
 def progress_figure(table: pd.DataFrame, framework: Framework) -> go.Figure:
     """Each theme's score at each review (from :func:`~.review.progress`), one line a theme."""
-    palette = [OKABE_ITO[k] for k in ("blue", "orange", "bluish_green", "vermillion",
-                                      "reddish_purple", "sky_blue")]
+    palette = [
+        OKABE_ITO[k]
+        for k in ("blue", "orange", "bluish_green", "vermillion", "reddish_purple", "sky_blue")
+    ]
     symbols = ["circle", "square", "diamond", "triangle-up", "cross", "x"]
     fig = go.Figure()
     for i, theme in enumerate(framework.themes):
         part = table[table["id"] == theme.id]
-        fig.add_trace(go.Scatter(
-            x=[d.isoformat() for d in part["reviewed_on"]], y=part["score"],
-            mode="lines+markers", name=theme.title,
-            line={"color": palette[i % len(palette)]},
-            marker={"symbol": symbols[i % len(symbols)], "size": 9},
-            hovertemplate=f"<b>{html.escape(theme.title)}</b><br>%{{x}}: %{{y:.0%}}"
-                          "<extra></extra>"))
-    fig.update_layout(height=360, font={"family": FONT, "color": TEXT_COLOUR},
-                      yaxis={"range": [0, 1.02], "tickformat": ".0%",
-                             "title": "Share of actions in place"},
-                      xaxis={"type": "category", "title": "Review"},
-                      margin={"l": 60, "r": 20, "t": 40, "b": 50},
-                      title={"text": "Progress between reviews", "x": 0.5})
+        fig.add_trace(
+            go.Scatter(
+                x=[d.isoformat() for d in part["reviewed_on"]],
+                y=part["score"],
+                mode="lines+markers",
+                name=theme.title,
+                line={"color": palette[i % len(palette)]},
+                marker={"symbol": symbols[i % len(symbols)], "size": 9},
+                hovertemplate=f"<b>{html.escape(theme.title)}</b><br>%{{x}}: %{{y:.0%}}"
+                "<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        height=360,
+        font={"family": FONT, "color": TEXT_COLOUR},
+        yaxis={"range": [0, 1.02], "tickformat": ".0%", "title": "Share of actions in place"},
+        xaxis={"type": "category", "title": "Review"},
+        margin={"l": 60, "r": 20, "t": 40, "b": 50},
+        title={"text": "Progress between reviews", "x": 0.5},
+    )
     return fig

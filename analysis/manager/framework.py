@@ -52,8 +52,12 @@ EVIDENCE_KEYS: dict[str, str] = {
     "survey.fall_year7_to_9": "a fall from year 7 to year 9",
     "survey.few_careers_adviser": "few pupils would ask a careers adviser",
 }
-_SUBJECT_KEYS = ("plan.subject_missing", "survey.gender_gap", "survey.fall_between_waves",
-                 "survey.fall_year7_to_9")
+_SUBJECT_KEYS = (
+    "plan.subject_missing",
+    "survey.gender_gap",
+    "survey.fall_between_waves",
+    "survey.fall_year7_to_9",
+)
 DEFAULT_NAME = "framework.yml"
 
 
@@ -75,8 +79,11 @@ class Provenance:
         """One line for a reader: ``Good Timing, “section”: “passage”`` or the note."""
         if self.source == "report":
             return f"Good Timing, “{self.section}”: “{self.passage}”"
-        return f"Written for this project: {self.note}" if not self.note.lower().startswith(
-            "written for this project") else self.note[0].upper() + self.note[1:]
+        return (
+            f"Written for this project: {self.note}"
+            if not self.note.lower().startswith("written for this project")
+            else self.note[0].upper() + self.note[1:]
+        )
 
 
 @dataclass(frozen=True)
@@ -88,9 +95,11 @@ class PlanEventRule:
     careers_linked: bool | None = None
 
     def matches(self, event: Event) -> bool:
-        return ((not self.kinds or event.kind in self.kinds)
-                and (not self.subjects or bool(set(event.subjects) & set(self.subjects)))
-                and (self.careers_linked is None or event.careers_linked == self.careers_linked))
+        return (
+            (not self.kinds or event.kind in self.kinds)
+            and (not self.subjects or bool(set(event.subjects) & set(self.subjects)))
+            and (self.careers_linked is None or event.careers_linked == self.careers_linked)
+        )
 
     @property
     def text(self) -> str:
@@ -193,6 +202,7 @@ class Framework:
 
 # ------------------------------------------------------------------- reading
 
+
 class _Reader:
     """Collects every problem of one file while building its entries."""
 
@@ -218,8 +228,11 @@ class _Reader:
 
     def mapping(self, value: Any, where: str, what: str) -> dict | None:
         if not isinstance(value, dict):
-            self.bad(where, f"is not a set of fields ({what}).",
-                     "Write it as 'key: value' lines under a '- ' list item.")
+            self.bad(
+                where,
+                f"is not a set of fields ({what}).",
+                "Write it as 'key: value' lines under a '- ' list item.",
+            )
             return None
         return value
 
@@ -227,9 +240,11 @@ class _Reader:
         value = entry.get(key)
         if value is None or value == []:
             if required:
-                todo = {"themes": "Give the framework at least one theme.",
-                        "objectives": "Give the theme at least one objective.",
-                        "actions": "Give the objective at least one action."}[key]
+                todo = {
+                    "themes": "Give the framework at least one theme.",
+                    "objectives": "Give the theme at least one objective.",
+                    "actions": "Give the objective at least one action.",
+                }[key]
                 self.bad(where, f"has no {key}.", todo)
             return []
         if not isinstance(value, list):
@@ -242,23 +257,29 @@ class _Reader:
         if value and any(c.isspace() for c in value):
             self.bad(where, f"id {value!r} holds spaces.", "Use letters, digits, '.', '_' or '-'.")
         if value in self.seen:
-            self.bad(where, f"id {value!r} is also the id of {self.seen[value]}.",
-                     "Give every theme, objective and action its own id.")
+            self.bad(
+                where,
+                f"id {value!r} is also the id of {self.seen[value]}.",
+                "Give every theme, objective and action its own id.",
+            )
         elif value:
             self.seen[value] = where
         return value
 
     def provenance(self, entry: dict, where: str) -> Provenance:
         raw = entry.get("provenance")
-        todo = ("Say where it comes from: {source: report, section: ..., passage: ...} for a "
-                "passage of the report, or {source: project, note: ...} for an entry written "
-                "for this project.")
+        todo = (
+            "Say where it comes from: {source: report, section: ..., passage: ...} for a "
+            "passage of the report, or {source: project, note: ...} for an entry written "
+            "for this project."
+        )
         if raw is None:
             self.bad(where, "has no provenance.", todo)
             return Provenance("project", note="")
         if not isinstance(raw, dict) or raw.get("source") not in ("report", "project"):
-            self.bad(where, "provenance is not {source: report, ...} or {source: project, ...}.",
-                     todo)
+            self.bad(
+                where, "provenance is not {source: report, ...} or {source: project, ...}.", todo
+            )
             return Provenance("project", note="")
         if raw["source"] == "report":
             section = self.text(raw, "section", f"{where}, provenance")
@@ -274,25 +295,37 @@ class _Reader:
             return None
         unknown = sorted(set(raw) - {"kinds", "subjects", "careers_linked"})
         if unknown:
-            self.bad(f"{where}, plan_events", f"has {', '.join(unknown)}.",
-                     "Use only kinds, subjects and careers_linked.")
+            self.bad(
+                f"{where}, plan_events",
+                f"has {', '.join(unknown)}.",
+                "Use only kinds, subjects and careers_linked.",
+            )
         found = {}
         for key, known in (("kinds", kinds()), ("subjects", subjects())):
             values = raw.get(key) or []
             values = [values] if isinstance(values, str) else values
             if not isinstance(values, list):
-                self.bad(f"{where}, plan_events", f"'{key}' is not a list.",
-                         f"Write e.g. {key}: [{next(iter(known))}].")
+                self.bad(
+                    f"{where}, plan_events",
+                    f"'{key}' is not a list.",
+                    f"Write e.g. {key}: [{next(iter(known))}].",
+                )
                 values = []
             wrong = [v for v in values if v not in known]
             if wrong:
-                self.bad(f"{where}, plan_events", f"{', '.join(map(repr, wrong))} not among the "
-                         f"Planner's {key}.", f"Use {', '.join(known)}.")
+                self.bad(
+                    f"{where}, plan_events",
+                    f"{', '.join(map(repr, wrong))} not among the Planner's {key}.",
+                    f"Use {', '.join(known)}.",
+                )
             found[key] = tuple(v for v in values if v in known)
         careers = raw.get("careers_linked")
         if careers is not None and not isinstance(careers, bool):
-            self.bad(f"{where}, plan_events", "'careers_linked' is not true or false.",
-                     "Write true or false, or leave it out.")
+            self.bad(
+                f"{where}, plan_events",
+                "'careers_linked' is not true or false.",
+                "Write true or false, or leave it out.",
+            )
             careers = None
         return PlanEventRule(found["kinds"], found["subjects"], careers)
 
@@ -306,12 +339,18 @@ class _Reader:
         for key in raw:
             base, _, subject = str(key).partition(":")
             if base not in EVIDENCE_KEYS:
-                self.bad(where, f"evidence {key!r} is not a finding the page knows.",
-                         f"Use {', '.join(EVIDENCE_KEYS)}.")
+                self.bad(
+                    where,
+                    f"evidence {key!r} is not a finding the page knows.",
+                    f"Use {', '.join(EVIDENCE_KEYS)}.",
+                )
             elif subject and (base not in _SUBJECT_KEYS or subject not in subjects()):
-                self.bad(where, f"evidence {key!r} names a subject it cannot have.",
-                         f"Only {', '.join(_SUBJECT_KEYS)} take ':subject', one of "
-                         f"{', '.join(subjects())}.")
+                self.bad(
+                    where,
+                    f"evidence {key!r} names a subject it cannot have.",
+                    f"Only {', '.join(_SUBJECT_KEYS)} take ':subject', one of "
+                    f"{', '.join(subjects())}.",
+                )
             else:
                 out.append(str(key))
         return tuple(out)
@@ -327,14 +366,23 @@ def framework_from_dict(data: Any, name: str = DEFAULT_NAME) -> Framework:
     """A checked :class:`Framework` from parsed YAML; ``name`` is the file named in messages."""
     r = _Reader(name)
     if not isinstance(data, dict):
-        raise FrameworkError(Problem(name, "is not a framework (no fields at its top level).",
-                                     "Start from analysis/manager/framework.yml."))
+        raise FrameworkError(
+            Problem(
+                name,
+                "is not a framework (no fields at its top level).",
+                "Start from analysis/manager/framework.yml.",
+            )
+        )
     version = data.get("framework_version")
     if version != FRAMEWORK_VERSION or isinstance(version, bool):
-        raise FrameworkError(Problem(
-            name, f"has framework_version {version!r}; this page reads version "
-            f"{FRAMEWORK_VERSION}.", "Write the file in version 1's shape (see "
-            "analysis/manager/framework.yml) and put 'framework_version: 1' at its top."))
+        raise FrameworkError(
+            Problem(
+                name,
+                f"has framework_version {version!r}; this page reads version {FRAMEWORK_VERSION}.",
+                "Write the file in version 1's shape (see "
+                "analysis/manager/framework.yml) and put 'framework_version: 1' at its top.",
+            )
+        )
     ident = r.text(data, "id", "the framework")
     edition = r.text(data, "edition", "the framework")
     title = r.text(data, "title", "the framework")
@@ -361,20 +409,45 @@ def framework_from_dict(data: Any, name: str = DEFAULT_NAME) -> Framework:
                     r_where = f"{a_where} > resource {m}"
                     rr = r.mapping(raw_res, r_where, "title, provenance")
                     if rr is not None:
-                        res.append(Resource(r.text(rr, "title", r_where), r.provenance(rr, r_where),
-                                            r.text(rr, "url", r_where, required=False)))
-                actions.append(Action(r.ident(a, a_where), r.text(a, "title", a_where),
-                                      r.provenance(a, a_where), tuple(res),
-                                      r.rule(a.get("plan_events"), a_where)))
-            objectives.append(Objective(r.ident(o, o_where), r.text(o, "title", o_where),
-                                        r.provenance(o, o_where), tuple(actions),
-                                        r.evidence(o.get("evidence"), o_where)))
-        themes.append(Theme(r.ident(t, where), r.text(t, "title", where), r.provenance(t, where),
-                            tuple(objectives), r.text(t, "overseen_by", where, required=False)))
+                        res.append(
+                            Resource(
+                                r.text(rr, "title", r_where),
+                                r.provenance(rr, r_where),
+                                r.text(rr, "url", r_where, required=False),
+                            )
+                        )
+                actions.append(
+                    Action(
+                        r.ident(a, a_where),
+                        r.text(a, "title", a_where),
+                        r.provenance(a, a_where),
+                        tuple(res),
+                        r.rule(a.get("plan_events"), a_where),
+                    )
+                )
+            objectives.append(
+                Objective(
+                    r.ident(o, o_where),
+                    r.text(o, "title", o_where),
+                    r.provenance(o, o_where),
+                    tuple(actions),
+                    r.evidence(o.get("evidence"), o_where),
+                )
+            )
+        themes.append(
+            Theme(
+                r.ident(t, where),
+                r.text(t, "title", where),
+                r.provenance(t, where),
+                tuple(objectives),
+                r.text(t, "overseen_by", where, required=False),
+            )
+        )
     if r.problems:
         raise FrameworkError(r.problems)
-    return Framework(ident, edition, title, tuple(themes),
-                     str(data.get("about") or "").strip(), name)
+    return Framework(
+        ident, edition, title, tuple(themes), str(data.get("about") or "").strip(), name
+    )
 
 
 def framework_from_text(text: str | bytes, name: str = DEFAULT_NAME) -> Framework:
@@ -384,10 +457,13 @@ def framework_from_text(text: str | bytes, name: str = DEFAULT_NAME) -> Framewor
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise FrameworkError(Problem(name, f"is not YAML{where}: "
-                                     f"{getattr(error, 'problem', None) or error}.",
-                                     "Correct the file (quote text that holds ':' or '#').")
-                             ) from None
+        raise FrameworkError(
+            Problem(
+                name,
+                f"is not YAML{where}: {getattr(error, 'problem', None) or error}.",
+                "Correct the file (quote text that holds ':' or '#').",
+            )
+        ) from None
     return framework_from_dict(data, name)
 
 
@@ -397,8 +473,13 @@ def load_framework(path: str | Path) -> Framework:
     try:
         text = path.read_bytes()
     except OSError as error:
-        raise FrameworkError(Problem(path.name, f"cannot be read ({error.strerror}).",
-                                     "Check the path and that the file can be read.")) from None
+        raise FrameworkError(
+            Problem(
+                path.name,
+                f"cannot be read ({error.strerror}).",
+                "Check the path and that the file can be read.",
+            )
+        ) from None
     return framework_from_text(text, path.name)
 
 

@@ -41,14 +41,35 @@ from analysis.planner.model import Event, Plan
 from .framework import Action, Framework
 from .review import Review
 
-COVERAGE_COLUMNS = ("theme", "objective", "action_id", "action", "looks_for", "linked",
-                    "matching", "has_events", "events")
-EVIDENCE_COLUMNS = ("theme", "objective", "objective_title", "source", "key", "finding",
-                    "estimate_pp", "ci_low_pp", "ci_high_pp")
+COVERAGE_COLUMNS = (
+    "theme",
+    "objective",
+    "action_id",
+    "action",
+    "looks_for",
+    "linked",
+    "matching",
+    "has_events",
+    "events",
+)
+EVIDENCE_COLUMNS = (
+    "theme",
+    "objective",
+    "objective_title",
+    "source",
+    "key",
+    "finding",
+    "estimate_pp",
+    "ci_low_pp",
+    "ci_high_pp",
+)
 #: The Planner's survey measures, as the framework's evidence keys name them.
-SURVEY_KEYS = {"gender_gap": "survey.gender_gap", "change_waves": "survey.fall_between_waves",
-               "change_years": "survey.fall_year7_to_9",
-               "careers_adviser": "survey.few_careers_adviser"}
+SURVEY_KEYS = {
+    "gender_gap": "survey.gender_gap",
+    "change_waves": "survey.fall_between_waves",
+    "change_years": "survey.fall_year7_to_9",
+    "careers_adviser": "survey.few_careers_adviser",
+}
 #: The careers information source the finding is about, and its block.
 ADVISER_ITEM = "source_careers_adviser"
 ADVISER_BLOCK = "source"
@@ -66,8 +87,11 @@ def planned_events(review: Review, action: Action) -> list[tuple[Event, str]]:
     linked = set(review.entry(action.id).plan_events)
     out = [(e, "linked") for e in plan.events if e.id in linked]
     if action.plan_events is not None:
-        out += [(e, "matches") for e in plan.events
-                if e.id not in linked and action.plan_events.matches(e)]
+        out += [
+            (e, "matches")
+            for e in plan.events
+            if e.id not in linked and action.plan_events.matches(e)
+        ]
     return out
 
 
@@ -79,13 +103,19 @@ def plan_coverage(review: Review, framework: Framework) -> pd.DataFrame:
             for action in objective.actions:
                 found = planned_events(review, action)
                 linked = sum(how == "linked" for _, how in found)
-                rows.append({
-                    "theme": theme.id, "objective": objective.id, "action_id": action.id,
-                    "action": action.title,
-                    "looks_for": action.plan_events.text if action.plan_events else "",
-                    "linked": linked, "matching": len(found) - linked,
-                    "has_events": bool(found),
-                    "events": "; ".join(f"{e.title} ({e.when})" for e, _ in found)})
+                rows.append(
+                    {
+                        "theme": theme.id,
+                        "objective": objective.id,
+                        "action_id": action.id,
+                        "action": action.title,
+                        "looks_for": action.plan_events.text if action.plan_events else "",
+                        "linked": linked,
+                        "matching": len(found) - linked,
+                        "has_events": bool(found),
+                        "events": "; ".join(f"{e.title} ({e.when})" for e, _ in found),
+                    }
+                )
     return pd.DataFrame(rows, columns=list(COVERAGE_COLUMNS))
 
 
@@ -94,8 +124,14 @@ def _wanted(key: str) -> tuple[str, str]:
     return base, subject
 
 
-def _rows_for(framework: Framework, key: str, subjects: Iterable[str], source: str, text: str,
-              interval: tuple[float, float, float] | None) -> list[dict]:
+def _rows_for(
+    framework: Framework,
+    key: str,
+    subjects: Iterable[str],
+    source: str,
+    text: str,
+    interval: tuple[float, float, float] | None,
+) -> list[dict]:
     rows = []
     subjects = set(subjects)
     for theme in framework.themes:
@@ -104,16 +140,26 @@ def _rows_for(framework: Framework, key: str, subjects: Iterable[str], source: s
                 base, subject = _wanted(wanted)
                 if base == key and (not subject or subject in subjects):
                     est, low, high = interval or (float("nan"),) * 3
-                    rows.append({"theme": theme.id, "objective": objective.id,
-                                 "objective_title": objective.title, "source": source,
-                                 "key": key, "finding": text, "estimate_pp": est,
-                                 "ci_low_pp": low, "ci_high_pp": high})
+                    rows.append(
+                        {
+                            "theme": theme.id,
+                            "objective": objective.id,
+                            "objective_title": objective.title,
+                            "source": source,
+                            "key": key,
+                            "finding": text,
+                            "estimate_pp": est,
+                            "ci_low_pp": low,
+                            "ci_high_pp": high,
+                        }
+                    )
                     break
     return rows
 
 
-def evidence_for(framework: Framework, plan: Plan | None = None,
-                 survey_findings: pd.DataFrame | None = None) -> pd.DataFrame:
+def evidence_for(
+    framework: Framework, plan: Plan | None = None, survey_findings: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Findings of the plan's balance and of the survey, each next to the objectives it
     bears on (one row per finding and objective), with :data:`EVIDENCE_COLUMNS`.
 
@@ -128,8 +174,14 @@ def evidence_for(framework: Framework, plan: Plan | None = None,
         for r in survey_findings[survey_findings["flagged"]].itertuples():
             key = SURVEY_KEYS.get(r.measure)
             if key:
-                rows += _rows_for(framework, key, str(r.subjects).split(";"), "survey",
-                                  r.finding, (r.estimate_pp, r.ci_low_pp, r.ci_high_pp))
+                rows += _rows_for(
+                    framework,
+                    key,
+                    str(r.subjects).split(";"),
+                    "survey",
+                    r.finding,
+                    (r.estimate_pp, r.ci_low_pp, r.ci_high_pp),
+                )
     return pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
 
 
@@ -155,23 +207,44 @@ def careers_adviser_findings(aggregates) -> pd.DataFrame:
             why = "hidden by disclosure control" if suppressed else "its base is under 30 pupils"
             text = f"Year {year} pupils who would ask a careers adviser: not usable, {why}."
         elif flagged:
-            text = (f"Only {est:.0f}% of year {year} pupils would ask a careers adviser about "
-                    f"jobs and careers (95% interval {low:.0f} to {high:.0f}%): fewer than one "
-                    "in three.")
+            text = (
+                f"Only {est:.0f}% of year {year} pupils would ask a careers adviser about "
+                f"jobs and careers (95% interval {low:.0f} to {high:.0f}%): fewer than one "
+                "in three."
+            )
         else:
             text = ""
-        rows.append({"measure": "careers_adviser", "block": ADVISER_BLOCK,
-                     "item": ADVISER_ITEM, "label": r.label, "year_group": year, "wave": None,
-                     "subjects": "", "estimate_pp": est, "ci_low_pp": low, "ci_high_pp": high,
-                     "usable": usable, "flagged": flagged, "plan_events": 0, "finding": text})
+        rows.append(
+            {
+                "measure": "careers_adviser",
+                "block": ADVISER_BLOCK,
+                "item": ADVISER_ITEM,
+                "label": r.label,
+                "year_group": year,
+                "wave": None,
+                "subjects": "",
+                "estimate_pp": est,
+                "ci_low_pp": low,
+                "ci_high_pp": high,
+                "usable": usable,
+                "flagged": flagged,
+                "plan_events": 0,
+                "finding": text,
+            }
+        )
     return pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
 
 
 def survey_findings(aggregates, plan: Plan | None = None) -> pd.DataFrame:
     """Every survey finding the review's evidence uses: the Planner's next to ``plan``
     (:func:`analysis.planner.evidence.findings`) and :func:`careers_adviser_findings`."""
-    parts = [survey_evidence.findings(survey_evidence.survey_tables(aggregates), plan or Plan()),
-             careers_adviser_findings(aggregates)]
+    parts = [
+        survey_evidence.findings(survey_evidence.survey_tables(aggregates), plan or Plan()),
+        careers_adviser_findings(aggregates),
+    ]
     parts = [part for part in parts if len(part)]
-    return (pd.concat(parts, ignore_index=True) if parts
-            else pd.DataFrame(columns=list(FINDING_COLUMNS)))
+    return (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=list(FINDING_COLUMNS))
+    )

@@ -46,8 +46,12 @@ from analysis.planner.model import MAX_TEXT, MAX_TITLE, FieldProblem, Plan, Plan
 from .framework import Framework
 
 #: The best-fit scale, first to last: ``{key: label}``.
-STATUSES: dict[str, str] = {"not_started": "Not started", "planned": "Planned",
-                            "in_progress": "In progress", "in_place": "In place"}
+STATUSES: dict[str, str] = {
+    "not_started": "Not started",
+    "planned": "Planned",
+    "in_progress": "In progress",
+    "in_place": "In place",
+}
 #: What each status means, said on the page and in the printable action plan.
 STATUS_MEANINGS: dict[str, str] = {
     "not_started": "nothing done yet",
@@ -56,11 +60,12 @@ STATUS_MEANINGS: dict[str, str] = {
     "in_place": "done, and part of how the school works",
 }
 #: How each status counts in a score: only "in place" counts.
-STATUS_SCORE: dict[str, int] = {"not_started": 0, "planned": 0, "in_progress": 0,
-                                "in_place": 1}
-SCALE_TEXT = ("Score: the share of actions in place. Planned and in-progress actions count "
-              "0 (they are not in place yet); their numbers are shown beside every score. "
-              "A theme's score pools all its actions.")
+STATUS_SCORE: dict[str, int] = {"not_started": 0, "planned": 0, "in_progress": 0, "in_place": 1}
+SCALE_TEXT = (
+    "Score: the share of actions in place. Planned and in-progress actions count "
+    "0 (they are not in place yet); their numbers are shown beside every score. "
+    "A theme's score pools all its actions."
+)
 
 
 class ReviewValueError(PlanValueError):
@@ -79,8 +84,9 @@ def _date(value: Any, name: str, problems: list, required: bool = False) -> date
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    problems.append(FieldProblem(name, f"{value!r} is not a date.",
-                                 "Write it as YYYY-MM-DD, e.g. 2011-07-15."))
+    problems.append(
+        FieldProblem(name, f"{value!r} is not a date.", "Write it as YYYY-MM-DD, e.g. 2011-07-15.")
+    )
     return None
 
 
@@ -104,20 +110,43 @@ class ActionReview:
         if not isinstance(self.action_id, str) or not self.action_id.strip():
             problems.append(FieldProblem("action_id", "is empty.", "Name the action."))
         if self.status not in STATUSES:
-            problems.append(FieldProblem("status", f"{self.status!r} is not on the scale.",
-                                         f"Use {', '.join(STATUSES)}."))
+            problems.append(
+                FieldProblem(
+                    "status", f"{self.status!r} is not on the scale.", f"Use {', '.join(STATUSES)}."
+                )
+            )
         if not isinstance(self.committed, bool):
-            problems.append(FieldProblem("committed", f"{self.committed!r} is not yes or no.",
-                                         "Use true or false."))
+            problems.append(
+                FieldProblem(
+                    "committed", f"{self.committed!r} is not yes or no.", "Use true or false."
+                )
+            )
         target = _date(self.target_date, "target_date", problems)
-        values = {name: _text(getattr(self, name), name, problems, multiline=multi,
-                              limit=MAX_TEXT if multi else MAX_TITLE)
-                  for name, multi in (("owner", False), ("evidence", True), ("next_step", True),
-                                      ("resources", True), ("success_criteria", True))}
+        values = {
+            name: _text(
+                getattr(self, name),
+                name,
+                problems,
+                multiline=multi,
+                limit=MAX_TEXT if multi else MAX_TITLE,
+            )
+            for name, multi in (
+                ("owner", False),
+                ("evidence", True),
+                ("next_step", True),
+                ("resources", True),
+                ("success_criteria", True),
+            )
+        }
         events = self.plan_events
         if isinstance(events, str) or not isinstance(events, Iterable):
-            problems.append(FieldProblem("plan_events", f"{events!r} is not a list of event ids.",
-                                         "Give event ids, e.g. a1b2c3d4;e5f6a7b8."))
+            problems.append(
+                FieldProblem(
+                    "plan_events",
+                    f"{events!r} is not a list of event ids.",
+                    "Give event ids, e.g. a1b2c3d4;e5f6a7b8.",
+                )
+            )
             events = ()
         events = tuple(dict.fromkeys(str(e).strip() for e in events if str(e).strip()))
         if problems:
@@ -133,15 +162,31 @@ class ActionReview:
         return self != ActionReview(self.action_id)
 
     def to_dict(self) -> dict:
-        return {"action_id": self.action_id, "status": self.status, "owner": self.owner,
-                "target_date": self.target_date.isoformat() if self.target_date else "",
-                "evidence": self.evidence, "next_step": self.next_step,
-                "committed": self.committed, "resources": self.resources,
-                "success_criteria": self.success_criteria,
-                "plan_events": list(self.plan_events)}
+        return {
+            "action_id": self.action_id,
+            "status": self.status,
+            "owner": self.owner,
+            "target_date": self.target_date.isoformat() if self.target_date else "",
+            "evidence": self.evidence,
+            "next_step": self.next_step,
+            "committed": self.committed,
+            "resources": self.resources,
+            "success_criteria": self.success_criteria,
+            "plan_events": list(self.plan_events),
+        }
 
-    FIELDS = ("action_id", "status", "owner", "target_date", "evidence", "next_step",
-              "committed", "resources", "success_criteria", "plan_events")
+    FIELDS = (
+        "action_id",
+        "status",
+        "owner",
+        "target_date",
+        "evidence",
+        "next_step",
+        "committed",
+        "resources",
+        "success_criteria",
+        "plan_events",
+    )
 
 
 @dataclass(frozen=True)
@@ -177,19 +222,35 @@ class Review:
         seen = set()
         for e in entries:
             if not isinstance(e, ActionReview):
-                problems.append(FieldProblem("entries", "holds something that is not an "
-                                             "action's entry.", "Give action entries only."))
+                problems.append(
+                    FieldProblem(
+                        "entries",
+                        "holds something that is not an action's entry.",
+                        "Give action entries only.",
+                    )
+                )
                 break
             if e.action_id in seen:
-                problems.append(FieldProblem("entries", f"action {e.action_id!r} is given twice.",
-                                             "Give each action once."))
+                problems.append(
+                    FieldProblem(
+                        "entries",
+                        f"action {e.action_id!r} is given twice.",
+                        "Give each action once.",
+                    )
+                )
             seen.add(e.action_id)
         if self.plan is not None and not isinstance(self.plan, Plan):
             problems.append(FieldProblem("plan", "is not a STEM plan.", "Link a Planner plan."))
-        values = {name: _text(getattr(self, name), name, problems, multiline=name == "notes",
-                              limit=4 * MAX_TEXT if name == "notes" else MAX_TITLE)
-                  for name in ("school", "reviewer", "notes", "framework_id",
-                               "framework_edition")}
+        values = {
+            name: _text(
+                getattr(self, name),
+                name,
+                problems,
+                multiline=name == "notes",
+                limit=4 * MAX_TEXT if name == "notes" else MAX_TITLE,
+            )
+            for name in ("school", "reviewer", "notes", "framework_id", "framework_edition")
+        }
         if problems:
             raise ReviewValueError(problems, "review")
         object.__setattr__(self, "reviewed_on", when)
@@ -200,8 +261,12 @@ class Review:
     @classmethod
     def blank(cls, framework: Framework, reviewed_on: date | None = None, **fields) -> "Review":
         """A new review with every action not started."""
-        return cls(reviewed_on=reviewed_on or date.today(), framework_id=framework.id,
-                   framework_edition=framework.edition, **fields)
+        return cls(
+            reviewed_on=reviewed_on or date.today(),
+            framework_id=framework.id,
+            framework_edition=framework.edition,
+            **fields,
+        )
 
     def entry(self, action_id: str) -> ActionReview:
         """The action's entry (a blank, not started, if the review has none)."""
@@ -236,24 +301,36 @@ class Review:
         known = {a.id for a in framework.actions}
         unknown = [e.action_id for e in self.entries if e.action_id not in known]
         if self.framework_id != framework.id:
-            problems.append(FieldProblem(
-                "framework_id", f"the review was made with framework {self.framework_id!r}, "
-                f"the page has {framework.id!r}.",
-                "Open it with the framework it was made with."))
+            problems.append(
+                FieldProblem(
+                    "framework_id",
+                    f"the review was made with framework {self.framework_id!r}, "
+                    f"the page has {framework.id!r}.",
+                    "Open it with the framework it was made with.",
+                )
+            )
         if unknown:
-            problems.append(FieldProblem(
-                "action_id", f"{', '.join(map(repr, unknown[:5]))}"
-                f"{' and more' if len(unknown) > 5 else ''} not in the framework "
-                f"{framework.id!r} (edition {framework.edition}).",
-                "Open it with the framework it was made with, or remove those rows."))
+            problems.append(
+                FieldProblem(
+                    "action_id",
+                    f"{', '.join(map(repr, unknown[:5]))}"
+                    f"{' and more' if len(unknown) > 5 else ''} not in the framework "
+                    f"{framework.id!r} (edition {framework.edition}).",
+                    "Open it with the framework it was made with, or remove those rows.",
+                )
+            )
         return problems
 
     def to_dict(self) -> dict:
-        return {"reviewed_on": self.reviewed_on.isoformat(), "school": self.school,
-                "reviewer": self.reviewer, "notes": self.notes,
-                "framework": {"id": self.framework_id, "edition": self.framework_edition},
-                "entries": [e.to_dict() for e in self.entries],
-                "plan": None if self.plan is None else self.plan.to_dict()}
+        return {
+            "reviewed_on": self.reviewed_on.isoformat(),
+            "school": self.school,
+            "reviewer": self.reviewer,
+            "notes": self.notes,
+            "framework": {"id": self.framework_id, "edition": self.framework_edition},
+            "entries": [e.to_dict() for e in self.entries],
+            "plan": None if self.plan is None else self.plan.to_dict(),
+        }
 
 
 # ------------------------------------------------------------------ scores
@@ -296,8 +373,16 @@ def _row(level, theme, objective, ident, title, statuses: list[str]) -> dict:
     counts = {s: statuses.count(s) for s in STATUSES}
     n = len(statuses)
     score = sum(STATUS_SCORE[s] for s in statuses) / n if n else float("nan")
-    return {"level": level, "theme": theme, "objective": objective, "id": ident,
-            "title": title, "actions": n, **counts, "score": score}
+    return {
+        "level": level,
+        "theme": theme,
+        "objective": objective,
+        "id": ident,
+        "title": title,
+        "actions": n,
+        **counts,
+        "score": score,
+    }
 
 
 def scores(review: Review, framework: Framework) -> Scores:
@@ -328,10 +413,17 @@ def progress(reviews: Iterable[Review], framework: Framework) -> pd.DataFrame:
     for when in sorted(by_date):
         table = scores(by_date[when], framework).table
         for r in table[table["level"] != "objective"].itertuples():
-            rows.append({"reviewed_on": when, "id": r.id, "title": r.title, "score": r.score,
-                         "in_place": r.in_place, "actions": r.actions})
-    out = pd.DataFrame(rows, columns=["reviewed_on", "id", "title", "score", "in_place",
-                                      "actions"])
+            rows.append(
+                {
+                    "reviewed_on": when,
+                    "id": r.id,
+                    "title": r.title,
+                    "score": r.score,
+                    "in_place": r.in_place,
+                    "actions": r.actions,
+                }
+            )
+    out = pd.DataFrame(rows, columns=["reviewed_on", "id", "title", "score", "in_place", "actions"])
     out["change"] = out.groupby("id", sort=False)["score"].diff()
     return out
 
@@ -345,9 +437,11 @@ def summary(review: Review, framework: Framework, score: Scores | None = None) -
     score = score or scores(review, framework)
     themes = score.themes
     total = score.table[score.table["id"] == "overall"].iloc[0]
-    parts = [f"{int(total.in_place)} of {int(total.actions)} actions are in place "
-             f"({_percent(total.score)}); {int(total.in_progress)} in progress and "
-             f"{int(total.planned)} planned."]
+    parts = [
+        f"{int(total.in_place)} of {int(total.actions)} actions are in place "
+        f"({_percent(total.score)}); {int(total.in_progress)} in progress and "
+        f"{int(total.planned)} planned."
+    ]
     if len(themes) > 1:
         best, worst = themes["score"].max(), themes["score"].min()
         top = themes[themes["score"] == best]["title"].tolist()
@@ -355,16 +449,19 @@ def summary(review: Review, framework: Framework, score: Scores | None = None) -
         if best == worst:
             parts.append(f"Every theme stands at {_percent(best)}.")
         else:
-            parts.append(f"Strongest: {_join(top)} ({_percent(best)} in place). "
-                         f"Weakest: {_join(low)} ({_percent(worst)} in place).")
+            parts.append(
+                f"Strongest: {_join(top)} ({_percent(best)} in place). "
+                f"Weakest: {_join(low)} ({_percent(worst)} in place)."
+            )
             weak = themes[themes["score"] == worst].iloc[0]
             if weak.in_progress or weak.planned:
-                parts.append(f"In {weak.title}, {int(weak.in_progress)} action"
-                             f"{'s are' if weak.in_progress != 1 else ' is'} in progress and "
-                             f"{int(weak.planned)} planned.")
+                parts.append(
+                    f"In {weak.title}, {int(weak.in_progress)} action"
+                    f"{'s are' if weak.in_progress != 1 else ' is'} in progress and "
+                    f"{int(weak.planned)} planned."
+                )
     return " ".join(parts)
 
 
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-

@@ -86,22 +86,29 @@ def bases(school: SchoolData) -> pd.DataFrame:
     """
     frames = [t for t in school.tables.values() if len(t)]
     if not frames:
-        return pd.DataFrame(columns=["wave", "year_group", "school_pupils", "other_pupils",
-                                     "n_schools"])
+        return pd.DataFrame(
+            columns=["wave", "year_group", "school_pupils", "other_pupils", "n_schools"]
+        )
     t = pd.concat(frames, ignore_index=True)
     this = t[t["school"] == disclosure.THIS_SCHOOL]
     other = t[t["school"] == disclosure.OTHER_SCHOOLS]
     keys = ["wave", "year_group"]
-    out = (this.groupby(keys)["n"].max().rename("school_pupils").to_frame()
-           .join(other.groupby(keys)["n"].max().rename("other_pupils"), how="outer")
-           .join(other.groupby(keys)["n_schools"].max().rename("n_schools"), how="outer")
-           .reset_index())
+    out = (
+        this.groupby(keys)["n"]
+        .max()
+        .rename("school_pupils")
+        .to_frame()
+        .join(other.groupby(keys)["n"].max().rename("other_pupils"), how="outer")
+        .join(other.groupby(keys)["n_schools"].max().rename("n_schools"), how="outer")
+        .reset_index()
+    )
     out = out[out["school_pupils"].fillna(0) > 0].reset_index(drop=True)
     return out
 
 
-def choose(candidates: pd.DataFrame, ids: Sequence[str] | None,
-           n: int = DEFAULT_FINDINGS) -> pd.DataFrame:
+def choose(
+    candidates: pd.DataFrame, ids: Sequence[str] | None, n: int = DEFAULT_FINDINGS
+) -> pd.DataFrame:
     """The findings the pack shows: those named by ``ids`` (in that order), or the
     ``n`` strongest clear ones (see :mod:`.findings`)."""
     if ids:
@@ -110,7 +117,8 @@ def choose(candidates: pd.DataFrame, ids: Sequence[str] | None,
         if unknown:
             raise PackError(
                 f"no finding {', '.join(unknown)} for this school; list them with "
-                "--list-findings (ids such as " + ", ".join(list(known)[:3]) + ").")
+                "--list-findings (ids such as " + ", ".join(list(known)[:3]) + ")."
+            )
         return candidates.iloc[[known[i] for i in ids]].reset_index(drop=True)
     return candidates[candidates["clear"].astype(bool)].head(n).reset_index(drop=True)
 
@@ -121,31 +129,44 @@ def next_steps(pack: Pack) -> list[str]:
     clear = pack.chosen["clear"].astype(bool)
     lower = pack.chosen[clear & (pack.chosen["difference_pp"] < 0)]
     for r in lower.head(2).itertuples():
-        steps.append(f"Ask year {r.year_group} pupils and their teachers why fewer of them "
-                     f"{found.what_text(r.block, r.label)} than in the other schools "
-                     f"({found.points(r.difference_pp)} lower), and plan activity for it.")
+        steps.append(
+            f"Ask year {r.year_group} pupils and their teachers why fewer of them "
+            f"{found.what_text(r.block, r.label)} than in the other schools "
+            f"({found.points(r.difference_pp)} lower), and plan activity for it."
+        )
     higher = pack.chosen[clear & (pack.chosen["difference_pp"] > 0)]
     if len(higher):
         r = higher.iloc[0]
-        steps.append(f"Keep what works: more of year {r.year_group} "
-                     f"{found.what_text(r.block, r.label)} than in the other schools; share how "
-                     "with colleagues.")
+        steps.append(
+            f"Keep what works: more of year {r.year_group} "
+            f"{found.what_text(r.block, r.label)} than in the other schools; share how "
+            "with colleagues."
+        )
     if pack.balance is not None:
         steps += [f"STEM plan: {w}" for w in pack.balance.warnings[:3]]
     if pack.scores is not None:
         themes = pack.scores.themes
         if len(themes):
             weak = themes.sort_values("score", kind="stable").iloc[0]
-            steps.append(f"STEM review: {weak.title} is the weakest theme "
-                         f"({weak.score:.0%} of its actions in place); agree who leads its "
-                         "next action and by when.")
+            steps.append(
+                f"STEM review: {weak.title} is the weakest theme "
+                f"({weak.score:.0%} of its actions in place); agree who leads its "
+                "next action and by when."
+            )
     steps.append("Survey the same year groups again next year to see whether things change.")
     return steps
 
 
-def make_pack(school: SchoolData, *, finding_ids: Sequence[str] | None = None,
-              n_findings: int = DEFAULT_FINDINGS, plan=None, review=None,
-              framework=None, made_on: date | None = None) -> Pack:
+def make_pack(
+    school: SchoolData,
+    *,
+    finding_ids: Sequence[str] | None = None,
+    n_findings: int = DEFAULT_FINDINGS,
+    plan=None,
+    review=None,
+    framework=None,
+    made_on: date | None = None,
+) -> Pack:
     """Gather a pack (see the module notes).
 
     Parameters
@@ -165,11 +186,15 @@ def make_pack(school: SchoolData, *, finding_ids: Sequence[str] | None = None,
     if not any(len(t) for t in school.tables.values()):
         raise PackError(f"{school.name} has no figures in these data.")
     candidates = found.school_findings(school.tables, school.name)
-    pack = Pack(school=school, candidates=candidates,
-                chosen=choose(candidates, finding_ids, n_findings),
-                changes=found.change_findings(school.tables, school.name),
-                hidden=found.hidden_rows(school.tables, school.name, school.rules),
-                bases=bases(school), made_on=made_on or date.today())
+    pack = Pack(
+        school=school,
+        candidates=candidates,
+        chosen=choose(candidates, finding_ids, n_findings),
+        changes=found.change_findings(school.tables, school.name),
+        hidden=found.hidden_rows(school.tables, school.name, school.rules),
+        bases=bases(school),
+        made_on=made_on or date.today(),
+    )
     if review is not None:
         from analysis.manager.framework import configured_framework
         from analysis.manager.review import scores
@@ -191,8 +216,9 @@ def findings_listing(candidates: pd.DataFrame) -> str:
     """The candidate findings as lines ``id  ±d points [low, high]  clear  sentence``."""
     lines = []
     for r in candidates.itertuples():
-        lines.append(f"{r.id:32s} {r.difference_pp:+5.0f} points "
-                     f"[{r.low_pp:+.0f}, {r.high_pp:+.0f}] "
-                     f"{'clear   ' if r.clear else 'unclear '} {r.sentence}")
+        lines.append(
+            f"{r.id:32s} {r.difference_pp:+5.0f} points "
+            f"[{r.low_pp:+.0f}, {r.high_pp:+.0f}] "
+            f"{'clear   ' if r.clear else 'unclear '} {r.sentence}"
+        )
     return "\n".join(lines)
-

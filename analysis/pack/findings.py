@@ -45,19 +45,48 @@ from analysis import disclosure, schema
 
 #: Columns of :func:`school_findings` and :func:`change_findings`.
 FINDING_COLUMNS: tuple[str, ...] = (
-    "id", "kind", "block", "item", "label", "wave", "year_group",
-    "school_share", "school_low", "school_high", "school_n",
-    "other_share", "other_low", "other_high", "other_n", "n_schools",
-    "difference_pp", "low_pp", "high_pp", "clear", "strength", "sentence")
+    "id",
+    "kind",
+    "block",
+    "item",
+    "label",
+    "wave",
+    "year_group",
+    "school_share",
+    "school_low",
+    "school_high",
+    "school_n",
+    "other_share",
+    "other_low",
+    "other_high",
+    "other_n",
+    "n_schools",
+    "difference_pp",
+    "low_pp",
+    "high_pp",
+    "clear",
+    "strength",
+    "sentence",
+)
 #: The disclosure rules unless told otherwise (the My school page's).
 RULES = disclosure.DisclosureRules()
 #: Columns of :func:`hidden_rows`.
-HIDDEN_COLUMNS: tuple[str, ...] = ("block", "item", "label", "wave", "year_group", "school",
-                                   "suppressed", "why", "sentence")
+HIDDEN_COLUMNS: tuple[str, ...] = (
+    "block",
+    "item",
+    "label",
+    "wave",
+    "year_group",
+    "school",
+    "suppressed",
+    "why",
+    "sentence",
+)
 
 
-def mover(d1: float, l1: float, u1: float, d2: float, l2: float, u2: float
-          ) -> tuple[float, float, float]:
+def mover(
+    d1: float, l1: float, u1: float, d2: float, l2: float, u2: float
+) -> tuple[float, float, float]:
     """``(d1 - d2, low, high)``: the MOVER interval of a difference of two
     independent estimates, each with its own interval (see the module notes).
 
@@ -65,16 +94,20 @@ def mover(d1: float, l1: float, u1: float, d2: float, l2: float, u2: float
     [0.2, 0.0882, 0.3118]
     """
     d = d1 - d2
-    return (d, d - math.sqrt((d1 - l1) ** 2 + (u2 - d2) ** 2),
-            d + math.sqrt((u1 - d1) ** 2 + (d2 - l2) ** 2))
+    return (
+        d,
+        d - math.sqrt((d1 - l1) ** 2 + (u2 - d2) ** 2),
+        d + math.sqrt((u1 - d1) ** 2 + (d2 - l2) ** 2),
+    )
 
 
-def hidden_why(mark: str, rules: disclosure.DisclosureRules = RULES
-               ) -> str:
+def hidden_why(mark: str, rules: disclosure.DisclosureRules = RULES) -> str:
     """Why a figure is hidden, in words: ``fewer than 10 pupils …`` / ``base under 30 …``."""
     if mark == disclosure.CONFIDENTIAL:
-        return (f"fewer than {rules.min_count:g} pupils gave, or did not give, the answer, "
-                "or it could be worked out from figures shown")
+        return (
+            f"fewer than {rules.min_count:g} pupils gave, or did not give, the answer, "
+            "or it could be worked out from figures shown"
+        )
     return f"base under {rules.min_base:g} pupils or under {rules.min_schools} schools"
 
 
@@ -129,17 +162,29 @@ def _pairs(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _usable(row) -> bool:
-    return (str(row.suppressed_s or "") == "" and str(row.suppressed_o or "") == ""
-            and not any(math.isnan(float(v)) for v in (
-                row.share_s, row.ci_low_s, row.ci_high_s, row.share_o, row.ci_low_o,
-                row.ci_high_o)))
+    return (
+        str(row.suppressed_s or "") == ""
+        and str(row.suppressed_o or "") == ""
+        and not any(
+            math.isnan(float(v))
+            for v in (
+                row.share_s,
+                row.ci_low_s,
+                row.ci_high_s,
+                row.share_o,
+                row.ci_low_o,
+                row.ci_high_o,
+            )
+        )
+    )
 
 
 def _rank(frame: pd.DataFrame) -> pd.DataFrame:
     if not len(frame):
         return frame
-    return (frame.sort_values(["clear", "strength", "id"], ascending=[False, False, True],
-                              kind="stable").reset_index(drop=True))
+    return frame.sort_values(
+        ["clear", "strength", "id"], ascending=[False, False, True], kind="stable"
+    ).reset_index(drop=True)
 
 
 def _strength(low: float, high: float) -> float:
@@ -171,8 +216,9 @@ def school_findings(tables: Mapping[str, pd.DataFrame], school: str) -> pd.DataF
         for r in _pairs(table).itertuples(index=False):
             if not _usable(r):
                 continue
-            d, lo, hi = mover(r.share_s, r.ci_low_s, r.ci_high_s, r.share_o, r.ci_low_o,
-                              r.ci_high_o)
+            d, lo, hi = mover(
+                r.share_s, r.ci_low_s, r.ci_high_s, r.share_o, r.ci_low_o, r.ci_high_o
+            )
             d, lo, hi = 100 * d, 100 * lo, 100 * hi
             clear = lo > 0 or hi < 0
             wave, year = int(r.wave), int(r.year_group)
@@ -186,15 +232,34 @@ def school_findings(tables: Mapping[str, pd.DataFrame], school: str) -> pd.DataF
                 f"({percent(r.ci_low_o)} to {percent(r.ci_high_o)}): "
                 + (f"{points(d)} {side} them" if round(d) else "the same")
                 + f" ({_interval_pp(lo, hi)})"
-                + ("." if clear else ", so the difference may be chance."))
-            rows.append({
-                "id": f"{r.item}-w{wave}-y{year}", "kind": "school", "block": block,
-                "item": r.item, "label": r.label, "wave": wave, "year_group": year,
-                "school_share": r.share_s, "school_low": r.ci_low_s, "school_high": r.ci_high_s,
-                "school_n": r.n_s, "other_share": r.share_o, "other_low": r.ci_low_o,
-                "other_high": r.ci_high_o, "other_n": r.n_o, "n_schools": n_schools,
-                "difference_pp": d, "low_pp": lo, "high_pp": hi, "clear": clear,
-                "strength": _strength(lo, hi), "sentence": sentence})
+                + ("." if clear else ", so the difference may be chance.")
+            )
+            rows.append(
+                {
+                    "id": f"{r.item}-w{wave}-y{year}",
+                    "kind": "school",
+                    "block": block,
+                    "item": r.item,
+                    "label": r.label,
+                    "wave": wave,
+                    "year_group": year,
+                    "school_share": r.share_s,
+                    "school_low": r.ci_low_s,
+                    "school_high": r.ci_high_s,
+                    "school_n": r.n_s,
+                    "other_share": r.share_o,
+                    "other_low": r.ci_low_o,
+                    "other_high": r.ci_high_o,
+                    "other_n": r.n_o,
+                    "n_schools": n_schools,
+                    "difference_pp": d,
+                    "low_pp": lo,
+                    "high_pp": hi,
+                    "clear": clear,
+                    "strength": _strength(lo, hi),
+                    "sentence": sentence,
+                }
+            )
     return _rank(pd.DataFrame(rows, columns=list(FINDING_COLUMNS)))
 
 
@@ -214,13 +279,16 @@ def change_findings(tables: Mapping[str, pd.DataFrame], school: str) -> pd.DataF
         pairs = _pairs(table)
         pairs = pairs[[_usable(r) for r in pairs.itertuples(index=False)]]
         first, second = pairs[pairs["wave"] == 1], pairs[pairs["wave"] == 2]
-        both = first.merge(second, on=["block", "item", "label", "year_group"],
-                           suffixes=("_1", "_2"))
+        both = first.merge(
+            second, on=["block", "item", "label", "year_group"], suffixes=("_1", "_2")
+        )
         for r in both.itertuples(index=False):
-            cs = mover(r.share_s_2, r.ci_low_s_2, r.ci_high_s_2, r.share_s_1, r.ci_low_s_1,
-                       r.ci_high_s_1)
-            co = mover(r.share_o_2, r.ci_low_o_2, r.ci_high_o_2, r.share_o_1, r.ci_low_o_1,
-                       r.ci_high_o_1)
+            cs = mover(
+                r.share_s_2, r.ci_low_s_2, r.ci_high_s_2, r.share_s_1, r.ci_low_s_1, r.ci_high_s_1
+            )
+            co = mover(
+                r.share_o_2, r.ci_low_o_2, r.ci_high_o_2, r.share_o_1, r.ci_low_o_1, r.ci_high_o_1
+            )
             d, lo, hi = (100 * v for v in mover(*cs, *co))
             clear = lo > 0 or hi < 0
             year = int(r.year_group)
@@ -233,32 +301,61 @@ def change_findings(tables: Mapping[str, pd.DataFrame], school: str) -> pd.DataF
                 f"to {signed(100 * co[2])}). The school's change is {signed(d)} points against "
                 "theirs "
                 f"({_interval_pp(lo, hi)})"
-                + ("." if clear else ", so the difference may be chance."))
-            rows.append({
-                "id": f"change-{r.item}-y{year}", "kind": "change", "block": block,
-                "item": r.item, "label": r.label, "wave": 2, "year_group": year,
-                "school_share": cs[0], "school_low": cs[1], "school_high": cs[2],
-                "school_n": r.n_s_2, "other_share": co[0], "other_low": co[1],
-                "other_high": co[2], "other_n": r.n_o_2, "n_schools": int(r.n_schools_o_2),
-                "difference_pp": d, "low_pp": lo, "high_pp": hi, "clear": clear,
-                "strength": _strength(lo, hi), "sentence": sentence})
+                + ("." if clear else ", so the difference may be chance.")
+            )
+            rows.append(
+                {
+                    "id": f"change-{r.item}-y{year}",
+                    "kind": "change",
+                    "block": block,
+                    "item": r.item,
+                    "label": r.label,
+                    "wave": 2,
+                    "year_group": year,
+                    "school_share": cs[0],
+                    "school_low": cs[1],
+                    "school_high": cs[2],
+                    "school_n": r.n_s_2,
+                    "other_share": co[0],
+                    "other_low": co[1],
+                    "other_high": co[2],
+                    "other_n": r.n_o_2,
+                    "n_schools": int(r.n_schools_o_2),
+                    "difference_pp": d,
+                    "low_pp": lo,
+                    "high_pp": hi,
+                    "clear": clear,
+                    "strength": _strength(lo, hi),
+                    "sentence": sentence,
+                }
+            )
     return _rank(pd.DataFrame(rows, columns=list(FINDING_COLUMNS)))
 
 
-def hidden_rows(tables: Mapping[str, pd.DataFrame], school: str,
-                rules: disclosure.DisclosureRules = RULES
-                ) -> pd.DataFrame:
+def hidden_rows(
+    tables: Mapping[str, pd.DataFrame], school: str, rules: disclosure.DisclosureRules = RULES
+) -> pd.DataFrame:
     """Every figure the My school page hides, as a sentence with no number in it."""
     rows = []
     for block, table in tables.items():
         for r in table[~_shown(table)].itertuples(index=False):
             who = school if r.school == disclosure.THIS_SCHOOL else "the other schools"
             why = hidden_why(str(r.suppressed), rules)
-            rows.append({
-                "block": block, "item": str(r.item), "label": r.label, "wave": int(r.wave),
-                "year_group": int(r.year_group), "school": r.school,
-                "suppressed": str(r.suppressed), "why": why,
-                "sentence": (f"Year {int(r.year_group)}, {wave_text(r.wave)}, "
-                             f"{schema.block(block).label}: {r.label}, {who}: hidden "
-                             f"({why}).")})
+            rows.append(
+                {
+                    "block": block,
+                    "item": str(r.item),
+                    "label": r.label,
+                    "wave": int(r.wave),
+                    "year_group": int(r.year_group),
+                    "school": r.school,
+                    "suppressed": str(r.suppressed),
+                    "why": why,
+                    "sentence": (
+                        f"Year {int(r.year_group)}, {wave_text(r.wave)}, "
+                        f"{schema.block(block).label}: {r.label}, {who}: hidden "
+                        f"({why})."
+                    ),
+                }
+            )
     return pd.DataFrame(rows, columns=list(HIDDEN_COLUMNS))

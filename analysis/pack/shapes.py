@@ -74,9 +74,18 @@ def clock_face(plan: Plan) -> tuple[list[Polygon], list[Label], list[tuple]]:
     for i in range(len(ring_list)):
         r1 = plan_figure.ring_base(i) * scale
         for slot in range(n_slots()):
-            polygons.append(Polygon(sector(r1, r1 + depth * scale, plan_figure.slot_start(slot),
-                                           plan_figure.slot_start(slot) + width),
-                                    plan_figure.EMPTY_COLOUR, name="empty stage"))
+            polygons.append(
+                Polygon(
+                    sector(
+                        r1,
+                        r1 + depth * scale,
+                        plan_figure.slot_start(slot),
+                        plan_figure.slot_start(slot) + width,
+                    ),
+                    plan_figure.EMPTY_COLOUR,
+                    name="empty stage",
+                )
+            )
     colours = plan_figure.subject_colours()
     numbers = event_numbers(plan)
     numbered: set[tuple[str, int]] = set()
@@ -84,10 +93,18 @@ def clock_face(plan: Plan) -> tuple[list[Polygon], list[Label], list[tuple]]:
         m = len(piece.event.subjects)
         for q, subject in enumerate(piece.event.subjects):
             r1 = (plan_figure.ring_base(piece.ring) + q * depth / m) * scale
-            polygons.append(Polygon(
-                sector(r1, r1 + depth / m * scale, piece.theta - piece.width / 2,
-                       piece.theta + piece.width / 2), colours[subject],
-                name=f"{piece.event.title} ({subjects()[subject]})"))
+            polygons.append(
+                Polygon(
+                    sector(
+                        r1,
+                        r1 + depth / m * scale,
+                        piece.theta - piece.width / 2,
+                        piece.theta + piece.width / 2,
+                    ),
+                    colours[subject],
+                    name=f"{piece.event.title} ({subjects()[subject]})",
+                )
+            )
         key = (piece.event.id, piece.ring)
         if key not in numbered:  # one number per event and ring, at its first piece
             numbered.add(key)
@@ -96,12 +113,18 @@ def clock_face(plan: Plan) -> tuple[list[Polygon], list[Label], list[tuple]]:
     half_width = plan_figure.STAGES_IN_HALF_TERM * width
     for h in range(len(terms()) * len(HALF_TERMS) + 1):
         term_line = h % len(HALF_TERMS) == 0
-        lines.append((_point((plan_figure.HOLE - 0.05) * scale, h * half_width),
-                      _point((outer + 0.05) * scale, h * half_width),
-                      "#333333" if term_line else "#888888", 1.5 if term_line else 0.75))
+        lines.append(
+            (
+                _point((plan_figure.HOLE - 0.05) * scale, h * half_width),
+                _point((outer + 0.05) * scale, h * half_width),
+                "#333333" if term_line else "#888888",
+                1.5 if term_line else 0.75,
+            )
+        )
     for i, (label, _) in enumerate(ring_list):
-        x, y = _point((plan_figure.ring_base(i) + depth / 2) * scale,
-                      360 - plan_figure.HOLIDAY_DEGREES / 2)
+        x, y = _point(
+            (plan_figure.ring_base(i) + depth / 2) * scale, 360 - plan_figure.HOLIDAY_DEGREES / 2
+        )
         labels.append(Label(x, y, label, size=8))
     names = [f"{t} {h}" for t in terms().values() for h in HALF_TERMS]
     for h, name in enumerate(names):
@@ -129,18 +152,32 @@ def hexagon(score, framework) -> tuple[list[Polygon], list[Label]]:
             if share <= 0:
                 continue
             end = start + share
-            polygons.append(Polygon(
-                (corner(k, start * radius), corner(k, end * radius),
-                 corner(k + 1, end * radius), corner(k + 1, start * radius)),
-                STATUS_STYLE[status]["color"], OUTLINE, f"{theme['title']}: {status}"))
+            polygons.append(
+                Polygon(
+                    (
+                        corner(k, start * radius),
+                        corner(k, end * radius),
+                        corner(k + 1, end * radius),
+                        corner(k + 1, start * radius),
+                    ),
+                    STATUS_STYLE[status]["color"],
+                    OUTLINE,
+                    f"{theme['title']}: {status}",
+                )
+            )
             start = end
         x, y = _point(radius + 0.08, 360 * k / n)
         labels.append(Label(x, y, f"{theme['title']}\n{theme['score']:.0%} in place", size=10))
     return polygons, labels
 
 
-def svg(polygons: list[Polygon], labels: list[Label], lines: list[tuple] = (),
-        size: int = 520, title: str = "") -> str:
+def svg(
+    polygons: list[Polygon],
+    labels: list[Label],
+    lines: list[tuple] = (),
+    size: int = 520,
+    title: str = "",
+) -> str:
     """Polygons, lines and labels as an SVG picture ``size`` pixels square, with a title."""
     import html
 
@@ -148,19 +185,29 @@ def svg(polygons: list[Polygon], labels: list[Label], lines: list[tuple] = (),
         return " ".join(f"{x * size:.1f},{y * size:.1f}" for x, y in points)
 
     parts = [f"<title>{html.escape(title)}</title>"] if title else []
-    parts += [f'<polygon points="{pts(p.points)}" fill="{p.fill}" stroke="{p.line}" '
-              'stroke-width="0.6"/>' for p in polygons]
-    parts += [f'<line x1="{a[0] * size:.1f}" y1="{a[1] * size:.1f}" x2="{b[0] * size:.1f}" '
-              f'y2="{b[1] * size:.1f}" stroke="{c}" stroke-width="{w}"/>'
-              for a, b, c, w in lines]
+    parts += [
+        f'<polygon points="{pts(p.points)}" fill="{p.fill}" stroke="{p.line}" stroke-width="0.6"/>'
+        for p in polygons
+    ]
+    parts += [
+        f'<line x1="{a[0] * size:.1f}" y1="{a[1] * size:.1f}" x2="{b[0] * size:.1f}" '
+        f'y2="{b[1] * size:.1f}" stroke="{c}" stroke-width="{w}"/>'
+        for a, b, c, w in lines
+    ]
     for lab in labels:
         rows = lab.text.split("\n")
-        spans = "".join(f'<tspan x="{lab.x * size:.1f}" dy="{0 if i == 0 else 1.2}em">'
-                        f"{html.escape(t)}</tspan>" for i, t in enumerate(rows))
+        spans = "".join(
+            f'<tspan x="{lab.x * size:.1f}" dy="{0 if i == 0 else 1.2}em">{html.escape(t)}</tspan>'
+            for i, t in enumerate(rows)
+        )
         weight = ' font-weight="bold"' if lab.bold else ""
-        parts.append(f'<text x="{lab.x * size:.1f}" y="{lab.y * size + lab.size / 3:.1f}" '
-                     f'font-size="{lab.size}" fill="{lab.colour}" text-anchor="middle" '
-                     f'font-family="Helvetica, Arial, sans-serif"{weight}>{spans}</text>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
-            f'viewBox="0 0 {size} {size}" role="img" aria-label="{html.escape(title)}">'
-            f'{"".join(parts)}</svg>')
+        parts.append(
+            f'<text x="{lab.x * size:.1f}" y="{lab.y * size + lab.size / 3:.1f}" '
+            f'font-size="{lab.size}" fill="{lab.colour}" text-anchor="middle" '
+            f'font-family="Helvetica, Arial, sans-serif"{weight}>{spans}</text>'
+        )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
+        f'viewBox="0 0 {size} {size}" role="img" aria-label="{html.escape(title)}">'
+        f"{''.join(parts)}</svg>"
+    )

@@ -9,10 +9,30 @@
 No widgets here; :mod:`dashboards.planner` wires these to a page.
 """
 
-from .files import (PlanFileError, load_plan, plan_from_csv, plan_from_json, plan_to_csv,
-                    plan_to_json, read_plan, save_plan)
+from .files import (
+    PlanFileError,
+    load_plan,
+    plan_from_csv,
+    plan_from_json,
+    plan_to_csv,
+    plan_to_json,
+    read_plan,
+    save_plan,
+)
 from .model import Event, FieldProblem, KeyStage, Plan, PlanValueError
 
-__all__ = ["Event", "FieldProblem", "KeyStage", "Plan", "PlanFileError", "PlanValueError",
-           "load_plan", "plan_from_csv", "plan_from_json", "plan_to_csv", "plan_to_json",
-           "read_plan", "save_plan"]
+__all__ = [
+    "Event",
+    "FieldProblem",
+    "KeyStage",
+    "Plan",
+    "PlanFileError",
+    "PlanValueError",
+    "load_plan",
+    "plan_from_csv",
+    "plan_from_json",
+    "plan_to_csv",
+    "plan_to_json",
+    "read_plan",
+    "save_plan",
+]

@@ -176,8 +176,10 @@ def coverage(plan: Plan) -> pd.DataFrame:
         for s in event.subjects:
             for y in event.year_groups:
                 counts[(s, y, event.term)] += 1
-    rows = [{"subject": s, "subject_label": labels[s], "year_group": y, "term": t, "events": n}
-            for (s, y, t), n in counts.items()]
+    rows = [
+        {"subject": s, "subject_label": labels[s], "year_group": y, "term": t, "events": n}
+        for (s, y, t), n in counts.items()
+    ]
     return pd.DataFrame(rows, columns=["subject", "subject_label", "year_group", "term", "events"])
 
 
@@ -193,49 +195,96 @@ def balance(plan: Plan) -> Balance:
         halves = occupied.reshape(-1, half_slots).any(axis=1)
         gap = Gap(length, first, last)
         n_events = sum(1 for e in plan.pupil_events if year in e.year_groups)
-        rows.append({"year_group": year, "events": n_events, "longest_gap_stages": length,
-                     "gap_from": slot_name(first) if first is not None else "",
-                     "gap_to": slot_name(last) if last is not None else "",
-                     "longest_gap_half_terms": longest_empty_run(halves)[0],
-                     "evenness": evenness(weights)})
+        rows.append(
+            {
+                "year_group": year,
+                "events": n_events,
+                "longest_gap_stages": length,
+                "gap_from": slot_name(first) if first is not None else "",
+                "gap_to": slot_name(last) if last is not None else "",
+                "longest_gap_half_terms": longest_empty_run(halves)[0],
+                "evenness": evenness(weights),
+            }
+        )
         if n_events == 0:
-            findings.append(Finding("plan.year_without_events",
-                                    f"Year {year} has no STEM event all year.", year))
+            findings.append(
+                Finding(
+                    "plan.year_without_events", f"Year {year} has no STEM event all year.", year
+                )
+            )
             continue
         if length >= GAP_WARNING_STAGES:
-            findings.append(Finding(
-                "plan.long_gap", f"Year {year} has no STEM event for {length} stages in a row "
-                f"(about {length / half_slots:.1f} half-terms): {gap.where}.", year))
-        missing = [s for s in subjects() if s != "stem" and not
-                   cover[(cover["subject"] == s) & (cover["year_group"] == year)]["events"].sum()]
+            findings.append(
+                Finding(
+                    "plan.long_gap",
+                    f"Year {year} has no STEM event for {length} stages in a row "
+                    f"(about {length / half_slots:.1f} half-terms): {gap.where}.",
+                    year,
+                )
+            )
+        missing = [
+            s
+            for s in subjects()
+            if s != "stem"
+            and not cover[(cover["subject"] == s) & (cover["year_group"] == year)]["events"].sum()
+        ]
         if missing:
-            findings.append(Finding(
-                "plan.subject_missing",
-                f"Year {year} has no {_join([subjects()[s] for s in missing])} event all year.",
-                year, tuple(missing)))
+            findings.append(
+                Finding(
+                    "plan.subject_missing",
+                    f"Year {year} has no {_join([subjects()[s] for s in missing])} event all year.",
+                    year,
+                    tuple(missing),
+                )
+            )
         even = rows[-1]["evenness"]
         if even < EVENNESS_WARNING:
-            findings.append(Finding(
-                "plan.bunched", f"Year {year}'s events are bunched into a few stages of the "
-                f"year (evenness {even:.2f}; 1 would be spread evenly).", year))
-    by_year = pd.DataFrame(rows, columns=["year_group", "events", "longest_gap_stages",
-                                          "gap_from", "gap_to", "longest_gap_half_terms",
-                                          "evenness"])
+            findings.append(
+                Finding(
+                    "plan.bunched",
+                    f"Year {year}'s events are bunched into a few stages of the "
+                    f"year (evenness {even:.2f}; 1 would be spread evenly).",
+                    year,
+                )
+            )
+    by_year = pd.DataFrame(
+        rows,
+        columns=[
+            "year_group",
+            "events",
+            "longest_gap_stages",
+            "gap_from",
+            "gap_to",
+            "longest_gap_half_terms",
+            "evenness",
+        ],
+    )
     pupil = plan.pupil_events
     careers = sum(1 for e in pupil if e.careers_linked)
     share = careers / len(pupil) if pupil else math.nan
     if pupil and share < CAREERS_WARNING:
-        findings.append(Finding(
-            "plan.few_careers_links", f"Only {careers} of {len(pupil)} pupil events "
-            f"({share:.0%}) are linked to careers; the report asks for careers awareness "
-            "woven through STEM activity."))
+        findings.append(
+            Finding(
+                "plan.few_careers_links",
+                f"Only {careers} of {len(pupil)} pupil events "
+                f"({share:.0%}) are linked to careers; the report asks for careers awareness "
+                "woven through STEM activity.",
+            )
+        )
     if not plan.teacher_events:
         findings.append(Finding("plan.no_cpd", "The plan has no teacher planning or CPD event."))
-    return Balance(coverage=cover, empty_cells=cover[cover["events"] == 0].reset_index(drop=True),
-                   by_year=by_year, evenness=evenness(slot_weights(plan)),
-                   pupil_events=len(pupil), teacher_events=len(plan.teacher_events),
-                   careers_events=careers, careers_share=share,
-                   warnings=[f.text for f in findings], findings=findings)
+    return Balance(
+        coverage=cover,
+        empty_cells=cover[cover["events"] == 0].reset_index(drop=True),
+        by_year=by_year,
+        evenness=evenness(slot_weights(plan)),
+        pupil_events=len(pupil),
+        teacher_events=len(plan.teacher_events),
+        careers_events=careers,
+        careers_share=share,
+        warnings=[f.text for f in findings],
+        findings=findings,
+    )
 
 
 def _join(words: list[str]) -> str:
@@ -249,40 +298,59 @@ def _number(value: float, digits: int = 2) -> str:
 
 def balance_html(report: Balance, plan: Plan) -> str:
     """The balance report as an HTML fragment (escaped): summary, warnings, coverage grid."""
-    parts = [f"<p><b>{report.pupil_events}</b> pupil events, <b>{report.teacher_events}</b> "
-             f"teacher planning / CPD; <b>{report.careers_events}</b> linked to careers"
-             + (f" ({report.careers_share:.0%})" if report.pupil_events else "")
-             + f". Evenness over the year: <b>{_number(report.evenness)}</b> "
-             "(1 = spread evenly over the 18 stages, 0 = all in one).</p>"]
+    parts = [
+        f"<p><b>{report.pupil_events}</b> pupil events, <b>{report.teacher_events}</b> "
+        f"teacher planning / CPD; <b>{report.careers_events}</b> linked to careers"
+        + (f" ({report.careers_share:.0%})" if report.pupil_events else "")
+        + f". Evenness over the year: <b>{_number(report.evenness)}</b> "
+        "(1 = spread evenly over the 18 stages, 0 = all in one).</p>"
+    ]
     if report.warnings:
         items = "".join(f"<li>{html.escape(w)}</li>" for w in report.warnings)
         parts.append(f'<ul class="ks3-planner-warnings">{items}</ul>')
     else:
-        parts.append("<p>No warnings: every year group has events in every subject, "
-                     "no long gaps, and careers links throughout.</p>")
+        parts.append(
+            "<p>No warnings: every year group has events in every subject, "
+            "no long gaps, and careers links throughout.</p>"
+        )
     head = "".join(f"<th>Year {y}</th>" for y in plan.key_stage.year_groups)
-    rows = "<tr><td>Longest gap (stages)</td>" + "".join(
-        f"<td>{r.longest_gap_stages}</td>" for r in report.by_year.itertuples()) + "</tr>"
-    rows += "<tr><td>Evenness</td>" + "".join(
-        f"<td>{_number(r.evenness)}</td>" for r in report.by_year.itertuples()) + "</tr>"
-    parts.append(f'<table class="ks3-planner-table"><tr><th>Measure</th>{head}</tr>{rows}'
-                 "</table>")
-    grid = report.coverage.pivot_table(index="subject_label", columns=["year_group", "term"],
-                                       values="events", aggfunc="sum", sort=False)
+    rows = (
+        "<tr><td>Longest gap (stages)</td>"
+        + "".join(f"<td>{r.longest_gap_stages}</td>" for r in report.by_year.itertuples())
+        + "</tr>"
+    )
+    rows += (
+        "<tr><td>Evenness</td>"
+        + "".join(f"<td>{_number(r.evenness)}</td>" for r in report.by_year.itertuples())
+        + "</tr>"
+    )
+    parts.append(f'<table class="ks3-planner-table"><tr><th>Measure</th>{head}</tr>{rows}</table>')
+    grid = report.coverage.pivot_table(
+        index="subject_label",
+        columns=["year_group", "term"],
+        values="events",
+        aggfunc="sum",
+        sort=False,
+    )
     term_names = terms()
-    head1 = "".join(f'<th colspan="{len(term_names)}">Year {y}</th>'
-                    for y in plan.key_stage.year_groups)
-    head2 = "".join(f"<th>{term_names[t][:3]}</th>" for _ in plan.key_stage.year_groups
-                    for t in term_names)
+    head1 = "".join(
+        f'<th colspan="{len(term_names)}">Year {y}</th>' for y in plan.key_stage.year_groups
+    )
+    head2 = "".join(
+        f"<th>{term_names[t][:3]}</th>" for _ in plan.key_stage.year_groups for t in term_names
+    )
     body = ""
     for label, values in grid.iterrows():
-        cells = "".join(f'<td class="{"empty" if v == 0 else "full"}">{int(v) or ""}</td>'
-                        for v in values)
+        cells = "".join(
+            f'<td class="{"empty" if v == 0 else "full"}">{int(v) or ""}</td>' for v in values
+        )
         body += f"<tr><td>{html.escape(str(label))}</td>{cells}</tr>"
-    parts.append('<p class="ks3-note">Events per subject, year group and term '
-                 '(empty cells shaded):</p>'
-                 f'<table class="ks3-planner-grid"><tr><th rowspan="2">Subject</th>{head1}</tr>'
-                 f"<tr>{head2}</tr>{body}</table>")
+    parts.append(
+        '<p class="ks3-note">Events per subject, year group and term '
+        "(empty cells shaded):</p>"
+        f'<table class="ks3-planner-grid"><tr><th rowspan="2">Subject</th>{head1}</tr>'
+        f"<tr>{head2}</tr>{body}</table>"
+    )
     return "".join(parts)
 
 

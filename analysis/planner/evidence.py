@@ -40,8 +40,21 @@ from .model import Plan, lower_label, subjects, vocabulary
 
 #: Columns of :func:`findings`' result.
 FINDING_COLUMNS: tuple[str, ...] = (
-    "measure", "block", "item", "label", "year_group", "wave", "subjects", "estimate_pp",
-    "ci_low_pp", "ci_high_pp", "usable", "flagged", "plan_events", "finding")
+    "measure",
+    "block",
+    "item",
+    "label",
+    "year_group",
+    "wave",
+    "subjects",
+    "estimate_pp",
+    "ci_low_pp",
+    "ci_high_pp",
+    "usable",
+    "flagged",
+    "plan_events",
+    "finding",
+)
 
 _COMPARISONS = ("gender_gap", "change_waves", "change_years")
 
@@ -87,16 +100,19 @@ def _interval(low: float, high: float) -> str:
 def _plan_side(plan: Plan, year: int, wanted: tuple[str, ...]) -> tuple[int, str]:
     labels = subjects()
     names = " or ".join(lower_label(labels[s]) for s in wanted)
-    events = [e for e in plan.pupil_events
-              if year in e.year_groups and set(e.subjects) & set(wanted)]
+    events = [
+        e for e in plan.pupil_events if year in e.year_groups and set(e.subjects) & set(wanted)
+    ]
     if not events:
         return 0, f"the plan has no {names} event for year {year}."
     distinct = list(dict.fromkeys(e.title for e in events))  # a weekly club is named once
     titles = ", ".join(f"“{t}”" for t in distinct[:3]) + (" …" if len(distinct) > 3 else "")
     careers = sum(e.careers_linked for e in events)
-    return len(events), (f"the plan has {len(events)} {names} event"
-                         f"{'s' if len(events) > 1 else ''} for year {year} ({titles}; "
-                         f"{careers} careers-linked).")
+    return len(events), (
+        f"the plan has {len(events)} {names} event"
+        f"{'s' if len(events) > 1 else ''} for year {year} ({titles}; "
+        f"{careers} careers-linked)."
+    )
 
 
 def _years(row, plan_years: Iterable[int]) -> list[int]:
@@ -140,9 +156,14 @@ def findings(tables: Iterable[pd.DataFrame], plan: Plan) -> pd.DataFrame:
                 rows.append(_finding(row, year, wanted, plan, phrases[row.block]))
     out = pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
     if len(out):
-        out = (out.assign(_size=-out["estimate_pp"].abs())
-               .sort_values(["flagged", "usable", "_size"], ascending=[False, False, True],
-                            kind="stable").drop(columns="_size").reset_index(drop=True))
+        out = (
+            out.assign(_size=-out["estimate_pp"].abs())
+            .sort_values(
+                ["flagged", "usable", "_size"], ascending=[False, False, True], kind="stable"
+            )
+            .drop(columns="_size")
+            .reset_index(drop=True)
+        )
     return out
 
 
@@ -157,20 +178,24 @@ def _finding(row, year: int, wanted: tuple[str, ...], plan: Plan, phrase: str) -
     if row.measure == "gender_gap":
         flagged = usable and (lo > 0 or hi < 0)
         lower, higher = ("girls'", "boys'") if est > 0 else ("boys'", "girls'")
-        head = (f"Year {year} {lower} {what} is {_points(est)} below {higher} "
-                f"({_interval(lo, hi)})")
+        head = f"Year {year} {lower} {what} is {_points(est)} below {higher} ({_interval(lo, hi)})"
     elif row.measure == "change_waves":
         flagged = usable and hi < 0
-        head = (f"Year {year} pupils' {what} fell {_points(est)} from wave 1 to wave 2 "
-                f"({_interval(lo, hi)})" if est < 0 else
-                f"Year {year} pupils' {what} changed by {est:+.0f} points from wave 1 to "
-                f"wave 2 ({_interval(lo, hi)})")
+        head = (
+            f"Year {year} pupils' {what} fell {_points(est)} from wave 1 to wave 2 "
+            f"({_interval(lo, hi)})"
+            if est < 0
+            else f"Year {year} pupils' {what} changed by {est:+.0f} points from wave 1 to "
+            f"wave 2 ({_interval(lo, hi)})"
+        )
     else:
         flagged = usable and hi < 0
-        head = (f"Pupils' {what} is {_points(est)} lower in year 9 than in year 7 "
-                f"({_interval(lo, hi)})" if est < 0 else
-                f"Pupils' {what} changes by {est:+.0f} points from year 7 to year 9 "
-                f"({_interval(lo, hi)})")
+        head = (
+            f"Pupils' {what} is {_points(est)} lower in year 9 than in year 7 ({_interval(lo, hi)})"
+            if est < 0
+            else f"Pupils' {what} changes by {est:+.0f} points from year 7 to year 9 "
+            f"({_interval(lo, hi)})"
+        )
     n_events, plan_text = _plan_side(plan, year, wanted)
     if not usable:
         why = "hidden by disclosure control" if suppressed else "its base is under 30 pupils"
@@ -179,10 +204,22 @@ def _finding(row, year: int, wanted: tuple[str, ...], plan: Plan, phrase: str) -
         text = f"{head}, and {plan_text}"
     else:
         text = ""
-    return {"measure": row.measure, "block": row.block, "item": row.item, "label": row.label,
-            "year_group": year, "wave": wave, "subjects": ";".join(wanted),
-            "estimate_pp": est, "ci_low_pp": lo, "ci_high_pp": hi, "usable": usable,
-            "flagged": flagged, "plan_events": n_events, "finding": text}
+    return {
+        "measure": row.measure,
+        "block": row.block,
+        "item": row.item,
+        "label": row.label,
+        "year_group": year,
+        "wave": wave,
+        "subjects": ";".join(wanted),
+        "estimate_pp": est,
+        "ci_low_pp": lo,
+        "ci_high_pp": hi,
+        "usable": usable,
+        "flagged": flagged,
+        "plan_events": n_events,
+        "finding": text,
+    }
 
 
 def _listed(sentences: Iterable[str], limit: int, what: str) -> str:
@@ -196,8 +233,10 @@ def _listed(sentences: Iterable[str], limit: int, what: str) -> str:
     out = f"<ul>{items(sentences[:limit])}</ul>"
     rest = sentences[limit:]
     if rest:
-        out += (f"<details class='ks3-more'><summary>Show the other {len(rest)} {what}"
-                f"{'s' if len(rest) != 1 else ''}</summary><ul>{items(rest)}</ul></details>")
+        out += (
+            f"<details class='ks3-more'><summary>Show the other {len(rest)} {what}"
+            f"{'s' if len(rest) != 1 else ''}</summary><ul>{items(rest)}</ul></details>"
+        )
     return out
 
 
@@ -207,26 +246,33 @@ def findings_html(result: pd.DataFrame, limit: int = 12) -> str:
     flagged = result[result["flagged"]]
     unusable = result[~result["usable"]]
     if not len(result):
-        return ("<p>The survey results have no row for this plan's year groups and subjects "
-                "(the survey asked years 7 and 9).</p>")
+        return (
+            "<p>The survey results have no row for this plan's year groups and subjects "
+            "(the survey asked years 7 and 9).</p>"
+        )
     parts = []
     if len(flagged):
         parts.append(_listed(flagged["finding"], limit, "finding"))
     else:
-        parts.append("<p>No gap or fall in the survey has an interval that excludes 0 for "
-                     "this plan's years and subjects.</p>")
+        parts.append(
+            "<p>No gap or fall in the survey has an interval that excludes 0 for "
+            "this plan's years and subjects.</p>"
+        )
     if len(unusable):
         parts.append("<p>Not usable:</p>" + _listed(unusable["finding"], limit, "result"))
-    parts.append(f"<p class='ks3-note'>{len(flagged)} of {len(result)} results flagged: only "
-                 "gaps and falls whose 95% interval excludes 0 are shown (one comparison at a "
-                 "time, so among many a few may be chance). Rows with a base under 30 pupils "
-                 "or hidden by disclosure control are not used. The survey asked years 7 and "
-                 "9 only.</p>")
+    parts.append(
+        f"<p class='ks3-note'>{len(flagged)} of {len(result)} results flagged: only "
+        "gaps and falls whose 95% interval excludes 0 are shown (one comparison at a "
+        "time, so among many a few may be chance). Rows with a base under 30 pupils "
+        "or hidden by disclosure control are not used. The survey asked years 7 and "
+        "9 only.</p>"
+    )
     return "".join(parts)
 
 
-def school_findings_html(school_findings: pd.DataFrame, plan: Plan, school: str,
-                         limit: int = 12) -> str:
+def school_findings_html(
+    school_findings: pd.DataFrame, plan: Plan, school: str, limit: int = 12
+) -> str:
     """One school's findings against the other schools, next to what the plan offers.
 
     ``school_findings`` is :func:`analysis.pack.findings.school_findings` of the
@@ -244,11 +290,14 @@ def school_findings_html(school_findings: pd.DataFrame, plan: Plan, school: str,
         if not wanted or r.year_group not in years:
             continue
         _, plan_text = _plan_side(plan, int(r.year_group), wanted)
-        sentences.append(f"{r.sentence.removesuffix('.')}; "
-                         f"{plan_text}")
-    head = (f"<p><b>{html.escape(school)} against the other schools</b> (figures as on the My "
-            "school page; figures it hides are not used):</p>")
+        sentences.append(f"{r.sentence.removesuffix('.')}; {plan_text}")
+    head = (
+        f"<p><b>{html.escape(school)} against the other schools</b> (figures as on the My "
+        "school page; figures it hides are not used):</p>"
+    )
     if not sentences:
-        return head + ("<p>No difference from the other schools has an interval that excludes "
-                       "0 for this plan's years and subjects.</p>")
+        return head + (
+            "<p>No difference from the other schools has an interval that excludes "
+            "0 for this plan's years and subjects.</p>"
+        )
     return head + _listed(sentences, limit, "finding")

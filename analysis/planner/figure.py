@@ -49,8 +49,17 @@ from analysis.figures.style import FONT, OKABE_ITO, TEXT_COLOUR
 
 from .balance import CSS as BALANCE_CSS
 from .balance import Balance, balance, balance_html
-from .model import (HALF_TERMS, STAGES_IN_HALF_TERM, Event, Plan, kinds, n_slots, subjects,
-                    terms, vocabulary)
+from .model import (
+    HALF_TERMS,
+    STAGES_IN_HALF_TERM,
+    Event,
+    Plan,
+    kinds,
+    n_slots,
+    subjects,
+    terms,
+    vocabulary,
+)
 
 #: Degrees of the circle left for the summer holiday, just before 12 o'clock.
 HOLIDAY_DEGREES = 40.0
@@ -118,27 +127,40 @@ def pieces(plan: Plan) -> list[Piece]:
     for (i, slot), events in sorted(_events_by_ring_and_slot(plan).items()):
         k = len(events)
         for j, event in enumerate(events):
-            out.append(Piece(event, i, slot, k, slot_start(slot) + (j + 0.5) * width / k,
-                             width / k))
+            out.append(
+                Piece(event, i, slot, k, slot_start(slot) + (j + 0.5) * width / k, width / k)
+            )
     return out
 
 
 def _hover_values(event: Event, ring_label: str) -> list[str]:
     labels = subjects()
-    years = ("Teachers" if event.for_teachers else
-             "Year " + ", ".join(map(str, event.year_groups)) if len(event.year_groups) == 1
-             else "Years " + ", ".join(map(str, event.year_groups)))
+    years = (
+        "Teachers"
+        if event.for_teachers
+        else "Year " + ", ".join(map(str, event.year_groups))
+        if len(event.year_groups) == 1
+        else "Years " + ", ".join(map(str, event.year_groups))
+    )
     extra = " · careers-linked" if event.careers_linked else ""
-    return [event.id, html.escape(event.title), html.escape(", ".join(labels[s] for s in
-                                                                        event.subjects)),
-            html.escape(years), html.escape(event.when), html.escape(kinds()[event.kind]) + extra,
-            html.escape(event.lead or "–"), html.escape(event.partner or "–"),
-            html.escape(ring_label)]
+    return [
+        event.id,
+        html.escape(event.title),
+        html.escape(", ".join(labels[s] for s in event.subjects)),
+        html.escape(years),
+        html.escape(event.when),
+        html.escape(kinds()[event.kind]) + extra,
+        html.escape(event.lead or "–"),
+        html.escape(event.partner or "–"),
+        html.escape(ring_label),
+    ]
 
 
-HOVER = ("<b>%{customdata[1]}</b><br>%{customdata[2]}<br>%{customdata[3]}<br>"
-         "%{customdata[4]}<br>%{customdata[5]}<br>Lead: %{customdata[6]}<br>"
-         "Partner: %{customdata[7]}<extra></extra>")
+HOVER = (
+    "<b>%{customdata[1]}</b><br>%{customdata[2]}<br>%{customdata[3]}<br>"
+    "%{customdata[4]}<br>%{customdata[5]}<br>Lead: %{customdata[6]}<br>"
+    "Partner: %{customdata[7]}<extra></extra>"
+)
 
 
 def clock_face(plan: Plan, selected: str | None = None, height: int = 680) -> go.Figure:
@@ -166,10 +188,21 @@ def clock_face(plan: Plan, selected: str | None = None, height: int = 680) -> go
             grid_theta.append(slot_start(slot) + width / 2)
             grid_base.append(ring_base(i))
             grid_data.append(["", TEACHERS.lower() if year is None else year, slot])
-    fig.add_trace(go.Barpolar(
-        name="stages", theta=grid_theta, base=grid_base, r=[RING - RING_GAP] * len(grid_theta),
-        width=[width] * len(grid_theta), customdata=grid_data, marker_color=EMPTY_COLOUR,
-        marker_line_color="white", marker_line_width=1, hoverinfo="none", showlegend=False))
+    fig.add_trace(
+        go.Barpolar(
+            name="stages",
+            theta=grid_theta,
+            base=grid_base,
+            r=[RING - RING_GAP] * len(grid_theta),
+            width=[width] * len(grid_theta),
+            customdata=grid_data,
+            marker_color=EMPTY_COLOUR,
+            marker_line_color="white",
+            marker_line_width=1,
+            hoverinfo="none",
+            showlegend=False,
+        )
+    )
 
     # events: one trace per subject, a bar per (event, ring, stage, subject)
     bars_by_subject: dict[str, dict[str, list]] = {s: defaultdict(list) for s in subjects()}
@@ -200,21 +233,46 @@ def clock_face(plan: Plan, selected: str | None = None, height: int = 680) -> go
             counts_text.append(str(piece.count))
     labels = subjects()
     for subject, bars in bars_by_subject.items():
-        fig.add_trace(go.Barpolar(
-            name=labels[subject], theta=bars["theta"], width=bars["width"], base=bars["base"],
-            r=bars["r"], customdata=bars["customdata"], hovertemplate=HOVER,
-            marker=dict(color=colours[subject], line=dict(color="white", width=0.5)),
-            legendgroup=subject, showlegend=True))
-    fig.add_trace(go.Barpolar(
-        name="selected", theta=outline["theta"], width=outline["width"], base=outline["base"],
-        r=outline["r"], customdata=outline["customdata"], hovertemplate=HOVER,
-        marker=dict(color="rgba(0,0,0,0)", line=dict(color="#000000", width=3)),
-        showlegend=False))
-    fig.add_trace(go.Scatterpolar(
-        name="events in the stage", theta=counts_theta, r=counts_r, text=counts_text,
-        mode="text", textposition="middle center",
-        textfont=dict(size=10, color=TEXT_COLOUR, family=FONT), hoverinfo="skip",
-        showlegend=False))
+        fig.add_trace(
+            go.Barpolar(
+                name=labels[subject],
+                theta=bars["theta"],
+                width=bars["width"],
+                base=bars["base"],
+                r=bars["r"],
+                customdata=bars["customdata"],
+                hovertemplate=HOVER,
+                marker=dict(color=colours[subject], line=dict(color="white", width=0.5)),
+                legendgroup=subject,
+                showlegend=True,
+            )
+        )
+    fig.add_trace(
+        go.Barpolar(
+            name="selected",
+            theta=outline["theta"],
+            width=outline["width"],
+            base=outline["base"],
+            r=outline["r"],
+            customdata=outline["customdata"],
+            hovertemplate=HOVER,
+            marker=dict(color="rgba(0,0,0,0)", line=dict(color="#000000", width=3)),
+            showlegend=False,
+        )
+    )
+    fig.add_trace(
+        go.Scatterpolar(
+            name="events in the stage",
+            theta=counts_theta,
+            r=counts_r,
+            text=counts_text,
+            mode="text",
+            textposition="middle center",
+            textfont=dict(size=10, color=TEXT_COLOUR, family=FONT),
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
 
     # term lines (solid) and half-term lines (dotted), from the hole to the outer edge
     outer = ring_base(n_rings) + 0.05
@@ -225,41 +283,81 @@ def clock_face(plan: Plan, selected: str | None = None, height: int = 680) -> go
         into_r = term_r if h % len(HALF_TERMS) == 0 else half_r
         into += [h * half_width, h * half_width, None]
         into_r += [HOLE - 0.05, outer, None]
-    fig.add_trace(go.Scatterpolar(name="terms", theta=term_theta, r=term_r, mode="lines",
-                                  line=dict(color="#333333", width=2), hoverinfo="skip",
-                                  showlegend=False, connectgaps=False))
-    fig.add_trace(go.Scatterpolar(name="half-terms", theta=half_theta, r=half_r, mode="lines",
-                                  line=dict(color="#777777", width=1.2, dash="dot"),
-                                  hoverinfo="skip", showlegend=False, connectgaps=False))
+    fig.add_trace(
+        go.Scatterpolar(
+            name="terms",
+            theta=term_theta,
+            r=term_r,
+            mode="lines",
+            line=dict(color="#333333", width=2),
+            hoverinfo="skip",
+            showlegend=False,
+            connectgaps=False,
+        )
+    )
+    fig.add_trace(
+        go.Scatterpolar(
+            name="half-terms",
+            theta=half_theta,
+            r=half_r,
+            mode="lines",
+            line=dict(color="#777777", width=1.2, dash="dot"),
+            hoverinfo="skip",
+            showlegend=False,
+            connectgaps=False,
+        )
+    )
     # ring labels in the summer-holiday wedge
     label_theta = 360.0 - HOLIDAY_DEGREES / 2
     label_r = [ring_base(i) + (RING - RING_GAP) / 2 for i in range(n_rings)]
-    fig.add_trace(go.Scatterpolar(
-        name="labels", theta=[label_theta] * n_rings, r=label_r,
-        text=[label for label, _ in ring_list], mode="text",
-        textfont=dict(size=11, color=TEXT_COLOUR, family=FONT), hoverinfo="skip",
-        showlegend=False))
+    fig.add_trace(
+        go.Scatterpolar(
+            name="labels",
+            theta=[label_theta] * n_rings,
+            r=label_r,
+            text=[label for label, _ in ring_list],
+            mode="text",
+            textfont=dict(size=11, color=TEXT_COLOUR, family=FONT),
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    )
     term_names = list(terms().values())
 
     half_centres = [(h + 0.5) * half_width for h in range(len(terms()) * len(HALF_TERMS))]
     half_labels = [f"{t} {h}" for t in term_names for h in HALF_TERMS]
     title = plan.title or "STEM plan"
-    subtitle = ", ".join(p for p in (plan.school, plan.key_stage.name, plan.key_stage.school_year)
-                         if p)
+    subtitle = ", ".join(
+        p for p in (plan.school, plan.key_stage.name, plan.key_stage.school_year) if p
+    )
     fig.update_layout(
-        title=dict(text=f"{html.escape(title)}<br><sup>{html.escape(subtitle)}</sup>",
-                   x=0.02, font=dict(family=FONT, size=18, color=TEXT_COLOUR)),
+        title=dict(
+            text=f"{html.escape(title)}<br><sup>{html.escape(subtitle)}</sup>",
+            x=0.02,
+            font=dict(family=FONT, size=18, color=TEXT_COLOUR),
+        ),
         font=dict(family=FONT, color=TEXT_COLOUR),
-        height=height, margin=dict(l=40, r=40, t=80, b=90),
-        dragmode="zoom", paper_bgcolor="white", barmode="overlay",
-        legend=dict(title=dict(text="Subject:"), orientation="h", x=0.0, y=-0.07,
-                    yanchor="top"),
+        height=height,
+        margin=dict(l=40, r=40, t=80, b=90),
+        dragmode="zoom",
+        paper_bgcolor="white",
+        barmode="overlay",
+        legend=dict(title=dict(text="Subject:"), orientation="h", x=0.0, y=-0.07, yanchor="top"),
         polar=dict(
-            hole=0, bgcolor="white",
+            hole=0,
+            bgcolor="white",
             radialaxis=dict(visible=False, range=[0, outer + 0.8]),
-            angularaxis=dict(direction="clockwise", rotation=90, tickmode="array",
-                             tickvals=half_centres, ticktext=half_labels, showgrid=False,
-                             showline=False, ticks="", tickfont=dict(size=11, color="#555555")),
+            angularaxis=dict(
+                direction="clockwise",
+                rotation=90,
+                tickmode="array",
+                tickvals=half_centres,
+                ticktext=half_labels,
+                showgrid=False,
+                showline=False,
+                ticks="",
+                tickfont=dict(size=11, color="#555555"),
+            ),
         ),
         hoverlabel=dict(bgcolor="white", font=dict(family=FONT, size=12)),
     )
@@ -277,6 +375,7 @@ def event_ids(figure: go.Figure) -> set[str]:
 
 # ------------------------------------------------------------- static picture
 
+
 def _point(cx: float, cy: float, r: float, theta: float) -> tuple[float, float]:
     """SVG coordinates of radius ``r`` at ``theta`` degrees clockwise from 12 o'clock."""
     a = math.radians(theta)
@@ -288,9 +387,11 @@ def _sector(cx, cy, r1, r2, t1, t2, fill, stroke="white") -> str:
     large = 1 if t2 - t1 > 180 else 0
     (ax, ay), (bx, by) = _point(cx, cy, r2, t1), _point(cx, cy, r2, t2)
     (qx, qy), (px, py) = _point(cx, cy, r1, t2), _point(cx, cy, r1, t1)
-    return (f'<path d="M{ax:.2f},{ay:.2f} A{r2:.2f},{r2:.2f} 0 {large} 1 {bx:.2f},{by:.2f} '
-            f'L{qx:.2f},{qy:.2f} A{r1:.2f},{r1:.2f} 0 {large} 0 {px:.2f},{py:.2f} Z" '
-            f'fill="{fill}" stroke="{stroke}" stroke-width="0.6"/>')
+    return (
+        f'<path d="M{ax:.2f},{ay:.2f} A{r2:.2f},{r2:.2f} 0 {large} 1 {bx:.2f},{by:.2f} '
+        f'L{qx:.2f},{qy:.2f} A{r1:.2f},{r1:.2f} 0 {large} 0 {px:.2f},{py:.2f} Z" '
+        f'fill="{fill}" stroke="{stroke}" stroke-width="0.6"/>'
+    )
 
 
 def event_numbers(plan: Plan) -> dict[str, int]:
@@ -310,8 +411,16 @@ def event_key(plan: Plan) -> list[tuple[int, str]]:
 
 def plan_heading(plan: Plan) -> str:
     """``"Bradfield STEM timeline · Bradfield School · Key Stage 3 · 2010/11"``."""
-    return " · ".join(p for p in (plan.title or "STEM plan", plan.school, plan.key_stage.name,
-                                  plan.key_stage.school_year) if p)
+    return " · ".join(
+        p
+        for p in (
+            plan.title or "STEM plan",
+            plan.school,
+            plan.key_stage.name,
+            plan.key_stage.school_year,
+        )
+        if p
+    )
 
 
 def clock_face_svg(plan: Plan, size: int = 560) -> str:
@@ -333,47 +442,76 @@ def clock_face_svg(plan: Plan, size: int = 560) -> str:
     parts = []
     for i in range(len(ring_list)):
         for slot in range(n_slots()):
-            parts.append(_sector(cx, cy, ring_base(i) * scale, (ring_base(i) + depth) * scale,
-                                 slot_start(slot), slot_start(slot) + width, EMPTY_COLOUR))
+            parts.append(
+                _sector(
+                    cx,
+                    cy,
+                    ring_base(i) * scale,
+                    (ring_base(i) + depth) * scale,
+                    slot_start(slot),
+                    slot_start(slot) + width,
+                    EMPTY_COLOUR,
+                )
+            )
     colours = subject_colours()
     numbers, numbered, labels = event_numbers(plan), set(), []
     for piece in pieces(plan):
         m = len(piece.event.subjects)
         for q, subject in enumerate(piece.event.subjects):
             r1 = ring_base(piece.ring) + q * depth / m
-            parts.append(_sector(cx, cy, r1 * scale, (r1 + depth / m) * scale,
-                                 piece.theta - piece.width / 2, piece.theta + piece.width / 2,
-                                 colours[subject]))
+            parts.append(
+                _sector(
+                    cx,
+                    cy,
+                    r1 * scale,
+                    (r1 + depth / m) * scale,
+                    piece.theta - piece.width / 2,
+                    piece.theta + piece.width / 2,
+                    colours[subject],
+                )
+            )
         if (piece.event.id, piece.ring) not in numbered:  # one number an event and ring
             numbered.add((piece.event.id, piece.ring))
             x, y = _point(cx, cy, (ring_base(piece.ring) + depth / 2) * scale, piece.theta)
-            labels.append(f'<text x="{x:.1f}" y="{y + 3.5:.1f}" font-size="10" '
-                          f'font-weight="bold" font-family="Helvetica, Arial, sans-serif" '
-                          f'text-anchor="middle" stroke="white" stroke-width="2.5" '
-                          f'paint-order="stroke">{numbers[piece.event.id]}</text>')
+            labels.append(
+                f'<text x="{x:.1f}" y="{y + 3.5:.1f}" font-size="10" '
+                f'font-weight="bold" font-family="Helvetica, Arial, sans-serif" '
+                f'text-anchor="middle" stroke="white" stroke-width="2.5" '
+                f'paint-order="stroke">{numbers[piece.event.id]}</text>'
+            )
     half_width = STAGES_IN_HALF_TERM * width
     for h in range(len(terms()) * len(HALF_TERMS) + 1):
-        (x1, y1), (x2, y2) = (_point(cx, cy, (HOLE - 0.05) * scale, h * half_width),
-                              _point(cx, cy, (outer + 0.05) * scale, h * half_width))
-        style = ('stroke="#333" stroke-width="2"' if h % len(HALF_TERMS) == 0 else
-                 'stroke="#777" stroke-width="1.2" stroke-dasharray="3,3"')
+        (x1, y1), (x2, y2) = (
+            _point(cx, cy, (HOLE - 0.05) * scale, h * half_width),
+            _point(cx, cy, (outer + 0.05) * scale, h * half_width),
+        )
+        style = (
+            'stroke="#333" stroke-width="2"'
+            if h % len(HALF_TERMS) == 0
+            else 'stroke="#777" stroke-width="1.2" stroke-dasharray="3,3"'
+        )
         parts.append(f'<line x1="{x1:.2f}" y1="{y1:.2f}" x2="{x2:.2f}" y2="{y2:.2f}" {style}/>')
     text = 'font-family="Helvetica, Arial, sans-serif" text-anchor="middle"'
     for i, (label, _) in enumerate(ring_list):
         x, y = _point(cx, cy, (ring_base(i) + depth / 2) * scale, 360 - HOLIDAY_DEGREES / 2)
-        parts.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="10" {text}>'
-                     f"{html.escape(label)}</text>")
+        parts.append(
+            f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="10" {text}>{html.escape(label)}</text>'
+        )
     names = [f"{t} {h}" for t in terms().values() for h in HALF_TERMS]
     for h, name in enumerate(names):
         x, y = _point(cx, cy, (outer + 0.35) * scale, (h + 0.5) * half_width)
-        parts.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="11" fill="#555" {text}>'
-                     f"{html.escape(name)}</text>")
+        parts.append(
+            f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="11" fill="#555" {text}>'
+            f"{html.escape(name)}</text>"
+        )
     font = 'font-family="Helvetica, Arial, sans-serif"'
     key, x = [], 10.0
     for subject, label in subjects().items():
-        key.append(f'<rect x="{x:.0f}" y="{size + 8}" width="11" height="11" '
-                   f'fill="{colours[subject]}"/><text x="{x + 15:.0f}" y="{size + 18}" '
-                   f'font-size="11" {font}>{html.escape(label)}</text>')
+        key.append(
+            f'<rect x="{x:.0f}" y="{size + 8}" width="11" height="11" '
+            f'fill="{colours[subject]}"/><text x="{x + 15:.0f}" y="{size + 18}" '
+            f'font-size="11" {font}>{html.escape(label)}</text>'
+        )
         x += 22 + 6.2 * len(label)
     width = x
     y = size + 42
@@ -383,22 +521,27 @@ def clock_face_svg(plan: Plan, size: int = 560) -> str:
         width = max(width, 20 + 6.2 * len(line))
         y += 15
     heading = plan_heading(plan)
-    title = (f"<title>Clock-face of {html.escape(heading)}</title>"
-             f'<text x="10" y="24" font-size="16" font-weight="bold" {font}>'
-             f"{html.escape(heading)}</text>")
+    title = (
+        f"<title>Clock-face of {html.escape(heading)}</title>"
+        f'<text x="10" y="24" font-size="16" font-weight="bold" {font}>'
+        f"{html.escape(heading)}</text>"
+    )
     top = 36  # room for the title; the drawing keeps its own coordinates below it
     width, height = max(size, width), y + top
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height}" '
-            f'viewBox="0 0 {width:.0f} {height}" role="img" '
-            f'aria-label="Clock-face of {html.escape(heading)}">'
-            f'<rect x="0" y="0" width="{width:.0f}" height="{height}" fill="white"/>{title}'
-            f'<g transform="translate(0,{top})">{"".join(parts)}{"".join(labels)}'
-            f'{"".join(key)}</g></svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height}" '
+        f'viewBox="0 0 {width:.0f} {height}" role="img" '
+        f'aria-label="Clock-face of {html.escape(heading)}">'
+        f'<rect x="0" y="0" width="{width:.0f}" height="{height}" fill="white"/>{title}'
+        f'<g transform="translate(0,{top})">{"".join(parts)}{"".join(labels)}'
+        f"{''.join(key)}</g></svg>"
+    )
 
 
 # ------------------------------------------------------------- printable page
 
-PAGE_CSS = """
+PAGE_CSS = (
+    """
 body { font-family: Helvetica, Arial, sans-serif; color: #222; margin: 1.5cm; font-size: 11pt; }
 h1 { font-size: 18pt; margin: 0 0 0.2em 0; } h2 { font-size: 13pt; margin: 1.2em 0 0.3em 0; }
 table.plan { border-collapse: collapse; width: 100%; }
@@ -408,13 +551,16 @@ table.plan td, table.plan th { border: 1px solid #999; padding: 0.25em 0.4em; ve
   margin-right: 0.25em; vertical-align: middle; }
 .careers { font-weight: bold; }
 @media print { body { margin: 0.8cm; } h2 { page-break-after: avoid; } }
-""" + BALANCE_CSS
+"""
+    + BALANCE_CSS
+)
 
 
 def _swatches(event: Event) -> str:
     colours = subject_colours()
-    return "".join(f'<span class="subject" style="background:{colours[s]}"></span>'
-                   for s in event.subjects)
+    return "".join(
+        f'<span class="subject" style="background:{colours[s]}"></span>' for s in event.subjects
+    )
 
 
 def _cell(events: list[Event]) -> str:
@@ -437,30 +583,65 @@ def plan_page_html(plan: Plan, report: Balance | None = None) -> str:
         for half in HALF_TERMS:
             cells = ""
             for _, year in ring_list:
-                chosen = [e for e in plan.events if e.term == term and e.half_term == half and (
-                    (year is None and e.for_teachers) or year in e.year_groups)]
+                chosen = [
+                    e
+                    for e in plan.events
+                    if e.term == term
+                    and e.half_term == half
+                    and ((year is None and e.for_teachers) or year in e.year_groups)
+                ]
                 cells += f"<td>{_cell(chosen)}</td>"
             body += f"<tr><th>{html.escape(term_label)} {half}</th>{cells}</tr>"
-    key = " ".join(f'<span class="subject" style="background:{c}"></span>'
-                   f"{html.escape(labels[s])}" for s, c in subject_colours().items())
+    key = " ".join(
+        f'<span class="subject" style="background:{c}"></span>{html.escape(labels[s])}'
+        for s, c in subject_colours().items()
+    )
     rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in (
-            e.title, ", ".join(labels[s] for s in e.subjects),
-            "teachers" if e.for_teachers else ", ".join(map(str, e.year_groups)), e.when,
-            kinds()[e.kind], "yes" if e.careers_linked else "", e.lead, e.partner, e.notes))
-        + "</tr>" for e in plan.events)
-    columns = "".join(f"<th>{c}</th>" for c in (
-        "Title", "Subjects", "Years", "When", "Kind", "Careers", "Lead", "Partner", "Notes"))
-    subtitle = " · ".join(html.escape(p) for p in (
-        plan.school, plan.key_stage.name, plan.key_stage.school_year) if p)
+        "<tr>"
+        + "".join(
+            f"<td>{html.escape(str(v))}</td>"
+            for v in (
+                e.title,
+                ", ".join(labels[s] for s in e.subjects),
+                "teachers" if e.for_teachers else ", ".join(map(str, e.year_groups)),
+                e.when,
+                kinds()[e.kind],
+                "yes" if e.careers_linked else "",
+                e.lead,
+                e.partner,
+                e.notes,
+            )
+        )
+        + "</tr>"
+        for e in plan.events
+    )
+    columns = "".join(
+        f"<th>{c}</th>"
+        for c in (
+            "Title",
+            "Subjects",
+            "Years",
+            "When",
+            "Kind",
+            "Careers",
+            "Lead",
+            "Partner",
+            "Notes",
+        )
+    )
+    subtitle = " · ".join(
+        html.escape(p) for p in (plan.school, plan.key_stage.name, plan.key_stage.school_year) if p
+    )
     notes = f"<p>{html.escape(plan.notes)}</p>" if plan.notes else ""
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f"<title>{html.escape(plan.title or 'STEM plan')}</title><style>{PAGE_CSS}</style>"
-            f"</head><body><h1>{html.escape(plan.title or 'STEM plan')}</h1><p>{subtitle}</p>"
-            f"{notes}<h2>Clock-face</h2>{clock_face_svg(plan)}"
-            f"<h2>Events by half-term</h2><p>{key} · <b>bold</b>: careers-linked</p>"
-            f'<table class="plan"><tr><th></th>{head}</tr>{body}</table>'
-            f"<h2>Balance</h2>{balance_html(report, plan)}"
-            f'<h2>All events</h2><table class="plan"><tr>{columns}</tr>{rows}</table>'
-            f'<p style="color:#777;font-size:8pt">Printed from the STEM Planner on '
-            f"{date.today():%d %B %Y}.</p></body></html>")
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(plan.title or 'STEM plan')}</title><style>{PAGE_CSS}</style>"
+        f"</head><body><h1>{html.escape(plan.title or 'STEM plan')}</h1><p>{subtitle}</p>"
+        f"{notes}<h2>Clock-face</h2>{clock_face_svg(plan)}"
+        f"<h2>Events by half-term</h2><p>{key} · <b>bold</b>: careers-linked</p>"
+        f'<table class="plan"><tr><th></th>{head}</tr>{body}</table>'
+        f"<h2>Balance</h2>{balance_html(report, plan)}"
+        f'<h2>All events</h2><table class="plan"><tr>{columns}</tr>{rows}</table>'
+        f'<p style="color:#777;font-size:8pt">Printed from the STEM Planner on '
+        f"{date.today():%d %B %Y}.</p></body></html>"
+    )

@@ -49,26 +49,62 @@ from pathlib import Path
 
 from analysis.errors import Problem, SurveyDataError
 
-from .model import (Event, FieldProblem, KeyStage, Plan, PlanValueError, kinds, new_id, stages,
-                    subjects, terms)
+from .model import (
+    Event,
+    FieldProblem,
+    KeyStage,
+    Plan,
+    PlanValueError,
+    kinds,
+    new_id,
+    stages,
+    subjects,
+    terms,
+)
 
 SCHEMA_VERSION = 1
 CSV_COLUMNS: tuple[str, ...] = (
-    "id", "title", "subjects", "year_groups", "term", "half_term", "stage", "kind",
-    "careers_linked", "lead", "partner", "notes")
+    "id",
+    "title",
+    "subjects",
+    "year_groups",
+    "term",
+    "half_term",
+    "stage",
+    "kind",
+    "careers_linked",
+    "lead",
+    "partner",
+    "notes",
+)
 #: Columns a CSV must have; the others default (stage: middle, kind: lesson…).
 CSV_REQUIRED: tuple[str, ...] = ("title", "subjects", "year_groups", "term", "half_term")
 PLAN_FIELDS: tuple[str, ...] = ("schema_version", "school", "title", "notes", "key_stage")
 #: The header of a CSV as written, in words: ``{word: column}`` for an event's fields.
 WORD_COLUMNS: dict[str, str] = {
-    "Event id": "id", "Title": "title", "Subjects": "subjects", "Year groups": "year_groups",
-    "Term": "term", "Half-term": "half_term", "Stage": "stage", "Kind": "kind",
-    "Careers-linked": "careers_linked", "Lead": "lead", "Partner": "partner", "Notes": "notes"}
+    "Event id": "id",
+    "Title": "title",
+    "Subjects": "subjects",
+    "Year groups": "year_groups",
+    "Term": "term",
+    "Half-term": "half_term",
+    "Stage": "stage",
+    "Kind": "kind",
+    "Careers-linked": "careers_linked",
+    "Lead": "lead",
+    "Partner": "partner",
+    "Notes": "notes",
+}
 #: Then the plan's own fields, the same on every row: ``{word: field}``.
 PLAN_WORD_COLUMNS: dict[str, str] = {
-    "Plan title": "title", "School": "school", "Plan notes": "notes", "Key stage": "name",
-    "Key stage years": "year_groups", "School year": "school_year",
-    "Plan file version": "schema_version"}
+    "Plan title": "title",
+    "School": "school",
+    "Plan notes": "notes",
+    "Key stage": "name",
+    "Key stage years": "year_groups",
+    "School year": "school_year",
+    "Plan file version": "schema_version",
+}
 #: The "Year groups" of a teacher planning or CPD event.
 TEACHERS = "teachers"
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -81,14 +117,20 @@ class PlanFileError(SurveyDataError):
 
 # ----------------------------------------------------------------------- JSON
 
+
 def plan_to_json(plan: Plan) -> str:
     """The plan as JSON text (``schema_version`` first, UTF-8, indented)."""
-    return json.dumps({"schema_version": SCHEMA_VERSION, **plan.to_dict()}, indent=2,
-                      ensure_ascii=False) + "\n"
+    return (
+        json.dumps(
+            {"schema_version": SCHEMA_VERSION, **plan.to_dict()}, indent=2, ensure_ascii=False
+        )
+        + "\n"
+    )
 
 
-def _value_problems(error: PlanValueError, name: str, where: str, row: int | None = None,
-                    prefix: str = "") -> list[Problem]:
+def _value_problems(
+    error: PlanValueError, name: str, where: str, row: int | None = None, prefix: str = ""
+) -> list[Problem]:
     out = []
     for p in error.problems:
         if row is None:
@@ -98,8 +140,9 @@ def _value_problems(error: PlanValueError, name: str, where: str, row: int | Non
     return out
 
 
-def _fit_problems(placed: list[tuple[Event, str, int | None]], key_stage: KeyStage | None,
-                  name: str) -> list[Problem]:
+def _fit_problems(
+    placed: list[tuple[Event, str, int | None]], key_stage: KeyStage | None, name: str
+) -> list[Problem]:
     """Ids used twice and years outside the key stage, each named by its event or row.
 
     ``placed``: ``(event, where, row)``; ``row`` is a CSV row number or ``None``.
@@ -108,16 +151,26 @@ def _fit_problems(placed: list[tuple[Event, str, int | None]], key_stage: KeySta
     for event, where, row in placed:
         found = []
         if event.id in seen:
-            found.append(FieldProblem("id", f"{event.id!r} is also the id of {seen[event.id]}.",
-                                      "Give every event its own id (or leave ids out)."))
+            found.append(
+                FieldProblem(
+                    "id",
+                    f"{event.id!r} is also the id of {seen[event.id]}.",
+                    "Give every event its own id (or leave ids out).",
+                )
+            )
         seen.setdefault(event.id, where if row is None else f"row {row}")
-        outside = [y for y in event.year_groups
-                   if key_stage is not None and y not in key_stage.year_groups]
+        outside = [
+            y for y in event.year_groups if key_stage is not None and y not in key_stage.year_groups
+        ]
         if outside:
-            found.append(FieldProblem(
-                "year_groups", f"year {', '.join(map(str, outside))} is not in the key stage "
-                f"(years {', '.join(map(str, key_stage.year_groups))}).",
-                "Change the event's year groups or the key stage."))
+            found.append(
+                FieldProblem(
+                    "year_groups",
+                    f"year {', '.join(map(str, outside))} is not in the key stage "
+                    f"(years {', '.join(map(str, key_stage.year_groups))}).",
+                    "Change the event's year groups or the key stage.",
+                )
+            )
         if found:
             problems += _value_problems(PlanValueError(found), name, where, row=row)
     return problems
@@ -127,12 +180,17 @@ def _version_problem(version, name: str) -> Problem | None:
     if version == SCHEMA_VERSION and not isinstance(version, bool):
         return None
     if version is None:
-        return Problem(name, "has no schema_version, so it is not a plan saved by the planner.",
-                       f"Open a plan saved by the planner (schema_version {SCHEMA_VERSION}).")
-    return Problem(name, f"is a plan of schema_version {version!r}; this planner reads "
-                   f"schema_version {SCHEMA_VERSION} only.",
-                   "Open it with the planner that saved it, or save it again as version "
-                   f"{SCHEMA_VERSION}.")
+        return Problem(
+            name,
+            "has no schema_version, so it is not a plan saved by the planner.",
+            f"Open a plan saved by the planner (schema_version {SCHEMA_VERSION}).",
+        )
+    return Problem(
+        name,
+        f"is a plan of schema_version {version!r}; this planner reads "
+        f"schema_version {SCHEMA_VERSION} only.",
+        f"Open it with the planner that saved it, or save it again as version {SCHEMA_VERSION}.",
+    )
 
 
 def plan_from_json(text: str | bytes, name: str = "the plan file") -> Plan:
@@ -147,69 +205,110 @@ def plan_from_json(text: str | bytes, name: str = "the plan file") -> Plan:
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError as error:
-            raise PlanFileError(Problem(name, f"is not UTF-8 text (byte {error.start}).",
-                                        "Open a .json plan saved by the planner.")) from None
+            raise PlanFileError(
+                Problem(
+                    name,
+                    f"is not UTF-8 text (byte {error.start}).",
+                    "Open a .json plan saved by the planner.",
+                )
+            ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise PlanFileError(Problem(name, f"is not JSON: {error.msg} at line {error.lineno}, "
-                                    f"column {error.colno}.",
-                                    "Open a .json plan saved by the planner.")) from None
+        raise PlanFileError(
+            Problem(
+                name,
+                f"is not JSON: {error.msg} at line {error.lineno}, column {error.colno}.",
+                "Open a .json plan saved by the planner.",
+            )
+        ) from None
     if not isinstance(data, dict):
-        raise PlanFileError(Problem(name, "holds JSON but not a plan (no fields).",
-                                    "Open a .json plan saved by the planner."))
+        raise PlanFileError(
+            Problem(
+                name,
+                "holds JSON but not a plan (no fields).",
+                "Open a .json plan saved by the planner.",
+            )
+        )
     version = _version_problem(data.get("schema_version"), name)
     if version:
         raise PlanFileError(version)
     problems: list[Problem] = []
     unknown = sorted(set(data) - {*PLAN_FIELDS, "events"})
     if unknown:
-        problems.append(Problem(name, f"has field(s) {', '.join(unknown)} that a plan does "
-                                "not have.", f"Use only {', '.join((*PLAN_FIELDS, 'events'))}."))
+        problems.append(
+            Problem(
+                name,
+                f"has field(s) {', '.join(unknown)} that a plan does not have.",
+                f"Use only {', '.join((*PLAN_FIELDS, 'events'))}.",
+            )
+        )
     key_stage = None
     ks = data.get("key_stage", {})
     if not isinstance(ks, dict) or set(ks) - {"name", "year_groups", "school_year"}:
-        problems.append(Problem(name, "field 'key_stage' must hold name, year_groups and "
-                                "school_year.", 'Write e.g. {"name": "Key Stage 3", '
-                                '"year_groups": [7, 8, 9], "school_year": "2010/11"}.'))
+        problems.append(
+            Problem(
+                name,
+                "field 'key_stage' must hold name, year_groups and school_year.",
+                'Write e.g. {"name": "Key Stage 3", '
+                '"year_groups": [7, 8, 9], "school_year": "2010/11"}.',
+            )
+        )
     else:
         try:
-            key_stage = KeyStage(**{k: (tuple(v) if k == "year_groups" and isinstance(v, list)
-                                        else v) for k, v in ks.items()})
+            key_stage = KeyStage(
+                **{
+                    k: (tuple(v) if k == "year_groups" and isinstance(v, list) else v)
+                    for k, v in ks.items()
+                }
+            )
         except PlanValueError as error:
             problems += _value_problems(error, name, "key_stage", prefix="key_stage.")
     raw_events = data.get("events", [])
     events: list[Event] = []
     placed: list[tuple[Event, str, None]] = []
     if not isinstance(raw_events, list):
-        problems.append(Problem(name, "field 'events' is not a list.",
-                                "Write the events as a JSON list."))
+        problems.append(
+            Problem(name, "field 'events' is not a list.", "Write the events as a JSON list.")
+        )
         raw_events = []
     for i, raw in enumerate(raw_events, start=1):
         title = raw.get("title") if isinstance(raw, dict) else None
         where = f"event {i}" + (f" ({title!r})" if isinstance(title, str) and title else "")
         if not isinstance(raw, dict):
-            problems.append(Problem(name, f"{where} is not a set of fields.",
-                                    "Write each event as a JSON object."))
+            problems.append(
+                Problem(
+                    name, f"{where} is not a set of fields.", "Write each event as a JSON object."
+                )
+            )
             continue
         try:
-            events.append(Event.from_dict({k: (tuple(v) if isinstance(v, list) else v)
-                                           for k, v in raw.items()}))
+            events.append(
+                Event.from_dict(
+                    {k: (tuple(v) if isinstance(v, list) else v) for k, v in raw.items()}
+                )
+            )
             placed.append((events[-1], where, None))
         except PlanValueError as error:
             problems += _value_problems(error, name, where)
     problems += _fit_problems(placed, key_stage, name)
     if not problems:
         try:
-            return Plan(key_stage=key_stage, events=tuple(events),
-                        **{k: data.get(k, d) for k, d in
-                           (("school", ""), ("title", "STEM plan"), ("notes", ""))})
+            return Plan(
+                key_stage=key_stage,
+                events=tuple(events),
+                **{
+                    k: data.get(k, d)
+                    for k, d in (("school", ""), ("title", "STEM plan"), ("notes", ""))
+                },
+            )
         except PlanValueError as error:
             problems += _value_problems(error, name, "plan")
     raise PlanFileError(problems)
 
 
 # ----------------------------------------------------------------------- CSV
+
 
 def _neutral(text: str) -> str:
     """A text cell a spreadsheet will not run: ``=x`` → ``'=x`` (and ``'=`` → ``''=``)."""
@@ -230,13 +329,33 @@ def plan_to_csv(plan: Plan) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([*WORD_COLUMNS, *PLAN_WORD_COLUMNS])
     ks = plan.key_stage
-    own = [_neutral(plan.title), _neutral(plan.school), _neutral(plan.notes), _neutral(ks.name),
-           "; ".join(map(str, ks.year_groups)), _neutral(ks.school_year), SCHEMA_VERSION]
+    own = [
+        _neutral(plan.title),
+        _neutral(plan.school),
+        _neutral(plan.notes),
+        _neutral(ks.name),
+        "; ".join(map(str, ks.year_groups)),
+        _neutral(ks.school_year),
+        SCHEMA_VERSION,
+    ]
     labels = subjects()
-    rows = [[e.id, _neutral(e.title), "; ".join(labels[s] for s in e.subjects),
-             "; ".join(map(str, e.year_groups)) or TEACHERS, terms()[e.term], e.half_term,
-             stages()[e.stage], kinds()[e.kind], YES if e.careers_linked else NO,
-             _neutral(e.lead), _neutral(e.partner), _neutral(e.notes)] for e in plan.events]
+    rows = [
+        [
+            e.id,
+            _neutral(e.title),
+            "; ".join(labels[s] for s in e.subjects),
+            "; ".join(map(str, e.year_groups)) or TEACHERS,
+            terms()[e.term],
+            e.half_term,
+            stages()[e.stage],
+            kinds()[e.kind],
+            YES if e.careers_linked else NO,
+            _neutral(e.lead),
+            _neutral(e.partner),
+            _neutral(e.notes),
+        ]
+        for e in plan.events
+    ]
     for row in rows or [[""] * len(WORD_COLUMNS)]:
         writer.writerow([*row, *own])
     return out.getvalue()
@@ -249,15 +368,19 @@ def _name(text: str) -> str:
 
 #: Every way a column may be named (its code, its words) -> its code; plan fields as ``plan:``.
 _COLUMN_NAMES: dict[str, str] = {
-    **{_name(c): c for c in CSV_COLUMNS}, **{_name(w): c for w, c in WORD_COLUMNS.items()},
-    **{_name(w): f"plan:{f}" for w, f in PLAN_WORD_COLUMNS.items()}}
+    **{_name(c): c for c in CSV_COLUMNS},
+    **{_name(w): c for w, c in WORD_COLUMNS.items()},
+    **{_name(w): f"plan:{f}" for w, f in PLAN_WORD_COLUMNS.items()},
+}
 
 
 def _codes(cell: str, vocabulary: dict[str, str]) -> list[str]:
     """``Science; Maths`` or ``science;maths`` -> ``["science", "maths"]``; an unknown
     value is kept as written, for the event's own check to name."""
-    by_name = {**{_name(label): key for key, label in vocabulary.items()},
-               **{_name(key): key for key in vocabulary}}
+    by_name = {
+        **{_name(label): key for key, label in vocabulary.items()},
+        **{_name(key): key for key in vocabulary},
+    }
     return [by_name.get(_name(part), part.strip()) for part in _split(cell)]
 
 
@@ -288,8 +411,11 @@ def _csv_event(row: dict, line: int, name: str) -> tuple[Event | None, list[Prob
         try:
             years.append(int(part))
         except ValueError:
-            bad("year_groups", f"{part!r} is not a year.", "Write years as numbers joined "
-                "with ';', e.g. 7;9.")
+            bad(
+                "year_groups",
+                f"{part!r} is not a year.",
+                "Write years as numbers joined with ';', e.g. 7;9.",
+            )
     half = (row.get("half_term") or "").strip()
     try:
         half_term = int(half)
@@ -303,11 +429,14 @@ def _csv_event(row: dict, line: int, name: str) -> tuple[Event | None, list[Prob
         "id": (row.get("id") or "").strip() or new_id(),
         "title": _unneutral(row.get("title") or ""),
         "subjects": tuple(_split(row.get("subjects") or "")),
-        "year_groups": tuple(years), "term": (row.get("term") or "").strip().lower(),
-        "half_term": half_term, "stage": (row.get("stage") or "").strip().lower() or "middle",
+        "year_groups": tuple(years),
+        "term": (row.get("term") or "").strip().lower(),
+        "half_term": half_term,
+        "stage": (row.get("stage") or "").strip().lower() or "middle",
         "kind": (row.get("kind") or "").strip().lower() or "lesson",
         "careers_linked": careers in (YES, "true", "y", "1"),
-        "lead": _unneutral(row.get("lead") or ""), "partner": _unneutral(row.get("partner") or ""),
+        "lead": _unneutral(row.get("lead") or ""),
+        "partner": _unneutral(row.get("partner") or ""),
         "notes": _unneutral((row.get("notes") or "").replace("\r\n", "\n")),
     }
     if problems:
@@ -329,8 +458,13 @@ def csv_text_lines(text: str | bytes, name: str, error: type[SurveyDataError]) -
             try:
                 text = text.decode("cp1252")
             except UnicodeDecodeError as bad:
-                raise error(Problem(name, f"is not text (byte {bad.start}).",
-                                    "Save it from the spreadsheet as CSV UTF-8.")) from None
+                raise error(
+                    Problem(
+                        name,
+                        f"is not text (byte {bad.start}).",
+                        "Save it from the spreadsheet as CSV UTF-8.",
+                    )
+                ) from None
     return text.lstrip("\ufeff").splitlines(keepends=True)
 
 
@@ -348,23 +482,35 @@ def read_header(lines: list[str], name: str, fields) -> tuple[dict, list[Problem
         key, sep, value = line[1:].partition(":")
         key = key.strip()
         if not sep or key not in fields:
-            problems.append(Problem(name, f"line {i + 1} ({line.strip()[:40]!r}) is not "
-                                    f"'# name: value' with a name from {', '.join(fields)}.",
-                                    "Correct or delete the line."))
+            problems.append(
+                Problem(
+                    name,
+                    f"line {i + 1} ({line.strip()[:40]!r}) is not "
+                    f"'# name: value' with a name from {', '.join(fields)}.",
+                    "Correct or delete the line.",
+                )
+            )
             continue
         try:
             meta[key] = json.loads(value)
         except json.JSONDecodeError:
-            problems.append(Problem(name, f"line {i + 1}: the value of {key} is not JSON.",
-                                    'Write text in double quotes, e.g. # school: "Bradfield".'))
+            problems.append(
+                Problem(
+                    name,
+                    f"line {i + 1}: the value of {key} is not JSON.",
+                    'Write text in double quotes, e.g. # school: "Bradfield".',
+                )
+            )
     return meta, problems, n_meta
 
 
 def _plan_fields(own: dict[str, str], name: str, line: int) -> tuple[dict, list[Problem]]:
     """The plan's fields of a row in words, as the ``#`` lines of the earlier CSV give them."""
-    meta: dict = {"school": _unneutral(own.get("school", "")),
-                  "title": _unneutral(own.get("title", "")),
-                  "notes": _unneutral(own.get("notes", "").replace("\r\n", "\n"))}
+    meta: dict = {
+        "school": _unneutral(own.get("school", "")),
+        "title": _unneutral(own.get("title", "")),
+        "notes": _unneutral(own.get("notes", "").replace("\r\n", "\n")),
+    }
     problems = []
     version = own.get("schema_version", "").strip()
     if version:
@@ -372,14 +518,23 @@ def _plan_fields(own: dict[str, str], name: str, line: int) -> tuple[dict, list[
     try:
         years = [int(y) for y in _split(own.get("year_groups", "").replace(",", ";"))]
     except ValueError:
-        problems.append(Problem(name, f"'{own.get('year_groups')}' is not a list of years.",
-                                "Write the key stage's years as numbers, e.g. 7; 8; 9.",
-                                column="Key stage years", rows=(line,), n_rows=1))
+        problems.append(
+            Problem(
+                name,
+                f"'{own.get('year_groups')}' is not a list of years.",
+                "Write the key stage's years as numbers, e.g. 7; 8; 9.",
+                column="Key stage years",
+                rows=(line,),
+                n_rows=1,
+            )
+        )
         years = []
     if years:
-        meta["key_stage"] = {"name": _unneutral(own.get("name", "")) or "Key Stage 3",
-                             "year_groups": years,
-                             "school_year": _unneutral(own.get("school_year", ""))}
+        meta["key_stage"] = {
+            "name": _unneutral(own.get("name", "")) or "Key Stage 3",
+            "year_groups": years,
+            "school_year": _unneutral(own.get("school_year", "")),
+        }
     return meta, problems
 
 
@@ -404,14 +559,22 @@ def plan_from_csv(text: str | bytes, name: str = "the plan file") -> Plan:
     unknown = [w for w, c in zip(written, header) if c == w and c not in CSV_COLUMNS]
     if not header or missing:
         named = {c: w for w, c in WORD_COLUMNS.items()}
-        problems.append(Problem(name, f"has no column(s) "
-                                f"{', '.join(named[c] for c in (missing or CSV_REQUIRED))}.",
-                                f"Give a header row with {words}."))
+        problems.append(
+            Problem(
+                name,
+                f"has no column(s) {', '.join(named[c] for c in (missing or CSV_REQUIRED))}.",
+                f"Give a header row with {words}.",
+            )
+        )
         raise PlanFileError(problems)
     if unknown:
-        problems.append(Problem(name, f"has column(s) {', '.join(unknown)} that a plan does "
-                                "not have.", f"Use only {words} and the plan's "
-                                f"{', '.join(PLAN_WORD_COLUMNS)}."))
+        problems.append(
+            Problem(
+                name,
+                f"has column(s) {', '.join(unknown)} that a plan does not have.",
+                f"Use only {words} and the plan's {', '.join(PLAN_WORD_COLUMNS)}.",
+            )
+        )
     reader.fieldnames = header
     events: list[Event] = []
     placed: list[tuple[Event, str, int]] = []
@@ -420,9 +583,15 @@ def plan_from_csv(text: str | bytes, name: str = "the plan file") -> Plan:
         line = n_meta + reader.line_num
         first_line = line - (row.get("notes") or "").count("\n") if row else line
         if None in row:
-            problems.append(Problem(name, f"has {len(row[None])} more cell(s) than the header.",
-                                    "Remove the extra cells or quote text that holds commas.",
-                                    rows=(first_line,), n_rows=1))
+            problems.append(
+                Problem(
+                    name,
+                    f"has {len(row[None])} more cell(s) than the header.",
+                    "Remove the extra cells or quote text that holds commas.",
+                    rows=(first_line,),
+                    n_rows=1,
+                )
+            )
             continue
         own = {k[5:]: (v or "") for k, v in row.items() if k.startswith("plan:")}
         if any(v.strip() for v in own.values()) and not meta:
@@ -444,43 +613,72 @@ def plan_from_csv(text: str | bytes, name: str = "the plan file") -> Plan:
     key_stage = None
     if isinstance(ks, dict):
         try:
-            key_stage = KeyStage(**{k: (tuple(v) if isinstance(v, list) else v)
-                                    for k, v in ks.items()})
+            key_stage = KeyStage(
+                **{k: (tuple(v) if isinstance(v, list) else v) for k, v in ks.items()}
+            )
         except (PlanValueError, TypeError) as error:
-            what = error.problems if isinstance(error, PlanValueError) else [
-                FieldProblem("key_stage", "has fields a key stage does not have.",
-                             "Give name, year_groups and school_year.")]
-            problems += [Problem(name, f"the key_stage line, field '{p.field}': {p.what}", p.todo)
-                         for p in what]
+            what = (
+                error.problems
+                if isinstance(error, PlanValueError)
+                else [
+                    FieldProblem(
+                        "key_stage",
+                        "has fields a key stage does not have.",
+                        "Give name, year_groups and school_year.",
+                    )
+                ]
+            )
+            problems += [
+                Problem(name, f"the key_stage line, field '{p.field}': {p.what}", p.todo)
+                for p in what
+            ]
     elif ks is not None:
-        problems.append(Problem(name, "the key_stage line is not a set of fields.",
-                                'Write e.g. # key_stage: {"name": "Key Stage 3", '
-                                '"year_groups": [7, 8, 9], "school_year": ""}.'))
+        problems.append(
+            Problem(
+                name,
+                "the key_stage line is not a set of fields.",
+                'Write e.g. # key_stage: {"name": "Key Stage 3", '
+                '"year_groups": [7, 8, 9], "school_year": ""}.',
+            )
+        )
     else:
         years = sorted({y for e in events for y in e.year_groups})
-        span = (7, 8, 9) if not years or (years[0] >= 7 and years[-1] <= 9) else tuple(
-            range(years[0], years[-1] + 1))
+        span = (
+            (7, 8, 9)
+            if not years or (years[0] >= 7 and years[-1] <= 9)
+            else tuple(range(years[0], years[-1] + 1))
+        )
         try:
             key_stage = KeyStage(year_groups=span)
         except PlanValueError:
-            problems.append(Problem(name, f"its events are for years {years}, which are not "
-                                    "two or three consecutive years.",
-                                    "Add a 'Key stage years' column, or correct the year "
-                                    "groups."))
+            problems.append(
+                Problem(
+                    name,
+                    f"its events are for years {years}, which are not "
+                    "two or three consecutive years.",
+                    "Add a 'Key stage years' column, or correct the year groups.",
+                )
+            )
     problems += _fit_problems(placed, key_stage, name)
     if problems:  # each column named as the file names it (its words, or its code)
         as_written = dict(zip(header, written))
-        raise PlanFileError([replace(p, column=as_written.get(p.column, p.column))
-                             for p in problems])
+        raise PlanFileError(
+            [replace(p, column=as_written.get(p.column, p.column)) for p in problems]
+        )
     try:
-        return Plan(key_stage=key_stage, events=tuple(events),
-                    school=meta.get("school", ""), title=meta.get("title", "STEM plan"),
-                    notes=meta.get("notes", ""))
+        return Plan(
+            key_stage=key_stage,
+            events=tuple(events),
+            school=meta.get("school", ""),
+            title=meta.get("title", "STEM plan"),
+            notes=meta.get("notes", ""),
+        )
     except PlanValueError as error:
         raise PlanFileError(_value_problems(error, name, "plan")) from None
 
 
 # ------------------------------------------------------------------ any file
+
 
 def read_plan(content: bytes | str, name: str) -> Plan:
     """Read a plan from a file's content, JSON or CSV by its name's extension.
@@ -495,9 +693,13 @@ def read_plan(content: bytes | str, name: str) -> Plan:
         return plan_from_json(content, name)
     if suffix == ".csv":
         return plan_from_csv(content, name)
-    raise PlanFileError(Problem(name, "is neither a .json nor a .csv plan.",
-                                "Open a plan saved by the planner (.json) or a .csv with one "
-                                "row per event."))
+    raise PlanFileError(
+        Problem(
+            name,
+            "is neither a .json nor a .csv plan.",
+            "Open a plan saved by the planner (.json) or a .csv with one row per event.",
+        )
+    )
 
 
 def load_plan(path: str | Path) -> Plan:
@@ -506,8 +708,13 @@ def load_plan(path: str | Path) -> Plan:
     try:
         content = path.read_bytes()
     except OSError as error:
-        raise PlanFileError(Problem(path.name, f"cannot be read ({error.strerror}).",
-                                    "Check the path and that the file can be read.")) from None
+        raise PlanFileError(
+            Problem(
+                path.name,
+                f"cannot be read ({error.strerror}).",
+                "Check the path and that the file can be read.",
+            )
+        ) from None
     return read_plan(content, path.name)
 
 

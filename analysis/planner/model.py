@@ -129,28 +129,43 @@ class PlanValueError(ValueError):
         super().__init__(lead + "; ".join(str(p) for p in self.problems))
 
 
-def _text(value: Any, name: str, problems: list, *, required: bool = False,
-          multiline: bool = False, limit: int = MAX_TEXT) -> str:
+def _text(
+    value: Any,
+    name: str,
+    problems: list,
+    *,
+    required: bool = False,
+    multiline: bool = False,
+    limit: int = MAX_TEXT,
+) -> str:
     """``value`` as stripped text, or a problem noted (and ``""`` returned)."""
     if value is None:
         value = ""
     if not isinstance(value, str):
-        problems.append(FieldProblem(name, f"must be text, not {type(value).__name__}.",
-                                     "Write it as text."))
+        problems.append(
+            FieldProblem(name, f"must be text, not {type(value).__name__}.", "Write it as text.")
+        )
         return ""
     value = value.strip()
     allowed = {"\n"} if multiline else set()
     bad = [c for c in value if unicodedata.category(c) in ("Cc", "Cs") and c not in allowed]
     if bad:
-        problems.append(FieldProblem(
-            name, f"holds control characters ({', '.join(repr(c) for c in sorted(set(bad)))}).",
-            "Use plain text" + ("." if multiline else " on one line.")))
+        problems.append(
+            FieldProblem(
+                name,
+                f"holds control characters ({', '.join(repr(c) for c in sorted(set(bad)))}).",
+                "Use plain text" + ("." if multiline else " on one line."),
+            )
+        )
         return ""
     if required and not value:
         problems.append(FieldProblem(name, "is empty.", "Give it a short name."))
     if len(value) > limit:
-        problems.append(FieldProblem(name, f"is {len(value)} characters long.",
-                                     f"Keep it to {limit} characters."))
+        problems.append(
+            FieldProblem(
+                name, f"is {len(value)} characters long.", f"Keep it to {limit} characters."
+            )
+        )
     return value
 
 
@@ -177,24 +192,46 @@ class KeyStage:
         problems: list[FieldProblem] = []
         years = self.year_groups
         if isinstance(years, (str, bytes)) or not isinstance(years, Iterable):
-            problems.append(FieldProblem("year_groups", f"{years!r} is not a list of years.",
-                                         "Give two or three consecutive years, e.g. 7, 8, 9."))
+            problems.append(
+                FieldProblem(
+                    "year_groups",
+                    f"{years!r} is not a list of years.",
+                    "Give two or three consecutive years, e.g. 7, 8, 9.",
+                )
+            )
             years = ()
         else:
             years = tuple(years)
             if not all(isinstance(y, int) and not isinstance(y, bool) for y in years):
-                problems.append(FieldProblem("year_groups", f"{list(years)} are not all whole "
-                                             "numbers.", "Give years as numbers, e.g. 7, 8, 9."))
+                problems.append(
+                    FieldProblem(
+                        "year_groups",
+                        f"{list(years)} are not all whole numbers.",
+                        "Give years as numbers, e.g. 7, 8, 9.",
+                    )
+                )
                 years = ()
         consecutive = bool(years) and list(years) == list(range(years[0], years[0] + len(years)))
-        if years and (len(years) not in (2, 3) or not consecutive
-                      or years[0] not in YEAR_RANGE or years[-1] not in YEAR_RANGE):
-            problems.append(FieldProblem(
-                "year_groups", f"{list(years)} is not two or three consecutive years from "
-                f"{YEAR_RANGE[0]} to {YEAR_RANGE[-1]}.", "Give e.g. 7, 8, 9 or 7, 8."))
+        if years and (
+            len(years) not in (2, 3)
+            or not consecutive
+            or years[0] not in YEAR_RANGE
+            or years[-1] not in YEAR_RANGE
+        ):
+            problems.append(
+                FieldProblem(
+                    "year_groups",
+                    f"{list(years)} is not two or three consecutive years from "
+                    f"{YEAR_RANGE[0]} to {YEAR_RANGE[-1]}.",
+                    "Give e.g. 7, 8, 9 or 7, 8.",
+                )
+            )
         elif not years and not problems:
-            problems.append(FieldProblem("year_groups", "is empty.",
-                                         "Give two or three consecutive years, e.g. 7, 8, 9."))
+            problems.append(
+                FieldProblem(
+                    "year_groups", "is empty.", "Give two or three consecutive years, e.g. 7, 8, 9."
+                )
+            )
         name = _text(self.name, "name", problems, required=True, limit=MAX_TITLE)
         school_year = _text(self.school_year, "school_year", problems, limit=40)
         if problems:
@@ -204,8 +241,11 @@ class KeyStage:
         object.__setattr__(self, "school_year", school_year)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "year_groups": list(self.year_groups),
-                "school_year": self.school_year}
+        return {
+            "name": self.name,
+            "year_groups": list(self.year_groups),
+            "school_year": self.school_year,
+        }
 
 
 def new_id() -> str:
@@ -271,65 +311,123 @@ class Event:
         unknown = [s for s in chosen if s not in subjects()]
         if unknown:
             verb = "is not a subject" if len(unknown) == 1 else "are not subjects"
-            problems.append(FieldProblem("subjects", f"{', '.join(map(repr, unknown))} {verb} "
-                                         "the planner knows.", f"Use {', '.join(subjects())}."))
+            problems.append(
+                FieldProblem(
+                    "subjects",
+                    f"{', '.join(map(repr, unknown))} {verb} the planner knows.",
+                    f"Use {', '.join(subjects())}.",
+                )
+            )
         elif not chosen:
-            problems.append(FieldProblem("subjects", "none chosen.",
-                                         "Choose at least one subject."))
+            problems.append(
+                FieldProblem("subjects", "none chosen.", "Choose at least one subject.")
+            )
         elif len(set(chosen)) != len(chosen):
-            problems.append(FieldProblem("subjects", "a subject is given twice.",
-                                         "Give each subject once."))
+            problems.append(
+                FieldProblem("subjects", "a subject is given twice.", "Give each subject once.")
+            )
         order = list(subjects())
         chosen = tuple(sorted(set(chosen), key=lambda s: order.index(s) if s in order else 0))
         kind = self.kind
         if kind not in kinds():
-            problems.append(FieldProblem("kind", f"{kind!r} is not a kind of event the planner "
-                                         "knows.", f"Use one of {', '.join(kinds())}."))
+            problems.append(
+                FieldProblem(
+                    "kind",
+                    f"{kind!r} is not a kind of event the planner knows.",
+                    f"Use one of {', '.join(kinds())}.",
+                )
+            )
         years = self.year_groups
         if isinstance(years, (str, bytes)) or not isinstance(years, Iterable):
             years = (years,)
         years = tuple(years)
         if not all(isinstance(y, int) and not isinstance(y, bool) for y in years):
-            problems.append(FieldProblem("year_groups", f"{list(years)} are not all whole numbers.",
-                                         "Give years as numbers, e.g. 7; 9."))
+            problems.append(
+                FieldProblem(
+                    "year_groups",
+                    f"{list(years)} are not all whole numbers.",
+                    "Give years as numbers, e.g. 7; 9.",
+                )
+            )
             years = ()
         elif len(set(years)) != len(years):
-            problems.append(FieldProblem("year_groups", "a year is given twice.",
-                                         "Give each year once."))
+            problems.append(
+                FieldProblem("year_groups", "a year is given twice.", "Give each year once.")
+            )
         years = tuple(sorted(set(years)))
         if kind in teacher_kinds() and years:
-            problems.append(FieldProblem("year_groups", f"a {kinds()[kind].lower()} event is for "
-                                         "teachers, so it has no year group.",
-                                         "Leave the year groups empty."))
-        elif kind in kinds() and kind not in teacher_kinds() and not years and not any(
-                p.field == "year_groups" for p in problems):
-            problems.append(FieldProblem("year_groups", "none chosen.",
-                                         "Choose the year groups the event is for."))
+            problems.append(
+                FieldProblem(
+                    "year_groups",
+                    f"a {kinds()[kind].lower()} event is for teachers, so it has no year group.",
+                    "Leave the year groups empty.",
+                )
+            )
+        elif (
+            kind in kinds()
+            and kind not in teacher_kinds()
+            and not years
+            and not any(p.field == "year_groups" for p in problems)
+        ):
+            problems.append(
+                FieldProblem(
+                    "year_groups", "none chosen.", "Choose the year groups the event is for."
+                )
+            )
         if self.term not in terms():
-            problems.append(FieldProblem("term", f"{self.term!r} is not a term.",
-                                         f"Use {', '.join(terms())}."))
+            problems.append(
+                FieldProblem("term", f"{self.term!r} is not a term.", f"Use {', '.join(terms())}.")
+            )
         if self.half_term not in HALF_TERMS or isinstance(self.half_term, bool):
-            problems.append(FieldProblem("half_term", f"{self.half_term!r} is not a half-term.",
-                                         "Use 1 (first half) or 2 (second half)."))
+            problems.append(
+                FieldProblem(
+                    "half_term",
+                    f"{self.half_term!r} is not a half-term.",
+                    "Use 1 (first half) or 2 (second half).",
+                )
+            )
         if self.stage not in stages():
-            problems.append(FieldProblem("stage", f"{self.stage!r} is not a stage of the term.",
-                                         f"Use {', '.join(stages())}."))
+            problems.append(
+                FieldProblem(
+                    "stage",
+                    f"{self.stage!r} is not a stage of the term.",
+                    f"Use {', '.join(stages())}.",
+                )
+            )
         if not isinstance(self.careers_linked, bool):
-            problems.append(FieldProblem("careers_linked", f"{self.careers_linked!r} is not "
-                                         "yes or no.", "Use true or false."))
+            problems.append(
+                FieldProblem(
+                    "careers_linked",
+                    f"{self.careers_linked!r} is not yes or no.",
+                    "Use true or false.",
+                )
+            )
         lead = _text(self.lead, "lead", problems, limit=MAX_TITLE)
         partner = _text(self.partner, "partner", problems, limit=MAX_TITLE)
         notes = _text(self.notes, "notes", problems, multiline=True)
         event_id = self.id
-        if not isinstance(event_id, str) or not event_id.strip() or any(
-                not (c.isalnum() or c in "-_") for c in event_id):
-            problems.append(FieldProblem("id", f"{event_id!r} is not a usable id.",
-                                         "Use letters, digits, - or _ (or leave it out to "
-                                         "get a new one)."))
+        if (
+            not isinstance(event_id, str)
+            or not event_id.strip()
+            or any(not (c.isalnum() or c in "-_") for c in event_id)
+        ):
+            problems.append(
+                FieldProblem(
+                    "id",
+                    f"{event_id!r} is not a usable id.",
+                    "Use letters, digits, - or _ (or leave it out to get a new one).",
+                )
+            )
         if problems:
             raise PlanValueError(problems, f"event {title!r}" if title else "event")
-        for name, value in (("title", title), ("subjects", chosen), ("year_groups", years),
-                            ("lead", lead), ("partner", partner), ("notes", notes)):
+        for name, value in (
+            ("title", title),
+            ("subjects", chosen),
+            ("year_groups", years),
+            ("lead", lead),
+            ("partner", partner),
+            ("notes", notes),
+        ):
             object.__setattr__(self, name, value)
 
     @property
@@ -340,8 +438,9 @@ class Event:
     @property
     def slots(self) -> tuple[int, ...]:
         """The stage slots (0-17, autumn 1 early first) the event takes."""
-        first = (list(terms()).index(self.term) * len(HALF_TERMS)
-                 + HALF_TERMS.index(self.half_term)) * STAGES_IN_HALF_TERM
+        first = (
+            list(terms()).index(self.term) * len(HALF_TERMS) + HALF_TERMS.index(self.half_term)
+        ) * STAGES_IN_HALF_TERM
         if self.stage == "throughout":
             return tuple(range(first, first + STAGES_IN_HALF_TERM))
         return (first + list(stages()).index(self.stage),)
@@ -352,26 +451,56 @@ class Event:
         return f"{terms()[self.term]} {self.half_term}, {stages()[self.stage]}"
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "title": self.title, "subjects": list(self.subjects),
-                "year_groups": list(self.year_groups), "term": self.term,
-                "half_term": self.half_term, "stage": self.stage, "kind": self.kind,
-                "careers_linked": self.careers_linked, "lead": self.lead,
-                "partner": self.partner, "notes": self.notes}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "subjects": list(self.subjects),
+            "year_groups": list(self.year_groups),
+            "term": self.term,
+            "half_term": self.half_term,
+            "stage": self.stage,
+            "kind": self.kind,
+            "careers_linked": self.careers_linked,
+            "lead": self.lead,
+            "partner": self.partner,
+            "notes": self.notes,
+        }
 
     @classmethod
     def from_dict(cls, values: dict) -> "Event":
         """An event from a dict of its fields (as :meth:`to_dict` writes)."""
-        known = {"id", "title", "subjects", "year_groups", "term", "half_term", "stage",
-                 "kind", "careers_linked", "lead", "partner", "notes"}
+        known = {
+            "id",
+            "title",
+            "subjects",
+            "year_groups",
+            "term",
+            "half_term",
+            "stage",
+            "kind",
+            "careers_linked",
+            "lead",
+            "partner",
+            "notes",
+        }
         unknown = sorted(set(values) - known)
         if unknown:
-            raise PlanValueError(FieldProblem(", ".join(unknown), "is not a field of an event.",
-                                              f"Use only {', '.join(sorted(known))}."))
+            raise PlanValueError(
+                FieldProblem(
+                    ", ".join(unknown),
+                    "is not a field of an event.",
+                    f"Use only {', '.join(sorted(known))}.",
+                )
+            )
         missing = [k for k in ("title", "subjects", "term", "half_term") if k not in values]
         if missing:
-            raise PlanValueError(FieldProblem(", ".join(missing), "missing.",
-                                              "Give every event a title, subjects, term and "
-                                              "half-term."))
+            raise PlanValueError(
+                FieldProblem(
+                    ", ".join(missing),
+                    "missing.",
+                    "Give every event a title, subjects, term and half-term.",
+                )
+            )
         values = dict(values)
         if not values.get("id"):
             values["id"] = new_id()
@@ -405,29 +534,39 @@ class Plan:
     def __post_init__(self):
         problems: list[FieldProblem] = []
         if not isinstance(self.key_stage, KeyStage):
-            problems.append(FieldProblem("key_stage", "is not a key stage.",
-                                         "Give the key stage's year groups."))
+            problems.append(
+                FieldProblem(
+                    "key_stage", "is not a key stage.", "Give the key stage's year groups."
+                )
+            )
         events = tuple(self.events)
         if not all(isinstance(e, Event) for e in events):
-            problems.append(FieldProblem("events", "holds something that is not an event.",
-                                         "Give events only."))
+            problems.append(
+                FieldProblem("events", "holds something that is not an event.", "Give events only.")
+            )
         else:
             seen: dict[str, int] = {}
             for i, event in enumerate(events, start=1):
                 if event.id in seen:
-                    problems.append(FieldProblem(
-                        f"event {i} ({event.title!r}), id",
-                        f"{event.id!r} is also the id of event {seen[event.id]}.",
-                        "Give every event its own id (or leave ids out)."))
+                    problems.append(
+                        FieldProblem(
+                            f"event {i} ({event.title!r}), id",
+                            f"{event.id!r} is also the id of event {seen[event.id]}.",
+                            "Give every event its own id (or leave ids out).",
+                        )
+                    )
                 seen.setdefault(event.id, i)
                 if isinstance(self.key_stage, KeyStage):
                     outside = [y for y in event.year_groups if y not in self.key_stage.year_groups]
                     if outside:
-                        problems.append(FieldProblem(
-                            f"event {i} ({event.title!r}), year_groups",
-                            f"year {', '.join(map(str, outside))} is not in the key stage "
-                            f"(years {', '.join(map(str, self.key_stage.year_groups))}).",
-                            "Change the event's year groups or the key stage."))
+                        problems.append(
+                            FieldProblem(
+                                f"event {i} ({event.title!r}), year_groups",
+                                f"year {', '.join(map(str, outside))} is not in the key stage "
+                                f"(years {', '.join(map(str, self.key_stage.year_groups))}).",
+                                "Change the event's year groups or the key stage.",
+                            )
+                        )
         school = _text(self.school, "school", problems, limit=MAX_TITLE)
         title = _text(self.title, "title", problems, limit=MAX_TITLE)
         notes = _text(self.notes, "notes", problems, multiline=True, limit=4 * MAX_TEXT)
@@ -475,6 +614,10 @@ class Plan:
         return replace(self, key_stage=key_stage)
 
     def to_dict(self) -> dict:
-        return {"school": self.school, "title": self.title, "notes": self.notes,
-                "key_stage": self.key_stage.to_dict(),
-                "events": [e.to_dict() for e in self.events]}
+        return {
+            "school": self.school,
+            "title": self.title,
+            "notes": self.notes,
+            "key_stage": self.key_stage.to_dict(),
+            "events": [e.to_dict() for e in self.events],
+        }

@@ -18,12 +18,18 @@ from dashboards.server import HOME, VoilaServer
 
 ARTEFACTS = Path(__file__).resolve().parents[1] / "artefacts"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 #: axe-core (npm), installed by ``scripts/test`` (``ensure_axe`` in ``scripts/setup-env.sh``).
-AXE_JS = Path(os.environ.get("KS3_AXE_JS", "")
-              or Path(sys.prefix) / "npm" / "node_modules" / "axe-core" / "axe.min.js")
+AXE_JS = Path(
+    os.environ.get("KS3_AXE_JS", "")
+    or Path(sys.prefix) / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+)
 #: axe-core's impacts that fail a test: WCAG 2.2 AA violations a reader cannot work round.
 AXE_FAILING = ("critical", "serious")
 #: Plenty for a page to execute and draw its chart on a shared 2-core machine.
@@ -41,9 +47,12 @@ def pytest_collection_modifyitems(items):
 def chromium_path() -> str:
     path = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     if not Path(path).exists():
-        pytest.fail(f"Chromium is not at {path}. Install it with `apt-get install chromium` "
-                    "(Debian/Ubuntu), or set CHROMIUM to the path of a Chromium binary. "
-                    "Do not run `playwright install`.", pytrace=False)
+        pytest.fail(
+            f"Chromium is not at {path}. Install it with `apt-get install chromium` "
+            "(Debian/Ubuntu), or set CHROMIUM to the path of a Chromium binary. "
+            "Do not run `playwright install`.",
+            pytrace=False,
+        )
     return path
 
 
@@ -52,8 +61,9 @@ def browser(chromium_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path,
-                                              args=CHROMIUM_ARGS, headless=True)
+        chromium = playwright.chromium.launch(
+            executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True
+        )
         yield chromium
         chromium.close()
 
@@ -160,15 +170,24 @@ def axe_findings(page) -> list[dict]:
     WCAG 2.0-2.2 A/AA and axe's best practices, as ``{"rule", "impact", "help",
     "elements"}`` (the CSS selectors of the elements at fault)."""
     if not AXE_JS.exists():
-        pytest.fail(f"axe-core is not at {AXE_JS}. `scripts/test` installs it (npm install "
-                    f"--prefix {Path(sys.prefix) / 'npm'} axe-core@VERSION, the version in "
-                    "scripts/setup-env.sh), or set KS3_AXE_JS to an axe.min.js.", pytrace=False)
+        pytest.fail(
+            f"axe-core is not at {AXE_JS}. `scripts/test` installs it (npm install "
+            f"--prefix {Path(sys.prefix) / 'npm'} axe-core@VERSION, the version in "
+            "scripts/setup-env.sh), or set KS3_AXE_JS to an axe.min.js.",
+            pytrace=False,
+        )
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
     result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [{"rule": v["id"], "impact": v["impact"], "help": v["help"],
-             "elements": [" ".join(map(str, n["target"])) for n in v["nodes"]]}
-            for v in result["violations"]]
+    return [
+        {
+            "rule": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "elements": [" ".join(map(str, n["target"])) for n in v["nodes"]],
+        }
+        for v in result["violations"]
+    ]
 
 
 def assert_accessible(page, where: str) -> list[dict]:
@@ -177,8 +196,8 @@ def assert_accessible(page, where: str) -> list[dict]:
     findings = axe_findings(page)
     bad = [f for f in findings if f["impact"] in AXE_FAILING]
     assert not bad, f"{where}: " + "; ".join(
-        f"{f['impact']} {f['rule']} ({f['help']}) on {', '.join(f['elements'][:5])}"
-        for f in bad)
+        f"{f['impact']} {f['rule']} ({f['help']}) on {', '.join(f['elements'][:5])}" for f in bad
+    )
     return findings
 
 

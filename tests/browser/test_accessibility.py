@@ -16,9 +16,18 @@ import pytest
 from .conftest import assert_accessible, open_dashboard, wait_for_chart
 
 #: Every page of the research server (``scripts/start``).
-RESEARCH_PAGES = ("index.ipynb", "subjects.ipynb", "careers.ipynb", "enrichment.ipynb",
-                  "gender_gaps.ipynb", "waves.ipynb", "related.ipynb", "my_school.ipynb",
-                  "planner.ipynb", "manager.ipynb")
+RESEARCH_PAGES = (
+    "index.ipynb",
+    "subjects.ipynb",
+    "careers.ipynb",
+    "enrichment.ipynb",
+    "gender_gaps.ipynb",
+    "waves.ipynb",
+    "related.ipynb",
+    "my_school.ipynb",
+    "planner.ipynb",
+    "manager.ipynb",
+)
 #: Pages without a chart.
 NO_CHART = ("index.ipynb",)
 OPEN_DETAILS_JS = "() => document.querySelectorAll('details').forEach(d => { d.open = true; })"
@@ -53,7 +62,8 @@ def assert_focus_visible(page, where: str, stops: int = 60) -> int:
         seen += 1
         contrast = 1.05 / (_luminance(focused["colour"]) + 0.05)
         assert focused["style"] != "none" and focused["width"] >= 2 and contrast >= 3, (
-            f"{where}: no visible focus indicator on {focused['what']!r}: {focused}")
+            f"{where}: no visible focus indicator on {focused['what']!r}: {focused}"
+        )
     return seen
 
 
@@ -100,7 +110,8 @@ def test_static_site_pages_pass_axe(page):
     wait_for_chart(page)
     page.select_option("#chart-1-choice-3", label="Girls")  # gender
     page.wait_for_function(
-        "() => document.querySelector('#chart-1 .plot').layout.title.text.includes('Girls')")
+        "() => document.querySelector('#chart-1 .plot').layout.title.text.includes('Girls')"
+    )
     shown = page.locator("#chart-1 .chart-text:not([hidden])")
     assert shown.count() == 1
     assert "Girls" in shown.locator("caption").text_content()  # in the closed <details>

@@ -59,8 +59,7 @@ def assert_charts_follow_their_container(page) -> None:
         assert chart["container"] >= 0.6 * VIEWPORT["width"], chart
 
 
-@pytest.mark.parametrize("notebook", ["subjects.ipynb", "gender_gaps.ipynb",
-                                      "planner.ipynb"])
+@pytest.mark.parametrize("notebook", ["subjects.ipynb", "gender_gaps.ipynb", "planner.ipynb"])
 def test_live_charts_take_their_containers_width_when_it_comes_late(page, voila, notebook):
     page.set_viewport_size(VIEWPORT)
     page.add_init_script(LATE_WIDTH)
@@ -86,9 +85,10 @@ def test_static_site_chart_takes_its_containers_width_when_it_comes_late(page):
     # the page's column narrows with no window resize (a style, a side panel):
     # the charts follow it too
     page.evaluate("() => { document.querySelector('main').style.maxWidth = '800px'; }")
-    page.wait_for_function(FITTED_JS.replace("c.container > 600",
-                                             "c.container > 600 && c.container <= 800"),
-                           timeout=30_000)
+    page.wait_for_function(
+        FITTED_JS.replace("c.container > 600", "c.container > 600 && c.container <= 800"),
+        timeout=30_000,
+    )
 
 
 def test_charts_follow_a_viewport_made_narrow_then_wide(page, voila):
@@ -96,7 +96,8 @@ def test_charts_follow_a_viewport_made_narrow_then_wide(page, voila):
     page.set_viewport_size({"width": 700, "height": 900})
     open_dashboard(page, voila, "subjects.ipynb")
     wait_for_chart(page)
-    page.wait_for_function(FITTED_JS.replace("c.container > 600", "c.container > 300"),
-                           timeout=30_000)
+    page.wait_for_function(
+        FITTED_JS.replace("c.container > 600", "c.container > 300"), timeout=30_000
+    )
     page.set_viewport_size(VIEWPORT)
     page.wait_for_function(FITTED_JS, timeout=30_000)

@@ -48,7 +48,8 @@ def wait_for_charts(page, count: int) -> None:
     page.wait_for_function(
         f"""() => {{ const plots = document.querySelectorAll('.js-plotly-plot');
             return plots.length >= {count} && Array.from(plots).every(
-                p => p.querySelector('.scatterlayer .point')); }}""")
+                p => p.querySelector('.scatterlayer .point')); }}"""
+    )
 
 
 def charts_on_page(page) -> list[dict]:
@@ -77,7 +78,9 @@ def point(found: dict, item: str, role: str = "estimate") -> tuple[float, float,
 def wait_for_title(page, words: str) -> None:
     page.wait_for_function(
         "(words) => Array.from(document.querySelectorAll('.js-plotly-plot'))"
-        ".some(p => p.layout.title.text.includes(words))", arg=words)
+        ".some(p => p.layout.title.text.includes(words))",
+        arg=words,
+    )
 
 
 def share(t: pd.DataFrame, item: str) -> float:
@@ -91,7 +94,8 @@ def cluster_interval(y, x, school):
     """
     d = pd.DataFrame({"y": y, "x": x, "school": school}).dropna()
     fit = sm.OLS(d["y"], sm.add_constant(d[["x"]])).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(d["school"])[0]})
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(d["school"])[0]}
+    )
     n, g = len(d), d["school"].nunique()
     se = fit.bse["x"] / np.sqrt((n - 1) / (n - 2))
     half = dist.t.ppf(0.975, g - 1) * se
@@ -104,23 +108,29 @@ def test_gender_gaps_charts_show_the_samples_gaps(page, voila, sample_table):
     assert_no_code_or_traceback(page)
     text = page.inner_text("body")
     assert "per block" in text and "Benjamini-Hochberg" in text
-    gaps = chart(page, "Gender gap (boys − girls): STEM careers considered, wave 1 (2008), "
-                       "year 7")
-    cell = sample_table[(sample_table["wave"] == 1) & (sample_table["year_group"] == 7)
-                        & sample_table["gender"].isin(["boy", "girl"])]
+    gaps = chart(page, "Gender gap (boys − girls): STEM careers considered, wave 1 (2008), year 7")
+    cell = sample_table[
+        (sample_table["wave"] == 1)
+        & (sample_table["year_group"] == 7)
+        & sample_table["gender"].isin(["boy", "girl"])
+    ]
     boys, girls = cell[cell["gender"] == "boy"], cell[cell["gender"] == "girl"]
     shown, low, high = point(gaps, ENGINEERING)
-    assert shown == pytest.approx(100 * (share(boys, ENGINEERING) - share(girls, ENGINEERING)),
-                                  rel=1e-10)
-    expected = cluster_interval(cell[ENGINEERING].astype("float64").to_numpy(),
-                                (cell["gender"] == "boy").astype(float).to_numpy(),
-                                cell["school_id"].astype(str).to_numpy())
+    assert shown == pytest.approx(
+        100 * (share(boys, ENGINEERING) - share(girls, ENGINEERING)), rel=1e-10
+    )
+    expected = cluster_interval(
+        cell[ENGINEERING].astype("float64").to_numpy(),
+        (cell["gender"] == "boy").astype(float).to_numpy(),
+        cell["school_id"].astype(str).to_numpy(),
+    )
     assert (shown, low, high) == pytest.approx(expected, rel=1e-9)
     # the year 7 -> year 9 chart answers the issue's question for engineering
     years = chart(page, "year 7 and year 9: STEM careers considered, wave 1 (2008)")
     y9 = sample_table[(sample_table["wave"] == 1) & (sample_table["year_group"] == 9)]
-    gap9 = share(y9[y9["gender"] == "boy"], ENGINEERING) - share(y9[y9["gender"] == "girl"],
-                                                                   ENGINEERING)
+    gap9 = share(y9[y9["gender"] == "boy"], ENGINEERING) - share(
+        y9[y9["gender"] == "girl"], ENGINEERING
+    )
     assert point(years, ENGINEERING, "second")[0] == pytest.approx(100 * gap9, rel=1e-10)
 
 
@@ -136,14 +146,14 @@ def test_gender_gaps_controls_redraw_the_charts(page, voila, sample_table):
     other = cell[cell["ethnicity"] == "other_ethnic_group"]
     white = cell[cell["ethnicity"] == "white_british"]
     assert point(after, ENGINEERING)[0] == pytest.approx(
-        100 * (share(other, ENGINEERING) - share(white, ENGINEERING)), rel=1e-10)
+        100 * (share(other, ENGINEERING) - share(white, ENGINEERING)), rel=1e-10
+    )
     # a block with a hidden gap: written "c" on its row, nothing drawn there
     page.click("button:has-text('Boys − girls')")
     page.select_option("select", label="Favourite subjects")
     wait_for_title(page, "Gender gap (boys − girls): Favourite subjects, wave 1 (2008), year 7")
     favourites = chart(page, "Gender gap (boys − girls): Favourite subjects, wave 1")
-    hidden = [a for a in favourites["annotations"]
-              if a["name"] == "hidden:favourite_engineering"]
+    hidden = [a for a in favourites["annotations"] if a["name"] == "hidden:favourite_engineering"]
     assert [a["text"] for a in hidden] == ["<b>c</b>"]
     assert all("favourite_engineering" not in t["items"] for t in favourites["traces"])
     assert page.locator(".js-plotly-plot .annotation-text", has_text="c").count() >= 1
@@ -154,19 +164,24 @@ def test_waves_charts_show_changes_and_the_cohort(page, voila, sample_table):
     open_dashboard(page, voila, WAVES)
     wait_for_charts(page, 2)
     assert_no_code_or_traceback(page)
-    change = chart(page, "Change between waves, share yes or agreeing: STEM careers "
-                         "considered, year 7, all schools")
+    change = chart(
+        page,
+        "Change between waves, share yes or agreeing: STEM careers considered, year 7, all schools",
+    )
     y7 = sample_table[sample_table["year_group"] == 7]
-    first, second = share(y7[y7["wave"] == 1], ENGINEERING), share(y7[y7["wave"] == 2],
-                                                                   ENGINEERING)
+    first, second = share(y7[y7["wave"] == 1], ENGINEERING), share(y7[y7["wave"] == 2], ENGINEERING)
     assert point(change, ENGINEERING, "first")[0] == pytest.approx(100 * first, rel=1e-10)
     assert point(change, ENGINEERING, "second")[0] == pytest.approx(100 * second, rel=1e-10)
     cohort = chart(page, "Cohort, year 7 in 2008 and year 9 in 2010")
-    both = sample_table[((sample_table["wave"] == 1) & (sample_table["year_group"] == 7))
-                        | ((sample_table["wave"] == 2) & (sample_table["year_group"] == 9))]
-    expected = cluster_interval(both[ENGINEERING].astype("float64").to_numpy(),
-                                (both["wave"] == 2).astype(float).to_numpy(),
-                                both["school_id"].astype(str).to_numpy())
+    both = sample_table[
+        ((sample_table["wave"] == 1) & (sample_table["year_group"] == 7))
+        | ((sample_table["wave"] == 2) & (sample_table["year_group"] == 9))
+    ]
+    expected = cluster_interval(
+        both[ENGINEERING].astype("float64").to_numpy(),
+        (both["wave"] == 2).astype(float).to_numpy(),
+        both["school_id"].astype(str).to_numpy(),
+    )
     assert point(cohort, ENGINEERING) == pytest.approx(expected, rel=1e-9)
 
 
@@ -180,11 +195,11 @@ def test_waves_like_for_like_toggle_redraws_with_common_schools(page, voila, sam
     after = chart(page, "Change between waves")
     assert after["traces"] != before["traces"]
     y7 = sample_table[(sample_table["year_group"] == 7) & sample_table[ENGINEERING].notna()]
-    common = set(y7.loc[y7["wave"] == 1, "school_id"]) & set(y7.loc[y7["wave"] == 2,
-                                                                  "school_id"])
+    common = set(y7.loc[y7["wave"] == 1, "school_id"]) & set(y7.loc[y7["wave"] == 2, "school_id"])
     kept = y7[y7["school_id"].isin(common)]
     assert point(after, ENGINEERING, "first")[0] == pytest.approx(
-        100 * share(kept[kept["wave"] == 1], ENGINEERING), rel=1e-10)
+        100 * share(kept[kept["wave"] == 1], ENGINEERING), rel=1e-10
+    )
     page.click("button:has-text('Year 9')")
     wait_for_title(page, "year 9, only the 19 schools")
     assert_no_code_or_traceback(page)

@@ -47,9 +47,11 @@ def assert_no_code_or_traceback(page):
 def chart_shares(page) -> pd.DataFrame:
     """(group, item, percent, n) for every point of the chart's shares, read from the page;
     percent is None where the chart marks a hidden figure instead of drawing it."""
-    rows = [{"group": t["group"], "item": item, "percent": x, "n": n}
-            for t in page.evaluate(POINTS_JS)
-            for x, item, n in zip(t["x"], t["item"], t["n"])]
+    rows = [
+        {"group": t["group"], "item": item, "percent": x, "n": n}
+        for t in page.evaluate(POINTS_JS)
+        for x, item, n in zip(t["x"], t["item"], t["n"])
+    ]
     return pd.DataFrame(rows).sort_values(["group", "item"]).reset_index(drop=True)
 
 
@@ -60,18 +62,29 @@ def favourite_shares(pupils: pd.DataFrame, by: str = "year_group") -> pd.DataFra
     for group, part in pupils.groupby(by, observed=True):
         for column in FAVOURITES:
             answered = part[column].dropna().astype(float)
-            rows.append({"group": int(group), "item": column,
-                         "percent": 100.0 * answered.mean(), "n": len(answered),
-                         "count": answered.sum()})
+            rows.append(
+                {
+                    "group": int(group),
+                    "item": column,
+                    "percent": 100.0 * answered.mean(),
+                    "n": len(answered),
+                    "count": answered.sum(),
+                }
+            )
     return pd.DataFrame(rows).sort_values(["group", "item"]).reset_index(drop=True)
 
 
-def should_hide(count: float, n: int, schools: int,
-                rules: disclosure.DisclosureRules = disclosure.DisclosureRules()) -> bool:
+def should_hide(
+    count: float,
+    n: int,
+    schools: int,
+    rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
+) -> bool:
     """The primary disclosure rules, by hand: fewer than 10 pupils gave (or did not give)
     the answer, or a base under 30 pupils or 3 schools."""
-    return (min(count, n - count) < rules.min_count or n < rules.min_base
-            or schools < rules.min_schools)
+    return (
+        min(count, n - count) < rules.min_count or n < rules.min_base or schools < rules.min_schools
+    )
 
 
 def assert_chart_shows(page, pupils: pd.DataFrame) -> pd.DataFrame:
@@ -93,8 +106,7 @@ def assert_chart_shows(page, pupils: pd.DataFrame) -> pd.DataFrame:
 
 def choose(page, label: str, option: str) -> None:
     """Pick ``option`` in the dropdown whose description is ``label``."""
-    page.locator(".widget-dropdown", has_text=label).locator("select").select_option(
-        label=option)
+    page.locator(".widget-dropdown", has_text=label).locator("select").select_option(label=option)
 
 
 def title_contains(page, words: str) -> None:
@@ -107,8 +119,9 @@ def test_home_page_lists_every_dashboard_and_links_to_subjects(page, voila):
     assert "KS3 STEM attitude surveys" in text
     assert "Showing the synthetic sample" in text
     assert_no_code_or_traceback(page)
-    links = page.eval_on_selector_all(".ks3-dashboards a",
-                                      "as => as.map(a => [a.getAttribute('href'), a.innerText])")
+    links = page.eval_on_selector_all(
+        ".ks3-dashboards a", "as => as.map(a => [a.getAttribute('href'), a.innerText])"
+    )
     assert [tuple(link) for link in links] == [(nb, title) for nb, title, _ in home.DASHBOARDS]
     assert "favourite_subjects.ipynb" not in page.content()  # retired: Subjects shows it all
     page.click(f"a[href='{SUBJECTS}']")

@@ -29,8 +29,11 @@ NOTEBOOK = "subjects.ipynb"
 def preheated():
     """Voilà on the sample with one kernel preheated for Subjects only."""
     pools = {"default": {"pool_size": 0}, NOTEBOOK: {"pool_size": 1}}
-    server = serve({"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": ""}, preheat=1,
-                   extra=[f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}"])
+    server = serve(
+        {"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": ""},
+        preheat=1,
+        extra=[f"--VoilaKernelManager.kernel_pools_config={json.dumps(pools)}"],
+    )
     yield server
     server.stop()
 
@@ -44,8 +47,12 @@ def wait_for_pool(server, timeout: float = 180) -> None:
 
 
 @pytest.mark.parametrize("kernel", ["fresh", "preheated"])
-def test_a_filter_changed_as_the_chart_appears_is_followed(page, request, sample_table,  # noqa: F811
-                                                           kernel):
+def test_a_filter_changed_as_the_chart_appears_is_followed(
+    page,
+    request,
+    sample_table,  # noqa: F811
+    kernel,
+):
     server = request.getfixturevalue("voila" if kernel == "fresh" else "preheated")
     if kernel == "preheated":
         wait_for_pool(server)
@@ -64,8 +71,9 @@ def test_a_filter_changed_as_the_chart_appears_is_followed(page, request, sample
         assert row.x == pytest.approx(100 * answers.mean(), rel=1e-9), row
     # the chart still follows a later change
     choose(page, "Gender", "All")
-    page.wait_for_function(f"() => !({TITLE_JS})().includes('Boys') && ({TITLE_JS})()",
-                           timeout=60_000)
+    page.wait_for_function(
+        f"() => !({TITLE_JS})().includes('Boys') && ({TITLE_JS})()", timeout=60_000
+    )
     everyone = drawn(page)
     maths7 = everyone[(everyone["group"] == 7) & (everyone["item"] == "favourite_maths")]
     year7 = sample_table[sample_table["year_group"] == 7]["favourite_maths"].dropna()

@@ -20,8 +20,12 @@ pytestmark = pytest.mark.browser
 
 #: Starting a user's server and drawing the Planner on a loaded 2-core machine.
 SPAWN_MS = 240_000
-PEOPLE = {"nia": "nia-first-pw-1", "ann": "ann-first-pw-1", "cat": "cat-first-pw-1",
-          "bob": "bob-first-pw-1"}
+PEOPLE = {
+    "nia": "nia-first-pw-1",
+    "ann": "ann-first-pw-1",
+    "cat": "cat-first-pw-1",
+    "bob": "bob-first-pw-1",
+}
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +39,21 @@ def hub(tmp_path_factory):
     network_hub.init(folder, "nia", password=PEOPLE["nia"])
     network_hub.add_school(folder, "S01", ["ann"], ["cat"], passwords=PEOPLE)
     network_hub.add_school(folder, "S02", ["bob"], passwords=PEOPLE)
-    subprocess.run([sys.executable, "-m", "analysis", "publish", *map(str, SAMPLE_FILES),
-                    "--out", str(folder / network_hub.BUNDLES / "school-S01"),
-                    "--school", "S01"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "publish",
+            *map(str, SAMPLE_FILES),
+            "--out",
+            str(folder / network_hub.BUNDLES / "school-S01"),
+            "--school",
+            "S01",
+        ],
+        check=True,
+        capture_output=True,
+    )
     server = network_hub.HubServer(folder)
     try:
         server.start()
@@ -70,10 +86,12 @@ def people(browser, hub):
 def open_planner(context, hub, user):
     page = context.new_page()
     page.goto(f"{hub.url}/user/{user}/voila/render/planner.ipynb", timeout=SPAWN_MS)
-    page.wait_for_url(lambda url: f"/user/{user}/voila/render/planner.ipynb" in url,
-                      timeout=SPAWN_MS, wait_until="commit")
-    page.wait_for_selector(".js-plotly-plot .barlayer path", state="attached",
-                           timeout=SPAWN_MS)
+    page.wait_for_url(
+        lambda url: f"/user/{user}/voila/render/planner.ipynb" in url,
+        timeout=SPAWN_MS,
+        wait_until="commit",
+    )
+    page.wait_for_selector(".js-plotly-plot .barlayer path", state="attached", timeout=SPAWN_MS)
     return page
 
 
@@ -84,9 +102,9 @@ def widget(page, kind: str, label: str):
 def add_event(page, title: str) -> None:
     widget(page, "text", "Title:").locator("input").fill(title)
     widget(page, "select-multiple", "Subjects:").locator("select").select_option(
-        label="Engineering")
-    widget(page, "select-multiple", "Year groups:").locator("select").select_option(
-        label="Year 7")
+        label="Engineering"
+    )
+    widget(page, "select-multiple", "Year groups:").locator("select").select_option(label="Year 7")
     page.click("button:has-text('Add event')")
 
 
@@ -142,21 +160,24 @@ def test_a_plan_is_shared_by_its_school_and_no_other(hub, people):
         page.close()
 
 
-@pytest.mark.parametrize("path", [
-    "/user/ann/voila/render/planner.ipynb",  # another person's server (another school)
-    "/user/ann/voila/tree",
-    "/user/bob/api/contents",  # Jupyter's REST APIs: not there
-    "/user/bob/api/kernels",
-    "/user/bob/api/terminals",
-    "/user/bob/api/sessions",
-    "/user/bob/lab",
-    "/user/bob/voila/files/..%2F..%2Fnetwork.json",  # path traversal
-    "/user/bob/voila/render/..%2F..%2Fnetwork.json",
-    "/user/bob/voila/files/store.sqlite",
-    "/hub/api/users",  # the hub's own API, without admin rights
-    "/hub/api/users/ann",
-    "/hub/admin",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/user/ann/voila/render/planner.ipynb",  # another person's server (another school)
+        "/user/ann/voila/tree",
+        "/user/bob/api/contents",  # Jupyter's REST APIs: not there
+        "/user/bob/api/kernels",
+        "/user/bob/api/terminals",
+        "/user/bob/api/sessions",
+        "/user/bob/lab",
+        "/user/bob/voila/files/..%2F..%2Fnetwork.json",  # path traversal
+        "/user/bob/voila/render/..%2F..%2Fnetwork.json",
+        "/user/bob/voila/files/store.sqlite",
+        "/hub/api/users",  # the hub's own API, without admin rights
+        "/hub/api/users/ann",
+        "/hub/admin",
+    ],
+)
 def test_break_in_attempts_are_refused(hub, people, path):
     code, body = status(people["bob"], hub.url + path)
     assert code in (302, 403, 404, 405), (path, code)
@@ -171,19 +192,18 @@ def test_the_network_lead_administers_but_cannot_open_a_school_leads_server(hub,
     assert code == 200 and {u["name"] for u in json.loads(body)} >= {"ann", "bob", "cat"}
     groups = {u["name"]: set(u["groups"]) for u in json.loads(body)}
     assert groups["ann"] == {"school-S01", "role-school-lead"}
-    assert groups["cat"] == {"school-S01"} and groups["bob"] == {"school-S02",
-                                                                   "role-school-lead"}
+    assert groups["cat"] == {"school-S01"} and groups["bob"] == {"school-S02", "role-school-lead"}
     # the hub lets its admin start a user's server (its "spawn pending" page), but the
     # server itself refuses anyone but its owner
     nia = people["nia"].new_page()
     nia.goto(hub.url + "/user/ann/voila/render/planner.ipynb", timeout=SPAWN_MS)
-    nia.wait_for_url(lambda url: "spawn-pending" not in url, timeout=SPAWN_MS,
-                     wait_until="commit")
+    nia.wait_for_url(lambda url: "spawn-pending" not in url, timeout=SPAWN_MS, wait_until="commit")
     nia.wait_for_load_state()
     if "Authorize access" in nia.inner_text("body"):  # the hub asks nia to let ann's server
         nia.click("input[type=submit][value=Authorize], button:has-text('Authorize')")
-        nia.wait_for_url(lambda url: "oauth2/authorize" not in url, timeout=SPAWN_MS,
-                         wait_until="commit")  # know her name: granted, and then refused
+        nia.wait_for_url(
+            lambda url: "oauth2/authorize" not in url, timeout=SPAWN_MS, wait_until="commit"
+        )  # know her name: granted, and then refused
         nia.wait_for_load_state()
     body = nia.inner_text("body")
     assert "S01 Cycle Day" not in body and "STEM Planner" not in body
@@ -201,13 +221,20 @@ def test_my_school_is_the_school_leads_own_school_only(hub, people):
     body = ann.inner_text("body")
     assert "S02" not in body and "S01" not in body  # no school id, no other school
     ann.close()
-    for person, path in (("bob", "/user/bob/voila/render/my_school.ipynb"),
-                         ("nia", "/user/nia/voila/render/my_school.ipynb"),
-                         ("bob", "/user/bob/voila/render/subjects.ipynb")):
-        answer = people[person].request.get(hub.url + path, fail_on_status_code=False,
-                                            timeout=SPAWN_MS)  # redirects followed: signs in
+    for person, path in (
+        ("bob", "/user/bob/voila/render/my_school.ipynb"),
+        ("nia", "/user/nia/voila/render/my_school.ipynb"),
+        ("bob", "/user/bob/voila/render/subjects.ipynb"),
+    ):
+        answer = people[person].request.get(
+            hub.url + path, fail_on_status_code=False, timeout=SPAWN_MS
+        )  # redirects followed: signs in
         assert answer.status == 404 and "School A" not in answer.text(), (
-            person, path, answer.status, answer.url)
+            person,
+            path,
+            answer.status,
+            answer.url,
+        )
 
 
 def test_only_the_network_lead_reaches_the_network_view(hub, people):
@@ -219,9 +246,15 @@ def test_only_the_network_lead_reaches_the_network_view(hub, people):
 
     store = Store(hub.folder / network_hub.STORE_FILE)
     review = Review.blank(default_framework(), school="S02").with_status(
-        "careers.status.coordinator", "in_place")
-    store.save("review", "school:S02", "review 2026-11-30", review_files.review_document(
-        review), expected=store.latest("review", "school:S02", "review 2026-11-30") and 1)
+        "careers.status.coordinator", "in_place"
+    )
+    store.save(
+        "review",
+        "school:S02",
+        "review 2026-11-30",
+        review_files.review_document(review),
+        expected=store.latest("review", "school:S02", "review 2026-11-30") and 1,
+    )
     nia = people["nia"].new_page()
     nia.goto(f"{hub.url}/user/nia/voila/render/network.ipynb", timeout=SPAWN_MS)
     nia.wait_for_selector("h2:text-is('Side by side')", timeout=SPAWN_MS)
@@ -230,7 +263,8 @@ def test_only_the_network_lead_reaches_the_network_view(hub, people):
     assert "S01" in body and "S02" in body and "Traceback" not in body
     nia.close()
     for who in ("ann", "bob"):  # their own servers (signed in): no such page
-        answer = people[who].request.get(f"{hub.url}/user/{who}/voila/render/network.ipynb",
-                                         fail_on_status_code=False)
+        answer = people[who].request.get(
+            f"{hub.url}/user/{who}/voila/render/network.ipynb", fail_on_status_code=False
+        )
         assert answer.status == 404 and f"/user/{who}/" in answer.url, (who, answer.status)
         assert "Side by side" not in answer.text() and "member schools" not in answer.text()

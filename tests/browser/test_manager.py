@@ -41,8 +41,9 @@ def store_path(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def manager_voila(store_path):
-    server = serve({"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": "",
-                    STORE_VARIABLE: str(store_path)})
+    server = serve(
+        {"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": "", STORE_VARIABLE: str(store_path)}
+    )
     yield server
     server.stop()
 
@@ -101,9 +102,12 @@ def test_review_a_theme_reload_and_download_the_action_plan(page, manager_voila,
     # the store holds what the page shows
     saved = Store(store_path).latest("review", f"browser:{browser_key(page)}", name).document
     statuses = {e["action_id"]: e["status"] for e in saved["entries"]}
-    assert statuses == {"leadership.ethos.priorities": "in_place",
-                        "leadership.dedicated.coordinator": "in_place",
-                        "staff.cpd.careers": "planned", "staff.working_group.set_up": "in_place"}
+    assert statuses == {
+        "leadership.ethos.priorities": "in_place",
+        "leadership.dedicated.coordinator": "in_place",
+        "staff.cpd.careers": "planned",
+        "staff.working_group.set_up": "in_place",
+    }
     assert str(store_path) not in page.inner_text("body")
 
     # the next day: reload, take the offer, find the review as it was
@@ -115,19 +119,26 @@ def test_review_a_theme_reload_and_download_the_action_plan(page, manager_voila,
     wait_in_place(page, 1, 1 / 9)
     page.wait_for_selector("text=3 of 58 actions are in place")
     # (ipywidgets writes option labels with no-break spaces)
-    selected = action(page, "leadership.ethos.priorities").locator("select").evaluate(
-        "s => s.options[s.selectedIndex].text.replace(/\\u00a0/g, ' ')")
+    selected = (
+        action(page, "leadership.ethos.priorities")
+        .locator("select")
+        .evaluate("s => s.options[s.selectedIndex].text.replace(/\\u00a0/g, ' ')")
+    )
     assert selected == "In place"
 
     # download the action plan, as a person does
     with page.expect_download() as info:
         page.click("a:has-text('Action plan (CSV)')")
     assert info.value.suggested_filename == "stem_action_plan.csv"
-    rows = list(csv.DictReader(io.StringIO(
-        Path(info.value.path()).read_text("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text("utf-8-sig"))))
     assert [(r["theme"], r["action"], r["status"], r["owner"]) for r in rows] == [
-        ("Staff", "CPD on careers and the labour market for STEM teachers", "Planned",
-         "Head of science")]
+        (
+            "Staff",
+            "CPD on careers and the labour market for STEM teachers",
+            "Planned",
+            "Head of science",
+        )
+    ]
     with page.expect_download() as info:
         page.click("a:has-text('Action plan (printable page)')")
     printable = Path(info.value.path()).read_text("utf-8")
@@ -136,7 +147,8 @@ def test_review_a_theme_reload_and_download_the_action_plan(page, manager_voila,
 
 
 def test_two_browsers_never_see_each_others_review_and_a_reload_finds_your_own(
-        browser, manager_voila, store_path):
+    browser, manager_voila, store_path
+):
     """Two visitors (two browser contexts: each its own localStorage, so its own
     ``ks3-browser-key``) on one server: neither is offered, nor shown, the other's review;
     a reload offers your own review as you left it."""
@@ -166,8 +178,10 @@ def test_two_browsers_never_see_each_others_review_and_a_reload_finds_your_own(
         assert "Ann" not in shown
         assert bob.locator(".widget-text:has(label:text-is('School:')) input").input_value() == ""
         # nothing of Ann's in Bob's own list of saved reviews either
-        assert bob.locator(
-            ".widget-dropdown:has(label:text-is('Your saved reviews:')) option").count() == 0
+        assert (
+            bob.locator(".widget-dropdown:has(label:text-is('Your saved reviews:')) option").count()
+            == 0
+        )
         bob.click(".widget-toggle-buttons button:text-is('Staff')")
         action(bob, "staff.working_group.set_up").wait_for()
         choose_status(bob, "staff.working_group.set_up", "In place")
@@ -183,12 +197,16 @@ def test_two_browsers_never_see_each_others_review_and_a_reload_finds_your_own(
         ann.click("button:has-text('Open it')")
         wait_in_place(ann, 0, 1 / 15)
         wait_in_place(ann, 1, 0)
-        assert ann.locator(".widget-text:has(label:text-is('School:')) input").input_value() \
+        assert (
+            ann.locator(".widget-text:has(label:text-is('School:')) input").input_value()
             == "Ann's Academy"
+        )
 
         store = Store(store_path)
-        mine, theirs = (store.latest("review", f"browser:{browser_key(one)}", name).document
-                        for one in (ann, bob))
+        mine, theirs = (
+            store.latest("review", f"browser:{browser_key(one)}", name).document
+            for one in (ann, bob)
+        )
         assert {e["action_id"] for e in mine["entries"]} == {"leadership.ethos.priorities"}
         assert {e["action_id"] for e in theirs["entries"]} == {"staff.working_group.set_up"}
         assert "Ann" not in json.dumps(theirs)
@@ -204,19 +222,24 @@ def test_a_click_on_the_hexagon_opens_its_theme(page, manager_voila):
     hexagon first drawn and on the one redrawn after the click."""
     open_dashboard(page, manager_voila, MANAGER)
     wait_for_chart(page)
-    selected = ("() => { const b = document.querySelector("
-                "'.widget-toggle-buttons button.mod-active'); return b && b.textContent.trim(); }")
+    selected = (
+        "() => { const b = document.querySelector("
+        "'.widget-toggle-buttons button.mod-active'); return b && b.textContent.trim(); }"
+    )
     assert page.evaluate(selected) == "Leadership"
 
     def click_segment(theme: int) -> None:
         """Click the middle of a theme's outermost bar (not started: the whole segment)
         with the mouse, where plotly's drag layer over the bars takes it."""
-        x, y = page.evaluate("""(i) => {
+        x, y = page.evaluate(
+            """(i) => {
             const bar = document.querySelectorAll('.ks3-hexagon .barlayer .trace')[3]
                 .querySelectorAll('.point path')[i];
             bar.scrollIntoView({block: 'center'});
             const r = bar.getBoundingClientRect();
-            return [r.x + r.width / 2, r.y + r.height / 2]; }""", theme)
+            return [r.x + r.width / 2, r.y + r.height / 2]; }""",
+            theme,
+        )
         page.mouse.click(x, y)
 
     click_segment(1)

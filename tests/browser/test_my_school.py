@@ -55,8 +55,11 @@ def test_my_school_shows_the_school_against_the_others(page, voila, sample_table
     traces = page.evaluate(TRACES_JS)
 
     # the school's shares on screen equal plain pandas on the pupil rows
-    rows = sample_table[(sample_table["school_id"].astype(str) == "S13")
-                        & (sample_table["wave"] == 1) & (sample_table["year_group"] == 9)]
+    rows = sample_table[
+        (sample_table["school_id"].astype(str) == "S13")
+        & (sample_table["wave"] == 1)
+        & (sample_table["year_group"] == 9)
+    ]
     labels = {schema.item(c).label: c for c in schema.block("enjoy").columns}
     this = traces[0]
     compared = 0
@@ -69,8 +72,11 @@ def test_my_school_shows_the_school_against_the_others(page, voila, sample_table
         compared += 1
     assert compared >= 5
     # and the other schools' too
-    rest = sample_table[(sample_table["school_id"].astype(str) != "S13")
-                        & (sample_table["wave"] == 1) & (sample_table["year_group"] == 9)]
+    rest = sample_table[
+        (sample_table["school_id"].astype(str) != "S13")
+        & (sample_table["wave"] == 1)
+        & (sample_table["year_group"] == 9)
+    ]
     for label, x, mark in zip(traces[1]["y"], traces[1]["x"], traces[1]["marks"]):
         if not mark:
             answers = rest[labels[label]].dropna().astype(int)
@@ -86,8 +92,9 @@ def test_a_small_school_shows_marks_not_bars(page, voila):
     traces = page.evaluate(TRACES_JS)
     marks = [m for t in traces for m in t["marks"] if m]
     assert marks, "S02 (61 pupils in wave 1) has hidden favourite subjects in year 7"
-    shown = page.eval_on_selector_all(".js-plotly-plot .annotation-text",
-                                      "els => els.map(e => e.textContent)")  # SVG: no innerText
+    shown = page.eval_on_selector_all(
+        ".js-plotly-plot .annotation-text", "els => els.map(e => e.textContent)"
+    )  # SVG: no innerText
     assert sorted(shown) == sorted(marks)
     for t in traces:
         for x, mark in zip(t["x"], t["marks"]):
@@ -105,8 +112,10 @@ def test_downloads_are_the_shown_table(page, voila):
     links = page.locator("a.ks3-download")
     assert links.count() == 2
     names = [links.nth(i).get_attribute("download") for i in range(2)]
-    assert names == ["my_school_S01_favourite_wave1_year7.csv",
-                     "my_school_S01_favourite_wave1_year7.xlsx"]
+    assert names == [
+        "my_school_S01_favourite_wave1_year7.csv",
+        "my_school_S01_favourite_wave1_year7.xlsx",
+    ]
     csv = links.nth(0).get_attribute("href")
     import base64
     import io

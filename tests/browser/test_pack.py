@@ -12,8 +12,21 @@ def test_report_opens_in_chromium_with_the_schools_figures(browser, tmp_path):
     import pandas as pd
 
     out = tmp_path / "pack"
-    assert main(["pack", "--school", "S13", "--out", str(out), "--no-pdf",
-                 "--plan", str(data.ROOT / "data" / "sample" / "plans" / "bradfield.json")]) == 0
+    assert (
+        main(
+            [
+                "pack",
+                "--school",
+                "S13",
+                "--out",
+                str(out),
+                "--no-pdf",
+                "--plan",
+                str(data.ROOT / "data" / "sample" / "plans" / "bradfield.json"),
+            ]
+        )
+        == 0
+    )
     page = browser.new_page()
     try:
         page.goto((out / "report.html").resolve().as_uri())
@@ -23,8 +36,12 @@ def test_report_opens_in_chromium_with_the_schools_figures(browser, tmp_path):
     pupils = pd.concat([pd.read_csv(f) for f in data.SAMPLE_FILES])
     school = pupils[pupils["school_id"] == "S13"]
     for (_wave, year), rows in school.groupby(["wave", "year_group"]):
-        answered = max(rows[c].notna().sum() for b in schema.blocks()
-                       if b.scale in ("binary", "agreement") for c in b.columns)
+        answered = max(
+            rows[c].notna().sum()
+            for b in schema.blocks()
+            if b.scale in ("binary", "agreement")
+            for c in b.columns
+        )
         assert f"Year {year}\t{answered:,}" in text or f"Year {year} {answered:,}" in text
     assert "School S13: what our pupils told the STEM survey" in text
     assert "hidden (" in text
@@ -55,10 +72,15 @@ def test_make_a_pack_from_the_my_school_page(page, voila):
     link = page.locator("a[download$='.pptx']")
     link.wait_for()
     href = link.get_attribute("href")
-    assert href.startswith("data:application/vnd.openxmlformats-officedocument"
-                           ".presentationml.presentation;base64,")
+    assert href.startswith(
+        "data:application/vnd.openxmlformats-officedocument.presentationml.presentation;base64,"
+    )
     deck = Presentation(io.BytesIO(base64.b64decode(href.split(",", 1)[1])))
-    texts = [shape.text_frame.text for slide in deck.slides for shape in slide.shapes
-             if shape.has_text_frame]
+    texts = [
+        shape.text_frame.text
+        for slide in deck.slides
+        for shape in slide.shapes
+        if shape.has_text_frame
+    ]
     assert "School S13: what our pupils told the STEM survey" in texts
     assert any(first.strip() in t for t in texts)

@@ -39,8 +39,9 @@ def store_path(tmp_path_factory):
 @pytest.fixture(scope="module")
 def planner_voila(store_path):
     """Voilà on the sample, saving plans into a temporary store."""
-    server = serve({"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": "",
-                    STORE_VARIABLE: str(store_path)})
+    server = serve(
+        {"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": "", STORE_VARIABLE: str(store_path)}
+    )
     yield server
     server.stop()
 
@@ -59,17 +60,16 @@ def widget(page, kind: str, label: str):
 def add_cycle_day(page, title: str = "Year 7 STEM Cycle Day") -> None:
     widget(page, "text", "Title:").locator("input").fill(title)
     widget(page, "select-multiple", "Subjects:").locator("select").select_option(
-        label="Engineering")
-    widget(page, "select-multiple", "Year groups:").locator("select").select_option(
-        label="Year 7")
+        label="Engineering"
+    )
+    widget(page, "select-multiple", "Year groups:").locator("select").select_option(label="Year 7")
     widget(page, "dropdown", "Term:").locator("select").select_option(label="Summer")
     page.click("button:has-text('2nd half')")
     widget(page, "dropdown", "Stage:").locator("select").select_option(label="late")
     page.click("button:has-text('Add event')")
 
 
-def test_add_an_event_and_see_it_drawn_listed_balanced_and_saved(page, planner_voila,
-                                                                 store_path):
+def test_add_an_event_and_see_it_drawn_listed_balanced_and_saved(page, planner_voila, store_path):
     open_dashboard(page, planner_voila, PLANNER)
     page.wait_for_selector(".js-plotly-plot .barlayer path", state="attached")
     assert "STEM Planner" in page.inner_text("body")
@@ -81,7 +81,8 @@ def test_add_an_event_and_see_it_drawn_listed_balanced_and_saved(page, planner_v
 
     page.wait_for_function(
         """() => Array.from(document.querySelector('.js-plotly-plot').data)
-            .some(t => t.name === 'Engineering' && t.theta && t.theta.length === 1)""")
+            .some(t => t.name === 'Engineering' && t.theta && t.theta.length === 1)"""
+    )
     traces = {name: (n, title) for name, n, title in page.evaluate(TRACES_JS)}
     assert traces["Engineering"] == (1, "Year 7 STEM Cycle Day")
     assert sum(n for n, _ in traces.values()) == 1
@@ -98,7 +99,8 @@ def test_add_an_event_and_see_it_drawn_listed_balanced_and_saved(page, planner_v
     latest = Store(store_path).latest("plan", f"browser:{browser_key(page)}", planner.PLAN_NAME)
     saved = files.plan_from_json(json.dumps(latest.document))
     assert [(e.title, e.year_groups, e.term, e.half_term, e.stage) for e in saved.events] == [
-        ("Year 7 STEM Cycle Day", (7,), "summer", 2, "late")]
+        ("Year 7 STEM Cycle Day", (7,), "summer", 2, "late")
+    ]
     # the JSON download link carries the same plan
     href = page.get_attribute("a[download='stem_plan.json']", "href")
     shown = json.loads(base64.b64decode(href.split(",", 1)[1]))
@@ -109,7 +111,8 @@ def test_an_example_plan_draws_and_a_click_selects_an_event(page, planner_voila)
     open_dashboard(page, planner_voila, PLANNER)
     page.wait_for_selector(".js-plotly-plot .barlayer path", state="attached")
     page.locator("select:has(option:text-is('Rushey Mead School'))").select_option(
-        label="Rushey Mead School")
+        label="Rushey Mead School"
+    )
     page.wait_for_function(f"() => ({BARS_JS})() > 9")
     page.wait_for_selector("text=Opened the example plan for Rushey Mead School: 9 events.")
     # "Draw a scientist" is year 7's only science event in autumn 1 (early)
@@ -121,8 +124,9 @@ def test_an_example_plan_draws_and_a_click_selects_an_event(page, planner_voila)
     for attempt in range(3):  # a click that lands while plotly redraws is lost: click again
         bar.click(force=True)
         try:
-            page.wait_for_function("(el) => el.value.length > 0", arg=title.element_handle(),
-                                   timeout=15_000)
+            page.wait_for_function(
+                "(el) => el.value.length > 0", arg=title.element_handle(), timeout=15_000
+            )
             break
         except PlaywrightTimeout:
             if attempt == 2:
@@ -131,14 +135,17 @@ def test_an_example_plan_draws_and_a_click_selects_an_event(page, planner_voila)
     assert_no_code_or_traceback(page)
 
 
-def test_a_broken_plan_file_is_explained_and_the_survey_meets_the_plan(page, planner_voila,
-                                                                       tmp_path):
+def test_a_broken_plan_file_is_explained_and_the_survey_meets_the_plan(
+    page, planner_voila, tmp_path
+):
     open_dashboard(page, planner_voila, PLANNER)
     page.wait_for_selector(".js-plotly-plot .barlayer path", state="attached")
     page.locator("select:has(option:text-is('Bradfield School, Sheffield'))").select_option(
-        label="Bradfield School, Sheffield")
-    page.wait_for_selector("text=Opened the example plan for Bradfield School, Sheffield: "
-                           "18 events.")
+        label="Bradfield School, Sheffield"
+    )
+    page.wait_for_selector(
+        "text=Opened the example plan for Bradfield School, Sheffield: 18 events."
+    )
     broken = tmp_path / "future_plan.json"
     broken.write_text(json.dumps({"schema_version": 2, "events": []}), encoding="utf-8")
     with page.expect_file_chooser() as chooser:  # as a person reaches it (see test_upload_download)
@@ -156,14 +163,15 @@ def test_a_broken_plan_file_is_explained_and_the_survey_meets_the_plan(page, pla
     assert_no_code_or_traceback(page)
 
 
-def test_two_browsers_never_see_each_others_plan_and_a_reload_opens_the_latest(
-        browser, tmp_path):
+def test_two_browsers_never_see_each_others_plan_and_a_reload_opens_the_latest(browser, tmp_path):
     """Two browsers (two contexts: their own localStorage) on one server that preheats
     (as scripts/start does on the sample: each page was run before anyone opened it);
     a reload."""
     store_path = tmp_path / "store.sqlite"
-    planner_voila = serve({"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": "",
-                           STORE_VARIABLE: str(store_path)}, preheat=1)
+    planner_voila = serve(
+        {"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": "", STORE_VARIABLE: str(store_path)},
+        preheat=1,
+    )
     contexts = [browser.new_context(viewport={"width": 1280, "height": 800}) for _ in "ab"]
     try:
         ann, bob = (context.new_page() for context in contexts)
@@ -262,12 +270,16 @@ def test_add_edit_and_select_an_event_with_the_keyboard_only(page, planner_voila
     tab_to(page, FOCUSED_LABELLED_JS, "All events")
     page.keyboard.press("Home")
     for _ in range(len(page.evaluate(LISTED_JS))):
-        if page.evaluate("() => document.activeElement.selectedOptions[0]?.textContent"
-                         ".replace(/\\u00a0/g, ' ')") == added:
+        if (
+            page.evaluate(
+                "() => document.activeElement.selectedOptions[0]?.textContent"
+                ".replace(/\\u00a0/g, ' ')"
+            )
+            == added
+        ):
             break
         page.keyboard.press("ArrowDown")
-    page.wait_for_function("(el) => el.value === 'Keyboard STEM day'",
-                           arg=title.element_handle())
+    page.wait_for_function("(el) => el.value === 'Keyboard STEM day'", arg=title.element_handle())
     page.wait_for_selector("button:has-text('Save changes'):not([disabled])")
     # back up to the title, change it and save
     tab_to(page, FOCUSED_LABELLED_JS, "Title:", back=True)

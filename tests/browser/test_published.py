@@ -30,8 +30,15 @@ SAMPLE_DIR = Path(data.__file__).resolve().parents[1] / "data" / "sample"
 #: Pages of the published dashboards the browser tests open.
 PAGES = ("index.ipynb", "subjects.ipynb")
 #: What a response must never contain: notebook source, tracebacks, bundle contents.
-SECRETS = ("from dashboards import", "Traceback", "ks3-stem-publication", "breakdown,wave",
-           '"cell_type"', "pupil_id", "KS3_BUNDLE=")
+SECRETS = (
+    "from dashboards import",
+    "Traceback",
+    "ks3-stem-publication",
+    "breakdown,wave",
+    '"cell_type"',
+    "pupil_id",
+    "KS3_BUNDLE=",
+)
 PUPIL_ID = re.compile(r"\bP\d{5}\b")
 
 
@@ -39,8 +46,9 @@ PUPIL_ID = re.compile(r"\bP\d{5}\b")
 def pupil_ids() -> set[str]:
     files = sorted(SAMPLE_DIR.glob("ks3_survey_wave*.csv"))
     assert files, f"no sample files in {SAMPLE_DIR}"
-    return set(pd.concat([pd.read_csv(f, usecols=["pupil_id"], dtype=str) for f in files])
-               ["pupil_id"])
+    return set(
+        pd.concat([pd.read_csv(f, usecols=["pupil_id"], dtype=str) for f in files])["pupil_id"]
+    )
 
 
 def raw_get(srv: VoilaServer, path: str) -> tuple[int, str]:
@@ -69,7 +77,9 @@ def _attacks(bundle: Path) -> list[str]:
         f"/voila/files/..%2f..%2fdata%2fsample%2f{sample}",
         f"/voila/files/%2e%2e/%2e%2e/data/sample/{sample}",
         f"/voila/files/..%2F..%2Fdata%2Fsample%2F{sample}",
-        "/voila/files/shares.csv", "/voila/files/manifest.json", "/voila/files/comparisons.csv",
+        "/voila/files/shares.csv",
+        "/voila/files/manifest.json",
+        "/voila/files/comparisons.csv",
         f"/voila/files/{bundle}/shares.csv",
         f"/voila/files/..%2f..%2f..%2f..%2f..%2f..%2f..%2f..%2f{str(bundle).lstrip('/')}"
         "%2fshares.csv",
@@ -79,21 +89,36 @@ def _attacks(bundle: Path) -> list[str]:
         "/voila/templates/lab/static/..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd",
         "/voila/labextensions/..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd",
         # notebook sources, raw or through the contents API
-        "/voila/files/index.ipynb", "/voila/files/subjects.ipynb",
+        "/voila/files/index.ipynb",
+        "/voila/files/subjects.ipynb",
         "/voila/files/subjects.ipynb?download=1",
         "/voila/api/contents/subjects.ipynb?content=1",
         "/voila/api/contents/subjects.ipynb?format=text",
-        "/api/contents", "/api/contents/subjects.ipynb",
+        "/api/contents",
+        "/api/contents/subjects.ipynb",
         # notebooks that are not published, and ways round the folder
-        "/voila/render/planner.ipynb", "/voila/render/manager.ipynb",
-        "/voila/render/my_school.ipynb", "/voila/render/..%2fplanner.ipynb",
-        "/voila/render/../planner.ipynb", "/voila/render/%2e%2e/%2e%2e/dashboards/planner.ipynb",
+        "/voila/render/planner.ipynb",
+        "/voila/render/manager.ipynb",
+        "/voila/render/my_school.ipynb",
+        "/voila/render/..%2fplanner.ipynb",
+        "/voila/render/../planner.ipynb",
+        "/voila/render/%2e%2e/%2e%2e/dashboards/planner.ipynb",
         f"/voila/render/{server.DASHBOARDS_DIR}/planner.ipynb",
-        "/voila/tree/..", "/voila/tree/..%2f..",
+        "/voila/tree/..",
+        "/voila/tree/..%2f..",
         # Jupyter's APIs and the terminal
-        "/api/kernels", "/api/kernels/00000000-0000-0000-0000-000000000000",
-        "/api/sessions", "/api/kernelspecs", "/api/terminals", "/terminals",
-        "/terminals/websocket/1", "/api/config", "/api/nbconvert", "/lab", "/tree", "/edit",
+        "/api/kernels",
+        "/api/kernels/00000000-0000-0000-0000-000000000000",
+        "/api/sessions",
+        "/api/kernelspecs",
+        "/api/terminals",
+        "/terminals",
+        "/terminals/websocket/1",
+        "/api/config",
+        "/api/nbconvert",
+        "/lab",
+        "/tree",
+        "/edit",
         "/voila/api/shutdown/00000000-0000-0000-0000-000000000000",
     ]
 
@@ -123,8 +148,9 @@ def test_the_listing_names_only_the_public_notebooks_and_no_content(published):
     status, body = raw_get(published, "/voila/api/contents")
     assert status == 200
     listing = json.loads(body)
-    assert {item["name"] for item in listing["content"]} == \
-        {f"{n}.ipynb" for n in server.PUBLIC_NOTEBOOKS}
+    assert {item["name"] for item in listing["content"]} == {
+        f"{n}.ipynb" for n in server.PUBLIC_NOTEBOOKS
+    }
     status, body = raw_get(published, "/voila/api/contents/subjects.ipynb")
     assert status == 200 and json.loads(body)["content"] is None  # the name only
 
@@ -142,8 +168,12 @@ def test_url_overrides_change_nothing_and_no_page_shows_code(published, bundle, 
 
 
 def test_pages_show_no_code_or_traceback_even_after_bad_requests(published, page, bundle):
-    for path in ("/voila/files/..%2f..%2fsecret", "/voila/render/nope.ipynb",
-                 "/voila/render/subjects.ipynb?template=%00", "/api/kernels"):
+    for path in (
+        "/voila/files/..%2f..%2fsecret",
+        "/voila/render/nope.ipynb",
+        "/voila/render/subjects.ipynb?template=%00",
+        "/api/kernels",
+    ):
         raw_get(published, path)
     for notebook in PAGES:
         open_dashboard(page, published, notebook)
@@ -164,7 +194,8 @@ def test_every_request_of_a_published_page_goes_to_its_own_server(published, pag
     page.on("request", lambda request: requests.append(request.url))
     page.add_init_script(
         "document.addEventListener('securitypolicyviolation', e => {"
-        " (window.__blocked = window.__blocked || []).push(e.blockedURI); });")
+        " (window.__blocked = window.__blocked || []).push(e.blockedURI); });"
+    )
     for notebook in PAGES:
         open_dashboard(page, published, notebook)
         if notebook != "index.ipynb":
@@ -178,10 +209,12 @@ def test_every_request_of_a_published_page_goes_to_its_own_server(published, pag
         if url.startswith("data:"):
             return True
         if url.startswith("blob:"):
-            url = url[len("blob:"):]
+            url = url[len("blob:") :]
         parts = urlsplit(url)
-        return f"{'http' if parts.scheme in ('http', 'ws') else parts.scheme}://" \
-               f"{parts.netloc}" == origin
+        return (
+            f"{'http' if parts.scheme in ('http', 'ws') else parts.scheme}://"
+            f"{parts.netloc}" == origin
+        )
 
     elsewhere = [u for u in requests if not own(u)]
     assert elsewhere == []
@@ -223,9 +256,11 @@ FORGE = """async ([commId, state]) => {
 
 def _updates(replies: list[dict]) -> list[tuple[str, dict]]:
     """(comm id, state) of every widget update the kernel sent (echoes left out)."""
-    return [(r["content"]["comm_id"], r["content"]["data"].get("state", {}))
-            for r in replies if r["msg_type"] == "comm_msg"
-            and r["content"]["data"].get("method") == "update"]
+    return [
+        (r["content"]["comm_id"], r["content"]["data"].get("state", {}))
+        for r in replies
+        if r["msg_type"] == "comm_msg" and r["content"]["data"].get("method") == "update"
+    ]
 
 
 def test_forged_widget_values_get_a_message_or_nothing_never_other_data(published, page):
@@ -239,8 +274,11 @@ def test_forged_widget_values_get_a_message_or_nothing_never_other_data(publishe
     # an index past the options, a negative one, made-up options with an index into
     # them: Python refuses each (traitlets; the error goes to the server's log only)
     # and the kernel answers nothing but its echo: no redraw, no data, no traceback
-    for state in ({"index": 9}, {"index": -1},
-                  {"_options_labels": ["All", "a", "b", "c", "d"], "index": 4}):
+    for state in (
+        {"index": 9},
+        {"index": -1},
+        {"_options_labels": ["All", "a", "b", "c", "d"], "index": 4},
+    ):
         replies = page.evaluate(FORGE, [wave, state])
         everything += replies
         assert _updates(replies) == [], state
@@ -253,8 +291,9 @@ def test_forged_widget_values_get_a_message_or_nothing_never_other_data(publishe
     # refuses it, says so and puts the dropdown back on "All"
     replies = page.evaluate(FORGE, [wave, {"index": None}])
     everything += replies
-    assert (wave, {"index": 0}) in [(c, {k: v for k, v in st.items() if k == "index"})
-                                    for c, st in _updates(replies)]
+    assert (wave, {"index": 0}) in [
+        (c, {k: v for k, v in st.items() if k == "index"}) for c, st in _updates(replies)
+    ]
     sent = " ".join(str(st) for _, st in _updates(replies))
     assert "Wave: that choice is not offered." in sent  # the answer is a message
     assert "wave 1" not in sent and "wave 2" not in sent  # and no wave's data
@@ -289,11 +328,13 @@ def test_a_reader_leaving_frees_their_kernel_and_no_other_site_can(published, br
         open_dashboard(reader, published, "subjects.ipynb")
         reader.wait_for_selector(".js-plotly-plot", state="attached")
         kernel = reader.evaluate(
-            "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+            "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+        )
         # another site making the reader's browser ask: refused, the kernel lives
         connection = http.client.HTTPConnection("127.0.0.1", published.port, timeout=30)
-        connection.request("POST", f"/voila/api/shutdown/{kernel}",
-                           headers={"Origin": "https://elsewhere.example"})
+        connection.request(
+            "POST", f"/voila/api/shutdown/{kernel}", headers={"Origin": "https://elsewhere.example"}
+        )
         assert connection.getresponse().status == 404
         connection.close()
         assert f"Kernel shutdown: {kernel}" not in published.read_log()
@@ -311,8 +352,7 @@ def test_readers_over_the_kernel_cap_get_a_busy_page_until_a_kernel_is_culled(bu
     """One kernel at most, culled after 2 s idle: the second reader is told to wait,
     and gets the page once the first reader's kernel has been culled."""
     options = {"max_kernels": 1, "cull_idle": 2, "cull_interval": 1}
-    with VoilaServer(published=bundle, preheat=0, timeout=120,
-                     published_options=options) as capped:
+    with VoilaServer(published=bundle, preheat=0, timeout=120, published_options=options) as capped:
         status, _ = raw_get(capped, "/voila/render/index.ipynb")
         assert status == 200
         status, body = raw_get(capped, "/voila/render/subjects.ipynb")
@@ -324,5 +364,6 @@ def test_readers_over_the_kernel_cap_get_a_busy_page_until_a_kernel_is_culled(bu
             time.sleep(1)
             status, body = raw_get(capped, "/voila/render/index.ipynb")
         assert status == 200, capped.read_log()[-2000:]
-        assert re.search(r"Culling 'idle' kernel .* due to \d+ seconds of inactivity",
-                         capped.read_log())
+        assert re.search(
+            r"Culling 'idle' kernel .* due to \d+ seconds of inactivity", capped.read_log()
+        )

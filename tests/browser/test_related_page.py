@@ -44,7 +44,9 @@ def test_related_page_shows_the_pupils_shares_and_redraws_for_a_filter(page, voi
     page.wait_for_function(
         "want => { document.querySelectorAll('details').forEach(d => { d.open = true; });"
         " const t = document.querySelector('.ks3-chart-text table');"
-        " return t && t.innerText.includes(want); }", arg=first)
+        " return t && t.innerText.includes(want); }",
+        arg=first,
+    )
     text = table_text(page)
     for code, share in girls.items():
         assert f"{labels[code]}\t{100 * share:.1f}" in text

@@ -45,8 +45,10 @@ def open_explorer(page, server, notebook: str) -> None:
 
 def wait_for_dots(page) -> None:
     """Wait until a chart has drawn its points (dots or bars)."""
-    page.wait_for_selector(".js-plotly-plot .scatterlayer .point, "
-                           ".js-plotly-plot .barlayer .point path", state="attached")
+    page.wait_for_selector(
+        ".js-plotly-plot .scatterlayer .point, .js-plotly-plot .barlayer .point path",
+        state="attached",
+    )
 
 
 def drawn(page) -> pd.DataFrame:
@@ -56,19 +58,26 @@ def drawn(page) -> pd.DataFrame:
         meta = trace["meta"] or {}
         if meta.get("kind") == "hidden":
             continue
-        for x, item, category, label in zip(trace["x"], trace["item"], trace["category"],
-                                            trace["group_label"]):
-            rows.append({"kind": meta.get("kind"), "group": meta.get("group"),
-                         "group_label": label or trace["name"],
-                         "category": meta.get("category", category), "item": item, "x": x})
+        for x, item, category, label in zip(
+            trace["x"], trace["item"], trace["category"], trace["group_label"]
+        ):
+            rows.append(
+                {
+                    "kind": meta.get("kind"),
+                    "group": meta.get("group"),
+                    "group_label": label or trace["name"],
+                    "category": meta.get("category", category),
+                    "item": item,
+                    "x": x,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def choose(page, label: str, option: str, title: str | None = None) -> None:
     """Pick ``option`` in the dropdown whose description is ``label``; with ``title``,
     wait until the chart's title holds those words."""
-    page.locator(".widget-dropdown", has_text=label).locator("select").select_option(
-        label=option)
+    page.locator(".widget-dropdown", has_text=label).locator("select").select_option(label=option)
     if title is not None:
         title_contains(page, title)
 
@@ -145,8 +154,11 @@ def test_enrichment_marks_hidden_figures(page, voila, sample_table):
     choose(page, "Wave", "Wave 2 (2010)", "wave 2")
     after = drawn(page)
     assert not after["x"].equals(before["x"])
-    pupils = sample_table[(sample_table["ethnicity"] == "other_ethnic_group")
-                          & (sample_table["gender"] == "girl") & (sample_table["wave"] == 2)]
+    pupils = sample_table[
+        (sample_table["ethnicity"] == "other_ethnic_group")
+        & (sample_table["gender"] == "girl")
+        & (sample_table["wave"] == 2)
+    ]
     hidden = 0
     for row in after.itertuples():
         answers = pupils[pupils["year_group"] == row.group][row.item].dropna()
@@ -157,8 +169,10 @@ def test_enrichment_marks_hidden_figures(page, voila, sample_table):
         else:
             assert row.x == pytest.approx(100 * answers.mean(), rel=1e-9), row
     assert hidden, "this small group should have hidden figures"
-    marks = page.evaluate("() => Array.from(document.querySelector('.js-plotly-plot').data)"
-                          ".filter(t => t.meta.kind === 'hidden').map(t => Array.from(t.text))")
+    marks = page.evaluate(
+        "() => Array.from(document.querySelector('.js-plotly-plot').data)"
+        ".filter(t => t.meta.kind === 'hidden').map(t => Array.from(t.text))"
+    )
     assert sum(len(m) for m in marks) == hidden
     assert "hidden to protect confidentiality" in page.inner_text("body")
     assert_no_code_or_traceback(page)

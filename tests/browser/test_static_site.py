@@ -25,7 +25,8 @@ def _plotted(page, chart: str) -> dict:
                     return {title: plot.layout.title.text,
                             x: plot.data.filter(t => t.meta && t.meta.kind === 'share')
                                         .map(t => Array.from(t.x))}; }""",
-        chart)
+        chart,
+    )
 
 
 def test_static_site_draws_changes_and_asks_no_other_host(page):
@@ -47,7 +48,8 @@ def test_static_site_draws_changes_and_asks_no_other_host(page):
     page.select_option("#chart-1-choice-2", label="Wave 2 (2010)")
     page.wait_for_function(
         "() => { const t = document.querySelector('#chart-1 .plot').layout.title.text;"
-        "        return t.includes('Girls') && t.includes('wave 2'); }")
+        "        return t.includes('Girls') && t.includes('wave 2'); }"
+    )
     after = _plotted(page, "chart-1")
     assert after["x"] != before["x"]
     page.wait_for_selector("#chart-1 .gtitle >> text=/Girls/", state="attached")

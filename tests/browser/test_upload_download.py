@@ -19,9 +19,17 @@ from analysis.errors import SurveyDataError
 from dashboards import data
 
 from .conftest import open_dashboard, wait_for_chart
-from .test_dashboards import (FAVOURITES, SUBJECTS, TITLE_JS, assert_chart_shows,
-                              assert_no_code_or_traceback, chart_shares, choose,
-                              should_hide, title_contains)
+from .test_dashboards import (
+    FAVOURITES,
+    SUBJECTS,
+    TITLE_JS,
+    assert_chart_shows,
+    assert_no_code_or_traceback,
+    chart_shares,
+    choose,
+    should_hide,
+    title_contains,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -31,8 +39,10 @@ CODEBOOK = SAMPLE / "example_export_codebook.yml"
 #: The file names of the first view's downloads and chart image (no extension).
 FIRST_VIEW = "subjects_favourite_share_by_year_group"
 #: The buttons of the "Compare" toggle, in words.
-COMPARE_JS = ("() => Array.from(document.querySelectorAll('.widget-toggle-buttons button'), "
-              "b => b.innerText.trim())")
+COMPARE_JS = (
+    "() => Array.from(document.querySelectorAll('.widget-toggle-buttons button'), "
+    "b => b.innerText.trim())"
+)
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +75,12 @@ def export_favourites() -> pd.DataFrame:
     """The export's favourite-subject ticks by year group, read with plain pandas and the
     export's own column names ("Fav Maths"), its missing code -9 left out."""
     raw = pd.read_csv(EXPORT, encoding="cp1252")
-    pupils = pd.DataFrame({"year_group": raw["Pupil\u2019s year"].str.extract(r"(\d+)")[0]
-                           .astype(int), "school_id": raw["School"]})
+    pupils = pd.DataFrame(
+        {
+            "year_group": raw["Pupil\u2019s year"].str.extract(r"(\d+)")[0].astype(int),
+            "school_id": raw["School"],
+        }
+    )
     for column in FAVOURITES:
         ticks = pd.to_numeric(raw[f"Fav {schema.item(column).label}"], errors="coerce")
         pupils[column] = ticks.where(ticks >= 0)
@@ -91,8 +105,10 @@ def test_upload_export_with_codebook_then_a_broken_file(page, voila, tmp_path):
 
     # a file the loader refuses: its message names the file, column and rows
     broken = tmp_path / "bad_codes.csv"
-    broken.write_bytes(b"pupil_id,school_id,wave,year_group,favourite_maths\n"
-                       b"P1,S1,1,7,1\nP2,S1,1,8,0\nP3,S1,1,9,7\nP4,S2,1,7,1\n")
+    broken.write_bytes(
+        b"pupil_id,school_id,wave,year_group,favourite_maths\n"
+        b"P1,S1,1,7,1\nP2,S1,1,8,0\nP3,S1,1,9,7\nP4,S2,1,7,1\n"
+    )
     with pytest.raises(SurveyDataError) as loader:
         load.load_survey([broken])
     upload(page, [broken])
@@ -130,8 +146,11 @@ def assert_download_is_the_chart(got: pd.DataFrame, pupils: pd.DataFrame, page) 
         assert row.count == answered.sum(), row
         assert row.share == pytest.approx(answered.mean(), rel=1e-12), row
     shown = chart_shares(page)
-    np.testing.assert_allclose(got.sort_values(["year_group", "item"])["share"].to_numpy() * 100,
-                               shown["percent"].to_numpy(dtype=float), rtol=1e-12)
+    np.testing.assert_allclose(
+        got.sort_values(["year_group", "item"])["share"].to_numpy() * 100,
+        shown["percent"].to_numpy(dtype=float),
+        rtol=1e-12,
+    )
 
 
 def test_csv_and_xlsx_downloads_are_the_table_the_chart_shows(page, voila, sample_table):
@@ -142,8 +161,17 @@ def test_csv_and_xlsx_downloads_are_the_table_the_chart_shows(page, voila, sampl
     content = Path(csv.path()).read_bytes()
     assert content.startswith(b"\xef\xbb\xbf")  # a byte-order mark, so Excel reads accents
     got = pd.read_csv(io.BytesIO(content), encoding="utf-8-sig")
-    assert {"year_group", "item", "label", "n", "count", "share", "ci_low", "ci_high",
-            "suppressed"} <= set(got.columns)
+    assert {
+        "year_group",
+        "item",
+        "label",
+        "n",
+        "count",
+        "share",
+        "ci_low",
+        "ci_high",
+        "suppressed",
+    } <= set(got.columns)
     assert "wave" not in got.columns and "gender" not in got.columns  # all pupils
     assert_download_is_the_chart(got, sample_table, page)
 
@@ -154,9 +182,12 @@ def test_csv_and_xlsx_downloads_are_the_table_the_chart_shows(page, voila, sampl
     assert list(rows[0]) == list(got.columns)
     book = pd.DataFrame(rows[1:], columns=rows[0])
     assert all(isinstance(v, float) for v in book["share"])  # numbers stay numbers
-    pd.testing.assert_frame_equal(book[["year_group", "item", "n", "count", "share"]],
-                                  got[["year_group", "item", "n", "count", "share"]],
-                                  check_dtype=False, rtol=1e-12)
+    pd.testing.assert_frame_equal(
+        book[["year_group", "item", "n", "count", "share"]],
+        got[["year_group", "item", "n", "count", "share"]],
+        check_dtype=False,
+        rtol=1e-12,
+    )
 
     choose(page, "Gender", "Girls")
     title_contains(page, "Girls")
@@ -173,7 +204,8 @@ def test_chart_image_button_downloads_a_named_png(page, voila):
     open_dashboard(page, voila, SUBJECTS)
     wait_for_chart(page)
     options = page.evaluate(
-        "() => document.querySelector('.js-plotly-plot')._context.toImageButtonOptions")
+        "() => document.querySelector('.js-plotly-plot')._context.toImageButtonOptions"
+    )
     assert options == {"format": "png", "filename": FIRST_VIEW, "scale": 2}
     # press the camera as a viewer does: plotly makes the PNG in the page and downloads it
     page.hover(".js-plotly-plot")
@@ -189,6 +221,7 @@ def test_chart_image_button_downloads_a_named_png(page, voila):
     choose(page, "Gender", "Girls")
     title_contains(page, "Girls")
     options = page.evaluate(
-        "() => document.querySelector('.js-plotly-plot')._context.toImageButtonOptions")
+        "() => document.querySelector('.js-plotly-plot')._context.toImageButtonOptions"
+    )
     assert options["filename"] == f"{FIRST_VIEW}_girls"
     assert "Girls" in page.evaluate(TITLE_JS)
