@@ -7,7 +7,9 @@ published server can check a bundle before it starts without loading pandas.
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import Problem, SurveyDataError
@@ -18,11 +20,27 @@ MANIFEST = "manifest.json"
 SHARES = "shares.csv"
 COMPARISONS = "comparisons.csv"
 SCHOOL = "school.csv"
+#: The breakdown of ``school.csv``: a school's own figures by wave and year group.
+SCHOOL_BREAKDOWN: tuple[str, ...] = ("wave", "year_group")
 #: What to do when a bundle cannot be used.
 FIX = (
     "Make the bundle again with `python -m analysis publish FILE... --out DIR` and "
     "point KS3_BUNDLE at that folder."
 )
+
+
+def breakdown_name(by: Iterable[str]) -> str:
+    """The ``breakdown`` value of a table by ``by``: ``"wave × gender"``, ``"all pupils"``."""
+    return " × ".join(by) or "all pupils"
+
+
+def sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def read_manifest(path: str | Path) -> dict:

@@ -73,29 +73,23 @@ from . import disclosure, export, measures, schema, settings
 from .disclosure import DisclosureRules
 from .errors import Problem, SurveyDataError
 from .load import Survey
-from .manifest import BUNDLE_VERSION, COMPARISONS, FORMAT, MANIFEST, SCHOOL, SHARES
+from .manifest import (
+    BUNDLE_VERSION,
+    COMPARISONS,
+    FORMAT,
+    MANIFEST,
+    SCHOOL,
+    SCHOOL_BREAKDOWN,
+    SHARES,
+    breakdown_name,
+    sha256,
+)
 
 #: Group columns of ``shares.csv`` (every published breakdown uses some of them).
 GROUP_COLUMNS: tuple[str, ...] = tuple(schema.GROUP_COLUMNS)
-#: The breakdown of ``school.csv``: a school's own figures by wave and year group.
-SCHOOL_BREAKDOWN: tuple[str, ...] = ("wave", "year_group")
 DEFAULT_TITLE = "KS3 STEM attitude survey"
 #: Columns that would identify a pupil or a school; never in a bundle.
 IDENTIFYING_COLUMNS: tuple[str, ...] = tuple(schema.ID_COLUMNS)
-
-
-def breakdown_name(by: Iterable[str]) -> str:
-    """The ``breakdown`` value of a table by ``by``: ``"wave × gender"``, ``"all pupils"``."""
-    return " × ".join(by) or "all pupils"
-
-
-def sha256(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def is_bundle(folder: str | Path) -> bool:

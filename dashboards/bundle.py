@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import disclosure, manifest, measures, publish, schema
+from analysis import disclosure, manifest, measures, schema
 from analysis.errors import Problem, SurveyDataError
 from analysis.manifest import read_manifest
 
@@ -94,21 +94,21 @@ class BundleResults(Results):
         self.school_label = str(school["label"]) if school else None
         self._check_hashes()
         self._shares = self._read(
-            publish.SHARES, ["breakdown", *publish.GROUP_COLUMNS, *measures.SHARE_COLUMNS]
+            manifest.SHARES, ["breakdown", *schema.GROUP_COLUMNS, *measures.SHARE_COLUMNS]
         )
         comparison_columns = [
             c
             for c in measures.COMPARISON_COLUMNS
             if c not in ("share_first", "share_second", "n_first", "n_second")
         ]
-        self._comparisons = self._read(publish.COMPARISONS, comparison_columns)
+        self._comparisons = self._read(manifest.COMPARISONS, comparison_columns)
         self._school = None
         if self.school_label is not None:
             self._school = self._read(
-                publish.SCHOOL,
+                manifest.SCHOOL,
                 [
                     "school",
-                    *publish.SCHOOL_BREAKDOWN,
+                    *manifest.SCHOOL_BREAKDOWN,
                     "block",
                     "item",
                     "label",
@@ -133,12 +133,12 @@ class BundleResults(Results):
             path = self.path / name
             if Path(name).name != name:
                 raise self._problem(
-                    publish.MANIFEST,
+                    manifest.MANIFEST,
                     f"lists {name!r}, which is not a file name in the bundle's folder.",
                 )
             if not path.is_file():
                 raise self._problem(name, "is missing (the manifest lists it).")
-            if publish.sha256(path) != digest:
+            if manifest.sha256(path) != digest:
                 raise self._problem(
                     name,
                     "has changed since the bundle was made (its SHA-256 "
@@ -204,7 +204,7 @@ class BundleResults(Results):
             table = self._school_shares(by)
         else:
             if by not in self._cache:
-                name = publish.breakdown_name(by)
+                name = manifest.breakdown_name(by)
                 rows = self._shares[self._shares["breakdown"] == name]
                 if not len(rows):
                     raise ValueError(
@@ -221,7 +221,7 @@ class BundleResults(Results):
         """The named school's own rows in the share shape (``school_id`` = its label)."""
         if self._school is None:
             raise ValueError("this bundle publishes no school's figures")
-        wanted = ("school_id", *publish.SCHOOL_BREAKDOWN)
+        wanted = ("school_id", *manifest.SCHOOL_BREAKDOWN)
         if set(by) != set(wanted):
             raise ValueError(
                 f"the bundle has the school's figures by "
@@ -233,7 +233,7 @@ class BundleResults(Results):
             frame = pd.DataFrame(
                 {
                     "school_id": pd.Categorical([self.school_label] * len(s)),
-                    **{c: s[c] for c in publish.SCHOOL_BREAKDOWN},
+                    **{c: s[c] for c in manifest.SCHOOL_BREAKDOWN},
                     "measure": "share",
                     "schools": "all",
                     "block": s["block"],
@@ -263,7 +263,7 @@ class BundleResults(Results):
             return pd.DataFrame(
                 columns=[
                     "school",
-                    *publish.SCHOOL_BREAKDOWN,
+                    *manifest.SCHOOL_BREAKDOWN,
                     "block",
                     "item",
                     "label",
@@ -336,7 +336,7 @@ class BundleResults(Results):
     def levels(self, column: str) -> list:
         if column == "school_id":
             return self.school_ids()
-        if column not in publish.GROUP_COLUMNS:
+        if column not in schema.GROUP_COLUMNS:
             return []
         values = self._shares[column].dropna()
         return sorted(pd.unique(values.astype(object)).tolist(), key=lambda v: (str(type(v)), v))

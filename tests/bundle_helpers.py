@@ -6,19 +6,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from analysis import publish
+from analysis import manifest
 
 
 def manifest_only_bundle(folder: Path, school: dict | None = None) -> Path:
-    files = {publish.SHARES: "0" * 64, publish.COMPARISONS: "0" * 64}
+    files = {manifest.SHARES: "0" * 64, manifest.COMPARISONS: "0" * 64}
     if school:
-        files[publish.SCHOOL] = "0" * 64
+        files[manifest.SCHOOL] = "0" * 64
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / publish.MANIFEST).write_text(
+    (folder / manifest.MANIFEST).write_text(
         json.dumps(
             {
-                "format": publish.FORMAT,
-                "bundle_version": publish.BUNDLE_VERSION,
+                "format": manifest.FORMAT,
+                "bundle_version": manifest.BUNDLE_VERSION,
                 "rules": {"min_count": 10, "min_base": 30, "min_schools": 3},
                 "files": files,
                 "title": "A test bundle",

@@ -311,22 +311,6 @@ def test_command_line_publishes_one_named_school_under_its_pseudonym(bundle):
     assert (others["n_schools"] >= 3).all()
 
 
-def test_the_named_school_cannot_be_recovered_from_the_total(bundle):
-    named = bundle
-    shares = read_csv(named / "shares.csv")
-    school = read_csv(named / "school.csv")
-    pupils = published_pupils().copy()
-    pupils["school"] = np.where(pupils["school_id"] == SCHOOL, LABEL, "other schools")
-    for block in ("club", "favourite"):
-        tables = attack_tables(shares, block)
-        view = school[school["block"] == block][
-            ["school", "wave", "year_group", "item", "label", "n", "count", "share", "suppressed"]
-        ]
-        tables["school"] = view.astype({"wave": int, "year_group": int}).reset_index(drop=True)
-        for item in schema.block(block).columns:
-            assert_no_recovery(tables, pupils=pupils, item=item)
-
-
 # ----------------------------------------------------------------- refusals and atomic writing
 
 
@@ -645,27 +629,9 @@ def like_for_like_tables(
     return {name: pd.DataFrame(rows) for name, rows in tables.items()}
 
 
-@pytest.mark.parametrize("block", ["favourite", "club", "enjoy", "career", "consider"])
-def test_like_for_like_comparisons_with_the_shares_recover_nothing(block, bundle):
-    """Showing a like-for-like comparison shows, at worst, its common-schools shares;
-    with the all-schools shares those give the schools surveyed once (all minus
-    common) and their gender and ethnicity splits. None of it may pin a hidden or
-    small count."""
-    pupils = with_school_set(published_pupils())
-    comparisons = read_csv(bundle / "comparisons.csv")
-    tables = {
-        **attack_tables(read_csv(bundle / "shares.csv"), block),
-        **like_for_like_tables(comparisons, pupils, block),
-    }
-    assert any("(common)" in name for name in tables)
-    for item in schema.block(block).columns:
-        if item in pupils:
-            assert_no_recovery(tables, pupils=pupils, item=item)
-
-
 def test_the_like_for_like_attack_can_fail(bundle):
     """Shown with every common-schools cell, an item whose schools-surveyed-once group
-    is small gives it away: the attack above catches that."""
+    is small gives it away: the joint attack at the end of this file catches that."""
     pupils = with_school_set(published_pupils())
     comparisons = read_csv(bundle / "comparisons.csv")
     comparisons = comparisons.assign(suppressed="")  # as if every comparison were shown
@@ -924,3 +890,65 @@ def test_a_share_from_fewer_than_three_schools_is_not_one_subtraction_away():
             assert not (few & set(found)), "a few-school count comes back by subtraction"
             assert not (few & ranks), "a few-school count comes back by linear algebra"
     assert checked > 0
+
+
+# ----------------------------------------------------------------- everything together
+
+
+def school_tables(school: pd.DataFrame, block: str) -> dict[str, pd.DataFrame]:
+    """school.csv's rows of a block as the attacker's table by school, wave and year group."""
+    view = school[school["block"] == block][
+        ["school", "wave", "year_group", "item", "label", "n", "count", "share", "suppressed"]
+    ]
+    return {"school": view.astype({"wave": int, "year_group": int}).reset_index(drop=True)}
+
+
+@pytest.mark.parametrize("block", ["favourite", "club", "enjoy", "career", "consider"])
+def test_the_named_school_with_the_shares_and_like_for_like_recovers_nothing(block, bundle):
+    """One audit of everything a school bundle publishes together, as the outside audit
+    of issue 11 read it: the named school's table (school against the other schools),
+    the shares of every breakdown and, at worst, the common-schools shares behind every
+    shown like-for-like comparison (with the all-schools shares those give the schools
+    surveyed once, and their gender and ethnicity splits). The school was
+    surveyed in 2008 only, so its rows cut the schools surveyed once (all schools minus
+    the common ones) into itself and the seven others: no hidden or small count may
+    come back from any mix."""
+    pupils = with_school_set(published_pupils())
+    pupils["school"] = np.where(pupils["school_id"] == SCHOOL, LABEL, "other schools")
+    assert SCHOOL not in common_schools(pupils)
+    tables = {
+        **attack_tables(read_csv(bundle / "shares.csv"), block),
+        **like_for_like_tables(read_csv(bundle / "comparisons.csv"), pupils, block),
+        **school_tables(read_csv(bundle / "school.csv"), block),
+    }
+    for item in schema.block(block).columns:
+        if item in pupils:
+            assert_no_recovery(tables, pupils=pupils, item=item)
+
+
+def test_the_joint_attack_catches_a_school_row_shown_against_the_rules(bundle):
+    """The attack above can fail: print the named school's true figures in every row
+    (hidden ones included) and its small counts come back."""
+    pupils = with_school_set(published_pupils())
+    pupils["school"] = np.where(pupils["school_id"] == SCHOOL, LABEL, "other schools")
+    school = school_tables(read_csv(bundle / "school.csv"), "club")["school"]
+    hidden = school["suppressed"] != ""
+    assert hidden.any()
+    for i in school.index[hidden]:
+        r = school.loc[i]
+        n, count = _cell_truth(
+            pupils, r["item"], school=r["school"], wave=r["wave"], year_group=r["year_group"]
+        )
+        school.loc[i, ["n", "count", "share", "suppressed"]] = [n, count, count / n, ""]
+    tables = {
+        **attack_tables(read_csv(bundle / "shares.csv"), "club"),
+        **like_for_like_tables(read_csv(bundle / "comparisons.csv"), pupils, "club"),
+        "school": school,
+    }
+    caught = 0
+    for item in schema.block("club").columns:
+        try:
+            assert_no_recovery(tables, pupils=pupils, item=item)
+        except AssertionError:
+            caught += 1
+    assert caught > 0
