@@ -174,7 +174,9 @@ class BundleResults(Results):
             elif c in _TEXT:
                 out[c] = values.astype("str")
             elif c in _BOOL:
-                out[c] = values.str.lower().map({"true": True, "false": False, "": False})
+                # a hidden row's flag is hidden with it (blank in the bundle): it stays
+                # unknown here, never False, or a page would say its base is not low
+                out[c] = values.str.lower().map({"true": True, "false": False}).astype("boolean")
             else:
                 number = pd.to_numeric(values.replace("", np.nan), errors="coerce")
                 bad = number.isna() & (values != "")

@@ -346,3 +346,70 @@ def test_comparison_charts_carry_no_more_precision_than_the_bundle(name, site):
                     assert abs(v * 10 - round(v * 10)) < 1e-6, (name, trace.get("name"), v)
                 checked += len(values)
     assert checked > 100
+
+
+#: What names one row of comparisons.csv (with the wave and year group a table has).
+COMPARISON_KEYS = ("wave", "year_group", "measure", "schools", "block", "item", "compared")
+
+
+def test_the_sites_tables_publish_nothing_the_bundle_does_not(site):
+    """The static site's data enter the bundle's audit only if they add nothing to it:
+    every share row of every table CSV is a row of shares.csv, unchanged, and every
+    comparison row is a row of comparisons.csv whose component shares and bases
+    (``share_first``, ``n_first``, …) are shown rows of shares.csv (for a gap change,
+    its two gaps: shown gap rows, and the sum of two shown bases); like-for-like rows
+    carry no components (the common-schools shares are not published). A hidden row's
+    flags are blank, as in the bundle (the site once wrote ``low_base`` False there)."""
+    shares = read_csv(sample_bundle() / "shares.csv")
+    comparisons = read_csv(sample_bundle() / "comparisons.csv")
+    shown = shares[(shares["suppressed"] == "") & shares["n"].notna() & shares["share"].notna()]
+    published = {
+        (r.block, r.item, float(r.n), round(float(r.share), 12))
+        for r in shown.itertuples(index=False)
+    }
+    n_shown: dict[tuple, set] = {}
+    for r in shown.itertuples(index=False):
+        n_shown.setdefault((r.block, r.item), set()).add(float(r.n))
+    gap_rows = comparisons[
+        comparisons["measure"].str.endswith("_gap") & (comparisons["suppressed"] == "")
+    ]
+    gaps = {
+        (r.block, r.item, round(float(r.estimate_pp), 1)) for r in gap_rows.itertuples(index=False)
+    }
+    tables = sorted((site / "tables").glob("*.csv"))
+    assert len(tables) > 100
+    checked = {"share": 0, "comparison": 0, "component": 0}
+    for path in tables:
+        table = read_csv(path)
+        if "compared" in table:
+            keys = [c for c in COMPARISON_KEYS if c in table]
+            merged = table.merge(comparisons, on=keys, how="left", suffixes=("", "_b"))
+            assert len(merged) == len(table), path.name
+            for c in comparisons.columns.difference([*keys, "wave", "year_group"]):
+                a, b = merged[c], merged[f"{c}_b"]
+                same = (a.isna() & b.isna()) | (a.astype(str) == b.astype(str))
+                assert same.all(), (path.name, c)
+            checked["comparison"] += len(table)
+            for r in table.itertuples(index=False):
+                for side in ("first", "second"):
+                    n, share = getattr(r, f"n_{side}"), getattr(r, f"share_{side}")
+                    if r.schools != "all":
+                        assert np.isnan(n) and np.isnan(share), (path.name, r.item)
+                    elif np.isnan(n):
+                        continue
+                    elif "_gap_change_" in r.measure:
+                        # the two gaps, each a shown gap row: its estimate, both its bases
+                        assert (r.block, r.item, round(share * 100, 1)) in gaps, (path.name, r)
+                        bases = sorted(n_shown[(r.block, r.item)])
+                        assert any(n - a in n_shown[(r.block, r.item)] for a in bases), r
+                        checked["component"] += 1
+                    else:
+                        key = (r.block, r.item, float(n), round(float(share), 12))
+                        assert key in published, (path.name, r.item, side, n, share)
+                        checked["component"] += 1
+        else:
+            keys = [c for c in shares.columns if c in table]
+            merged = table.merge(shares, on=keys, how="left", indicator=True)
+            assert (merged["_merge"] == "both").all(), path.name
+            checked["share"] += len(table)
+    assert min(checked.values()) > 100, checked
