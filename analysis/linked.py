@@ -262,6 +262,13 @@ def linked_vs_not(
     return pd.DataFrame(rows)
 
 
+#: A transition table's figures that would give a hidden cell back: hidden with it.
+_DERIVED = [
+    *("share_7", "share_9", "change_pp", "se_pp", "ci_low_pp", "ci_high_pp"),
+    *("t", "p_value", "q_value", "linked_minus_cohort_pp"),
+]
+
+
 def protect_transitions(
     result: pd.DataFrame, rules: disclosure.DisclosureRules = disclosure.DisclosureRules()
 ) -> pd.DataFrame:
@@ -294,21 +301,7 @@ def protect_transitions(
                 row.suppressed if marks[i] in ("", row.suppressed) else disclosure.CONFIDENTIAL
             )
     hidden = marks != ""
-    out.loc[
-        hidden,
-        [
-            "share_7",
-            "share_9",
-            "change_pp",
-            "se_pp",
-            "ci_low_pp",
-            "ci_high_pp",
-            "t",
-            "p_value",
-            "q_value",
-            "linked_minus_cohort_pp",
-        ],
-    ] = np.nan
+    out.loc[hidden, _DERIVED] = np.nan
     out["significant_fdr"] = out["significant_fdr"].astype(object)
     out.loc[hidden, "significant_fdr"] = np.nan
     hidden_n = protected.groupby("item")["n"].apply(lambda s: s.isna().any())
@@ -455,18 +448,6 @@ _BASE = {
     **{row: "unlinked_7" for row in ("unlinked_yes_7", "unlinked_no_7", "unlinked_7")},
 }
 _CROSS_SECTION = ("yes_7", "no_7", "answered_7", "yes_9", "no_9", "answered_9")
-_DERIVED = [
-    "share_7",
-    "share_9",
-    "change_pp",
-    "se_pp",
-    "ci_low_pp",
-    "ci_high_pp",
-    "t",
-    "p_value",
-    "q_value",
-    "linked_minus_cohort_pp",
-]
 
 
 def _pupil_codes(table: pd.DataFrame, it: schema.Item) -> pd.DataFrame:
