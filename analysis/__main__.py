@@ -143,11 +143,9 @@ def _summary(args: argparse.Namespace) -> int:
         )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    # Linked pupils are figures for internal use: their tables are protected on their
-    # own, not audited together with the published ones (the linked pupils are a subset
-    # of the cohort's, whose tables are published here), so a disclosure-controlled
-    # summary leaves them out and says so.
-    followed = {} if protect else _linked_tables(survey, aggregates, protect, rules, list(tables))
+    # protected: the linked pupils' figures audited with the summary's own cross-sections
+    # of the same pupils (analysis.linked.audit_for_summary)
+    followed = _linked_tables(survey, aggregates, tables, rules if protect else None)
     if pairs:
         from .related import pairs_table
 
@@ -156,20 +154,6 @@ def _summary(args: argparse.Namespace) -> int:
             survey.table, pairs, rules if protect else None, audited=protect
         )
     readme = _summary_readme(survey, tables, protect, rules, population, followed)
-    if protect:
-        from . import linked
-
-        if not linked.link(survey.table).empty:
-            readme += [
-                "",
-                "## Linked pupils",
-                "",
-                "Not written here: their tables are protected each on its own, not "
-                "yet audited together with the tables above (the linked pupils are "
-                "part of the cohort those tables describe), so they are figures for "
-                "internal use. `summary --no-disclosure` writes them; do not publish "
-                "them.",
-            ]
     (out / "README.md").write_text("\n".join(readme) + "\n", encoding="utf-8")
     written = []
     for key, parts in tables.items():
@@ -205,21 +189,22 @@ def _hidden_words(tables, stated_only: bool) -> str:
     return words
 
 
-def _linked_tables(survey, aggregates, protect: bool, rules, blocks) -> dict:
-    """The linked pupils' tables (analysis.linked) of ``blocks``, or none if no
-    pupil links."""
+def _linked_tables(survey, aggregates, tables, rules) -> dict:
+    """The linked pupils' tables (analysis.linked) of the blocks of ``tables``, or
+    none if no pupil links; with disclosure ``rules``, audited with the protected
+    ``tables`` (:func:`analysis.linked.audit_for_summary`)."""
     from . import linked
 
     if linked.link(survey.table).empty:
         return {}
-    table = linked.block_columns(survey.table, blocks)
+    table = linked.block_columns(survey.table, list(tables))
     result = linked.transitions(table, aggregates.cohort(fdr=False))
-    if protect:
-        result = linked.protect_transitions(result, rules)
-    return {
-        "linked_pupils": result,
-        "linked_vs_not_linked": linked.linked_vs_not(table, rules if protect else None),
-    }
+    versus = linked.linked_vs_not(table)
+    if rules is not None:
+        result, versus = linked.audit_for_summary(
+            table, result, versus, linked.summary_published(tables), rules
+        )
+    return {"linked_pupils": result, "linked_vs_not_linked": versus}
 
 
 def _summary_readme(
@@ -344,10 +329,22 @@ def _summary_readme(
         if protect:
             lines += [
                 "",
-                "Disclosure control: the four cells of each item's transition table are "
-                "protected together as a distribution adding up to its base "
-                "(analysis.disclosure.protect); where a cell is hidden, the item's linked "
-                "shares and paired change, which would give it back, are hidden too.",
+                "Disclosure control: the linked pupils' figures are audited together with "
+                "what the tables above publish of the same pupils (analysis.linked."
+                "audit_for_summary): every pupil who answered an item in year 7 of 2008 or "
+                "year 9 of 2010 counts once, in a transition cell, as a linked pupil who "
+                "answered in year 7 only, as a year 7 pupil who did not link, or as another "
+                "year 9 pupil; the transition cells, their base, the linked and not-linked "
+                "year 7 counts and the two cross-sections (base and count yes) are sums of "
+                "those, protected as one distribution by analysis.disclosure.protect. A "
+                f"count, complement or base under {rules.min_count:g} pupils is hidden (c), "
+                "and so is every cell that would give a hidden one back by subtraction; "
+                f"shares on fewer than {rules.min_base:g} pupils or "
+                f"{rules.min_schools} schools are not shown (u). Where a transition cell is "
+                "hidden, the item's linked shares and paired change are hidden too; "
+                "q-values are over the items shown. Where the tables above hide an item's "
+                "year 7 (2008) or year 9 (2010) figure, nothing linked of that item is "
+                "shown (it would narrow what they hide).",
             ]
     if followed and "related_items" in followed:
         lines += [

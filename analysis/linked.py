@@ -262,6 +262,13 @@ def linked_vs_not(
     return pd.DataFrame(rows)
 
 
+#: A transition table's figures that would give a hidden cell back: hidden with it.
+_DERIVED = [
+    *("share_7", "share_9", "change_pp", "se_pp", "ci_low_pp", "ci_high_pp"),
+    *("t", "p_value", "q_value", "linked_minus_cohort_pp"),
+]
+
+
 def protect_transitions(
     result: pd.DataFrame, rules: disclosure.DisclosureRules = disclosure.DisclosureRules()
 ) -> pd.DataFrame:
@@ -294,21 +301,7 @@ def protect_transitions(
                 row.suppressed if marks[i] in ("", row.suppressed) else disclosure.CONFIDENTIAL
             )
     hidden = marks != ""
-    out.loc[
-        hidden,
-        [
-            "share_7",
-            "share_9",
-            "change_pp",
-            "se_pp",
-            "ci_low_pp",
-            "ci_high_pp",
-            "t",
-            "p_value",
-            "q_value",
-            "linked_minus_cohort_pp",
-        ],
-    ] = np.nan
+    out.loc[hidden, _DERIVED] = np.nan
     out["significant_fdr"] = out["significant_fdr"].astype(object)
     out.loc[hidden, "significant_fdr"] = np.nan
     hidden_n = protected.groupby("item")["n"].apply(lambda s: s.isna().any())
@@ -410,3 +403,273 @@ TRANSITIONS_SHORT = {
     "lost": "Lost",
     "never": "Never",
 }
+
+
+# ------------------------------------------------ audited for publication (summary)
+
+#: Every pupil of one item's audit has one code (see :func:`audit_for_summary`):
+#: the four transition cells, and the pupils the published cross-sections hold
+#: besides them.
+_CODES = (
+    *TRANSITIONS,
+    "yes_7_only",  # linked, yes in year 7, no answer in year 9
+    "no_7_only",
+    "yes_7_unlinked",  # a year 7 pupil of 2008 who did not link
+    "no_7_unlinked",
+    "yes_9_other",  # a year 9 pupil of 2010 outside the transition base
+    "no_9_other",
+)
+#: Sums of codes that a protected summary publishes, by what they are.
+_MARGINS: dict[str, tuple[str, ...]] = {
+    # the cross-sectional figures the summary's share tables publish
+    "yes_7": ("yes_both", "lost", "yes_7_only", "yes_7_unlinked"),
+    "no_7": ("gained", "never", "no_7_only", "no_7_unlinked"),
+    "answered_7": _CODES[:8],
+    "yes_9": ("yes_both", "gained", "yes_9_other"),
+    "no_9": ("lost", "never", "no_9_other"),
+    "answered_9": (*TRANSITIONS, "yes_9_other", "no_9_other"),
+    # the transition base
+    "both": tuple(TRANSITIONS),
+    # linked against not linked (linked_vs_not)
+    "linked_yes_7": ("yes_both", "lost", "yes_7_only"),
+    "linked_no_7": ("gained", "never", "no_7_only"),
+    "linked_7": _CODES[:6],
+    "unlinked_yes_7": ("yes_7_unlinked",),
+    "unlinked_no_7": ("no_7_unlinked",),
+    "unlinked_7": ("yes_7_unlinked", "no_7_unlinked"),
+}
+#: The base (a margin) of each published row: its schools count for the
+#: few-schools rule.
+_BASE = {
+    **{row: "both" for row in (*TRANSITIONS, "both")},
+    **{row: "answered_7" for row in ("yes_7", "no_7", "answered_7")},
+    **{row: "answered_9" for row in ("yes_9", "no_9", "answered_9")},
+    **{row: "linked_7" for row in ("linked_yes_7", "linked_no_7", "linked_7")},
+    **{row: "unlinked_7" for row in ("unlinked_yes_7", "unlinked_no_7", "unlinked_7")},
+}
+_CROSS_SECTION = ("yes_7", "no_7", "answered_7", "yes_9", "no_9", "answered_9")
+
+
+def _pupil_codes(table: pd.DataFrame, it: schema.Item) -> pd.DataFrame:
+    """One row per pupil who answered ``it`` in year 7 of 2008 or year 9 of 2010
+    (a linked pupil who answered both times once): ``code`` (:data:`_CODES`) and
+    ``school_id`` (year 7's where the pupil answered then)."""
+    first, second = _stage(table, FIRST), _stage(table, SECOND)
+    ids_7 = first["pupil_id"].astype(str).to_numpy()
+    ids_9 = second["pupil_id"].astype(str).to_numpy()
+    y7, y9 = _positive(first[it.column], it), _positive(second[it.column], it)
+    answer_9 = dict(zip(ids_9, y9))
+    linked_ids = set(ids_7) & set(ids_9)
+    word = {1.0: "yes", 0.0: "no"}
+    cells = {(1, 1): "yes_both", (0, 1): "gained", (1, 0): "lost", (0, 0): "never"}
+    codes, schools, in_base = [], [], set()
+    for pid, school, a in zip(ids_7, first["school_id"].astype(str), y7):
+        if np.isnan(a):
+            continue
+        if pid in linked_ids:
+            b = answer_9.get(pid, np.nan)
+            if np.isnan(b):
+                codes.append(f"{word[a]}_7_only")
+            else:
+                codes.append(cells[(int(a), int(b))])
+                in_base.add(pid)
+        else:
+            codes.append(f"{word[a]}_7_unlinked")
+        schools.append(school)
+    for pid, school, b in zip(ids_9, second["school_id"].astype(str), y9):
+        if not np.isnan(b) and pid not in in_base:
+            codes.append(f"{word[b]}_9_other")
+            schools.append(school)
+    return pd.DataFrame({"code": codes, "school_id": schools})
+
+
+def _audit_rows(pupils: pd.DataFrame, it: schema.Item, rules) -> tuple[pd.DataFrame, set]:
+    """The rows of one item's audit: each published code and margin as a row of a
+    distribution whose base is every pupil of :func:`_pupil_codes` (a number the
+    published figures give: year 7's base + year 9's - the transition base).
+    Shares on a low base (under ``rules.min_base`` pupils: ``u``, not protected
+    against differencing, as in :mod:`analysis.disclosure`) are left out of the
+    audit, as not shown; returned as the set of margins so marked."""
+    counts = pupils["code"].value_counts()
+
+    def members(codes) -> pd.Series:
+        return pupils["code"].isin(codes)
+
+    low = set()
+    for base, shares in (
+        ("both", list(TRANSITIONS)),
+        ("linked_7", ["linked_yes_7", "linked_no_7"]),
+        ("unlinked_7", ["unlinked_yes_7", "unlinked_no_7"]),
+    ):
+        n = int(members(_MARGINS[base]).sum())
+        if 0 < n < rules.min_base:
+            low.update(shares)
+    rows = []
+    for row in [*TRANSITIONS, *_MARGINS]:
+        if row in low:
+            continue
+        codes = (row,) if row in TRANSITIONS else _MARGINS[row]
+        base = _MARGINS[_BASE[row]]
+        rows.append(
+            {
+                "category": row,
+                "item": it.column,
+                "label": it.label,
+                "n": float(len(pupils)),
+                "count": float(counts.reindex(list(codes), fill_value=0).sum()),
+                "n_schools": float(pupils.loc[members(base), "school_id"].nunique()),
+            }
+        )
+    out = pd.DataFrame(rows)
+    out["share"] = out["count"] / out["n"]
+    return out, low
+
+
+def audit_for_summary(
+    table: pd.DataFrame,
+    result: pd.DataFrame,
+    versus: pd.DataFrame,
+    published: pd.DataFrame,
+    rules: disclosure.DisclosureRules = disclosure.DisclosureRules(),
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`transitions` and :func:`linked_vs_not` results of ``table``, protected
+    for a disclosure-controlled summary, audited with the summary's own figures.
+
+    The linked pupils are part of the cohort the summary's share tables describe:
+    the year 7 pupils of 2008 (base and count yes) and the year 9 pupils of 2010.
+    An attacker who knows those and every linked figure can bound a hidden cell
+    by subtraction (``n`` minus the shown cells; year 7's count minus the linked
+    pupils' yes; the not-linked share times its base ...). So, for each item,
+    every pupil who answered it in either stage gets one code (:data:`_CODES`:
+    the four transition cells, the linked pupils who answered in year 7 only,
+    the year 7 pupils who did not link, the other year 9 pupils), every published
+    figure is a sum of codes (:data:`_MARGINS`), and
+    :func:`analysis.disclosure.protect` audits them together as one distribution:
+    primary rules on each count and complement, then secondary suppression until
+    no hidden cell is pinned (nor a small one narrowed to under
+    ``rules.protection_width`` pupils) by what is shown.
+
+    ``published``: the summary's protected figures of the item, one row an item
+    with ``item`` and ``shown`` (True where the year 7 of 2008 and year 9 of 2010
+    all-pupils base and count are shown), and ``cohort_pp`` (NaN where the
+    summary hides the cohort comparison). Where a cross-section is not shown
+    (hidden by the summary's own control), or the audit would have to hide it,
+    nothing linked of that item is shown: the linked figures would narrow what
+    the summary hid. Where any transition cell is hidden, the linked shares and
+    the paired change (which would give it back) are hidden too; q-values are
+    recomputed over the items shown.
+    """
+    out = result.copy()
+    vs = versus.copy()
+    if out.empty:
+        return out.assign(suppressed=pd.Series(dtype=object)), vs
+    cross = published.set_index("item")
+    marks = pd.Series("", index=out.index, dtype=object)
+    vs_marks = {
+        side: pd.Series("", index=vs.index, dtype=object) for side in ("linked", "not_linked")
+    }
+    vs_at = {item: i for i, item in zip(vs.index, vs["item"])}
+    cells = list(TRANSITIONS)
+    for i, item in zip(out.index, out["item"]):
+        it = schema.item(item)
+        j = vs_at.get(item)
+        rows, low = _audit_rows(_pupil_codes(table, it), it, rules)
+        shown = bool(cross["shown"].get(item, False))
+        if shown:
+            hidden = disclosure.protect({"audit": rows}, rules, category_margins=_MARGINS)["audit"]
+            mark = dict(zip(hidden["category"], hidden["suppressed"]))
+            shown = all(mark.get(m, "") == "" for m in _CROSS_SECTION)
+        if not shown:  # the whole item: nothing of it shown
+            out.loc[i, ["n", *cells, *_DERIVED, "cohort_pp"]] = np.nan
+            marks[i] = disclosure.CONFIDENTIAL
+            if j is not None:
+                vs.loc[j, ["n_linked", "n_not_linked", "share_linked", "share_not_linked"]] = np.nan
+                vs.loc[j, "difference_pp"] = np.nan
+                for side in vs_marks:
+                    vs_marks[side][j] = disclosure.CONFIDENTIAL
+            continue
+        for c in low:
+            mark.setdefault(c, disclosure.LOW_RELIABILITY)
+        for c in cells:
+            if mark.get(c, ""):
+                out.loc[i, c] = np.nan
+                marks[i] = _worse(marks[i], mark[c])
+        if mark.get("both", ""):
+            out.loc[i, "n"] = np.nan
+        if marks[i]:
+            out.loc[i, _DERIVED] = np.nan
+        out.loc[i, "cohort_pp"] = cross["cohort_pp"].get(item, np.nan)
+        if j is not None:
+            for side, base, parts in (
+                ("linked", "linked_7", ("linked_yes_7", "linked_no_7")),
+                ("not_linked", "unlinked_7", ("unlinked_yes_7", "unlinked_no_7")),
+            ):
+                # a not-linked count is year 7's minus the linked one: hidden with it
+                for p in (*parts, base):
+                    vs_marks[side][j] = _worse(vs_marks[side][j], mark.get(p, ""))
+                if mark.get(base, ""):
+                    vs.loc[j, f"n_{side}"] = np.nan
+            if vs_marks["linked"][j] or vs_marks["not_linked"][j]:
+                # one side's count with year 7's published count gives the other's
+                for side in vs_marks:
+                    vs_marks[side][j] = _worse(
+                        vs_marks[side][j], vs_marks["linked"][j] or vs_marks["not_linked"][j]
+                    )
+                    vs.loc[j, f"share_{side}"] = np.nan
+                vs.loc[j, "difference_pp"] = np.nan
+    out["linked_minus_cohort_pp"] = out["change_pp"] - out["cohort_pp"]
+    out["q_value"] = np.nan
+    out["significant_fdr"] = out["significant_fdr"].astype(object)
+    out.loc[marks != "", "significant_fdr"] = np.nan
+    for _, part in out[marks == ""].groupby("block", sort=False):
+        q, reject = stats.benjamini_hochberg(part["p_value"].to_numpy(float))
+        out.loc[part.index, "q_value"] = q
+        out.loc[part.index, "significant_fdr"] = reject
+    out["suppressed"] = marks
+    for side, m in vs_marks.items():
+        vs[f"hidden_{side}"] = m
+    return out, vs
+
+
+def _worse(a: str, b: str) -> str:
+    """Of two marks, the one to show: ``c`` over ``u`` over none."""
+    if disclosure.CONFIDENTIAL in (a, b):
+        return disclosure.CONFIDENTIAL
+    return a or b
+
+
+def summary_published(tables: dict) -> pd.DataFrame:
+    """What a protected summary (:func:`analysis.measures.summary_tables`) shows of
+    the cross-sections the linked pupils belong to, one row an item: ``shown``
+    (the all-pupils base and count of year 7 in 2008 and of year 9 in 2010 are
+    both shown) and ``cohort_pp`` (the cohort comparison, all schools; NaN where
+    hidden). The ``published`` argument of :func:`audit_for_summary`."""
+    rows = {}
+    for parts in tables.values():
+        shares = parts.get("shares")
+        if shares is not None:
+            whole = shares[
+                (shares["breakdown"] == "wave × year_group") & (shares["schools"] == "all")
+            ]
+            shown = {}
+            for stage in (FIRST, SECOND):
+                at = _stage(whole, stage)
+                ok = (at["suppressed"] == "") & at["n"].notna() & at["count"].notna()
+                shown[stage["wave"]] = dict(zip(at["item"].astype(str), ok))
+            for item in whole["item"].astype(str).unique():
+                rows[item] = {
+                    "item": item,
+                    "shown": all(bool(s.get(item, False)) for s in shown.values()),
+                    "cohort_pp": np.nan,
+                }
+        comparisons = parts.get("comparisons")
+        if comparisons is not None:
+            cohort = comparisons[
+                (comparisons["measure"] == "cohort")
+                & (comparisons["schools"] == "all")
+                & (comparisons["suppressed"] == "")
+            ]
+            for item, value in zip(cohort["item"].astype(str), cohort["estimate_pp"]):
+                if item in rows:
+                    rows[item]["cohort_pp"] = float(value)
+    return pd.DataFrame(list(rows.values()), columns=["item", "shown", "cohort_pp"])

@@ -11,6 +11,8 @@
 ``KS3_HUB_PROXY``         the hub's configurable-http-proxy program
 ``KS3_VISITS``            where each visitor's uploaded files are kept for the visit
                           (``~/.ks3/visits``)
+``KS3_VISIT_HOURS``       how long kept files stay after their visitor last used them,
+                          in hours (default 24)
 ``KS3_FRAMEWORK``         the STEM Manager's framework file, a network's own (default:
                           the project's, ``analysis/manager/framework.yml``)
 ========================  ==============================================================
@@ -38,6 +40,9 @@ PUBLICATIONS = "KS3_PUBLICATIONS"
 HUB_DIR = "KS3_HUB_DIR"
 HUB_PROXY = "KS3_HUB_PROXY"
 VISITS = "KS3_VISITS"
+VISIT_HOURS = "KS3_VISIT_HOURS"
+#: Hours a visitor's kept files stay after their last use, unless ``KS3_VISIT_HOURS`` says.
+DEFAULT_VISIT_HOURS = 24.0
 FRAMEWORK = "KS3_FRAMEWORK"
 
 #: The repository root, found from this package (never from the working directory).
@@ -90,6 +95,29 @@ def _path_or_home(variable: str, *default: str, environ: Mapping[str, str] | Non
 def visits_path(environ: Mapping[str, str] | None = None) -> Path:
     """The folder of every visitor's kept files: ``KS3_VISITS`` or ``~/.ks3/visits``."""
     return _path_or_home(VISITS, ".ks3", "visits", environ=environ)
+
+
+def visit_hours(environ: Mapping[str, str] | None = None) -> float:
+    """How long a visitor's kept files stay after their last use, in hours
+    (``KS3_VISIT_HOURS``, default :data:`DEFAULT_VISIT_HOURS`).
+
+    >>> visit_hours({"KS3_VISIT_HOURS": "2.5"}), visit_hours({})
+    (2.5, 24.0)
+    >>> visit_hours({"KS3_VISIT_HOURS": "a day"})
+    Traceback (most recent call last):
+    ...
+    ValueError: KS3_VISIT_HOURS is 'a day': give a number of hours above 0, e.g. 24
+    """
+    value = named(VISIT_HOURS, environ)
+    if value is None:
+        return DEFAULT_VISIT_HOURS
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = float("nan")
+    if not hours > 0 or hours == float("inf"):
+        raise ValueError(f"{VISIT_HOURS} is {value!r}: give a number of hours above 0, e.g. 24")
+    return hours
 
 
 def framework_file(environ: Mapping[str, str] | None = None) -> Path | None:

@@ -346,6 +346,10 @@ class BundleResults(Results):
     def school_ids(self) -> list[str]:
         return [self.school_label] if self.school_label is not None else []
 
+    @property
+    def code_notes(self) -> tuple[str, ...]:
+        return tuple(str(n) for n in self.manifest.get("code_notes", ()))
+
     def note(self):
         from . import page
 

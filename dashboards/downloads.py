@@ -10,6 +10,18 @@ Text cells that a spreadsheet would read as a formula (starting with ``=``,
 ``+``, ``-`` or ``@``, or a tab or carriage return) are prefixed with an
 apostrophe (OWASP, "CSV injection"); numbers stay numbers. The chart image is
 plotly's own camera button, named by :func:`image_config`.
+
+Code notes
+----------
+Where the codebook did more than translate codes (a five-point scale's middle
+answer kept out of the bases, answers coded as not answered: ``Survey.code_notes``,
+a bundle's ``code_notes``), every download of a table it affects says so
+(:func:`with_code_notes`). A CSV file stays one tidy rectangle with its header on
+the first line, as ``pandas.read_csv`` and Excel expect (a comment line above the
+header would be read as data or break the columns): the note is a last column,
+``code_note``, on every row of an item it touched, so it survives sorting,
+filtering and joining. The Excel file has the same column and, on a second sheet
+``Notes``, every note in full.
 """
 
 from __future__ import annotations
@@ -17,6 +29,8 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
+from collections.abc import Sequence
 
 import ipywidgets as widgets
 import pandas as pd
@@ -40,12 +54,50 @@ def _plain(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def csv_bytes(table: pd.DataFrame) -> bytes:
-    """The table as CSV: UTF-8 with a byte-order mark (so Excel reads accents), no index."""
+#: The column of a download that carries the code notes of its row's item.
+NOTE_COLUMN = "code_note"
+#: A code note whose list of columns was cut short ("... and 3 more") may touch any item.
+_CUT_SHORT = re.compile(r"\band \d+ more\)")
+
+
+def note_touches(note: str, item: str) -> bool:
+    """Whether a code note (:func:`analysis.codebook.code_notes`) touches ``item``:
+    it names the item's column, or its list of columns was cut short.
+
+    >>> note_touches("w1.sav: 40 answers in 1 column (enjoy_maths 40) were Neither", "enjoy_maths")
+    True
+    >>> note_touches("w1.sav: 40 answers in 1 column (enjoy_maths 40) were Neither", "enjoy_art")
+    False
+    """
+    return bool(_CUT_SHORT.search(note)) or re.search(rf"\b{re.escape(item)}\b", note) is not None
+
+
+def with_code_notes(table: pd.DataFrame, notes: Sequence[str] = ()) -> pd.DataFrame:
+    """``table`` with a last column :data:`NOTE_COLUMN`: on each row, the notes that
+    touch its ``item`` (every note, on every row, for a table without items);
+    ``table`` as it is when no note touches any row."""
+    notes = [str(n) for n in notes if str(n).strip()]
+    if not notes or table.empty:
+        return table
+    if "item" in table.columns:
+        words = [
+            " | ".join(n for n in notes if note_touches(n, str(item))) for item in table["item"]
+        ]
+    else:
+        words = [" | ".join(notes)] * len(table)
+    if not any(words):
+        return table
+    return table.assign(**{NOTE_COLUMN: words})
+
+
+def csv_bytes(table: pd.DataFrame, notes: Sequence[str] = ()) -> bytes:
+    """The table as CSV: UTF-8 with a byte-order mark (so Excel reads accents), no index;
+    the code notes that touch it in a last column (:func:`with_code_notes`)."""
+    table = with_code_notes(table, notes)
     return neutralise_frame(_plain(table)).to_csv(index=False).encode("utf-8-sig")
 
 
-def xlsx_bytes(table: pd.DataFrame, sheet: str = "table") -> bytes:
+def xlsx_bytes(table: pd.DataFrame, sheet: str = "table", notes: Sequence[str] = ()) -> bytes:
     """The table as an Excel workbook with one sheet, no index, built in memory.
 
     XlsxWriter with ``in_memory`` writes nothing to disk (openpyxl would put
@@ -60,8 +112,12 @@ def xlsx_bytes(table: pd.DataFrame, sheet: str = "table") -> bytes:
         "strings_to_urls": False,
         "strings_to_numbers": False,
     }
+    noted = with_code_notes(table, notes)
     with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as out:
-        neutralise_frame(_plain(table)).to_excel(out, sheet_name=sheet[:31], index=False)
+        neutralise_frame(_plain(noted)).to_excel(out, sheet_name=sheet[:31], index=False)
+        if NOTE_COLUMN in noted.columns:
+            every = pd.DataFrame({"Note": [str(n) for n in notes if str(n).strip()]})
+            neutralise_frame(every).to_excel(out, sheet_name="Notes", index=False)
     return buffer.getvalue()
 
 
@@ -70,12 +126,13 @@ def data_uri(content: bytes, media_type: str) -> str:
     return f"data:{media_type};base64,{base64.b64encode(content).decode('ascii')}"
 
 
-def links_html(table: pd.DataFrame, filename: str) -> str:
-    """Two links, CSV and XLSX, downloading ``table`` as ``<filename>.csv`` / ``.xlsx``."""
+def links_html(table: pd.DataFrame, filename: str, notes: Sequence[str] = ()) -> str:
+    """Two links, CSV and XLSX, downloading ``table`` as ``<filename>.csv`` / ``.xlsx``,
+    with the code ``notes`` that touch it (:func:`with_code_notes`)."""
     parts = []
     for text, extension, content, media_type in (
-        ("Download table (CSV)", "csv", csv_bytes(table), CSV_TYPE),
-        ("Download table (XLSX)", "xlsx", xlsx_bytes(table), XLSX_TYPE),
+        ("Download table (CSV)", "csv", csv_bytes(table, notes), CSV_TYPE),
+        ("Download table (XLSX)", "xlsx", xlsx_bytes(table, notes=notes), XLSX_TYPE),
     ):
         name = html.escape(f"{filename}.{extension}")
         parts.append(
@@ -94,22 +151,26 @@ class DownloadLinks:
         The tidy table the chart shows (group columns, item, label, n, count, share).
     filename : str
         File name without extension, e.g. ``"subjects_favourite_share_by_year_group"``.
+    notes : sequence of str
+        The code notes of the data (``Results.code_notes``), carried by every
+        download of a table they touch (:func:`with_code_notes`).
 
     Attributes
     ----------
     widget : ipywidgets.HTML
     """
 
-    def __init__(self, table: pd.DataFrame, filename: str):
+    def __init__(self, table: pd.DataFrame, filename: str, notes: Sequence[str] = ()):
         self.widget = widgets.HTML()
         self.widget.add_class("ks3-downloads")
+        self.notes = tuple(notes)
         self.update(table, filename)
 
     def update(self, table: pd.DataFrame, filename: str) -> None:
         self.table, self.filename = table, filename
         self.widget.value = (
             f'{CSS}<div class="ks3-page"><p class="ks3-note">'
-            f"{links_html(table, filename)}</p></div>"
+            f"{links_html(table, filename, self.notes)}</p></div>"
         )
 
 

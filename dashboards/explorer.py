@@ -302,7 +302,9 @@ class BlockExplorer:
         self.figure = go.Figure()
         self.chart = widgets.Output()
         self.text = widgets.HTML()  # the chart's summary and data table, for every reader
-        self.downloads = downloads.DownloadLinks(pd.DataFrame(), setup.name)
+        self.downloads = downloads.DownloadLinks(
+            pd.DataFrame(), setup.name, getattr(results, "code_notes", ())
+        )
         self._hide_compared()
         self.show(first_time=True)
         self.topic.observe(lambda _c: self.show(), names="value")

@@ -167,7 +167,13 @@ class ChartPanel:
     widget : ipywidgets.VBox
     """
 
-    def __init__(self, heading: str, how_to_read: str, controls: widgets.Widget | None = None):
+    def __init__(
+        self,
+        heading: str,
+        how_to_read: str,
+        controls: widgets.Widget | None = None,
+        notes: Sequence[str] = (),
+    ):
         self.key = None
         self.pending: str | None = None
         self.table = pd.DataFrame()
@@ -176,7 +182,7 @@ class ChartPanel:
             f'<h2>{html.escape(heading)}</h2><p class="ks3-note">{how_to_read}</p>'
         )
         self.output = widgets.Output()
-        self.downloads = downloads.DownloadLinks(self.table, "table")
+        self.downloads = downloads.DownloadLinks(self.table, "table", notes)
         self.fdr = page.html_widget("")
         self.text = page.html_widget("")  # the chart's summary and data table
         self.problem = page.html_widget("")
@@ -436,9 +442,10 @@ class GenderGaps:
             [(option_label("year_group", y), y) for y in results.levels("year_group")]
         )
         self.schools = schools_toggle(self.n_common)
-        self.gaps = ChartPanel(*PANELS["gaps"])
-        self.years = ChartPanel(*PANELS["years"])
-        self.waves = ChartPanel(*PANELS["waves"], labelled("Schools:", self.schools))
+        notes = getattr(results, "code_notes", ())
+        self.gaps = ChartPanel(*PANELS["gaps"], notes=notes)
+        self.years = ChartPanel(*PANELS["years"], notes=notes)
+        self.waves = ChartPanel(*PANELS["waves"], labelled("Schools:", self.schools), notes=notes)
         for control in (self.compare, self.block, self.wave, self.year_group, self.schools):
             control.observe(lambda _change: self.show(), names="value")
         controls = widgets.VBox(

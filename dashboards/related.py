@@ -135,7 +135,9 @@ class Related:
         self.text = page.html_widget("")
         self.test = page.html_widget("")
         self.rows = pd.DataFrame()
-        self.downloads = downloads.DownloadLinks(self.rows, "related")
+        self.downloads = downloads.DownloadLinks(
+            self.rows, "related", getattr(results, "code_notes", ())
+        )
         self.widget = widgets.VBox(
             [
                 widgets.VBox([self.item, self.by_item]),

@@ -308,6 +308,13 @@ class Results:
         """Schools a "My school" view may show (none for a bundle without one)."""
         return []
 
+    @property
+    def code_notes(self) -> tuple[str, ...]:
+        """What the codebook's codes did to answers (a scale's middle answer kept
+        out, answers coded as not answered), for every download of a table
+        (:func:`dashboards.downloads.with_code_notes`)."""
+        return ()
+
     # -- shared -----------------------------------------------------------
 
     def wave_schools(self) -> WaveSchools:
@@ -450,6 +457,10 @@ class LiveResults(Results):
         from . import page
 
         return page.source_note(self.survey, uploaded=self.uploaded)
+
+    @property
+    def code_notes(self) -> tuple[str, ...]:
+        return tuple(getattr(self.survey, "code_notes", ()))
 
 
 def describe(where: Mapping[str, object]) -> str:

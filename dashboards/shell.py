@@ -95,7 +95,7 @@ class DashboardPage:
         """The visitor is here: show the files they kept earlier in this visit, if any."""
         from . import visit
 
-        self.visit = visit.VisitFiles(visit.visit_key(visitor), self.visits_root)
+        self.visit = visit.VisitFiles.arriving(visit.visit_key(visitor), self.visits_root)
         try:
             kept = self.visit.read()
         except (OSError, ValueError):
@@ -110,12 +110,14 @@ class DashboardPage:
 
     def keep(self, files, codebook) -> str:
         """Keep files that worked for the rest of the visit; say so."""
+        from . import visit
+
         if self.visit is None:  # the browser has not said who it is (yet)
             return "This page shows them until it is closed."
         self.visit.save(files, codebook)
         return (
             "Every research page you open in this browser shows them until you close "
-            "them or upload others."
+            f"them or upload others. {visit.lifetime_words()}"
         )
 
     def close(self) -> str:

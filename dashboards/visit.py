@@ -27,8 +27,20 @@ SHA-256 of its content. Saving writes the new bytes first, then replaces
 ``visit.json`` in one step (:func:`os.replace`), then removes bytes no longer
 named: a page reading at the same moment gets the old files or the new ones,
 never a mixture. Two pages saving or closing at once take turns (a lock on
-the visit, ``fcntl.flock``), so one never deletes the other's bytes. No path is
-shown on any page.
+the visit: ``fcntl.flock`` on Linux and macOS, ``msvcrt.locking`` on Windows,
+released by the system if a server dies holding it), so one never deletes the
+other's bytes. No path is shown on any page.
+
+How long
+--------
+Files stay :func:`analysis.settings.visit_hours` hours (``KS3_VISIT_HOURS``,
+default 24) after their visitor last used them: every page that reads them back
+marks the visit used (the time of ``visit.json``), and so does saving. Whenever
+any visitor arrives (a page reading its visitor's files, the home page's
+notice), visits unused for longer are deleted (:func:`expire`), each under its
+own lock and only if, once the lock is held, it is still unused: a visit a page
+is saving or has just read is never removed. The upload panel and the home page
+say how long files are kept (:func:`lifetime_words`).
 
 >>> kept = VisitFiles("browser:" + "0" * 32, root=tmp)          # doctest: +SKIP
 >>> kept.save([("wave1.csv", b"...")], ("codebook.yml", b"..."))  # doctest: +SKIP
@@ -42,12 +54,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import fcntl
 import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +73,92 @@ from .identity import Visitor
 VISITS_VARIABLE = settings.VISITS
 #: A visit's list of files (the only file of a visit not named by a hash).
 MANIFEST = "visit.json"
+
+try:  # Linux, macOS
+    import fcntl as _fcntl
+
+    _msvcrt = None
+except ImportError:  # pragma: no cover - Windows
+    _fcntl = None
+    import msvcrt as _msvcrt
+
+
+def _lock(handle: int) -> None:
+    """Wait for, then hold, an exclusive lock on the open file ``handle``."""
+    if _fcntl is not None:
+        _fcntl.flock(handle, _fcntl.LOCK_EX)
+        return
+    while True:  # Windows: LK_LOCK tries for 10 seconds, then raises; try again
+        try:
+            _msvcrt.locking(handle, _msvcrt.LK_LOCK, 1)
+            return
+        except OSError:
+            continue
+
+
+def _unlock(handle: int) -> None:
+    """Release :func:`_lock` (closing the file releases it too)."""
+    if _fcntl is not None:
+        _fcntl.flock(handle, _fcntl.LOCK_UN)
+    else:
+        os.lseek(handle, 0, os.SEEK_SET)
+        _msvcrt.locking(handle, _msvcrt.LK_UNLCK, 1)
+
+
+def lifetime_words(hours: float | None = None) -> str:
+    """How long kept files stay, in a sentence for a page.
+
+    >>> lifetime_words(24)
+    'They are deleted from the server 24 hours after you last open a page with them.'
+    >>> lifetime_words(1.5)
+    'They are deleted from the server 1.5 hours after you last open a page with them.'
+    """
+    if hours is None:
+        try:
+            hours = settings.visit_hours()
+        except ValueError as error:  # the server's setting, not the visitor's doing
+            print(f"kept visit files: {error}", file=sys.__stderr__)
+            return "They are kept until you close them (the server's setting of how long is wrong)."
+    amount = f"{hours:g} hour{'' if hours == 1 else 's'}"
+    return f"They are deleted from the server {amount} after you last open a page with them."
+
+
+def expire(root: Path | None = None, hours: float | None = None, now: float | None = None) -> int:
+    """Delete every visit under ``root`` not used for ``hours`` (default
+    :func:`analysis.settings.visit_hours`); how many were deleted.
+
+    A visit's last use is the time of its ``visit.json`` (a folder without one,
+    left by a save that failed, counts from the folder's own time). Each is
+    checked again while holding its lock, so a visit saved or read meanwhile stays.
+    """
+    root = visits_dir() if root is None else Path(root)
+    hours = settings.visit_hours() if hours is None else hours
+    now = time.time() if now is None else now
+    removed = 0
+    try:
+        folders = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    except FileNotFoundError:
+        return 0
+    for folder in folders:
+        kept = VisitFiles.__new__(VisitFiles)
+        kept.root, kept.folder = root, folder
+        if kept.last_used() > now - hours * 3600:
+            continue
+        with kept._turn():
+            if folder.exists() and kept.last_used() <= now - hours * 3600:
+                shutil.rmtree(folder, ignore_errors=True)
+                # a page waiting on this lock file sees it gone and takes a new one
+                (root / f".{folder.name}.lock").unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+def _expire_quietly(root: Path | None) -> None:
+    """:func:`expire`, for a page: a failure is logged, never shown to the visitor."""
+    try:
+        expire(root)
+    except (OSError, ValueError) as error:
+        print(f"kept visit files: could not delete old visits: {error}", file=sys.__stderr__)
 
 
 def visits_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -126,6 +225,26 @@ class VisitFiles:
         self.root = visits_dir() if root is None else Path(root)
         self.folder = self.root / hashlib.sha256(key.encode("utf-8")).hexdigest()[:40]
 
+    @classmethod
+    def arriving(cls, key: str, root: Path | None = None) -> VisitFiles:
+        """The visit of a visitor who just arrived, after deleting visits unused for
+        longer than files are kept (:func:`expire`)."""
+        _expire_quietly(root)
+        return cls(key, root)
+
+    def last_used(self) -> float:
+        """When this visit was last saved or read (seconds since the epoch; 0 if never)."""
+        for path in (self.folder / MANIFEST, self.folder):
+            try:
+                return path.stat().st_mtime
+            except FileNotFoundError:
+                continue
+        return 0.0
+
+    def _mark_used(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.utime(self.folder / MANIFEST)
+
     @property
     def kept(self) -> bool:
         """Whether this visitor has files kept."""
@@ -135,12 +254,24 @@ class VisitFiles:
     def _turn(self):
         """Hold this visit's lock (a file beside the visit's folder) while saving or closing."""
         _private_folder(self.root)
-        handle = os.open(self.root / f".{self.folder.name}.lock", os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(handle)
+        path = self.root / f".{self.folder.name}.lock"
+        while True:
+            handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                _lock(handle)
+                try:
+                    same = os.fstat(handle).st_ino == os.stat(path).st_ino
+                except FileNotFoundError:
+                    same = False
+                if not same:  # expire() removed this lock file meanwhile: take the new one
+                    continue
+                try:
+                    yield
+                finally:
+                    _unlock(handle)
+                return
+            finally:
+                os.close(handle)
 
     def save(
         self, files: Sequence[tuple[str, bytes]], codebook: tuple[str, bytes] | None = None
@@ -174,7 +305,9 @@ class VisitFiles:
                 path.unlink(missing_ok=True)
 
     def read(self) -> Upload | None:
-        """The kept files, or None when nothing is kept (or it was closed meanwhile)."""
+        """The kept files, or None when nothing is kept (or it was closed meanwhile).
+        Reading marks the visit used (see "How long" above)."""
+        self._mark_used()
         try:
             manifest = json.loads((self.folder / MANIFEST).read_text(encoding="utf-8"))
             files, codebook = [], None
@@ -206,7 +339,7 @@ def kept_notice(visitor: Visitor, root: Path | None = None) -> list:
     from . import page
 
     try:
-        kept = VisitFiles(visit_key(visitor), root).read()
+        kept = VisitFiles.arriving(visit_key(visitor), root).read()
     except (OSError, ValueError):
         return []
     if kept is None:
@@ -217,6 +350,6 @@ def kept_notice(visitor: Visitor, root: Path | None = None) -> list:
             f'<div class="ks3-source"><b>Your files</b>: {names}, which you uploaded in this '
             "visit. Every research page you open in this browser shows them, not the data "
             "above, until you close them (\u201cClose these files\u201d, at the foot of any "
-            "research page) or upload others.</div>"
+            f"research page) or upload others. {lifetime_words()}</div>"
         )
     ]

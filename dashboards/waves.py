@@ -234,7 +234,9 @@ class LinkedPanel:
             "<h2>The same pupils followed: year 7 in 2008 to year 9 in 2010</h2>"
         )
         self.body = page.html_widget("")
-        self.downloads = downloads.DownloadLinks(self.table, "linked_pupils")
+        self.downloads = downloads.DownloadLinks(
+            self.table, "linked_pupils", getattr(results, "code_notes", ())
+        )
         self.widget = widgets.VBox([self.heading, self.body, self.downloads.widget])
         self.linked = self.survey is not None and not linked.link(self.survey.table).empty
         if not self.linked:

@@ -188,3 +188,50 @@ def test_image_config_names_a_png():
     assert config["toImageButtonOptions"] == {"format": "png", "filename": "subjects", "scale": 2}
     # the chart follows its container (tests/browser/test_chart_width.py)
     assert config["responsive"] is True
+
+
+NOTE_SOME = (
+    "w1.sav: 45 answers in 2 columns (fav_maths 30, fav_science 15) were Neither "
+    "agree nor disagree, the scale's middle answer: coded neutral by codebook.yml, they "
+    "are left out of those items' bases (as not answered)."
+)
+NOTE_ALL = "w1.sav: 12 answers in 9 columns (a 4, b 3, c 2, d 1 and 5 more) were 9: null."
+
+
+def test_a_code_note_is_a_column_on_the_rows_it_touches_and_a_notes_sheet():
+    t = pd.DataFrame({"item": ["fav_maths", "fav_art", "fav_science"], "n": [50, 60, 70]})
+    got = pd.read_csv(io.BytesIO(downloads.csv_bytes(t, [NOTE_SOME])), encoding="utf-8-sig")
+    assert list(got.columns) == ["item", "n", "code_note"]  # the header is the first line
+    assert got["n"].tolist() == [50, 60, 70]
+    assert got["code_note"].fillna("").tolist() == [NOTE_SOME, "", NOTE_SOME]
+    # a note whose column list was cut short may touch any item: on every row
+    both = pd.read_csv(io.BytesIO(downloads.csv_bytes(t, [NOTE_SOME, NOTE_ALL])))
+    assert both["code_note"].tolist()[1] == NOTE_ALL
+    assert both["code_note"].tolist()[0] == f"{NOTE_SOME} | {NOTE_ALL}"
+    book = openpyxl.load_workbook(io.BytesIO(downloads.xlsx_bytes(t, notes=[NOTE_SOME])))
+    assert book.sheetnames == ["table", "Notes"]
+    assert [c.value for c in book["table"][1]] == ["item", "n", "code_note"]
+    assert [r[0].value for r in book["Notes"].iter_rows()] == ["Note", NOTE_SOME]
+
+
+def test_no_note_leaves_a_download_as_it_was():
+    t = pd.DataFrame({"item": ["fav_art"], "n": [60]})
+    assert downloads.csv_bytes(t, [NOTE_SOME]) == downloads.csv_bytes(t)
+    assert openpyxl.load_workbook(io.BytesIO(downloads.xlsx_bytes(t, notes=[]))).sheetnames == [
+        "table"
+    ]
+
+
+def test_a_dashboards_downloads_carry_the_surveys_code_notes(table):
+    table = table.assign(school_id=[f"S{i % 4}" for i in range(len(table))])
+    note = f"t.sav: 7 answers in 1 column ({FAVOURITES[0]} 7) were 9: codebook.yml codes it null."
+    board = subjects.make(results.LiveResults(Survey(table, ("t.csv",), code_notes=(note,))))
+    name = "subjects_favourite_share_by_year_group"
+    got = read_csv_link(board.downloads.widget.value, f"{name}.csv")
+    touched = got["item"] == FAVOURITES[0]
+    assert touched.any() and (got.loc[touched, "code_note"] == note).all()
+    assert got.loc[~touched, "code_note"].isna().all()
+    board.filters.set(gender="girl")  # and after the chart redraws
+    _, content = links(board.downloads.widget.value)[f"{name}_girls.xlsx"]
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert [r[0].value for r in book["Notes"].iter_rows()] == ["Note", note]

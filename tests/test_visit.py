@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
 from test_upload import CODEBOOK, EXPORT, upload_value
 
-from analysis import load
+from analysis import load, settings
 from dashboards import data, identity, results, shell, subjects, visit
 
 ANN = identity.browser_visitor("a" * 32)
@@ -234,3 +236,111 @@ def test_a_page_saving_waits_while_another_page_of_the_visit_saves_or_closes(tmp
     with first._turn():  # another visitor's visit has a lock of its own
         other.save([WAVE_1])
     assert other.read().files == (WAVE_1,)
+
+
+DAY = 24 * 3600
+
+
+def age(kept: visit.VisitFiles, seconds: float) -> None:
+    """Make a visit last used ``seconds`` ago (its visit.json's time)."""
+    then = time.time() - seconds
+    os.utime(kept.folder / visit.MANIFEST, (then, then))
+
+
+def test_visits_unused_longer_than_the_setting_are_deleted_and_others_kept(tmp_path):
+    old, recent = kept_for(ANN, tmp_path), kept_for(BEN, tmp_path)
+    old.save([WAVE_1], BOOK)
+    recent.save([WAVE_2])
+    age(old, DAY + 60)
+    age(recent, DAY - 60)
+    assert visit.expire(tmp_path, hours=24) == 1
+    assert old.read() is None and not old.folder.exists()
+    assert recent.read().files == (WAVE_2,)
+    assert visit.expire(tmp_path, hours=24) == 0
+    assert visit.expire(tmp_path / "none yet", hours=24) == 0  # no visit ever kept
+
+
+def test_reading_marks_a_visit_used(tmp_path):
+    kept = kept_for(ANN, tmp_path)
+    kept.save([WAVE_1])
+    age(kept, DAY + 60)
+    assert kept_for(ANN, tmp_path).read().files == (WAVE_1,)  # a page of the visit reads it
+    assert visit.expire(tmp_path, hours=24) == 0
+    assert kept.read().files == (WAVE_1,)
+
+
+def test_the_setting_says_how_long_and_a_visitor_arriving_deletes_old_visits(tmp_path, monkeypatch):
+    monkeypatch.setenv(settings.VISIT_HOURS, "2")
+    old = kept_for(BEN, tmp_path)
+    old.save([WAVE_2])
+    age(old, 3 * 3600)
+    mine = visit.VisitFiles.arriving(visit.visit_key(ANN), tmp_path)
+    assert not old.folder.exists() and mine.read() is None
+    mine.save([WAVE_1])
+    (notice,) = visit.kept_notice(ANN, tmp_path)
+    assert "deleted from the server 2 hours after you last open a page with them" in notice.value
+    monkeypatch.setenv(settings.VISIT_HOURS, "soon")  # a wrong setting is said, not guessed
+    assert "setting of how long is wrong" in visit.lifetime_words()
+    with pytest.raises(ValueError, match="KS3_VISIT_HOURS is 'soon'"):
+        visit.expire(tmp_path)
+    monkeypatch.delenv(settings.VISIT_HOURS)
+    assert settings.visit_hours() == 24
+    assert visit.VisitFiles.arriving(visit.visit_key(ANN), tmp_path).read().files == (WAVE_1,)
+
+
+def test_a_visit_being_saved_is_never_deleted(tmp_path):
+    import threading
+
+    kept = kept_for(ANN, tmp_path)
+    kept.save([WAVE_1])
+    age(kept, DAY + 60)
+    removed = []
+    with kept._turn():  # a page of the visit is saving ...
+        sweeping = threading.Thread(target=lambda: removed.append(visit.expire(tmp_path, hours=24)))
+        sweeping.start()
+        sweeping.join(timeout=1.0)
+        assert sweeping.is_alive()  # ... so the sweep waits for the visit's lock
+        kept._save([WAVE_2], None)
+    sweeping.join()
+    assert removed == [0]  # checked again under the lock: just used, so kept
+    assert kept.read().files == (WAVE_2,)
+
+
+class FakeMsvcrt:
+    """Windows' msvcrt.locking on this machine: one lock per locked file, by inode;
+    LK_LOCK gives up after a while with OSError, as Windows' does after 10 seconds."""
+
+    LK_LOCK, LK_UNLCK = 1, 0
+
+    def __init__(self):
+        import threading
+
+        self.locks, self.guard, self.calls = {}, threading.Lock(), []
+
+    def locking(self, handle, mode, nbytes):
+        import threading
+
+        self.calls.append(mode)
+        with self.guard:
+            lock = self.locks.setdefault(os.fstat(handle).st_ino, threading.Lock())
+        if mode == self.LK_UNLCK:
+            lock.release()
+        elif not lock.acquire(timeout=0.2):
+            raise OSError("Resource deadlock would occur")
+
+
+def test_locking_without_fcntl_uses_msvcrt_and_still_takes_turns(tmp_path, monkeypatch):
+    import threading
+
+    fake = FakeMsvcrt()
+    monkeypatch.setattr(visit, "_fcntl", None)
+    monkeypatch.setattr(visit, "_msvcrt", fake)
+    first, second = kept_for(ANN, tmp_path), kept_for(ANN, tmp_path)
+    with first._turn():
+        waiting = threading.Thread(target=second.save, args=([WAVE_2],))
+        waiting.start()
+        waiting.join(timeout=1.0)  # past several of LK_LOCK's give-ups
+        assert waiting.is_alive() and second.read() is None
+    waiting.join()
+    assert first.read().files == (WAVE_2,)
+    assert fake.calls.count(FakeMsvcrt.LK_UNLCK) == 2 and fake.calls.count(FakeMsvcrt.LK_LOCK) > 2

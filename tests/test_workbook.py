@@ -143,16 +143,6 @@ def test_a_finding_names_each_share_with_its_group(summary):
     assert (gap.share_first - gap.share_second) * 100 == pytest.approx(gap.estimate_pp)
 
 
-def test_a_disclosure_controlled_summary_leaves_linked_pupils_out_and_says_why(tmp_path):
-    """Linked pupils' tables are protected on their own, not audited with the published
-    tables of the cohort they are part of: a summary for publication leaves them out."""
-    assert main(["summary", *SAMPLE, "--out", str(tmp_path), "--blocks", "visitor"]) == 0
-    assert not (tmp_path / "linked_pupils.csv").exists()
-    assert not (tmp_path / "linked_vs_not_linked.csv").exists()
-    readme = (tmp_path / "README.md").read_text()
-    assert "## Linked pupils\n" in readme and "--no-disclosure" in readme
-
-
 def test_linked_pupils_transition_cells_protected(tmp_path):
     from analysis import linked, measures
     from analysis.disclosure import DisclosureRules
