@@ -58,12 +58,12 @@ from analysis import settings
 from analysis.manifest import read_manifest
 from analysis.store import STORE_VARIABLE
 
-from . import identity, pages, server
+from . import identity, pages, schools, server
 
 NETWORK_FILE = "network.json"
 STORE_FILE = "store.sqlite"
-BUNDLES = "bundles"
-NETWORK_BUNDLE = "network"
+BUNDLES = schools.BUNDLES
+NETWORK_BUNDLE = schools.NETWORK_BUNDLE
 #: The Voilà page a user lands on after signing in.
 HOME = "/voila/render/index.ipynb"
 #: Pages of a network member who is not a researcher (besides the public ones).
@@ -194,13 +194,13 @@ def groups(network: dict) -> dict[str, list[str]]:
 
 
 def bundle_for(visitor: identity.Visitor, folder: Path) -> Path | None:
-    """The bundle a member's pages read: their school's, else the network's, if published."""
-    bundles = Path(folder) / BUNDLES
-    if visitor.role in ("school_lead", "colleague"):
-        own = bundles / f"school-{visitor.schools[0]}"
-        if (own / "manifest.json").exists():
-            return own
-    network = bundles / NETWORK_BUNDLE
+    """The bundle a member's pages start with: the first of their schools' that is
+    published, else the network's, if published. A member of several schools chooses
+    among their published schools on the page (:mod:`dashboards.schools`)."""
+    own = schools.published_schools(visitor, folder)
+    if own:
+        return own[visitor.school] if visitor.school in own else next(iter(own.values()))
+    network = Path(folder) / BUNDLES / NETWORK_BUNDLE
     return network if (network / "manifest.json").exists() else None
 
 

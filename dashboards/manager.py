@@ -72,7 +72,7 @@ from analysis.planner import files as plan_files
 from analysis.planner.model import Plan
 from analysis.store import Conflict, Store, StoreError
 
-from . import data, downloads, identity, page
+from . import data, downloads, identity, page, schools
 from . import planner as planner_page
 from .data import ROOT
 from .explorer import put_chart
@@ -1127,13 +1127,19 @@ def build() -> widgets.Widget:
                 )
             ]
             return
+        # a member of several schools chooses which school's reviews the page shows
+        per_school = schools.PerSchool(
+            lambda chosen: Manager(chosen.owner, saved_by=chosen.user, framework=framework),
+            unsaved=lambda manager: manager.dirty,
+        )
         try:
-            manager = Manager(visitor.owner, saved_by=visitor.user, framework=framework)
+            per_school.arrive(visitor)
         except Exception:  # noqa: BLE001 - the page must never show a traceback
             traceback.print_exc(file=sys.__stderr__)
             body.children = [page.unexpected_message()]
             return
-        body.children = [manager.widget]
+        body.children = [per_school.widget]
+        body.per_school = per_school  # for tests
 
     heading = page.html_widget(
         '<p class="ks3-note"><a href="index.ipynb">← All dashboards</a> · '

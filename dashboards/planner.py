@@ -58,7 +58,7 @@ from analysis.planner.model import (
     terms,
 )
 
-from . import data, downloads, identity, page
+from . import data, downloads, identity, page, schools
 from .data import ROOT
 from .upload import uploaded_files
 
@@ -165,6 +165,7 @@ class Planner:
         self.visitor: identity.Visitor | None = None
         self.version: int | None = None
         self.conflict: Conflict | None = None
+        self._save_failing = False
         self._survey = survey
         self.survey_tables: list | None = None
         ks = self.plan.key_stage
@@ -777,6 +778,12 @@ class Planner:
             ("Start afresh", "", self.start_afresh),
         )
 
+    @property
+    def unsaved(self) -> bool:
+        """Whether the plan on screen holds work not saved (a conflict not settled, or a
+        save that failed)."""
+        return self.conflict is not None or self._save_failing
+
     def _whose(self) -> str:
         if self.visitor is not None and self.visitor.owner.startswith("school:"):
             return "Your school's"
@@ -861,6 +868,7 @@ class Planner:
             self._save_failed(error)
             return False
         self.version = saved.version
+        self._save_failing = False
         self.restore_bar.children = ()
         self.autosave_message.value = _note_html(
             f"Saved at {datetime.now():%H:%M:%S} (version {saved.version})."
@@ -870,6 +878,7 @@ class Planner:
 
     def _save_failed(self, error: BaseException) -> None:
         traceback.print_exception(error, file=sys.__stderr__)  # the details: the server's log
+        self._save_failing = bool(self.plan.events)
         self.autosave_message.value = page.html_widget(
             '<div class="ks3-problem"><h2>Autosave failed</h2><p>The plan could not be saved '
             "on the server. Your plan is still on this page: save it with the JSON link above, "
@@ -1119,7 +1128,16 @@ def build() -> widgets.Widget:
     personal server), decided when they arrive (:func:`dashboards.identity.on_arrival`).
     """
     planner = Planner()
-    arrival = identity.on_arrival(planner.arrive)
+    # a member of several schools chooses which school's plans the page shows
+    per_school = schools.PerSchool(
+        lambda visitor: Planner(visitor=visitor), part=planner, unsaved=lambda p: p.unsaved
+    )
+
+    def arrived(visitor: identity.Visitor) -> None:
+        planner.arrive(visitor)
+        per_school.arrive(visitor)
+
+    arrival = identity.on_arrival(arrived)
     heading = page.html_widget(
         '<p class="ks3-note"><a href="index.ipynb">← All dashboards</a></p>'
         "<h1>STEM Planner</h1>"
@@ -1137,7 +1155,9 @@ def build() -> widgets.Widget:
         "you only (for your school when you sign in to a network's hub); any saved version "
         "can be opened again. Save the plan as JSON to keep a copy of your own.</p>"
     )
-    return widgets.VBox([heading, arrival, planner.widget, footnote])
+    box = widgets.VBox([heading, arrival, per_school.widget, footnote])
+    box.per_school = per_school  # for tests
+    return box
 
 
 def main() -> None:
