@@ -60,6 +60,7 @@ from analysis.planner.model import (
 
 from . import data, downloads, identity, page, schools
 from .data import ROOT
+from .svg_png import PngLink
 from .upload import uploaded_files
 
 #: The survey panel's choice of no school: the whole survey's figures.
@@ -311,6 +312,10 @@ class Planner:
         self.upload.add_class("ks3-planner-upload")
         self.upload.observe(lambda change: self.open_upload(), names="value")
         self.links = widgets.HTML()
+        # the clock-face picture as a PNG: the SVG download's picture, drawn by the browser
+        self.picture_png = PngLink(
+            filename=f"{FILENAME}_clock_face.png", text="Clock-face picture (PNG)"
+        )
         self.file_message = widgets.HTML()
         self.autosave_message = widgets.HTML()
         self.restore_bar = widgets.VBox([])  # the offer to open the saved plan
@@ -402,6 +407,7 @@ class Planner:
             [
                 widgets.HBox([self.example, self.upload]),
                 self.links,
+                self.picture_png,
                 self.file_message,
                 self.autosave_message,
                 widgets.HBox([self.versions, self.restore_version_button]),
@@ -439,7 +445,11 @@ class Planner:
     def _figure_widget(self) -> go.FigureWidget:
         """The clock-face widget (made once, then updated in place), clicks wired."""
         shown = go.FigureWidget(figure.clock_face(self.plan, selected=self.selected))
-        shown._config = downloads.image_config(FILENAME)  # the camera icon saves a PNG
+        # no camera button: its PNG would be the page's figure (no names, the selection
+        # outlined); the picture is saved from the links below it (picture_svg)
+        config = downloads.image_config(FILENAME)
+        config.pop("toImageButtonOptions")
+        shown._config = {**config, "modeBarButtonsToRemove": ["toImage"]}
         for trace in shown.data:
             if trace.type == "barpolar":
                 trace.on_click(self._clicked)
@@ -739,17 +749,21 @@ class Planner:
         page_uri = downloads.data_uri(
             figure.plan_page_html(self.plan, self.report).encode("utf-8"), "text/html"
         )
-        svg_uri = downloads.data_uri(
-            figure.clock_face_svg(self.plan).encode("utf-8"), "image/svg+xml"
-        )
+        svg_uri = downloads.data_uri(self.picture_svg().encode("utf-8"), "image/svg+xml")
         return page.html_widget(
             f'<p class="ks3-note"><a href="{json_uri}" download="{FILENAME}.json">Save plan '
             f'(JSON)</a> · <a href="{csv_uri}" download="{FILENAME}.csv">Save plan (CSV, one '
             f'row per event)</a> · <a href="{page_uri}" download="{FILENAME}.html" '
             f'target="_blank">Printable page (HTML)</a> · <a href="{svg_uri}" '
-            f'download="{FILENAME}_clock_face.svg">Clock-face picture (SVG)</a> · the camera '
-            f"icon on the clock-face saves it as a PNG.</p>"
+            f'download="{FILENAME}_clock_face.svg">Clock-face picture (SVG)</a> (below: the '
+            "same picture as a PNG).</p>"
         ).value
+
+    def picture_svg(self) -> str:
+        """The clock-face to download, as SVG and as PNG (:attr:`picture_png`): one picture,
+        :func:`analysis.planner.figure.clock_face_svg`, with its title and numbered key of
+        event names and no event selected (the page's outline is for the page only)."""
+        return figure.clock_face_svg(self.plan)
 
     # ------------------------------------------------------------- the store
 
@@ -1073,6 +1087,7 @@ class Planner:
             self.year_groups.options = years
             self.duplicate_years.options = years
         self.links.value = self.links_html()
+        self.picture_png.svg = self.picture_svg()
         self._show_evidence()
         if autosave:
             self.autosave()

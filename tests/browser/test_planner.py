@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+import struct
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -105,6 +107,22 @@ def test_add_an_event_and_see_it_drawn_listed_balanced_and_saved(page, planner_v
     href = page.get_attribute("a[download='stem_plan.json']", "href")
     shown = json.loads(base64.b64decode(href.split(",", 1)[1]))
     assert shown["events"][0]["title"] == "Year 7 STEM Cycle Day"
+    # the clock-face picture as PNG: the SVG link's picture (title, numbered key of event
+    # names, no selection outline: tests/test_planner_widget.py), drawn by the browser at
+    # twice its size; no camera button saving the page's own figure instead
+    png_link = "a[download='stem_plan_clock_face.png'][href^='data:image/png;base64,']"
+    page.wait_for_selector(png_link, state="attached")
+    png = base64.b64decode(page.get_attribute(png_link, "href").split(",", 1)[1])
+    svg = base64.b64decode(
+        page.get_attribute("a[download='stem_plan_clock_face.svg']", "href").split(",", 1)[1]
+    ).decode("utf-8")
+    assert ">1. Year 7 STEM Cycle Day (Summer 2, late; years 7)</text>" in svg
+    width, height = (
+        int(float(re.search(f' {a}="([0-9.]+)"', svg)[1])) for a in ("width", "height")
+    )
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    assert struct.unpack(">II", png[16:24]) == (2 * width, 2 * height)
+    assert page.locator(".modebar-btn[data-title*='png']").count() == 0
 
 
 def test_an_example_plan_draws_and_a_click_selects_an_event(page, planner_voila):
