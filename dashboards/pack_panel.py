@@ -17,7 +17,6 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from analysis.errors import SurveyDataError
 from analysis.manager.files import read_review
 from analysis.manager.framework import configured_framework
 from analysis.pack import findings, make_pack
@@ -30,7 +29,7 @@ from analysis.figures.school import school_name
 from analysis.publish import source_text
 
 from . import downloads, page
-from .upload import uploaded_files
+from .upload import FileProblem, read_uploaded
 
 if TYPE_CHECKING:  # the page that holds this panel; it imports this module
     from .my_school import MySchool
@@ -215,16 +214,14 @@ class PackPanel:
         return [b.finding_id for b in self.boxes if b.value]
 
     def _read(self, upload, reader, what: str):
-        files = uploaded_files(upload.value)
-        if not files:
-            return None
-        name, content = files[0]
+        """The uploaded plan or review, kept in its upload for the next pack (or None)."""
         try:
-            return reader(content, name)
-        except SurveyDataError as error:
+            read = read_uploaded(upload, reader, clear=False)
+        except FileProblem as problem:
             raise ValueError(
-                f"The {what} {name} could not be read: " + "; ".join(str(p) for p in error.problems)
-            ) from error
+                f"The {what} {problem.name} could not be read: " + "; ".join(problem.problems)
+            ) from problem
+        return None if read is None else read[1]
 
     @staticmethod
     def _pdf(report_text: str, safe: str) -> tuple[str, str]:

@@ -61,7 +61,7 @@ from analysis.planner.model import (
 from . import data, downloads, identity, page, schools
 from .data import ROOT
 from .svg_png import PngLink
-from .upload import uploaded_files
+from .upload import FileProblem, read_uploaded
 
 #: The survey panel's choice of no school: the whole survey's figures.
 EVERY_SCHOOL = "No school: every school together"
@@ -721,21 +721,18 @@ class Planner:
 
     def open_upload(self) -> bool:
         """Read the uploaded plan file; on a problem, say so and keep the plan shown."""
-        uploaded = uploaded_files(self.upload.value)
-        if not uploaded:
-            return False
-        name, content = uploaded[0]
         try:
-            plan = files.read_plan(content, name)
-        except files.PlanFileError as error:
+            read = read_uploaded(self.upload, files.read_plan)
+        except FileProblem as problem:
             self.file_message.value = _problem_html(
-                f"{name} could not be opened",
-                [str(p) for p in error.problems],
+                f"{problem.name} could not be opened",
+                problem.problems,
                 "Correct the file and open it again; the plan on screen is as it was.",
             )
             return False
-        finally:
-            self.upload.value = ()
+        if read is None:
+            return False
+        name, plan = read
         return self.open_asking(plan, name)
 
     def links_html(self) -> str:
