@@ -33,7 +33,10 @@ file served, sources stripped, tracebacks in the log only):
 * a school lead or colleague: the network's dashboards and My school from
   their school's bundle (``publish --school``: their school against the
   others, disclosure-controlled; never a pupil row), and the STEM Planner
-  with their school's plans (shared with their colleagues only);
+  with their school's plans (shared with their colleagues only). A member of
+  several schools starts on the first and chooses among their own schools on
+  each page once they arrive (:mod:`dashboards.schools`): My school among
+  those published, the Planner's plans and the Manager's reviews among all;
 * the network lead: the network's dashboards, the Planner and the Manager (their
   own), and the network view (:mod:`dashboards.network`: every member school's plan
   and review side by side), which no one else's server has;
