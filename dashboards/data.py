@@ -34,6 +34,7 @@ __all__ = [
     "DataSource",
     "current",
     "data_source",
+    "published",
     "survey",
 ]
 
@@ -81,12 +82,19 @@ def current() -> Results:
         The files or the bundle cannot be used; the message says why.
     """
     bundle = settings.bundle() or ""
-    key = f"bundle:{bundle}" if bundle else "survey"
-    if key not in _current:
-        if bundle:
-            from .bundle import BundleResults
+    if bundle:
+        return published(bundle)
+    if "survey" not in _current:
+        _current["survey"] = LiveResults(survey())
+    return _current["survey"]
 
-            _current[key] = BundleResults(bundle)
-        else:
-            _current[key] = LiveResults(survey())
+
+def published(path) -> Results:
+    """The publication bundle in folder ``path``, opened and checked once per kernel
+    (:class:`dashboards.bundle.BundleResults`; its errors as :func:`current`'s)."""
+    from .bundle import BundleResults
+
+    key = f"bundle:{path}"
+    if key not in _current:
+        _current[key] = BundleResults(path)
     return _current[key]

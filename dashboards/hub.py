@@ -33,7 +33,10 @@ file served, sources stripped, tracebacks in the log only):
 * a school lead or colleague: the network's dashboards and My school from
   their school's bundle (``publish --school``: their school against the
   others, disclosure-controlled; never a pupil row), and the STEM Planner
-  with their school's plans (shared with their colleagues only);
+  with their school's plans (shared with their colleagues only). A member of
+  several schools starts on the first and chooses among their own schools on
+  each page once they arrive (:mod:`dashboards.schools`): My school among
+  those published, the Planner's plans and the Manager's reviews among all;
 * the network lead: the network's dashboards, the Planner and the Manager (their
   own), and the network view (:mod:`dashboards.network`: every member school's plan
   and review side by side), which no one else's server has;
@@ -58,12 +61,12 @@ from analysis import settings
 from analysis.manifest import read_manifest
 from analysis.store import STORE_VARIABLE
 
-from . import identity, pages, server
+from . import identity, pages, schools, server
 
 NETWORK_FILE = "network.json"
 STORE_FILE = "store.sqlite"
-BUNDLES = "bundles"
-NETWORK_BUNDLE = "network"
+BUNDLES = schools.BUNDLES
+NETWORK_BUNDLE = schools.NETWORK_BUNDLE
 #: The Voilà page a user lands on after signing in.
 HOME = "/voila/render/index.ipynb"
 #: Pages of a network member who is not a researcher (besides the public ones).
@@ -194,13 +197,13 @@ def groups(network: dict) -> dict[str, list[str]]:
 
 
 def bundle_for(visitor: identity.Visitor, folder: Path) -> Path | None:
-    """The bundle a member's pages read: their school's, else the network's, if published."""
-    bundles = Path(folder) / BUNDLES
-    if visitor.role in ("school_lead", "colleague"):
-        own = bundles / f"school-{visitor.schools[0]}"
-        if (own / "manifest.json").exists():
-            return own
-    network = bundles / NETWORK_BUNDLE
+    """The bundle a member's pages start with: the first of their schools' that is
+    published, else the network's, if published. A member of several schools chooses
+    among their published schools on the page (:mod:`dashboards.schools`)."""
+    own = schools.published_schools(visitor, folder)
+    if own:
+        return own[visitor.school] if visitor.school in own else next(iter(own.values()))
+    network = Path(folder) / BUNDLES / NETWORK_BUNDLE
     return network if (network / "manifest.json").exists() else None
 
 

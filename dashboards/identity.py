@@ -53,7 +53,7 @@ import sys
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import anywidget
 import ipywidgets as widgets
@@ -118,6 +118,42 @@ class Visitor:
         """The store owner of ``school``'s documents, if this visitor may see them."""
         return f"school:{self.check_school(school)}"
 
+    @property
+    def school(self) -> str:
+        """The school this visitor works on (whose plans and reviews they see); ``""``
+        when their documents are their own (a personal server, a network lead)."""
+        kind, _, name = self.owner.partition(":")
+        return name if kind == "school" else ""
+
+    @property
+    def member_schools(self) -> tuple[str, ...]:
+        """The schools this visitor may choose to work on: a school lead's or a
+        colleague's schools (one or more); none for anyone else."""
+        return self.schools if self.role in ("school_lead", "colleague") else ()
+
+    def working_on(self, school: object) -> Visitor:
+        """This visitor working on ``school``, one of :attr:`member_schools`: the same
+        person, with that school's plans and reviews (:attr:`owner`).
+
+        Whatever the page sent, a school not theirs is :class:`Refused`.
+
+        >>> dee = visitor_from_groups("dee", ["school-S01", "school-S02"])
+        >>> dee.owner, dee.working_on("S02").owner
+        ('school:S01', 'school:S02')
+        >>> try:
+        ...     dee.working_on("S03")
+        ... except Refused as refusal:
+        ...     print(refusal)
+        dee is not a member of school S03; its views and plans are not shown.
+        """
+        school = self.check_school(school)
+        if school not in self.member_schools:
+            raise Refused(
+                f"{self.user or 'This visitor'} is not a member of school {school}; "
+                "its views and plans are not shown."
+            )
+        return replace(self, owner=f"school:{school}")
+
 
 LOCAL = Visitor(user="", role="local", schools=(), owner="browser:local")
 
@@ -131,6 +167,9 @@ def browser_visitor(key: object) -> Visitor:
 
 def visitor_from_groups(user: str, groups: list[str] | tuple[str, ...]) -> Visitor:
     """The hub user ``user`` with these hub ``groups`` as a :class:`Visitor`.
+
+    A member of several schools works on the first (by id) until they choose
+    another (:meth:`Visitor.working_on`, :class:`dashboards.schools.SchoolChoice`).
 
     >>> visitor_from_groups("ann", ["school-S05", "role-school-lead"])
     Visitor(user='ann', role='school_lead', schools=('S05',), owner='school:S05')

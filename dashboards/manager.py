@@ -72,11 +72,11 @@ from analysis.planner import files as plan_files
 from analysis.planner.model import Plan
 from analysis.store import Conflict, Store, StoreError
 
-from . import data, downloads, identity, page
+from . import data, downloads, identity, page, schools
 from . import planner as planner_page
 from .data import ROOT
 from .explorer import put_chart
-from .upload import uploaded_files
+from .upload import FileProblem, read_uploaded
 
 KIND = "review"
 EXAMPLES_DIR = ROOT / "data" / "sample" / "reviews"
@@ -875,25 +875,23 @@ class Manager:
         return True
 
     def open_upload(self) -> bool:
-        uploaded = uploaded_files(self.upload.value)
-        if not uploaded:
-            return False
-        name, content = uploaded[0]
+        self._filling = True  # emptying the upload is not a new file to open
         try:
-            review = files.read_review(content, name, self.framework)
-        except files.ReviewFileError as error:
+            read = read_uploaded(
+                self.upload, lambda content, name: files.read_review(content, name, self.framework)
+            )
+        except FileProblem as problem:
             self.file_message.value = _problem(
-                f"{name} could not be opened",
-                [str(p) for p in error.problems],
+                f"{problem.name} could not be opened",
+                problem.problems,
                 "Correct the file and open it again; the review on screen is as it was.",
             )
             return False
         finally:
-            self._filling = True
-            try:
-                self.upload.value = ()
-            finally:
-                self._filling = False
+            self._filling = False
+        if read is None:
+            return False
+        name, review = read
         self.ask_then(f"open {name}", lambda: self._open_unsaved(review, name))
         return True
 
@@ -1000,22 +998,16 @@ class Manager:
         return True
 
     def link_plan_upload(self) -> bool:
-        uploaded = uploaded_files(self.plan_upload.value)
-        if not uploaded:
-            return False
-        name, content = uploaded[0]
         try:
-            plan = plan_files.read_plan(content, name)
-        except plan_files.PlanFileError as error:
+            read = read_uploaded(self.plan_upload, plan_files.read_plan)
+        except FileProblem as problem:
             self.plan_message.value = _problem(
-                f"{name} could not be linked",
-                [str(p) for p in error.problems],
-                "The review is as it was.",
+                f"{problem.name} could not be linked", problem.problems, "The review is as it was."
             )
             return False
-        finally:
-            self.plan_upload.value = ()
-        self.link_plan(plan)
+        if read is None:
+            return False
+        self.link_plan(read[1])
         return True
 
     def link_plan(self, plan: Plan) -> None:
@@ -1127,13 +1119,19 @@ def build() -> widgets.Widget:
                 )
             ]
             return
+        # a member of several schools chooses which school's reviews the page shows
+        per_school = schools.PerSchool(
+            lambda chosen: Manager(chosen.owner, saved_by=chosen.user, framework=framework),
+            unsaved=lambda manager: manager.dirty,
+        )
         try:
-            manager = Manager(visitor.owner, saved_by=visitor.user, framework=framework)
+            per_school.arrive(visitor)
         except Exception:  # noqa: BLE001 - the page must never show a traceback
             traceback.print_exc(file=sys.__stderr__)
             body.children = [page.unexpected_message()]
             return
-        body.children = [manager.widget]
+        body.children = [per_school.widget]
+        body.per_school = per_school  # for tests
 
     heading = page.html_widget(
         '<p class="ks3-note"><a href="index.ipynb">← All dashboards</a> · '

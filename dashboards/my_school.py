@@ -529,4 +529,4 @@ def footnote(rules: disclosure.DisclosureRules = disclosure.DisclosureRules()) -
 
 def main() -> None:
     """What the notebook runs."""
-    shell.main(MySchool, title="My school", intro=INTRO, footnote=footnote())
+    shell.main(MySchool, title="My school", intro=INTRO, footnote=footnote(), choose_school=True)

@@ -12,15 +12,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import html
+import sys
 from pathlib import Path
 
 import ipywidgets as widgets
 
-from analysis.errors import SurveyDataError
 from analysis.manager.files import read_review
 from analysis.manager.framework import configured_framework
 from analysis.pack import findings, make_pack
 from analysis.pack.content import DEFAULT_FINDINGS, SchoolData
+from analysis.pack import report
 from analysis.pack.report import report_html
 from analysis.pack.slides import pptx_bytes
 from analysis.planner.files import read_plan
@@ -28,7 +29,7 @@ from analysis.figures.school import school_name
 from analysis.publish import source_text
 
 from . import downloads, page
-from .upload import uploaded_files
+from .upload import FileProblem, read_uploaded
 
 if TYPE_CHECKING:  # the page that holds this panel; it imports this module
     from .my_school import MySchool
@@ -172,6 +173,15 @@ class PackPanel:
         self.links.value = ""
         self.show_more()
         self.make_button.disabled = False
+        if not len(self.candidates) and getattr(self.view.results, "published", False):
+            self._say(
+                f"No findings for {self.school.name}: this publication gives the other "
+                "schools' figures without their intervals (it keeps no per-school totals to "
+                "compute them from), so no difference can be judged. The pack still shows who "
+                "was surveyed, and the STEM plan and review if you add them; the page above "
+                "shows the school's figures next to the other schools'."
+            )
+            return
         clear = int(self.candidates["clear"].astype(bool).sum())
         self._say(
             f"{len(self.candidates)} findings for {self.school.name}, {clear} of them "
@@ -204,16 +214,41 @@ class PackPanel:
         return [b.finding_id for b in self.boxes if b.value]
 
     def _read(self, upload, reader, what: str):
-        files = uploaded_files(upload.value)
-        if not files:
-            return None
-        name, content = files[0]
+        """The uploaded plan or review, kept in its upload for the next pack (or None)."""
         try:
-            return reader(content, name)
-        except SurveyDataError as error:
+            read = read_uploaded(upload, reader, clear=False)
+        except FileProblem as problem:
             raise ValueError(
-                f"The {what} {name} could not be read: " + "; ".join(str(p) for p in error.problems)
-            ) from error
+                f"The {what} {problem.name} could not be read: " + "; ".join(problem.problems)
+            ) from problem
+        return None if read is None else read[1]
+
+    @staticmethod
+    def _pdf(report_text: str, safe: str) -> tuple[str, str]:
+        """(a link to the report as PDF or "", what to say about the PDF).
+
+        The PDF is Chromium's print of the same report text as the HTML link (so the
+        pack's disclosure scan covers it); where the server has no Chromium, it says so.
+        """
+        chromium = report.find_chromium()
+        if chromium is None:
+            return "", (
+                "This server cannot make a PDF (it has no Chromium or Chrome): open the "
+                "report in a browser and print it, or save it as PDF from the print window."
+            )
+        pdf, why_not = report.report_pdf(report_text, chromium)
+        if pdf is None:
+            print(f"dashboards.pack_panel: {why_not}", file=sys.__stderr__)  # the server's log
+            return "", (
+                "The PDF could not be made this time (the details are in the server's log): "
+                "open the report in a browser and print it, or save it as PDF."
+            )
+        pdf_uri = downloads.data_uri(pdf, "application/pdf")
+        return (
+            f" · <a class='ks3-download' href='{pdf_uri}' download='report_{safe}.pdf'>"
+            "Download the report (PDF)</a>",
+            "The PDF is the printable report, printed on the server.",
+        )
 
     def make(self) -> None:
         """Make the slides and the report, and show them as download links."""
@@ -240,13 +275,14 @@ class PackPanel:
         )
         safe = "".join(ch for ch in self.school.school_id if ch.isalnum() or ch in "-_")
         slides_uri = downloads.data_uri(pptx_bytes(pack), PPTX_TYPE)
-        report_uri = downloads.data_uri(report_html(pack).encode("utf-8"), "text/html")
+        report_text = report_html(pack)
+        report_uri = downloads.data_uri(report_text.encode("utf-8"), "text/html")
+        pdf_link, pdf_words = self._pdf(report_text, safe)
         self.links.value = page.html_widget(
             f'<p><a class="ks3-download" href="{slides_uri}" download="pack_{safe}.pptx">'
             f"Download the slides (PowerPoint)</a> · <a class='ks3-download' href='{report_uri}' "
-            f"download='report_{safe}.html'>Download the printable report (HTML)</a></p>"
-            "<p class='ks3-note'>Open the report in a browser and print it, or save it as "
-            f"PDF. {len(pack.chosen)} findings chosen"
+            f"download='report_{safe}.html'>Download the printable report (HTML)</a>{pdf_link}"
+            f"</p><p class='ks3-note'>{pdf_words} {len(pack.chosen)} findings chosen"
             + (", with the plan" if plan is not None else "")
             + (", with the review" if review is not None else "")
             + ".</p>"

@@ -58,9 +58,10 @@ from analysis.planner.model import (
     terms,
 )
 
-from . import data, downloads, identity, page
+from . import data, downloads, identity, page, schools
 from .data import ROOT
-from .upload import uploaded_files
+from .svg_png import PngLink
+from .upload import FileProblem, read_uploaded
 
 #: The survey panel's choice of no school: the whole survey's figures.
 EVERY_SCHOOL = "No school: every school together"
@@ -165,6 +166,7 @@ class Planner:
         self.visitor: identity.Visitor | None = None
         self.version: int | None = None
         self.conflict: Conflict | None = None
+        self._save_failing = False
         self._survey = survey
         self.survey_tables: list | None = None
         ks = self.plan.key_stage
@@ -310,6 +312,10 @@ class Planner:
         self.upload.add_class("ks3-planner-upload")
         self.upload.observe(lambda change: self.open_upload(), names="value")
         self.links = widgets.HTML()
+        # the clock-face picture as a PNG: the SVG download's picture, drawn by the browser
+        self.picture_png = PngLink(
+            filename=f"{FILENAME}_clock_face.png", text="Clock-face picture (PNG)"
+        )
         self.file_message = widgets.HTML()
         self.autosave_message = widgets.HTML()
         self.restore_bar = widgets.VBox([])  # the offer to open the saved plan
@@ -401,6 +407,7 @@ class Planner:
             [
                 widgets.HBox([self.example, self.upload]),
                 self.links,
+                self.picture_png,
                 self.file_message,
                 self.autosave_message,
                 widgets.HBox([self.versions, self.restore_version_button]),
@@ -438,7 +445,11 @@ class Planner:
     def _figure_widget(self) -> go.FigureWidget:
         """The clock-face widget (made once, then updated in place), clicks wired."""
         shown = go.FigureWidget(figure.clock_face(self.plan, selected=self.selected))
-        shown._config = downloads.image_config(FILENAME)  # the camera icon saves a PNG
+        # no camera button: its PNG would be the page's figure (no names, the selection
+        # outlined); the picture is saved from the links below it (picture_svg)
+        config = downloads.image_config(FILENAME)
+        config.pop("toImageButtonOptions")
+        shown._config = {**config, "modeBarButtonsToRemove": ["toImage"]}
         for trace in shown.data:
             if trace.type == "barpolar":
                 trace.on_click(self._clicked)
@@ -710,21 +721,18 @@ class Planner:
 
     def open_upload(self) -> bool:
         """Read the uploaded plan file; on a problem, say so and keep the plan shown."""
-        uploaded = uploaded_files(self.upload.value)
-        if not uploaded:
-            return False
-        name, content = uploaded[0]
         try:
-            plan = files.read_plan(content, name)
-        except files.PlanFileError as error:
+            read = read_uploaded(self.upload, files.read_plan)
+        except FileProblem as problem:
             self.file_message.value = _problem_html(
-                f"{name} could not be opened",
-                [str(p) for p in error.problems],
+                f"{problem.name} could not be opened",
+                problem.problems,
                 "Correct the file and open it again; the plan on screen is as it was.",
             )
             return False
-        finally:
-            self.upload.value = ()
+        if read is None:
+            return False
+        name, plan = read
         return self.open_asking(plan, name)
 
     def links_html(self) -> str:
@@ -738,17 +746,21 @@ class Planner:
         page_uri = downloads.data_uri(
             figure.plan_page_html(self.plan, self.report).encode("utf-8"), "text/html"
         )
-        svg_uri = downloads.data_uri(
-            figure.clock_face_svg(self.plan).encode("utf-8"), "image/svg+xml"
-        )
+        svg_uri = downloads.data_uri(self.picture_svg().encode("utf-8"), "image/svg+xml")
         return page.html_widget(
             f'<p class="ks3-note"><a href="{json_uri}" download="{FILENAME}.json">Save plan '
             f'(JSON)</a> · <a href="{csv_uri}" download="{FILENAME}.csv">Save plan (CSV, one '
             f'row per event)</a> · <a href="{page_uri}" download="{FILENAME}.html" '
             f'target="_blank">Printable page (HTML)</a> · <a href="{svg_uri}" '
-            f'download="{FILENAME}_clock_face.svg">Clock-face picture (SVG)</a> · the camera '
-            f"icon on the clock-face saves it as a PNG.</p>"
+            f'download="{FILENAME}_clock_face.svg">Clock-face picture (SVG)</a> (below: the '
+            "same picture as a PNG).</p>"
         ).value
+
+    def picture_svg(self) -> str:
+        """The clock-face to download, as SVG and as PNG (:attr:`picture_png`): one picture,
+        :func:`analysis.planner.figure.clock_face_svg`, with its title and numbered key of
+        event names and no event selected (the page's outline is for the page only)."""
+        return figure.clock_face_svg(self.plan)
 
     # ------------------------------------------------------------- the store
 
@@ -776,6 +788,12 @@ class Planner:
             ("Open it", "primary", self.open_latest),
             ("Start afresh", "", self.start_afresh),
         )
+
+    @property
+    def unsaved(self) -> bool:
+        """Whether the plan on screen holds work not saved (a conflict not settled, or a
+        save that failed)."""
+        return self.conflict is not None or self._save_failing
 
     def _whose(self) -> str:
         if self.visitor is not None and self.visitor.owner.startswith("school:"):
@@ -861,6 +879,7 @@ class Planner:
             self._save_failed(error)
             return False
         self.version = saved.version
+        self._save_failing = False
         self.restore_bar.children = ()
         self.autosave_message.value = _note_html(
             f"Saved at {datetime.now():%H:%M:%S} (version {saved.version})."
@@ -870,6 +889,7 @@ class Planner:
 
     def _save_failed(self, error: BaseException) -> None:
         traceback.print_exception(error, file=sys.__stderr__)  # the details: the server's log
+        self._save_failing = bool(self.plan.events)
         self.autosave_message.value = page.html_widget(
             '<div class="ks3-problem"><h2>Autosave failed</h2><p>The plan could not be saved '
             "on the server. Your plan is still on this page: save it with the JSON link above, "
@@ -1064,6 +1084,7 @@ class Planner:
             self.year_groups.options = years
             self.duplicate_years.options = years
         self.links.value = self.links_html()
+        self.picture_png.svg = self.picture_svg()
         self._show_evidence()
         if autosave:
             self.autosave()
@@ -1119,7 +1140,16 @@ def build() -> widgets.Widget:
     personal server), decided when they arrive (:func:`dashboards.identity.on_arrival`).
     """
     planner = Planner()
-    arrival = identity.on_arrival(planner.arrive)
+    # a member of several schools chooses which school's plans the page shows
+    per_school = schools.PerSchool(
+        lambda visitor: Planner(visitor=visitor), part=planner, unsaved=lambda p: p.unsaved
+    )
+
+    def arrived(visitor: identity.Visitor) -> None:
+        planner.arrive(visitor)
+        per_school.arrive(visitor)
+
+    arrival = identity.on_arrival(arrived)
     heading = page.html_widget(
         '<p class="ks3-note"><a href="index.ipynb">← All dashboards</a></p>'
         "<h1>STEM Planner</h1>"
@@ -1137,7 +1167,9 @@ def build() -> widgets.Widget:
         "you only (for your school when you sign in to a network's hub); any saved version "
         "can be opened again. Save the plan as JSON to keep a copy of your own.</p>"
     )
-    return widgets.VBox([heading, arrival, planner.widget, footnote])
+    box = widgets.VBox([heading, arrival, per_school.widget, footnote])
+    box.per_school = per_school  # for tests
+    return box
 
 
 def main() -> None:

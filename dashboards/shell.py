@@ -27,6 +27,7 @@ import html
 import sys
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 
 import ipywidgets as widgets
 
@@ -48,6 +49,10 @@ class DashboardPage:
         for uploaded files.
     allow_upload : bool
         Offer the upload panel (never for a published bundle).
+    choose_school : bool
+        A page of one school's figures (My school): on a network's hub, a member
+        of several published schools chooses which one it shows, once they have
+        arrived (:class:`dashboards.schools.SchoolChoice`).
 
     Attributes
     ----------
@@ -62,6 +67,7 @@ class DashboardPage:
         make: Callable,
         allow_upload: bool = True,
         visits_root=None,
+        choose_school: bool = False,
     ):
         self.results = results
         self.started = results  # the server's data, shown again when an upload is closed
@@ -72,7 +78,13 @@ class DashboardPage:
         # VBox, not Box: a Box is a flex row, which shrinks a chart to its content width
         self.note = widgets.VBox([results.note()])
         self.body = widgets.VBox([self.dashboard.widget])
+        self.school_choice = widgets.VBox([])
+        self.choice = None  # the visitor's schools to choose from, once they arrive
         parts = [self.note, self.body]
+        if choose_school and results.published:
+            from . import identity
+
+            parts = [self.school_choice, *parts, identity.on_arrival(self.arrive_at_school)]
         self.upload = None
         if allow_upload and not results.published:
             from . import identity, upload
@@ -108,6 +120,29 @@ class DashboardPage:
         if kept is not None:
             self.upload.use_kept(kept.files, kept.codebook)
 
+    def arrive_at_school(self, visitor, folder=None) -> None:
+        """The visitor is here: if they are a member of several schools whose bundles
+        are published on the hub (``folder``, default ``KS3_HUB_DIR``), offer them."""
+        from . import schools
+
+        bundles = schools.published_schools(visitor, folder)
+        shown = next(
+            (
+                s
+                for s, p in bundles.items()
+                if Path(p).resolve() == Path(self.results.path).resolve()
+            ),
+            None,
+        )
+        choice = schools.SchoolChoice(
+            visitor,
+            lambda chosen: self.show(data.published(bundles[chosen.school])),
+            schools=list(bundles),
+            chosen=shown,
+        )
+        self.school_choice.children = [choice.widget]
+        self.choice = choice
+
     def keep(self, files, codebook) -> str:
         """Keep files that worked for the rest of the visit; say so."""
         from . import visit
@@ -132,7 +167,13 @@ class DashboardPage:
 
 
 def build(
-    make: Callable, *, title: str, intro: str = "", footnote: str = "", allow_upload: bool = True
+    make: Callable,
+    *,
+    title: str,
+    intro: str = "",
+    footnote: str = "",
+    allow_upload: bool = True,
+    choose_school: bool = False,
 ) -> widgets.Widget:
     """The whole page: heading and introduction, the dashboard, the footnote.
 
@@ -140,7 +181,7 @@ def build(
     (never from data); ``title`` is escaped.
     """
     results = data.current()
-    shown = DashboardPage(results, make, allow_upload=allow_upload)
+    shown = DashboardPage(results, make, allow_upload=allow_upload, choose_school=choose_school)
     heading = page.html_widget(f"{HOME_LINK}<h1>{html.escape(title)}</h1>{intro}")
     parts = [heading, shown.widget]
     if footnote:

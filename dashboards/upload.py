@@ -61,6 +61,38 @@ def uploaded_files(value) -> list[tuple[str, bytes]]:
     return [(str(entry["name"]), bytes(entry["content"])) for entry in value or ()]
 
 
+class FileProblem(ValueError):
+    """An uploaded document (a plan, a review) its reader could not use: ``name`` is the
+    file's, ``problems`` the reader's own sentences (which row, which field, what to do)."""
+
+    def __init__(self, name: str, problems: list[str]):
+        super().__init__(f"{name}: " + "; ".join(problems))
+        self.name = name
+        self.problems = problems
+
+
+def read_uploaded(upload: widgets.FileUpload, reader: Callable, *, clear: bool = True):
+    """The one file of ``upload`` read by ``reader(content, name)``: ``(name, object)``, or
+    ``None`` when no file is there. The reader's :class:`~analysis.errors.SurveyDataError`
+    becomes :class:`FileProblem`. ``clear``: empty the upload afterwards, read or not (so
+    the same file can be chosen again).
+
+    The Planner (a plan to open), the Manager (a review to open, a plan to link) and the
+    pack (a plan and a review to add) read their one uploaded file through this.
+    """
+    uploaded = uploaded_files(upload.value)
+    if not uploaded:
+        return None
+    name, content = uploaded[0]
+    try:
+        return name, reader(content, name)
+    except SurveyDataError as error:
+        raise FileProblem(name, [str(p) for p in error.problems]) from error
+    finally:
+        if clear:
+            upload.value = ()
+
+
 def _megabytes(n: int) -> str:
     return f"{n / 1024 / 1024:,.1f} MB"
 

@@ -261,7 +261,7 @@ def test_a_networks_own_framework_file_is_the_pages(monkeypatch, tmp_path):
     monkeypatch.setenv("KS3_FRAMEWORK", str(own))
     page = manager.build()
     page.children[1].arrive("e" * 32)
-    (shown,) = page.children[2].children
+    shown = page.children[2].per_school.part.widget
     themes = [w for w in shown.children if isinstance(w, widgets.ToggleButtons)]
     assert [label for label, _ in themes[0].options] == ["Pupil voice"]
 

@@ -510,3 +510,85 @@ def test_the_page_says_why_a_plan_file_cannot_be_used(view):
     panel.plan_upload.value = ()
     panel.make()
     assert "list its findings first" in panel.message.value
+
+
+def test_the_page_offers_the_report_as_pdf_printed_from_the_same_report(view, monkeypatch):
+    """Where the server has Chromium, "Make a pack" adds the report as PDF: Chromium's
+    print of exactly the report text the HTML link carries (which the scan above reads)."""
+    panel = view.pack_panel
+    view.choices["school_id"].value = SCHOOL
+    panel.list_findings()
+    panel.plan_upload.value = ()
+    printed = []
+
+    def print_pdf(html_path, pdf_path, chromium=None, timeout=120):
+        printed.append(Path(html_path).read_text(encoding="utf-8"))
+        Path(pdf_path).write_bytes(b"%PDF-1.4 printed")
+
+    monkeypatch.setattr(report, "find_chromium", lambda: "/usr/bin/chromium-stand-in")
+    monkeypatch.setattr(report, "print_pdf", print_pdf)
+    panel.make()
+    assert data_link(panel.links.value, "pdf") == b"%PDF-1.4 printed"
+    assert printed == [data_link(panel.links.value, "html").decode("utf-8")]
+    assert "Download the report (PDF)" in panel.links.value
+
+
+def test_the_page_says_plainly_when_it_cannot_make_a_pdf(view, monkeypatch):
+    panel = view.pack_panel
+    view.choices["school_id"].value = SCHOOL
+    panel.list_findings()
+    panel.plan_upload.value = ()
+    monkeypatch.setattr(report, "find_chromium", lambda: None)
+    panel.make()
+    assert ".pdf" not in panel.links.value and "(PDF)" not in panel.links.value
+    assert "This server cannot make a PDF (it has no Chromium or Chrome)" in panel.links.value
+    assert data_link(panel.links.value, "pptx") and data_link(panel.links.value, "html")
+    # Chromium found but failing: said, and the HTML and slides are still there
+    monkeypatch.setattr(report, "find_chromium", lambda: "/bin/false")
+    panel.make()
+    assert "The PDF could not be made this time" in panel.links.value
+    assert data_link(panel.links.value, "html")
+
+
+def test_the_real_pdf_from_the_page(view):
+    if report.find_chromium() is None:
+        pytest.fail("no Chromium on this machine: scripts/test installs one")
+    panel = view.pack_panel
+    view.choices["school_id"].value = SMALL
+    panel.list_findings()
+    panel.plan_upload.value = ()
+    panel.make()
+    assert data_link(panel.links.value, "pdf").startswith(b"%PDF")
+
+
+def test_make_a_pack_from_a_published_school_bundle(sample, monkeypatch):
+    """My school on a publication bundle (``KS3_BUNDLE``, as a school lead's server on a
+    hub): the pack is made from the bundle's protected school view, and passes the scan."""
+    from test_publish import LABEL, SCHOOL as NAMED, sample_bundle
+
+    from dashboards.bundle import BundleResults
+
+    monkeypatch.setattr(report, "find_chromium", lambda: None)  # the PDF is tested above
+    view = my_school.MySchool(BundleResults(sample_bundle()))
+    assert view.schools == [LABEL]
+    panel = view.pack_panel
+    panel.list_findings()
+    # a bundle publishes the other schools' shares without intervals (no per-school
+    # totals): no difference can be judged, and the page says so rather than "0 findings"
+    assert panel.boxes == [] and "no difference can be judged" in panel.message.value
+    panel.plan_upload.value = upload_value(PLAN)
+    panel.make()
+    assert f"The pack for {LABEL} is ready." in panel.message.value
+    pptx = data_link(panel.links.value, "pptx")
+    html_text = data_link(panel.links.value, "html").decode("utf-8")
+    assert LABEL in html_text and NAMED not in html_text  # the pseudonym, never the id
+    every = "\n".join(
+        t for slide in Presentation(io.BytesIO(pptx)).slides for t in slide_texts(slide)
+    )
+    assert "Family STEM Night" in every and "Family STEM Night" in html_text  # the plan
+    # the scan, judged by the bundle's tables and the real school's pupils
+    school = panel.school
+    real = content.SchoolData(
+        NAMED, school.name, school.tables, school.survey_text, school.source, school.rules
+    )
+    assert scan(*everything_written(pptx, html_text), real, sample.table) == []

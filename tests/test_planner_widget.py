@@ -96,6 +96,27 @@ def test_adding_an_event_draws_it_lists_it_balances_it_and_autosaves_it(app, sto
     assert downloads["stem_plan_clock_face.svg"].startswith(b"<svg")
 
 
+def test_the_picture_to_download_is_one_svg_with_names_and_no_selection(app):
+    """The SVG link and the PNG link carry one picture (clock_face_svg): a title, the
+    numbered key of event names, and no outline of the event selected on the page."""
+    fill(app, title="Faraday Challenge")
+    assert app.add_event() and app.selected == app.plan.events[0].id
+    # the page's figure outlines the selected event in black; the picture does not
+    assert any(t.name == "selected" and len(t.theta) for t in app.figure.data)
+    svg = links(app)["stem_plan_clock_face.svg"].decode("utf-8")
+    assert app.picture_png.svg == svg and app.picture_png.filename == "stem_plan_clock_face.png"
+    assert ">1. Faraday Challenge (Summer 2, late; years 7)</text>" in svg
+    assert "<title>Clock-face of " in svg
+    assert "#000000" not in svg.upper() and 'stroke="#000' not in svg and "black" not in svg
+    # the camera button (the page's own figure as a PNG) is gone
+    config = app.figure._config
+    assert "toImage" in config["modeBarButtonsToRemove"]
+    assert "toImageButtonOptions" not in config
+    # the picture follows the plan
+    fill(app, title="Bridge building")
+    assert app.add_event() and ">2. Bridge building (" in app.picture_png.svg
+
+
 def test_a_form_with_problems_says_which_fields_and_changes_nothing(app):
     fill(app, title="  ", subjects=(), year_groups=())
     before = app.plan

@@ -198,3 +198,39 @@ def test_nothing_uploaded_is_written_to_disk(shown, monkeypatch):
     shown.upload.codebook.value = upload_value((CODEBOOK.name, CODEBOOK.read_bytes()))
     assert shown.upload.use_files() is True
     assert written == []
+
+
+def test_one_uploaded_document_is_read_by_one_reader():
+    """upload.read_uploaded: the Planner's, the Manager's and the pack's one-file reader."""
+    from datetime import UTC, datetime
+
+    import ipywidgets as widgets
+
+    from analysis.planner.files import plan_to_json, read_plan
+    from analysis.planner.model import Plan
+    from dashboards.upload import FileProblem, read_uploaded
+
+    def chosen(name: str, content: bytes) -> tuple[dict]:
+        return (
+            {
+                "name": name,
+                "type": "",
+                "size": len(content),
+                "content": memoryview(content),
+                "last_modified": datetime.now(UTC),
+            },
+        )
+
+    box = widgets.FileUpload()
+    assert read_uploaded(box, read_plan) is None  # nothing chosen
+    plan = Plan(title="Our plan", school="Riddlesdown")
+    box.value = chosen("ours.json", plan_to_json(plan).encode("utf-8"))
+    assert read_uploaded(box, read_plan, clear=False) == ("ours.json", plan)
+    assert box.value  # kept (the pack reads it again for the next pack)
+    assert read_uploaded(box, read_plan) == ("ours.json", plan) and box.value == ()
+    box.value = chosen("broken.json", b"{not json")
+    with pytest.raises(FileProblem) as problem:
+        read_uploaded(box, read_plan)
+    assert problem.value.name == "broken.json" and problem.value.problems
+    assert all(isinstance(p, str) and p for p in problem.value.problems)
+    assert box.value == ()  # emptied: the same file can be chosen again

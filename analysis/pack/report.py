@@ -263,6 +263,16 @@ def print_pdf(
     return None
 
 
+def report_pdf(report: str, chromium: str | None = None) -> tuple[bytes | None, str | None]:
+    """The report's HTML text (:func:`report_html`) printed to PDF by :func:`print_pdf`,
+    in a folder of its own that is removed after: ``(pdf, None)``, or ``(None, why not)``."""
+    with tempfile.TemporaryDirectory(prefix="ks3-report-") as folder:
+        html_path, pdf_path = Path(folder) / "report.html", Path(folder) / "report.pdf"
+        html_path.write_text(report, encoding="utf-8")
+        note = print_pdf(html_path, pdf_path, chromium)
+        return (None, note) if note else (pdf_path.read_bytes(), None)
+
+
 def write_pack(pack: Pack, out_dir: str | Path, *, pdf: bool = True) -> dict[str, Path | str]:
     """Write ``pack.pptx``, ``report.html`` and (where Chromium is found) ``report.pdf``.
 

@@ -79,6 +79,30 @@ def serve(env=None, **settings) -> VoilaServer:
     return server
 
 
+def serve_with_store(store_path: Path, **settings) -> VoilaServer:
+    """:func:`serve` on the sample, saving plans and reviews into ``store_path``."""
+    from analysis.store import STORE_VARIABLE
+
+    return serve(
+        {"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": "", STORE_VARIABLE: str(store_path)},
+        **settings,
+    )
+
+
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory) -> Path:
+    """A module's own store of plans and reviews (the Planner's and the Manager's tests)."""
+    return tmp_path_factory.mktemp("store") / "store.sqlite"
+
+
+@pytest.fixture(scope="module")
+def store_voila(store_path):
+    """Voilà on the sample saving into :func:`store_path`, for one test module."""
+    server = serve_with_store(store_path)
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def voila():
     """Voilà serving the dashboards on the synthetic sample."""

@@ -25,12 +25,14 @@ PEOPLE = {
     "ann": "ann-first-pw-1",
     "cat": "cat-first-pw-1",
     "bob": "bob-first-pw-1",
+    "dee": "dee-first-pw-1",
 }
 
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
-    """nia leads the network; ann leads school S01 with her colleague cat; bob leads S02.
+    """nia leads the network; ann leads school S01 with her colleague cat; bob leads S02;
+    dee is a colleague in both S01 and S02.
 
     S01's bundle is published (``publish --school S01``, as ``scripts/hub publish``
     does for each school); S02's and the network's are not (one bundle keeps the
@@ -38,7 +40,8 @@ def hub(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hub")
     network_hub.init(folder, "nia", password=PEOPLE["nia"])
     network_hub.add_school(folder, "S01", ["ann"], ["cat"], passwords=PEOPLE)
-    network_hub.add_school(folder, "S02", ["bob"], passwords=PEOPLE)
+    network_hub.add_school(folder, "S02", ["bob"], ["dee"], passwords=PEOPLE)
+    network_hub.add_school(folder, "S01", [], ["dee"], passwords=PEOPLE)
     subprocess.run(
         [
             sys.executable,
@@ -268,3 +271,39 @@ def test_only_the_network_lead_reaches_the_network_view(hub, people):
         )
         assert answer.status == 404 and f"/user/{who}/" in answer.url, (who, answer.status)
         assert "Side by side" not in answer.text() and "member schools" not in answer.text()
+
+
+def save_plan(hub, school: str, title: str) -> None:
+    """A plan of ``school`` saved in the hub's store, as one of its colleagues would."""
+    from analysis.planner import files
+    from analysis.planner.model import Plan
+
+    store = Store(hub.folder / network_hub.STORE_FILE)
+    key = ("plan", f"school:{school}", planner.PLAN_NAME)
+    latest = store.latest(*key)
+    document = json.loads(files.plan_to_json(Plan(school=school, title=title)))
+    store.save(*key, document, expected=latest.version if latest else None, saved_by="test")
+
+
+def test_a_member_of_two_schools_chooses_between_them_and_no_other(hub, people):
+    """dee (S01 and S02) is offered exactly her two schools and sees each one's plan;
+    ann (S01 only) is offered no choice."""
+    save_plan(hub, "S01", "Plan of S01 for the choice")
+    save_plan(hub, "S02", "Plan of S02 for the choice")
+    dee = open_planner(people["dee"], hub, "dee")
+    dee.wait_for_selector("text=Plan of S01 for the choice")  # arrived: S01 first
+    choice = widget(dee, "dropdown", "Your school:").locator("select")
+    options = [t.replace("\xa0", " ") for t in choice.locator("option").all_inner_texts()]
+    assert options == ["School S01", "School S02"]  # (ipywidgets writes no-break spaces)
+    choice.select_option(index=1)
+    dee.wait_for_selector("text=Plan of S02 for the choice")
+    assert "Plan of S01 for the choice" not in dee.inner_text("body")
+    choice.select_option(index=0)
+    dee.wait_for_selector("text=Plan of S01 for the choice")
+
+    ann = open_planner(people["ann"], hub, "ann")
+    ann.wait_for_selector("text=Plan of S01 for the choice")  # arrived
+    assert widget(ann, "dropdown", "Your school:").count() == 0
+    assert "S02" not in ann.inner_text("body")
+    for page in (dee, ann):
+        page.close()

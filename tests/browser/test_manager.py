@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from analysis.store import STORE_VARIABLE, Store
+from analysis.store import Store
 
 from .conftest import (
     PAGE_TIMEOUT_MS,
     browser_key,
     open_dashboard,
-    serve,
     wait_for_chart,
 )
 from .test_dashboards import assert_no_code_or_traceback
@@ -34,20 +33,6 @@ IN_PLACE_JS = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def store_path(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("manager-store") / "store.sqlite"
-
-
-@pytest.fixture(scope="module")
-def manager_voila(store_path):
-    server = serve(
-        {"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": "", STORE_VARIABLE: str(store_path)}
-    )
-    yield server
-    server.stop()
-
-
 def action(page, action_id: str):
     return page.locator(f".ks3-action-{action_id.replace('.', '-')}")
 
@@ -61,8 +46,8 @@ def wait_in_place(page, index: int, share: float) -> None:
         return r && Math.abs(r[{index}] - {share}) < 1e-9; }}""")
 
 
-def test_review_a_theme_reload_and_download_the_action_plan(page, manager_voila, store_path):
-    open_dashboard(page, manager_voila, MANAGER)
+def test_review_a_theme_reload_and_download_the_action_plan(page, store_voila, store_path):
+    open_dashboard(page, store_voila, MANAGER)
     wait_for_chart(page)
     assert "STEM Manager" in page.inner_text("body")
     assert page.evaluate(IN_PLACE_JS) == [0, 0, 0, 0, 0, 0]
@@ -147,7 +132,7 @@ def test_review_a_theme_reload_and_download_the_action_plan(page, manager_voila,
 
 
 def test_two_browsers_never_see_each_others_review_and_a_reload_finds_your_own(
-    browser, manager_voila, store_path
+    browser, store_voila, store_path
 ):
     """Two visitors (two browser contexts: each its own localStorage, so its own
     ``ks3-browser-key``) on one server: neither is offered, nor shown, the other's review;
@@ -159,7 +144,7 @@ def test_two_browsers_never_see_each_others_review_and_a_reload_finds_your_own(
             one.set_default_timeout(PAGE_TIMEOUT_MS)
         name = f"review {date.today().isoformat()}"
 
-        open_dashboard(ann, manager_voila, MANAGER)
+        open_dashboard(ann, store_voila, MANAGER)
         wait_for_chart(ann)
         school = ann.locator(".widget-text:has(label:text-is('School:')) input")
         school.fill("Ann's Academy")
@@ -169,7 +154,7 @@ def test_two_browsers_never_see_each_others_review_and_a_reload_finds_your_own(
         wait_in_place(ann, 0, 1 / 15)
         ann.wait_for_selector(f"text=Saved {name} (version 2,")
 
-        open_dashboard(bob, manager_voila, MANAGER)
+        open_dashboard(bob, store_voila, MANAGER)
         wait_for_chart(bob)
         assert browser_key(bob) and browser_key(bob) != browser_key(ann)
         assert bob.evaluate(IN_PLACE_JS) == [0, 0, 0, 0, 0, 0]
@@ -217,10 +202,10 @@ def test_two_browsers_never_see_each_others_review_and_a_reload_finds_your_own(
             context.close()
 
 
-def test_a_click_on_the_hexagon_opens_its_theme(page, manager_voila):
+def test_a_click_on_the_hexagon_opens_its_theme(page, store_voila):
     """A click on a theme's segment opens it (an extra to the theme buttons), on the
     hexagon first drawn and on the one redrawn after the click."""
-    open_dashboard(page, manager_voila, MANAGER)
+    open_dashboard(page, store_voila, MANAGER)
     wait_for_chart(page)
     selected = (
         "() => { const b = document.querySelector("

@@ -84,3 +84,9 @@ def test_make_a_pack_from_the_my_school_page(page, voila):
     ]
     assert "School S13: what our pupils told the STEM survey" in texts
     assert any(first.strip() in t for t in texts)
+    # the report as PDF too (the server has Chromium): Chromium's print of the report
+    pdf = page.locator("a[download$='.pdf']")
+    assert pdf.inner_text() == "Download the report (PDF)"
+    pdf_href = pdf.get_attribute("href")
+    assert pdf_href.startswith("data:application/pdf;base64,")
+    assert base64.b64decode(pdf_href.split(",", 1)[1]).startswith(b"%PDF")

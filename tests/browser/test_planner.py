@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+import struct
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from analysis.planner import files
-from analysis.store import STORE_VARIABLE, Store
+from analysis.store import Store
 from dashboards import planner
 
-from .conftest import PAGE_TIMEOUT_MS, browser_key, open_dashboard, serve
+from .conftest import PAGE_TIMEOUT_MS, browser_key, open_dashboard, serve_with_store
 
 pytestmark = pytest.mark.browser
 
@@ -29,21 +31,6 @@ TRACES_JS = """() => Array.from(document.querySelector('.js-plotly-plot').data)
 BARS_JS = """() => Array.from(document.querySelector('.js-plotly-plot').data)
     .filter(t => t.type === 'barpolar' && t.name !== 'stages' && t.name !== 'selected')
     .reduce((n, t) => n + (t.theta ? t.theta.length : 0), 0)"""
-
-
-@pytest.fixture(scope="module")
-def store_path(tmp_path_factory):
-    return tmp_path_factory.mktemp("planner-store") / "store.sqlite"
-
-
-@pytest.fixture(scope="module")
-def planner_voila(store_path):
-    """Voilà on the sample, saving plans into a temporary store."""
-    server = serve(
-        {"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": "", STORE_VARIABLE: str(store_path)}
-    )
-    yield server
-    server.stop()
 
 
 def assert_no_code_or_traceback(page):
@@ -69,8 +56,8 @@ def add_cycle_day(page, title: str = "Year 7 STEM Cycle Day") -> None:
     page.click("button:has-text('Add event')")
 
 
-def test_add_an_event_and_see_it_drawn_listed_balanced_and_saved(page, planner_voila, store_path):
-    open_dashboard(page, planner_voila, PLANNER)
+def test_add_an_event_and_see_it_drawn_listed_balanced_and_saved(page, store_voila, store_path):
+    open_dashboard(page, store_voila, PLANNER)
     page.wait_for_selector(".js-plotly-plot .barlayer path", state="attached")
     assert "STEM Planner" in page.inner_text("body")
     assert_no_code_or_traceback(page)
@@ -105,10 +92,26 @@ def test_add_an_event_and_see_it_drawn_listed_balanced_and_saved(page, planner_v
     href = page.get_attribute("a[download='stem_plan.json']", "href")
     shown = json.loads(base64.b64decode(href.split(",", 1)[1]))
     assert shown["events"][0]["title"] == "Year 7 STEM Cycle Day"
+    # the clock-face picture as PNG: the SVG link's picture (title, numbered key of event
+    # names, no selection outline: tests/test_planner_widget.py), drawn by the browser at
+    # twice its size; no camera button saving the page's own figure instead
+    png_link = "a[download='stem_plan_clock_face.png'][href^='data:image/png;base64,']"
+    page.wait_for_selector(png_link, state="attached")
+    png = base64.b64decode(page.get_attribute(png_link, "href").split(",", 1)[1])
+    svg = base64.b64decode(
+        page.get_attribute("a[download='stem_plan_clock_face.svg']", "href").split(",", 1)[1]
+    ).decode("utf-8")
+    assert ">1. Year 7 STEM Cycle Day (Summer 2, late; years 7)</text>" in svg
+    width, height = (
+        int(float(re.search(f' {a}="([0-9.]+)"', svg)[1])) for a in ("width", "height")
+    )
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    assert struct.unpack(">II", png[16:24]) == (2 * width, 2 * height)
+    assert page.locator(".modebar-btn[data-title*='png']").count() == 0
 
 
-def test_an_example_plan_draws_and_a_click_selects_an_event(page, planner_voila):
-    open_dashboard(page, planner_voila, PLANNER)
+def test_an_example_plan_draws_and_a_click_selects_an_event(page, store_voila):
+    open_dashboard(page, store_voila, PLANNER)
     page.wait_for_selector(".js-plotly-plot .barlayer path", state="attached")
     page.locator("select:has(option:text-is('Rushey Mead School'))").select_option(
         label="Rushey Mead School"
@@ -135,10 +138,8 @@ def test_an_example_plan_draws_and_a_click_selects_an_event(page, planner_voila)
     assert_no_code_or_traceback(page)
 
 
-def test_a_broken_plan_file_is_explained_and_the_survey_meets_the_plan(
-    page, planner_voila, tmp_path
-):
-    open_dashboard(page, planner_voila, PLANNER)
+def test_a_broken_plan_file_is_explained_and_the_survey_meets_the_plan(page, store_voila, tmp_path):
+    open_dashboard(page, store_voila, PLANNER)
     page.wait_for_selector(".js-plotly-plot .barlayer path", state="attached")
     page.locator("select:has(option:text-is('Bradfield School, Sheffield'))").select_option(
         label="Bradfield School, Sheffield"
@@ -168,23 +169,20 @@ def test_two_browsers_never_see_each_others_plan_and_a_reload_opens_the_latest(b
     (as scripts/start does on the sample: each page was run before anyone opened it);
     a reload."""
     store_path = tmp_path / "store.sqlite"
-    planner_voila = serve(
-        {"KS3_SURVEY_FILES": "", "KS3_SURVEY_CODEBOOK": "", STORE_VARIABLE: str(store_path)},
-        preheat=1,
-    )
+    preheated = serve_with_store(store_path, preheat=1)
     contexts = [browser.new_context(viewport={"width": 1280, "height": 800}) for _ in "ab"]
     try:
         ann, bob = (context.new_page() for context in contexts)
         for one in (ann, bob):
             one.set_default_timeout(PAGE_TIMEOUT_MS)
-        open_dashboard(ann, planner_voila, PLANNER)
+        open_dashboard(ann, preheated, PLANNER)
         ann.wait_for_selector(".js-plotly-plot .barlayer path", state="attached")
         add_cycle_day(ann, "Ann's cycle day")
         ann.wait_for_selector("text=Saved at")
         add_cycle_day(ann, "Ann's second day")
         ann.wait_for_selector("text=(version 2)")
 
-        open_dashboard(bob, planner_voila, PLANNER)
+        open_dashboard(bob, preheated, PLANNER)
         bob.wait_for_selector(".js-plotly-plot .barlayer path", state="attached")
         bob.wait_for_function(f"() => ({BARS_JS})() === 0")
         assert browser_key(bob) and browser_key(bob) != browser_key(ann)
@@ -208,7 +206,7 @@ def test_two_browsers_never_see_each_others_plan_and_a_reload_opens_the_latest(b
     finally:
         for context in contexts:
             context.close()
-        planner_voila.stop()
+        preheated.stop()
 
 
 #: The focused element is the control of the widget whose own label says ``label``.
@@ -236,9 +234,9 @@ def tab_to(page, predicate: str, arg: str, most: int = 120, back: bool = False) 
     pytest.fail(f"{arg!r} cannot be reached with the Tab key ({most} presses)")
 
 
-def test_add_edit_and_select_an_event_with_the_keyboard_only(page, planner_voila):
+def test_add_edit_and_select_an_event_with_the_keyboard_only(page, store_voila):
     """No click, no fill: Tab, typing, arrows, Space and Enter, as a keyboard user works."""
-    open_dashboard(page, planner_voila, PLANNER)
+    open_dashboard(page, store_voila, PLANNER)
     page.wait_for_selector(".js-plotly-plot .barlayer path", state="attached")
     if page.locator("button:has-text('Start afresh')").count():  # an autosave from before
         tab_to(page, FOCUSED_BUTTON_JS, "Start afresh")
