@@ -345,7 +345,7 @@ class MySchool:
         table = self.table()
         self.chart = widgets.Output()
         self.text = page.html_widget("")  # the chart's summary and data table
-        self.downloads = downloads.DownloadLinks(table, self.filename())
+        self.downloads = downloads.DownloadLinks(table, self.filename(), self.results.code_notes)
         self._draw(table, self.value)
         self.widget = widgets.VBox(
             [

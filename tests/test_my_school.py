@@ -322,3 +322,16 @@ def test_a_publication_for_one_school_shows_its_view(live, sample):
     other_trace = dash.figure.data[1]
     assert all(v is None for v in other_trace.error_x.array)
     assert "interval" not in other_trace.hovertemplate
+
+
+def test_downloads_carry_the_surveys_code_notes(sample):
+    """My school's table downloads say how codes were mapped, like every other page's."""
+    from dataclasses import replace
+
+    note = "w1.sav: 45 answers in 1 column (enjoy_maths 45) were 3: coded neutral."
+    noted = results.LiveResults(replace(sample, code_notes=(note,)))
+    dash = my_school.MySchool(noted)
+    assert dash.downloads.notes == (note,)
+    assert my_school.MySchool(results.LiveResults(sample)).downloads.notes == tuple(
+        sample.code_notes
+    )
