@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import assert_accessible, open_dashboard, wait_for_chart
+from .test_planner import FOCUSED_LABELLED_JS, tab_to
 
 SUBJECTS = "subjects.ipynb"
 #: The file name of the Subjects page's first chart (no extension).
@@ -88,16 +89,6 @@ def assert_focused_visible(page, where: str) -> bool:
     return True
 
 
-def tab_to(page, test_js: str, where: str, stops: int = 60) -> None:
-    """Press Tab until the focused element passes ``test_js`` (a function of the element);
-    fail after ``stops`` presses."""
-    for _ in range(stops):
-        page.keyboard.press("Tab")
-        if page.evaluate(f"() => !!document.activeElement && ({test_js})(document.activeElement)"):
-            return
-    pytest.fail(f"{where}: Tab never reached the element that passes {test_js}")
-
-
 def assert_menus_do_something(page, where: str, charts: bool = True) -> None:
     """Every entry of every chart's menu is the PNG download (nothing that does nothing);
     a page with a chart has one."""
@@ -168,8 +159,8 @@ def test_chart_download_from_the_keyboard(voila, page):
     the chart as a PNG named after what it shows."""
     open_dashboard(page, voila, SUBJECTS)
     wait_for_chart(page)
-    tab_to(page, "e => e.classList.contains('modebar-btn')", SUBJECTS)
-    assert page.evaluate("() => document.activeElement.ariaLabel") == PNG_ENTRY
+    tab_to(page, "(name) => document.activeElement.ariaLabel === name", PNG_ENTRY)
+    assert page.evaluate("() => document.activeElement.matches('.modebar-btn')")
     # shown (plotly fades the menu in over 0.3 s), and outlined like every control
     page.wait_for_function(
         "() => getComputedStyle(document.activeElement.closest('.modebar-group')).opacity === '1'"
@@ -190,17 +181,11 @@ def test_live_region_says_the_new_summary(voila, page):
     assert page.evaluate(LIVE_JS) == [{"role": "status", "live": "polite", "text": ""}]
     before = page.evaluate(SUMMARIES_JS)
     assert len(before) == 1 and "all pupils" in before[0], before
-    tab_to(
-        page,
-        "e => e.tagName === 'SELECT' && e.closest('.widget-dropdown').innerText.includes('Gender')",
-        SUBJECTS,
-    )
+    tab_to(page, FOCUSED_LABELLED_JS, "Gender")
     page.keyboard.press("ArrowDown")  # All -> Boys
     page.wait_for_function(
-        f"() => ({LIVE_JS})()[0].text.startsWith('Updated: ')"
-        f" && ({SUMMARIES_JS})()[0] !== {before[0]!r}"
+        f"() => {{ const now = ({SUMMARIES_JS})()[0];"
+        f" return now !== {before[0]!r} && ({LIVE_JS})()[0].text === 'Updated: ' + now; }}"
     )
-    after = page.evaluate(SUMMARIES_JS)
-    assert "Boys" in after[0], after
-    assert page.evaluate(LIVE_JS)[0]["text"] == f"Updated: {after[0]}"
+    assert "Boys" in page.evaluate(SUMMARIES_JS)[0]
     assert_accessible(page, "Subjects after a change")
