@@ -59,8 +59,11 @@ FOCUSED_JS = """() => { const el = document.activeElement;
 
 
 def _luminance(colour: str) -> float:
-    """WCAG relative luminance of a CSS ``rgb()``/``rgba()`` colour."""
-    r, g, b = (float(v) / 255 for v in re.findall(r"[\d.]+", colour)[:3])
+    """WCAG relative luminance of a CSS ``rgb()``/``rgba()`` colour, a translucent one as
+    drawn over the white page."""
+    values = [float(v) for v in re.findall(r"[\d.]+", colour)[:4]]
+    alpha = values[3] if len(values) == 4 else 1.0
+    r, g, b = ((alpha * v + (1 - alpha) * 255) / 255 for v in values[:3])
     lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
 
@@ -167,6 +170,9 @@ def test_chart_download_from_the_keyboard(voila, page):
     the chart as a PNG named after what it shows."""
     open_dashboard(page, voila, SUBJECTS)
     wait_for_chart(page)
+    # the camera is drawn at 3:1 or more against the white chart (WCAG 1.4.11), not faint
+    fill = page.evaluate("() => getComputedStyle(document.querySelector('.modebar-btn path')).fill")
+    assert 1.05 / (_luminance(fill) + 0.05) >= 3, fill
     tab_to(page, "(name) => document.activeElement.ariaLabel === name", PNG_ENTRY)
     assert page.evaluate("() => document.activeElement.matches('.modebar-btn')")
     # shown (plotly fades the menu in over 0.3 s), and outlined like every control
