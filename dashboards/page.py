@@ -338,6 +338,11 @@ def chart_sizing() -> None:
     display({"text/html": f"<script>{CHART_SIZING_JS}</script>"}, raw=True)
 
 
+#: The class of a summary sentence the page's live region says when it changes
+#: (:data:`LIVE_REGION_JS`): every chart's (:func:`dashboards.chart_text.chart_text`) and
+#: any page's own summary of what it shows (the Manager's).
+SUMMARY_CLASS = chart_text.SUMMARY_CLASS
+
 #: One live region per page (WCAG 4.1.3, status messages): a visually hidden
 #: ``role="status"`` / ``aria-live="polite"`` element at the end of the page's main
 #: landmark. When a chart's summary sentence (the element of class
@@ -384,7 +389,7 @@ LIVE_REGION_JS = """
   const own = script && script.closest('.jp-OutputArea-child');
   if (own) own.style.display = 'none';
 })();
-""".replace("SUMMARY_CLASS", chart_text.SUMMARY_CLASS)
+""".replace("SUMMARY_CLASS", SUMMARY_CLASS)
 
 
 def live_region() -> None:
