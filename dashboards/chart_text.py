@@ -12,7 +12,7 @@ function every page of the servers and the static site uses. A hidden figure is
 written ``hidden (c)`` or ``hidden (u)``, never as a number.
 
 >>> chart_text(rows, "Enjoyment: share agreeing, year 7 vs year 9")  # doctest: +SKIP
-'<div class="ks3-chart-text"><p>…</p><details><summary>Data table</summary><table>…'
+'<div class="ks3-chart-text"><p class="ks3-summary">…</p><details><summary>Data table</summary><table>…'
 """
 
 from __future__ import annotations
@@ -40,6 +40,10 @@ CSS = """
 .ks3-chart-text td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .ks3-chart-text thead th { background: #f3f2f1; }
 """
+
+#: The class of a chart's summary sentence: when it changes (a reader chose other pupils),
+#: the page's live region says the new one (:data:`dashboards.page.LIVE_REGION_JS`).
+SUMMARY_CLASS = "ks3-summary"
 
 #: Columns that name a row, in the order the table shows them, with their headers.
 #: A column is shown when the rows hold more than one value of it (one value is in the
@@ -293,4 +297,7 @@ def chart_text(rows: pd.DataFrame, caption: str) -> str:
     text = summary(rows, caption, records)
     table = table_html(rows, caption, records) if len(rows) else ""
     details = f"<details><summary>Data table</summary>{table}</details>" if table else ""
-    return f'<div class="ks3-chart-text"><p>{html.escape(text)}</p>{details}</div>'
+    return (
+        f'<div class="ks3-chart-text"><p class="{SUMMARY_CLASS}">{html.escape(text)}</p>'
+        f"{details}</div>"
+    )

@@ -174,10 +174,15 @@ class DownloadLinks:
         )
 
 
-#: plotly ``config`` of every chart: no plotly logo, and no "Share chart..." button in the
-#: chart's menu (it would send the chart to Plotly's cloud, which no page may do; without
-#: a cloud address it does nothing).
-CHART_CONFIG = {"displaylogo": False, "showSendToCloud": False}
+#: plotly ``config`` of every chart: its menu (plotly's "modebar") holds one entry, the
+#: camera, "Download plot as a PNG", a ``<button>`` a keyboard reaches with Tab and
+#: presses with Enter or Space (the page frame shows the menu while it has the focus,
+#: :data:`dashboards.page.FOCUS_CSS`). Every other entry is left out: "Share chart..."
+#: would send the chart to Plotly's cloud, which no page may do (without a cloud address
+#: it did nothing); box and lasso select, zoom, pan, autoscale and the hover toggles
+#: change nothing a reader can use (the axes are fixed, the figures are in the chart's
+#: data table); and no plotly logo.
+CHART_CONFIG = {"displaylogo": False, "modeBarButtons": [["toImage"]]}
 
 
 def image_config(filename: str, scale: int = 2) -> dict:

@@ -371,7 +371,7 @@ class Manager:
         self.figure = figure.hexagon(score, self.framework, selected=self.theme_id)
         put_chart(self.picture, self.figure, downloads.image_config("stem_manager_hexagon"))
         self.summary.value = _html(
-            f"<p class='ks3-manager-summary'>"
+            f"<p class='ks3-manager-summary {page.SUMMARY_CLASS}'>"  # said when it changes
             f"{html.escape(summary(self.review, self.framework, score))}"
             f"</p><p class='ks3-note'>{html.escape(SCALE_TEXT)}</p>"
         )

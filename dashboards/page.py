@@ -39,12 +39,18 @@ BUNDLE_VARIABLE = settings.BUNDLE
 #: ``:focus`` nor ``:focus-visible``.
 #: ``.ks3-label-hidden``: a control's own ``<label>`` kept for screen readers, not drawn
 #: (for a control whose name is already the heading above it).
+#: The chart menu's camera (:data:`dashboards.downloads.CHART_CONFIG`; plotly shows the
+#: menu on hover and while it has the focus) is drawn in a dark grey, 7:1 on white
+#: (WCAG 1.4.11), not plotly's 30 % grey, near-black under the pointer.
 FOCUS_CSS = """
 :focus-visible, .jupyter-widgets :focus-visible, .jupyter-widgets:focus-visible,
 :root .jupyter-widgets :is(input, textarea, select, button):focus-visible,
 :root .jupyter-widgets input[type="date"]:focus-within {
   outline: 3px solid #0b0c0c !important; outline-offset: 2px !important;
   box-shadow: 0 0 0 2px #ffffff !important; }
+.js-plotly-plot .plotly .modebar-btn path { fill: #505a5f !important; }
+.js-plotly-plot .plotly .modebar-btn:is(:hover, :focus-visible) path {
+  fill: #0b0c0c !important; }
 .ks3-label-hidden > .widget-label { position: absolute !important; width: 1px !important;
   height: 1px !important; overflow: hidden !important; clip: rect(0 0 0 0) !important;
   white-space: nowrap !important; margin: 0 !important; padding: 0 !important; }
@@ -332,6 +338,65 @@ def chart_sizing() -> None:
     display({"text/html": f"<script>{CHART_SIZING_JS}</script>"}, raw=True)
 
 
+#: The class of a summary sentence the page's live region says when it changes
+#: (:data:`LIVE_REGION_JS`): every chart's (:func:`dashboards.chart_text.chart_text`) and
+#: any page's own summary of what it shows (the Manager's).
+SUMMARY_CLASS = chart_text.SUMMARY_CLASS
+
+#: One live region per page (WCAG 4.1.3, status messages): a visually hidden
+#: ``role="status"`` / ``aria-live="polite"`` element at the end of the page's main
+#: landmark. When a chart's summary sentence (the element of class
+#: :data:`dashboards.chart_text.SUMMARY_CLASS`, which every chart's summary and the
+#: Manager's carry) changes in its place on the page, because a reader changed a
+#: filter, the region says "Updated: " and the new summary, so a screen reader hears what
+#: the chart now shows without leaving the control. A summary's place is its HTML widget
+#: (Voilà) or its chart's section (static site); the summaries a page first shows are
+#: not said (nothing changed), nor those not displayed (the static site's other
+#: choices). Changes within 200 ms are said together (a choice that redraws several
+#: charts). Used by every Voilà page (:func:`show`) and every page of the static site.
+LIVE_REGION_JS = """
+(() => {
+  if (window.ks3LiveRegion) return;
+  const region = document.createElement('div');
+  window.ks3LiveRegion = region;
+  region.className = 'ks3-live-region';
+  region.setAttribute('role', 'status');
+  region.setAttribute('aria-live', 'polite');
+  region.setAttribute('aria-atomic', 'true');
+  region.style.cssText = 'position:absolute;width:1px;height:1px;margin:-1px;padding:0;'
+    + 'border:0;overflow:hidden;clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap';
+  (document.getElementById('rendered_cells') || document.querySelector('main')
+    || document.body).appendChild(region);
+  const said = new WeakMap();
+  let timer = null;
+  const scan = () => {
+    timer = null;
+    const changed = [];
+    document.querySelectorAll('.SUMMARY_CLASS').forEach(summary => {
+      if (!summary.getClientRects().length) return;
+      const place = summary.closest('.widget-html, section') || summary.parentElement;
+      const text = summary.textContent.trim();
+      if (said.has(place) && said.get(place) !== text) changed.push(text);
+      said.set(place, text);
+    });
+    if (changed.length) region.textContent = 'Updated: ' + changed.join(' ');
+  };
+  new MutationObserver(() => { if (!timer) timer = setTimeout(scan, 200); }).observe(
+    document.documentElement, {subtree: true, childList: true, characterData: true,
+                               attributes: true, attributeFilter: ['hidden']});
+  scan();
+  const script = document.currentScript;
+  const own = script && script.closest('.jp-OutputArea-child');
+  if (own) own.style.display = 'none';
+})();
+""".replace("SUMMARY_CLASS", SUMMARY_CLASS)
+
+
+def live_region() -> None:
+    """Display :data:`LIVE_REGION_JS` (outside any widget, like :func:`chart_sizing`)."""
+    display({"text/html": f"<script>{LIVE_REGION_JS}</script>"}, raw=True)
+
+
 #: Makes Voilà's page one ``main`` landmark (``#rendered_cells`` holds every cell), so
 #: all of a page's content is in a landmark (WCAG 1.3.1; axe-core's "region"), on the
 #: research and the published server alike. Its own output is hidden.
@@ -395,7 +460,8 @@ def show(
     """Display a loading indicator, then the widget ``build()`` returns, or a message.
 
     Every page first gets :func:`chart_sizing`, so its charts take their
-    containers' width whenever the containers get it.
+    containers' width whenever the containers get it, and its :func:`live_region`,
+    which says a chart's new summary when a reader's choice changes it.
 
     ``warm_plotly``: first display :func:`plotly_warmup`, for a page whose
     charts are plotly figures in Outputs (not for a page without a chart, nor
@@ -408,6 +474,7 @@ def show(
     """
     chart_sizing()
     display({"text/html": LANDMARKS_JS}, raw=True)
+    live_region()
     if warm_plotly:
         plotly_warmup()
     box = widgets.VBox([loading(what)])

@@ -50,7 +50,7 @@ from . import careers, chart_text, downloads, enrichment, explorer, gender_gaps,
 from . import waves as waves_page
 from .bundle import BundleResults
 from .filters import TITLES, option_label
-from .page import CHART_SIZING_JS
+from .page import CHART_SIZING_JS, LIVE_REGION_JS
 from .results import legend_note
 
 #: Written into every page's head, so a folder can be recognised as a site to replace.
@@ -387,10 +387,11 @@ def _page(title: str, body: str, results: BundleResults, here: str, *, charts: b
         f"{html.escape(t.title)}</a>"
         for t in TOPICS
     )
-    # the charts take their containers' width whenever it changes, as on the server
+    # the charts take their containers' width whenever it changes, and a new summary is
+    # said in the live region, as on the server
     script = (
         f'<script src="{PLOTLY_JS}"></script>\n<script>{CHART_SIZING_JS}</script>\n'
-        f"<script>{_SCRIPT}</script>"
+        f"<script>{LIVE_REGION_JS}</script>\n<script>{_SCRIPT}</script>"
         if charts
         else ""
     )

@@ -235,3 +235,40 @@ def test_a_click_on_the_hexagon_opens_its_theme(page, store_voila):
     action(page, "careers.status.coordinator").wait_for()
     page.wait_for_function(f"() => ({selected})() === 'Careers'")
     assert_no_code_or_traceback(page)
+
+
+#: The focused element is the status dropdown of the action whose class ends in ``name``.
+FOCUSED_STATUS_JS = """(name) => { const el = document.activeElement;
+    return !!el && el.tagName === 'SELECT' && !!el.closest('.ks3-action-' + name); }"""
+
+
+def test_score_a_theme_with_the_keyboard_only(page, manager_voila):
+    """No click, no select_option: a STEM lead opens a theme with Tab and Space and scores
+    an action by typing its status into the focused dropdown; every control passed on the
+    way shows its focus; the hexagon and the summary follow, and the page's live region
+    says the new summary."""
+    from .test_accessibility import LIVE_JS, assert_focused_visible
+    from .test_planner import FOCUSED_BUTTON_JS, tab_to
+
+    open_dashboard(page, manager_voila, MANAGER)
+    wait_for_chart(page)
+    assert page.evaluate(IN_PLACE_JS) == [0, 0, 0, 0, 0, 0]
+    tab_to(page, FOCUSED_BUTTON_JS, "Staff")
+    page.keyboard.press("Space")
+    action(page, "staff.cpd.careers").wait_for()
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        assert_focused_visible(page, "Manager, the Staff theme")
+        if page.evaluate(FOCUSED_STATUS_JS, "staff-cpd-careers"):
+            break
+    else:
+        pytest.fail("Tab never reached the status of the Staff theme's first action")
+    page.keyboard.type("In place")
+    wait_in_place(page, 1, 1 / 9)
+    summary = page.locator(".ks3-manager-summary")
+    summary.filter(has_text="1 of 58 actions are in place").wait_for()
+    page.wait_for_function(
+        f"(s) => ({LIVE_JS})()[0].text === 'Updated: ' + s.textContent.trim()",
+        arg=summary.element_handle(),
+    )
+    assert_no_code_or_traceback(page)
