@@ -148,7 +148,7 @@ except ImportError:  # pragma: no cover - a scipy that moved its private binding
             "Install scipy 1.15 or newer, or `pip install highspy`."
         ) from err
 
-from . import schema
+from .. import schema
 
 #: Columns that group a table's cells, in the order they are modelled.
 #: ``school`` is the "this school / other schools" column of :func:`school_view`;

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from . import schema
+from .. import schema
 
 
 def _positive(table: pd.DataFrame, column: str) -> pd.Series:
@@ -104,7 +104,7 @@ from typing import Literal  # noqa: E402
 
 from scipy import sparse  # noqa: E402
 
-from . import disclosure, stats  # noqa: E402
+from .. import disclosure, stats  # noqa: E402
 
 #: Columns of a share result (measures ``share``, ``distribution``, ``aim``),
 #: after the group columns. See :class:`SurveyAggregates`.
@@ -1445,7 +1445,7 @@ class SurveyAggregates:
 
 def _give_back_memory() -> None:
     """Memory freed so far back to the system (:func:`analysis.load._give_back_memory`)."""
-    from .load import _give_back_memory as give_back
+    from ..load import _give_back_memory as give_back
 
     give_back()
 

@@ -1,0 +1,3 @@
+"""Survey measures (moved here from analysis/measures.py; being split by topic)."""
+
+from .aggregates import *  # noqa: F403
