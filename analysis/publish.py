@@ -73,6 +73,7 @@ from . import disclosure, export, measures, schema, settings
 from .disclosure import DisclosureRules
 from .errors import Problem, SurveyDataError
 from .load import Survey
+from .measures.shapes import _GAP_GROUPS
 from .manifest import BUNDLE_VERSION, COMPARISONS, FORMAT, MANIFEST, SCHOOL, SHARES
 
 #: Group columns of ``shares.csv`` (every published breakdown uses some of them).
@@ -770,7 +771,7 @@ def stated_pupils(table: pd.DataFrame) -> np.ndarray:
     """True for each pupil whose gender is one of the two compared in gender gaps
     (boy, girl) and whose ethnicity is one of the two compared in ethnicity gaps."""
     keep = np.ones(len(table), dtype=bool)
-    for column, pair in measures._GAP_GROUPS.items():
+    for column, pair in _GAP_GROUPS.items():
         if column in table:
             keep &= table[column].astype(object).isin(list(pair)).to_numpy()
     return keep
