@@ -65,6 +65,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -72,9 +73,11 @@ import pandas as pd
 from . import disclosure, export, measures, schema, settings
 from .disclosure import DisclosureRules
 from .errors import Problem, SurveyDataError
-from .load import Survey
-from .measures.shapes import _GAP_GROUPS
 from .manifest import BUNDLE_VERSION, COMPARISONS, FORMAT, MANIFEST, SCHOOL, SHARES
+from .measures.shapes import _GAP_GROUPS
+
+if TYPE_CHECKING:  # a bundle is made from a Survey, but reading one never loads pupils
+    from .load import Survey
 
 #: Group columns of ``shares.csv`` (every published breakdown uses some of them).
 GROUP_COLUMNS: tuple[str, ...] = tuple(schema.GROUP_COLUMNS)

@@ -10,8 +10,9 @@ import pandas as pd
 from scipy import sparse
 
 from .. import schema, stats
+from ..memory import give_back_memory
 from .comparisons import _Comparisons
-from .frames import _assemble, _collect, _give_back_memory
+from .frames import _assemble, _collect
 from .shapes import BREAKDOWN_COLUMNS, STANDARD_BREAKDOWNS, _slots
 from .share_tables import _ShareTables
 
@@ -396,7 +397,7 @@ class SurveyAggregates(_ShareTables, _Comparisons):
                             found[key]["shares"].append(part)
                 # the breakdown's temporaries are freed: their memory back to the
                 # system, so the process does not hold it beside the growing tables
-                _give_back_memory()
+                give_back_memory()
                 if progress:
                     progress(f"shares by {' × '.join(by) or 'all pupils'}")
             if comparisons:
@@ -411,7 +412,7 @@ class SurveyAggregates(_ShareTables, _Comparisons):
                     progress("comparisons")
         finally:
             self._group_cache = None
-        _give_back_memory()
+        give_back_memory()
         out = {}
         for k in list(found):  # each block's parts freed once joined
             parts = found.pop(k)
@@ -422,7 +423,7 @@ class SurveyAggregates(_ShareTables, _Comparisons):
                 for kind in list(parts)
                 if parts[kind]
             }
-            _give_back_memory()  # the block's parts, freed
+            give_back_memory()  # the block's parts, freed
         return out
 
     def comparisons(self) -> list[pd.DataFrame]:

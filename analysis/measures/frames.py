@@ -11,13 +11,6 @@ import pandas as pd
 from .. import disclosure
 
 
-def _give_back_memory() -> None:
-    """Memory freed so far back to the system (:func:`analysis.load._give_back_memory`)."""
-    from ..load import _give_back_memory as give_back
-
-    give_back()
-
-
 def _collect(out: dict, kind: str, frame: pd.DataFrame, by) -> None:
     frame = frame.assign(breakdown=" × ".join(by) or "all pupils")
     for key, part in frame.groupby("block", sort=False):
