@@ -43,6 +43,7 @@ import pandas as pd
 from . import privacy, schema
 from .codebook import Codebook
 from .errors import IdentifyingDataError, Problem, SurveyDataError, display_name
+from .memory import give_back_memory
 from .validate import duplicate_pupils, validate
 
 TEXT_EXTENSIONS = (".csv", ".tsv", ".txt")
@@ -487,7 +488,7 @@ def load_survey(files, codebook=None) -> Survey:
     try:
         return _load(files, codebook)
     finally:  # the files as read are freed by now
-        _give_back_memory()
+        give_back_memory()
 
 
 def _load(files, codebook) -> Survey:
@@ -590,28 +591,6 @@ def _load(files, codebook) -> Survey:
             "self-weighting sample), or remove the column to analyse unweighted."
         )
     return Survey(_combine([t for _, t, _ in checked]), tuple(names), tuple(notes), tuple(coded))
-
-
-def _give_back_memory() -> None:
-    """Return memory freed while reading to the operating system.
-
-    Parsing a large file leaves hundreds of MB freed but still held by the
-    process (glibc's heap, pyarrow's pool): 0.5 GiB after the 1,000,000-pupil
-    CSV. Large arrays made later are mapped afresh, not from that heap, so it
-    would count in the peak of everything after loading. Where the C library
-    has no ``malloc_trim`` (not glibc) nothing happens."""
-    try:
-        import pyarrow as pa
-
-        pa.default_memory_pool().release_unused()
-    except Exception:  # noqa: BLE001 - pyarrow missing or without the call
-        pass
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
 
 
 def _combine(tables: list[pd.DataFrame]) -> pd.DataFrame:

@@ -65,6 +65,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,6 @@ import pandas as pd
 from . import disclosure, export, measures, schema, settings
 from .disclosure import DisclosureRules
 from .errors import Problem, SurveyDataError
-from .load import Survey
 from .manifest import (
     BUNDLE_VERSION,
     COMPARISONS,
@@ -84,6 +84,10 @@ from .manifest import (
     breakdown_name,
     sha256,
 )
+from .measures.shapes import _GAP_GROUPS
+
+if TYPE_CHECKING:  # a bundle is made from a Survey, but reading one never loads pupils
+    from .load import Survey
 
 #: Group columns of ``shares.csv`` (every published breakdown uses some of them).
 GROUP_COLUMNS: tuple[str, ...] = tuple(schema.GROUP_COLUMNS)
@@ -764,7 +768,7 @@ def stated_pupils(table: pd.DataFrame) -> np.ndarray:
     """True for each pupil whose gender is one of the two compared in gender gaps
     (boy, girl) and whose ethnicity is one of the two compared in ethnicity gaps."""
     keep = np.ones(len(table), dtype=bool)
-    for column, pair in measures._GAP_GROUPS.items():
+    for column, pair in _GAP_GROUPS.items():
         if column in table:
             keep &= table[column].astype(object).isin(list(pair)).to_numpy()
     return keep

@@ -27,6 +27,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from analysis.disclosure.audit import _Item
+from analysis.disclosure.cells import _NOT_STATED, _Cell
+from analysis.disclosure.margin_audit import _lp2, _MarginItem
 from analysis.disclosure import (
     DisclosureRules,
     display_value,
@@ -383,7 +386,6 @@ def test_a_residual_empty_in_one_wave_is_still_protected_in_the_other():
     state a gender and every pupil of wave 2 did (as schools surveyed once exist
     in wave 1 only): the wave-2 residual is proven empty, the wave-1 one is not,
     and its 3 pupils stay unrecoverable."""
-    from analysis import disclosure
 
     rng = np.random.default_rng(3)
     gender = np.array(["girl", "boy"] * 60 + ["girl", "boy"] * 50 + [None] * 3, dtype=object)
@@ -396,7 +398,7 @@ def test_a_residual_empty_in_one_wave_is_still_protected_in_the_other():
         for b in [(), ("wave",), ("gender",), ("wave", "gender")]
     }
     proven = {}
-    original = disclosure._Item._provably_empty
+    original = _Item._provably_empty
 
     def recording(self):
         empty = original(self)
@@ -409,9 +411,9 @@ def test_a_residual_empty_in_one_wave_is_still_protected_in_the_other():
         return empty
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(disclosure._Item, "_provably_empty", recording)
+        mp.setattr(_Item, "_provably_empty", recording)
         out = protect(tables)
-    not_stated = disclosure._NOT_STATED
+    not_stated = _NOT_STATED
     assert proven[(2, not_stated)] and not proven[(1, not_stated)]
     assert not any(v for k, v in proven.items() if not_stated not in k)
     assert (out["wave,gender"]["suppressed"] == "c").any()
@@ -677,8 +679,6 @@ def test_missing_column_and_double_protection_are_refused():
 
 from scipy.optimize import linprog  # noqa: E402
 
-from analysis import disclosure  # noqa: E402
-
 
 @settings(max_examples=200, deadline=None)
 @given(
@@ -691,7 +691,7 @@ from analysis import disclosure  # noqa: E402
     ),
 )
 def test_two_variable_lp_matches_linprog(a, b, rows):
-    got = disclosure._lp2(a, b, [tuple(map(float, r)) for r in rows])
+    got = _lp2(a, b, [tuple(map(float, r)) for r in rows])
     res = linprog(
         [a, b],
         A_ub=[r[:2] for r in rows],
@@ -718,18 +718,18 @@ def margin_strategy(draw):
     ns = draw(st.integers(0, 1 if dim == "gender" else 0)) * draw(st.integers(0, 15))
     sizes = [draw(st.integers(0, 40)) for _ in range(k)] + ([ns] if dim == "gender" else [])
     ticks = [draw(st.integers(0, s)) for s in sizes]
-    categories = {dim: values + ([disclosure._NOT_STATED] if dim == "gender" else [])}
+    categories = {dim: values + ([_NOT_STATED] if dim == "gender" else [])}
     cells = {}
     for v, n, c in zip(categories[dim], sizes, ticks):
         key = ((dim, v),)
-        published = v != disclosure._NOT_STATED
-        cell = disclosure._Cell(key, float(n), float(c), published=published)
+        published = v != _NOT_STATED
+        cell = _Cell(key, float(n), float(c), published=published)
         if published:
             cell.n_hidden = draw(st.booleans())
             cell.count_hidden = cell.n_hidden or draw(st.booleans())
         cells[key] = cell
     if draw(st.booleans()):  # the total, shown, or partly hidden
-        total = disclosure._Cell((), float(sum(sizes)), float(sum(ticks)))
+        total = _Cell((), float(sum(sizes)), float(sum(ticks)))
         total.n_hidden = draw(st.booleans())
         total.count_hidden = total.n_hidden or draw(st.booleans())
         cells[()] = total
@@ -740,12 +740,12 @@ def margin_strategy(draw):
 @given(margin=margin_strategy())
 def test_margin_ranges_equal_the_general_lp(margin):
     cells, categories = margin
-    if not disclosure._MarginItem.applies(cells, categories):
+    if not _MarginItem.applies(cells, categories):
         return  # a single group and nothing else: the general audit keeps it
     rules = DisclosureRules()
-    general = disclosure._Item(cells, categories, rules, ITEM)
+    general = _Item(cells, categories, rules, ITEM)
     general_members = {id(c): c.members for c in cells.values()}
-    fast = disclosure._MarginItem(cells, categories, rules, ITEM)
+    fast = _MarginItem(cells, categories, rules, ITEM)
     assert fast.feasible_range(np.zeros(fast.n_finest), "n")[0] == 0.0  # they add up
     for cell in cells.values():
         for q in ("count", "n", "complement"):
@@ -763,7 +763,7 @@ def test_margin_views_same_as_general_audit_and_resist_differencing(by, pupils):
     assert_thresholds(out)
     assert_no_recovery(out, pupils)
     with pytest.MonkeyPatch.context() as m:
-        m.setattr(disclosure._MarginItem, "applies", staticmethod(lambda cells, cats: False))
+        m.setattr(_MarginItem, "applies", staticmethod(lambda cells, cats: False))
         general = protect(tables)
     for name in tables:
         pd.testing.assert_frame_equal(out[name], general[name])
@@ -1097,9 +1097,8 @@ def _check_skips(tables, seen):
     (no constraint the candidates free binds there) solved anyway: hiding the
     candidates must not move that end (with a tolerance well above solver
     noise)."""
-    from analysis import disclosure
 
-    may_widen, range_binding = disclosure._Item._may_widen, disclosure._Item._range_binding
+    may_widen, range_binding = _Item._may_widen, _Item._range_binding
 
     def recording_range_binding(self, members, quantity):
         lo, hi, found = range_binding(self, members, quantity)
@@ -1129,8 +1128,8 @@ def _check_skips(tables, seen):
         return answer
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(disclosure._Item, "_range_binding", recording_range_binding)
-        mp.setattr(disclosure._Item, "_may_widen", checking_may_widen)
+        mp.setattr(_Item, "_range_binding", recording_range_binding)
+        mp.setattr(_Item, "_may_widen", checking_may_widen)
         return protect(tables)
 
 
@@ -1194,7 +1193,6 @@ def test_trying_all_candidates_at_once_changes_no_result():
     range, and tries them one by one only if it does (hiding more only relaxes the
     programme). With that shortcut turned off (every candidate tried alone, as
     before) the same cells are hidden, on a view with a long cascade."""
-    from analysis import disclosure
 
     rng = np.random.default_rng(11)
     size = 600
@@ -1215,7 +1213,7 @@ def test_trying_all_candidates_at_once_changes_no_result():
         for r in range(len(dims) + 1)
         for b in itertools.combinations(dims, r)
     }
-    widens = disclosure._Item._widens
+    widens = _Item._widens
     calls = {"joint": 0}
 
     def one_by_one(self, cell, quantity, extras, system, lo, hi, binding):
@@ -1226,7 +1224,7 @@ def test_trying_all_candidates_at_once_changes_no_result():
 
     fast = protect(tables)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(disclosure._Item, "_widens", one_by_one)
+        mp.setattr(_Item, "_widens", one_by_one)
         slow = protect(tables)
     assert calls["joint"] > 0
     hidden = sum(int((t["suppressed"] != "").sum()) for t in fast.values())

@@ -17,6 +17,10 @@ import statsmodels.api as sm
 from statsmodels.stats.multitest import multipletests
 
 from analysis import measures, schema
+from analysis.measures import share_tables
+from analysis.measures.comparisons import _gap_pair
+from analysis.measures.frames import _rank_in_runs, _rank_within
+from analysis.measures.shapes import _CHANGE_AS_COMPARISON
 from analysis.load import load_survey
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -470,7 +474,7 @@ def _comparison_cases(t, agg, weights, compare, where=None):
     """(measures result, stats reference) pairs for every kind of comparison."""
     from analysis import stats
 
-    first, second = measures._gap_pair(compare)
+    first, second = _gap_pair(compare)
     items = [it.column for it in agg.items if it.scale != "categorical"]
     rows = t
     for c, v in (where or {}).items():
@@ -524,7 +528,7 @@ def _comparison_cases(t, agg, weights, compare, where=None):
             yield (
                 by,
                 agg.change(by, where=where, schools=schools),
-                ref.rename(columns=measures._CHANGE_AS_COMPARISON),
+                ref.rename(columns=_CHANGE_AS_COMPARISON),
             )
             totals = _reference_totals(rows, items, [*by, "wave", "year_group"], weights)
             stage = {(1, 7): "year 7 in wave 1", (2, 9): "year 9 in wave 2"}
@@ -541,7 +545,7 @@ def _comparison_cases(t, agg, weights, compare, where=None):
             yield (
                 by,
                 agg.cohort(by, where=where, schools=schools),
-                ref.rename(columns=measures._CHANGE_AS_COMPARISON),
+                ref.rename(columns=_CHANGE_AS_COMPARISON),
             )
 
 
@@ -660,7 +664,7 @@ def test_share_sums_taken_a_few_items_at_a_time_give_the_same_tables(agg, monkey
         agg.distribution(["wave", "school_id"]),
         agg.distribution(["year_group"], block="aim"),
     ]
-    monkeypatch.setattr(measures, "_CHUNK_CELLS", 1)
+    monkeypatch.setattr(share_tables, "_CHUNK_CELLS", 1)
     parts = [
         agg.shares(["gender"]),
         agg.distribution(["wave", "school_id"]),
@@ -677,8 +681,8 @@ def test_ranks_on_arrays_equal_pandas_rank_with_ties_and_missing():
     group = rng.integers(0, 40, 2000)
     share = rng.choice([0.0, 0.25, 0.5, 1 / 3, 0.75, 1.0, np.nan], 2000)
     expect = pd.Series(share).groupby(group).rank(method="min", ascending=False).to_numpy()
-    np.testing.assert_array_equal(measures._rank_within(group, share), expect)
-    assert np.isnan(measures._rank_within(np.zeros(3, dtype=int), np.full(3, np.nan))).all()
+    np.testing.assert_array_equal(_rank_within(group, share), expect)
+    assert np.isnan(_rank_within(np.zeros(3, dtype=int), np.full(3, np.nan))).all()
 
 
 def test_all_measures_split_by_block_the_same_by_slices_or_by_sorting(agg, monkeypatch):
@@ -687,7 +691,7 @@ def test_all_measures_split_by_block_the_same_by_slices_or_by_sorting(agg, monke
     sorted and gathered, the general path) the tables are the same."""
     breakdowns = [("gender",), ("wave", "school_id")]
     fast = agg.all_measures(breakdowns=breakdowns, comparisons=False)
-    monkeypatch.setattr(measures, "_in_order", lambda frame: False)
+    monkeypatch.setattr(share_tables, "_in_order", lambda frame: False)
     slow = agg.all_measures(breakdowns=breakdowns, comparisons=False)
     assert set(fast) == set(slow)
     for key in fast:
@@ -703,7 +707,7 @@ def test_ranks_in_runs_equal_pandas_rank_with_ties_and_missing():
     cell = np.repeat(np.arange(300), len(runs))
     group = cell * 10 + np.tile(runs, 300)
     expect = pd.Series(share.ravel()).groupby(group).rank(method="min", ascending=False).to_numpy()
-    np.testing.assert_array_equal(measures._rank_in_runs(share, runs), expect)
+    np.testing.assert_array_equal(_rank_in_runs(share, runs), expect)
 
 
 @pytest.mark.parametrize("weights", [False, True])
@@ -791,7 +795,7 @@ def test_all_measures_comparisons_sum_one_grouping_once_and_equal_stats(weights,
             "change_waves",
             schools,
             ["year_group"],
-            ref.rename(columns=measures._CHANGE_AS_COMPARISON),
+            ref.rename(columns=_CHANGE_AS_COMPARISON),
         )
         both = totals(t, ["wave", "year_group"])
         stage = {(1, 7): "year 7 in wave 1", (2, 9): "year 9 in wave 2"}
@@ -805,7 +809,7 @@ def test_all_measures_comparisons_sum_one_grouping_once_and_equal_stats(weights,
             levels=measures.COHORT_LEVELS,
             schools=schools,
         )
-        check("cohort", schools, [], ref.rename(columns=measures._CHANGE_AS_COMPARISON))
+        check("cohort", schools, [], ref.rename(columns=_CHANGE_AS_COMPARISON))
     assert len(common)  # the small table has schools in both waves
 
 

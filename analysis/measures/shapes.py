@@ -1,0 +1,104 @@
+"""The columns of the result shapes, the breakdowns, and the groups compared."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+from .. import disclosure, schema
+
+#: Columns of a share result (measures ``share``, ``distribution``, ``aim``),
+#: after the group columns. See :class:`SurveyAggregates`.
+SHARE_COLUMNS: tuple[str, ...] = (
+    "measure",
+    "schools",
+    "block",
+    "item",
+    "label",
+    "category",
+    "category_label",
+    "n",
+    "n_pupils",
+    "count",
+    "share",
+    "se",
+    "ci_low",
+    "ci_high",
+    "deff",
+    "n_eff",
+    "n_schools",
+    "rank",
+    "low_base",
+    "suppressed",
+)
+
+#: Columns of a comparison result (gaps, changes, cohort), after the group columns.
+COMPARISON_COLUMNS: tuple[str, ...] = (
+    "measure",
+    "schools",
+    "block",
+    "item",
+    "label",
+    "compared",
+    "share_first",
+    "share_second",
+    "n_first",
+    "n_second",
+    "estimate_pp",
+    "se_pp",
+    "ci_low_pp",
+    "ci_high_pp",
+    "t",
+    "df",
+    "p_value",
+    "q_value",
+    "significant_fdr",
+    "fdr_family",
+    "n_schools",
+    "low_base",
+    "suppressed",
+)
+
+#: Group columns a view may break down by (and filter on), finest first.
+BREAKDOWN_COLUMNS: tuple[str, ...] = (*schema.GROUP_COLUMNS, "school_id")
+
+#: The breakdowns the command line writes: every combination of wave, year
+#: group, gender and ethnicity (the total included), and schools by wave and
+#: year group.
+STANDARD_BREAKDOWNS: tuple[tuple[str, ...], ...] = (
+    *(
+        c
+        for k in range(len(schema.GROUP_COLUMNS) + 1)
+        for c in combinations(schema.GROUP_COLUMNS, k)
+    ),
+    ("school_id",),
+    ("wave", "school_id"),
+    ("year_group", "school_id"),
+    ("wave", "year_group", "school_id"),
+)
+
+MIN_BASE = disclosure.DisclosureRules().min_base
+
+COHORT = "cohort"
+COHORT_LEVELS = ("year 7 in wave 1", "year 9 in wave 2")
+_COHORT_CELLS = {(1, 7): COHORT_LEVELS[0], (2, 9): COHORT_LEVELS[1]}
+
+_GAP_GROUPS = {"gender": ("boy", "girl"), "ethnicity": ("other_ethnic_group", "white_british")}
+
+
+def _slots(it: schema.Item) -> tuple[tuple, dict]:
+    """Answer codes stored for an item, and their labels."""
+    if it.scale == "categorical":
+        cats = schema.block(it.block).categories
+        return tuple(cats), dict(cats)
+    codes = schema.scale_codes(it.scale)
+    return tuple(codes), {k: v for k, v in codes.items()}
+
+
+#: stats.change's column names in the comparison shape shared with gaps.
+_CHANGE_AS_COMPARISON = {
+    "change_pp": "estimate_pp",
+    "share_from": "share_first",
+    "share_to": "share_second",
+    "n_from": "n_first",
+    "n_to": "n_second",
+}
