@@ -71,7 +71,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _dist
+
+# the t and normal distributions straight from scipy.special (what scipy.stats' t and
+# norm call inside): scipy.stats itself costs a published kernel about 50 MiB
+from scipy import special as _special
 
 from . import schema
 
@@ -429,8 +432,8 @@ def _t_test(
     df = np.where((schools >= 2) & ~np.isnan(estimate), schools - 1.0, np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         t = estimate / se
-    p = 2 * _dist.t.sf(np.abs(t), df)
-    q = _dist.t.ppf(1 - alpha / 2, df)
+    p = 2 * _special.stdtr(df, -np.abs(t))
+    q = _special.stdtrit(df, 1 - alpha / 2)
     frame[f"{name}_pp"] = 100 * estimate
     frame["se_pp"] = 100 * se
     frame["t"] = t
@@ -595,7 +598,7 @@ def _share_columns(
             deff = np.full(np.shape(p), np.nan)
             n_eff = np.where(n > 0, n**2 / sumw2, np.nan)
         df = np.full(np.shape(p), np.nan)
-        low, high = wilson_interval(p, n_eff, _dist.norm.ppf(1 - alpha / 2))
+        low, high = wilson_interval(p, n_eff, _special.ndtri(1 - alpha / 2))
         return {
             "n": n,
             "n_pupils": n_pupils.astype(np.int64),
@@ -616,9 +619,9 @@ def _share_columns(
         n_eff = np.where(n > 0, n_eff, np.nan)
     df = np.where(several, schools - 1.0, np.nan)
     # the t quantile once per distinct number of schools, not once per cell
-    quantile = np.full(np.shape(df), _dist.norm.ppf(1 - alpha / 2))
+    quantile = np.full(np.shape(df), _special.ndtri(1 - alpha / 2))
     distinct, which = np.unique(df[several], return_inverse=True)
-    quantile[several] = _dist.t.ppf(1 - alpha / 2, distinct)[which]
+    quantile[several] = _special.stdtrit(distinct, 1 - alpha / 2)[which]
     low, high = wilson_interval(p, n_eff, quantile)
     return {
         "n": n,

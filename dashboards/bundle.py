@@ -29,7 +29,7 @@ import pandas as pd
 from analysis import disclosure, manifest, measures, schema
 from analysis.errors import Problem, SurveyDataError
 from analysis.manifest import read_manifest
-from analysis.measures.publication import _components
+from analysis.measures.shapes import components
 
 from .results import COMPARISONS, Results, check_comparison, ordered
 
@@ -330,7 +330,7 @@ class BundleResults(Results):
         (common schools) figures have no published components: a subset of
         schools' bases, next to the all-schools ones, would give the other
         schools' counts away."""
-        table_by, cells = _components(measure)
+        table_by, cells = components(measure)
         shares = self.shares(table_by)
         shares = shares[(shares["measure"] == "share") & (shares["suppressed"] == "")]
         lookup = _lookup(shares, table_by, shares["share"].astype(float), shares["n"].astype(float))

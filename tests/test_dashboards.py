@@ -180,3 +180,44 @@ def test_home_lists_only_public_dashboards_on_a_bundle(tmp_path):
     assert "planner.ipynb" not in home.links(env, tmp_path).value
     assert "manager.ipynb" not in home.links(env, tmp_path).value
     assert home.shown({}) == home.DASHBOARDS
+
+
+def test_a_published_page_starts_without_the_audit_or_the_estimation():
+    """A published server's kernel runs a public page on a bundle: it must not import
+    the disclosure audit (scipy's linear programmes), the estimation (scipy.stats,
+    sparse matrices) or pupil loading, which cost each kernel about 60 MiB and a
+    second of CPU at start (bench/README.md). Each public page, and the page run on a
+    real bundle of the sample, in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    from dashboards import pages
+
+    heavy = (
+        "scipy.stats",
+        "scipy.optimize",
+        "scipy.sparse",
+        "analysis.load",
+        "analysis.measures.aggregates",
+        "analysis.disclosure.suppression",
+        "analysis.disclosure.audit",
+    )
+    names = ["home", *(p.name for p in pages.PAGES if p.audience == "public")]
+    script = (
+        "import importlib, sys\n"
+        f"for name in {names!r}:\n"
+        "    importlib.import_module(f'dashboards.{name}').main()\n"
+        f"print('heavy:', [m for m in {heavy!r} if m in sys.modules])\n"
+    )
+    from test_publish import sample_bundle
+
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "KS3_BUNDLE": str(sample_bundle())},
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "heavy: []", run.stdout[-2000:]

@@ -142,10 +142,23 @@ from .rules import (
     PUBLICATION,
     THIS_SCHOOL,
     DisclosureRules,
+    primary_rule,
     regime_sentence,
 )
-from .school import school_view
-from .suppression import primary_rule, protect
+
+from typing import TYPE_CHECKING
+
+from ..lazy import on_first_use
+
+if TYPE_CHECKING:
+    from .school import school_view
+    from .suppression import protect
+
+# the audit (scipy's HiGHS) is imported when first used: a published page needs the
+# rules and the display only (analysis.lazy says why)
+__getattr__, __dir__ = on_first_use(
+    __name__, globals(), {"protect": "suppression", "school_view": "school"}
+)
 
 __all__ = [
     "CATEGORY_MARGINS",

@@ -77,3 +77,12 @@ def _plain(v):
     if isinstance(v, (np.floating,)):
         return int(v) if float(v).is_integer() else float(v)
     return v
+
+
+def _is_share_column(column: str) -> bool:
+    """The share and what is computed from it (interval, standard error)."""
+    return column in ("share", "ci_low", "ci_high", "se") or column.startswith(("share_", "ci_"))
+
+
+def _share_columns(table: pd.DataFrame) -> list[str]:
+    return [c for c in table.columns if _is_share_column(str(c))]

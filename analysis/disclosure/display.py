@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from .rules import CONFIDENTIAL, NOT_APPLICABLE
-from .suppression import _is_share_column, _share_columns
+from .cells import _is_share_column, _share_columns
 
 
 def display_value(row: Mapping, column: str, *, percent: bool = True) -> str:

@@ -100,3 +100,27 @@ class DisclosureRules:
     @property
     def protection_width(self) -> float:
         return self.min_count if self.protection is None else self.protection
+
+
+def primary_rule(n, count, n_schools, rules: DisclosureRules):
+    """The primary rules, for one share or for arrays of them (numpy, elementwise).
+
+    Returns ``(base_hidden, confidential, few_schools, low_base)``:
+    ``base_hidden`` when the base ``n`` is under ``rules.min_count``;
+    ``confidential`` (``c``) when the base, the count or its complement
+    (``n - count``) is; ``few_schools`` when fewer than ``rules.min_schools``
+    schools contribute (an unknown, NaN, number of schools is not few);
+    ``low_base`` (``u`` unless confidential) when ``n`` is under
+    ``rules.min_base`` or the schools are few. The one statement of these rules:
+    :func:`protect` and the live pages' marks (:mod:`dashboards.results`) use it.
+
+    >>> primary_rule(25, 20, 4, DisclosureRules())
+    (False, True, False, True)
+    >>> primary_rule(40, 20, 2, DisclosureRules())
+    (False, False, True, True)
+    """
+    mc = rules.min_count
+    base_hidden = n < mc
+    confidential = base_hidden | (count < mc) | (n - count < mc)
+    few_schools = n_schools < rules.min_schools
+    return base_hidden, confidential, few_schools, (n < rules.min_base) | few_schools

@@ -10,7 +10,16 @@ import numpy as np
 import pandas as pd
 
 from .audit import _Item
-from .cells import _NOT_STATED, _OTHER_CODES, _Cell, _check_table, _dimensions, _key, _plain
+from .cells import (
+    _NOT_STATED,
+    _OTHER_CODES,
+    _Cell,
+    _check_table,
+    _dimensions,
+    _key,
+    _plain,
+    _share_columns,
+)
 from .margin_audit import _MarginItem
 from .rules import (
     CATEGORY_MARGINS,
@@ -18,31 +27,8 @@ from .rules import (
     INCOMPLETE_DIMENSIONS,
     LOW_RELIABILITY,
     DisclosureRules,
+    primary_rule,
 )
-
-
-def primary_rule(n, count, n_schools, rules: DisclosureRules):
-    """The primary rules, for one share or for arrays of them (numpy, elementwise).
-
-    Returns ``(base_hidden, confidential, few_schools, low_base)``:
-    ``base_hidden`` when the base ``n`` is under ``rules.min_count``;
-    ``confidential`` (``c``) when the base, the count or its complement
-    (``n - count``) is; ``few_schools`` when fewer than ``rules.min_schools``
-    schools contribute (an unknown, NaN, number of schools is not few);
-    ``low_base`` (``u`` unless confidential) when ``n`` is under
-    ``rules.min_base`` or the schools are few. The one statement of these rules:
-    :func:`protect` and the live pages' marks (:mod:`dashboards.results`) use it.
-
-    >>> primary_rule(25, 20, 4, DisclosureRules())
-    (False, True, False, True)
-    >>> primary_rule(40, 20, 2, DisclosureRules())
-    (False, False, True, True)
-    """
-    mc = rules.min_count
-    base_hidden = n < mc
-    confidential = base_hidden | (count < mc) | (n - count < mc)
-    few_schools = n_schools < rules.min_schools
-    return base_hidden, confidential, few_schools, (n < rules.min_base) | few_schools
 
 
 def _primary(cell: _Cell, rules: DisclosureRules) -> None:
@@ -61,15 +47,6 @@ def _primary(cell: _Cell, rules: DisclosureRules) -> None:
         cell.low_base = True
         cell.count_hidden = True  # count / n would give the share back
         cell.low_base_only = True
-
-
-def _is_share_column(column: str) -> bool:
-    """The share and what is computed from it (interval, standard error)."""
-    return column in ("share", "ci_low", "ci_high", "se") or column.startswith(("share_", "ci_"))
-
-
-def _share_columns(table: pd.DataFrame) -> list[str]:
-    return [c for c in table.columns if _is_share_column(str(c))]
 
 
 def protect(

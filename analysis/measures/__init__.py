@@ -28,18 +28,10 @@ The package, by topic (see ``docs/architecture.md``):
 ``publication``   every table of every block, protected together
 """
 
-from .aggregates import SurveyAggregates
+from typing import TYPE_CHECKING
+
+from ..lazy import on_first_use
 from .frames import TEXT_COLUMNS
-from .protection import margins, protect_tables, protect_view
-from .publication import (
-    COMMON_COMPONENT_BREAKDOWNS,
-    PUBLISHED_BREAKDOWNS,
-    PUBLISHED_DECIMALS,
-    PUBLISHED_P_DIGITS,
-    common_table_name,
-    protect_comparisons,
-    summary_tables,
-)
 from .shapes import (
     BREAKDOWN_COLUMNS,
     COHORT,
@@ -50,6 +42,42 @@ from .shapes import (
     STANDARD_BREAKDOWNS,
 )
 from .tidy import shares
+
+if TYPE_CHECKING:
+    from .aggregates import SurveyAggregates
+    from .protection import margins, protect_tables, protect_view
+    from .publication import (
+        COMMON_COMPONENT_BREAKDOWNS,
+        PUBLISHED_BREAKDOWNS,
+        PUBLISHED_DECIMALS,
+        PUBLISHED_P_DIGITS,
+        common_table_name,
+        protect_comparisons,
+        summary_tables,
+    )
+
+# estimation and protection (scipy) are imported when first used: a published page
+# reads the shapes only (analysis.lazy says why)
+__getattr__, __dir__ = on_first_use(
+    __name__,
+    globals(),
+    {
+        "SurveyAggregates": "aggregates",
+        **dict.fromkeys(("margins", "protect_tables", "protect_view"), "protection"),
+        **dict.fromkeys(
+            (
+                "COMMON_COMPONENT_BREAKDOWNS",
+                "PUBLISHED_BREAKDOWNS",
+                "PUBLISHED_DECIMALS",
+                "PUBLISHED_P_DIGITS",
+                "common_table_name",
+                "protect_comparisons",
+                "summary_tables",
+            ),
+            "publication",
+        ),
+    },
+)
 
 __all__ = [
     "BREAKDOWN_COLUMNS",

@@ -11,7 +11,12 @@ import pandas as pd
 from .. import disclosure, stats
 from .aggregates import SurveyAggregates
 from .protection import margins, protect_tables
-from .shapes import _GAP_GROUPS, BREAKDOWN_COLUMNS, SHARE_COLUMNS, STANDARD_BREAKDOWNS
+from .shapes import (
+    BREAKDOWN_COLUMNS,
+    SHARE_COLUMNS,
+    STANDARD_BREAKDOWNS,
+    components,
+)
 
 #: The breakdowns published under disclosure control: the standard ones
 #: without schools (a table by school has one school per cell, below the
@@ -51,24 +56,6 @@ PUBLISHED_P_DIGITS = 2
 def common_table_name(by: Sequence[str]) -> str:
     """The name of a like-for-like component table in a protected view."""
     return f"{' × '.join(by)} (schools in both waves)"
-
-
-def _components(measure: str) -> tuple[tuple[str, ...], list[dict]]:
-    for compare, pair in _GAP_GROUPS.items():
-        table = ("wave", "year_group", compare)
-        if measure == f"{compare}_gap":
-            return table, [{compare: g} for g in pair]
-        if measure == f"{compare}_gap_change_years":
-            return table, [{compare: g, "year_group": y} for g in pair for y in (7, 9)]
-        if measure == f"{compare}_gap_change_waves":
-            return table, [{compare: g, "wave": w} for g in pair for w in (1, 2)]
-    if measure == "change_waves":
-        return ("wave", "year_group"), [{"wave": 1}, {"wave": 2}]
-    if measure == "change_years":
-        return ("wave", "year_group"), [{"year_group": 7}, {"year_group": 9}]
-    if measure == "cohort":
-        return ("wave", "year_group"), [{"wave": 1, "year_group": 7}, {"wave": 2, "year_group": 9}]
-    raise KeyError(measure)
 
 
 def _round_significant(values: np.ndarray, digits: int) -> np.ndarray:
@@ -114,7 +101,7 @@ def protect_comparisons(
     hidden = np.zeros(len(out), dtype=bool)
     statuses: dict[tuple, dict] = {}
     for (measure, schools), idx in out.groupby(["measure", "schools"], sort=False).groups.items():
-        table_by, cells = _components(measure)
+        table_by, cells = components(measure)
         key_by = (*table_by, "school_set") if schools == "common" else table_by
         if key_by not in statuses:
             table = protected.get(key_by)

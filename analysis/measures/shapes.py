@@ -102,3 +102,28 @@ _CHANGE_AS_COMPARISON = {
     "n_from": "n_first",
     "n_to": "n_second",
 }
+
+
+def components(measure: str) -> tuple[tuple[str, ...], list[dict]]:
+    """What a comparison subtracts: the share table it reads (its group columns) and
+    the cells of its first and second figures (a gap change: the four cells of its two
+    gaps), each as the group values the comparison fixes.
+
+    >>> components("change_waves")
+    (('wave', 'year_group'), [{'wave': 1}, {'wave': 2}])
+    """
+    for compare, pair in _GAP_GROUPS.items():
+        table = ("wave", "year_group", compare)
+        if measure == f"{compare}_gap":
+            return table, [{compare: g} for g in pair]
+        if measure == f"{compare}_gap_change_years":
+            return table, [{compare: g, "year_group": y} for g in pair for y in (7, 9)]
+        if measure == f"{compare}_gap_change_waves":
+            return table, [{compare: g, "wave": w} for g in pair for w in (1, 2)]
+    if measure == "change_waves":
+        return ("wave", "year_group"), [{"wave": 1}, {"wave": 2}]
+    if measure == "change_years":
+        return ("wave", "year_group"), [{"year_group": 7}, {"year_group": 9}]
+    if measure == "cohort":
+        return ("wave", "year_group"), [{"wave": 1, "year_group": 7}, {"wave": 2, "year_group": 9}]
+    raise KeyError(measure)
