@@ -70,7 +70,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from . import disclosure, export, measures, schema, settings
+from . import disclosure, export, measures, schema, settings, stats
 from .disclosure import DisclosureRules
 from .errors import Problem, SurveyDataError
 from .manifest import (
@@ -239,7 +239,67 @@ def school_table(
         "block",
         [schema.item(i).block for i in view["item"].astype(str)],
     )
-    return _hide_against_total(view, shares)
+    view = _hide_against_total(view, shares)
+    return _with_intervals(view, aggregates, by_school, str(school_id), label, blocks)
+
+
+def _with_intervals(
+    view: pd.DataFrame,
+    aggregates: measures.SurveyAggregates,
+    by_school: pd.DataFrame,
+    school_id: str,
+    label: str,
+    blocks: Iterable[str] | None,
+) -> pd.DataFrame:
+    """``ci_low`` and ``ci_high`` (95%) on the school view's shown rows, so that My school
+    and the pack read from a bundle can say whether the school differs from the others.
+
+    The school: a Wilson interval on its own pupils (Kish's effective n). The other
+    schools: their school-clustered interval (every school but this one), on a row
+    only where the school's own row is shown too. Where the school's figure is hidden
+    the others' interval is left out: with the all-schools design effect of
+    ``shares.csv`` the others' clustered variance would say how far the school's
+    hidden count lies from the mean (a second-moment difference the linear audit does
+    not model).
+    """
+    view = view.copy()
+    keys = [*SCHOOL_BREAKDOWN, "item"]
+    cells = view[keys].astype({c: "int64" for c in SCHOOL_BREAKDOWN}).astype({"item": str})
+    z = stats.normal_quantile(0.975)
+    mine = view["school"].astype(str).to_numpy() == label
+    shown = (view["suppressed"].fillna("").astype(str) == "").to_numpy() & view[
+        "share"
+    ].notna().to_numpy()
+
+    own = by_school[by_school["school_id"].astype(str) == school_id]
+    own = own.astype({c: "int64" for c in SCHOOL_BREAKDOWN}).astype({"item": str})
+    own_eff = cells.merge(own[[*keys, "n_eff"]], on=keys, how="left")["n_eff"].to_numpy(float)
+    low_own, high_own = stats.wilson_interval(view["share"].to_numpy(float), own_eff, z)
+
+    rest = [s for s in pd.unique(by_school["school_id"].astype(str)) if s != school_id]
+    others = aggregates.shares(
+        list(SCHOOL_BREAKDOWN), list(blocks) if blocks else None, where={"school_id": rest}
+    )
+    others = others[others["measure"] == "share"]
+    others = others.astype({c: "int64" for c in SCHOOL_BREAKDOWN}).astype({"item": str})
+    got = cells.merge(others[[*keys, "ci_low", "ci_high"]], on=keys, how="left")
+
+    school_shown = {tuple(k) for k in cells[mine & shown].itertuples(index=False, name=None)}
+    partner_shown = np.array(
+        [tuple(k) in school_shown for k in cells.itertuples(index=False, name=None)]
+    )
+    keep_own, keep_other = mine & shown, ~mine & shown & partner_shown
+    view["ci_low"] = np.where(keep_own, low_own, np.where(keep_other, got["ci_low"], np.nan))
+    view["ci_high"] = np.where(keep_own, high_own, np.where(keep_other, got["ci_high"], np.nan))
+    order = list(view.columns)
+    at = order.index("share") + 1
+    order = [
+        *order[:at],
+        "ci_low",
+        "ci_high",
+        *[c for c in order[at:] if c not in ("ci_low", "ci_high")],
+    ]
+    return view[order]
 
 
 def _hide_against_total(view: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:

@@ -460,6 +460,15 @@ def _remaining(by: Sequence[str], *drop: str) -> list[str]:
 # shares
 
 
+def normal_quantile(q: float) -> float:
+    """The standard normal quantile (``scipy.stats.norm.ppf``).
+
+    >>> round(normal_quantile(0.975), 4)
+    1.96
+    """
+    return float(_special.ndtri(q))
+
+
 def wilson_interval(share, n_eff, quantile):
     """Wilson (1927) score interval for a share on an effective sample size.
 

@@ -34,9 +34,8 @@ every school but this one.
 
 On a publication bundle the page shows the bundle's own school view
 (``BundleResults.school_view``, protected when it was published, the school
-under a pseudonym); with no school in the bundle it says
-:data:`NO_SCHOOL_VIEW`. A bundle keeps no per-school totals, so the other
-schools get no interval there.
+under a pseudonym, with the intervals computed when it was published); with no
+school in the bundle it says :data:`NO_SCHOOL_VIEW`.
 
 Speed: a school or block change protects one block (about 0.1 s on the
 sample); a wave or year-group change only picks rows of that protected table
@@ -58,7 +57,6 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from scipy import stats as scipy_stats
 
 from analysis import disclosure, schema
 from analysis import stats as survey_stats
@@ -125,7 +123,7 @@ def by_school_table(results: LiveResults, blocks: Sequence[str] | None = None) -
 
 
 def _z() -> float:
-    return float(scipy_stats.norm.ppf(0.5 + LEVEL / 2))
+    return survey_stats.normal_quantile(0.5 + LEVEL / 2)
 
 
 def school_table(
@@ -215,10 +213,11 @@ def published_school_table(view: pd.DataFrame, school_label: str, block: str) ->
 
     ``view`` is ``BundleResults.school_view([block])``: rows for the school
     (named by its pseudonym) and ``"other schools"`` by wave and year group.
-    The school's shown rows get the binomial Wilson interval on ``n``; the
-    other schools' rows get none, because a bundle keeps no per-school totals
-    to compute a school-clustered one from (an interval ignoring clustering
-    would be too narrow).
+    Intervals are the bundle's (:func:`analysis.publish.school_table`): Wilson
+    for the school, school-clustered for the other schools where the school's
+    own row is shown. A bundle made before it published intervals gives the
+    school's rows a Wilson interval on ``n`` and the others none (a bundle keeps
+    no per-school totals to cluster by).
     """
     part = view[view["block"].astype(str) == block].copy()
     part["school"] = np.where(
@@ -228,10 +227,17 @@ def published_school_table(view: pd.DataFrame, school_label: str, block: str) ->
     is_this = (part["school"] == disclosure.THIS_SCHOOL).to_numpy()
     shown = part["suppressed"].fillna("").astype(str).to_numpy() == ""
     n = part["n"].to_numpy(dtype=float)
-    low, high = survey_stats.wilson_interval(part["share"].to_numpy(dtype=float), n, _z())
+    if "ci_low" in part and "ci_high" in part:
+        # the bundle's own intervals (publish: Wilson for the school, school-clustered
+        # for the others where the school's row is shown)
+        part["ci_low"] = part["ci_low"].astype(float).where(shown)
+        part["ci_high"] = part["ci_high"].astype(float).where(shown)
+    else:  # a bundle made before intervals were published: the school's only
+        low, high = survey_stats.wilson_interval(part["share"].to_numpy(dtype=float), n, _z())
+        keep = is_this & shown
+        part["ci_low"] = np.where(keep, low, np.nan)
+        part["ci_high"] = np.where(keep, high, np.nan)
     keep = is_this & shown
-    part["ci_low"] = np.where(keep, low, np.nan)
-    part["ci_high"] = np.where(keep, high, np.nan)
     part["n_eff"] = np.where(keep, n, np.nan)
     part["deff"] = np.nan
     part["school_id"] = school_label

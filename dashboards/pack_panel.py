@@ -173,13 +173,18 @@ class PackPanel:
         self.links.value = ""
         self.show_more()
         self.make_button.disabled = False
-        if not len(self.candidates) and getattr(self.view.results, "published", False):
+        results = self.view.results
+        if (
+            not len(self.candidates)
+            and getattr(results, "published", False)
+            and "ci_low" not in results.school_view().columns
+        ):
             self._say(
-                f"No findings for {self.school.name}: this publication gives the other "
-                "schools' figures without their intervals (it keeps no per-school totals to "
-                "compute them from), so no difference can be judged. The pack still shows who "
-                "was surveyed, and the STEM plan and review if you add them; the page above "
-                "shows the school's figures next to the other schools'."
+                f"No findings for {self.school.name}: this publication was made before "
+                "bundles carried the other schools' intervals, so no difference can be "
+                "judged (publish it again with `python -m analysis publish --school`). The "
+                "pack still shows who was surveyed, and the STEM plan and review if you add "
+                "them; the page above shows the school's figures next to the other schools'."
             )
             return
         clear = int(self.candidates["clear"].astype(bool).sum())

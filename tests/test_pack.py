@@ -573,9 +573,9 @@ def test_make_a_pack_from_a_published_school_bundle(sample, monkeypatch):
     assert view.schools == [LABEL]
     panel = view.pack_panel
     panel.list_findings()
-    # a bundle publishes the other schools' shares without intervals (no per-school
-    # totals): no difference can be judged, and the page says so rather than "0 findings"
-    assert panel.boxes == [] and "no difference can be judged" in panel.message.value
+    # the bundle carries the school's and the other schools' intervals (publish), so the
+    # pack judges the school's differences from the bundle as it does from the survey
+    assert panel.boxes, panel.message.value
     panel.plan_upload.value = upload_value(PLAN)
     panel.make()
     assert f"The pack for {LABEL} is ready." in panel.message.value
@@ -592,3 +592,29 @@ def test_make_a_pack_from_a_published_school_bundle(sample, monkeypatch):
         NAMED, school.name, school.tables, school.survey_text, school.source, school.rules
     )
     assert scan(*everything_written(pptx, html_text), real, sample.table) == []
+
+
+def test_a_bundle_made_before_school_intervals_says_why_it_has_no_findings(
+    sample, monkeypatch, tmp_path
+):
+    """An older bundle's school table has no intervals: the panel says why there are no
+    findings and how to get them, instead of "0 findings"."""
+    import json
+    import shutil
+
+    from test_publish import sample_bundle
+
+    from analysis import manifest
+    from dashboards.bundle import BundleResults
+
+    old = tmp_path / "old bundle"
+    shutil.copytree(sample_bundle(), old)
+    school = pd.read_csv(old / manifest.SCHOOL, dtype=str, keep_default_na=False)
+    school.drop(columns=["ci_low", "ci_high"]).to_csv(old / manifest.SCHOOL, index=False)
+    about = json.loads((old / manifest.MANIFEST).read_text(encoding="utf-8"))
+    about["files"][manifest.SCHOOL] = manifest.sha256(old / manifest.SCHOOL)
+    (old / manifest.MANIFEST).write_text(json.dumps(about), encoding="utf-8")
+    panel = my_school.MySchool(BundleResults(old)).pack_panel
+    panel.list_findings()
+    assert panel.boxes == []
+    assert "made before bundles carried the other schools&#x27; intervals" in panel.message.value

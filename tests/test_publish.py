@@ -952,3 +952,44 @@ def test_the_joint_attack_catches_a_school_row_shown_against_the_rules(bundle):
         except AssertionError:
             caught += 1
     assert caught > 0
+
+
+def test_the_named_schools_intervals_are_wilson_and_the_others_school_clustered(bundle):
+    """school.csv carries 95% intervals so that My school and the pack on a bundle can
+    judge a difference: the school's a Wilson interval on its pupils (statsmodels), the
+    other schools' the school-clustered Wilson interval written out from its formulas
+    (tests/test_my_school.py), and the others' only where the school's row is shown."""
+    from statsmodels.stats.proportion import proportion_confint
+    from test_my_school import clustered_wilson
+
+    school = read_csv(bundle / "school.csv")
+    pupils = published_pupils()
+    mine = school["school"] == LABEL
+    shown = school["suppressed"] == ""
+    assert (school.loc[~shown, ["ci_low", "ci_high"]].isna()).all().all()
+    checked = {"school": 0, "others": 0, "left out": 0}
+    for (wave, year, item), rows in school.groupby(["wave", "year_group", "item"]):
+        group = pupils[(pupils["wave"] == wave) & (pupils["year_group"] == year)]
+        own_row, other_row = rows[rows["school"] == LABEL], rows[rows["school"] != LABEL]
+        own_shown = len(own_row) == 1 and own_row["suppressed"].iloc[0] == ""
+        if own_shown:
+            answers = group.loc[group["school_id"] == SCHOOL, item].dropna()
+            low, high = proportion_confint(int(answers.sum()), len(answers), method="wilson")
+            assert own_row["ci_low"].iloc[0] == pytest.approx(low, rel=1e-9)
+            assert own_row["ci_high"].iloc[0] == pytest.approx(high, rel=1e-9)
+            checked["school"] += 1
+        if len(other_row) == 1 and other_row["suppressed"].iloc[0] == "":
+            if not own_shown:
+                assert np.isnan(other_row["ci_low"].iloc[0]), (wave, year, item)
+                checked["left out"] += 1
+                continue
+            rest = group[group["school_id"] != SCHOOL].dropna(subset=[item])
+            per_school = rest.groupby("school_id")[item].agg(["size", "sum"])
+            _, low, high = clustered_wilson(
+                per_school["size"].to_numpy(float), per_school["sum"].to_numpy(float)
+            )
+            assert other_row["ci_low"].iloc[0] == pytest.approx(low, rel=1e-9)
+            assert other_row["ci_high"].iloc[0] == pytest.approx(high, rel=1e-9)
+            checked["others"] += 1
+    assert checked["school"] > 20 and checked["others"] > 20, checked
+    assert mine.any()
