@@ -33,9 +33,11 @@ import json
 import sqlite3
 import sys
 import traceback
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+import anywidget
 import ipywidgets as widgets
 import plotly.graph_objects as go
 
@@ -120,6 +122,56 @@ def _note_html(text: str) -> str:
     return page.html_widget(f'<p class="ks3-note">{html.escape(text)}</p>').value
 
 
+#: The browser side of :class:`Settled`: answer each question at once.
+SETTLED_ESM = """
+function initialize({ model }) {
+  model.on("msg:custom", (msg) => {
+    if (msg && Number.isInteger(msg.settle)) model.send({ settled: msg.settle });
+  });
+}
+function render({ el }) { el.setAttribute("aria-hidden", "true"); }
+export default { initialize, render };
+"""
+
+
+class Settled(anywidget.AnyWidget):
+    """Runs a button's action once every change the person made before pressing it has
+    reached the kernel (:meth:`then`).
+
+    ipywidgets sends a control's first change at once, but holds its next changes back
+    until the kernel has answered the first; a button's press is never held back. On a
+    busy kernel (a slow connection, a loaded server) a press therefore overtook the form's
+    last change: two subjects ticked and "Add event" pressed, the event was added with
+    one subject while the form showed two. So the action waits for a question sent
+    through the browser: the browser answers after it has had the kernel's answer to
+    every earlier change, and so after it has sent the changes it held back.
+    """
+
+    _esm = SETTLED_ESM
+
+    def __init__(self):
+        super().__init__(layout=widgets.Layout(width="0", height="0", overflow="hidden"))
+        self._waiting: dict[int, Callable[[], object]] = {}
+        self._asked = 0
+        self.on_msg(
+            lambda _widget, content, _buffers: self.settled(
+                content.get("settled") if isinstance(content, dict) else None
+            )
+        )
+
+    def then(self, action: Callable[[], object]) -> None:
+        """Run ``action`` when the browser answers (every earlier change is in)."""
+        self._asked += 1
+        self._waiting[self._asked] = action
+        self.send({"settle": self._asked})
+
+    def settled(self, question: object) -> None:
+        """The browser's answer to ``question``: run its action (once; others ignored)."""
+        action = self._waiting.pop(question, None) if isinstance(question, int) else None
+        if action is not None:
+            action()
+
+
 class Planner:
     """The planner's widgets and what each one does.
 
@@ -176,6 +228,8 @@ class Planner:
         # later updates back until the kernel answers the first, and the press of the
         # button that follows overtook them (a save took the title half typed).
         typed = {"continuous_update": False}
+        # buttons that read the form act once its last changes are in (Settled)
+        self.settle = Settled()
 
         # -- settings
         self.school = widgets.Text(
@@ -199,7 +253,7 @@ class Planner:
             layout=widgets.Layout(width="220px"),
         )
         self.apply_settings_button = widgets.Button(description="Apply settings", icon="check")
-        self.apply_settings_button.on_click(lambda _: self.apply_settings())
+        self.apply_settings_button.on_click(lambda _: self.settle.then(self.apply_settings))
         self.settings_message = widgets.HTML()
 
         # -- the form
@@ -260,8 +314,8 @@ class Planner:
         )
         self.save_button = widgets.Button(description="Save changes", icon="save", disabled=True)
         self.clear_button = widgets.Button(description="Clear form", icon="eraser")
-        self.add_button.on_click(lambda _: self.add_event())
-        self.save_button.on_click(lambda _: self.save_event())
+        self.add_button.on_click(lambda _: self.settle.then(self.add_event))
+        self.save_button.on_click(lambda _: self.settle.then(self.save_event))
         self.clear_button.on_click(lambda _: self.clear_form())
         self.form_message = widgets.HTML()
 
@@ -289,7 +343,7 @@ class Planner:
         self.duplicate_button = widgets.Button(
             description="Duplicate to years", icon="copy", disabled=True
         )
-        self.duplicate_button.on_click(lambda _: self.duplicate_selected())
+        self.duplicate_button.on_click(lambda _: self.settle.then(self.duplicate_selected))
 
         # -- picture, balance, files, evidence
         self.picture = widgets.VBox([])
@@ -330,7 +384,9 @@ class Planner:
         self.restore_version_button = widgets.Button(
             description="Open this version", icon="history", disabled=True
         )
-        self.restore_version_button.on_click(lambda _: self.open_version(self.versions.value))
+        self.restore_version_button.on_click(
+            lambda _: self.settle.then(lambda: self.open_version(self.versions.value))
+        )
         self.survey_button = widgets.Button(
             description="Compare with the survey",
             icon="search",
@@ -385,6 +441,7 @@ class Planner:
                 self.notes,
                 widgets.HBox([self.add_button, self.save_button, self.clear_button]),
                 self.form_message,
+                self.settle,
             ],
             layout=widgets.Layout(width="55%"),
         )

@@ -386,6 +386,7 @@ def test_an_earlier_version_opens_as_the_newest(app, store):
     assert [v for _, v in app.versions.options] == [2, 1]
     app.versions.value = 1
     app.restore_version_button.click()
+    app.settle.settled(app.settle._asked)  # the browser answers (planner.Settled)
     assert app.ask_bar.children  # the plan on screen has events: asked first
     app.ask_bar.children[1].children[0].click()
     assert app.plan == first and app.version == 3 and saved_plan(store) == first
@@ -479,3 +480,35 @@ def test_on_a_hub_the_survey_panel_offers_only_the_visitors_school(store):
     assert [v for _, v in app.survey_school.options] == ["", "S13"]
     assert app.survey_school.value == "S13"
     assert "School S13 against the other schools" in app.evidence.value
+
+
+def test_a_press_waits_for_the_changes_the_browser_held_back(app, store):
+    """The order a busy kernel sees (issue 12): the first subject's change, the press of
+    "Add event" (never held back), then the second subject's change (held back by
+    ipywidgets until the kernel answered the first), then the browser's answer to the
+    question the press sent. The event is added as the form was when it was pressed."""
+    fill(app, subjects=("engineering",))
+    app.add_button.click()
+    assert app.plan.events == ()  # nothing added before the browser has answered
+    app.subjects.value = ("engineering", "science")  # the change held back arrives
+    app.settle.settled(app.settle._asked)  # then the answer: every earlier change is in
+    (event,) = app.plan.events
+    assert set(event.subjects) == {"engineering", "science"}
+    assert event.title == "Year 7 STEM Cycle Day"
+    assert saved_plan(store).events == (event,)
+    app.settle.settled(app.settle._asked)  # an answer twice (or forged) adds nothing more
+    assert len(app.plan.events) == 1
+
+
+def test_every_button_that_reads_the_form_waits_for_the_browser(app):
+    fill(app)
+    app.add_event()
+    app.select(app.plan.events[0].id)
+    app.title.value = "Renamed"
+    app.duplicate_years.value = (8,)
+    for button in (app.save_button, app.duplicate_button, app.apply_settings_button):
+        before = app.plan
+        button.click()
+        assert app.plan == before, button.description  # waits for the answer
+        app.settle.settled(app.settle._asked)
+    assert {e.title for e in app.plan.events} == {"Renamed"} and len(app.plan.events) == 2

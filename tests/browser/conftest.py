@@ -8,8 +8,10 @@ download does not work here, so never call ``playwright install``.
 
 from __future__ import annotations
 
+import collections
 import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -144,16 +146,75 @@ def broken_voila(broken_file):
     server.stop()
 
 
+#: How many websocket frames a page keeps for :func:`save_failure` (the last ones).
+FRAMES_KEPT = 400
+
+
+def watch_frames(frames, socket) -> None:
+    """Keep the start of each frame the page sends to or receives from a kernel, timed:
+    in what order the browser sent its widgets' changes and the kernel answered."""
+    start = time.monotonic()
+
+    def keep(way: str, payload) -> None:
+        if isinstance(payload, bytes):
+            payload = payload.decode("utf-8", errors="replace")
+        text = "".join(ch if ch.isprintable() else "." for ch in payload[:FRAME_CHARS])
+        frames.append(f"{time.monotonic() - start:8.3f} {way} {text}")
+
+    socket.on("framesent", lambda payload: keep(">", payload))
+    socket.on("framereceived", lambda payload: keep("<", payload))
+
+
+#: How much of each frame is kept.
+FRAME_CHARS = 600
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test (``item.ks3_failed``), for :func:`page`."""
+    report = yield
+    if report.failed:
+        item.ks3_failed = True
+    return report
+
+
+def save_failure(page, request) -> None:
+    """What the page showed and what its servers logged when a browser test failed:
+    ``tests/artefacts/<test>.txt`` (the page's text, its console, then each Voilà
+    server's log) next to the screenshot."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    parts = [f"{request.node.nodeid} failed; page {page.url}"]
+    try:
+        parts += ["--- page text", page.inner_text("body", timeout=5_000)]
+    except PlaywrightError as error:  # a page that is gone still gets its servers' logs
+        parts += [f"--- page text not read: {error}"]
+    parts += ["--- browser console", *getattr(page, "ks3_console", [])]
+    parts += ["--- the last websocket frames (kernel messages), oldest first"]
+    parts += list(getattr(page, "ks3_frames", []))
+    for name, value in request.node.funcargs.items():
+        if isinstance(value, VoilaServer):
+            parts += [f"--- Voilà log of fixture {name!r} ({value.url})", value.read_log()]
+    (ARTEFACTS / f"{request.node.name}.txt").write_text("\n".join(parts), encoding="utf-8")
+
+
 @pytest.fixture
 def page(browser, request):
-    """A fresh 1280x800 page; a screenshot of it is saved under tests/artefacts/."""
+    """A fresh 1280x800 page; a screenshot of it is saved under tests/artefacts/, and
+    when the test fails, the page's text, console and servers' logs (:func:`save_failure`)."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.set_default_timeout(PAGE_TIMEOUT_MS)
+    page.ks3_console = []
+    page.on("console", lambda message: page.ks3_console.append(f"{message.type}: {message.text}"))
+    page.ks3_frames = collections.deque(maxlen=FRAMES_KEPT)
+    page.on("websocket", lambda socket: watch_frames(page.ks3_frames, socket))
     yield page
     ARTEFACTS.mkdir(exist_ok=True)
     try:
         page.screenshot(path=ARTEFACTS / f"{request.node.name}.png", full_page=True)
+        if getattr(request.node, "ks3_failed", False):
+            save_failure(page, request)
     finally:
         context.close()
 
