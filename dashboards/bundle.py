@@ -34,21 +34,7 @@ from analysis.measures.shapes import components
 from .results import COMPARISONS, Results, check_comparison, ordered
 
 #: Text columns of the share and comparison tables (read as text, never as numbers).
-_TEXT = {
-    "breakdown",
-    "measure",
-    "schools",
-    "block",
-    "item",
-    "label",
-    "category",
-    "category_label",
-    "suppressed",
-    "compared",
-    "fdr_family",
-    "significant_fdr",
-    "school",
-}
+_TEXT = {*measures.TEXT_COLUMNS, "compared", "fdr_family", "significant_fdr", "school"}
 _BOOL = {"low_base"}
 _FIX = manifest.FIX
 
