@@ -241,6 +241,21 @@ DRAWN_TRACE_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'
   }))"""
 
 
+#: The page's charts (not the plotly warm-up figure): drawn width and container width.
+WIDTHS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+  .filter(p => p._fullLayout && !(p.layout && p.layout.meta === 'ks3-warmup'))
+  .map(p => ({drawn: p._fullLayout.width, container: p.getBoundingClientRect().width}))"""
+#: Every chart is drawn as wide as its container, whatever that is (plotly rounds to a
+#: pixel): the state a chart settles in once its container is on the page.
+SIZED_JS = f"""() => {{ const w = ({WIDTHS_JS})();
+  return w.length > 0 && w.every(c => c.container > 0 && Math.abs(c.drawn - c.container) <= 2);
+}}"""
+#: Every chart is as wide as its container, and the container is wide (over 600 px).
+FITTED_JS = f"""() => {{ const w = ({WIDTHS_JS})();
+  return w.length > 0 && w.every(c => c.container > 600 && Math.abs(c.drawn - c.container) <= 2);
+}}"""
+
+
 def wait_for_chart(page, timeout: float | None = None) -> None:
     """Wait until a plotly chart on the page has drawn a trace of any kind:
     dots (scatter), bars, lines, polar bars or pie slices (:data:`DRAWN_TRACE_JS`).

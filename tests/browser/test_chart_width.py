@@ -15,7 +15,7 @@ import pytest
 
 from test_static_site import sample_site
 
-from .conftest import open_dashboard, wait_for_chart
+from .conftest import FITTED_JS, WIDTHS_JS, open_dashboard, wait_for_chart
 
 pytestmark = pytest.mark.browser
 
@@ -33,14 +33,6 @@ LATE_WIDTH = """(() => {
     if (document.head) { observer.disconnect(); hide(); }
   }).observe(document, {childList: true, subtree: true});
 })();"""
-#: The page's charts (not the plotly warm-up figure): drawn width and container width.
-WIDTHS_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
-  .filter(p => p._fullLayout && !(p.layout && p.layout.meta === 'ks3-warmup'))
-  .map(p => ({drawn: p._fullLayout.width, container: p.getBoundingClientRect().width}))"""
-#: Every chart is as wide as its container (plotly rounds to a pixel).
-FITTED_JS = f"""() => {{ const w = ({WIDTHS_JS})();
-  return w.length > 0 && w.every(c => c.container > 600 && Math.abs(c.drawn - c.container) <= 2);
-}}"""
 VIEWPORT = {"width": 1280, "height": 900}
 
 

@@ -14,7 +14,7 @@ import pytest
 from analysis import disclosure, schema
 from dashboards import data, home
 
-from .conftest import open_dashboard, wait_for_chart
+from .conftest import SIZED_JS, open_dashboard, wait_for_chart
 
 pytestmark = pytest.mark.browser
 
@@ -142,9 +142,15 @@ def test_subjects_first_chart_has_a_dot_per_subject_and_year_group(page, voila):
 
 
 def test_chart_uses_the_width_of_the_page(page, voila):
-    """A chart squeezed to its content's width (a flex row around it) is unreadable."""
+    """A chart squeezed to its content's width (a flex row around it) is unreadable.
+
+    The chart may be drawn before its container is on the page and take its width
+    a moment later (tests/browser/test_chart_width.py forces that race), so the
+    width is read once every chart fits its container (event-driven), and it is
+    the container that must be wide: a flex row around it would make it narrow."""
     open_dashboard(page, voila, SUBJECTS)
     wait_for_chart(page)
+    page.wait_for_function(SIZED_JS)
     chart = page.locator(".js-plotly-plot .main-svg").first.bounding_box()
     viewport = page.viewport_size["width"]
     assert chart["width"] >= 0.7 * viewport, (chart, viewport)
