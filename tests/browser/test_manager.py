@@ -242,7 +242,7 @@ FOCUSED_STATUS_JS = """(name) => { const el = document.activeElement;
     return !!el && el.tagName === 'SELECT' && !!el.closest('.ks3-action-' + name); }"""
 
 
-def test_score_a_theme_with_the_keyboard_only(page, manager_voila):
+def test_score_a_theme_with_the_keyboard_only(page, store_voila):
     """No click, no select_option: a STEM lead opens a theme with Tab and Space and scores
     an action by typing its status into the focused dropdown; every control passed on the
     way shows its focus; the hexagon and the summary follow, and the page's live region
@@ -250,7 +250,7 @@ def test_score_a_theme_with_the_keyboard_only(page, manager_voila):
     from .test_accessibility import LIVE_JS, assert_focused_visible
     from .test_planner import FOCUSED_BUTTON_JS, tab_to
 
-    open_dashboard(page, manager_voila, MANAGER)
+    open_dashboard(page, store_voila, MANAGER)
     wait_for_chart(page)
     assert page.evaluate(IN_PLACE_JS) == [0, 0, 0, 0, 0, 0]
     tab_to(page, FOCUSED_BUTTON_JS, "Staff")
