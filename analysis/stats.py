@@ -600,6 +600,7 @@ def _share_columns(
     """The columns of :func:`_share_table` after the keys, as arrays."""
     p = share
     several = schools >= 2
+    z = normal_quantile(1 - alpha / 2)
     if not several.any():
         # one school a group (tables by school, millions of rows): no design effect,
         # n_eff = n²/Σw², the normal quantile; what the general formulas give there
@@ -607,30 +608,18 @@ def _share_columns(
             deff = np.full(np.shape(p), np.nan)
             n_eff = np.where(n > 0, n**2 / sumw2, np.nan)
         df = np.full(np.shape(p), np.nan)
-        low, high = wilson_interval(p, n_eff, _special.ndtri(1 - alpha / 2))
-        return {
-            "n": n,
-            "n_pupils": n_pupils.astype(np.int64),
-            "count": count,
-            "share": p,
-            "se": np.sqrt(variance),
-            "deff": deff,
-            "n_eff": n_eff,
-            "n_schools": schools.astype(np.int64),
-            "df": df,
-            "ci_low": low,
-            "ci_high": high,
-        }
-    with np.errstate(invalid="ignore", divide="ignore"):
-        srs_variance = p * (1 - p) / n_pupils
-        deff = np.where(several & (p > 0) & (p < 1), variance / srs_variance, np.nan)
-        n_eff = np.where(np.isnan(deff), n**2 / sumw2, np.minimum(n_pupils, n_pupils / deff))
-        n_eff = np.where(n > 0, n_eff, np.nan)
-    df = np.where(several, schools - 1.0, np.nan)
-    # the t quantile once per distinct number of schools, not once per cell
-    quantile = np.full(np.shape(df), _special.ndtri(1 - alpha / 2))
-    distinct, which = np.unique(df[several], return_inverse=True)
-    quantile[several] = _special.stdtrit(distinct, 1 - alpha / 2)[which]
+        quantile = z
+    else:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            srs_variance = p * (1 - p) / n_pupils
+            deff = np.where(several & (p > 0) & (p < 1), variance / srs_variance, np.nan)
+            n_eff = np.where(np.isnan(deff), n**2 / sumw2, np.minimum(n_pupils, n_pupils / deff))
+            n_eff = np.where(n > 0, n_eff, np.nan)
+        df = np.where(several, schools - 1.0, np.nan)
+        # the t quantile once per distinct number of schools, not once per cell
+        quantile = np.full(np.shape(df), z)
+        distinct, which = np.unique(df[several], return_inverse=True)
+        quantile[several] = _special.stdtrit(distinct, 1 - alpha / 2)[which]
     low, high = wilson_interval(p, n_eff, quantile)
     return {
         "n": n,

@@ -227,6 +227,7 @@ def published_school_table(view: pd.DataFrame, school_label: str, block: str) ->
     is_this = (part["school"] == disclosure.THIS_SCHOOL).to_numpy()
     shown = part["suppressed"].fillna("").astype(str).to_numpy() == ""
     n = part["n"].to_numpy(dtype=float)
+    keep = is_this & shown
     if "ci_low" in part and "ci_high" in part:
         # the bundle's own intervals (publish: Wilson for the school, school-clustered
         # for the others where the school's row is shown)
@@ -234,10 +235,8 @@ def published_school_table(view: pd.DataFrame, school_label: str, block: str) ->
         part["ci_high"] = part["ci_high"].astype(float).where(shown)
     else:  # a bundle made before intervals were published: the school's only
         low, high = survey_stats.wilson_interval(part["share"].to_numpy(dtype=float), n, _z())
-        keep = is_this & shown
         part["ci_low"] = np.where(keep, low, np.nan)
         part["ci_high"] = np.where(keep, high, np.nan)
-    keep = is_this & shown
     part["n_eff"] = np.where(keep, n, np.nan)
     part["deff"] = np.nan
     part["school_id"] = school_label
