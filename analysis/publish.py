@@ -264,15 +264,18 @@ def _with_intervals(
     """
     view = view.copy()
     keys = [*SCHOOL_BREAKDOWN, "item"]
-    cells = view[keys].astype({c: "int64" for c in SCHOOL_BREAKDOWN}).astype({"item": str})
+
+    def keyed(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.astype({c: "int64" for c in SCHOOL_BREAKDOWN}).astype({"item": str})
+
+    cells = keyed(view[keys])
     z = stats.normal_quantile(0.975)
     mine = view["school"].astype(str).to_numpy() == label
     shown = (view["suppressed"].fillna("").astype(str) == "").to_numpy() & view[
         "share"
     ].notna().to_numpy()
 
-    own = by_school[by_school["school_id"].astype(str) == school_id]
-    own = own.astype({c: "int64" for c in SCHOOL_BREAKDOWN}).astype({"item": str})
+    own = keyed(by_school[by_school["school_id"].astype(str) == school_id])
     own_eff = cells.merge(own[[*keys, "n_eff"]], on=keys, how="left")["n_eff"].to_numpy(float)
     low_own, high_own = stats.wilson_interval(view["share"].to_numpy(float), own_eff, z)
 
@@ -280,8 +283,7 @@ def _with_intervals(
     others = aggregates.shares(
         list(SCHOOL_BREAKDOWN), list(blocks) if blocks else None, where={"school_id": rest}
     )
-    others = others[others["measure"] == "share"]
-    others = others.astype({c: "int64" for c in SCHOOL_BREAKDOWN}).astype({"item": str})
+    others = keyed(others[others["measure"] == "share"])
     got = cells.merge(others[[*keys, "ci_low", "ci_high"]], on=keys, how="left")
 
     school_shown = {tuple(k) for k in cells[mine & shown].itertuples(index=False, name=None)}
@@ -289,17 +291,10 @@ def _with_intervals(
         [tuple(k) in school_shown for k in cells.itertuples(index=False, name=None)]
     )
     keep_own, keep_other = mine & shown, ~mine & shown & partner_shown
-    view["ci_low"] = np.where(keep_own, low_own, np.where(keep_other, got["ci_low"], np.nan))
-    view["ci_high"] = np.where(keep_own, high_own, np.where(keep_other, got["ci_high"], np.nan))
-    order = list(view.columns)
-    at = order.index("share") + 1
-    order = [
-        *order[:at],
-        "ci_low",
-        "ci_high",
-        *[c for c in order[at:] if c not in ("ci_low", "ci_high")],
-    ]
-    return view[order]
+    at = view.columns.get_loc("share") + 1
+    for end, own_end in (("ci_high", high_own), ("ci_low", low_own)):
+        view.insert(at, end, np.where(keep_own, own_end, np.where(keep_other, got[end], np.nan)))
+    return view
 
 
 def _hide_against_total(view: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
